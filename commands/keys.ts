@@ -1,0 +1,3 @@
+/** Placeholder. @module */
+import { definePlugin } from "../mod.ts";
+export default definePlugin({ name: "keys", commands: [] });

@@ -1,0 +1,123 @@
+/**
+ * A connected client: its protocol state, its buffers and what Redis shows
+ * about it in CLIENT LIST. Implements the handler {@link Context}.
+ *
+ * @module
+ */
+
+import type {
+  Bytes,
+  ClientExtensions,
+  ClientFlags,
+  Context,
+  EventClass,
+  ServerApi,
+} from "./types.ts";
+import type { Database } from "./keyspace.ts";
+import { BufferWriter } from "./resp/writer.ts";
+import { RequestParser } from "./resp/parser.ts";
+
+/** What the server needs from a client to run it. */
+export interface ClientHost extends ServerApi {
+  /** Called by {@link Client.resume} to run input parked while suspended. */
+  resumeClient(c: Client): void;
+  /** Writes a client's buffered output (see {@link Client.flush}). */
+  flushClient(c: Client): void;
+}
+
+/**
+ * A client connection's state. The I/O loop lives in `connection.ts`.
+ */
+export class Client implements Context {
+  readonly writer: BufferWriter;
+  readonly parser: RequestParser;
+  readonly createdAt: number;
+  lastInteraction: number;
+  name = "";
+  user = "default";
+  libName = "";
+  libVer = "";
+  lastCommand = "NULL";
+  readonly flags: ClientFlags = {
+    closeAfterReply: false,
+    noEvict: false,
+    replyMode: "on",
+  };
+  readonly ext: ClientExtensions = {};
+  /** True once the connection is closing or closed. */
+  closed = false;
+  /**
+   * While true, input is not processed (a blocked command waits); parsed
+   * commands stay queued and run in order on {@link Client.resume}.
+   */
+  suspended = false;
+  /** Set when a command asks for its own propagation. */
+  propagated = false;
+  /** Bytes in flight to the socket (for output buffer limits). */
+  outputPending = 0;
+  /** When the output buffer first went over the soft limit (0 = not over). */
+  softLimitSince = 0;
+  kind: "normal" | "pubsub" | "replica" = "normal";
+  /** The write in progress, if any. */
+  writing: Promise<void> | undefined;
+  /** Total commands this client ran. */
+  commands = 0;
+  /** Set by the server to close the socket. */
+  closer: (() => void) | undefined;
+
+  constructor(
+    readonly id: number,
+    readonly server: ClientHost,
+    public db: Database,
+    readonly addr: string,
+    readonly laddr: string,
+  ) {
+    const now = server.clock.now();
+    this.createdAt = now;
+    this.lastInteraction = now;
+    this.writer = new BufferWriter();
+    this.parser = new RequestParser({
+      maxBulk: server.config.number("proto-max-bulk-len"),
+      maxQuery: server.config.number("client-query-buffer-limit"),
+    });
+  }
+
+  get reply(): BufferWriter {
+    return this.writer;
+  }
+
+  get resp(): 2 | 3 {
+    return this.writer.resp;
+  }
+
+  set resp(v: 2 | 3) {
+    this.writer.resp = v;
+  }
+
+  changed(key: Bytes, event: string, cls: EventClass): void {
+    this.server.emitKeyChanged(this.db, key, event, cls);
+  }
+
+  changedIn(db: Database, key: Bytes, event: string, cls: EventClass): void {
+    this.server.emitKeyChanged(db, key, event, cls);
+  }
+
+  propagate(argv: readonly Bytes[]): void {
+    this.propagated = true;
+    this.server.emitPropagate(this.db.index, argv);
+  }
+
+  close(): void {
+    this.flags.closeAfterReply = true;
+  }
+
+  flush(): void {
+    this.server.flushClient(this);
+  }
+
+  /** Continues processing input after a suspension. */
+  resume(): void {
+    this.suspended = false;
+    this.server.resumeClient(this);
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Cursors for SCAN-style commands over JavaScript `Map`s and `Set`s.
+ *
+ * A `Map` iterator is live: it visits every entry present for its whole life
+ * exactly once, even while entries are added and deleted. So a scan keeps its
+ * iterator between calls and the cursor is only a handle to it. That gives
+ * Redis's SCAN guarantee without a hash table of our own. Handles are bounded
+ * (oldest dropped first); an unknown cursor ends the scan.
+ *
+ * @module
+ */
+
+interface LiveScan {
+  owner: object;
+  it: Iterator<unknown>;
+}
+
+const MAX_LIVE = 4096;
+
+/**
+ * A table of live scan iterators.
+ *
+ * @example
+ * ```ts
+ * import { ScanCursors } from "./cursor.ts";
+ * const cursors = new ScanCursors();
+ * const map = new Map([["a", 1], ["b", 2]]);
+ * const page = cursors.scan(map, "0", 1, () => map.keys());
+ * console.log(page.items, page.cursor); // ["a"], "1"
+ * ```
+ */
+export class ScanCursors {
+  #live = new Map<string, LiveScan>();
+  #next = 1;
+
+  /**
+   * Takes up to `count` items, continuing the scan named by `cursor`
+   * ("0" starts one). Returns the items and the next cursor ("0" when done).
+   */
+  scan<T>(
+    owner: object,
+    cursor: string,
+    count: number,
+    make: () => Iterator<T>,
+  ): { items: T[]; cursor: string } {
+    let it: Iterator<T>;
+    if (cursor === "0") {
+      it = make();
+    } else {
+      const live = this.#live.get(cursor);
+      if (live === undefined || live.owner !== owner) {
+        return { items: [], cursor: "0" };
+      }
+      this.#live.delete(cursor);
+      it = live.it as Iterator<T>;
+    }
+    const items: T[] = [];
+    for (let i = 0; i < count; i++) {
+      const r = it.next();
+      if (r.done) return { items, cursor: "0" };
+      items.push(r.value);
+    }
+    const next = String(this.#next++);
+    if (this.#live.size >= MAX_LIVE) {
+      const oldest = this.#live.keys().next().value;
+      if (oldest !== undefined) this.#live.delete(oldest);
+    }
+    this.#live.set(next, { owner, it });
+    return { items, cursor: next };
+  }
+}
+
+/** Checks a SCAN cursor argument: an unsigned decimal integer. */
+export function isValidCursor(s: string): boolean {
+  return /^[0-9]{1,20}$/.test(s);
+}

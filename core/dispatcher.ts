@@ -1,0 +1,141 @@
+/**
+ * The dispatcher: command lookup, arity, the before/after hooks, the
+ * handler, statistics and default propagation. Everything a command needs
+ * checked comes from its spec.
+ *
+ * @module
+ */
+
+import type { Bytes, CommandEntry } from "./types.ts";
+import type { HookLists } from "./registry.ts";
+import type { Client } from "./client.ts";
+import { ReplyError } from "./errors.ts";
+
+/** What the dispatcher needs from the server. */
+export interface DispatchHost {
+  readonly commands: ReadonlyMap<string, CommandEntry>;
+  readonly hooks: HookLists;
+  dirty: number;
+  readonly stats: { totalCommands: number };
+  emitPropagate(dbIndex: number, argv: readonly Bytes[]): void;
+  log(level: "warning", msg: string): void;
+}
+
+const CACHE_MAX = 512;
+
+/**
+ * Runs commands for clients. One per server.
+ *
+ * @example
+ * ```ts ignore
+ * const d = new Dispatcher(server);
+ * d.execute(client, ["PING"]);
+ * ```
+ */
+export class Dispatcher {
+  // Raw command names as clients spell them ("GET", "get") -> entry, so the
+  // hot path does not lower-case a string per command.
+  #cache = new Map<string, CommandEntry>();
+
+  constructor(readonly host: DispatchHost) {}
+
+  /** Finds a command by any spelling of its name. */
+  lookup(name: string): CommandEntry | undefined {
+    let cmd = this.#cache.get(name);
+    if (cmd !== undefined) return cmd;
+    cmd = this.host.commands.get(name.toLowerCase());
+    if (cmd !== undefined && this.#cache.size < CACHE_MAX) this.#cache.set(name, cmd);
+    return cmd;
+  }
+
+  /**
+   * Resolves argv to a runnable entry (subcommand included) or an error
+   * message, without running anything.
+   */
+  resolve(argv: Bytes[]): CommandEntry | string {
+    let cmd = this.lookup(argv[0]!);
+    if (cmd === undefined) return unknownCommand(argv);
+    if (cmd.subcommands !== undefined && argv.length >= 2) {
+      const sub = cmd.subcommands.get(argv[1]!.toLowerCase());
+      if (sub === undefined) {
+        return `ERR unknown subcommand '${clip(argv[1]!, 128)}'. Try ${cmd.spec.name.toUpperCase()} HELP.`;
+      }
+      cmd = sub;
+    }
+    const arity = cmd.spec.arity;
+    const argc = argv.length;
+    if ((arity > 0 && argc !== arity) || argc < -arity) {
+      cmd.rejectedCalls++;
+      return `ERR wrong number of arguments for '${cmd.fullName}' command`;
+    }
+    return cmd;
+  }
+
+  /** Runs one command for a client; the reply goes to its writer. */
+  execute(c: Client, argv: Bytes[]): void {
+    const host = this.host;
+    const hooks = host.hooks;
+    const cmd = this.resolve(argv);
+    if (typeof cmd === "string") {
+      c.writer.error(cmd);
+      for (const h of hooks.commandRejected) h(c, argv, cmd);
+      return;
+    }
+    const before = hooks.beforeCommand;
+    for (let i = 0; i < before.length; i++) {
+      if (!before[i]!(c, cmd, argv)) {
+        cmd.rejectedCalls++;
+        return;
+      }
+    }
+    this.run(c, cmd, argv);
+  }
+
+  /**
+   * Runs an already checked command: handler, statistics, propagation and
+   * after-hooks. MULTI's EXEC calls it for each queued command.
+   */
+  run(c: Client, cmd: CommandEntry, argv: Bytes[]): void {
+    const host = this.host;
+    const w = c.writer;
+    const errorsBefore = w.errorCount;
+    const dirty = host.dirty;
+    c.propagated = false;
+    c.lastCommand = cmd.fullName;
+    const t0 = performance.now();
+    try {
+      cmd.spec.handler!(c, argv);
+    } catch (e) {
+      if (e instanceof ReplyError) {
+        w.error(e.message);
+      } else {
+        host.log("warning", `command '${cmd.fullName}' failed: ${(e as Error)?.stack ?? e}`);
+        w.error(`ERR ${(e as Error)?.message ?? e}`);
+      }
+    }
+    const us = (performance.now() - t0) * 1000;
+    cmd.calls++;
+    cmd.usec += us;
+    c.commands++;
+    host.stats.totalCommands++;
+    if (w.errorCount !== errorsBefore) cmd.failedCalls++;
+    if (host.dirty !== dirty && !c.propagated && host.hooks.propagate.length !== 0) {
+      host.emitPropagate(c.db.index, argv);
+    }
+    const after = host.hooks.afterCommand;
+    for (let i = 0; i < after.length; i++) after[i]!(c, cmd, argv, us);
+  }
+}
+
+function clip(s: string, n: number): string {
+  return s.length > n ? s.slice(0, n) : s;
+}
+
+/** Redis's unknown-command error, with the first arguments quoted. */
+export function unknownCommand(argv: Bytes[]): string {
+  let args = "";
+  for (let i = 1; i < argv.length && args.length < 128; i++) {
+    args += `'${clip(argv[i]!, 128 - args.length)}' `;
+  }
+  return `ERR unknown command '${clip(argv[0]!, 128)}', with args beginning with: ${args}`;
+}

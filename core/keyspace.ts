@@ -1,0 +1,285 @@
+/**
+ * The keyspace: numbered databases of typed values with per-key expiry.
+ *
+ * Strings are stored as bare byte strings (no wrapper object), other types as
+ * objects that carry their type name. Expiry times live in a second map, as
+ * in Redis, so keys without a TTL cost nothing extra.
+ *
+ * @module
+ */
+
+import type { Bytes } from "./types.ts";
+import type { Clock } from "./clock.ts";
+import { WRONGTYPE } from "./errors.ts";
+import { ScanCursors } from "./cursor.ts";
+
+/**
+ * A non-string value. Families define their own classes; `type` is what
+ * TYPE reports and what typed lookups compare.
+ *
+ * @example
+ * ```ts
+ * import type { DataObject } from "./keyspace.ts";
+ * class Counter implements DataObject {
+ *   readonly type = "counter";
+ *   n = 0;
+ *   encoding() {
+ *     return "raw";
+ *   }
+ * }
+ * ```
+ */
+export interface DataObject {
+  readonly type: string;
+  /** OBJECT ENCODING's answer for this value. */
+  encoding(): string;
+}
+
+/** A stored value: a byte string, or a typed object. */
+export type Value = Bytes | DataObject;
+
+/** Returns the TYPE name of a value. */
+export function typeOf(v: Value): string {
+  return typeof v === "string" ? "string" : v.type;
+}
+
+/** Per-key access metadata for OBJECT IDLETIME / FREQ. */
+export interface KeyMeta {
+  lastAccess: number;
+}
+
+/** Called when a key expires (lazily or actively). */
+export type ExpireListener = (db: Database, key: Bytes) => void;
+
+/**
+ * One numbered database.
+ *
+ * @example
+ * ```ts
+ * import { Keyspace } from "./keyspace.ts";
+ * const ks = new Keyspace({ databases: 16 });
+ * const db = ks.db(0);
+ * db.set("k", "v");
+ * console.log(db.getString("k")); // "v"
+ * ```
+ */
+export class Database {
+  /** The key -> value map. Mutate it only through the methods below. */
+  data: Map<Bytes, Value> = new Map();
+  /** The key -> absolute expiry (Unix ms) map. */
+  expires: Map<Bytes, number> = new Map();
+  /** Last access times, kept only while `trackAccess` is on. */
+  access: Map<Bytes, number> = new Map();
+  #randomIt: Iterator<Bytes> | undefined;
+  #expireIt: Iterator<[Bytes, number]> | undefined;
+
+  constructor(readonly index: number, readonly keyspace: Keyspace) {}
+
+  /** Number of keys, expired-but-not-reclaimed ones included (as Redis). */
+  get size(): number {
+    return this.data.size;
+  }
+
+  /** Looks a key up, expiring it first if its time has passed. */
+  get(key: Bytes): Value | undefined {
+    if (this.expires.size !== 0 && this.#expireIfNeeded(key)) return undefined;
+    return this.data.get(key);
+  }
+
+  /** Looks up a string value; throws WRONGTYPE for other types. */
+  getString(key: Bytes): Bytes | undefined {
+    const v = this.get(key);
+    if (v === undefined || typeof v === "string") return v;
+    throw WRONGTYPE;
+  }
+
+  /**
+   * Looks up a value of one type; throws WRONGTYPE when the key holds
+   * another type.
+   */
+  getTyped<T extends DataObject>(key: Bytes, type: string): T | undefined {
+    const v = this.get(key);
+    if (v === undefined) return undefined;
+    if (typeof v === "string" || v.type !== type) throw WRONGTYPE;
+    return v as T;
+  }
+
+  /** True when the key exists (and is not expired). */
+  has(key: Bytes): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  /**
+   * Stores a value. The key's TTL is cleared unless `keepTtl` is set (SET
+   * semantics); use {@link Database.replace} to keep it implicitly.
+   */
+  set(key: Bytes, value: Value, keepTtl = false): void {
+    this.data.set(key, value);
+    if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
+  }
+
+  /** Stores a value keeping any TTL (in-place updates such as APPEND). */
+  replace(key: Bytes, value: Value): void {
+    this.data.set(key, value);
+  }
+
+  /** Deletes a key; true when it existed. */
+  delete(key: Bytes): boolean {
+    if (!this.data.delete(key)) return false;
+    if (this.expires.size !== 0) this.expires.delete(key);
+    if (this.access.size !== 0) this.access.delete(key);
+    return true;
+  }
+
+  /** Sets an absolute expiry in Unix ms. The key must exist. */
+  setExpire(key: Bytes, atMs: number): void {
+    this.expires.set(key, atMs);
+  }
+
+  /** The absolute expiry in Unix ms, or -1 when the key has none. */
+  getExpire(key: Bytes): number {
+    return this.expires.get(key) ?? -1;
+  }
+
+  /** Removes a TTL; true when there was one. */
+  persist(key: Bytes): boolean {
+    return this.expires.delete(key);
+  }
+
+  /** Removes every key. */
+  clear(): void {
+    this.data = new Map();
+    this.expires = new Map();
+    this.access = new Map();
+    this.#randomIt = undefined;
+    this.#expireIt = undefined;
+  }
+
+  /** Exchanges contents with another database (SWAPDB). */
+  swapWith(other: Database): void {
+    [this.data, other.data] = [other.data, this.data];
+    [this.expires, other.expires] = [other.expires, this.expires];
+    [this.access, other.access] = [other.access, this.access];
+    this.#randomIt = this.#expireIt = undefined;
+    other.#randomIt = other.#expireIt = undefined;
+  }
+
+  /**
+   * A random live key, or undefined when the database is empty. Walks a
+   * rotating iterator a random few steps: O(1) amortised without an index.
+   */
+  randomKey(): Bytes | undefined {
+    for (let tries = 0; tries < 100 && this.data.size !== 0; tries++) {
+      let skip = Math.floor(Math.random() * Math.min(this.data.size, 16));
+      let key: Bytes | undefined;
+      while (skip-- >= 0) {
+        let r = this.#randomIt?.next();
+        if (r === undefined || r.done) {
+          this.#randomIt = this.data.keys();
+          r = this.#randomIt.next();
+          if (r.done) return undefined;
+        }
+        key = r.value;
+      }
+      if (key !== undefined && this.get(key) !== undefined) return key;
+    }
+    return undefined;
+  }
+
+  /**
+   * One bounded step of active expiry: examines up to `max` keys with a TTL
+   * (round-robin) and reclaims the expired ones. Returns [examined, expired].
+   */
+  activeExpireStep(max: number, now: number): [number, number] {
+    if (this.expires.size === 0 || this.keyspace.isReplica) return [0, 0];
+    let examined = 0, expired = 0;
+    while (examined < max) {
+      let r = this.#expireIt?.next();
+      if (r === undefined || r.done) {
+        this.#expireIt = this.expires.entries();
+        r = this.#expireIt.next();
+        if (r.done) break;
+        if (examined !== 0) break; // one full lap per step at most
+      }
+      examined++;
+      const [key, at] = r.value;
+      if (at <= now) {
+        this.#expireNow(key);
+        expired++;
+      }
+    }
+    return [examined, expired];
+  }
+
+  /** True (and reclaims it) when the key's TTL has passed. */
+  #expireIfNeeded(key: Bytes): boolean {
+    const at = this.expires.get(key);
+    if (at === undefined || at > this.keyspace.clock.now()) return false;
+    // A replica shows the key as gone but waits for the master's DEL.
+    if (this.keyspace.isReplica) return true;
+    this.#expireNow(key);
+    return true;
+  }
+
+  #expireNow(key: Bytes): void {
+    this.delete(key);
+    this.keyspace.onExpire?.(this, key);
+  }
+
+  /** Records an access for OBJECT IDLETIME when tracking is on. */
+  touch(key: Bytes): void {
+    if (this.keyspace.trackAccess) {
+      this.access.set(key, this.keyspace.clock.now());
+    }
+  }
+}
+
+/** Options for {@link Keyspace}. */
+export interface KeyspaceOptions {
+  databases: number;
+  clock?: Clock;
+}
+
+/**
+ * All databases, the clock they expire by, and the shared scan cursors.
+ *
+ * @example
+ * ```ts
+ * import { Keyspace } from "./keyspace.ts";
+ * const ks = new Keyspace({ databases: 2 });
+ * ks.db(1).set("a", "1");
+ * console.log(ks.db(1).size); // 1
+ * ```
+ */
+export class Keyspace {
+  readonly dbs: Database[];
+  clock: Clock;
+  /** Set by the server: runs the key-expired hooks. */
+  onExpire: ExpireListener | undefined;
+  /** On a replica keys expire only when the master says so. */
+  isReplica = false;
+  /** Whether last-access times are recorded (OBJECT IDLETIME). */
+  trackAccess = false;
+  /** Live SCAN iterators shared by every SCAN-style command. */
+  readonly cursors: ScanCursors = new ScanCursors();
+
+  constructor(opts: KeyspaceOptions) {
+    this.clock = opts.clock ?? { now: () => Date.now() };
+    this.dbs = [];
+    for (let i = 0; i < opts.databases; i++) {
+      this.dbs.push(new Database(i, this));
+    }
+  }
+
+  /** The database with that index (the caller checks the range). */
+  db(index: number): Database {
+    return this.dbs[index]!;
+  }
+
+  /** Total keys over all databases. */
+  get totalKeys(): number {
+    let n = 0;
+    for (const db of this.dbs) n += db.size;
+    return n;
+  }
+}

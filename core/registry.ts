@@ -1,0 +1,244 @@
+/**
+ * The registry: orders plugins by dependency, turns command specs into
+ * command entries (implied flags and ACL categories, legacy key ranges) and
+ * collects hooks by kind.
+ *
+ * @module
+ */
+
+import type {
+  Bytes,
+  CommandEntry,
+  CommandFlag,
+  CommandSpec,
+  Hooks,
+  KeySpec,
+  Plugin,
+} from "./types.ts";
+
+/** Hook lists by kind; an empty list means the core skips that call. */
+export type HookLists = { [K in keyof Hooks]-?: NonNullable<Hooks[K]>[] };
+
+/** Creates empty hook lists. */
+export function emptyHooks(): HookLists {
+  return {
+    clientConnected: [],
+    clientClosed: [],
+    beforeCommand: [],
+    afterCommand: [],
+    commandRejected: [],
+    keyChanged: [],
+    databaseChanged: [],
+    propagate: [],
+    keyExpired: [],
+    cron: [],
+    shutdown: [],
+    info: [],
+  };
+}
+
+/**
+ * Orders plugins so that each comes after its dependencies. Throws on a
+ * missing dependency, a cycle or a duplicate name.
+ *
+ * @example
+ * ```ts
+ * import { orderPlugins } from "./registry.ts";
+ * const order = orderPlugins([{ name: "b", dependencies: ["a"] }, { name: "a" }]);
+ * console.log(order.map((p) => p.name)); // ["a", "b"]
+ * ```
+ */
+export function orderPlugins(plugins: readonly Plugin[]): Plugin[] {
+  const byName = new Map<string, Plugin>();
+  for (const p of plugins) {
+    if (byName.has(p.name)) throw new Error(`plugin '${p.name}' registered twice`);
+    byName.set(p.name, p);
+  }
+  const out: Plugin[] = [];
+  const state = new Map<string, "visiting" | "done">();
+  const visit = (p: Plugin, path: string[]) => {
+    const s = state.get(p.name);
+    if (s === "done") return;
+    if (s === "visiting") {
+      throw new Error(`plugin dependency cycle: ${[...path, p.name].join(" -> ")}`);
+    }
+    state.set(p.name, "visiting");
+    for (const dep of p.dependencies ?? []) {
+      const d = byName.get(dep);
+      if (!d) throw new Error(`plugin '${p.name}' depends on missing plugin '${dep}'`);
+      visit(d, [...path, p.name]);
+    }
+    state.set(p.name, "done");
+    out.push(p);
+  };
+  for (const p of plugins) visit(p, []);
+  return out;
+}
+
+const IMPLIED: Partial<Record<CommandFlag, readonly string[]>> = {
+  write: ["write"],
+  readonly: ["read"],
+  admin: ["admin", "dangerous"],
+  pubsub: ["pubsub"],
+  fast: ["fast"],
+  blocking: ["blocking"],
+};
+
+/** Builds the entry for a spec (and its subcommands). */
+export function makeEntry(spec: CommandSpec, parent?: CommandEntry): CommandEntry {
+  const flags = new Set<CommandFlag>(spec.flags);
+  const cats: string[] = [];
+  const add = (c: string) => {
+    if (!cats.includes(c)) cats.push(c);
+  };
+  for (const c of spec.categories ?? []) add(c);
+  for (const f of spec.flags) for (const c of IMPLIED[f] ?? []) add(c);
+  if (!flags.has("fast")) add("slow");
+  const legacy = legacyRange(spec.keySpecs ?? []);
+  if (legacy.movable || spec.getKeys) flags.add("movablekeys");
+  const fullName = parent ? `${parent.fullName}|${spec.name}` : spec.name;
+  const entry: CommandEntry = {
+    spec,
+    fullName,
+    parent,
+    subcommands: undefined,
+    isWrite: flags.has("write"),
+    isReadonly: flags.has("readonly"),
+    flagSet: flags,
+    categories: cats,
+    legacyKeys: legacy.range,
+    calls: 0,
+    usec: 0,
+    rejectedCalls: 0,
+    failedCalls: 0,
+  };
+  if (spec.subcommands) {
+    const subs = new Map<string, CommandEntry>();
+    for (const s of spec.subcommands) subs.set(s.name, makeEntry(s, entry));
+    (entry as { subcommands: Map<string, CommandEntry> }).subcommands = subs;
+  }
+  return entry;
+}
+
+/** Redis's legacy (first, last, step) derived from key specs. */
+function legacyRange(
+  specs: readonly KeySpec[],
+): { range: [number, number, number]; movable: boolean } {
+  let first = 0, last = 0, step = 0;
+  let movable = false;
+  for (const ks of specs) {
+    if (!("index" in ks.begin) || !("range" in ks.find)) {
+      movable = true;
+      continue;
+    }
+    const { lastkey, step: st, limit } = ks.find.range;
+    if (limit !== 0 && lastkey < 0) movable = true;
+    const begin = ks.begin.index;
+    const end = lastkey < 0 ? lastkey : begin + lastkey;
+    if (first === 0) {
+      first = begin;
+      last = end;
+      step = st;
+      continue;
+    }
+    if (st !== step) {
+      movable = true;
+      continue;
+    }
+    if (begin < first) first = begin;
+    if (last >= 0 && (end < 0 || end > last)) last = end;
+  }
+  return { range: [first, last, step], movable };
+}
+
+/**
+ * The argument positions of a command's keys, from its key specs (or its
+ * `getKeys`). `argv` includes the command name.
+ *
+ * @example
+ * ```ts
+ * import { keyPositions, makeEntry } from "./registry.ts";
+ * const e = makeEntry({
+ *   name: "mget", arity: -2, flags: ["readonly"],
+ *   keySpecs: [{ flags: ["RO"], begin: { index: 1 }, find: { range: { lastkey: -1, step: 1, limit: 0 } } }],
+ * });
+ * console.log(keyPositions(e, ["mget", "a", "b"])); // [1, 2]
+ * ```
+ */
+export function keyPositions(entry: CommandEntry, argv: readonly Bytes[]): number[] {
+  const spec = entry.spec;
+  if (spec.getKeys) return spec.getKeys(argv as Bytes[]);
+  const out: number[] = [];
+  const argc = argv.length;
+  for (const ks of spec.keySpecs ?? []) {
+    if (ks.flags.includes("NOT_KEY")) continue;
+    let start: number;
+    if ("index" in ks.begin) {
+      start = ks.begin.index;
+    } else {
+      const { keyword, startfrom } = ks.begin;
+      start = -1;
+      const kw = keyword.toLowerCase();
+      if (startfrom >= 0) {
+        for (let i = startfrom; i < argc; i++) {
+          if (argv[i]!.toLowerCase() === kw) {
+            start = i + 1;
+            break;
+          }
+        }
+      } else {
+        for (let i = argc + startfrom; i > 0; i--) {
+          if (argv[i]!.toLowerCase() === kw) {
+            start = i + 1;
+            break;
+          }
+        }
+      }
+      if (start === -1) continue;
+    }
+    if (start >= argc) continue;
+    if ("range" in ks.find) {
+      const { lastkey, step, limit } = ks.find.range;
+      let end: number;
+      if (lastkey >= 0) {
+        end = start + lastkey;
+      } else if (limit <= 1) {
+        end = argc + lastkey;
+      } else {
+        end = start + Math.floor((argc - start) / limit) - 1;
+      }
+      for (let i = start; i <= end && i < argc; i += step) out.push(i);
+    } else {
+      const { keynumidx, firstkey, step } = ks.find.keynum;
+      const n = Number(argv[start + keynumidx]);
+      if (!Number.isInteger(n) || n < 0) continue;
+      const first = start + firstkey;
+      for (let k = 0; k < n; k++) {
+        const i = first + k * step;
+        if (i >= argc) break;
+        out.push(i);
+      }
+    }
+  }
+  return out;
+}
+
+/** Shorthand key specs for the common shapes. */
+export const keys = {
+  /** One key at `index`. */
+  one(index: number, flags: KeySpec["flags"]): KeySpec {
+    return { flags, begin: { index }, find: { range: { lastkey: 0, step: 1, limit: 0 } } };
+  },
+  /** Keys from `index` to the end, every `step` arguments. */
+  rest(index: number, flags: KeySpec["flags"], step = 1, lastkey = -1): KeySpec {
+    return { flags, begin: { index }, find: { range: { lastkey, step, limit: 0 } } };
+  },
+  /** A count argument at `index`, then that many keys. */
+  counted(index: number, flags: KeySpec["flags"]): KeySpec {
+    return {
+      flags,
+      begin: { index },
+      find: { keynum: { keynumidx: 0, firstkey: 1, step: 1 } },
+    };
+  },
+} as const;

@@ -1,0 +1,230 @@
+/**
+ * The request parser: RESP multibulk and inline commands, incrementally, over
+ * one reusable byte buffer per connection.
+ *
+ * It keeps Redis's state machine (multibulk count, then each bulk), so a
+ * frame split anywhere across reads resumes where it stopped instead of
+ * being parsed again, and a large bulk is not rescanned on every read.
+ *
+ * @module
+ */
+
+import { bytesToString } from "./bytes.ts";
+import { splitArgs } from "../config.ts";
+
+/** Redis's PROTO_INLINE_MAX_SIZE: longest inline line or header line. */
+export const INLINE_MAX = 64 * 1024;
+const INITIAL_SIZE = 16 * 1024;
+
+/**
+ * A protocol error. `reply` is the error reply to send (without `-`) before
+ * closing, or undefined when the connection closes silently (query buffer
+ * limit, as Redis).
+ */
+export class ProtocolError extends Error {
+  constructor(readonly reply: string | undefined, message = reply ?? "") {
+    super(message);
+    this.name = "ProtocolError";
+  }
+}
+
+/** Limits the parser enforces. */
+export interface ParserLimits {
+  /** `proto-max-bulk-len`. */
+  maxBulk: number;
+  /** `client-query-buffer-limit`. */
+  maxQuery: number;
+}
+
+/**
+ * Incremental request parser.
+ *
+ * @example
+ * ```ts
+ * import { RequestParser } from "./parser.ts";
+ * const p = new RequestParser({ maxBulk: 512 * 1024 * 1024, maxQuery: 1 << 30 });
+ * p.push(new TextEncoder().encode("*1\r\n$4\r\nPING\r\nECHO hi\r\n"));
+ * console.log(p.next(), p.next(), p.next()); // ["PING"] ["ECHO","hi"] null
+ * ```
+ */
+export class RequestParser {
+  /** The buffer reads go into; bytes in [start, end) are unparsed. */
+  buf: Uint8Array = new Uint8Array(INITIAL_SIZE);
+  start = 0;
+  end = 0;
+  limits: ParserLimits;
+  /** Set when an unauthenticated client must get Redis's tighter limits. */
+  strict = false;
+  #multibulk = 0; // arguments still to read in this command
+  #bulk = -1; // length of the bulk being read, -1 before its header
+  #argv: string[] = [];
+
+  constructor(limits: ParserLimits) {
+    this.limits = limits;
+  }
+
+  /**
+   * A view of free space at the end of the buffer, for `conn.read`. Grows
+   * the buffer (or compacts it) so at least `min` bytes are free.
+   */
+  writable(min = 4096): Uint8Array {
+    if (this.start === this.end) this.start = this.end = 0;
+    if (this.buf.length - this.end < min) {
+      const used = this.end - this.start;
+      if (this.start > 0 && this.buf.length - used >= min) {
+        this.buf.copyWithin(0, this.start, this.end);
+      } else {
+        let size = this.buf.length * 2;
+        while (size - used < min) size *= 2;
+        const next = new Uint8Array(size);
+        next.set(this.buf.subarray(this.start, this.end));
+        this.buf = next;
+      }
+      this.start = 0;
+      this.end = used;
+    }
+    return this.buf.subarray(this.end);
+  }
+
+  /** Marks `n` bytes written into {@link writable}'s view. */
+  commit(n: number): void {
+    this.end += n;
+    if (this.end - this.start > this.limits.maxQuery) {
+      throw new ProtocolError(undefined, "query buffer limit reached");
+    }
+  }
+
+  /** Copies bytes in (tests, and callers without a read view). */
+  push(bytes: Uint8Array): void {
+    this.writable(bytes.length).set(bytes);
+    this.commit(bytes.length);
+  }
+
+  /** Bytes received but not yet parsed (for CLIENT LIST `qbuf`). */
+  get pending(): number {
+    return this.end - this.start;
+  }
+
+  /**
+   * The next complete command, or null when more bytes are needed. Empty
+   * commands (`*0`, blank lines) are skipped. Throws ProtocolError.
+   */
+  next(): string[] | null {
+    for (;;) {
+      if (this.#multibulk === 0) {
+        if (this.start >= this.end) return null;
+        if (this.buf[this.start] !== 42) { // not '*': inline command
+          const argv = this.#inline();
+          if (argv === null) return null;
+          if (argv.length === 0) continue;
+          return argv;
+        }
+        const n = this.#header(true);
+        if (n === null) return null;
+        if (n <= 0) continue;
+        this.#multibulk = n;
+        this.#argv = [];
+      }
+      while (this.#multibulk > 0) {
+        if (this.#bulk === -1) {
+          const len = this.#header(false);
+          if (len === null) return null;
+          this.#bulk = len;
+        }
+        if (this.end - this.start < this.#bulk + 2) return null;
+        const s = this.start;
+        // Like Redis, the two bytes after the data are skipped unchecked.
+        this.#argv.push(bytesToString(this.buf, s, s + this.#bulk));
+        this.start = s + this.#bulk + 2;
+        this.#bulk = -1;
+        this.#multibulk--;
+      }
+      const argv = this.#argv;
+      this.#argv = [];
+      return argv;
+    }
+  }
+
+  /** Reads a `*N` or `$N` header line; null when incomplete. */
+  #header(multibulk: boolean): number | null {
+    const buf = this.buf;
+    const s = this.start;
+    const cr = this.#find(13, s);
+    if (cr === -1 || cr + 1 >= this.end) {
+      if (this.end - s > INLINE_MAX) {
+        throw new ProtocolError(
+          multibulk
+            ? "ERR Protocol error: too big mbulk count string"
+            : "ERR Protocol error: too big bulk count string",
+        );
+      }
+      return null;
+    }
+    if (!multibulk && buf[s] !== 36) { // '$'
+      const got = String.fromCharCode(buf[s]!);
+      throw new ProtocolError(`ERR Protocol error: expected '$', got '${got}'`);
+    }
+    const n = parseLongLong(buf, s + 1, cr);
+    if (multibulk) {
+      if (n === undefined || n > 2147483647 || (this.strict && n > 10)) {
+        throw new ProtocolError("ERR Protocol error: invalid multibulk length");
+      }
+    } else if (
+      n === undefined || n < 0 || n > this.limits.maxBulk ||
+      (this.strict && n > 16384)
+    ) {
+      throw new ProtocolError("ERR Protocol error: invalid bulk length");
+    }
+    this.start = cr + 2;
+    return n;
+  }
+
+  /** Parses an inline command line; null when the line is incomplete. */
+  #inline(): string[] | null {
+    const s = this.start;
+    const nl = this.#find(10, s);
+    if (nl === -1) {
+      if (this.end - s > INLINE_MAX) {
+        throw new ProtocolError("ERR Protocol error: too big inline request");
+      }
+      return null;
+    }
+    const lineEnd = nl > s && this.buf[nl - 1] === 13 ? nl - 1 : nl;
+    const line = bytesToString(this.buf, s, lineEnd);
+    this.start = nl + 1;
+    const argv = splitArgs(line);
+    if (argv === undefined) {
+      throw new ProtocolError("ERR Protocol error: unbalanced quotes in request");
+    }
+    return argv;
+  }
+
+  #find(byte: number, from: number): number {
+    const buf = this.buf, end = this.end;
+    for (let i = from; i < end; i++) if (buf[i] === byte) return i;
+    return -1;
+  }
+}
+
+/**
+ * Parses a signed decimal in `buf[s, e)` as Redis's string2ll does: no
+ * spaces, no leading zeros, no "+". Undefined when invalid.
+ */
+function parseLongLong(buf: Uint8Array, s: number, e: number): number | undefined {
+  if (s >= e || e - s > 20) return undefined;
+  let neg = false;
+  let i = s;
+  if (buf[i] === 45) { // '-'
+    neg = true;
+    i++;
+    if (i === e) return undefined;
+  }
+  if (buf[i] === 48) return e - i === 1 && !neg ? 0 : undefined;
+  let n = 0;
+  for (; i < e; i++) {
+    const d = buf[i]! - 48;
+    if (d < 0 || d > 9) return undefined;
+    n = n * 10 + d;
+  }
+  return neg ? -n : n;
+}

@@ -1,0 +1,254 @@
+/**
+ * The reply writer: encodes replies straight into a growable byte buffer,
+ * in RESP2 or RESP3. One buffer per connection; the connection flushes it
+ * once per read batch.
+ *
+ * @module
+ */
+
+import type { Bytes, ReplyWriter } from "../types.ts";
+import { formatDouble } from "../number.ts";
+
+const CRLF_OK = new Uint8Array([43, 79, 75, 13, 10]); // +OK\r\n
+
+/**
+ * A {@link ReplyWriter} over a byte buffer.
+ *
+ * @example
+ * ```ts
+ * import { BufferWriter } from "./writer.ts";
+ * const w = new BufferWriter();
+ * w.bulk("hi");
+ * console.log(new TextDecoder().decode(w.take())); // "$2\r\nhi\r\n"
+ * ```
+ */
+export class BufferWriter implements ReplyWriter {
+  buf: Uint8Array;
+  len = 0;
+  resp: 2 | 3 = 2;
+  /** Error replies written so far (the dispatcher counts failed calls). */
+  errorCount = 0;
+  /** Called for each error reply (INFO errorstats). */
+  onError: ((msg: string) => void) | undefined;
+  #spare: Uint8Array | undefined;
+  /** When false, replies are dropped (CLIENT REPLY OFF/SKIP). */
+  enabled = true;
+
+  constructor(size = 16 * 1024) {
+    this.buf = new Uint8Array(size);
+  }
+
+  /** Returns the written bytes and resets the buffer (copy-free view). */
+  take(): Uint8Array {
+    const out = this.buf.subarray(0, this.len);
+    this.len = 0;
+    return out;
+  }
+
+  /** Makes room for `n` more bytes. */
+  reserve(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.len + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+  }
+
+  /**
+   * Hands the written bytes over for an asynchronous write and continues in
+   * a second buffer, so replies produced meanwhile (pub/sub messages) never
+   * overwrite bytes still in flight. Give the buffer back with
+   * {@link BufferWriter.release} once written.
+   */
+  detach(): Uint8Array {
+    const out = this.buf.subarray(0, this.len);
+    this.buf = this.#spare ?? new Uint8Array(16 * 1024);
+    this.#spare = undefined;
+    this.len = 0;
+    return out;
+  }
+
+  /** Returns a detached buffer for reuse (large ones are dropped). */
+  release(buf: Uint8Array): void {
+    if (buf.buffer.byteLength <= 1 << 20) {
+      this.#spare = new Uint8Array(buf.buffer);
+    }
+  }
+
+  raw(bytes: Uint8Array): void {
+    if (!this.enabled) return;
+    this.reserve(bytes.length);
+    this.buf.set(bytes, this.len);
+    this.len += bytes.length;
+  }
+
+  ok(): void {
+    if (!this.enabled) return;
+    if (this.len + 5 > this.buf.length) this.reserve(5);
+    this.buf.set(CRLF_OK, this.len);
+    this.len += 5;
+  }
+
+  simple(s: string): void {
+    if (!this.enabled) return;
+    this.#line(43, s);
+  }
+
+  error(msg: string): void {
+    this.errorCount++;
+    this.onError?.(msg);
+    if (!this.enabled) return;
+    // Errors are one line: Redis replaces newlines with spaces.
+    this.#line(45, /[\r\n]/.test(msg) ? msg.replace(/[\r\n]/g, " ") : msg);
+  }
+
+  integer(n: number): void {
+    if (!this.enabled) return;
+    this.#header(58, n);
+  }
+
+  /** An integer given as a BigInt (64-bit results beyond 2^53). */
+  bigInteger(n: bigint): void {
+    if (!this.enabled) return;
+    this.#line(58, n.toString());
+  }
+
+  bulk(s: Bytes): void {
+    if (!this.enabled) return;
+    const n = s.length;
+    this.reserve(n + 24);
+    this.#headerNoReserve(36, n);
+    const buf = this.buf;
+    let p = this.len;
+    for (let i = 0; i < n; i++) buf[p++] = s.charCodeAt(i);
+    buf[p++] = 13;
+    buf[p++] = 10;
+    this.len = p;
+  }
+
+  nullBulk(): void {
+    if (!this.enabled) return;
+    if (this.resp === 3) this.#ascii("_\r\n");
+    else this.#ascii("$-1\r\n");
+  }
+
+  nullArray(): void {
+    if (!this.enabled) return;
+    if (this.resp === 3) this.#ascii("_\r\n");
+    else this.#ascii("*-1\r\n");
+  }
+
+  array(n: number): void {
+    if (!this.enabled) return;
+    this.#header(42, n);
+  }
+
+  map(n: number): void {
+    if (!this.enabled) return;
+    if (this.resp === 3) this.#header(37, n);
+    else this.#header(42, n * 2);
+  }
+
+  set(n: number): void {
+    if (!this.enabled) return;
+    this.#header(this.resp === 3 ? 126 : 42, n);
+  }
+
+  push(n: number): void {
+    if (!this.enabled) return;
+    this.#header(this.resp === 3 ? 62 : 42, n);
+  }
+
+  double(d: number): void {
+    if (!this.enabled) return;
+    if (this.resp === 3) this.#line(44, formatDouble(d));
+    else this.bulk(formatDouble(d));
+  }
+
+  bool(b: boolean): void {
+    if (!this.enabled) return;
+    if (this.resp === 3) this.#ascii(b ? "#t\r\n" : "#f\r\n");
+    else this.#ascii(b ? ":1\r\n" : ":0\r\n");
+  }
+
+  bigNumber(digits: string): void {
+    if (!this.enabled) return;
+    if (this.resp === 3) this.#line(40, digits);
+    else this.bulk(digits);
+  }
+
+  verbatim(s: Bytes, format = "txt"): void {
+    if (!this.enabled) return;
+    if (this.resp === 3) {
+      const body = format + ":" + s;
+      this.reserve(body.length + 24);
+      this.#headerNoReserve(61, body.length);
+      this.#write(body);
+      this.#write("\r\n");
+    } else {
+      this.bulk(s);
+    }
+  }
+
+  bulkArray(items: readonly Bytes[]): void {
+    if (!this.enabled) return;
+    this.#header(42, items.length);
+    for (const s of items) this.bulk(s);
+  }
+
+  /** Writes a type byte, a string and CRLF. */
+  #line(type: number, s: string): void {
+    this.reserve(s.length + 3);
+    this.buf[this.len++] = type;
+    this.#write(s);
+    this.buf[this.len++] = 13;
+    this.buf[this.len++] = 10;
+  }
+
+  #ascii(s: string): void {
+    this.reserve(s.length);
+    this.#write(s);
+  }
+
+  #write(s: string): void {
+    const buf = this.buf;
+    let p = this.len;
+    for (let i = 0; i < s.length; i++) buf[p++] = s.charCodeAt(i);
+    this.len = p;
+  }
+
+  #header(type: number, n: number): void {
+    this.reserve(24);
+    this.#headerNoReserve(type, n);
+  }
+
+  /** Writes `<type><n>\r\n` without building a string (room reserved). */
+  #headerNoReserve(type: number, n: number): void {
+    const buf = this.buf;
+    let p = this.len;
+    buf[p++] = type;
+    if (n < 0) {
+      buf[p++] = 45;
+      n = -n;
+    }
+    if (n < 10) {
+      buf[p++] = 48 + n;
+    } else if (n < 100) {
+      buf[p++] = 48 + ((n / 10) | 0);
+      buf[p++] = 48 + (n % 10);
+    } else if (!Number.isSafeInteger(n)) {
+      const s = String(n);
+      for (let i = 0; i < s.length; i++) buf[p++] = s.charCodeAt(i);
+    } else {
+      let digits = 0;
+      for (let t = n; t >= 1; t = Math.floor(t / 10)) digits++;
+      p += digits;
+      let q = p;
+      for (let t = n; t >= 1; t = Math.floor(t / 10)) buf[--q] = 48 + (t % 10);
+    }
+    buf[p++] = 13;
+    buf[p++] = 10;
+    this.len = p;
+  }
+}

@@ -1,0 +1,461 @@
+/**
+ * The server: plugin set-up, listeners, the per-connection I/O loop, the
+ * cron, and the hook fan-out. Command families live in plugins.
+ *
+ * @module
+ */
+
+import type {
+  Bytes,
+  CommandEntry,
+  CommandSpec,
+  Context,
+  Hooks,
+  EventClass,
+  Plugin,
+  ServerStats,
+} from "./types.ts";
+import { ConfigStore } from "./config.ts";
+import type { Clock } from "./clock.ts";
+import { systemClock } from "./clock.ts";
+import { type Database, Keyspace } from "./keyspace.ts";
+import { emptyHooks, type HookLists, makeEntry, orderPlugins } from "./registry.ts";
+import { Dispatcher } from "./dispatcher.ts";
+import { Client, type ClientHost } from "./client.ts";
+import { ProtocolError } from "./resp/parser.ts";
+import { coreDirectives, parseOutputLimits } from "./server_config.ts";
+import { VERSION } from "./version.ts";
+
+/** Log levels in increasing severity. */
+const LEVELS = { debug: 0, verbose: 1, notice: 2, warning: 3, nothing: 4 } as const;
+type Level = keyof typeof LEVELS;
+
+/** Options for {@link Server}. */
+export interface ServerOptions {
+  /** Plugins, built-in families included (see `mod.ts`'s `builtinPlugins`). */
+  plugins: readonly Plugin[];
+  /** Directive values, as in redis.conf (`{ port: "0" }`). */
+  config?: Readonly<Record<string, string>>;
+  /** The clock TTLs and timeouts read. Defaults to the system clock. */
+  clock?: Clock;
+  /** Where log lines go. Defaults to stderr (or `logfile`). */
+  logger?: (line: string) => void;
+}
+
+/**
+ * A Respite server. Use `startServer` from `mod.ts` rather than this class.
+ */
+export class Server implements ClientHost {
+  readonly config: ConfigStore = new ConfigStore();
+  readonly keyspace: Keyspace;
+  readonly clock: Clock;
+  readonly version: string = VERSION;
+  readonly startedAt: number;
+  readonly pid: number = Deno.pid;
+  readonly runId: string;
+  readonly hooks: HookLists = emptyHooks();
+  readonly commands: Map<string, CommandEntry> = new Map();
+  readonly clients: Map<number, Client> = new Map();
+  readonly dispatcher: Dispatcher;
+  readonly plugins: Plugin[];
+  readonly stats: ServerStats = {
+    totalConnections: 0,
+    totalCommands: 0,
+    rejectedConnections: 0,
+    expiredKeys: 0,
+    keyspaceHits: 0,
+    keyspaceMisses: 0,
+    netInputBytes: 0,
+    netOutputBytes: 0,
+    errorReplies: 0,
+    errorCodes: new Map(),
+  };
+  dirty = 0;
+  port = 0;
+  #listeners: Deno.Listener[] = [];
+  #nextClientId = 1;
+  #cron: ReturnType<typeof setInterval> | undefined;
+  #closing: Promise<void> | undefined;
+  #logger: (line: string) => void;
+  #logLevel: Level = "notice";
+  #maxclients = 10000;
+  #timeout = 0;
+  #outputLimits: Record<string, [number, number, number]> = {};
+  #closed!: () => void;
+  /** Resolves once the server has shut down. */
+  readonly finished: Promise<void> = new Promise((r) => (this.#closed = r));
+
+  constructor(opts: ServerOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.startedAt = this.clock.now();
+    this.runId = randomHex(40);
+    this.#logger = opts.logger ?? ((line) => console.error(line));
+    this.plugins = orderPlugins(opts.plugins);
+    for (const d of coreDirectives) this.config.declare(d);
+    for (const p of this.plugins) for (const d of p.config ?? []) this.config.declare(d);
+    for (const [k, v] of Object.entries(opts.config ?? {})) this.config.set(k, v, true);
+    this.keyspace = new Keyspace({
+      databases: this.config.number("databases"),
+      clock: this.clock,
+    });
+    this.keyspace.onExpire = (db, key) => this.#expired(db, key);
+    this.dispatcher = new Dispatcher(this);
+    this.config.watch("loglevel", (v) => (this.#logLevel = v as Level));
+    this.config.watch("maxclients", (v) => (this.#maxclients = Number(v)));
+    this.config.watch("timeout", (v) => (this.#timeout = Number(v)));
+    this.config.watch("client-output-buffer-limit", (v) => (this.#outputLimits = parseOutputLimits(v)));
+    this.config.watch("proto-max-bulk-len", (v) => {
+      for (const c of this.clients.values()) c.parser.limits.maxBulk = Number(v);
+    });
+    this.config.watch("client-query-buffer-limit", (v) => {
+      for (const c of this.clients.values()) c.parser.limits.maxQuery = Number(v);
+    });
+    for (const p of this.plugins) {
+      this.#register(p.commands ?? [], p.hooks);
+      const inst = p.init?.(this);
+      if (inst) this.#register(inst.commands ?? [], inst.hooks);
+    }
+  }
+
+  #register(specs: readonly CommandSpec[], hooks?: Hooks): void {
+    for (const spec of specs) {
+      if (this.commands.has(spec.name)) throw new Error(`command '${spec.name}' registered twice`);
+      this.commands.set(spec.name, makeEntry(spec));
+    }
+    if (!hooks) return;
+    for (const k of Object.keys(hooks) as (keyof HookLists)[]) {
+      const fn = hooks[k];
+      // deno-lint-ignore no-explicit-any
+      if (fn) (this.hooks[k] as any[]).push(fn);
+    }
+  }
+
+  /** Binds every `bind` address on `port` and starts accepting clients. */
+  listen(): void {
+    const want = this.config.number("port");
+    const addrs = this.config.get("bind").split(/\s+/).filter((a) => a !== "");
+    let port = want;
+    for (const raw of addrs) {
+      const optional = raw.startsWith("-");
+      const hostname = optional ? raw.slice(1) : raw;
+      try {
+        const l = Deno.listen({ hostname: hostname === "*" ? "0.0.0.0" : hostname, port, transport: "tcp" });
+        if (port === 0) port = (l.addr as Deno.NetAddr).port;
+        this.#listeners.push(l);
+        this.#accept(l);
+      } catch (e) {
+        if (!optional) {
+          for (const l of this.#listeners) l.close();
+          throw e;
+        }
+      }
+    }
+    this.port = port;
+    const hz = this.config.number("hz");
+    this.#cron = setInterval(() => this.#tick(), Math.max(1, Math.floor(1000 / hz)));
+    this.config.watch("hz", (v) => {
+      if (this.#cron === undefined) return;
+      clearInterval(this.#cron);
+      this.#cron = setInterval(() => this.#tick(), Math.max(1, Math.floor(1000 / Number(v))));
+    });
+  }
+
+  async #accept(l: Deno.Listener): Promise<void> {
+    try {
+      for await (const conn of l) this.#serve(conn as Deno.TcpConn);
+    } catch (e) {
+      if (!this.#closing) this.log("warning", `accept failed: ${e}`);
+    }
+  }
+
+  async #serve(conn: Deno.TcpConn): Promise<void> {
+    this.stats.totalConnections++;
+    if (this.clients.size >= this.#maxclients) {
+      this.stats.rejectedConnections++;
+      try {
+        await conn.write(new TextEncoder().encode("-ERR max number of clients reached\r\n"));
+      } catch { /* gone already */ }
+      conn.close();
+      return;
+    }
+    try {
+      conn.setNoDelay(true);
+      conn.setKeepAlive(true);
+    } catch { /* not every transport supports these */ }
+    const ra = conn.remoteAddr as Deno.NetAddr, la = conn.localAddr as Deno.NetAddr;
+    const c = new Client(
+      this.#nextClientId++,
+      this,
+      this.keyspace.db(0),
+      fmtAddr(ra),
+      fmtAddr(la),
+    );
+    c.writer.onError = (msg) => this.#countError(msg);
+    let closedBySelf = false;
+    c.closer = () => {
+      if (closedBySelf) return;
+      closedBySelf = true;
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    };
+    (c as { conn?: Deno.TcpConn }).conn = conn;
+    this.clients.set(c.id, c);
+    for (const h of this.hooks.clientConnected) h(c);
+    try {
+      for (;;) {
+        const view = c.parser.writable();
+        const n = await conn.read(view);
+        if (n === null || c.closed) break;
+        this.stats.netInputBytes += n;
+        try {
+          c.parser.commit(n);
+        } catch (e) {
+          if (!(e instanceof ProtocolError)) throw e;
+          this.log("warning", `closing client id=${c.id} addr=${c.addr}: query buffer limit reached`);
+          break;
+        }
+        c.lastInteraction = this.clock.now();
+        this.#processInput(c);
+        if (c.writer.len !== 0) this.flushClient(c);
+        if (c.writing) await c.writing;
+        if (c.flags.closeAfterReply || c.closed) break;
+      }
+    } catch (e) {
+      if (!c.closed && !isDisconnect(e)) this.log("verbose", `client id=${c.id} error: ${e}`);
+    } finally {
+      this.#drop(c);
+    }
+  }
+
+  /** Runs every complete command in the client's input buffer. */
+  #processInput(c: Client): void {
+    const parser = c.parser;
+    const w = c.writer;
+    while (!c.suspended && !c.flags.closeAfterReply && !c.closed) {
+      let argv: string[] | null;
+      try {
+        argv = parser.next();
+      } catch (e) {
+        if (!(e instanceof ProtocolError)) throw e;
+        if (e.reply !== undefined) {
+          w.enabled = true;
+          w.error(e.reply);
+          this.log("verbose", `protocol error from client id=${c.id} addr=${c.addr}: ${e.reply}`);
+        }
+        c.flags.closeAfterReply = true;
+        break;
+      }
+      if (argv === null) break;
+      if (c.flags.replyMode === "skip") {
+        w.enabled = false;
+        this.dispatcher.execute(c, argv);
+        w.enabled = true;
+        if (c.flags.replyMode === "skip") c.flags.replyMode = "on";
+      } else {
+        this.dispatcher.execute(c, argv);
+      }
+    }
+  }
+
+  resumeClient(c: Client): void {
+    if (c.closed) return;
+    this.#processInput(c);
+    this.flushClient(c);
+    if (c.flags.closeAfterReply && !c.writing) c.closer?.();
+  }
+
+  flushClient(c: Client): void {
+    if (c.writing || c.closed || c.writer.len === 0) return;
+    if (this.#overOutputLimit(c)) return;
+    c.writing = this.#writeLoop(c).finally(() => (c.writing = undefined));
+  }
+
+  async #writeLoop(c: Client): Promise<void> {
+    const conn = (c as { conn?: Deno.TcpConn }).conn!;
+    try {
+      while (c.writer.len !== 0 && !c.closed) {
+        const data = c.writer.detach();
+        c.outputPending = data.length;
+        let off = 0;
+        while (off < data.length) {
+          off += await conn.write(off === 0 ? data : data.subarray(off));
+          c.outputPending = data.length - off;
+        }
+        this.stats.netOutputBytes += data.length;
+        c.writer.release(data);
+      }
+      c.outputPending = 0;
+      c.softLimitSince = 0;
+      if (c.flags.closeAfterReply && !c.suspended) c.closer?.();
+    } catch {
+      c.closer?.();
+    }
+  }
+
+  /** Applies `client-output-buffer-limit`; closes the client when over. */
+  #overOutputLimit(c: Client): boolean {
+    const lim = this.#outputLimits[c.kind];
+    if (!lim) return false;
+    const [hard, soft, secs] = lim;
+    if (hard === 0 && soft === 0) return false;
+    const size = c.writer.len + c.outputPending;
+    let over = hard !== 0 && size > hard;
+    if (!over && soft !== 0 && size > soft) {
+      const now = this.clock.now();
+      if (c.softLimitSince === 0) c.softLimitSince = now;
+      else if (now - c.softLimitSince > secs * 1000) over = true;
+    } else if (!over) {
+      c.softLimitSince = 0;
+    }
+    if (over) {
+      this.log("warning", `client id=${c.id} addr=${c.addr} closed for overcoming of output buffer limits`);
+      this.#drop(c);
+    }
+    return over;
+  }
+
+  #drop(c: Client): void {
+    if (c.closed) return;
+    c.closed = true;
+    c.closer?.();
+    this.clients.delete(c.id);
+    for (const h of this.hooks.clientClosed) {
+      try {
+        h(c);
+      } catch (e) {
+        this.log("warning", `clientClosed hook failed: ${e}`);
+      }
+    }
+  }
+
+  killClient(id: number): boolean {
+    const c = this.clients.get(id);
+    if (!c) return false;
+    this.#drop(c);
+    return true;
+  }
+
+  #tick(): void {
+    const now = this.clock.now();
+    // Active expiry: sample keys with a TTL, within a time budget (25% of a
+    // tick, as Redis's slow cycle), so keys nobody reads are reclaimed.
+    const budget = (1000 / this.config.number("hz")) * 0.25;
+    const t0 = performance.now();
+    const effort = this.config.number("active-expire-effort");
+    outer: for (;;) {
+      let any = false;
+      for (const db of this.keyspace.dbs) {
+        const [examined, expired] = db.activeExpireStep(20 * effort, now);
+        if (examined !== 0 && expired * 4 > examined) any = true;
+        if (performance.now() - t0 > budget) break outer;
+      }
+      if (!any) break;
+    }
+    if (this.#timeout > 0) {
+      for (const c of this.clients.values()) {
+        if (c.kind !== "normal" || c.suspended) continue;
+        if (now - c.lastInteraction > this.#timeout * 1000) {
+          this.log("verbose", `closing idle client id=${c.id}`);
+          this.#drop(c);
+        }
+      }
+    }
+    for (const c of this.clients.values()) {
+      if (c.softLimitSince !== 0) this.#overOutputLimit(c);
+    }
+    for (const h of this.hooks.cron) h(now);
+  }
+
+  #expired(db: Database, key: Bytes): void {
+    this.stats.expiredKeys++;
+    for (const h of this.hooks.keyExpired) h(db, key);
+    this.emitKeyChanged(db, key, "expired", "x");
+    this.emitPropagate(db.index, ["DEL", key]);
+  }
+
+  #countError(msg: string): void {
+    this.stats.errorReplies++;
+    const sp = msg.indexOf(" ");
+    const code = sp === -1 ? msg : msg.slice(0, sp);
+    this.stats.errorCodes.set(code, (this.stats.errorCodes.get(code) ?? 0) + 1);
+  }
+
+  emitKeyChanged(db: Database, key: Bytes, event: string, cls: EventClass): void {
+    this.dirty++;
+    const hs = this.hooks.keyChanged;
+    for (let i = 0; i < hs.length; i++) hs[i]!(db, key, event, cls);
+  }
+
+  emitDatabaseChanged(db: Database, event: "flush" | "swap"): void {
+    this.dirty++;
+    for (const h of this.hooks.databaseChanged) h(db, event);
+  }
+
+  emitPropagate(dbIndex: number, argv: readonly Bytes[]): void {
+    const hs = this.hooks.propagate;
+    for (let i = 0; i < hs.length; i++) hs[i]!(dbIndex, argv);
+  }
+
+  pluginInfo(section: string): Record<string, string | number> {
+    const out: Record<string, string | number> = {};
+    for (const h of this.hooks.info) Object.assign(out, h(section) ?? {});
+    return out;
+  }
+
+  log(level: Level, msg: string): void {
+    if (LEVELS[level] < LEVELS[this.#logLevel] || this.#logLevel === "nothing") return;
+    const d = new Date(this.clock.now());
+    const ts = `${String(d.getUTCDate()).padStart(2, "0")} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${
+      d.toISOString().slice(11, 23)
+    }`;
+    const mark = level === "warning" ? "#" : level === "notice" ? "*" : level === "verbose" ? "-" : ".";
+    this.#logger(`${this.pid}:M ${ts} ${mark} ${msg}`);
+  }
+
+  /** Stops listening, runs shutdown hooks, closes every client. */
+  shutdown(): Promise<void> {
+    if (this.#closing) return this.#closing;
+    this.#closing = (async () => {
+      if (this.#cron !== undefined) clearInterval(this.#cron);
+      this.#cron = undefined;
+      for (const l of this.#listeners) {
+        try {
+          l.close();
+        } catch { /* already closed */ }
+      }
+      for (const h of this.hooks.shutdown) {
+        try {
+          await h();
+        } catch (e) {
+          this.log("warning", `shutdown hook failed: ${e}`);
+        }
+      }
+      const pending = [...this.clients.values()].map((c) => c.writing);
+      await Promise.allSettled(pending);
+      for (const c of [...this.clients.values()]) this.#drop(c);
+      this.#closed();
+    })();
+    return this.#closing;
+  }
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+function fmtAddr(a: Deno.NetAddr): string {
+  return a.hostname.includes(":") ? `[${a.hostname}]:${a.port}` : `${a.hostname}:${a.port}`;
+}
+
+function isDisconnect(e: unknown): boolean {
+  return e instanceof Deno.errors.ConnectionReset || e instanceof Deno.errors.BrokenPipe ||
+    e instanceof Deno.errors.BadResource || e instanceof Deno.errors.Interrupted ||
+    e instanceof Deno.errors.NotConnected;
+}
+
+/** Hex of `n` random characters (run ids, replication ids). */
+export function randomHex(n: number): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(Math.ceil(n / 2)));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("").slice(0, n);
+}
+
+export type { Context };

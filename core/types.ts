@@ -1,0 +1,390 @@
+/**
+ * The typed contract between the core and every plugin: command specs,
+ * hooks, plugins, the reply writer and the per-client context.
+ *
+ * Keys and values are "byte strings": one UTF-16 code unit per byte
+ * (0x00–0xFF). They are binary safe, compact in V8 and cheap to hash, and
+ * the reply writer turns them back into the same bytes.
+ *
+ * @module
+ */
+
+import type { Database, Keyspace } from "./keyspace.ts";
+import type { ConfigDirective, ConfigStore } from "./config.ts";
+import type { Clock } from "./clock.ts";
+
+/** A binary-safe string: each char code is one byte (0–255). */
+export type Bytes = string;
+
+/**
+ * Writes replies in the client's protocol (RESP2 or RESP3). Handlers call it
+ * directly, so a reply is encoded once, with no intermediate objects.
+ *
+ * @example
+ * ```ts
+ * import type { ReplyWriter } from "./types.ts";
+ * function replyPair(r: ReplyWriter) {
+ *   r.array(2);
+ *   r.bulk("a");
+ *   r.integer(1);
+ * }
+ * ```
+ */
+export interface ReplyWriter {
+  /** Protocol version of the client the reply goes to. */
+  readonly resp: 2 | 3;
+  /** `+OK`. */
+  ok(): void;
+  /** A simple string: `+<s>`. Must not contain CR or LF. */
+  simple(s: string): void;
+  /** An error: `-<msg>`; `msg` starts with its code (`ERR ...`). */
+  error(msg: string): void;
+  /** An integer: `:<n>`. */
+  integer(n: number): void;
+  /** A bulk string of bytes. */
+  bulk(s: Bytes): void;
+  /** A null bulk string (`$-1` in RESP2, `_` in RESP3). */
+  nullBulk(): void;
+  /** A null array (`*-1` in RESP2, `_` in RESP3). */
+  nullArray(): void;
+  /** An array header; the caller then writes `n` replies. */
+  array(n: number): void;
+  /** A map header of `n` pairs (RESP2: an array of `2n`). */
+  map(n: number): void;
+  /** A set header (RESP2: an array). */
+  set(n: number): void;
+  /** A push header (RESP2: an array). */
+  push(n: number): void;
+  /** A double (RESP2: a bulk string formatted like Redis, `%.17g`). */
+  double(d: number): void;
+  /** A boolean (RESP2: `:1` / `:0`). */
+  bool(b: boolean): void;
+  /** A big number (RESP2: a bulk string). */
+  bigNumber(digits: string): void;
+  /** A verbatim string (RESP2: a bulk string). */
+  verbatim(s: Bytes, format?: string): void;
+  /** An array of bulk strings. */
+  bulkArray(items: readonly Bytes[]): void;
+  /** Bytes already encoded as RESP (precomputed replies). */
+  raw(bytes: Uint8Array): void;
+}
+
+/** Redis command flags, as COMMAND INFO reports them. */
+export type CommandFlag =
+  | "write"
+  | "readonly"
+  | "denyoom"
+  | "admin"
+  | "pubsub"
+  | "noscript"
+  | "blocking"
+  | "loading"
+  | "stale"
+  | "skip_monitor"
+  | "skip_slowlog"
+  | "fast"
+  | "no_auth"
+  | "may_replicate"
+  | "no_mandatory_keys"
+  | "no_multi"
+  | "movablekeys"
+  | "allow_busy";
+
+/** Key-spec flags (Redis 7 key specifications). */
+export type KeySpecFlag =
+  | "RO"
+  | "RW"
+  | "OW"
+  | "RM"
+  | "ACCESS"
+  | "UPDATE"
+  | "INSERT"
+  | "DELETE"
+  | "NOT_KEY"
+  | "INCOMPLETE"
+  | "VARIABLE_FLAGS";
+
+/**
+ * Where a command's keys are, as in Redis 7: a begin-search step (an index,
+ * or a keyword) then a find-keys step (a range, or a key count).
+ */
+export interface KeySpec {
+  flags: readonly KeySpecFlag[];
+  /** Begin search at an argument index, or after a keyword. */
+  begin: { index: number } | {
+    keyword: string;
+    startfrom: number;
+  };
+  /** Find keys as a range (lastkey relative, -1 = last arg) or by a count argument. */
+  find:
+    | { range: { lastkey: number; step: number; limit: number } }
+    | { keynum: { keynumidx: number; firstkey: number; step: number } };
+}
+
+/** A command handler. It writes exactly one reply through `c.reply`. */
+export type CommandHandler = (c: Context, argv: Bytes[]) => void;
+
+/**
+ * A command: everything the dispatcher, COMMAND, ACL and WATCH need to know,
+ * plus the handler. Handlers never touch sockets.
+ *
+ * @example
+ * ```ts
+ * import type { CommandSpec } from "./types.ts";
+ * const hello: CommandSpec = {
+ *   name: "hello.world",
+ *   arity: 1,
+ *   flags: ["readonly", "fast"],
+ *   handler(c) {
+ *     c.reply.simple("hello");
+ *   },
+ * };
+ * ```
+ */
+export interface CommandSpec {
+  /** Lower-case name; subcommands are written `parent|sub`. */
+  name: string;
+  /** N: exactly N arguments (name included); -N: at least N. */
+  arity: number;
+  flags: readonly CommandFlag[];
+  /** ACL categories without the `@`, beyond the ones implied by flags. */
+  categories?: readonly string[];
+  keySpecs?: readonly KeySpec[];
+  /** Extracts keys when key specs cannot (legacy `getkeys` proc). */
+  getKeys?: (argv: Bytes[]) => number[];
+  subcommands?: readonly CommandSpec[];
+  /** The handler; a container command with subcommands needs none. */
+  handler?: CommandHandler;
+  /** COMMAND DOCS fields. */
+  summary?: string;
+  since?: string;
+  group?: string;
+  complexity?: string;
+}
+
+/** A registered command: its spec plus runtime statistics beside it. */
+export interface CommandEntry {
+  readonly spec: CommandSpec;
+  /** Full name (`config|get` for a subcommand). */
+  readonly fullName: string;
+  readonly parent: CommandEntry | undefined;
+  readonly subcommands: Map<string, CommandEntry> | undefined;
+  /** Flag lookups without scanning arrays on the hot path. */
+  readonly isWrite: boolean;
+  readonly isReadonly: boolean;
+  readonly flagSet: ReadonlySet<CommandFlag>;
+  /** ACL categories including the ones implied by flags. */
+  readonly categories: readonly string[];
+  /** (first, last, step) as legacy COMMAND INFO reports them. */
+  readonly legacyKeys: readonly [number, number, number];
+  calls: number;
+  usec: number;
+  rejectedCalls: number;
+  failedCalls: number;
+}
+
+/** Keyspace notification classes (see `notify-keyspace-events`). */
+export type EventClass =
+  | "g"
+  | "$"
+  | "l"
+  | "s"
+  | "h"
+  | "z"
+  | "x"
+  | "e"
+  | "t"
+  | "m"
+  | "d"
+  | "n";
+
+/**
+ * Hooks a plugin may register. Each is optional; the core calls only the
+ * hooks that exist, so an unused hook costs nothing on the hot path.
+ */
+export interface Hooks {
+  /** A client connected (after `maxclients` admitted it). */
+  clientConnected?(c: Context): void;
+  /** A client is gone; release everything it held. */
+  clientClosed?(c: Context): void;
+  /**
+   * Runs before a command. Return false when the hook has written the reply
+   * itself and the command must not run (auth, ACL, MULTI queueing).
+   */
+  beforeCommand?(c: Context, cmd: CommandEntry, argv: Bytes[]): boolean;
+  /**
+   * The dispatcher refused a command before running it (unknown command,
+   * wrong arity); MULTI uses it to fail the transaction.
+   */
+  commandRejected?(c: Context, argv: Bytes[], error: string): void;
+  /** Runs after a command, with its duration. */
+  afterCommand?(
+    c: Context,
+    cmd: CommandEntry,
+    argv: Bytes[],
+    micros: number,
+  ): void;
+  /** A key was modified (written, deleted, expired, flushed). */
+  keyChanged?(db: Database, key: Bytes, event: string, cls: EventClass): void;
+  /** A whole database changed at once (FLUSHDB, FLUSHALL, SWAPDB). */
+  databaseChanged?(db: Database, event: "flush" | "swap"): void;
+  /** A write leaves for the AOF and replicas, in deterministic form. */
+  propagate?(dbIndex: number, argv: readonly Bytes[]): void;
+  /** A key expired (lazily or by the active cycle). */
+  keyExpired?(db: Database, key: Bytes): void;
+  /** Runs `hz` times a second. */
+  cron?(now: number): void;
+  /** The server is shutting down. */
+  shutdown?(): void | Promise<void>;
+  /** Adds lines to an INFO section (`section` is lower case). */
+  info?(section: string): Record<string, string | number> | undefined;
+}
+
+/** What `init` may return. */
+export interface PluginInstance {
+  commands?: readonly CommandSpec[];
+  hooks?: Hooks;
+}
+
+/**
+ * A plugin: a named module that registers commands, config directives and
+ * hooks through the registry. Dependencies are initialised first.
+ *
+ * @example
+ * ```ts
+ * import { definePlugin } from "../mod.ts";
+ * export default definePlugin({
+ *   name: "hello",
+ *   commands: [{
+ *     name: "hello",
+ *     arity: 1,
+ *     flags: ["readonly", "fast"],
+ *     handler: (c) => c.reply.simple("world"),
+ *   }],
+ * });
+ * ```
+ */
+export interface Plugin {
+  name: string;
+  dependencies?: readonly string[];
+  config?: readonly ConfigDirective[];
+  commands?: readonly CommandSpec[];
+  hooks?: Hooks;
+  /** Called once, dependencies first; may return more commands and hooks. */
+  init?(server: ServerApi): PluginInstance | void;
+}
+
+/**
+ * Per-client state added by plugins. Plugins extend it with declaration
+ * merging, so the fields stay typed:
+ *
+ * @example
+ * ```ts
+ * declare module "./types.ts" {
+ *   interface ClientExtensions {
+ *     counter?: number;
+ *   }
+ * }
+ * ```
+ */
+// deno-lint-ignore no-empty-interface
+export interface ClientExtensions {}
+
+/** Client flags Redis shows in CLIENT LIST. */
+export interface ClientFlags {
+  closeAfterReply: boolean;
+  noEvict: boolean;
+  replyMode: "on" | "off" | "skip";
+}
+
+/** The command context: the calling client as a handler sees it. */
+export interface Context {
+  readonly id: number;
+  readonly server: ServerApi;
+  readonly reply: ReplyWriter;
+  /** The selected database. */
+  db: Database;
+  name: string;
+  resp: 2 | 3;
+  user: string;
+  readonly addr: string;
+  readonly laddr: string;
+  readonly createdAt: number;
+  lastInteraction: number;
+  libName: string;
+  libVer: string;
+  readonly flags: ClientFlags;
+  /** The command running now (for `lastcmd`). */
+  lastCommand: string;
+  /** Plugin-owned per-client state. */
+  readonly ext: ClientExtensions;
+  /**
+   * Records that `key` in the current database changed: WATCH, notifications,
+   * save points and default propagation all follow from it.
+   */
+  changed(key: Bytes, event: string, cls: EventClass): void;
+  /** Same, for a key in another database (MOVE, COPY DB). */
+  changedIn(db: Database, key: Bytes, event: string, cls: EventClass): void;
+  /**
+   * Propagates `argv` instead of the command as received (non-deterministic
+   * commands rewrite themselves). Call once per propagated command.
+   */
+  propagate(argv: readonly Bytes[]): void;
+  /** Marks the connection to close once its replies are written. */
+  close(): void;
+  /**
+   * Schedules buffered replies to be written. Needed only for output made
+   * outside this client's own command (a pub/sub message, a wake-up).
+   */
+  flush(): void;
+  /** Which output buffer limit applies (`client-output-buffer-limit`). */
+  kind: "normal" | "pubsub" | "replica";
+}
+
+/** The server as plugins see it. */
+export interface ServerApi {
+  readonly keyspace: Keyspace;
+  readonly config: ConfigStore;
+  readonly clock: Clock;
+  readonly version: string;
+  readonly startedAt: number;
+  readonly pid: number;
+  /** Port actually bound (useful with port 0). */
+  readonly port: number;
+  readonly runId: string;
+  /** Changes since the last save (Redis's `dirty`). */
+  dirty: number;
+  /** All registered commands, by lower-case name. */
+  readonly commands: ReadonlyMap<string, CommandEntry>;
+  /** Connected clients, by id. */
+  readonly clients: ReadonlyMap<number, Context>;
+  /** Global statistics INFO reports. */
+  readonly stats: ServerStats;
+  /** Runs a hook chain (for plugins that raise events of their own). */
+  emitKeyChanged(db: Database, key: Bytes, event: string, cls: EventClass): void;
+  emitDatabaseChanged(db: Database, event: "flush" | "swap"): void;
+  emitPropagate(dbIndex: number, argv: readonly Bytes[]): void;
+  /** Collects INFO lines that plugins contribute to a section. */
+  pluginInfo(section: string): Record<string, string | number>;
+  /** Closes a client (CLIENT KILL). */
+  killClient(id: number): boolean;
+  /** Logs at a level (`debug`, `verbose`, `notice`, `warning`). */
+  log(level: "debug" | "verbose" | "notice" | "warning", msg: string): void;
+  /** Stops the server (SHUTDOWN). */
+  shutdown(): Promise<void>;
+}
+
+/** Counters INFO stats reports. */
+export interface ServerStats {
+  totalConnections: number;
+  totalCommands: number;
+  rejectedConnections: number;
+  expiredKeys: number;
+  keyspaceHits: number;
+  keyspaceMisses: number;
+  netInputBytes: number;
+  netOutputBytes: number;
+  errorReplies: number;
+  /** Error counts by code (`ERR`, `WRONGTYPE`), for INFO errorstats. */
+  errorCodes: Map<string, number>;
+}
