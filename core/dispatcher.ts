@@ -58,7 +58,9 @@ export class Dispatcher {
     if (cmd.subcommands !== undefined && argv.length >= 2) {
       const sub = cmd.subcommands.get(argv[1]!.toLowerCase());
       if (sub === undefined) {
-        return `ERR unknown subcommand '${clip(argv[1]!, 128)}'. Try ${cmd.spec.name.toUpperCase()} HELP.`;
+        return `ERR unknown subcommand '${
+          clip(argv[1]!, 128)
+        }'. Try ${cmd.spec.name.toUpperCase()} HELP.`;
       }
       cmd = sub;
     }

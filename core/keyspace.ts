@@ -26,6 +26,11 @@ import { ScanCursors } from "./cursor.ts";
  *   encoding() {
  *     return "raw";
  *   }
+ *   clone() {
+ *     const c = new Counter();
+ *     c.n = this.n;
+ *     return c;
+ *   }
  * }
  * ```
  */
@@ -33,6 +38,8 @@ export interface DataObject {
   readonly type: string;
   /** OBJECT ENCODING's answer for this value. */
   encoding(): string;
+  /** A deep copy (COPY, and snapshots). */
+  clone(): DataObject;
 }
 
 /** A stored value: a byte string, or a typed object. */

@@ -10,8 +10,8 @@ import type {
   CommandEntry,
   CommandSpec,
   Context,
-  Hooks,
   EventClass,
+  Hooks,
   Plugin,
   ServerStats,
 } from "./types.ts";
@@ -103,7 +103,10 @@ export class Server implements ClientHost {
     this.config.watch("loglevel", (v) => (this.#logLevel = v as Level));
     this.config.watch("maxclients", (v) => (this.#maxclients = Number(v)));
     this.config.watch("timeout", (v) => (this.#timeout = Number(v)));
-    this.config.watch("client-output-buffer-limit", (v) => (this.#outputLimits = parseOutputLimits(v)));
+    this.config.watch(
+      "client-output-buffer-limit",
+      (v) => (this.#outputLimits = parseOutputLimits(v)),
+    );
     this.config.watch("proto-max-bulk-len", (v) => {
       for (const c of this.clients.values()) c.parser.limits.maxBulk = Number(v);
     });
@@ -139,7 +142,11 @@ export class Server implements ClientHost {
       const optional = raw.startsWith("-");
       const hostname = optional ? raw.slice(1) : raw;
       try {
-        const l = Deno.listen({ hostname: hostname === "*" ? "0.0.0.0" : hostname, port, transport: "tcp" });
+        const l = Deno.listen({
+          hostname: hostname === "*" ? "0.0.0.0" : hostname,
+          port,
+          transport: "tcp",
+        });
         if (port === 0) port = (l.addr as Deno.NetAddr).port;
         this.#listeners.push(l);
         this.#accept(l);
@@ -212,7 +219,10 @@ export class Server implements ClientHost {
           c.parser.commit(n);
         } catch (e) {
           if (!(e instanceof ProtocolError)) throw e;
-          this.log("warning", `closing client id=${c.id} addr=${c.addr}: query buffer limit reached`);
+          this.log(
+            "warning",
+            `closing client id=${c.id} addr=${c.addr}: query buffer limit reached`,
+          );
           break;
         }
         c.lastInteraction = this.clock.now();
@@ -309,7 +319,10 @@ export class Server implements ClientHost {
       c.softLimitSince = 0;
     }
     if (over) {
-      this.log("warning", `client id=${c.id} addr=${c.addr} closed for overcoming of output buffer limits`);
+      this.log(
+        "warning",
+        `client id=${c.id} addr=${c.addr} closed for overcoming of output buffer limits`,
+      );
       this.#drop(c);
     }
     return over;
@@ -406,10 +419,16 @@ export class Server implements ClientHost {
   log(level: Level, msg: string): void {
     if (LEVELS[level] < LEVELS[this.#logLevel] || this.#logLevel === "nothing") return;
     const d = new Date(this.clock.now());
-    const ts = `${String(d.getUTCDate()).padStart(2, "0")} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${
-      d.toISOString().slice(11, 23)
-    }`;
-    const mark = level === "warning" ? "#" : level === "notice" ? "*" : level === "verbose" ? "-" : ".";
+    const ts = `${String(d.getUTCDate()).padStart(2, "0")} ${
+      MONTHS[d.getUTCMonth()]
+    } ${d.getUTCFullYear()} ${d.toISOString().slice(11, 23)}`;
+    const mark = level === "warning"
+      ? "#"
+      : level === "notice"
+      ? "*"
+      : level === "verbose"
+      ? "-"
+      : ".";
     this.#logger(`${this.pid}:M ${ts} ${mark} ${msg}`);
   }
 

@@ -5,14 +5,16 @@
  * @module
  */
 
-import { ConfigError, type ConfigDirective, parseMemory } from "./config.ts";
+import { type ConfigDirective, ConfigError, parseMemory } from "./config.ts";
 
 /** Parses `client-output-buffer-limit`: `<class> <hard> <soft> <seconds>`... */
 export function parseOutputLimits(
   v: string,
 ): Record<string, [number, number, number]> {
   const parts = v.trim().split(/\s+/);
-  if (parts.length % 4 !== 0) throw new ConfigError("Wrong number of arguments in buffer limit configuration.");
+  if (parts.length % 4 !== 0) {
+    throw new ConfigError("Wrong number of arguments in buffer limit configuration.");
+  }
   const out: Record<string, [number, number, number]> = {};
   for (let i = 0; i < parts.length; i += 4) {
     let cls = parts[i]!.toLowerCase();
@@ -23,8 +25,13 @@ export function parseOutputLimits(
     const hard = parseMemory(parts[i + 1]!);
     const soft = parseMemory(parts[i + 2]!);
     const secs = Number(parts[i + 3]);
-    if (hard === undefined || soft === undefined || !Number.isInteger(secs) || hard < 0 || soft < 0 || secs < 0) {
-      throw new ConfigError("Error in hard, soft or soft_seconds setting in buffer limit configuration.");
+    if (
+      hard === undefined || soft === undefined || !Number.isInteger(secs) || hard < 0 || soft < 0 ||
+      secs < 0
+    ) {
+      throw new ConfigError(
+        "Error in hard, soft or soft_seconds setting in buffer limit configuration.",
+      );
     }
     out[cls] = [hard, soft, secs];
   }
@@ -43,8 +50,20 @@ export const coreDirectives: readonly ConfigDirective[] = [
   { name: "tcp-keepalive", type: "int", default: "300", min: 0, max: 2147483647 },
   { name: "tcp-backlog", type: "int", default: "511", min: 0, max: 2147483647, mutable: false },
   { name: "hz", type: "int", default: "10", min: 1, max: 500 },
-  { name: "proto-max-bulk-len", type: "memory", default: "512mb", min: 1024 * 1024, max: Number.MAX_SAFE_INTEGER },
-  { name: "client-query-buffer-limit", type: "memory", default: "1gb", min: 1024 * 1024, max: Number.MAX_SAFE_INTEGER },
+  {
+    name: "proto-max-bulk-len",
+    type: "memory",
+    default: "512mb",
+    min: 1024 * 1024,
+    max: Number.MAX_SAFE_INTEGER,
+  },
+  {
+    name: "client-query-buffer-limit",
+    type: "memory",
+    default: "1gb",
+    min: 1024 * 1024,
+    max: Number.MAX_SAFE_INTEGER,
+  },
   {
     name: "client-output-buffer-limit",
     type: "string",
@@ -55,15 +74,36 @@ export const coreDirectives: readonly ConfigDirective[] = [
       return Object.entries(merged).map(([k, [h, s, t]]) => `${k} ${h} ${s} ${t}`).join(" ");
     },
   },
-  { name: "loglevel", type: "enum", default: "notice", values: ["debug", "verbose", "notice", "warning", "nothing"] },
+  {
+    name: "loglevel",
+    type: "enum",
+    default: "notice",
+    values: ["debug", "verbose", "notice", "warning", "nothing"],
+  },
   { name: "logfile", type: "string", default: "", mutable: false },
   { name: "dir", type: "string", default: ".", validate: validateDir },
   { name: "pidfile", type: "string", default: "", mutable: false },
-  { name: "daemonize", type: "bool", default: "no", mutable: false, validate: (v) => {
-    if (v === "yes") throw new ConfigError("daemonize is not supported: run under a service manager");
-    return v;
-  } },
-  { name: "enable-debug-command", type: "enum", default: "no", values: ["no", "yes", "local"], mutable: false },
+  {
+    name: "daemonize",
+    type: "bool",
+    default: "no",
+    mutable: false,
+    validate: (v) => {
+      if (v === "yes") {
+        throw new ConfigError(
+          "daemonize is not supported: run under a service manager",
+        );
+      }
+      return v;
+    },
+  },
+  {
+    name: "enable-debug-command",
+    type: "enum",
+    default: "no",
+    values: ["no", "yes", "local"],
+    mutable: false,
+  },
   { name: "protected-mode", type: "bool", default: "yes" },
   { name: "active-expire-effort", type: "int", default: "1", min: 1, max: 10 },
   { name: "lazyfree-lazy-user-flush", type: "bool", default: "no" },
@@ -77,9 +117,24 @@ export const coreDirectives: readonly ConfigDirective[] = [
     name: "maxmemory-policy",
     type: "enum",
     default: "noeviction",
-    values: ["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"],
+    values: [
+      "volatile-lru",
+      "volatile-lfu",
+      "volatile-random",
+      "volatile-ttl",
+      "allkeys-lru",
+      "allkeys-lfu",
+      "allkeys-random",
+      "noeviction",
+    ],
   },
-  { name: "slowlog-log-slower-than", type: "int", default: "10000", min: -1, max: Number.MAX_SAFE_INTEGER },
+  {
+    name: "slowlog-log-slower-than",
+    type: "int",
+    default: "10000",
+    min: -1,
+    max: Number.MAX_SAFE_INTEGER,
+  },
   { name: "slowlog-max-len", type: "int", default: "128", min: 0, max: 2147483647 },
   { name: "latency-tracking", type: "bool", default: "yes" },
   { name: "plugin", type: "string", default: "", mutable: false },

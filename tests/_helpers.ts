@@ -1,0 +1,416 @@
+/**
+ * Test helpers: Respite in-process, a real redis-server beside it, a raw
+ * RESP client that returns replies byte for byte, and differential scripts.
+ *
+ * @module
+ */
+
+import { type ServerHandle, type StartOptions, startServer } from "../mod.ts";
+import { assertEquals } from "./_assert.ts";
+
+/** Starts Respite on a free port with logging silenced. */
+export function startRespite(opts: StartOptions = {}): Promise<ServerHandle> {
+  return startServer({ port: 0, logger: () => {}, ...opts });
+}
+
+/** True when a `redis-server` binary is on PATH. */
+export const hasRedis: boolean = (() => {
+  try {
+    const r = new Deno.Command("redis-server", {
+      args: ["--version"],
+      stdout: "null",
+      stderr: "null",
+    })
+      .outputSync();
+    return r.success;
+  } catch {
+    return false;
+  }
+})();
+
+/** A real redis-server child process. */
+export interface RealRedis {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Picks a free TCP port. */
+export function freePort(): number {
+  const l = Deno.listen({ port: 0, hostname: "127.0.0.1" });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** Starts a real redis-server (no persistence) and waits until it answers. */
+export async function startRealRedis(extra: string[] = []): Promise<RealRedis> {
+  const port = freePort();
+  const dir = await Deno.makeTempDir({ prefix: "respite-redis-" });
+  const child = new Deno.Command("redis-server", {
+    args: [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--dir",
+      dir,
+      "--enable-debug-command",
+      "yes",
+      ...extra,
+    ],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  for (let i = 0; i < 200; i++) {
+    try {
+      const c = await Deno.connect({ port, hostname: "127.0.0.1" });
+      c.close();
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+  return {
+    port,
+    async stop() {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already gone */ }
+      await child.status;
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+const enc = (s: string) => {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+  return b;
+};
+
+/** Encodes a command as a RESP multibulk (byte strings). */
+export function encodeCommand(argv: readonly string[]): Uint8Array {
+  let s = `*${argv.length}\r\n`;
+  for (const a of argv) s += `$${a.length}\r\n${a}\r\n`;
+  return enc(s);
+}
+
+/** A decoded reply. Errors are `{ error }`; RESP3 maps become `{ map }`. */
+export type Reply =
+  | string
+  | number
+  | bigint
+  | boolean
+  | null
+  | { error: string }
+  | { double: string }
+  | { map: [Reply, Reply][] }
+  | { set: Reply[] }
+  | { push: Reply[] }
+  | { verbatim: string }
+  | Reply[];
+
+/**
+ * A raw RESP client: sends bytes, reads one complete reply at a time and
+ * returns both its exact bytes (as a byte string) and its decoded form.
+ */
+export class RawClient {
+  #buf = new Uint8Array(0);
+  #closed = false;
+  private constructor(readonly conn: Deno.TcpConn) {}
+
+  /** Connects to 127.0.0.1:port. */
+  static async connect(port: number): Promise<RawClient> {
+    const conn = await Deno.connect({ port, hostname: "127.0.0.1" });
+    return new RawClient(conn);
+  }
+
+  /** Writes raw bytes (a byte string or bytes). */
+  async write(data: string | Uint8Array): Promise<void> {
+    const b = typeof data === "string" ? enc(data) : data;
+    let off = 0;
+    while (off < b.length) off += await this.conn.write(b.subarray(off));
+  }
+
+  /** Sends a command and returns its raw reply. */
+  async command(...argv: string[]): Promise<string> {
+    await this.write(encodeCommand(argv));
+    return (await this.read()).raw;
+  }
+
+  /** Sends a command and returns its decoded reply. */
+  async call(...argv: string[]): Promise<Reply> {
+    await this.write(encodeCommand(argv));
+    return (await this.read()).value;
+  }
+
+  /** Reads one complete reply; throws on EOF. `timeoutMs` bounds the wait. */
+  async read(timeoutMs = 5000): Promise<{ raw: string; value: Reply }> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const r = parseReply(this.#buf, 0);
+      if (r) {
+        const raw = String.fromCharCode(...this.#buf.subarray(0, r.end));
+        this.#buf = this.#buf.slice(r.end);
+        return { raw, value: r.value };
+      }
+      if (Date.now() > deadline) throw new Error("read timeout");
+      const chunk = new Uint8Array(65536);
+      const n = await readWithTimeout(this.conn, chunk, deadline - Date.now());
+      if (n === null) throw new Error("connection closed");
+      const next = new Uint8Array(this.#buf.length + n);
+      next.set(this.#buf);
+      next.set(chunk.subarray(0, n), this.#buf.length);
+      this.#buf = next;
+    }
+  }
+
+  /** Resolves true when the server closes the connection within `ms`. */
+  async closedWithin(ms = 2000): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    const chunk = new Uint8Array(65536);
+    for (;;) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      try {
+        const n = await readWithTimeout(this.conn, chunk, left);
+        if (n === null) return true;
+      } catch (e) {
+        if ((e as Error).message === "read timeout") return false;
+        return true;
+      }
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.conn.close();
+    } catch { /* already closed */ }
+  }
+}
+
+async function readWithTimeout(
+  conn: Deno.Conn,
+  buf: Uint8Array,
+  ms: number,
+): Promise<number | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      conn.read(buf),
+      new Promise<never>((_, rej) => {
+        timer = setTimeout(() => rej(new Error("read timeout")), Math.max(1, ms));
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function line(buf: Uint8Array, at: number): { text: string; next: number } | undefined {
+  for (let i = at; i + 1 < buf.length; i++) {
+    if (buf[i] === 13 && buf[i + 1] === 10) {
+      return { text: String.fromCharCode(...buf.subarray(at, i)), next: i + 2 };
+    }
+  }
+  return undefined;
+}
+
+/** Parses one RESP2/RESP3 reply at `at`; undefined when incomplete. */
+export function parseReply(buf: Uint8Array, at: number): { value: Reply; end: number } | undefined {
+  if (at >= buf.length) return undefined;
+  const type = String.fromCharCode(buf[at]!);
+  const l = line(buf, at + 1);
+  if (!l) return undefined;
+  const t = l.text;
+  const agg = (n: number, k: number): { items: Reply[]; end: number } | undefined => {
+    const items: Reply[] = [];
+    let p = l.next;
+    for (let i = 0; i < n * k; i++) {
+      const r = parseReply(buf, p);
+      if (!r) return undefined;
+      items.push(r.value);
+      p = r.end;
+    }
+    return { items, end: p };
+  };
+  switch (type) {
+    case "+":
+      return { value: t, end: l.next };
+    case "-":
+      return { value: { error: t }, end: l.next };
+    case ":":
+      return { value: Number(t), end: l.next };
+    case "(":
+      return { value: BigInt(t), end: l.next };
+    case ",":
+      return { value: { double: t }, end: l.next };
+    case "#":
+      return { value: t === "t", end: l.next };
+    case "_":
+      return { value: null, end: l.next };
+    case "$":
+    case "=":
+    case "!": {
+      const n = Number(t);
+      if (n < 0) return { value: null, end: l.next };
+      if (buf.length < l.next + n + 2) return undefined;
+      const s = String.fromCharCode(...buf.subarray(l.next, l.next + n));
+      if (type === "!") return { value: { error: s }, end: l.next + n + 2 };
+      if (type === "=") return { value: { verbatim: s }, end: l.next + n + 2 };
+      return { value: s, end: l.next + n + 2 };
+    }
+    case "*":
+    case "~":
+    case ">": {
+      const n = Number(t);
+      if (n < 0) return { value: null, end: l.next };
+      const r = agg(n, 1);
+      if (!r) return undefined;
+      const value: Reply = type === "*"
+        ? r.items
+        : type === "~"
+        ? { set: r.items }
+        : { push: r.items };
+      return { value, end: r.end };
+    }
+    case "%":
+    case "|": {
+      const r = agg(Number(t), 2);
+      if (!r) return undefined;
+      const pairs: [Reply, Reply][] = [];
+      for (let i = 0; i < r.items.length; i += 2) pairs.push([r.items[i]!, r.items[i + 1]!]);
+      return { value: { map: pairs }, end: r.end };
+    }
+    default:
+      throw new Error(
+        `bad reply type '${type}' in ${
+          JSON.stringify(String.fromCharCode(...buf.subarray(at, at + 40)))
+        }`,
+      );
+  }
+}
+
+/** One step of a differential script: a command, or options for it. */
+export type Step = string[] | {
+  cmd: string[];
+  /** Compare sorted (set-like replies whose order Redis does not define). */
+  unordered?: boolean;
+  /** Compare only the reply's type and shape, not its content. */
+  shapeOnly?: boolean;
+  /** Only the error code and whether it is an error. */
+  errorPrefixOnly?: boolean;
+};
+
+/** Runs a script on one server and returns the raw replies. */
+async function runScript(port: number, script: readonly Step[]): Promise<Reply[]> {
+  const c = await RawClient.connect(port);
+  try {
+    await c.call("FLUSHALL");
+    const out: Reply[] = [];
+    for (const step of script) {
+      const argv = Array.isArray(step) ? step : step.cmd;
+      out.push(normalize(await c.call(...argv), Array.isArray(step) ? { cmd: argv } : step));
+    }
+    return out;
+  } finally {
+    c.close();
+  }
+}
+
+function normalize(r: Reply, step: Exclude<Step, string[]>): Reply {
+  if (step.errorPrefixOnly && r !== null && typeof r === "object" && "error" in r) {
+    return { error: r.error.split(" ")[0]! };
+  }
+  if (step.shapeOnly) return shape(r);
+  if (step.unordered && Array.isArray(r)) {
+    return [...r].sort((a, b) => JSON.stringify(a) < JSON.stringify(b) ? -1 : 1);
+  }
+  return r;
+}
+
+function shape(r: Reply): Reply {
+  if (Array.isArray(r)) return r.map(shape);
+  if (r === null) return null;
+  if (typeof r === "object") return "error" in r ? { error: "" } : "map";
+  return typeof r;
+}
+
+let shared: Promise<{ respite: ServerHandle; redis: RealRedis | undefined }> | undefined;
+
+/** One Respite and one redis-server shared by a test file. */
+export function sharedServers(): Promise<{ respite: ServerHandle; redis: RealRedis | undefined }> {
+  shared ??= (async () => {
+    const respite = await startRespite({ config: { "enable-debug-command": "yes" } });
+    const redis = hasRedis ? await startRealRedis() : undefined;
+    globalThis.addEventListener("unload", () => {
+      respite.close();
+      redis?.stop();
+    });
+    return { respite, redis };
+  })();
+  return shared;
+}
+
+/**
+ * Registers a differential test: the script runs against Respite and a real
+ * redis-server, and every reply must match. Without redis-server the test
+ * is reported as ignored, visibly.
+ */
+export function diffTest(name: string, script: readonly Step[]): void {
+  Deno.test({
+    name: `diff: ${name}`,
+    ignore: !hasRedis,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const { respite, redis } = await sharedServers();
+      const ours = await runScript(respite.port, script);
+      const theirs = await runScript(redis!.port, script);
+      for (let i = 0; i < script.length; i++) {
+        const step = script[i]!;
+        const argv = Array.isArray(step) ? step : step.cmd;
+        assertEquals(ours[i], theirs[i], `step ${i}: ${JSON.stringify(argv)}`);
+      }
+    },
+  });
+}
+
+/** Sleeps. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Runs redis-cli with arguments against a port; returns stdout. */
+export async function redisCli(port: number, args: string[], stdin?: string): Promise<string> {
+  const cmd = new Deno.Command("redis-cli", {
+    args: ["-p", String(port), ...args],
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const child = cmd.spawn();
+  if (stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  return new TextDecoder().decode(out.stdout);
+}
+
+/** True when redis-cli is on PATH. */
+export const hasRedisCli: boolean = (() => {
+  try {
+    return new Deno.Command("redis-cli", { args: ["--version"], stdout: "null", stderr: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+})();
