@@ -22,6 +22,7 @@ export interface DispatchHost {
 }
 
 const CACHE_MAX = 512;
+const SAMPLE = 16; // a power of two
 
 /**
  * Runs commands for clients. One per server.
@@ -36,6 +37,7 @@ export class Dispatcher {
   // Raw command names as clients spell them ("GET", "get") -> entry, so the
   // hot path does not lower-case a string per command.
   #cache = new Map<string, CommandEntry>();
+  #tick = 0;
 
   constructor(readonly host: DispatchHost) {}
 
@@ -100,11 +102,16 @@ export class Dispatcher {
   run(c: Client, cmd: CommandEntry, argv: Bytes[]): void {
     const host = this.host;
     const w = c.writer;
+    const after = host.hooks.afterCommand;
     const errorsBefore = w.errorCount;
     const dirty = host.dirty;
     c.propagated = false;
     c.lastCommand = cmd.fullName;
-    const t0 = performance.now();
+    // performance.now() costs ~90 ns, a tenth of a pipelined GET. Without
+    // after-command hooks (which need exact times), time one call in
+    // SAMPLE and scale, which keeps INFO commandstats' averages right.
+    const timed = after.length !== 0 || (this.#tick++ & (SAMPLE - 1)) === 0;
+    const t0 = timed ? performance.now() : 0;
     try {
       cmd.spec.handler!(c, argv);
     } catch (e) {
@@ -115,16 +122,18 @@ export class Dispatcher {
         w.error(`ERR ${(e as Error)?.message ?? e}`);
       }
     }
-    const us = (performance.now() - t0) * 1000;
+    let us = 0;
+    if (timed) {
+      us = (performance.now() - t0) * 1000;
+      cmd.usec += after.length !== 0 ? us : us * SAMPLE;
+    }
     cmd.calls++;
-    cmd.usec += us;
     c.commands++;
     host.stats.totalCommands++;
     if (w.errorCount !== errorsBefore) cmd.failedCalls++;
     if (host.dirty !== dirty && !c.propagated && host.hooks.propagate.length !== 0) {
       host.emitPropagate(c.db.index, argv);
     }
-    const after = host.hooks.afterCommand;
     for (let i = 0; i < after.length; i++) after[i]!(c, cmd, argv, us);
   }
 }
