@@ -7,6 +7,7 @@
 
 import type {
   Bytes,
+  ClientFlags,
   CommandEntry,
   CommandSpec,
   Context,
@@ -14,6 +15,7 @@ import type {
   Hooks,
   Plugin,
   ServerStats,
+  ShutdownOptions,
 } from "./types.ts";
 import { ConfigStore } from "./config.ts";
 import type { Clock } from "./clock.ts";
@@ -81,6 +83,8 @@ export class Server implements ClientHost {
   #maxclients = 10000;
   #timeout = 0;
   #outputLimits: Record<string, [number, number, number]> = {};
+  /** Smallest output limit of any class: below it no check is needed. */
+  #outputCheckAt = Infinity;
   #closed!: () => void;
   /** Resolves once the server has shut down. */
   readonly finished: Promise<void> = new Promise((r) => (this.#closed = r));
@@ -105,7 +109,12 @@ export class Server implements ClientHost {
     this.config.watch("timeout", (v) => (this.#timeout = Number(v)));
     this.config.watch(
       "client-output-buffer-limit",
-      (v) => (this.#outputLimits = parseOutputLimits(v)),
+      (v) => {
+        this.#outputLimits = parseOutputLimits(v);
+        this.#outputCheckAt = Math.min(
+          ...Object.values(this.#outputLimits).flatMap(([h, s]) => [h || Infinity, s || Infinity]),
+        );
+      },
     );
     this.config.watch("proto-max-bulk-len", (v) => {
       for (const c of this.clients.values()) c.parser.limits.maxBulk = Number(v);
@@ -176,7 +185,6 @@ export class Server implements ClientHost {
   }
 
   async #serve(conn: Deno.TcpConn): Promise<void> {
-    this.stats.totalConnections++;
     if (this.clients.size >= this.#maxclients) {
       this.stats.rejectedConnections++;
       try {
@@ -185,6 +193,8 @@ export class Server implements ClientHost {
       conn.close();
       return;
     }
+    // Counted once accepted: Redis leaves rejected connections out.
+    this.stats.totalConnections++;
     try {
       conn.setNoDelay(true);
       conn.setKeepAlive(true);
@@ -228,7 +238,13 @@ export class Server implements ClientHost {
         c.lastInteraction = this.clock.now();
         this.#processInput(c);
         if (c.writer.len !== 0) this.flushClient(c);
-        if (c.writing) await c.writing;
+        // Without an output limit, wait for the write before reading more:
+        // a client that does not read stalls only itself, with bounded
+        // memory. With one, keep reading as Redis does, so the limit sees
+        // the output pile up and disconnects the client.
+        if (c.writing && (c.flags.closeAfterReply || !this.#hasOutputLimit(c))) {
+          await c.writing;
+        }
         if (c.flags.closeAfterReply || c.closed) break;
       }
     } catch (e) {
@@ -258,13 +274,17 @@ export class Server implements ClientHost {
       }
       if (argv === null) break;
       if (c.flags.replyMode === "skip") {
+        // The skip is consumed by this command, which may set a new mode
+        // (CLIENT REPLY SKIP again, or OFF) that must then stay in force.
+        c.flags.replyMode = "on" as ClientFlags["replyMode"];
         w.enabled = false;
         this.dispatcher.execute(c, argv);
-        w.enabled = true;
-        if (c.flags.replyMode === "skip") c.flags.replyMode = "on";
+        w.enabled = c.flags.replyMode !== "off";
       } else {
         this.dispatcher.execute(c, argv);
       }
+      // A pipelined batch of big replies: stop as soon as it goes over.
+      if (w.len > this.#outputCheckAt && this.#overOutputLimit(c)) break;
     }
   }
 
@@ -276,9 +296,16 @@ export class Server implements ClientHost {
   }
 
   flushClient(c: Client): void {
-    if (c.writing || c.closed || c.writer.len === 0) return;
+    if (c.closed || c.writer.len === 0) return;
+    // Checked even while a write is in flight: that is when output piles up.
     if (this.#overOutputLimit(c)) return;
-    c.writing = this.#writeLoop(c).finally(() => (c.writing = undefined));
+    if (c.writing) return;
+    c.writing = this.#writeLoop(c).finally(() => {
+      c.writing = undefined;
+      // Output added after the loop's last check (its promise settles a
+      // microtask later) would otherwise wait for the next flush.
+      if (c.writer.len !== 0) this.flushClient(c);
+    });
   }
 
   async #writeLoop(c: Client): Promise<void> {
@@ -291,6 +318,8 @@ export class Server implements ClientHost {
         while (off < data.length) {
           off += await conn.write(off === 0 ? data : data.subarray(off));
           c.outputPending = data.length - off;
+          // Redis counts a write as interaction (`timeout`).
+          c.lastInteraction = this.clock.now();
         }
         this.stats.netOutputBytes += data.length;
         c.writer.release(data);
@@ -301,6 +330,12 @@ export class Server implements ClientHost {
     } catch {
       c.closer?.();
     }
+  }
+
+  /** Whether `client-output-buffer-limit` limits the client's class. */
+  #hasOutputLimit(c: Client): boolean {
+    const lim = this.#outputLimits[c.kind];
+    return lim !== undefined && (lim[0] !== 0 || lim[1] !== 0);
   }
 
   /** Applies `client-output-buffer-limit`; closes the client when over. */
@@ -356,7 +391,7 @@ export class Server implements ClientHost {
     const budget = (1000 / this.config.number("hz")) * 0.25;
     const t0 = performance.now();
     const effort = this.config.number("active-expire-effort");
-    outer: for (;;) {
+    outer: while (this.keyspace.activeExpire) {
       let any = false;
       for (const db of this.keyspace.dbs) {
         const [examined, expired] = db.activeExpireStep(20 * effort, now);
@@ -433,7 +468,7 @@ export class Server implements ClientHost {
   }
 
   /** Stops listening, runs shutdown hooks, closes every client. */
-  shutdown(): Promise<void> {
+  shutdown(opts: ShutdownOptions = {}): Promise<void> {
     if (this.#closing) return this.#closing;
     this.#closing = (async () => {
       if (this.#cron !== undefined) clearInterval(this.#cron);
@@ -445,7 +480,7 @@ export class Server implements ClientHost {
       }
       for (const h of this.hooks.shutdown) {
         try {
-          await h();
+          await h(opts);
         } catch (e) {
           this.log("warning", `shutdown hook failed: ${e}`);
         }
