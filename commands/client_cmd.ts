@@ -3,8 +3,8 @@
  * introspection (LIST, INFO), KILL, REPLY, NO-EVICT and HELP.
  *
  * CLIENT LIST shows state that other plugins own (subscriptions, MULTI,
- * tracking). Those plugins report it through {@link addClientInfoProvider}
- * instead of this file reaching into their state.
+ * tracking). Those plugins report it through the `clientInfo` hook instead
+ * of this file reaching into their state.
  *
  * @module
  */
@@ -13,44 +13,6 @@ import type { Bytes, CommandHandler, CommandSpec, Context, ServerApi } from "../
 import { Err, ReplyError } from "../core/errors.ts";
 import { parseInteger } from "../core/number.ts";
 import { Client } from "../core/client.ts";
-
-/** What a plugin adds to a client's CLIENT LIST / CLIENT INFO line. */
-export interface ClientInfoContribution {
-  /** Channels subscribed (`sub`). */
-  sub?: number;
-  /** Patterns subscribed (`psub`). */
-  psub?: number;
-  /** Shard channels subscribed (`ssub`). */
-  ssub?: number;
-  /** Commands queued in MULTI (`multi`; -1 outside MULTI). */
-  multi?: number;
-  /** Bytes held by queued commands (`multi-mem`). */
-  multiMem?: number;
-  /** Extra flag letters (`x` MULTI, `t` tracking, `d` dirty CAS, ...). */
-  flags?: string;
-  /** Tracking redirection client id (`redir`; -1 when none). */
-  redir?: number;
-}
-
-/** Reports a plugin's share of one client's CLIENT LIST line. */
-export type ClientInfoProvider = (c: Context) => ClientInfoContribution | undefined;
-
-const providers = new WeakMap<ServerApi, ClientInfoProvider[]>();
-
-/**
- * Registers a provider of CLIENT LIST fields for one server (call it from a
- * plugin's `init`).
- *
- * @example
- * ```ts ignore
- * addClientInfoProvider(server, (c) => c.ext.multi ? { multi: c.ext.multi.length, flags: "x" } : undefined);
- * ```
- */
-export function addClientInfoProvider(server: ServerApi, fn: ClientInfoProvider): void {
-  let list = providers.get(server);
-  if (!list) providers.set(server, list = []);
-  list.push(fn);
-}
 
 /** Redis's order of CLIENT LIST flag letters. */
 const FLAG_ORDER = "OSMPxbtRBdcuAUre";
@@ -76,8 +38,7 @@ export function clientInfoLine(
   let flags = "";
   if (c.kind === "replica") flags += "S";
   if (c.kind === "pubsub") flags += "P";
-  for (const p of providers.get(c.server) ?? []) {
-    const r = p(c);
+  for (const r of c.server.clientInfo(c)) {
     if (!r) continue;
     if (r.sub !== undefined) sub = r.sub;
     if (r.psub !== undefined) psub = r.psub;

@@ -24,37 +24,11 @@ import { parseInteger } from "../core/number.ts";
 import { Client } from "../core/client.ts";
 import { BAD_NAME, clientCommand, type ClientListState, validClientName } from "./client_cmd.ts";
 
-export {
-  addClientInfoProvider,
-  type ClientInfoContribution,
-  type ClientInfoProvider,
-} from "./client_cmd.ts";
-
 declare module "../core/types.ts" {
   interface ClientExtensions {
     /** True once the client may run commands (connection plugin). */
     authenticated?: boolean;
   }
-}
-
-/** Runs when a client sends RESET, to drop plugin-owned state. */
-export type ClientResetHandler = (c: Context) => void;
-
-const resetHandlers = new WeakMap<ServerApi, ClientResetHandler[]>();
-
-/**
- * Registers a handler RESET runs for one server (call it from a plugin's
- * `init`): MULTI discards its queue, pub/sub unsubscribes, tracking stops.
- *
- * @example
- * ```ts ignore
- * addClientResetHandler(server, (c) => { c.ext.multi = undefined; });
- * ```
- */
-export function addClientResetHandler(server: ServerApi, fn: ClientResetHandler): void {
-  let list = resetHandlers.get(server);
-  if (!list) resetHandlers.set(server, list = []);
-  list.push(fn);
 }
 
 const NOAUTH = "NOAUTH Authentication required.";
@@ -178,7 +152,7 @@ function init(server: ServerApi): PluginInstance {
         if (c.kind === "replica") {
           throw new ReplyError("ERR can only reset normal client connections");
         }
-        for (const h of resetHandlers.get(c.server) ?? []) h(c);
+        c.server.emitClientReset(c);
         c.db = c.server.keyspace.db(0);
         c.resp = 2;
         c.user = "default";

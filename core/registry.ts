@@ -34,6 +34,8 @@ export function emptyHooks(): HookLists {
     cron: [],
     shutdown: [],
     info: [],
+    clientReset: [],
+    clientInfo: [],
   };
 }
 

@@ -8,6 +8,7 @@
 import type {
   Bytes,
   ClientFlags,
+  ClientInfoContribution,
   CommandEntry,
   CommandSpec,
   Context,
@@ -418,7 +419,11 @@ export class Server implements ClientHost {
   #expired(db: Database, key: Bytes): void {
     this.stats.expiredKeys++;
     for (const h of this.hooks.keyExpired) h(db, key);
-    this.emitKeyChanged(db, key, "expired", "x");
+    // Not through emitKeyChanged: as in Redis, an expiry is not a change
+    // of `dirty`, so a read command that meets an expired key is not
+    // propagated itself; the DEL below is.
+    const hs = this.hooks.keyChanged;
+    for (let i = 0; i < hs.length; i++) hs[i]!(db, key, "expired", "x");
     this.emitPropagate(db.index, ["DEL", key]);
   }
 
@@ -443,6 +448,19 @@ export class Server implements ClientHost {
   emitPropagate(dbIndex: number, argv: readonly Bytes[]): void {
     const hs = this.hooks.propagate;
     for (let i = 0; i < hs.length; i++) hs[i]!(dbIndex, argv);
+  }
+
+  emitClientReset(c: Context): void {
+    for (const h of this.hooks.clientReset) h(c);
+  }
+
+  clientInfo(c: Context): ClientInfoContribution[] {
+    const out: ClientInfoContribution[] = [];
+    for (const h of this.hooks.clientInfo) {
+      const r = h(c);
+      if (r) out.push(r);
+    }
+    return out;
   }
 
   pluginInfo(section: string): Record<string, string | number> {

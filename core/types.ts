@@ -119,6 +119,8 @@ export interface KeySpec {
   find:
     | { range: { lastkey: number; step: number; limit: number } }
     | { keynum: { keynumidx: number; firstkey: number; step: number } };
+  /** Free-text remark COMMAND INFO shows as the key spec's `notes`. */
+  notes?: string;
 }
 
 /** A command handler. It writes exactly one reply through `c.reply`. */
@@ -153,6 +155,12 @@ export interface CommandSpec {
   /** Extracts keys when key specs cannot (legacy `getkeys` proc). */
   getKeys?: (argv: Bytes[]) => number[];
   subcommands?: readonly CommandSpec[];
+  /**
+   * Command tips COMMAND INFO reports (`nondeterministic_output`,
+   * `request_policy:all_shards`, ...). Built-in Redis commands get Redis's
+   * tips from a table in `commands/command.ts` when this is absent.
+   */
+  tips?: readonly string[];
   /** The handler; a container command with subcommands needs none. */
   handler?: CommandHandler;
   /** COMMAND DOCS fields. */
@@ -234,10 +242,32 @@ export interface Hooks {
   keyExpired?(db: Database, key: Bytes): void;
   /** Runs `hz` times a second. */
   cron?(now: number): void;
-  /** The server is shutting down. */
-  shutdown?(): void | Promise<void>;
+  /** The server is shutting down (`opts` carries SHUTDOWN's modifiers). */
+  shutdown?(opts: ShutdownOptions): void | Promise<void>;
+  /** The client sent RESET: drop plugin-owned per-client state. */
+  clientReset?(c: Context): void;
+  /** Adds a plugin's fields to a client's CLIENT LIST / CLIENT INFO line. */
+  clientInfo?(c: Context): ClientInfoContribution | undefined;
   /** Adds lines to an INFO section (`section` is lower case). */
   info?(section: string): Record<string, string | number> | undefined;
+}
+
+/** What a plugin adds to a client's CLIENT LIST / CLIENT INFO line. */
+export interface ClientInfoContribution {
+  /** Channels subscribed (`sub`). */
+  sub?: number;
+  /** Patterns subscribed (`psub`). */
+  psub?: number;
+  /** Shard channels subscribed (`ssub`). */
+  ssub?: number;
+  /** Commands queued in MULTI (`multi`; -1 outside MULTI). */
+  multi?: number;
+  /** Bytes held by queued commands (`multi-mem`). */
+  multiMem?: number;
+  /** Extra flag letters (`x` MULTI, `t` tracking, `d` dirty CAS, ...). */
+  flags?: string;
+  /** Tracking redirection client id (`redir`; -1 when none). */
+  redir?: number;
 }
 
 /** What `init` may return. */
@@ -364,6 +394,10 @@ export interface ServerApi {
   emitKeyChanged(db: Database, key: Bytes, event: string, cls: EventClass): void;
   emitDatabaseChanged(db: Database, event: "flush" | "swap"): void;
   emitPropagate(dbIndex: number, argv: readonly Bytes[]): void;
+  /** Runs the clientReset hooks (RESET). */
+  emitClientReset(c: Context): void;
+  /** Collects the clientInfo hooks' contributions for one client. */
+  clientInfo(c: Context): ClientInfoContribution[];
   /** Collects INFO lines that plugins contribute to a section. */
   pluginInfo(section: string): Record<string, string | number>;
   /** Closes a client (CLIENT KILL). */
@@ -371,7 +405,17 @@ export interface ServerApi {
   /** Logs at a level (`debug`, `verbose`, `notice`, `warning`). */
   log(level: "debug" | "verbose" | "notice" | "warning", msg: string): void;
   /** Stops the server (SHUTDOWN). */
-  shutdown(): Promise<void>;
+  shutdown(opts?: ShutdownOptions): Promise<void>;
+}
+
+/** SHUTDOWN's modifiers, passed to the shutdown hooks. */
+export interface ShutdownOptions {
+  /** SAVE (true), NOSAVE (false), or neither: save if save points are set. */
+  save?: boolean;
+  /** NOW: do not wait for lagging replicas. */
+  now?: boolean;
+  /** FORCE: shut down even if saving fails. */
+  force?: boolean;
 }
 
 /** Counters INFO stats reports. */
