@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { Bytes, CommandHandler, CommandSpec, Context, ServerApi } from "../core/types.ts";
+import type { Bytes, CommandHandler, CommandSpec, Context } from "../core/types.ts";
 import { Err, ReplyError } from "../core/errors.ts";
 import { parseInteger } from "../core/number.ts";
 import { Client } from "../core/client.ts";
