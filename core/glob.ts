@@ -17,7 +17,9 @@
  * ```
  */
 export function globMatch(pattern: string, s: string, nocase = false): boolean {
-  if (pattern === "*") return true;
+  // As in Redis, "*" does not match the empty string (KEYS and SCAN
+  // special-case a lone "*" themselves).
+  if (pattern === "*") return s.length !== 0;
   return match(pattern, 0, s, 0, nocase, { skipLonger: false }, 0);
 }
 
@@ -72,11 +74,17 @@ function match(
             pi--;
             break;
           } else if (left >= 3 && p.charCodeAt(pi + 1) === 45) {
-            let start = fold(cc, nocase);
-            let end = fold(p.charCodeAt(pi + 2), nocase);
+            // Redis compares ranges as C `char`s, signed on the platforms it
+            // ships for: bytes 0x80-0xFF sort below 0x00. It swaps the ends
+            // first and folds case after.
+            let start = signed(cc);
+            let end = signed(p.charCodeAt(pi + 2));
             if (start > end) [start, end] = [end, start];
+            start = fold(start, nocase);
+            end = fold(end, nocase);
+            const sc = fold(signed(s.charCodeAt(si)), nocase);
             pi += 2;
-            if (c >= start && c <= end) matched = true;
+            if (sc >= start && sc <= end) matched = true;
           } else if (fold(cc, nocase) === c) {
             matched = true;
           }
@@ -104,6 +112,10 @@ function match(
     }
   }
   return pi >= plen && si === slen;
+}
+
+function signed(c: number): number {
+  return c >= 128 ? c - 256 : c;
 }
 
 function fold(c: number, nocase: boolean): number {
