@@ -88,50 +88,34 @@ export function formatDouble(d: number): string {
   if (d === -Infinity) return "-inf";
   if (Number.isNaN(d)) return "nan";
   if (d === 0) return Object.is(d, -0) ? "-0" : "0";
-  const e = d.toExponential(16);
+  let e = d.toExponential(16);
+  if (!Number.isInteger(d) && Number.isInteger(d * 33554432)) e = halfEven17(d, e);
   const at = e.indexOf("e");
   const exp = Number(e.slice(at + 1));
+  const neg = d < 0 ? "-" : "";
+  const digits = e.slice(neg.length, at).replace(".", "");
   if (exp < -4 || exp >= 17) {
-    let mant = e.slice(0, at);
-    if (mant.includes(".")) mant = mant.replace(/\.?0+$/, "");
+    const frac = digits.slice(1).replace(/0+$/, "");
     const ae = Math.abs(exp);
-    return `${mant}e${exp < 0 ? "-" : "+"}${ae < 10 ? "0" : ""}${ae}`;
+    return `${neg}${digits[0]}${frac ? "." + frac : ""}e${exp < 0 ? "-" : "+"}${
+      ae < 10 ? "0" : ""
+    }${ae}`;
   }
-  let f = d.toFixed(16 - exp);
-  if (f.includes(".")) f = f.replace(/\.?0+$/, "");
-  return f;
+  // Fixed notation from the same 17 rounded digits (toFixed would round again).
+  const int = exp < 0 ? "0" : digits.slice(0, exp + 1);
+  const frac = (exp < 0 ? "0".repeat(-exp - 1) + digits : digits.slice(exp + 1)).replace(/0+$/, "");
+  return `${neg}${int}${frac ? "." + frac : ""}`;
 }
 
 /**
- * Formats a number the way Redis prints a long double for humans
- * (INCRBYFLOAT, HINCRBYFLOAT): fixed notation, no exponent, no trailing
- * zeros. Uses the shortest representation that round-trips, which matches
- * Redis's 80-bit arithmetic in the common cases.
- *
- * @example
- * ```ts
- * import { formatHumanFloat } from "./number.ts";
- * console.log(formatHumanFloat(10.5 + 0.1)); // "10.6"
- * ```
+ * `toExponential` rounds exact ties away from zero; C's printf rounds them
+ * to even. A tie at the 18th digit needs a value with at most 25 binary
+ * fraction digits (the caller's test), whose expansion `toFixed(25)` gives
+ * exactly; then `e` is corrected when the 17th digit is even.
  */
-export function formatHumanFloat(d: number): string {
-  if (Object.is(d, -0)) return "0";
-  const s = String(d);
-  if (!s.includes("e")) return s;
-  // Expand exponent notation into plain digits.
-  const neg = d < 0;
-  const [mant, expStr] = (neg ? s.slice(1) : s).split("e") as [string, string];
-  const exp = Number(expStr);
-  const [ip, fp = ""] = mant.split(".") as [string, string?];
-  const digits = ip + fp;
-  const point = ip.length + exp;
-  let out: string;
-  if (point <= 0) {
-    out = "0." + "0".repeat(-point) + digits;
-  } else if (point >= digits.length) {
-    out = digits + "0".repeat(point - digits.length);
-  } else {
-    out = digits.slice(0, point) + "." + digits.slice(point);
-  }
-  return (neg ? "-" : "") + out;
+function halfEven17(d: number, e: string): string {
+  const exact = Math.abs(d).toFixed(25).replace(".", "").replace(/^0+/, "").replace(/0+$/, "");
+  if (exact.length !== 18 || exact[17] !== "5" || (exact.charCodeAt(16) & 1) === 1) return e;
+  const e18 = d.toExponential(17); // exact here: 18 significant digits
+  return e18.slice(0, e18.indexOf("e") - 1) + e18.slice(e18.indexOf("e"));
 }
