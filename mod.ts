@@ -54,6 +54,7 @@ export type {
   ReplyWriter,
   ServerApi,
   ServerStats,
+  ShutdownOptions,
 } from "./core/types.ts";
 export type { DataObject, Value } from "./core/keyspace.ts";
 export { Database, Keyspace, typeOf } from "./core/keyspace.ts";

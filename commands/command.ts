@@ -1,3 +1,596 @@
-/** Placeholder. @module */
+/**
+ * COMMAND: introspection of the command table (COMMAND, COUNT, INFO, DOCS,
+ * LIST, GETKEYS, GETKEYSANDFLAGS, HELP), generated from the registered
+ * {@link CommandEntry} list, in Redis 7.0's reply layout.
+ *
+ * Command tips and key-spec notes come from a spec's `tips` / `notes` when
+ * given; otherwise from tables of Redis 7.0's own values below, so built-in
+ * families report what Redis reports without repeating it in every spec.
+ *
+ * @module
+ */
+
 import { definePlugin } from "../mod.ts";
-export default definePlugin({ name: "command", commands: [] });
+import type {
+  Bytes,
+  CommandEntry,
+  CommandFlag,
+  CommandSpec,
+  Context,
+  KeySpec,
+  ReplyWriter,
+} from "../core/types.ts";
+import { ReplyError } from "../core/errors.ts";
+import { keyPositions } from "../core/registry.ts";
+import { globMatch } from "../core/glob.ts";
+
+// Redis 7.0's tips by command (from its COMMAND output), grouped by tip set.
+const TIP_TABLE: readonly (readonly [string, string])[] = [
+  [
+    "nondeterministic_output",
+    "client|info client|list cluster|bumpepoch cluster|count-failure-reports " +
+    "cluster|getkeysinslot cluster|info cluster|links cluster|nodes cluster|replicas " +
+    "cluster|shards cluster|slaves cluster|slots dump hrandfield hscan lastsave " +
+    "migrate object|encoding object|freq object|idletime object|refcount pttl spop " +
+    "srandmember sscan time ttl xadd xautoclaim xclaim xinfo|consumers xpending xtrim " +
+    "zrandmember zscan",
+  ],
+  [
+    "nondeterministic_output request_policy:all_nodes response_policy:special",
+    "latency|doctor latency|graph latency|histogram latency|history latency|latest",
+  ],
+  [
+    "nondeterministic_output request_policy:all_shards response_policy:special",
+    "function|stats info memory|doctor memory|malloc-stats memory|stats",
+  ],
+  [
+    "nondeterministic_output request_policy:special",
+    "scan",
+  ],
+  [
+    "nondeterministic_output_order",
+    "command command|docs command|info command|list function|list hgetall hkeys hvals " +
+    "module|list sdiff sinter smembers sunion",
+  ],
+  [
+    "request_policy:all_nodes nondeterministic_output",
+    "slowlog|get",
+  ],
+  [
+    "request_policy:all_nodes response_policy:agg_sum nondeterministic_output",
+    "slowlog|len",
+  ],
+  [
+    "request_policy:all_nodes response_policy:all_succeeded",
+    "config|set latency|reset script|flush script|load slowlog|reset",
+  ],
+  [
+    "request_policy:all_shards nondeterministic_output",
+    "randomkey",
+  ],
+  [
+    "request_policy:all_shards nondeterministic_output_order",
+    "keys",
+  ],
+  [
+    "request_policy:all_shards response_policy:agg_logical_and",
+    "script|exists",
+  ],
+  [
+    "request_policy:all_shards response_policy:agg_min",
+    "wait",
+  ],
+  [
+    "request_policy:all_shards response_policy:agg_sum",
+    "dbsize",
+  ],
+  [
+    "request_policy:all_shards response_policy:all_succeeded",
+    "flushall flushdb function|delete function|flush function|load function|restore " +
+    "memory|purge ping",
+  ],
+  [
+    "request_policy:all_shards response_policy:one_succeeded",
+    "function|kill script|kill",
+  ],
+  [
+    "request_policy:multi_shard",
+    "mget",
+  ],
+  [
+    "request_policy:multi_shard response_policy:agg_min",
+    "msetnx",
+  ],
+  [
+    "request_policy:multi_shard response_policy:agg_sum",
+    "del exists touch unlink",
+  ],
+  [
+    "request_policy:multi_shard response_policy:all_succeeded",
+    "mset",
+  ],
+];
+const NOTES: Record<string, readonly string[]> = {
+  "bitfield": ["This command allows both access and modification of the key"],
+  "eval": ["We cannot tell how the keys will be used so we assume the worst, RW and UPDATE"],
+  "eval_ro": ["We cannot tell how the keys will be used so we assume the worst, RO and ACCESS"],
+  "fcall": ["We cannot tell how the keys will be used so we assume the worst, RW and UPDATE"],
+  "fcall_ro": ["We cannot tell how the keys will be used so we assume the worst, RO and ACCESS"],
+  "getex": ["RW and UPDATE because it changes the TTL"],
+  "pfcount": [
+    "RW because it may change the internal representation of the key, and propagate to replicas",
+  ],
+  "set": ["RW and ACCESS due to the optional `GET` argument"],
+  "sort": [
+    "",
+    "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort",
+    "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array",
+  ],
+  "sort_ro": [
+    "",
+    "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort",
+  ],
+  "xadd": ["UPDATE instead of INSERT because of the optional trimming feature"],
+};
+
+const TIPS = new Map<string, readonly string[]>();
+for (const [tips, names] of TIP_TABLE) {
+  const list = tips.split(" ");
+  for (const n of names.split(" ")) TIPS.set(n, list);
+}
+
+/** Commands Redis 7.0 flags `no_async_loading` (a flag specs cannot express). */
+const NO_ASYNC_LOADING = new Set(
+  ("replicaof module|load module|loadex module|unload sync slaveof psync cluster|failover " +
+    "cluster|delslots cluster|bumpepoch cluster|forget cluster|addslotsrange " +
+    "cluster|flushslots cluster|delslotsrange cluster|set-config-epoch cluster|meet " +
+    "cluster|saveconfig cluster|addslots cluster|replicate cluster|setslot bgsave " +
+    "bgrewriteaof save").split(" "),
+);
+
+/** COMMAND INFO's flag order (Redis's `commandFlagNames`; may_replicate hidden). */
+const FLAG_ORDER: readonly string[] = [
+  "write",
+  "readonly",
+  "denyoom",
+  "module",
+  "admin",
+  "pubsub",
+  "noscript",
+  "blocking",
+  "loading",
+  "stale",
+  "skip_monitor",
+  "skip_slowlog",
+  "fast",
+  "no_auth",
+  "no_mandatory_keys",
+  "no_async_loading",
+  "no_multi",
+  "movablekeys",
+  "allow_busy",
+];
+
+/** ACL categories in Redis's bit order, which COMMAND INFO follows. */
+export const ACL_CATEGORIES: readonly string[] = [
+  "keyspace",
+  "read",
+  "write",
+  "set",
+  "sortedset",
+  "list",
+  "hash",
+  "string",
+  "bitmap",
+  "hyperloglog",
+  "geo",
+  "stream",
+  "pubsub",
+  "admin",
+  "fast",
+  "slow",
+  "blocking",
+  "dangerous",
+  "connection",
+  "transaction",
+  "scripting",
+];
+
+const KEY_FLAG_ORDER: readonly string[] = [
+  "RO",
+  "RW",
+  "OW",
+  "RM",
+  "ACCESS",
+  "UPDATE",
+  "INSERT",
+  "DELETE",
+  "NOT_KEY",
+  "INCOMPLETE",
+  "VARIABLE_FLAGS",
+];
+
+function rank(order: readonly string[], x: string): number {
+  const i = order.indexOf(x);
+  return i === -1 ? order.length : i;
+}
+
+/** The flags COMMAND INFO shows, in Redis's order. */
+export function commandFlags(e: CommandEntry): string[] {
+  const out: string[] = [];
+  for (const f of e.flagSet) if (f !== "may_replicate") out.push(f);
+  if (NO_ASYNC_LOADING.has(e.fullName)) out.push("no_async_loading");
+  return out.sort((a, b) => rank(FLAG_ORDER, a) - rank(FLAG_ORDER, b));
+}
+
+/** The ACL categories COMMAND INFO shows (with `@`), in Redis's order. */
+export function commandCategories(e: CommandEntry): string[] {
+  return [...e.categories]
+    .sort((a, b) => rank(ACL_CATEGORIES, a) - rank(ACL_CATEGORIES, b))
+    .map((c) => "@" + c);
+}
+
+/** The command's tips: its spec's, or Redis's for a built-in command. */
+export function commandTips(e: CommandEntry): readonly string[] {
+  return e.spec.tips ?? TIPS.get(e.fullName) ?? [];
+}
+
+/** Key-spec flags as Redis prints them: RO/RW/OW/RM upper case, the rest lower. */
+export function keySpecFlags(flags: readonly string[]): string[] {
+  return [...flags]
+    .sort((a, b) => rank(KEY_FLAG_ORDER, a) - rank(KEY_FLAG_ORDER, b))
+    .map((f) => (f.length === 2 ? f : f.toLowerCase()));
+}
+
+function writeStatusSet(r: ReplyWriter, items: readonly string[]): void {
+  r.set(items.length);
+  for (const s of items) r.simple(s);
+}
+
+function writeKeySpec(r: ReplyWriter, ks: KeySpec, note: string | undefined): void {
+  r.map(note === undefined ? 3 : 4);
+  if (note !== undefined) {
+    r.bulk("notes");
+    r.bulk(note);
+  }
+  r.bulk("flags");
+  writeStatusSet(r, keySpecFlags(ks.flags));
+  r.bulk("begin_search");
+  r.map(2);
+  r.bulk("type");
+  if ("index" in ks.begin) {
+    r.bulk("index");
+    r.bulk("spec");
+    r.map(1);
+    r.bulk("index");
+    r.integer(ks.begin.index);
+  } else {
+    r.bulk("keyword");
+    r.bulk("spec");
+    r.map(2);
+    r.bulk("keyword");
+    r.bulk(ks.begin.keyword);
+    r.bulk("startfrom");
+    r.integer(ks.begin.startfrom);
+  }
+  r.bulk("find_keys");
+  r.map(2);
+  r.bulk("type");
+  if ("range" in ks.find) {
+    const { lastkey, step, limit } = ks.find.range;
+    r.bulk("range");
+    r.bulk("spec");
+    r.map(3);
+    r.bulk("lastkey");
+    r.integer(lastkey);
+    r.bulk("keystep");
+    r.integer(step);
+    r.bulk("limit");
+    r.integer(limit);
+  } else {
+    const { keynumidx, firstkey, step } = ks.find.keynum;
+    r.bulk("keynum");
+    r.bulk("spec");
+    r.map(3);
+    r.bulk("keynumidx");
+    r.integer(keynumidx);
+    r.bulk("firstkey");
+    r.integer(firstkey);
+    r.bulk("keystep");
+    r.integer(step);
+  }
+}
+
+/** One command's COMMAND INFO entry (10 fields, subcommands nested). */
+export function writeCommandInfo(r: ReplyWriter, e: CommandEntry): void {
+  r.array(10);
+  r.bulk(e.fullName);
+  r.integer(e.spec.arity);
+  writeStatusSet(r, commandFlags(e));
+  r.integer(e.legacyKeys[0]);
+  r.integer(e.legacyKeys[1]);
+  r.integer(e.legacyKeys[2]);
+  writeStatusSet(r, commandCategories(e));
+  writeStatusSet(r, commandTips(e));
+  const specs = e.spec.keySpecs ?? [];
+  const notes = NOTES[e.fullName];
+  r.set(specs.length);
+  specs.forEach((ks, i) => {
+    const n = ks.notes ?? notes?.[i];
+    writeKeySpec(r, ks, n === "" ? undefined : n);
+  });
+  if (e.subcommands === undefined) {
+    // Redis answers an empty *set* here but an array when there are some.
+    r.set(0);
+  } else {
+    r.array(e.subcommands.size);
+    for (const s of e.subcommands.values()) writeCommandInfo(r, s);
+  }
+}
+
+/** One command's COMMAND DOCS map (without arguments: specs do not carry them). */
+export function writeCommandDocs(r: ReplyWriter, e: CommandEntry): void {
+  const s = e.spec;
+  const fields: [string, string][] = [];
+  if (s.summary !== undefined) fields.push(["summary", s.summary]);
+  if (s.since !== undefined) fields.push(["since", s.since]);
+  fields.push(["group", s.group ?? "module"]);
+  if (s.complexity !== undefined) fields.push(["complexity", s.complexity]);
+  const subs = e.subcommands;
+  r.map(fields.length + (subs !== undefined ? 1 : 0));
+  for (const [k, v] of fields) {
+    r.bulk(k);
+    r.bulk(v);
+  }
+  if (subs !== undefined) {
+    r.bulk("subcommands");
+    r.map(subs.size);
+    for (const sub of subs.values()) {
+      r.bulk(sub.fullName);
+      writeCommandDocs(r, sub);
+    }
+  }
+}
+
+/**
+ * Finds a command by its full name (`get`, `config|get`), as COMMAND INFO
+ * and DOCS accept it.
+ */
+export function lookupFullName(
+  commands: ReadonlyMap<string, CommandEntry>,
+  name: string,
+): CommandEntry | undefined {
+  const parts = name.toLowerCase().split("|");
+  if (parts.length > 2) return undefined;
+  const base = commands.get(parts[0]!);
+  if (parts.length === 1 || base === undefined) return base;
+  return base.subcommands?.get(parts[1]!);
+}
+
+/** Resolves argv to a command as the dispatcher would (`config get` -> config|get). */
+function lookupArgv(
+  commands: ReadonlyMap<string, CommandEntry>,
+  argv: readonly Bytes[],
+): CommandEntry | undefined {
+  const base = commands.get(argv[0]!.toLowerCase());
+  if (base === undefined || base.subcommands === undefined || argv.length === 1) return base;
+  return base.subcommands.get(argv[1]!.toLowerCase());
+}
+
+function hasKeys(e: CommandEntry): boolean {
+  return e.spec.getKeys !== undefined ||
+    (e.spec.keySpecs ?? []).some((ks) => !ks.flags.includes("NOT_KEY"));
+}
+
+/** Each key position with the flags of the key spec that found it. */
+function keysWithFlags(e: CommandEntry, argv: Bytes[]): [number, readonly string[]][] {
+  const specs = e.spec.keySpecs ?? [];
+  if (e.spec.getKeys !== undefined) {
+    const flags = specs[0]?.flags ?? [];
+    return keyPositions(e, argv).map((i) => [i, flags]);
+  }
+  const out: [number, readonly string[]][] = [];
+  for (const ks of specs) {
+    const { getKeys: _unused, ...rest } = e.spec;
+    const one = { ...e, spec: { ...rest, keySpecs: [ks] } } as CommandEntry;
+    for (const i of keyPositions(one, argv)) out.push([i, ks.flags]);
+  }
+  return out;
+}
+
+function getKeys(c: Context, argv: Bytes[], withFlags: boolean): void {
+  const args = argv.slice(2);
+  const e = lookupArgv(c.server.commands, args);
+  if (e === undefined) throw new ReplyError("ERR Invalid command specified");
+  if (!hasKeys(e)) throw new ReplyError("ERR The command has no key arguments");
+  const arity = e.spec.arity;
+  if ((arity > 0 && arity !== args.length) || args.length < -arity) {
+    throw new ReplyError("ERR Invalid number of arguments specified for command");
+  }
+  const found = keysWithFlags(e, args);
+  if (found.length === 0 && !e.flagSet.has("no_mandatory_keys")) {
+    throw new ReplyError("ERR Invalid arguments specified for command");
+  }
+  const r = c.reply;
+  r.array(found.length);
+  for (const [i, flags] of found) {
+    if (withFlags) {
+      r.array(2);
+      r.bulk(args[i]!);
+      writeStatusSet(r, keySpecFlags(flags));
+    } else {
+      r.bulk(args[i]!);
+    }
+  }
+}
+
+/** Every command and subcommand, parents first (COMMAND LIST's order). */
+function* allEntries(commands: ReadonlyMap<string, CommandEntry>): Generator<CommandEntry> {
+  for (const e of commands.values()) {
+    yield e;
+    if (e.subcommands !== undefined) yield* e.subcommands.values();
+  }
+}
+
+const HELP = [
+  "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "(no subcommand)",
+  "    Return details about all Redis commands.",
+  "COUNT",
+  "    Return the total number of commands in this Redis server.",
+  "LIST",
+  "    Return a list of all commands in this Redis server.",
+  "INFO [<command-name> ...]",
+  "    Return details about multiple Redis commands.",
+  "    If no command names are given, documentation details for all",
+  "    commands are returned.",
+  "DOCS [<command-name> ...]",
+  "    Return documentation details about multiple Redis commands.",
+  "    If no command names are given, documentation details for all",
+  "    commands are returned.",
+  "GETKEYS <full-command>",
+  "    Return the keys from a full Redis command.",
+  "GETKEYSANDFLAGS <full-command>",
+  "    Return the keys and the access flags from a full Redis command.",
+  "HELP",
+  "    Prints this help.",
+];
+
+const SUB_FLAGS: readonly CommandFlag[] = ["loading", "stale"];
+
+function sub(
+  name: string,
+  arity: number,
+  doc: { summary: string; since: string; complexity: string },
+  handler: CommandSpec["handler"] & object,
+): CommandSpec {
+  return {
+    name,
+    arity,
+    flags: SUB_FLAGS,
+    categories: ["connection"],
+    group: "server",
+    ...doc,
+    handler,
+  };
+}
+
+const ON = "O(N) where N is the number of commands to look up";
+
+/** The COMMAND container command and its subcommands. */
+export const commandSpec: CommandSpec = {
+  name: "command",
+  arity: -1,
+  flags: SUB_FLAGS,
+  categories: ["connection"],
+  summary: "Get array of Redis command details",
+  since: "2.8.13",
+  group: "server",
+  complexity: "O(N) where N is the total number of Redis commands",
+  handler(c) {
+    // Bare COMMAND (the dispatcher routes any argument to a subcommand).
+    const cmds = c.server.commands;
+    c.reply.array(cmds.size);
+    for (const e of cmds.values()) writeCommandInfo(c.reply, e);
+  },
+  subcommands: [
+    sub("count", 2, {
+      summary: "Get total number of Redis commands",
+      since: "2.8.13",
+      complexity: "O(1)",
+    }, (c) => c.reply.integer(c.server.commands.size)),
+    sub("info", -2, {
+      summary: "Get array of specific Redis command details, or all when no argument is given.",
+      since: "2.8.13",
+      complexity: ON,
+    }, (c, argv) => {
+      const cmds = c.server.commands;
+      const r = c.reply;
+      if (argv.length === 2) {
+        r.array(cmds.size);
+        for (const e of cmds.values()) writeCommandInfo(r, e);
+        return;
+      }
+      r.array(argv.length - 2);
+      for (let i = 2; i < argv.length; i++) {
+        const e = lookupFullName(cmds, argv[i]!);
+        if (e === undefined) r.nullArray();
+        else writeCommandInfo(r, e);
+      }
+    }),
+    sub("docs", -2, {
+      summary: "Get array of specific Redis command documentation",
+      since: "7.0.0",
+      complexity: ON,
+    }, (c, argv) => {
+      const cmds = c.server.commands;
+      const found: CommandEntry[] = [];
+      if (argv.length === 2) found.push(...cmds.values());
+      for (let i = 2; i < argv.length; i++) {
+        const e = lookupFullName(cmds, argv[i]!);
+        if (e !== undefined) found.push(e);
+      }
+      const r = c.reply;
+      r.map(found.length);
+      for (const e of found) {
+        r.bulk(e.fullName);
+        writeCommandDocs(r, e);
+      }
+    }),
+    sub("list", -2, {
+      summary: "Get an array of Redis command names",
+      since: "7.0.0",
+      complexity: "O(N) where N is the total number of Redis commands",
+    }, (c, argv) => {
+      let filter: ((e: CommandEntry) => boolean) | undefined;
+      for (let i = 2; i < argv.length; i += 3) {
+        if (argv[i]!.toLowerCase() !== "filterby" || argv.length - 1 - i !== 2) {
+          throw new ReplyError("ERR syntax error");
+        }
+        const arg = argv[i + 2]!;
+        switch (argv[i + 1]!.toLowerCase()) {
+          case "module":
+            // Plugins are not modules: no command belongs to a module.
+            filter = () => false;
+            break;
+          case "aclcat": {
+            const cat = arg.toLowerCase();
+            filter = (e) => e.categories.includes(cat);
+            break;
+          }
+          case "pattern":
+            filter = (e) => globMatch(arg, e.fullName, true);
+            break;
+          default:
+            throw new ReplyError("ERR syntax error");
+        }
+      }
+      const names: string[] = [];
+      for (const e of allEntries(c.server.commands)) {
+        if (filter === undefined || filter(e)) names.push(e.fullName);
+      }
+      c.reply.bulkArray(names);
+    }),
+    sub("getkeys", -4, {
+      summary: "Extract keys given a full Redis command",
+      since: "2.8.13",
+      complexity: "O(N) where N is the number of arguments to the command",
+    }, (c, argv) => getKeys(c, argv, false)),
+    sub("getkeysandflags", -4, {
+      summary: "Extract keys and access flags given a full Redis command",
+      since: "7.0.0",
+      complexity: "O(N) where N is the number of arguments to the command",
+    }, (c, argv) => getKeys(c, argv, true)),
+    sub("help", 2, {
+      summary: "Show helpful text about the different subcommands",
+      since: "5.0.0",
+      complexity: "O(1)",
+    }, (c) => {
+      c.reply.array(HELP.length);
+      for (const l of HELP) c.reply.simple(l);
+    }),
+  ],
+};
+
+/** The COMMAND introspection plugin. */
+export default definePlugin({ name: "command", commands: [commandSpec] });

@@ -267,6 +267,8 @@ export class Keyspace {
   isReplica = false;
   /** Whether last-access times are recorded (OBJECT IDLETIME). */
   trackAccess = false;
+  /** Whether the cron's active expiry cycle runs (DEBUG SET-ACTIVE-EXPIRE). */
+  activeExpire = true;
   /** Live SCAN iterators shared by every SCAN-style command. */
   readonly cursors: ScanCursors = new ScanCursors();
 

@@ -1,0 +1,169 @@
+/**
+ * Redis 7's dataset digest (`DEBUG DIGEST`, `DEBUG DIGEST-VALUE`), as in
+ * `src/debug.c`: SHA1-based `xorDigest` / `mixDigest` over every key, its
+ * value and whether it has an expire. Strings are digested here; other
+ * types take part by implementing {@link Digestible} on their DataObject.
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import type { Bytes } from "../core/types.ts";
+import type { Database, Value } from "../core/keyspace.ts";
+
+/** A 20-byte digest. */
+export type Digest = Uint8Array;
+
+/**
+ * What a value's {@link Digestible.digest} writes into: the per-key digest
+ * Redis's `xorObjectDigest` builds.
+ */
+export interface ValueDigest {
+  /** `xorDigest`: XORs SHA1(bytes) into the digest (order-independent: sets). */
+  xor(bytes: Bytes): void;
+  /** `mixDigest`: XORs SHA1(bytes) in, then replaces the digest by its SHA1 (ordered: lists). */
+  mix(bytes: Bytes): void;
+  /**
+   * One unordered element made of ordered parts (a hash field and its value,
+   * a sorted-set member and its score): mixes the parts into a zeroed
+   * element digest, then XORs that into the digest.
+   */
+  element(...parts: Bytes[]): void;
+}
+
+/**
+ * Implemented by DataObjects that take part in `DEBUG DIGEST`. Redis's
+ * per-type recipes (debug.c `xorObjectDigest`):
+ * - list: `mix` each element, head to tail;
+ * - set: `xor` each member;
+ * - zset: `element(member, score)` with the score formatted by `fpconv_dtoa`
+ *   (shortest round-trip, like `formatDouble`);
+ * - hash: `element(field, value)`;
+ * - stream: see debug.c (entries and consumer groups).
+ *
+ * @example
+ * ```ts
+ * import type { Digestible, ValueDigest } from "./digest.ts";
+ * class MyList implements Digestible {
+ *   items: string[] = [];
+ *   digest(d: ValueDigest) {
+ *     for (const it of this.items) d.mix(it);
+ *   }
+ * }
+ * ```
+ */
+export interface Digestible {
+  digest(d: ValueDigest): void;
+}
+
+/** Redis's object type numbers (`OBJ_STRING`...), hashed before each value. */
+const TYPE_IDS: Record<string, number> = {
+  string: 0,
+  list: 1,
+  set: 2,
+  zset: 3,
+  hash: 4,
+  stream: 6,
+};
+/** OBJ_MODULE: any type Redis does not know. */
+const MODULE_TYPE = 5;
+
+function toBytes(s: Bytes): Uint8Array {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+  return b;
+}
+
+function sha1(data: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash("sha1").update(data).digest());
+}
+
+/** `xorDigest`: digest ^= SHA1(data). */
+export function xorDigest(digest: Digest, data: Uint8Array): void {
+  const h = sha1(data);
+  for (let i = 0; i < 20; i++) digest[i]! ^= h[i]!;
+}
+
+/** `mixDigest`: digest = SHA1(digest ^ SHA1(data)). */
+export function mixDigest(digest: Digest, data: Uint8Array): void {
+  xorDigest(digest, data);
+  digest.set(sha1(digest));
+}
+
+function u32be(n: number): Uint8Array {
+  return new Uint8Array([(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
+}
+
+/** Hex of a digest, as DEBUG DIGEST prints it. */
+export function digestHex(d: Digest): string {
+  let s = "";
+  for (const b of d) s += b.toString(16).padStart(2, "0");
+  return s;
+}
+
+function isDigestible(v: unknown): v is Digestible {
+  return typeof (v as Partial<Digestible>).digest === "function";
+}
+
+/**
+ * `xorObjectDigest`: mixes the value's type, the value, and an expire
+ * marker into `digest` (the key itself is not included).
+ */
+export function objectDigest(digest: Digest, value: Value, hasExpire: boolean): void {
+  const type = typeof value === "string" ? "string" : value.type;
+  mixDigest(digest, u32be(TYPE_IDS[type] ?? MODULE_TYPE));
+  if (typeof value === "string") {
+    mixDigest(digest, toBytes(value));
+  } else if (isDigestible(value)) {
+    value.digest({
+      xor: (b) => xorDigest(digest, toBytes(b)),
+      mix: (b) => mixDigest(digest, toBytes(b)),
+      element: (...parts) => {
+        const ele = new Uint8Array(20);
+        for (const p of parts) mixDigest(ele, toBytes(p));
+        xorDigest(digest, ele);
+      },
+    });
+  }
+  // Redis mixes only the presence of an expire, not its time, so a dataset
+  // digests the same after a reload.
+  if (hasExpire) xorDigest(digest, toBytes("!!expire!!"));
+}
+
+/**
+ * The digest of one key's value (`DEBUG DIGEST-VALUE`); 20 zero bytes when
+ * the key does not exist. Logically expired keys still count, as in Redis.
+ */
+export function valueDigest(db: Database, key: Bytes): Digest {
+  const d = new Uint8Array(20);
+  const v = db.data.get(key);
+  if (v !== undefined) objectDigest(d, v, db.expires.has(key));
+  return d;
+}
+
+/**
+ * `computeDatasetDigest`: every non-empty database's index, then each
+ * key/value digest XORed in, so key order does not matter.
+ *
+ * @example
+ * ```ts
+ * import { Keyspace } from "../core/keyspace.ts";
+ * import { datasetDigest, digestHex } from "./digest.ts";
+ * const ks = new Keyspace({ databases: 1 });
+ * console.log(digestHex(datasetDigest(ks.dbs))); // forty zeros
+ * ```
+ */
+export function datasetDigest(dbs: readonly Database[]): Digest {
+  const final = new Uint8Array(20);
+  for (const db of dbs) {
+    if (db.data.size === 0) continue;
+    mixDigest(final, u32be(db.index));
+    for (const [key, v] of db.data) {
+      const d = new Uint8Array(20);
+      mixDigest(d, toBytes(key));
+      objectDigest(d, v, db.expires.has(key));
+      xorDigest(final, d);
+    }
+  }
+  return final;
+}
