@@ -10,7 +10,7 @@
 import type { Bytes, CommandSpec, Context } from "../core/types.ts";
 import type { Value } from "../core/keyspace.ts";
 import { ReplyError } from "../core/errors.ts";
-import { datasetDigest, digestHex, valueDigest } from "./digest.ts";
+import { datasetDigest, digestHex, valueDigest } from "../core/digest.ts";
 
 /** A DEBUG subcommand: `argv` is the whole command (`DEBUG <sub> ...`). */
 export type DebugHandler = (c: Context, argv: Bytes[]) => void;

@@ -8,8 +8,8 @@
  */
 
 import { createHash } from "node:crypto";
-import type { Bytes } from "../core/types.ts";
-import type { Database, Value } from "../core/keyspace.ts";
+import type { Bytes } from "./types.ts";
+import type { Database, Value } from "./keyspace.ts";
 
 /** A 20-byte digest. */
 export type Digest = Uint8Array;
@@ -147,7 +147,7 @@ export function valueDigest(db: Database, key: Bytes): Digest {
  *
  * @example
  * ```ts
- * import { Keyspace } from "../core/keyspace.ts";
+ * import { Keyspace } from "./keyspace.ts";
  * import { datasetDigest, digestHex } from "./digest.ts";
  * const ks = new Keyspace({ databases: 1 });
  * console.log(digestHex(datasetDigest(ks.dbs))); // forty zeros
