@@ -78,7 +78,7 @@ export const coreDirectives: readonly ConfigDirective[] = [
     name: "loglevel",
     type: "enum",
     default: "notice",
-    values: ["debug", "verbose", "notice", "warning", "nothing"],
+    values: ["debug", "verbose", "notice", "warning"],
   },
   { name: "logfile", type: "string", default: "", mutable: false },
   { name: "dir", type: "string", default: ".", validate: validateDir },

@@ -1,0 +1,168 @@
+/**
+ * An example plugin to copy: a `counter` data type with commands of its own,
+ * a config directive and a hook.
+ *
+ * ```sh
+ * deno task start --plugin plugins/examples/counter.ts --counter-max 1000
+ * redis-cli COUNTER.INCR visits 5   # (integer) 5
+ * redis-cli COUNTER.GET visits      # (integer) 5
+ * redis-cli TYPE visits             # counter
+ * ```
+ *
+ * Or in-process: `startServer({ plugins: [counter] })`.
+ *
+ * Commands (the dispatcher checks arity, and COMMAND INFO, ACL, WATCH and
+ * MULTI all work from the specs, as for the built-in commands):
+ *
+ * - `COUNTER.INCR key [increment]`: adds `increment` (a positive integer,
+ *   default 1), creating the counter at 0; replies with the new value. Fails
+ *   when the value would go over `counter-max`.
+ * - `COUNTER.GET key`: the value, or nil when the key does not exist.
+ * - `COUNTER.RESET key`: deletes the counter and replies with its last
+ *   value, or nil.
+ *
+ * All three reply WRONGTYPE when the key holds another type (a string...).
+ *
+ * Directive: `counter-max` (default 9007199254740991, changeable with
+ * CONFIG SET). Hook: `info` adds a `counters` section to INFO.
+ *
+ * @module
+ */
+
+import {
+  type Context,
+  type DataObject,
+  definePlugin,
+  intArg,
+  keys,
+  ReplyError,
+  type ServerApi,
+} from "../../mod.ts";
+
+/** The TYPE name of counters; typed lookups compare against it. */
+export const COUNTER_TYPE = "counter";
+
+/**
+ * A counter value. Any class with `type`, `encoding()` and `clone()` can be
+ * stored in the keyspace; TYPE reports `type`, OBJECT ENCODING `encoding()`,
+ * and COPY uses `clone()`.
+ */
+export class Counter implements DataObject {
+  readonly type = COUNTER_TYPE;
+  constructor(public value = 0) {}
+
+  /** A counter is one integer. */
+  encoding(): string {
+    return "int";
+  }
+
+  clone(): Counter {
+    return new Counter(this.value);
+  }
+}
+
+/** The counter at `key`, undefined when missing; WRONGTYPE for other types. */
+function lookup(c: Context, key: string): Counter | undefined {
+  // getTyped throws the WRONGTYPE reply error before anything is written.
+  return c.db.getTyped<Counter>(key, COUNTER_TYPE);
+}
+
+/** The counter plugin. */
+export const counter = definePlugin({
+  name: "counter",
+  // Directives are declared up front, so they can be set on the command line
+  // and in redis.conf (`counter-max 1000`) like the built-in ones.
+  config: [{
+    name: "counter-max",
+    type: "int",
+    default: String(Number.MAX_SAFE_INTEGER),
+    min: 1,
+    max: Number.MAX_SAFE_INTEGER,
+  }],
+  // `init` runs once per server: state lives in this closure, so two servers
+  // in one process (a test suite) do not share it.
+  init(server: ServerApi) {
+    let max = Number.MAX_SAFE_INTEGER;
+    let increments = 0;
+    // Called now and on every CONFIG SET: handlers read a plain variable.
+    server.config.watch("counter-max", (v) => (max = Number(v)));
+
+    return {
+      commands: [
+        {
+          name: "counter.incr",
+          arity: -2,
+          flags: ["write", "denyoom", "fast"],
+          keySpecs: [keys.one(1, ["RW", "ACCESS", "UPDATE"])],
+          summary: "Increments a counter and returns its new value",
+          since: "1.0.0",
+          group: "module",
+          complexity: "O(1)",
+          handler(c, argv) {
+            if (argv.length > 3) throw new ReplyError("ERR syntax error");
+            const by = argv.length === 3 ? intArg(argv[2]!) : 1;
+            if (by < 1) throw new ReplyError("ERR increment must be a positive integer");
+            const key = argv[1]!;
+            const cur = lookup(c, key);
+            const next = (cur?.value ?? 0) + by;
+            if (next > max) throw new ReplyError(`ERR counter would exceed counter-max (${max})`);
+            if (cur) cur.value = next;
+            else c.db.set(key, new Counter(next));
+            increments++;
+            // Every write reports its keys: WATCH, keyspace notifications,
+            // the dirty counter and propagation to replicas and the AOF
+            // (this command is deterministic, so it propagates as written).
+            c.changed(key, "counter.incr", "d");
+            c.reply.integer(next);
+          },
+        },
+        {
+          name: "counter.get",
+          arity: 2,
+          flags: ["readonly", "fast"],
+          keySpecs: [keys.one(1, ["RO", "ACCESS"])],
+          summary: "Returns the value of a counter",
+          since: "1.0.0",
+          group: "module",
+          complexity: "O(1)",
+          handler(c, argv) {
+            const cur = lookup(c, argv[1]!);
+            if (cur) c.reply.integer(cur.value);
+            else c.reply.nullBulk();
+          },
+        },
+        {
+          name: "counter.reset",
+          arity: 2,
+          flags: ["write", "fast"],
+          keySpecs: [keys.one(1, ["RW", "ACCESS", "DELETE"])],
+          summary: "Deletes a counter and returns its last value",
+          since: "1.0.0",
+          group: "module",
+          complexity: "O(1)",
+          handler(c, argv) {
+            const key = argv[1]!;
+            const cur = lookup(c, key);
+            if (!cur) {
+              // Nothing changed: no c.changed(), so nothing is propagated.
+              c.reply.nullBulk();
+              return;
+            }
+            c.db.delete(key);
+            c.changed(key, "del", "g");
+            c.reply.integer(cur.value);
+          },
+        },
+      ],
+      hooks: {
+        // `INFO counters` shows these lines.
+        info(section: string) {
+          if (section !== "counters") return undefined;
+          return { counter_increments: increments, counter_max: max };
+        },
+      },
+    };
+  },
+});
+
+export default counter;

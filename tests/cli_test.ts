@@ -1,0 +1,317 @@
+/**
+ * The command line: main.ts run as a subprocess with the permissions of the
+ * `start` task, checked over TCP, against redis-server's own error output,
+ * and for signal handling.
+ */
+
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort, hasRedis, RawClient, sleep } from "./_helpers.ts";
+import { assertEquals, assertMatch, assertOk } from "./_assert.ts";
+
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+const MAIN = join(ROOT, "main.ts");
+const PERMS = ["--allow-net", "--allow-read", "--allow-write", "--allow-env"];
+const dec = new TextDecoder();
+
+/** Runs main.ts to completion (for runs that exit by themselves). */
+async function runMain(
+  args: string[],
+  opts: { cwd?: string; stdin?: string } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...PERMS, MAIN, ...args],
+    cwd: opts.cwd ?? ROOT,
+    stdin: opts.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (opts.stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(opts.stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** Runs redis-server with arguments that make it fail at start-up. */
+async function runRedisFailing(
+  args: string[],
+  cwd: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command("redis-server", {
+    args,
+    cwd,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** A main.ts server running in the background. */
+interface Running {
+  port: number;
+  child: Deno.ChildProcess;
+  /** Everything it logged, once it has exited. */
+  finish(): Promise<{ code: number; stdout: string; ms: number }>;
+}
+
+/** Starts main.ts on a free port and waits until it accepts connections. */
+async function startMain(args: string[], opts: { cwd?: string; port?: number } = {}) {
+  const port = opts.port ?? freePort();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...PERMS, MAIN, ...args, "--port", String(port)],
+    cwd: opts.cwd ?? ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const output = child.output();
+  let up = false;
+  for (let i = 0; i < 200 && !up; i++) {
+    try {
+      (await Deno.connect({ port, hostname: "127.0.0.1" })).close();
+      up = true;
+    } catch {
+      await sleep(50);
+    }
+  }
+  if (!up) {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* gone */ }
+    const o = await output;
+    throw new Error(`main.ts did not start: ${dec.decode(o.stdout)}${dec.decode(o.stderr)}`);
+  }
+  const running: Running = {
+    port,
+    child,
+    async finish() {
+      const t0 = performance.now();
+      const timer = setTimeout(() => {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* gone */ }
+      }, 5000);
+      const o = await output;
+      clearTimeout(timer);
+      return { code: o.code, stdout: dec.decode(o.stdout), ms: performance.now() - t0 };
+    },
+  };
+  return running;
+}
+
+Deno.test("cli: --version and -v print the versions and exit 0", async () => {
+  for (const flag of ["--version", "-v"]) {
+    const r = await runMain([flag]);
+    assertEquals(r.code, 0);
+    assertEquals(r.stdout, "Respite v=0.1.0 redis_version=7.0.15\n");
+  }
+});
+
+Deno.test("cli: --help prints usage and exits 0", async () => {
+  const r = await runMain(["--help"]);
+  assertEquals(r.code, 0);
+  assertMatch(r.stdout, /^Usage: respite \[\/path\/to\/redis\.conf\] \[options\] \[-\]/);
+  assertMatch(r.stdout, /--replicaof 127\.0\.0\.1 8888/);
+});
+
+Deno.test("cli: starts, logs, answers PING and CONFIG GET, exits 0 on SIGTERM", async () => {
+  const s = await startMain(["--databases", "2", "--hz", "20", "--save", ""]);
+  const c = await RawClient.connect(s.port);
+  assertEquals(await c.command("PING"), "+PONG\r\n");
+  assertEquals(await c.call("CONFIG", "GET", "databases"), ["databases", "2"]);
+  assertEquals(await c.call("CONFIG", "GET", "hz"), ["hz", "20"]);
+  assertEquals(await c.call("CONFIG", "GET", "port"), ["port", String(s.port)]);
+  // --databases 2 took effect: DB 2 does not exist.
+  assertEquals(await c.call("SELECT", "1"), "OK");
+  assertEquals(await c.call("SELECT", "2"), { error: "ERR DB index is out of range" });
+  c.close();
+  s.child.kill("SIGTERM");
+  const r = await s.finish();
+  assertEquals(r.code, 0);
+  assertOk(r.ms < 3000, `exit took ${r.ms} ms`);
+  const pid = s.child.pid;
+  assertMatch(
+    r.stdout,
+    new RegExp(
+      `^${pid}:M \\d\\d \\w{3} \\d{4} [\\d:.]+ # Respite 0\\.1\\.0 \\(Redis 7\\.0\\.15 compatible\\), ` +
+        `bits=64, pid=${pid}, port=${s.port}, just started$`,
+      "m",
+    ),
+  );
+  assertMatch(r.stdout, /\* Ready to accept connections\n/);
+  assertMatch(r.stdout, /# Received SIGTERM scheduling shutdown\.\.\.\n/);
+});
+
+Deno.test("cli: SIGINT exits 0", async () => {
+  const s = await startMain([]);
+  s.child.kill("SIGINT");
+  const r = await s.finish();
+  assertEquals(r.code, 0);
+  assertMatch(r.stdout, /# Received SIGINT scheduling shutdown\.\.\./);
+});
+
+Deno.test("cli: SHUTDOWN exits 0", async () => {
+  const s = await startMain([]);
+  const c = await RawClient.connect(s.port);
+  await c.write("SHUTDOWN NOSAVE\r\n");
+  await c.closedWithin(3000);
+  c.close();
+  const r = await s.finish();
+  assertEquals(r.code, 0);
+});
+
+Deno.test("cli: config file, include, options override the file, stdin", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "respite-cli-" });
+  try {
+    await Deno.mkdir(join(dir, "conf.d"));
+    await Deno.writeTextFile(
+      join(dir, "main.conf"),
+      '# comment\n\nHZ 15\ninclude conf.d/*.conf\nmaxmemory-policy "allkeys-lru"\n' +
+        "slowlog-max-len 5\n",
+    );
+    await Deno.writeTextFile(join(dir, "conf.d", "a.conf"), "slowlog-max-len 7\ntimeout 9\n");
+    await Deno.writeTextFile(join(dir, "conf.d", "b.conf"), "timeout 11\n");
+    const s = await startMain(["main.conf", "--timeout", "30"], { cwd: dir });
+    const c = await RawClient.connect(s.port);
+    assertEquals(await c.call("CONFIG", "GET", "hz"), ["hz", "15"]);
+    assertEquals(await c.call("CONFIG", "GET", "maxmemory-policy"), [
+      "maxmemory-policy",
+      "allkeys-lru",
+    ]);
+    // The file's line after the include wins over the included value...
+    assertEquals(await c.call("CONFIG", "GET", "slowlog-max-len"), ["slowlog-max-len", "5"]);
+    // ...and the command line wins over both.
+    assertEquals(await c.call("CONFIG", "GET", "timeout"), ["timeout", "30"]);
+    c.close();
+    s.child.kill("SIGTERM");
+    assertEquals((await s.finish()).code, 0);
+
+    // Config from stdin (`-`, last), after the file and before the options.
+    const r = await runMain(["main.conf", "--port", "0", "-"], {
+      cwd: dir,
+      stdin: "hz 16\nbogus 1\n",
+    });
+    assertEquals(r.code, 1);
+    assertEquals(
+      r.stderr,
+      "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line 8\n" +
+        ">>> 'bogus 1'\nBad directive or wrong number of arguments\n",
+    );
+    // A "-" that is neither first nor last is a value, as in redis-server.
+    const r2 = await runMain(["main.conf", "-", "--port", "0"], { cwd: dir });
+    assertEquals(r2.code, 1);
+    assertMatch(r2.stderr, /at line 8\n>>> '"-"'\nBad directive or wrong number of arguments\n$/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli: a plugin line in a config file resolves against the file's directory", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "respite-cli-" });
+  try {
+    const mod = new URL("../mod.ts", import.meta.url).href;
+    await Deno.writeTextFile(
+      join(dir, "greet.ts"),
+      `import { definePlugin } from ${JSON.stringify(mod)};\n` +
+        `export const plugin = definePlugin({\n` +
+        `  name: "greet",\n` +
+        `  config: [{ name: "greet-greeting", type: "string", default: "hi" }],\n` +
+        `  commands: [{ name: "greet", arity: 1, flags: ["fast"],\n` +
+        `    handler: (c) => c.reply.bulk(c.server.config.get("greet-greeting")) }],\n` +
+        `});\n`,
+    );
+    await Deno.writeTextFile(join(dir, "r.conf"), "greet-greeting bonjour\nplugin greet.ts\n");
+    const s = await startMain([join(dir, "r.conf")]);
+    const c = await RawClient.connect(s.port);
+    assertEquals(await c.call("GREET"), "bonjour");
+    assertEquals(await c.call("CONFIG", "GET", "plugin"), ["plugin", "greet.ts"]);
+    c.close();
+    s.child.kill("SIGTERM");
+    const r = await s.finish();
+    assertEquals(r.code, 0);
+    assertMatch(r.stdout, /\* Plugin 'greet' loaded\n/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli: a plugin that cannot load is a fatal config error", async () => {
+  const r = await runMain(["--plugin", "./no/such/plugin.ts"]);
+  assertEquals(r.code, 1);
+  assertMatch(
+    r.stderr,
+    /^\n\*\*\* FATAL CONFIG FILE ERROR \(Redis 7\.0\.15\) \*\*\*\nReading the configuration file, at line 2\n>>> 'plugin "\.\/no\/such\/plugin\.ts"'\nFailed to load plugin '\.\/no\/such\/plugin\.ts': /,
+  );
+  const r2 = await runMain(["--plugin", "./mod.ts"]);
+  assertEquals(r2.code, 1);
+  assertMatch(r2.stderr, /the module has no default or 'plugin' export that is a plugin\n$/);
+});
+
+Deno.test("cli: port already in use exits 1", async () => {
+  const l = Deno.listen({ port: 0, hostname: "127.0.0.1" });
+  const port = (l.addr as Deno.NetAddr).port;
+  try {
+    const r = await runMain(["--port", String(port)]);
+    assertEquals(r.code, 1);
+    assertMatch(
+      r.stdout,
+      new RegExp(`# Failed listening on port ${port} \\(tcp\\), aborting\\.\n$`),
+    );
+  } finally {
+    l.close();
+  }
+});
+
+/** Bad start-ups: Respite must print what redis-server prints, and exit 1. */
+const FAILING: { args: string[]; files?: Record<string, string> }[] = [
+  { args: ["--foo", "bar"] },
+  { args: ["--port", "abc"] },
+  { args: ["--port", "1", "2"] },
+  { args: ["--port", "7000", "--hz"] },
+  { args: ["--maxmemory-policy", "foo"] },
+  { args: ["--protected-mode", "maybe"] },
+  { args: ["--maxmemory", "12xb"] },
+  { args: ["--foo", 'a"b\n\x01c'] },
+  { args: ["--port 7000", "--timeout", "x"] },
+  { args: ["t.conf"], files: { "t.conf": "port 7000\n\n  foo bar  \n" } },
+  { args: ["t.conf"], files: { "t.conf": 'port 7000\nfoo "bar\n' } },
+  { args: ["t.conf", "--hz", "x"], files: { "t.conf": "port 7000\n" } },
+  { args: ["t.conf", "--hz", "x"], files: { "t.conf": "port 7000" } },
+  { args: ["t.conf"], files: { "t.conf": "include\n" } },
+  { args: ["t.conf"], files: { "t.conf": "hz 5\ninclude INC\n", "i.conf": "hz 6\n\nbad line\n" } },
+];
+
+Deno.test({
+  name: "cli: configuration errors match redis-server's, byte for byte",
+  ignore: !hasRedis,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "respite-cli-" });
+    try {
+      for (const t of FAILING) {
+        for (const [name, text] of Object.entries(t.files ?? {})) {
+          // Redis opens includes relative to its cwd; Respite relative to
+          // the including file. An absolute path reads the same for both.
+          await Deno.writeTextFile(join(dir, name), text.replace("INC", join(dir, "i.conf")));
+        }
+        const ours = await runMain(t.args, { cwd: dir });
+        const theirs = await runRedisFailing(t.args, dir);
+        const what = JSON.stringify(t);
+        assertEquals(theirs.code, 1, `redis-server ${what}`);
+        assertEquals(ours.code, 1, what);
+        assertEquals(ours.stderr, theirs.stderr, what);
+      }
+      // A missing config file is reported as a log line on stdout.
+      const ours = await runMain(["missing.conf"], { cwd: dir });
+      const theirs = await runRedisFailing(["missing.conf"], dir);
+      const strip = (s: string) => s.replace(/^\d+:C [^#]+/, "");
+      assertEquals(ours.code, 1);
+      assertEquals(strip(ours.stdout), strip(theirs.stdout));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
