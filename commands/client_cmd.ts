@@ -302,6 +302,34 @@ export function clientCommand(opts: ClientCommandOptions): CommandSpec {
           c.reply.ok();
         },
       ),
+      sub(
+        "unblock",
+        -3,
+        true,
+        "Unblock a client blocked in a blocking command from a different connection",
+        "5.0.0",
+        (c, argv) => {
+          if (argv.length > 4) {
+            throw new ReplyError(
+              `ERR unknown subcommand or wrong number of arguments for '${
+                argv[1]
+              }'. Try CLIENT HELP.`,
+            );
+          }
+          const id = parseInteger(argv[2]!);
+          if (id === undefined) throw new ReplyError(Err.notInteger);
+          let error = false;
+          if (argv.length === 4) {
+            const how = argv[3]!.toLowerCase();
+            if (how === "error") error = true;
+            else if (how !== "timeout") {
+              throw new ReplyError("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+            }
+          }
+          c.reply.integer(c.server.unblockClient(id, error) ? 1 : 0);
+        },
+        "O(log N) where N is the number of client connections",
+      ),
       {
         name: "help",
         arity: 2,

@@ -16,6 +16,8 @@ import type {
 import type { Database } from "./keyspace.ts";
 import { BufferWriter } from "./resp/writer.ts";
 import { RequestParser } from "./resp/parser.ts";
+import type { BlockSpec, BlockState } from "./blocking.ts";
+import type { CommandEntry } from "./types.ts";
 
 /** What the server needs from a client to run it. */
 export interface ClientHost extends ServerApi {
@@ -23,6 +25,8 @@ export interface ClientHost extends ServerApi {
   resumeClient(c: Client): void;
   /** Writes a client's buffered output (see {@link Client.flush}). */
   flushClient(c: Client): void;
+  /** Parks a client (see {@link Client.block}). */
+  blockClient(c: Client, cmd: CommandEntry, argv: Bytes[], spec: BlockSpec): void;
 }
 
 /**
@@ -51,6 +55,12 @@ export class Client implements Context {
    * commands stay queued and run in order on {@link Client.resume}.
    */
   suspended = false;
+  /** The blocked command's registration, while blocked. */
+  blockState: BlockState | undefined;
+  blockable = true;
+  /** The command running now and its arguments (set by the dispatcher). */
+  runningCmd: CommandEntry | undefined;
+  runningArgv: Bytes[] = [];
   /** Set when a command asks for its own propagation. */
   propagated = false;
   /** Bytes in flight to the socket (for output buffer limits). */
@@ -109,6 +119,19 @@ export class Client implements Context {
 
   close(): void {
     this.flags.closeAfterReply = true;
+  }
+
+  get blockedData(): unknown {
+    return this.blockState?.spec.data;
+  }
+
+  block(spec: BlockSpec): void {
+    if (!this.blockable && this.blockState === undefined) {
+      if (spec.onTimeout) spec.onTimeout(this);
+      else this.writer.nullArray();
+      return;
+    }
+    this.server.blockClient(this, this.runningCmd!, this.runningArgv, spec);
   }
 
   flush(): void {

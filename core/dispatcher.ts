@@ -10,11 +10,13 @@ import type { Bytes, CommandEntry } from "./types.ts";
 import type { HookLists } from "./registry.ts";
 import type { Client } from "./client.ts";
 import { ReplyError } from "./errors.ts";
+import type { BlockingManager } from "./blocking.ts";
 
 /** What the dispatcher needs from the server. */
 export interface DispatchHost {
   readonly commands: ReadonlyMap<string, CommandEntry>;
   readonly hooks: HookLists;
+  readonly blocking: BlockingManager;
   dirty: number;
   readonly stats: { totalCommands: number };
   emitPropagate(dbIndex: number, argv: readonly Bytes[]): void;
@@ -93,6 +95,7 @@ export class Dispatcher {
       }
     }
     this.run(c, cmd, argv);
+    if (host.blocking.hasReady) host.blocking.serveReady();
   }
 
   /**
@@ -107,6 +110,8 @@ export class Dispatcher {
     const dirty = host.dirty;
     c.propagated = false;
     c.lastCommand = cmd.fullName;
+    c.runningCmd = cmd;
+    c.runningArgv = argv;
     // performance.now() costs ~90 ns, a tenth of a pipelined GET. Without
     // after-command hooks (which need exact times), time one call in
     // SAMPLE and scale, which keeps INFO commandstats' averages right.

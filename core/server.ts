@@ -28,9 +28,10 @@ import { Client, type ClientHost } from "./client.ts";
 import { ProtocolError } from "./resp/parser.ts";
 import { coreDirectives, parseOutputLimits } from "./server_config.ts";
 import { VERSION } from "./version.ts";
+import { BlockingManager, type BlockSpec } from "./blocking.ts";
 
 /** Log levels in increasing severity. */
-const LEVELS = { debug: 0, verbose: 1, notice: 2, warning: 3, nothing: 4 } as const;
+const LEVELS = { debug: 0, verbose: 1, notice: 2, warning: 3 } as const;
 type Level = keyof typeof LEVELS;
 
 /** Options for {@link Server}. */
@@ -60,6 +61,7 @@ export class Server implements ClientHost {
   readonly commands: Map<string, CommandEntry> = new Map();
   readonly clients: Map<number, Client> = new Map();
   readonly dispatcher: Dispatcher;
+  readonly blocking: BlockingManager;
   readonly plugins: Plugin[];
   readonly stats: ServerStats = {
     totalConnections: 0,
@@ -105,6 +107,11 @@ export class Server implements ClientHost {
     });
     this.keyspace.onExpire = (db, key) => this.#expired(db, key);
     this.dispatcher = new Dispatcher(this);
+    this.blocking = new BlockingManager({
+      clock: this.clock,
+      rerun: (c, cmd, argv) => this.dispatcher.run(c, cmd, argv),
+      resumeClient: (c) => this.resumeClient(c),
+    });
     this.config.watch("loglevel", (v) => (this.#logLevel = v as Level));
     this.config.watch("maxclients", (v) => (this.#maxclients = Number(v)));
     this.config.watch("timeout", (v) => (this.#timeout = Number(v)));
@@ -367,6 +374,7 @@ export class Server implements ClientHost {
   #drop(c: Client): void {
     if (c.closed) return;
     c.closed = true;
+    this.blocking.unblock(c, "gone");
     c.closer?.();
     this.clients.delete(c.id);
     for (const h of this.hooks.clientClosed) {
@@ -376,6 +384,19 @@ export class Server implements ClientHost {
         this.log("warning", `clientClosed hook failed: ${e}`);
       }
     }
+  }
+
+  blockClient(c: Client, cmd: CommandEntry, argv: Bytes[], spec: BlockSpec): void {
+    this.blocking.block(c, cmd, argv, spec);
+  }
+
+  get blockedClients(): number {
+    return this.blocking.blocked.size;
+  }
+
+  unblockClient(id: number, error: boolean): boolean {
+    const c = this.clients.get(id);
+    return c !== undefined && this.blocking.unblock(c, error ? "error" : "timeout");
   }
 
   killClient(id: number): boolean {
@@ -413,6 +434,7 @@ export class Server implements ClientHost {
     for (const c of this.clients.values()) {
       if (c.softLimitSince !== 0) this.#overOutputLimit(c);
     }
+    if (this.blocking.blocked.size !== 0) this.blocking.cron(now);
     for (const h of this.hooks.cron) h(now);
   }
 
@@ -436,6 +458,7 @@ export class Server implements ClientHost {
 
   emitKeyChanged(db: Database, key: Bytes, event: string, cls: EventClass): void {
     this.dirty++;
+    if (this.blocking.blocked.size !== 0) this.blocking.signal(db, key);
     const hs = this.hooks.keyChanged;
     for (let i = 0; i < hs.length; i++) hs[i]!(db, key, event, cls);
   }
@@ -470,7 +493,7 @@ export class Server implements ClientHost {
   }
 
   log(level: Level, msg: string): void {
-    if (LEVELS[level] < LEVELS[this.#logLevel] || this.#logLevel === "nothing") return;
+    if (LEVELS[level] < LEVELS[this.#logLevel]) return;
     const d = new Date(this.clock.now());
     const ts = `${String(d.getUTCDate()).padStart(2, "0")} ${
       MONTHS[d.getUTCMonth()]

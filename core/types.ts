@@ -12,6 +12,7 @@
 import type { Database, Keyspace } from "./keyspace.ts";
 import type { ConfigDirective, ConfigStore } from "./config.ts";
 import type { Clock } from "./clock.ts";
+import type { BlockSpec } from "./blocking.ts";
 
 /** A binary-safe string: each char code is one byte (0–255). */
 export type Bytes = string;
@@ -367,6 +368,17 @@ export interface Context {
    * outside this client's own command (a pub/sub message, a wake-up).
    */
   flush(): void;
+  /**
+   * Parks the client until one of `spec.keys` holds data of `spec.type`
+   * (the command then runs again) or the timeout passes. The handler writes
+   * no reply. When blocking is not allowed (inside MULTI/EXEC), the timeout
+   * reply is written at once instead, as Redis does.
+   */
+  block(spec: BlockSpec): void;
+  /** False while blocking is not allowed (EXEC runs its queue). */
+  blockable: boolean;
+  /** During a wake-up re-run: the `data` the handler passed to `block`. */
+  readonly blockedData: unknown;
   /** Which output buffer limit applies (`client-output-buffer-limit`). */
   kind: "normal" | "pubsub" | "replica";
 }
@@ -400,6 +412,13 @@ export interface ServerApi {
   clientInfo(c: Context): ClientInfoContribution[];
   /** Collects INFO lines that plugins contribute to a section. */
   pluginInfo(section: string): Record<string, string | number>;
+  /** Blocked clients (INFO `blocked_clients`). */
+  readonly blockedClients: number;
+  /**
+   * Ends a client's block early (CLIENT UNBLOCK): with its timeout reply or
+   * with the UNBLOCKED error. False when that client is not blocked.
+   */
+  unblockClient(id: number, error: boolean): boolean;
   /** Closes a client (CLIENT KILL). */
   killClient(id: number): boolean;
   /** Logs at a level (`debug`, `verbose`, `notice`, `warning`). */

@@ -1,0 +1,213 @@
+/**
+ * Blocking commands (BLPOP, BZPOPMIN, XREAD BLOCK, ...): parked clients,
+ * per-key wait queues, wake-ups and timeouts.
+ *
+ * A blocking handler that finds no data calls `c.block(...)` and writes no
+ * reply. The client is suspended: it stops processing input, other clients
+ * go on. When a write touches one of its keys and the key then holds the
+ * type it waits for, the command runs again, exactly as it was sent; if it
+ * still finds nothing it calls `block` again and keeps its place in line.
+ * Clients blocked on a key are served first-blocked-first-served.
+ *
+ * @module
+ */
+
+import type { Bytes, CommandEntry, Context } from "./types.ts";
+import type { Client } from "./client.ts";
+import { type Database, typeOf } from "./keyspace.ts";
+import type { Clock } from "./clock.ts";
+
+/** What a blocking handler asks for. */
+export interface BlockSpec {
+  /** Keys in the client's current database; a write to any may serve it. */
+  keys: readonly Bytes[];
+  /** Relative timeout in ms; 0 blocks until served. */
+  timeoutMs: number;
+  /** The value type that can serve the client ("list", "zset", "stream"). */
+  type: string;
+  /** Writes the reply on timeout. Default: a null array. */
+  onTimeout?: (c: Context) => void;
+  /** Handler-owned state for the re-run (e.g. the ids `$` stood for). */
+  data?: unknown;
+}
+
+/** A blocked client's registration. */
+export interface BlockState {
+  readonly spec: BlockSpec;
+  readonly db: Database;
+  readonly cmd: CommandEntry;
+  readonly argv: Bytes[];
+  readonly deadline: number;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  /** Set when a re-run found nothing again and re-blocked. */
+  reblocked: boolean;
+}
+
+/** What the manager needs from the server. */
+export interface BlockingHost {
+  readonly clock: Clock;
+  /** Runs a command for a client (stats, propagation, hooks). */
+  rerun(c: Client, cmd: CommandEntry, argv: Bytes[]): void;
+  /** Continues a client after it was unblocked. */
+  resumeClient(c: Client): void;
+}
+
+/**
+ * The blocked clients of one server.
+ *
+ * @example
+ * ```ts ignore
+ * // In a handler, when there is nothing to pop:
+ * c.block({ keys: ["queue"], timeoutMs: 1000, type: "list" });
+ * ```
+ */
+export class BlockingManager {
+  #byKey = new Map<Database, Map<Bytes, Client[]>>();
+  #ready: [Database, Bytes][] = [];
+  #readySet = new Map<Database, Set<Bytes>>();
+  #serving = false;
+  /** Every blocked client. */
+  readonly blocked: Set<Client> = new Set();
+
+  constructor(readonly host: BlockingHost) {}
+
+  /** True when some client waits on a key that became ready. */
+  get hasReady(): boolean {
+    return this.#ready.length !== 0;
+  }
+
+  /** Parks `c` (called through `Context.block`). */
+  block(c: Client, cmd: CommandEntry, argv: Bytes[], spec: BlockSpec): void {
+    if (c.blockState !== undefined) {
+      // A re-run that found nothing: keep the place in every queue.
+      c.blockState.reblocked = true;
+      return;
+    }
+    const now = this.host.clock.now();
+    const st: BlockState = {
+      spec,
+      db: c.db,
+      cmd,
+      argv,
+      deadline: spec.timeoutMs > 0 ? now + spec.timeoutMs : 0,
+      timer: undefined,
+      reblocked: false,
+    };
+    c.blockState = st;
+    c.suspended = true;
+    this.blocked.add(c);
+    let keys = this.#byKey.get(c.db);
+    if (!keys) this.#byKey.set(c.db, keys = new Map());
+    for (const k of new Set(spec.keys)) {
+      const q = keys.get(k);
+      if (q) q.push(c);
+      else keys.set(k, [c]);
+    }
+    if (st.deadline !== 0) {
+      st.timer = setTimeout(() => this.checkTimeout(c), spec.timeoutMs + 1);
+    }
+  }
+
+  /** A key was written: queue it for serving if someone waits on it. */
+  signal(db: Database, key: Bytes): void {
+    const q = this.#byKey.get(db)?.get(key);
+    if (q === undefined) return;
+    let set = this.#readySet.get(db);
+    if (!set) this.#readySet.set(db, set = new Set());
+    if (set.has(key)) return;
+    set.add(key);
+    this.#ready.push([db, key]);
+  }
+
+  /**
+   * Serves clients waiting on keys that became ready, re-running their
+   * commands in blocking order. Runs after each top-level command.
+   */
+  serveReady(): void {
+    if (this.#serving) return;
+    this.#serving = true;
+    try {
+      while (this.#ready.length !== 0) {
+        const batch = this.#ready;
+        this.#ready = [];
+        this.#readySet.clear();
+        const served: Client[] = [];
+        for (const [db, key] of batch) {
+          const q = this.#byKey.get(db)?.get(key);
+          if (!q) continue;
+          for (const c of [...q]) {
+            const st = c.blockState;
+            if (st === undefined) continue;
+            const v = db.get(key);
+            if (v === undefined || typeOf(v) !== st.spec.type) break;
+            st.reblocked = false;
+            this.host.rerun(c, st.cmd, st.argv);
+            if (c.blockState === st && st.reblocked) break;
+            this.#release(c);
+            served.push(c);
+          }
+        }
+        for (const c of served) this.host.resumeClient(c);
+      }
+    } finally {
+      this.#serving = false;
+    }
+  }
+
+  /** Unblocks `c` with its timeout reply if its deadline has passed. */
+  checkTimeout(c: Client, now = this.host.clock.now()): void {
+    const st = c.blockState;
+    if (st === undefined || st.deadline === 0 || now < st.deadline) {
+      if (st && st.deadline !== 0 && st.timer !== undefined) {
+        // A manual clock behind real time: the cron checks again.
+        st.timer = undefined;
+      }
+      return;
+    }
+    this.unblock(c, "timeout");
+  }
+
+  /** Checks every deadline (from the cron, for clocks that jump). */
+  cron(now: number): void {
+    for (const c of this.blocked) this.checkTimeout(c, now);
+  }
+
+  /**
+   * Ends a block early: with the timeout reply, with CLIENT UNBLOCK's
+   * error, or silently when the client is gone. Returns false when `c` was
+   * not blocked.
+   */
+  unblock(c: Client, how: "timeout" | "error" | "gone"): boolean {
+    const st = c.blockState;
+    if (st === undefined) return false;
+    this.#release(c);
+    if (how === "gone") return true;
+    if (how === "error") {
+      c.writer.error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+    } else if (st.spec.onTimeout) {
+      st.spec.onTimeout(c);
+    } else {
+      c.writer.nullArray();
+    }
+    this.host.resumeClient(c);
+    return true;
+  }
+
+  #release(c: Client): void {
+    const st = c.blockState;
+    if (st === undefined) return;
+    if (st.timer !== undefined) clearTimeout(st.timer);
+    c.blockState = undefined;
+    c.suspended = false;
+    this.blocked.delete(c);
+    const keys = this.#byKey.get(st.db);
+    if (!keys) return;
+    for (const k of new Set(st.spec.keys)) {
+      const q = keys.get(k);
+      if (!q) continue;
+      const i = q.indexOf(c);
+      if (i !== -1) q.splice(i, 1);
+      if (q.length === 0) keys.delete(k);
+    }
+  }
+}
