@@ -56,7 +56,7 @@ export type {
   ServerStats,
   ShutdownOptions,
 } from "./core/types.ts";
-export type { DataObject, Value } from "./core/keyspace.ts";
+export type { DataObject, ElementsView, FieldsView, Value, ValueType } from "./core/keyspace.ts";
 export { Database, Keyspace, typeOf } from "./core/keyspace.ts";
 export type { ConfigDirective, ConfigType } from "./core/config.ts";
 export { ConfigStore } from "./core/config.ts";

@@ -16,6 +16,8 @@ import type { Bytes, CommandEntry, Context } from "./types.ts";
 import type { Client } from "./client.ts";
 import { type Database, typeOf } from "./keyspace.ts";
 import type { Clock } from "./clock.ts";
+import { ReplyError } from "./errors.ts";
+import { parseFloatStrict, parseInteger } from "./number.ts";
 
 /** What a blocking handler asks for. */
 export interface BlockSpec {
@@ -210,4 +212,35 @@ export class BlockingManager {
       if (q.length === 0) keys.delete(k);
     }
   }
+}
+
+const LLONG_MAX = 9223372036854775807;
+
+/**
+ * Parses a blocking command's timeout as Redis's getTimeoutFromObjectOrReply:
+ * seconds as a float (BLPOP) or milliseconds as an integer (XREAD BLOCK).
+ * Returns the relative timeout in ms, 0 meaning forever. Throws Redis's
+ * errors; like Redis, a value too large for 64 bits (or `inf`) counts as
+ * negative, and a positive value below 1 ms truncates to 0 (forever).
+ *
+ * @example
+ * ```ts
+ * import { parseTimeout } from "./blocking.ts";
+ * console.log(parseTimeout("1.5", "seconds")); // 1500
+ * ```
+ */
+export function parseTimeout(arg: Bytes, unit: "seconds" | "milliseconds"): number {
+  let ms: number;
+  if (unit === "seconds") {
+    const f = parseFloatStrict(arg);
+    if (f === undefined) throw new ReplyError("ERR timeout is not a float or out of range");
+    const scaled = f * 1000;
+    ms = !Number.isFinite(scaled) || Math.abs(scaled) >= LLONG_MAX ? -1 : Math.trunc(scaled);
+  } else {
+    const n = parseInteger(arg);
+    if (n === undefined) throw new ReplyError("ERR timeout is not an integer or out of range");
+    ms = n;
+  }
+  if (ms < 0) throw new ReplyError("ERR timeout is negative");
+  return ms;
 }

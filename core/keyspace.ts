@@ -42,6 +42,33 @@ export interface DataObject {
   clone(): DataObject;
 }
 
+/**
+ * Implemented by list, set and sorted-set values, so commands that work
+ * across types (SORT) read them without knowing their classes.
+ */
+export interface ElementsView {
+  /** Lists head to tail, sets in any order, sorted sets by rank. */
+  elements(): Iterable<Bytes>;
+  /** Number of elements. */
+  readonly length: number;
+}
+
+/** Implemented by hash values: SORT's `key->field` patterns read them. */
+export interface FieldsView {
+  field(name: Bytes): Bytes | undefined;
+}
+
+/**
+ * A value type a plugin registers, so other families can create values of
+ * it without importing its classes (SORT ... STORE makes a list).
+ */
+export interface ValueType {
+  /** The type name (`list`). */
+  readonly name: string;
+  /** Builds a value from elements in order (lists: head to tail). */
+  fromElements?(items: readonly Bytes[]): DataObject;
+}
+
 /** A stored value: a byte string, or a typed object. */
 export type Value = Bytes | DataObject;
 
@@ -269,6 +296,8 @@ export class Keyspace {
   trackAccess = false;
   /** Whether the cron's active expiry cycle runs (DEBUG SET-ACTIVE-EXPIRE). */
   activeExpire = true;
+  /** Value types registered by plugins, by name. */
+  readonly types: Map<string, ValueType> = new Map();
   /** Live SCAN iterators shared by every SCAN-style command. */
   readonly cursors: ScanCursors = new ScanCursors();
 
