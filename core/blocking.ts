@@ -157,7 +157,7 @@ export class BlockingManager {
   }
 
   /** Unblocks `c` with its timeout reply if its deadline has passed. */
-  checkTimeout(c: Client, now = this.host.clock.now()): void {
+  checkTimeout(c: Client, now: number = this.host.clock.now()): void {
     const st = c.blockState;
     if (st === undefined || st.deadline === 0 || now < st.deadline) {
       if (st && st.deadline !== 0 && st.timer !== undefined) {

@@ -26,7 +26,7 @@ export const systemClock: Clock = { now: () => Date.now() };
 /** A clock that only moves when told to (for tests). */
 export class ManualClock implements Clock {
   #t: number;
-  constructor(start = Date.now()) {
+  constructor(start: number = Date.now()) {
     this.#t = start;
   }
   now(): number {

@@ -225,8 +225,18 @@ export function keyPositions(entry: CommandEntry, argv: readonly Bytes[]): numbe
   return out;
 }
 
+/** Builders for the common key-spec shapes. */
+export interface KeySpecBuilders {
+  /** One key at `index`. */
+  one(index: number, flags: KeySpec["flags"]): KeySpec;
+  /** Keys from `index` to the end, every `step` arguments. */
+  rest(index: number, flags: KeySpec["flags"], step?: number, lastkey?: number): KeySpec;
+  /** A count argument at `index`, then that many keys. */
+  counted(index: number, flags: KeySpec["flags"]): KeySpec;
+}
+
 /** Shorthand key specs for the common shapes. */
-export const keys = {
+export const keys: KeySpecBuilders = {
   /** One key at `index`. */
   one(index: number, flags: KeySpec["flags"]): KeySpec {
     return { flags, begin: { index }, find: { range: { lastkey: 0, step: 1, limit: 0 } } };
@@ -243,4 +253,4 @@ export const keys = {
       find: { keynum: { keynumidx: 0, firstkey: 1, step: 1 } },
     };
   },
-} as const;
+};

@@ -229,6 +229,9 @@ export class Server implements ClientHost {
     for (const h of this.hooks.clientConnected) h(c);
     try {
       for (;;) {
+        // A read is always pending on an idle client, so a buffer grown for
+        // one big request is dropped here, between requests.
+        c.parser.shrink();
         const view = c.parser.writable();
         const n = await conn.read(view);
         if (n === null || c.closed) break;

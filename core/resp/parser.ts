@@ -58,6 +58,11 @@ export class RequestParser {
   #multibulk = 0; // arguments still to read in this command
   #bulk = -1; // length of the bulk being read, -1 before its header
   #argv: string[] = [];
+  // Where the last unsuccessful search for a line end stopped, so a line
+  // arriving in many small reads is scanned once, not once per read.
+  #scanStart = -1;
+  #scanByte = 0;
+  #scanned = 0;
 
   constructor(limits: ParserLimits) {
     this.limits = limits;
@@ -68,8 +73,12 @@ export class RequestParser {
    * the buffer (or compacts it) so at least `min` bytes are free.
    */
   writable(min = 4096): Uint8Array {
-    if (this.start === this.end) this.start = this.end = 0;
+    if (this.start === this.end) {
+      this.start = this.end = 0;
+      this.#scanStart = -1;
+    }
     if (this.buf.length - this.end < min) {
+      this.#scanStart = -1;
       const used = this.end - this.start;
       if (this.start > 0 && this.buf.length - used >= min) {
         this.buf.copyWithin(0, this.start, this.end);
@@ -86,12 +95,30 @@ export class RequestParser {
     return this.buf.subarray(this.end);
   }
 
-  /** Marks `n` bytes written into {@link writable}'s view. */
+  /**
+   * Drops a buffer grown past 256 KB once nothing is pending, so one big
+   * request does not pin memory for the life of the connection. Call it only
+   * when no read into the buffer is in flight.
+   */
+  shrink(): void {
+    if (this.start === this.end && this.buf.length > INITIAL_SIZE * 16) {
+      this.buf = new Uint8Array(INITIAL_SIZE);
+      this.start = this.end = 0;
+      this.#scanStart = -1;
+    }
+  }
+
+  /**
+   * Marks `n` bytes written into {@link writable}'s view. Throws a silent
+   * ProtocolError when the bytes left unparsed by earlier reads already
+   * exceed `maxQuery` (a suspended client that keeps sending); the usual
+   * check is in {@link next}, after parsing, so one large read of complete
+   * pipelined commands is never mistaken for an oversized request (Redis
+   * reads 16 KB at a time and cannot tell those apart either).
+   */
   commit(n: number): void {
     this.end += n;
-    if (this.end - this.start > this.limits.maxQuery) {
-      throw new ProtocolError(undefined, "query buffer limit reached");
-    }
+    if (this.end - n - this.start > this.limits.maxQuery) throw queryLimit();
   }
 
   /** Copies bytes in (tests, and callers without a read view). */
@@ -115,12 +142,12 @@ export class RequestParser {
         if (this.start >= this.end) return null;
         if (this.buf[this.start] !== 42) { // not '*': inline command
           const argv = this.#inline();
-          if (argv === null) return null;
+          if (argv === null) return this.#incomplete();
           if (argv.length === 0) continue;
           return argv;
         }
         const n = this.#header(true);
-        if (n === null) return null;
+        if (n === null) return this.#incomplete();
         if (n <= 0) continue;
         this.#multibulk = n;
         this.#argv = [];
@@ -128,10 +155,10 @@ export class RequestParser {
       while (this.#multibulk > 0) {
         if (this.#bulk === -1) {
           const len = this.#header(false);
-          if (len === null) return null;
+          if (len === null) return this.#incomplete();
           this.#bulk = len;
         }
-        if (this.end - this.start < this.#bulk + 2) return null;
+        if (this.end - this.start < this.#bulk + 2) return this.#incomplete();
         const s = this.start;
         // Like Redis, the two bytes after the data are skipped unchecked.
         this.#argv.push(bytesToString(this.buf, s, s + this.#bulk));
@@ -145,11 +172,18 @@ export class RequestParser {
     }
   }
 
+  /** Null, after checking `client-query-buffer-limit` on what is left. */
+  #incomplete(): null {
+    if (this.end - this.start > this.limits.maxQuery) throw queryLimit();
+    return null;
+  }
+
   /** Reads a `*N` or `$N` header line; null when incomplete. */
   #header(multibulk: boolean): number | null {
     const buf = this.buf;
     const s = this.start;
     const cr = this.#find(13, s);
+    // Like Redis, the byte after CR must have arrived but is not checked.
     if (cr === -1 || cr + 1 >= this.end) {
       if (this.end - s > INLINE_MAX) {
         throw new ProtocolError(
@@ -166,14 +200,19 @@ export class RequestParser {
     }
     const n = parseLongLong(buf, s + 1, cr);
     if (multibulk) {
-      if (n === undefined || n > 2147483647 || (this.strict && n > 10)) {
+      if (n === undefined || n > 2147483647) {
         throw new ProtocolError("ERR Protocol error: invalid multibulk length");
       }
-    } else if (
-      n === undefined || n < 0 || n > this.limits.maxBulk ||
-      (this.strict && n > 16384)
-    ) {
-      throw new ProtocolError("ERR Protocol error: invalid bulk length");
+      if (this.strict && n > 10) {
+        throw new ProtocolError("ERR Protocol error: unauthenticated multibulk length");
+      }
+    } else {
+      if (n === undefined || n < 0 || n > this.limits.maxBulk) {
+        throw new ProtocolError("ERR Protocol error: invalid bulk length");
+      }
+      if (this.strict && n > 16384) {
+        throw new ProtocolError("ERR Protocol error: unauthenticated bulk length");
+      }
     }
     this.start = cr + 2;
     return n;
@@ -190,8 +229,11 @@ export class RequestParser {
       return null;
     }
     const lineEnd = nl > s && this.buf[nl - 1] === 13 ? nl - 1 : nl;
-    const line = bytesToString(this.buf, s, lineEnd);
+    let line = bytesToString(this.buf, s, lineEnd);
     this.start = nl + 1;
+    // Redis splits the line as a C string: a NUL byte ends it.
+    const nul = line.indexOf("\0");
+    if (nul !== -1) line = line.slice(0, nul);
     const argv = splitArgs(line);
     if (argv === undefined) {
       throw new ProtocolError("ERR Protocol error: unbalanced quotes in request");
@@ -199,18 +241,37 @@ export class RequestParser {
     return argv;
   }
 
+  /**
+   * Index of the first `byte` at or after `from` (the current start), or -1.
+   * Remembers how far a failed search got, so the next one resumes there.
+   */
   #find(byte: number, from: number): number {
     const buf = this.buf, end = this.end;
-    for (let i = from; i < end; i++) if (buf[i] === byte) return i;
+    let i = from;
+    if (this.#scanStart === from && this.#scanByte === byte) i = this.#scanned;
+    // A stale memo needs no reset on success: `start` only moves forward,
+    // except in writable(), which clears it.
+    for (; i < end; i++) if (buf[i] === byte) return i;
+    this.#scanStart = from;
+    this.#scanByte = byte;
+    this.#scanned = end;
     return -1;
   }
 }
 
+function queryLimit(): ProtocolError {
+  return new ProtocolError(undefined, "query buffer limit reached");
+}
+
+const LLONG_DIGITS = "9223372036854775807";
+
 /**
  * Parses a signed decimal in `buf[s, e)` as Redis's string2ll does: no
- * spaces, no leading zeros, no "+". Undefined when invalid.
+ * spaces, no leading zeros, no "+", within 64 bits. Undefined when invalid.
+ * Values beyond 2^53 come back rounded; callers only compare them with
+ * limits far below that.
  */
-function parseLongLong(buf: Uint8Array, s: number, e: number): number | undefined {
+export function parseLongLong(buf: Uint8Array, s: number, e: number): number | undefined {
   if (s >= e || e - s > 20) return undefined;
   let neg = false;
   let i = s;
@@ -220,6 +281,9 @@ function parseLongLong(buf: Uint8Array, s: number, e: number): number | undefine
     if (i === e) return undefined;
   }
   if (buf[i] === 48) return e - i === 1 && !neg ? 0 : undefined;
+  const digits = e - i;
+  if (digits > 19) return undefined;
+  if (digits === 19 && !fitsLongLong(buf, i, neg)) return undefined;
   let n = 0;
   for (; i < e; i++) {
     const d = buf[i]! - 48;
@@ -227,4 +291,13 @@ function parseLongLong(buf: Uint8Array, s: number, e: number): number | undefine
     n = n * 10 + d;
   }
   return neg ? -n : n;
+}
+
+/** Whether 19 digits at `i` are within LLONG_MAX (LLONG_MIN when negative). */
+function fitsLongLong(buf: Uint8Array, i: number, neg: boolean): boolean {
+  for (let k = 0; k < 19; k++) {
+    const d = buf[i + k]!, m = LLONG_DIGITS.charCodeAt(k) + (neg && k === 18 ? 1 : 0);
+    if (d !== m) return d < m;
+  }
+  return true;
 }
