@@ -1,0 +1,410 @@
+/**
+ * The benchmark driver behind `deno task bench`: runs redis-benchmark
+ * against the real redis-server and Respite (each its own process),
+ * alternating between them, and writes BENCHMARKS.md.
+ *
+ * Flags:
+ * - `--only set,get`  run only these tests (names from bench/tests.ts)
+ * - `--quick`         fewer requests, one repetition, a smaller fill
+ * - `--n1 N`          requests per run at -P 1 (default 100000)
+ * - `--n16 N`         requests per run at deeper pipelines (default 1000000)
+ * - `--reps N`        runs per test per server; the median is reported (default 5)
+ * - `--clients N`     redis-benchmark -c (default 50)
+ * - `--pipelines L`   pipeline depths, comma separated (default 1,16)
+ * - `--keys N`        memory fill: -r N -n N (default 1000000)
+ * - `--no-memory`     skip the memory measurement
+ * - `--entry E`       Respite entry point: `main` (main.ts) or `launcher`
+ *                     (bench/respite_server.ts); default main.ts when present
+ * - `--out FILE`      where the report goes (default BENCHMARKS.md; `-` for stdout)
+ *
+ * @example
+ * ```sh
+ * deno task bench --only set,get --quick --out -
+ * ```
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { type BenchTest, t, TESTS } from "./tests.ts";
+import { cpuMicros, machineInfo, memory, readProc } from "./system.ts";
+import {
+  type BenchServer,
+  defaultEntry,
+  freePort,
+  portFree,
+  redisCli,
+  type RespiteEntry,
+  startRedis,
+  startRespite,
+} from "./servers.ts";
+import { checkTargets, type MemorySample, render, type Report, type Row } from "./report.ts";
+import { RESPITE_VERSION } from "../core/version.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+
+/** Ports reserved for the benchmark's redis-server. */
+const REDIS_PORTS = [6398, 6399];
+
+interface Options {
+  only: string[] | undefined;
+  quick: boolean;
+  n1: number;
+  n16: number;
+  reps: number;
+  clients: number;
+  pipelines: number[];
+  keys: number;
+  memory: boolean;
+  entry: RespiteEntry | undefined;
+  out: string;
+}
+
+function options(args: string[]): Options {
+  const { values } = parseArgs({
+    args,
+    options: {
+      only: { type: "string" },
+      quick: { type: "boolean", default: false },
+      n1: { type: "string" },
+      n16: { type: "string" },
+      reps: { type: "string" },
+      clients: { type: "string" },
+      pipelines: { type: "string" },
+      keys: { type: "string" },
+      "no-memory": { type: "boolean", default: false },
+      entry: { type: "string" },
+      out: { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(
+      "usage: deno task bench [--only set,get] [--quick] [--n1 N] [--n16 N] [--reps N]\n" +
+        "       [--clients N] [--pipelines 1,16] [--keys N] [--no-memory]\n" +
+        "       [--entry main|launcher] [--out FILE|-]",
+    );
+    Deno.exit(0);
+  }
+  const quick = values.quick;
+  const int = (v: string | undefined, dflt: number, name: string) => {
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} wants a positive integer`);
+    return n;
+  };
+  const only = values.only?.split(",").map((s) => s.trim().toUpperCase()).filter(Boolean);
+  if (only) {
+    const unknown = only.filter((n) => !TESTS.some((t) => t.name === n));
+    if (unknown.length) {
+      throw new Error(`unknown test(s) ${unknown.join(", ")}; known: ${TESTS.map((t) => t.name)}`);
+    }
+  }
+  const entry = values.entry;
+  if (entry !== undefined && entry !== "main" && entry !== "launcher") {
+    throw new Error("--entry wants main or launcher");
+  }
+  return {
+    only,
+    quick,
+    n1: int(values.n1, quick ? 20_000 : 100_000, "n1"),
+    n16: int(values.n16, quick ? 200_000 : 1_000_000, "n16"),
+    reps: int(values.reps, quick ? 1 : 5, "reps"),
+    clients: int(values.clients, 50, "clients"),
+    pipelines: (values.pipelines ?? "1,16").split(",").map((p) => int(p, 1, "pipelines")),
+    keys: int(values.keys, quick ? 200_000 : 1_000_000, "keys"),
+    memory: !values["no-memory"],
+    entry,
+    out: values.out ?? `${ROOT}BENCHMARKS.md`,
+  };
+}
+
+/** The common redis-benchmark arguments, with `<port>` left for the caller. */
+function benchArgs(o: Options, test: BenchTest, pipeline: number, n: number): string[] {
+  return [
+    "-h",
+    "127.0.0.1",
+    "-p",
+    "<port>",
+    "-c",
+    String(o.clients),
+    "-n",
+    String(n),
+    "-P",
+    String(pipeline),
+    "--csv",
+    ...test.args,
+  ];
+}
+
+/** Parses redis-benchmark's CSV into test name -> requests per second. */
+export function parseCsv(text: string): Map<string, number> {
+  const rows = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const m = line.match(/^"((?:[^"]|"")*)","([^"]*)"/);
+    if (!m || m[1] === "test") continue;
+    rows.set(m[1]!.replaceAll('""', '"'), Number(m[2]));
+  }
+  return rows;
+}
+
+/** Picks the test's row from the CSV rows. */
+function pick(test: BenchTest, rows: Map<string, number>): number {
+  if (test.row !== undefined) return rows.get(test.row) ?? NaN;
+  for (const [name, rps] of rows) if (name.toUpperCase().startsWith(test.name)) return rps;
+  return rows.size === 1 ? [...rows.values()][0]! : NaN;
+}
+
+interface RunResult {
+  rps: number;
+  cpuPerReq: number;
+}
+
+/** Runs one redis-benchmark invocation against one server. */
+async function runOnce(server: BenchServer, args: string[], test: BenchTest): Promise<RunResult> {
+  const n = Number(args[args.indexOf("-n") + 1]);
+  const before = cpuMicros(server.pid);
+  // A server that stops answering must not hang the whole run.
+  const signal = AbortSignal.timeout(Math.max(120_000, n / 2));
+  let out: Deno.CommandOutput;
+  try {
+    out = await new Deno.Command("redis-benchmark", {
+      args: args.map((a) => a === "<port>" ? String(server.port) : a),
+      stdin: "null",
+      signal,
+    }).output();
+  } catch (e) {
+    console.error(`  ${server.label} ${test.name}: redis-benchmark failed: ${e}`);
+    return { rps: NaN, cpuPerReq: NaN };
+  }
+  const after = cpuMicros(server.pid);
+  const stdout = new TextDecoder().decode(out.stdout);
+  const rps = signal.aborted ? NaN : pick(test, parseCsv(stdout));
+  if (!Number.isFinite(rps)) {
+    const why = signal.aborted ? "timed out" : new TextDecoder().decode(out.stderr).slice(0, 500);
+    console.error(`  ${server.label} ${test.name}: no result (${why})\n${stdout.slice(0, 500)}`);
+  }
+  // CPU per request only means something for a run that completed.
+  const cpuPerReq = before === undefined || after === undefined || !Number.isFinite(rps)
+    ? NaN
+    : (after - before) / n;
+  return { rps, cpuPerReq };
+}
+
+function median(xs: number[]): number {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+function pickRedisPort(): number {
+  return REDIS_PORTS.find(portFree) ?? freePort();
+}
+
+/** Starts Respite, falling back to the launcher when main.ts does not come up. */
+async function bootRespite(o: Options): Promise<{ server: BenchServer; entry: RespiteEntry }> {
+  const entry = o.entry ?? defaultEntry();
+  try {
+    return { server: await startRespite(freePort(), entry), entry };
+  } catch (e) {
+    if (o.entry !== undefined || entry === "launcher") throw e;
+    console.error(`main.ts did not start; using bench/respite_server.ts instead.\n${e}`);
+    return { server: await startRespite(freePort(), "launcher"), entry: "launcher" };
+  }
+}
+
+/** The memory fill: N random keys of 16-byte values, pipelined. */
+function fillArgs(o: Options): string[] {
+  const n = String(o.keys);
+  const c = String(o.clients);
+  return ["-h", "127.0.0.1", "-p", "<port>", "-c", c, "-t", "set", "-r", n, "-n", n, "-d", "16"]
+    .concat(["-P", "16", "--csv"]);
+}
+
+/** Fills a fresh server with random keys and measures its memory. */
+async function measureMemory(server: BenchServer, o: Options): Promise<MemorySample> {
+  // Let start-up allocation settle before the idle reading.
+  await new Promise((r) => setTimeout(r, 500));
+  const idle = memory(server.pid);
+  const fill = await runOnce(server, fillArgs(o), t("set"));
+  await new Promise((r) => setTimeout(r, 1000));
+  const after = memory(server.pid);
+  // A failed fill says nothing about memory per key: report no RSS then.
+  const filled = Number.isFinite(fill.rps);
+  const keys = Number((await redisCli(server.port, "dbsize")) || NaN);
+  return {
+    idleRss: idle?.rss ?? NaN,
+    rss: filled ? after?.rss ?? NaN : NaN,
+    peakRss: filled ? after?.peak ?? NaN : NaN,
+    keys,
+    fillOps: fill.rps,
+  };
+}
+
+/**
+ * Formats Markdown as `deno fmt` would (aligned tables, wrapped prose), so
+ * the generated file passes `deno fmt --check` as written.
+ */
+async function formatMarkdown(md: string): Promise<string> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["fmt", "--ext", "md", "-"],
+    cwd: ROOT,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(md));
+  await writer.close();
+  const out = await child.output();
+  return out.success ? new TextDecoder().decode(out.stdout) : md;
+}
+
+/** The 1-minute load average: other work on the machine skews the numbers. */
+function loadAverage(): string {
+  try {
+    return readProc("/proc/loadavg").split(" ")[0] ?? "?";
+  } catch {
+    return "?";
+  }
+}
+
+function gitCommit(): string {
+  try {
+    const run = (args: string[]) =>
+      new TextDecoder().decode(
+        new Deno.Command("git", { args, cwd: ROOT, stderr: "null" }).outputSync().stdout,
+      ).trim();
+    const head = run(["rev-parse", "--short", "HEAD"]);
+    if (!head) return "";
+    return run(["status", "--porcelain", "--untracked-files=no"])
+      ? `${head} (+ local changes)`
+      : head;
+  } catch {
+    return "";
+  }
+}
+
+async function main(): Promise<void> {
+  const o = options(Deno.args);
+  const started = performance.now();
+  const loadBefore = loadAverage();
+  const tests = TESTS.filter((t) => !o.only || o.only.includes(t.name));
+  const nFor = (p: number) => p === 1 ? o.n1 : o.n16;
+
+  const redis = await startRedis(pickRedisPort());
+  let respite: BenchServer | undefined;
+  const servers: BenchServer[] = [redis];
+  const stopAll = () => Promise.all(servers.map((s) => s.stop()));
+  try {
+    const boot = await bootRespite(o);
+    respite = boot.server;
+    servers.push(respite);
+    console.log(
+      `redis-server on ${redis.port} (pid ${redis.pid}); respite on ${respite.port} ` +
+        `(pid ${respite.pid}, ${boot.entry === "main" ? "main.ts" : "bench/respite_server.ts"})`,
+    );
+
+    console.log("warm-up ...");
+    for (const server of [redis, respite]) {
+      for (const test of tests) {
+        await runOnce(server, benchArgs(o, test, 16, Math.min(o.n16, 100_000)), test);
+      }
+    }
+
+    const tables: Report["tables"] = [];
+    const commandLines: string[] = [];
+    for (const pipeline of o.pipelines) {
+      const rows: Row[] = [];
+      for (const test of tests) {
+        const args = benchArgs(o, test, pipeline, nFor(pipeline));
+        commandLines.push(`redis-benchmark ${args.join(" ")}`);
+        const got = { Redis: [] as RunResult[], Respite: [] as RunResult[] };
+        for (let rep = 0; rep < o.reps; rep++) {
+          const order = rep % 2 === 0 ? [redis, respite] : [respite, redis];
+          for (const server of order) {
+            got[server.label as "Redis" | "Respite"].push(await runOnce(server, args, test));
+          }
+        }
+        const row: Row = {
+          name: test.name,
+          redisOps: median(got.Redis.map((r) => r.rps)),
+          respiteOps: median(got.Respite.map((r) => r.rps)),
+          redisCpu: median(got.Redis.map((r) => r.cpuPerReq)),
+          respiteCpu: median(got.Respite.map((r) => r.cpuPerReq)),
+        };
+        rows.push(row);
+        console.log(
+          `-P ${pipeline} ${test.name.padEnd(12)} redis ${Math.round(row.redisOps)} ` +
+            `respite ${Math.round(row.respiteOps)} ratio ${
+              (row.respiteOps / row.redisOps).toFixed(2)
+            }` +
+            ` cpu µs/req ${row.redisCpu.toFixed(2)} / ${row.respiteCpu.toFixed(2)}` +
+            ` (runs: redis ${got.Redis.map((r) => Math.round(r.rps / 1000))}k;` +
+            ` respite ${got.Respite.map((r) => Math.round(r.rps / 1000))}k)`,
+        );
+      }
+      tables.push({ pipeline, rows });
+    }
+    await stopAll();
+    servers.length = 0;
+
+    let mem: Report["memory"];
+    const serverLines = [redis.commandLine, respite.commandLine];
+    if (o.memory) {
+      console.log(`memory: filling ${o.keys} random keys ...`);
+      const r2 = await startRedis(pickRedisPort());
+      servers.push(r2);
+      const redisMem = await measureMemory(r2, o);
+      await stopAll();
+      servers.length = 0;
+      const s2 = (await bootRespite(o)).server;
+      servers.push(s2);
+      const respiteMem = await measureMemory(s2, o);
+      await stopAll();
+      servers.length = 0;
+      mem = { redis: redisMem, respite: respiteMem };
+      commandLines.push(`redis-benchmark ${fillArgs(o).join(" ")}`);
+      console.log(
+        `memory: redis ${(redisMem.rss / 2 ** 20).toFixed(1)} MiB (${redisMem.keys} keys), ` +
+          `respite ${(respiteMem.rss / 2 ** 20).toFixed(1)} MiB (${respiteMem.keys} keys), ` +
+          `ratio ${(respiteMem.rss / redisMem.rss).toFixed(2)}`,
+      );
+    }
+
+    const report: Report = {
+      date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+      machine: machineInfo(),
+      respiteVersion: RESPITE_VERSION,
+      commit: gitCommit(),
+      options: {
+        clients: o.clients,
+        reps: o.reps,
+        requests: Object.fromEntries(o.pipelines.map((p) => [p, nFor(p)])),
+        flags: Deno.args,
+        fillKeys: o.keys,
+      },
+      serverLines,
+      commandLines,
+      tables,
+      memory: mem,
+      seconds: (performance.now() - started) / 1000,
+      load: [loadBefore, loadAverage()],
+    };
+    const md = await formatMarkdown(render(report));
+    if (o.out === "-") console.log(md);
+    else {
+      await Deno.writeTextFile(o.out, md);
+      console.log(`wrote ${o.out}`);
+    }
+    for (const t of checkTargets(report)) {
+      const verdict = t.pass === undefined ? "not measured" : t.pass ? "pass" : "FAIL";
+      console.log(`${verdict.padEnd(12)} ${t.label} (${t.actual?.toFixed(2) ?? "n/a"})`);
+    }
+  } finally {
+    await stopAll();
+  }
+}
+
+if (import.meta.main) await main();
