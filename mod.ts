@@ -54,6 +54,7 @@ export type {
   ReplyWriter,
   ServerApi,
   ServerStats,
+  Services,
   ShutdownOptions,
 } from "./core/types.ts";
 export type { DataObject, ElementsView, FieldsView, Value, ValueType } from "./core/keyspace.ts";

@@ -16,6 +16,7 @@ import type {
   Hooks,
   Plugin,
   ServerStats,
+  Services,
   ShutdownOptions,
 } from "./types.ts";
 import { ConfigStore } from "./config.ts";
@@ -79,6 +80,10 @@ export class Server implements ClientHost {
   port = 0;
   #listeners: Deno.Listener[] = [];
   #nextClientId = 1;
+  #atomicDepth = 0;
+  #atomicOpened = false;
+  #atomicDb = 0;
+  #services = new Map<keyof Services, unknown>();
   #cron: ReturnType<typeof setInterval> | undefined;
   #closing: Promise<void> | undefined;
   #logger: (line: string) => void;
@@ -473,7 +478,43 @@ export class Server implements ClientHost {
 
   emitPropagate(dbIndex: number, argv: readonly Bytes[]): void {
     const hs = this.hooks.propagate;
+    if (hs.length === 0) return;
+    if (this.#atomicDepth !== 0 && !this.#atomicOpened) {
+      this.#atomicOpened = true;
+      for (let i = 0; i < hs.length; i++) hs[i]!(dbIndex, ["MULTI"]);
+    }
+    this.#atomicDb = dbIndex;
     for (let i = 0; i < hs.length; i++) hs[i]!(dbIndex, argv);
+  }
+
+  atomically<T>(fn: () => T): T {
+    this.#atomicDepth++;
+    try {
+      return fn();
+    } finally {
+      if (--this.#atomicDepth === 0 && this.#atomicOpened) {
+        this.#atomicOpened = false;
+        // Under the last command's database, so no SELECT comes between.
+        for (const h of this.hooks.propagate) h(this.#atomicDb, ["EXEC"]);
+      }
+    }
+  }
+
+  resolveCommand(argv: Bytes[]): CommandEntry | string {
+    return this.dispatcher.resolve(argv);
+  }
+
+  runCommand(c: Context, cmd: CommandEntry, argv: Bytes[]): void {
+    this.dispatcher.run(c as Client, cmd, argv);
+  }
+
+  provide<K extends keyof Services>(name: K, impl: Services[K]): void {
+    if (this.#services.has(name)) throw new Error(`service '${name}' provided twice`);
+    this.#services.set(name, impl);
+  }
+
+  service<K extends keyof Services>(name: K): Services[K] | undefined {
+    return this.#services.get(name) as Services[K] | undefined;
   }
 
   emitClientReset(c: Context): void {

@@ -321,6 +321,22 @@ export interface Plugin {
 // deno-lint-ignore no-empty-interface
 export interface ClientExtensions {}
 
+/**
+ * Typed services plugins offer each other (see `ServerApi.provide`). A
+ * provider declares its entry by declaration merging:
+ *
+ * @example
+ * ```ts
+ * declare module "./types.ts" {
+ *   interface Services {
+ *     pubsub: { publish(channel: string, message: string): number };
+ *   }
+ * }
+ * ```
+ */
+// deno-lint-ignore no-empty-interface
+export interface Services {}
+
 /** Client flags Redis shows in CLIENT LIST. */
 export interface ClientFlags {
   closeAfterReply: boolean;
@@ -410,6 +426,31 @@ export interface ServerApi {
   emitClientReset(c: Context): void;
   /** Collects the clientInfo hooks' contributions for one client. */
   clientInfo(c: Context): ClientInfoContribution[];
+  /**
+   * Runs `fn`; everything it propagates reaches the propagate hooks wrapped
+   * in MULTI ... EXEC (opened lazily at the first write, as Redis does), so
+   * replicas and the AOF apply it as one. Nests.
+   */
+  atomically<T>(fn: () => T): T;
+  /**
+   * Resolves argv to a command (subcommand included) after the lookup and
+   * arity checks, or returns the error the dispatcher would reply.
+   */
+  resolveCommand(argv: Bytes[]): CommandEntry | string;
+  /**
+   * Runs a resolved command for a client: handler, statistics, propagation
+   * and after-command hooks, but not the before-command hooks (EXEC runs its
+   * queue through this).
+   */
+  runCommand(c: Context, cmd: CommandEntry, argv: Bytes[]): void;
+  /**
+   * Offers a typed service to other plugins (declare it by merging into
+   * {@link Services}). Plugins that use it list the provider in
+   * `dependencies`, so it is initialised first.
+   */
+  provide<K extends keyof Services>(name: K, impl: Services[K]): void;
+  /** A service another plugin provides, if loaded. */
+  service<K extends keyof Services>(name: K): Services[K] | undefined;
   /** Collects INFO lines that plugins contribute to a section. */
   pluginInfo(section: string): Record<string, string | number>;
   /** Blocked clients (INFO `blocked_clients`). */
