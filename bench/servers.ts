@@ -135,7 +135,6 @@ export function startRespite(port: number, entry: RespiteEntry): Promise<BenchSe
     "--allow-net",
     "--allow-read",
     "--allow-write",
-    "--allow-env",
     file,
     "--port",
     String(port),

@@ -11,7 +11,7 @@ import { assertEquals, assertMatch, assertOk } from "./_assert.ts";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const MAIN = join(ROOT, "main.ts");
-const PERMS = ["--allow-net", "--allow-read", "--allow-write", "--allow-env"];
+const PERMS = ["--allow-net", "--allow-read", "--allow-write"];
 const dec = new TextDecoder();
 
 /** Runs main.ts to completion (for runs that exit by themselves). */

@@ -144,7 +144,6 @@ Deno.test({
         "--allow-net",
         "--allow-read",
         "--allow-write",
-        "--allow-env",
         "main.ts",
         "--plugin",
         "plugins/examples/counter.ts",
