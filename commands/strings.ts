@@ -105,8 +105,7 @@ function absoluteExpire(c: Context, arg: Bytes, flags: number, cmd: string): str
 /** Records a write that also set a TTL: two events, one dirty change (as Redis). */
 function changedWithExpire(c: Context, key: Bytes): void {
   c.changed(key, "set", "$");
-  c.changed(key, "expire", "g");
-  c.server.dirty--;
+  c.changed(key, "expire", "g", 0);
 }
 
 /** GET key — the hot path: one lookup, one reply. */

@@ -104,12 +104,12 @@ export class Client implements Context {
     this.writer.resp = v;
   }
 
-  changed(key: Bytes, event: string, cls: EventClass): void {
-    this.server.emitKeyChanged(this.db, key, event, cls);
+  changed(key: Bytes, event: string, cls: EventClass, dirty = 1): void {
+    this.server.emitKeyChanged(this.db, key, event, cls, dirty);
   }
 
-  changedIn(db: Database, key: Bytes, event: string, cls: EventClass): void {
-    this.server.emitKeyChanged(db, key, event, cls);
+  changedIn(db: Database, key: Bytes, event: string, cls: EventClass, dirty = 1): void {
+    this.server.emitKeyChanged(db, key, event, cls, dirty);
   }
 
   propagate(argv: readonly Bytes[]): void {

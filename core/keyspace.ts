@@ -148,12 +148,32 @@ export class Database {
    * semantics); use {@link Database.replace} to keep it implicitly.
    */
   set(key: Bytes, value: Value, keepTtl = false): void {
+    if (this.expires.size !== 0) {
+      const at = this.expires.get(key);
+      if (at !== undefined) {
+        // A stale key expires first (its event, its DEL), as Redis's
+        // lookupKeyWrite does before a write that did not look it up.
+        if (at <= this.keyspace.clock.now() && !this.keyspace.isReplica) this.#expireNow(key);
+        else if (!keepTtl) this.expires.delete(key);
+      }
+    }
+    const onNew = this.keyspace.onNew;
+    if (onNew !== undefined && !this.data.has(key)) {
+      this.data.set(key, value);
+      onNew(this, key);
+      return;
+    }
     this.data.set(key, value);
-    if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
   }
 
   /** Stores a value keeping any TTL (in-place updates such as APPEND). */
   replace(key: Bytes, value: Value): void {
+    const onNew = this.keyspace.onNew;
+    if (onNew !== undefined && !this.data.has(key)) {
+      this.data.set(key, value);
+      onNew(this, key);
+      return;
+    }
     this.data.set(key, value);
   }
 
@@ -290,6 +310,12 @@ export class Keyspace {
   clock: Clock;
   /** Set by the server: runs the key-expired hooks. */
   onExpire: ExpireListener | undefined;
+  /**
+   * Called when {@link Database.set} or {@link Database.replace} creates a
+   * key (Redis's `new` keyspace event, raised by `dbAdd`). Undefined unless
+   * someone listens, so a write costs one extra property read.
+   */
+  onNew: ExpireListener | undefined;
   /** On a replica keys expire only when the master says so. */
   isReplica = false;
   /** Whether last-access times are recorded (OBJECT IDLETIME). */

@@ -83,6 +83,8 @@ export class Server implements ClientHost {
   #atomicDepth = 0;
   #atomicOpened = false;
   #atomicDb = 0;
+  /** The first write inside `atomically`, held until a second one comes. */
+  #atomicPending: [number, readonly Bytes[]] | undefined;
   #services = new Map<keyof Services, unknown>();
   #cron: ReturnType<typeof setInterval> | undefined;
   #closing: Promise<void> | undefined;
@@ -464,8 +466,8 @@ export class Server implements ClientHost {
     this.stats.errorCodes.set(code, (this.stats.errorCodes.get(code) ?? 0) + 1);
   }
 
-  emitKeyChanged(db: Database, key: Bytes, event: string, cls: EventClass): void {
-    this.dirty++;
+  emitKeyChanged(db: Database, key: Bytes, event: string, cls: EventClass, dirty = 1): void {
+    this.dirty += dirty;
     if (this.blocking.blocked.size !== 0) this.blocking.signal(db, key);
     const hs = this.hooks.keyChanged;
     for (let i = 0; i < hs.length; i++) hs[i]!(db, key, event, cls);
@@ -480,8 +482,17 @@ export class Server implements ClientHost {
     const hs = this.hooks.propagate;
     if (hs.length === 0) return;
     if (this.#atomicDepth !== 0 && !this.#atomicOpened) {
+      // Redis 7 wraps only two or more writes: hold the first until a
+      // second one comes (MULTI goes under the first one's database).
+      const first = this.#atomicPending;
+      if (first === undefined) {
+        this.#atomicPending = [dbIndex, argv];
+        return;
+      }
+      this.#atomicPending = undefined;
       this.#atomicOpened = true;
-      for (let i = 0; i < hs.length; i++) hs[i]!(dbIndex, ["MULTI"]);
+      for (let i = 0; i < hs.length; i++) hs[i]!(first[0], ["MULTI"]);
+      for (let i = 0; i < hs.length; i++) hs[i]!(first[0], first[1]);
     }
     this.#atomicDb = dbIndex;
     for (let i = 0; i < hs.length; i++) hs[i]!(dbIndex, argv);
@@ -492,10 +503,17 @@ export class Server implements ClientHost {
     try {
       return fn();
     } finally {
-      if (--this.#atomicDepth === 0 && this.#atomicOpened) {
-        this.#atomicOpened = false;
-        // Under the last command's database, so no SELECT comes between.
-        for (const h of this.hooks.propagate) h(this.#atomicDb, ["EXEC"]);
+      if (--this.#atomicDepth === 0) {
+        const single = this.#atomicPending;
+        if (single !== undefined) {
+          // One write is atomic by itself: it goes out unwrapped.
+          this.#atomicPending = undefined;
+          for (const h of this.hooks.propagate) h(single[0], single[1]);
+        } else if (this.#atomicOpened) {
+          this.#atomicOpened = false;
+          // Under the last command's database, so no SELECT comes between.
+          for (const h of this.hooks.propagate) h(this.#atomicDb, ["EXEC"]);
+        }
       }
     }
   }

@@ -367,11 +367,14 @@ export interface Context {
   readonly ext: ClientExtensions;
   /**
    * Records that `key` in the current database changed: WATCH, notifications,
-   * save points and default propagation all follow from it.
+   * save points and default propagation all follow from it. `dirty` is how
+   * many changes it adds to the save/propagation counter (default 1; 0 for
+   * an event that is not a change of its own, as Redis's LTRIM that removed
+   * nothing, or SET's `expire` event beside its `set`).
    */
-  changed(key: Bytes, event: string, cls: EventClass): void;
+  changed(key: Bytes, event: string, cls: EventClass, dirty?: number): void;
   /** Same, for a key in another database (MOVE, COPY DB). */
-  changedIn(db: Database, key: Bytes, event: string, cls: EventClass): void;
+  changedIn(db: Database, key: Bytes, event: string, cls: EventClass, dirty?: number): void;
   /**
    * Propagates `argv` instead of the command as received (non-deterministic
    * commands rewrite themselves). Call once per propagated command.
@@ -419,7 +422,13 @@ export interface ServerApi {
   /** Global statistics INFO reports. */
   readonly stats: ServerStats;
   /** Runs a hook chain (for plugins that raise events of their own). */
-  emitKeyChanged(db: Database, key: Bytes, event: string, cls: EventClass): void;
+  emitKeyChanged(
+    db: Database,
+    key: Bytes,
+    event: string,
+    cls: EventClass,
+    dirty?: number,
+  ): void;
   emitDatabaseChanged(db: Database, event: "flush" | "swap"): void;
   emitPropagate(dbIndex: number, argv: readonly Bytes[]): void;
   /** Runs the clientReset hooks (RESET). */
@@ -428,8 +437,9 @@ export interface ServerApi {
   clientInfo(c: Context): ClientInfoContribution[];
   /**
    * Runs `fn`; everything it propagates reaches the propagate hooks wrapped
-   * in MULTI ... EXEC (opened lazily at the first write, as Redis does), so
-   * replicas and the AOF apply it as one. Nests.
+   * in MULTI ... EXEC, so replicas and the AOF apply it as one. As in Redis
+   * 7, a single write goes out unwrapped and nothing goes out when nothing
+   * was written. Nests.
    */
   atomically<T>(fn: () => T): T;
   /**
