@@ -279,9 +279,7 @@ await notifyTest("lists", "KEA", [
   ["LREM", "l", "0", "nothing"],
   ["RPUSH", "l", "1", "2", "3"],
   ["LTRIM", "l", "0", "1"],
-  // Not `LTRIM l 0 -1`: Redis notifies "ltrim" for a trim that removes
-  // nothing; Respite's lists treat it as no change (no event, no
-  // propagation), a documented deviation.
+  ["LTRIM", "l", "0", "-1"], // removes nothing: still an event
   ["LTRIM", "l", "5", "10"],
   ["RPUSH", "src", "1", "2"],
   ["LMOVE", "src", "dst", "LEFT", "RIGHT"],

@@ -6,7 +6,6 @@ import { Buffer } from "node:buffer";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
 import { definePlugin, ManualClock } from "../mod.ts";
-import type { DataObject } from "../mod.ts";
 import {
   diffTest,
   hasRedis,
@@ -478,31 +477,7 @@ diffTest(
   ]),
 );
 
-// ---- WRONGTYPE paths: lists are another family, so a tiny test plugin
-// stores a non-string value under the type name "list". Redis gets RPUSH.
-
-class FakeList implements DataObject {
-  readonly type = "list";
-  encoding(): string {
-    return "listpack";
-  }
-  clone(): DataObject {
-    return new FakeList();
-  }
-}
-
-const mklist = definePlugin({
-  name: "test-mklist",
-  commands: [{
-    name: "test.mklist",
-    arity: 2,
-    flags: ["write"],
-    handler(c, argv) {
-      c.db.set(argv[1]!, new FakeList());
-      c.reply.integer(1);
-    },
-  }],
-});
+// ---- WRONGTYPE paths, against real lists (RPUSH) on both servers.
 
 const WRONGTYPE_SCRIPT: string[][] = [
   ["MKLIST", "l"],
@@ -546,17 +521,18 @@ const WRONGTYPE_SCRIPT: string[][] = [
   ["GET", "l3"],
 ];
 
-/** Runs a script; MKLIST steps go through `mk` (a list on either server). */
-async function runOn(
-  port: number,
-  script: string[][],
-  mk: (c: RawClient, key: string) => Promise<Reply>,
-): Promise<Reply[]> {
+/** Runs a script; an MKLIST step makes a one-element list with RPUSH. */
+async function runOn(port: number, script: string[][]): Promise<Reply[]> {
   const c = await RawClient.connect(port);
   const out: Reply[] = [];
   try {
     for (const step of script) {
-      out.push(step[0] === "MKLIST" ? await mk(c, step[1]!) : await c.call(...step));
+      if (step[0] === "MKLIST") {
+        await c.call("DEL", step[1]!);
+        out.push(await c.call("RPUSH", step[1]!, "x"));
+      } else {
+        out.push(await c.call(...step));
+      }
     }
   } finally {
     c.close();
@@ -570,23 +546,15 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const { redis } = await sharedServers();
-    const s = await startRespite({ plugins: [mklist] });
-    try {
-      const prefix = (k: string) => `wt:${k}`;
-      const script = WRONGTYPE_SCRIPT.map((st) =>
-        st.map((a, i) => i > 0 && /^(l\d?|m|nokey)$/.test(a) ? prefix(a) : a)
-      );
-      const ours = await runOn(s.port, script, (c, k) => c.call("test.mklist", k));
-      const theirs = await runOn(redis!.port, script, async (c, k) => {
-        await c.call("DEL", k);
-        return c.call("RPUSH", k, "x");
-      });
-      for (let i = 0; i < script.length; i++) {
-        assertEquals(ours[i], theirs[i], `step ${i}: ${JSON.stringify(script[i])}`);
-      }
-    } finally {
-      await s.close();
+    const { respite, redis } = await sharedServers();
+    const prefix = (k: string) => `wt:${k}`;
+    const script = WRONGTYPE_SCRIPT.map((st) =>
+      st.map((a, i) => i > 0 && /^(l\d?|m|nokey)$/.test(a) ? prefix(a) : a)
+    );
+    const ours = await runOn(respite.port, script);
+    const theirs = await runOn(redis!.port, script);
+    for (let i = 0; i < script.length; i++) {
+      assertEquals(ours[i], theirs[i], `step ${i}: ${JSON.stringify(script[i])}`);
     }
   },
 });

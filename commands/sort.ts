@@ -1,0 +1,296 @@
+/**
+ * SORT and SORT_RO, as Redis 7.0's sort.c: BY (with `nosort`-style
+ * constant patterns and `*->field` hash lookups), GET (`#`, key patterns,
+ * `->field`), LIMIT, ASC|DESC, ALPHA and STORE.
+ *
+ * The family reads values only through the keyspace's views: lists, sets and
+ * sorted sets as `ElementsView`, hashes as `FieldsView`; STORE builds its
+ * list through the `list` value type. So it depends on no other family.
+ *
+ * @module
+ */
+
+import { definePlugin } from "../mod.ts";
+import type { Bytes, CommandSpec, Context } from "../core/types.ts";
+import type { Database, ElementsView, FieldsView, Value } from "../core/keyspace.ts";
+import { Err, ReplyError, WRONGTYPE } from "../core/errors.ts";
+import { parseInteger } from "../core/number.ts";
+import { keys } from "../core/registry.ts";
+
+const SYNTAX = new ReplyError(Err.syntax);
+const NOT_INTEGER = new ReplyError(Err.notInteger);
+
+/** One element to sort, with what it sorts by. */
+interface SortItem {
+  obj: Bytes;
+  score: number;
+  cmp: Bytes | undefined;
+}
+
+const EMPTY: ElementsView = { elements: () => [], length: 0 };
+
+function isElements(v: Value): v is Value & ElementsView {
+  return typeof v !== "string" && (v.type === "list" || v.type === "set" || v.type === "zset");
+}
+
+/**
+ * lookupKeyByPattern: `#` is the element itself; otherwise the first `*`
+ * is replaced by the element and the key read as a string, or, with a
+ * `->field` suffix after the `*`, as a hash field. Undefined when missing.
+ */
+export function lookupByPattern(db: Database, pattern: Bytes, subst: Bytes): Bytes | undefined {
+  if (pattern === "#") return subst;
+  const star = pattern.indexOf("*");
+  if (star === -1) return undefined;
+  const arrow = pattern.indexOf("->", star + 1);
+  let keyPat = pattern, field: Bytes | undefined;
+  if (arrow !== -1 && arrow + 2 < pattern.length) {
+    field = pattern.slice(arrow + 2);
+    keyPat = pattern.slice(0, arrow);
+  }
+  const key = keyPat.slice(0, star) + subst + keyPat.slice(star + 1);
+  const o = db.get(key);
+  if (o === undefined) return undefined;
+  if (field !== undefined) {
+    if (typeof o === "string" || o.type !== "hash") return undefined;
+    return (o as unknown as FieldsView).field(field);
+  }
+  return typeof o === "string" ? o : undefined;
+}
+
+const SPACE = /^[ \t\n\v\f\r]*/;
+const DEC = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?/;
+const HEX = /^([+-]?)0[xX]((?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+))(?:[pP]([+-]?[0-9]+))?/;
+const SPECIAL = /^([+-]?)(?:(infinity|inf)|nan(?:\([0-9a-zA-Z_]*\))?)/i;
+
+/**
+ * C's strtod as SORT uses it: the whole string must convert (up to a NUL),
+ * and overflow, underflow or NaN are conversion errors (undefined). An
+ * empty string converts to 0, as strtod stops at once and leaves "".
+ */
+export function strtod(s: Bytes): number | undefined {
+  if (s.length === 0) return 0;
+  const lead = SPACE.exec(s)![0].length;
+  const t = s.slice(lead);
+  let n: number, used: number;
+  let m = SPECIAL.exec(t);
+  if (m) {
+    if (m[2] === undefined) return undefined; // NaN
+    n = m[1] === "-" ? -Infinity : Infinity;
+    used = m[0].length;
+  } else if ((m = HEX.exec(t))) {
+    const [int, frac = ""] = m[2]!.split(".");
+    let v = 0;
+    for (const ch of int! + frac) v = v * 16 + parseInt(ch, 16);
+    v *= Math.pow(2, Number(m[3] ?? 0) - 4 * frac.length);
+    n = m[1] === "-" ? -v : v;
+    used = m[0].length;
+    if (!Number.isFinite(n) || (v !== 0 && Math.abs(n) < 2.2250738585072014e-308)) return undefined;
+  } else if ((m = DEC.exec(t))) {
+    n = Number(m[0]);
+    used = m[0].length;
+    const nonzero = /[1-9]/.test(m[0].replace(/[eE].*$/, ""));
+    if (!Number.isFinite(n) || (nonzero && Math.abs(n) < 2.2250738585072014e-308)) {
+      return undefined;
+    }
+  } else {
+    return undefined; // nothing converted: the rest is not ""
+  }
+  const end = lead + used;
+  if (end < s.length && s.charCodeAt(end) !== 0) return undefined;
+  return n;
+}
+
+function cmpBytes(a: Bytes, b: Bytes): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function sortCommand(c: Context, argv: Bytes[], readonly: boolean): void {
+  let desc = false, alpha = false, dontsort = false;
+  let limitStart = 0, limitCount = -1;
+  let sortby: Bytes | undefined, storekey: Bytes | undefined;
+  const gets: Bytes[] = [];
+  for (let j = 2; j < argv.length; j++) {
+    const opt = argv[j]!.toLowerCase();
+    const left = argv.length - j - 1;
+    if (opt === "asc") desc = false;
+    else if (opt === "desc") desc = true;
+    else if (opt === "alpha") alpha = true;
+    else if (opt === "limit" && left >= 2) {
+      const s = parseInteger(argv[j + 1]!), n = parseInteger(argv[j + 2]!);
+      if (s === undefined || n === undefined) throw NOT_INTEGER;
+      limitStart = s;
+      limitCount = n;
+      j += 2;
+    } else if (!readonly && opt === "store" && left >= 1) {
+      storekey = argv[++j]!;
+    } else if (opt === "by" && left >= 1) {
+      sortby = argv[++j]!;
+      // A pattern without `*` names no per-element key: do not sort.
+      if (!sortby.includes("*")) dontsort = true;
+    } else if (opt === "get" && left >= 1) {
+      gets.push(argv[++j]!);
+    } else {
+      throw SYNTAX;
+    }
+  }
+  const db = c.db;
+  const v = db.get(argv[1]!);
+  if (v !== undefined && !isElements(v)) throw WRONGTYPE;
+  const type = v === undefined ? "list" : (v as { type: string }).type;
+  const all: ElementsView = v === undefined ? EMPTY : (v as ElementsView);
+  // A set has no order of its own: with STORE, sort it so the stored list
+  // (and what replicas compute) is deterministic.
+  if (dontsort && type === "set" && storekey !== undefined) {
+    dontsort = false;
+    alpha = true;
+    sortby = undefined;
+  }
+  const len = all.length;
+  let start = Math.min(Math.max(limitStart, 0), len);
+  limitCount = Math.min(Math.max(limitCount, -1), len);
+  let end = limitCount < 0 ? len : start + limitCount - 1;
+  if (start >= len) {
+    start = len - 1;
+    end = len - 2;
+  }
+  if (end >= len) end = len - 1;
+
+  let vector: SortItem[];
+  const item = (obj: Bytes): SortItem => ({ obj, score: 0, cmp: undefined });
+  if (dontsort && type !== "set") {
+    // Native order (lists, sorted sets), only the LIMIT range, DESC reversed.
+    vector = [];
+    if (end >= start) {
+      const elems = [...all.elements()];
+      for (let j = start; j <= end; j++) vector.push(item(elems[desc ? len - 1 - j : j]!));
+    }
+    end -= start;
+    start = 0;
+  } else {
+    vector = [];
+    for (const e of all.elements()) vector.push(item(e));
+  }
+
+  let convError = false;
+  if (!dontsort) {
+    for (const it of vector) {
+      const byval = sortby !== undefined ? lookupByPattern(db, sortby, it.obj) : it.obj;
+      if (byval === undefined) continue;
+      if (alpha) {
+        if (sortby !== undefined) it.cmp = byval;
+      } else {
+        const d = strtod(byval);
+        if (d === undefined) convError = true;
+        else it.score = d;
+      }
+    }
+    const byPattern = sortby !== undefined;
+    const sign = desc ? -1 : 1;
+    vector.sort((a, b) => {
+      let cmp: number;
+      if (!alpha) {
+        cmp = a.score > b.score ? 1 : a.score < b.score ? -1 : cmpBytes(a.obj, b.obj);
+      } else if (byPattern) {
+        if (a.cmp === undefined || b.cmp === undefined) {
+          cmp = a.cmp === b.cmp ? 0 : a.cmp === undefined ? -1 : 1;
+        } else {
+          cmp = cmpBytes(a.cmp, b.cmp);
+        }
+      } else {
+        cmp = cmpBytes(a.obj, b.obj);
+      }
+      return sign * cmp;
+    });
+  }
+
+  if (convError) throw new ReplyError("ERR One or more scores can't be converted into double");
+  const count = Math.max(end - start + 1, 0);
+  const outputlen = gets.length !== 0 ? gets.length * count : count;
+  if (storekey === undefined) {
+    const r = c.reply;
+    r.array(outputlen);
+    for (let j = start; j <= end; j++) {
+      const obj = vector[j]!.obj;
+      if (gets.length === 0) r.bulk(obj);
+      for (const g of gets) {
+        const val = lookupByPattern(db, g, obj);
+        if (val === undefined) r.nullBulk();
+        else r.bulk(val);
+      }
+    }
+    return;
+  }
+  const out: Bytes[] = [];
+  for (let j = start; j <= end; j++) {
+    const obj = vector[j]!.obj;
+    if (gets.length === 0) out.push(obj);
+    for (const g of gets) out.push(lookupByPattern(db, g, obj) ?? "");
+  }
+  if (outputlen !== 0) {
+    const list = db.keyspace.types.get("list")?.fromElements;
+    if (list === undefined) throw new ReplyError("ERR SORT STORE needs the list type");
+    db.set(storekey, list(out));
+    c.changed(storekey, "sortstore", "l");
+  } else if (db.delete(storekey)) {
+    c.changed(storekey, "del", "g");
+  }
+  c.reply.integer(outputlen);
+}
+
+/** sortGetKeys: the sorted key, plus the last STORE destination. */
+function sortKeys(argv: Bytes[]): number[] {
+  const out = [1];
+  let store = -1;
+  const skip: Record<string, number> = { limit: 2, get: 1, by: 1 };
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i]!.toLowerCase();
+    if (skip[a] !== undefined) i += skip[a];
+    else if (a === "store" && i + 1 < argv.length) store = i + 1;
+  }
+  if (store !== -1) out.push(store);
+  return out;
+}
+
+const COMPLEXITY = "O(N+M*log(M)) where N is the number of elements in the list or set to " +
+  "sort, and M the number of returned elements. When the elements are not sorted, " +
+  "complexity is O(N).";
+const CATEGORIES = ["set", "sortedset", "list", "dangerous"];
+
+const commands: CommandSpec[] = [{
+  name: "sort",
+  arity: -2,
+  flags: ["write", "denyoom"],
+  categories: CATEGORIES,
+  keySpecs: [keys.one(1, ["RO", "ACCESS"])],
+  getKeys: sortKeys,
+  handler: (c, argv) => sortCommand(c, argv, false),
+  summary: "Sort the elements in a list, set or sorted set",
+  since: "1.0.0",
+  group: "generic",
+  complexity: COMPLEXITY,
+}, {
+  name: "sort_ro",
+  arity: -2,
+  flags: ["readonly"],
+  categories: CATEGORIES,
+  keySpecs: [keys.one(1, ["RO", "ACCESS"])],
+  getKeys: () => [1],
+  handler: (c, argv) => sortCommand(c, argv, true),
+  summary: "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
+  since: "7.0.0",
+  group: "generic",
+  complexity: COMPLEXITY,
+}];
+
+/**
+ * The sort plugin: SORT and SORT_RO over any type that implements the
+ * keyspace's element views.
+ *
+ * @example
+ * ```ts ignore
+ * import sort from "./commands/sort.ts";
+ * await startServer({ port: 0, plugins: [lists, sort] });
+ * ```
+ */
+export default definePlugin({ name: "sort", commands });
