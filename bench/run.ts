@@ -163,6 +163,20 @@ interface RunResult {
 /** Runs one redis-benchmark invocation against one server. */
 async function runOnce(server: BenchServer, args: string[], test: BenchTest): Promise<RunResult> {
   const n = Number(args[args.indexOf("-n") + 1]);
+  const teardown = await test.setup?.start(server.port);
+  try {
+    return await measure(server, args, test, n);
+  } finally {
+    await teardown?.();
+  }
+}
+
+async function measure(
+  server: BenchServer,
+  args: string[],
+  test: BenchTest,
+  n: number,
+): Promise<RunResult> {
   const before = cpuMicros(server.pid);
   // A server that stops answering must not hang the whole run.
   const signal = AbortSignal.timeout(Math.max(120_000, n / 2));
@@ -320,6 +334,7 @@ async function main(): Promise<void> {
       for (const test of tests) {
         const args = benchArgs(o, test, pipeline, nFor(pipeline));
         commandLines.push(`redis-benchmark ${args.join(" ")}`);
+        if (test.setup) commandLines.push(`#   while running: ${test.setup.describe}`);
         const got = { Redis: [] as RunResult[], Respite: [] as RunResult[] };
         for (let rep = 0; rep < o.reps; rep++) {
           const order = rep % 2 === 0 ? [redis, respite] : [respite, redis];
