@@ -83,8 +83,10 @@ export class Dispatcher {
     const hooks = host.hooks;
     const cmd = this.resolve(argv);
     if (typeof cmd === "string") {
-      c.writer.error(cmd);
-      for (const h of hooks.commandRejected) h(c, argv, cmd);
+      // A hook may reword the error (EXEC's arity error aborts MULTI).
+      let msg = cmd;
+      for (const h of hooks.commandRejected) msg = h(c, argv, msg) ?? msg;
+      c.writer.error(msg);
       return;
     }
     const before = hooks.beforeCommand;

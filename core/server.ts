@@ -450,6 +450,8 @@ export class Server implements ClientHost {
 
   #expired(db: Database, key: Bytes): void {
     this.stats.expiredKeys++;
+    // A deleted key may end a block (XREADGROUP fails when its stream goes).
+    if (this.blocking.blocked.size !== 0) this.blocking.signal(db, key);
     for (const h of this.hooks.keyExpired) h(db, key);
     // Not through emitKeyChanged: as in Redis, an expiry is not a change
     // of `dirty`, so a read command that meets an expired key is not
@@ -475,6 +477,7 @@ export class Server implements ClientHost {
 
   emitDatabaseChanged(db: Database, event: "flush" | "swap"): void {
     this.dirty++;
+    if (this.blocking.blocked.size !== 0) this.blocking.signalAll(db);
     for (const h of this.hooks.databaseChanged) h(db, event);
   }
 

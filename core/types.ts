@@ -223,9 +223,10 @@ export interface Hooks {
   beforeCommand?(c: Context, cmd: CommandEntry, argv: Bytes[]): boolean;
   /**
    * The dispatcher refused a command before running it (unknown command,
-   * wrong arity); MULTI uses it to fail the transaction.
+   * wrong arity); MULTI uses it to fail the transaction. The error is
+   * replied after the hooks ran; a hook may return a replacement for it.
    */
-  commandRejected?(c: Context, argv: Bytes[], error: string): void;
+  commandRejected?(c: Context, argv: Bytes[], error: string): string | void;
   /** Runs after a command, with its duration. */
   afterCommand?(
     c: Context,
