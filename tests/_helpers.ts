@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type ServerHandle, type StartOptions, startServer } from "../mod.ts";
+import { type Plugin, type ServerHandle, type StartOptions, startServer } from "../mod.ts";
 import { assertEquals } from "./_assert.ts";
 
 /** Starts Respite on a free port with logging silenced. */
@@ -414,3 +414,31 @@ export const hasRedisCli: boolean = (() => {
     return false;
   }
 })();
+
+/** What {@link captureWrites} records. */
+export interface WriteCapture {
+  /** A plugin to pass to `startRespite({ plugins })`. */
+  plugin: Plugin;
+  /** Every propagated argv, in order. */
+  propagated: string[][];
+  /** Every key change as `event:class:key`, in order. */
+  events: string[];
+}
+
+/** A plugin recording propagated writes and keyspace changes. */
+export function captureWrites(): WriteCapture {
+  const propagated: string[][] = [];
+  const events: string[] = [];
+  const plugin: Plugin = {
+    name: "capture",
+    hooks: {
+      propagate(_db, argv) {
+        propagated.push([...argv]);
+      },
+      keyChanged(_db, key, event, cls) {
+        events.push(`${event}:${cls}:${key}`);
+      },
+    },
+  };
+  return { plugin, propagated, events };
+}

@@ -5,8 +5,15 @@
  */
 import { Redis } from "ioredis";
 import { createClient } from "redis";
-import { builtinPlugins, definePlugin } from "../mod.ts";
-import { diffTest, RawClient, type Reply, startRespite, type Step } from "./_helpers.ts";
+import { builtinPlugins } from "../mod.ts";
+import {
+  captureWrites,
+  diffTest,
+  RawClient,
+  type Reply,
+  startRespite,
+  type Step,
+} from "./_helpers.ts";
 import { assertEquals, assertOk } from "./_assert.ts";
 
 const u = (...cmd: string[]): Step => ({ cmd, unordered: true });
@@ -577,19 +584,7 @@ Deno.test({
 });
 
 Deno.test("hashes: propagation, keyspace events and dirty counts", async () => {
-  const prop: string[][] = [];
-  const events: string[] = [];
-  const capture = definePlugin({
-    name: "capture",
-    hooks: {
-      propagate(_db, argv) {
-        prop.push([...argv]);
-      },
-      keyChanged(_db, key, event, cls) {
-        events.push(`${event}:${cls}:${key}`);
-      },
-    },
-  });
+  const { plugin: capture, propagated: prop, events } = captureWrites();
   const s = await startRespite({ plugins: [capture] });
   const c = await RawClient.connect(s.port);
   const dirty = async () => {

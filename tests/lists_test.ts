@@ -4,8 +4,7 @@
  * deque itself, and ioredis.
  */
 import { Redis } from "ioredis";
-import { definePlugin } from "../mod.ts";
-import { diffTest, RawClient, type Reply, startRespite } from "./_helpers.ts";
+import { captureWrites, diffTest, RawClient, type Reply, startRespite } from "./_helpers.ts";
 import { assertEquals } from "./_assert.ts";
 import { Deque } from "../commands/list_deque.ts";
 
@@ -417,19 +416,7 @@ Deno.test("lists: deque matches an array model", () => {
 // ---- Propagation and keyspace events.
 
 Deno.test("lists: propagated argv and keyspace events", async () => {
-  const prop: string[][] = [];
-  const events: string[] = [];
-  const capture = definePlugin({
-    name: "capture",
-    hooks: {
-      propagate(_db, argv) {
-        prop.push([...argv]);
-      },
-      keyChanged(_db, key, event, cls) {
-        events.push(`${event}:${cls}:${key}`);
-      },
-    },
-  });
+  const { plugin: capture, propagated: prop, events } = captureWrites();
   const s = await startRespite({ plugins: [capture] });
   const c = await RawClient.connect(s.port);
   const step = async (argv: string[], reply: Reply, props: string[][], evs: string[]) => {

@@ -4,8 +4,7 @@
  * events, the SetValue structure's random access, and ioredis.
  */
 import { Redis } from "ioredis";
-import { definePlugin } from "../mod.ts";
-import { diffTest, RawClient, startRespite, type Step } from "./_helpers.ts";
+import { captureWrites, diffTest, RawClient, startRespite, type Step } from "./_helpers.ts";
 import { assertEquals, assertOk as assert } from "./_assert.ts";
 import { SetValue } from "../commands/set_value.ts";
 
@@ -360,19 +359,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const prop: string[][] = [];
-    const events: string[] = [];
-    const capture = definePlugin({
-      name: "capture",
-      hooks: {
-        propagate(_db, argv) {
-          prop.push([...argv]);
-        },
-        keyChanged(_db, key, event, cls) {
-          events.push(`${event}:${cls}:${key}`);
-        },
-      },
-    });
+    const { plugin: capture, propagated: prop, events } = captureWrites();
     const s = await startRespite({ plugins: [capture] });
     const c = await RawClient.connect(s.port);
     const step = async (argv: string[], props: string[][], evs: string[]) => {

@@ -7,6 +7,7 @@ import { Redis } from "ioredis";
 import { createClient } from "redis";
 import { definePlugin, ManualClock } from "../mod.ts";
 import {
+  captureWrites,
   diffTest,
   hasRedis,
   RawClient,
@@ -564,19 +565,7 @@ Deno.test({
 Deno.test("strings: propagated argv and keyspace events", async () => {
   const clock = new ManualClock(1_700_000_000_000);
   const t0 = clock.now();
-  const prop: string[][] = [];
-  const events: string[] = [];
-  const capture = definePlugin({
-    name: "capture",
-    hooks: {
-      propagate(_db, argv) {
-        prop.push([...argv]);
-      },
-      keyChanged(_db, key, event, cls) {
-        events.push(`${event}:${cls}:${key}`);
-      },
-    },
-  });
+  const { plugin: capture, propagated: prop, events } = captureWrites();
   const s = await startRespite({ plugins: [capture], clock });
   const c = await RawClient.connect(s.port);
   const step = async (argv: string[], reply: Reply, props: string[][], evs: string[] = []) => {

@@ -6,6 +6,7 @@
 import { Redis } from "ioredis";
 import { definePlugin } from "../mod.ts";
 import {
+  captureWrites,
   diffTest,
   hasRedis,
   RawClient,
@@ -774,19 +775,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const prop: string[][] = [];
-    const events: string[] = [];
-    const capture = definePlugin({
-      name: "capture",
-      hooks: {
-        propagate(_db, argv) {
-          prop.push([...argv]);
-        },
-        keyChanged(_db, key, event, cls) {
-          events.push(`${event}:${cls}:${key}`);
-        },
-      },
-    });
+    const { plugin: capture, propagated: prop, events } = captureWrites();
     const s = await startRespite({ plugins: [capture] });
     const c = await RawClient.connect(s.port);
     const step = async (argv: string[], reply: Reply, props: string[][], evs: string[]) => {
