@@ -16,8 +16,16 @@ import {
   type ZsetLimits,
   ZSetObject,
 } from "./zset_object.ts";
-import { lexGteMin, lexLteMax, scoreGteMin, scoreLteMax, type ZNode } from "./zset_skiplist.ts";
-import { parseLexRange, parseScoreRange, scoreArg } from "./zset_range.ts";
+import type { ZCursor } from "./zset_btree.ts";
+import {
+  lexGteMin,
+  lexLteMax,
+  parseLexRange,
+  parseScoreRange,
+  scoreArg,
+  scoreGteMin,
+  scoreLteMax,
+} from "./zset_range.ts";
 
 /**
  * Each server's live listpack thresholds (several servers may share this
@@ -54,24 +62,32 @@ export function deleteIfEmpty(c: Context, key: Bytes, z: ZSetObject): void {
   c.server.dirty--;
 }
 
+/** Elements picked by a range, in reply order (parallel arrays). */
+export interface Picked {
+  members: Bytes[];
+  scores: number[];
+}
+
 /** Writes members with optional scores: flat in RESP2, pairs in RESP3. */
-export function replyNodes(c: Context, nodes: readonly ZNode[], withscores: boolean): void {
+export function replyPicked(c: Context, p: Picked, withscores: boolean): void {
   const r = c.reply;
+  const { members, scores } = p;
+  const n = members.length;
   if (!withscores) {
-    r.array(nodes.length);
-    for (const n of nodes) r.bulk(n.member);
+    r.array(n);
+    for (let i = 0; i < n; i++) r.bulk(members[i]!);
   } else if (r.resp === 2) {
-    r.array(nodes.length * 2);
-    for (const n of nodes) {
-      r.bulk(n.member);
-      r.double(n.score);
+    r.array(n * 2);
+    for (let i = 0; i < n; i++) {
+      r.bulk(members[i]!);
+      r.double(scores[i]!);
     }
   } else {
-    r.array(nodes.length);
-    for (const n of nodes) {
+    r.array(n);
+    for (let i = 0; i < n; i++) {
       r.array(2);
-      r.bulk(n.member);
-      r.double(n.score);
+      r.bulk(members[i]!);
+      r.double(scores[i]!);
     }
   }
 }
@@ -197,7 +213,7 @@ export function zrankGeneric(c: Context, argv: Bytes[], rev: boolean): void {
     else c.reply.nullBulk();
     return;
   }
-  const rank = z.zsl.rank(s, argv[2]!) - 1;
+  const rank = z.tree.rankOf(s, argv[2]!);
   if (withscore) c.reply.array(2);
   c.reply.integer(rev ? z.length - 1 - rank : rank);
   if (withscore) c.reply.double(s);
@@ -211,13 +227,13 @@ export function zcountCommand(c: Context, argv: Bytes[]): void {
     c.reply.integer(0);
     return;
   }
-  const first = z.zsl.firstInScoreRange(range);
+  const first = z.tree.firstInScoreRange(range);
   if (first === null) {
     c.reply.integer(0);
     return;
   }
-  const last = z.zsl.lastInScoreRange(range)!;
-  c.reply.integer(z.zsl.rank(last.score, last.member) - z.zsl.rank(first.score, first.member) + 1);
+  const last = z.tree.lastInScoreRange(range)!;
+  c.reply.integer(last.rank - first.rank + 1);
 }
 
 /** ZLEXCOUNT key min max */
@@ -228,28 +244,46 @@ export function zlexcountCommand(c: Context, argv: Bytes[]): void {
     c.reply.integer(0);
     return;
   }
-  const first = z.zsl.firstInLexRange(range);
+  const first = z.tree.firstInLexRange(range);
   if (first === null) {
     c.reply.integer(0);
     return;
   }
-  const last = z.zsl.lastInLexRange(range)!;
-  c.reply.integer(z.zsl.rank(last.score, last.member) - z.zsl.rank(first.score, first.member) + 1);
+  const last = z.tree.lastInLexRange(range)!;
+  c.reply.integer(last.rank - first.rank + 1);
 }
 
-/** Nodes between two ranks (Redis's index normalisation). */
-function byRank(z: ZSetObject, start: number, end: number, rev: boolean): ZNode[] {
+/**
+ * Normalises a rank range as Redis does: `[first rank, count]` in forward
+ * order (for REV, ranks count from the end), or undefined when empty.
+ */
+function rankSpan(
+  z: ZSetObject,
+  start: number,
+  end: number,
+  rev: boolean,
+): [number, number] | undefined {
   const llen = z.length;
   if (start < 0) start = llen + start;
   if (end < 0) end = llen + end;
   if (start < 0) start = 0;
-  if (start > end || start >= llen) return [];
+  if (start > end || start >= llen) return undefined;
   if (end >= llen) end = llen - 1;
-  const out: ZNode[] = [];
-  let n = z.zsl.byRank(rev ? llen - start : start + 1);
-  for (let k = end - start; k >= 0 && n !== null; k--) {
-    out.push(n);
-    n = rev ? n.backward : n.next[0]!;
+  return [rev ? llen - 1 - end : start, end - start + 1];
+}
+
+/** Elements between two ranks (Redis's index normalisation). */
+function byRank(z: ZSetObject, start: number, end: number, rev: boolean): Picked {
+  const out: Picked = { members: [], scores: [] };
+  const span = rankSpan(z, start, end, rev);
+  if (span === undefined) return out;
+  const [first, count] = span;
+  const cur = z.tree.seek(rev ? first + count - 1 : first)!;
+  for (let k = 0; k < count; k++) {
+    out.members.push(cur.member);
+    out.scores.push(cur.score);
+    if (rev) cur.prev();
+    else cur.next();
   }
   return out;
 }
@@ -266,19 +300,19 @@ function byRange(
   offset: number,
   limit: number,
   rev: boolean,
-): ZNode[] {
-  if (offset > 0 && offset >= z.length) return [];
-  const zsl = z.zsl;
-  let n: ZNode | null;
+): Picked {
+  const out: Picked = { members: [], scores: [] };
+  if (offset > 0 && offset >= z.length) return out;
+  const tree = z.tree;
+  let n: ZCursor | null;
   if (r.type === "score") {
-    n = rev ? zsl.lastInScoreRange(r.range) : zsl.firstInScoreRange(r.range);
+    n = rev ? tree.lastInScoreRange(r.range) : tree.firstInScoreRange(r.range);
   } else {
-    n = rev ? zsl.lastInLexRange(r.range) : zsl.firstInLexRange(r.range);
+    n = rev ? tree.lastInLexRange(r.range) : tree.firstInLexRange(r.range);
   }
   // A negative offset skips everything, as Redis's `while (ln && offset--)`.
   if (offset < 0) n = null;
-  for (; n !== null && offset > 0; offset--) n = rev ? n.backward : n.next[0]!;
-  const out: ZNode[] = [];
+  for (; n !== null && offset > 0; offset--) if (!(rev ? n.prev() : n.next())) n = null;
   while (n !== null && limit !== 0) {
     let inside: boolean;
     if (r.type === "score") {
@@ -287,9 +321,10 @@ function byRange(
       inside = rev ? lexGteMin(n.member, r.range) : lexLteMax(n.member, r.range);
     }
     if (!inside) break;
-    out.push(n);
+    out.members.push(n.member);
+    out.scores.push(n.score);
     limit--;
-    n = rev ? n.backward : n.next[0]!;
+    if (!(rev ? n.prev() : n.next())) n = null;
   }
   return out;
 }
@@ -352,25 +387,26 @@ export function zrangeGeneric(c: Context, argv: Bytes[], call: ZrangeCall): void
     range = { type, range: parseLexRange(argv[minIdx]!, argv[maxIdx]!) };
   }
   const z = readZset(c, argv[call.keyIndex]!);
-  let nodes: ZNode[] = [];
+  let picked: Picked = { members: [], scores: [] };
   if (z !== undefined) {
-    nodes = range.type === "rank"
+    picked = range.type === "rank"
       ? byRank(z, range.start, range.end, rev)
       : byRange(z, range, offset, limit, rev);
   }
   if (!store) {
-    replyNodes(c, nodes, withscores);
+    replyPicked(c, picked, withscores);
     return;
   }
   const dst = call.dst!;
-  if (nodes.length !== 0) {
-    const items: [Bytes, number][] = nodes.map((n) => [n.member, n.score]);
+  const n = picked.members.length;
+  if (n !== 0) {
+    const items: [Bytes, number][] = picked.members.map((m, i) => [m, picked.scores[i]!]);
     c.db.set(dst, buildZset(items, limitsOf(c)));
     c.changed(dst, "zrangestore", "z");
   } else if (c.db.delete(dst)) {
     c.changed(dst, "del", "g");
   }
-  c.reply.integer(nodes.length);
+  c.reply.integer(n);
 }
 
 /** ZREMRANGEBYRANK / ZREMRANGEBYSCORE / ZREMRANGEBYLEX key min max */
@@ -389,13 +425,30 @@ export function zremrangeGeneric(c: Context, argv: Bytes[], type: Range["type"])
     c.reply.integer(0);
     return;
   }
-  const nodes = range.type === "rank"
-    ? byRank(z, range.start, range.end, false)
-    : byRange(z, range, 0, -1, false);
-  for (const n of nodes) z.removeNode(n);
-  if (nodes.length !== 0) {
-    changedBy(c, key, `zremrangeby${type}`, nodes.length);
+  let first = 0, count = 0;
+  if (range.type === "rank") {
+    const span = rankSpan(z, range.start, range.end, false);
+    if (span !== undefined) [first, count] = span;
+  } else {
+    // From the first element in range, while inside (as Redis walks it).
+    const n = range.type === "score"
+      ? z.tree.firstInScoreRange(range.range)
+      : z.tree.firstInLexRange(range.range);
+    if (n !== null) {
+      first = n.rank;
+      do {
+        const inside = range.type === "score"
+          ? scoreLteMax(n.score, range.range)
+          : lexLteMax(n.member, range.range);
+        if (!inside) break;
+        count++;
+      } while (n.next());
+    }
+  }
+  if (count !== 0) {
+    z.removeRange(first, count);
+    changedBy(c, key, `zremrangeby${type}`, count);
     deleteIfEmpty(c, key, z);
   }
-  c.reply.integer(nodes.length);
+  c.reply.integer(count);
 }

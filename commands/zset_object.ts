@@ -1,7 +1,8 @@
 /**
- * The sorted-set value: a member -> score map beside a {@link SkipList}
- * ordered by (score, member), and Redis's encoding name (listpack while
- * small, skiplist for good once `zset-max-listpack-*` is exceeded).
+ * The sorted-set value: a member -> score map beside a {@link ZTree} (a
+ * B+tree of sorted chunks) ordered by (score, member), and Redis's encoding
+ * name (listpack while small, skiplist for good once `zset-max-listpack-*`
+ * is exceeded; the structure is the same either way).
  *
  * @module
  */
@@ -10,7 +11,7 @@ import type { Bytes } from "../core/types.ts";
 import type { DataObject, ElementsView } from "../core/keyspace.ts";
 import type { Digestible, ValueDigest } from "../core/digest.ts";
 import { formatDouble } from "../core/number.ts";
-import { SkipList, type ZNode } from "./zset_skiplist.ts";
+import { ZTree } from "./zset_btree.ts";
 
 /** The live `zset-max-listpack-entries` / `zset-max-listpack-value`. */
 export interface ZsetLimits {
@@ -52,7 +53,7 @@ export const enum AddResult {
 export class ZSetObject implements DataObject, ElementsView, Digestible {
   readonly type = "zset";
   readonly dict: Map<Bytes, number> = new Map();
-  readonly zsl: SkipList = new SkipList();
+  readonly tree: ZTree = new ZTree();
   /** The new score of the last {@link ZSetObject.add}. */
   newScore = 0;
 
@@ -66,24 +67,23 @@ export class ZSetObject implements DataObject, ElementsView, Digestible {
     return this.dict.size;
   }
 
-  *elements(): Iterable<Bytes> {
-    for (let n = this.zsl.first; n !== null; n = n.next[0]!) yield n.member;
+  elements(): Iterable<Bytes> {
+    return this.tree.members();
   }
 
-  /** Nodes in order, lowest first. */
-  *nodes(): Iterable<ZNode> {
-    for (let n = this.zsl.first; n !== null; n = n.next[0]!) yield n;
+  /** `[member, score]` pairs in order, lowest first. */
+  entries(): Iterable<[Bytes, number]> {
+    return this.tree.entries();
   }
 
   digest(d: ValueDigest): void {
-    for (let n = this.zsl.first; n !== null; n = n.next[0]!) {
-      d.element(n.member, formatDouble(n.score));
-    }
+    this.tree.forEach((m, s) => d.element(m, formatDouble(s)));
   }
 
   clone(): ZSetObject {
     const z = new ZSetObject(this.listpack);
-    for (let n = this.zsl.first; n !== null; n = n.next[0]!) z.insert(n.score, n.member);
+    // In order: every insert appends, so the copy's leaves come out full.
+    this.tree.forEach((m, s) => z.insert(s, m));
     return z;
   }
 
@@ -94,7 +94,7 @@ export class ZSetObject implements DataObject, ElementsView, Digestible {
   insert(score: number, member: Bytes): void {
     if (this.listpack && score === 0) score = 0;
     this.dict.set(member, score);
-    this.zsl.insert(score, member);
+    this.tree.insert(score, member);
   }
 
   /** Removes a member; false when absent. */
@@ -102,14 +102,18 @@ export class ZSetObject implements DataObject, ElementsView, Digestible {
     const s = this.dict.get(member);
     if (s === undefined) return false;
     this.dict.delete(member);
-    this.zsl.delete(s, member);
+    this.tree.delete(s, member);
     return true;
   }
 
-  /** Removes a node found by a range walk. */
-  removeNode(n: ZNode): void {
-    this.dict.delete(n.member);
-    this.zsl.delete(n.score, n.member);
+  /** Removes `count` elements from the 0-based rank `start` (all in range). */
+  removeRange(start: number, count: number): void {
+    const c = this.tree.seek(start);
+    for (let k = 0; k < count && c !== null; k++) {
+      this.dict.delete(c.member);
+      c.next();
+    }
+    this.tree.deleteRange(start, count);
   }
 
   /** Converts to skiplist when the set outgrew the listpack limits. */
@@ -133,7 +137,7 @@ export class ZSetObject implements DataObject, ElementsView, Digestible {
       if (score === cur) return AddResult.Same;
       if (this.listpack && score === 0) score = 0;
       this.dict.set(member, score);
-      this.zsl.updateScore(cur, member, score);
+      this.tree.updateScore(cur, member, score);
       return AddResult.Updated;
     }
     if (f.xx) return AddResult.Nop;
@@ -161,12 +165,8 @@ export function buildZset(
   if (z.length <= limits.entries && maxLen <= limits.value) {
     z.listpack = true;
     // Scores pass through listpack text: -0 becomes 0.
-    for (let n = z.zsl.first; n !== null; n = n.next[0]!) {
-      if (n.score === 0) {
-        n.score = 0;
-        z.dict.set(n.member, 0);
-      }
-    }
+    z.tree.clearNegativeZeros();
+    for (const [m, s] of z.dict) if (s === 0) z.dict.set(m, 0);
   }
   return z;
 }

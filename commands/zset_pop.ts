@@ -16,7 +16,7 @@ import { globMatch } from "../core/glob.ts";
 import { parseScanCursor } from "./keys_scan.ts";
 import { changedBy, deleteIfEmpty, readZset } from "./zset_commands.ts";
 import type { ZSetObject } from "./zset_object.ts";
-import type { ZNode } from "./zset_skiplist.ts";
+import type { ZCursor } from "./zset_btree.ts";
 
 const LONG_MAX = 9223372036854775807n;
 
@@ -67,13 +67,16 @@ function zpop(
     r.bulk(key);
   }
   r.array(shape.nested ? n : n * 2);
+  const first = max ? z.length - n : 0;
+  const cur = z.tree.seek(max ? z.length - 1 : 0)!;
   for (let i = 0; i < n; i++) {
-    const node = max ? z.zsl.tail! : z.zsl.first!;
-    z.removeNode(node);
     if (shape.nested) r.array(2);
-    r.bulk(node.member);
-    r.double(node.score);
+    r.bulk(cur.member);
+    r.double(cur.score);
+    if (max) cur.prev();
+    else cur.next();
   }
+  z.removeRange(first, n);
   changedBy(c, key, max ? "zpopmax" : "zpopmin", n);
   deleteIfEmpty(c, key, z);
   return [key, n];
@@ -104,13 +107,14 @@ export function bzpopCommand(c: Context, argv: Bytes[], max: boolean): void {
   for (const k of keys) {
     const z = readZset(c, k);
     if (z === undefined || z.length === 0) continue;
-    const node = max ? z.zsl.tail! : z.zsl.first!;
-    z.removeNode(node);
+    const rank = max ? z.length - 1 : 0;
+    const node = z.tree.seek(rank)!;
     const r = c.reply;
     r.array(3);
     r.bulk(k);
     r.bulk(node.member);
     r.double(node.score);
+    z.removeRange(rank, 1);
     c.changed(k, max ? "zpopmax" : "zpopmin", "z");
     deleteIfEmpty(c, k, z);
     c.propagate([max ? "ZPOPMAX" : "ZPOPMIN", k]);
@@ -174,14 +178,14 @@ export function bzmpopCommand(c: Context, argv: Bytes[]): void {
   c.block({ keys: p.keys, timeoutMs, type: "zset" });
 }
 
-function randomNode(z: ZSetObject): ZNode {
-  return z.zsl.byRank(1 + Math.floor(Math.random() * z.length))!;
+function randomNode(z: ZSetObject): ZCursor {
+  return z.tree.seek(Math.floor(Math.random() * z.length))!;
 }
 
-function replyPair(c: Context, n: ZNode, withscores: boolean): void {
+function replyPair(c: Context, member: Bytes, score: number, withscores: boolean): void {
   if (withscores && c.reply.resp === 3) c.reply.array(2);
-  c.reply.bulk(n.member);
-  if (withscores) c.reply.double(n.score);
+  c.reply.bulk(member);
+  if (withscores) c.reply.double(score);
 }
 
 /** ZRANDMEMBER key [count [WITHSCORES]] */
@@ -220,12 +224,15 @@ export function zrandmemberCommand(c: Context, argv: Bytes[]): void {
   const width = withscores && r.resp === 2 ? 2 : 1;
   if (!unique || count === 1) {
     r.array(count * width);
-    for (let i = 0; i < count; i++) replyPair(c, randomNode(z), withscores);
+    for (let i = 0; i < count; i++) {
+      const n = randomNode(z);
+      replyPair(c, n.member, n.score, withscores);
+    }
     return;
   }
   if (count >= size) {
     r.array(size * width);
-    for (const n of z.nodes()) replyPair(c, n, withscores);
+    z.tree.forEach((member, score) => replyPair(c, member, score, withscores));
     return;
   }
   // Distinct random ranks: a partial Fisher-Yates over rank numbers.
@@ -235,7 +242,8 @@ export function zrandmemberCommand(c: Context, argv: Bytes[]): void {
     const j = i + Math.floor(Math.random() * (size - i));
     const vj = picked.get(j) ?? j;
     picked.set(j, picked.get(i) ?? i);
-    replyPair(c, z.zsl.byRank(vj + 1)!, withscores);
+    const n = z.tree.seek(vj)!;
+    replyPair(c, n.member, n.score, withscores);
   }
 }
 
@@ -268,8 +276,7 @@ export function zscanCommand(c: Context, argv: Bytes[]): void {
   let next = "0";
   if (z.listpack) {
     // A listpack is returned whole in one call, as Redis does.
-    items = [];
-    for (const n of z.nodes()) items.push([n.member, n.score]);
+    items = [...z.entries()];
   } else {
     const page = c.server.keyspace.cursors.scan(z.dict, cursor, count, () => z.dict.entries());
     items = page.items;

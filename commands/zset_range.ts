@@ -1,14 +1,60 @@
 /**
- * Parsing for sorted-set arguments: scores as Redis's `strtod`-based
+ * Sorted-set arguments: scores as Redis's `strtod`-based
  * helpers read them, score ranges (`(1.5`, `-inf`) and lex ranges
- * (`[a`, `(b`, `-`, `+`).
+ * (`[a`, `(b`, `-`, `+`), and the range types with their bound tests.
  *
  * @module
  */
 
 import type { Bytes } from "../core/types.ts";
 import { ReplyError } from "../core/errors.ts";
-import type { LexRange, ScoreRange } from "./zset_skiplist.ts";
+
+/** A score interval with optional exclusive ends (`(1.5`). */
+export interface ScoreRange {
+  min: number;
+  max: number;
+  minex: boolean;
+  maxex: boolean;
+}
+
+/**
+ * A lexicographic interval. `min`/`max` undefined mean `-` / `+` (minus and
+ * plus infinity); `minex`/`maxex` mark `(` ends.
+ */
+export interface LexRange {
+  min: Bytes | undefined;
+  max: Bytes | undefined;
+  /** True when `min` is `+` (greater than everything). */
+  minIsPlus: boolean;
+  /** True when `max` is `-` (smaller than everything). */
+  maxIsMinus: boolean;
+  minex: boolean;
+  maxex: boolean;
+}
+
+/** True when `v` is at or above the range's minimum. */
+export function scoreGteMin(v: number, r: ScoreRange): boolean {
+  return r.minex ? v > r.min : v >= r.min;
+}
+
+/** True when `v` is at or below the range's maximum. */
+export function scoreLteMax(v: number, r: ScoreRange): boolean {
+  return r.maxex ? v < r.max : v <= r.max;
+}
+
+/** True when member `v` is at or above the lex range's minimum. */
+export function lexGteMin(v: Bytes, r: LexRange): boolean {
+  if (r.minIsPlus) return false;
+  if (r.min === undefined) return true;
+  return r.minex ? v > r.min : v >= r.min;
+}
+
+/** True when member `v` is at or below the lex range's maximum. */
+export function lexLteMax(v: Bytes, r: LexRange): boolean {
+  if (r.maxIsMinus) return false;
+  if (r.max === undefined) return true;
+  return r.maxex ? v < r.max : v <= r.max;
+}
 
 /** The result of {@link strtod}: the value and how many chars it consumed. */
 interface Strtod {

@@ -31,7 +31,7 @@ interface Source {
 
 function* iterate(s: Source): Iterable<[Bytes, number]> {
   if (s.z !== undefined) {
-    for (let n = s.z.zsl.first; n !== null; n = n.next[0]!) yield [n.member, n.score];
+    yield* s.z.entries();
   } else if (s.set !== undefined) {
     for (const m of s.set.elements()) yield [m, 1];
   }

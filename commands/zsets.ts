@@ -4,7 +4,7 @@
  * replies, errors, encodings, keyspace events and propagation.
  *
  * A sorted set is a {@link ZSetObject}: a member -> score Map beside a
- * skiplist with spans (O(log n) insert, delete, rank and range), and the
+ * B+tree of sorted chunks (O(log n) insert, delete, rank and range), and the
  * listpack/skiplist encoding name driven by `zset-max-listpack-entries` /
  * `zset-max-listpack-value`.
  *

@@ -88,6 +88,9 @@ export function formatDouble(d: number): string {
   if (d === -Infinity) return "-inf";
   if (Number.isNaN(d)) return "nan";
   if (d === 0) return Object.is(d, -0) ? "-0" : "0";
+  // Fast path: a safe integer's shortest form is its exact digits, which
+  // is what %.17g prints for it (beyond 2^53 they can differ).
+  if (Number.isSafeInteger(d)) return String(d);
   let e = d.toExponential(16);
   if (!Number.isInteger(d) && Number.isInteger(d * 33554432)) e = halfEven17(d, e);
   const at = e.indexOf("e");
