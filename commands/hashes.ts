@@ -10,11 +10,11 @@
  */
 
 import { definePlugin } from "../mod.ts";
-import type { Bytes, CommandHandler, CommandSpec, Context, KeySpec } from "../core/types.ts";
+import type { Bytes, CommandSpec, Context } from "../core/types.ts";
 import { ConfigError } from "../core/config.ts";
 import { Err, ReplyError } from "../core/errors.ts";
 import { parseInteger } from "../core/number.ts";
-import { keys } from "../core/registry.ts";
+import { commandGroup, keys } from "../core/registry.ts";
 import { stringToBytes } from "../core/resp/bytes.ts";
 import { addLongDouble, formatLongDouble, parseLongDouble } from "../core/longdouble.ts";
 import { type HashLimits, HashObject } from "./hash_object.ts";
@@ -274,28 +274,7 @@ const RO_ACCESS = [keys.one(1, ["RO", "ACCESS"])];
 const RW_UPDATE = [keys.one(1, ["RW", "UPDATE"])];
 const RW_ACCESS_UPDATE = [keys.one(1, ["RW", "ACCESS", "UPDATE"])];
 
-/** Builds a spec of the hash group. */
-function spec(
-  name: string,
-  arity: number,
-  flags: CommandSpec["flags"],
-  keySpecs: readonly KeySpec[],
-  handler: CommandHandler,
-  docs: { summary: string; since: string; complexity?: string },
-): CommandSpec {
-  return {
-    name,
-    arity,
-    flags,
-    categories: ["hash"],
-    keySpecs,
-    handler,
-    group: "hash",
-    complexity: docs.complexity ?? "O(1)",
-    summary: docs.summary,
-    since: docs.since,
-  };
-}
+const spec = commandGroup("hash");
 
 const ALL_N = "O(N) where N is the size of the hash.";
 

@@ -10,8 +10,8 @@
  */
 
 import { definePlugin } from "../mod.ts";
-import type { CommandHandler, CommandSpec, KeySpec } from "../core/types.ts";
-import { keys } from "../core/registry.ts";
+import type { CommandSpec, KeySpec } from "../core/types.ts";
+import { commandGroup, keys } from "../core/registry.ts";
 import { listType } from "./list_value.ts";
 import * as cmd from "./list_commands.ts";
 import * as blk from "./list_blocking.ts";
@@ -29,16 +29,7 @@ const PUSH_O = "O(1) for each element added, so O(N) to add N elements when the 
 const MPOP_O = "O(N+M) where N is the number of provided keys and M is the number of " +
   "elements returned.";
 
-function spec(
-  name: string,
-  arity: number,
-  flags: CommandSpec["flags"],
-  keySpecs: readonly KeySpec[],
-  handler: CommandHandler,
-  docs: { summary: string; since: string; complexity: string },
-): CommandSpec {
-  return { name, arity, flags, categories: ["list"], keySpecs, handler, group: "list", ...docs };
-}
+const spec = commandGroup("list");
 
 const commands: CommandSpec[] = [
   spec("lpush", -3, PUSH, [PUSH_KEY], cmd.lpush, {

@@ -9,10 +9,10 @@
  */
 
 import { definePlugin } from "../mod.ts";
-import type { Bytes, CommandHandler, CommandSpec, Context, KeySpec } from "../core/types.ts";
+import type { Bytes, CommandSpec, Context } from "../core/types.ts";
 import { Err, ReplyError } from "../core/errors.ts";
 import { parseBigInteger, parseInteger } from "../core/number.ts";
-import { keys } from "../core/registry.ts";
+import { commandGroup, keys } from "../core/registry.ts";
 import { stringToBytes } from "../core/resp/bytes.ts";
 import { lcsCommand } from "./strings_lcs.ts";
 import { addLongDouble, formatLongDouble, parseLongDouble } from "../core/longdouble.ts";
@@ -470,28 +470,7 @@ const RO_ACCESS = [keys.one(1, ["RO", "ACCESS"])];
 const RW_ACCESS_UPDATE = [keys.one(1, ["RW", "ACCESS", "UPDATE"])];
 const OW_UPDATE = [keys.one(1, ["OW", "UPDATE"])];
 
-/** Builds a spec of the string group. */
-function spec(
-  name: string,
-  arity: number,
-  flags: CommandSpec["flags"],
-  keySpecs: readonly KeySpec[],
-  handler: CommandHandler,
-  docs: { summary: string; since: string; complexity?: string },
-): CommandSpec {
-  return {
-    name,
-    arity,
-    flags,
-    categories: ["string"],
-    keySpecs,
-    handler,
-    summary: docs.summary,
-    since: docs.since,
-    group: "string",
-    complexity: docs.complexity ?? "O(1)",
-  };
-}
+const spec = commandGroup("string");
 
 const RANGE_COMPLEXITY =
   "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.";

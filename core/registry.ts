@@ -10,6 +10,7 @@ import type {
   Bytes,
   CommandEntry,
   CommandFlag,
+  CommandHandler,
   CommandSpec,
   Hooks,
   KeySpec,
@@ -254,3 +255,50 @@ export const keys: KeySpecBuilders = {
     };
   },
 };
+
+/** COMMAND DOCS fields of a command. */
+export interface CommandDocs {
+  summary: string;
+  since: string;
+  /** Defaults to `O(1)`. */
+  complexity?: string;
+}
+
+/** Builds one command spec of a group (see {@link commandGroup}). */
+export type GroupSpecBuilder = (
+  name: string,
+  arity: number,
+  flags: readonly CommandFlag[],
+  keySpecs: readonly KeySpec[],
+  handler: CommandHandler,
+  docs: CommandDocs,
+) => CommandSpec;
+
+/**
+ * A spec builder for a family's commands: each spec carries the family's ACL
+ * category and COMMAND DOCS group.
+ *
+ * @example
+ * ```ts
+ * import { commandGroup, keys } from "./registry.ts";
+ * const spec = commandGroup("string");
+ * const strlen = spec("strlen", 2, ["readonly", "fast"], [keys.one(1, ["RO"])], (c) => c.reply.integer(0), {
+ *   summary: "Get the length of the value stored in a key",
+ *   since: "2.2.0",
+ * });
+ * ```
+ */
+export function commandGroup(category: string, group: string = category): GroupSpecBuilder {
+  return (name, arity, flags, keySpecs, handler, docs) => ({
+    name,
+    arity,
+    flags,
+    categories: [category],
+    keySpecs,
+    handler,
+    group,
+    summary: docs.summary,
+    since: docs.since,
+    complexity: docs.complexity ?? "O(1)",
+  });
+}
