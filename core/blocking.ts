@@ -31,6 +31,17 @@ export interface BlockSpec {
   onTimeout?: (c: Context) => void;
   /** Handler-owned state for the re-run (e.g. the ids `$` stood for). */
   data?: unknown;
+  /**
+   * Also re-run when a key it waits on is deleted or stops holding `type`
+   * (XREADGROUP then fails with Redis's error instead of waiting on).
+   */
+  wakeOnDelete?: boolean;
+  /**
+   * Waiters are served independently: one whose re-run finds nothing does
+   * not stop the ones behind it (streams: every reader may read the same
+   * new entry, and readers of other groups still get theirs).
+   */
+  independent?: boolean;
 }
 
 /** A blocked client's registration. */
@@ -122,6 +133,16 @@ export class BlockingManager {
   }
 
   /**
+   * Signals every key someone waits on in `db` (FLUSHDB, FLUSHALL, SWAPDB:
+   * the keys' contents changed all at once).
+   */
+  signalAll(db: Database): void {
+    const keys = this.#byKey.get(db);
+    if (keys === undefined) return;
+    for (const key of keys.keys()) this.signal(db, key);
+  }
+
+  /**
    * Serves clients waiting on keys that became ready, re-running their
    * commands in blocking order. Runs after each top-level command.
    */
@@ -141,10 +162,18 @@ export class BlockingManager {
             const st = c.blockState;
             if (st === undefined) continue;
             const v = db.get(key);
-            if (v === undefined || typeOf(v) !== st.spec.type) break;
+            if (v === undefined || typeOf(v) !== st.spec.type) {
+              if (st.spec.wakeOnDelete !== true) {
+                if (st.spec.independent === true) continue;
+                break;
+              }
+            }
             st.reblocked = false;
             this.host.rerun(c, st.cmd, st.argv);
-            if (c.blockState === st && st.reblocked) break;
+            if (c.blockState === st && st.reblocked) {
+              if (st.spec.independent === true) continue;
+              break;
+            }
             this.#release(c);
             served.push(c);
           }

@@ -30,6 +30,44 @@ import { ProtocolError } from "./resp/parser.ts";
 import { coreDirectives, parseOutputLimits } from "./server_config.ts";
 import { VERSION } from "./version.ts";
 import { BlockingManager, type BlockSpec } from "./blocking.ts";
+import { listenTls, tlsMaterial } from "./tls.ts";
+
+declare module "./types.ts" {
+  interface Services {
+    /**
+     * Whether the default user logs in without a password, which is when
+     * protected mode refuses remote clients. An auth (ACL) plugin provides
+     * it; without one, an empty `requirepass` decides.
+     */
+    defaultUserNoPass: () => boolean;
+  }
+}
+
+/** Redis 7.0's protected-mode refusal, sent before closing (typo included). */
+export const PROTECTED_MODE_DENIED =
+  "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+
+/**
+ * Redis 7.0's protected-mode decision (`clientAcceptHandler`): refuse a
+ * client when protected mode is on, the default user needs no password and
+ * the peer is not exactly 127.0.0.1 or ::1 (Redis compares the address
+ * text, so 127.0.0.2 is refused too). Unix sockets are not served.
+ *
+ * @example
+ * ```ts
+ * import { protectedModeRefuses } from "./server.ts";
+ * console.log(protectedModeRefuses(true, true, "192.0.2.7")); // true
+ * console.log(protectedModeRefuses(true, true, "127.0.0.1")); // false
+ * ```
+ */
+export function protectedModeRefuses(
+  protectedMode: boolean,
+  noPassword: boolean,
+  peerHost: string,
+): boolean {
+  if (!protectedMode || !noPassword) return false;
+  return peerHost !== "127.0.0.1" && peerHost !== "::1";
+}
 
 /** Log levels in increasing severity. */
 const LEVELS = { debug: 0, verbose: 1, notice: 2, warning: 3 } as const;
@@ -78,7 +116,9 @@ export class Server implements ClientHost {
   };
   dirty = 0;
   port = 0;
-  #listeners: Deno.Listener[] = [];
+  /** The TLS port actually bound (0 when TLS is off). */
+  tlsPort = 0;
+  #listeners: (Deno.Listener | Deno.TlsListener)[] = [];
   #nextClientId = 1;
   #atomicDepth = 0;
   #atomicOpened = false;
@@ -142,6 +182,7 @@ export class Server implements ClientHost {
       const inst = p.init?.(this);
       if (inst) this.#register(inst.commands ?? [], inst.hooks);
     }
+    for (const h of this.hooks.load) h();
   }
 
   #register(specs: readonly CommandSpec[], hooks?: Hooks): void {
@@ -182,6 +223,7 @@ export class Server implements ClientHost {
       }
     }
     this.port = port;
+    this.#listenTls(addrs);
     const hz = this.config.number("hz");
     this.#cron = setInterval(() => this.#tick(), Math.max(1, Math.floor(1000 / hz)));
     this.config.watch("hz", (v) => {
@@ -191,7 +233,36 @@ export class Server implements ClientHost {
     });
   }
 
-  async #accept(l: Deno.Listener): Promise<void> {
+  /** Opens `tls-port` on every bind address (see `tls.ts`). */
+  #listenTls(addrs: string[]): void {
+    let material;
+    try {
+      material = tlsMaterial(this.config);
+    } catch (e) {
+      for (const l of this.#listeners) l.close();
+      throw e;
+    }
+    if (material === undefined) return;
+    let port = this.config.number("tls-port");
+    for (const raw of addrs) {
+      const optional = raw.startsWith("-");
+      const hostname = optional ? raw.slice(1) : raw;
+      try {
+        const l = listenTls(hostname === "*" ? "0.0.0.0" : hostname, port, material);
+        port = (l.addr as Deno.NetAddr).port;
+        this.#listeners.push(l);
+        this.#accept(l);
+      } catch (e) {
+        if (!optional) {
+          for (const l of this.#listeners) l.close();
+          throw e;
+        }
+      }
+    }
+    this.tlsPort = port;
+  }
+
+  async #accept(l: Deno.Listener | Deno.TlsListener): Promise<void> {
     try {
       for await (const conn of l) this.#serve(conn as Deno.TcpConn);
     } catch (e) {
@@ -210,6 +281,22 @@ export class Server implements ClientHost {
     }
     // Counted once accepted: Redis leaves rejected connections out.
     this.stats.totalConnections++;
+    const peer = (conn.remoteAddr as Deno.NetAddr).hostname;
+    if (
+      protectedModeRefuses(
+        this.config.bool("protected-mode"),
+        this.#defaultUserNoPass(),
+        peer,
+      )
+    ) {
+      this.stats.rejectedConnections++;
+      this.log("verbose", `protected mode: refused a client from ${peer}`);
+      try {
+        await conn.write(new TextEncoder().encode(PROTECTED_MODE_DENIED));
+      } catch { /* gone already */ }
+      conn.close();
+      return;
+    }
     try {
       conn.setNoDelay(true);
       conn.setKeepAlive(true);
@@ -272,6 +359,13 @@ export class Server implements ClientHost {
     }
   }
 
+  #defaultUserNoPass(): boolean {
+    const auth = this.service("defaultUserNoPass");
+    if (auth !== undefined) return auth();
+    return this.config.directive("requirepass") === undefined ||
+      this.config.get("requirepass") === "";
+  }
+
   /** Runs every complete command in the client's input buffer. */
   #processInput(c: Client): void {
     const parser = c.parser;
@@ -328,8 +422,19 @@ export class Server implements ClientHost {
 
   async #writeLoop(c: Client): Promise<void> {
     const conn = (c as { conn?: Deno.TcpConn }).conn!;
+    const before = this.hooks.beforeFlush;
     try {
       while (c.writer.len !== 0 && !c.closed) {
+        for (let i = 0; i < before.length; i++) {
+          const p = before[i]!();
+          if (p === undefined) continue;
+          const len = c.writer.len;
+          await p;
+          // Output produced during the wait (a wake-up, a message) may
+          // depend on writes that are not durable yet: ask again.
+          if (c.writer.len !== len) i = -1;
+        }
+        if (c.closed) break;
         const data = c.writer.detach();
         c.outputPending = data.length;
         let off = 0;
@@ -527,6 +632,12 @@ export class Server implements ClientHost {
 
   runCommand(c: Context, cmd: CommandEntry, argv: Bytes[]): void {
     this.dispatcher.run(c as Client, cmd, argv);
+  }
+
+  createInternalClient(): Context {
+    const c = new Client(0, this, this.keyspace.db(0), "", "");
+    c.writer.enabled = false;
+    return c;
   }
 
   provide<K extends keyof Services>(name: K, impl: Services[K]): void {
