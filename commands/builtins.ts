@@ -12,9 +12,18 @@ import introspection from "./command.ts";
 import strings from "./strings.ts";
 import bitmaps from "./bitmaps.ts";
 import keys from "./keys.ts";
+import lists from "./lists.ts";
+import sort from "./sort.ts";
+import hashes from "./hashes.ts";
+import sets from "./sets.ts";
+import zsets from "./zsets.ts";
+import streams from "./streams.ts";
 import rdb from "../plugins/rdb.ts";
 import aof from "../plugins/aof.ts";
 import replication from "../plugins/replication.ts";
+import transactions from "../plugins/transactions.ts";
+import pubsub from "../plugins/pubsub.ts";
+import notifications from "../plugins/notifications.ts";
 
 /** Every built-in family and subsystem. */
 export const builtinPlugins: readonly Plugin[] = [
@@ -24,7 +33,16 @@ export const builtinPlugins: readonly Plugin[] = [
   strings,
   bitmaps,
   keys,
+  lists,
+  sort,
+  hashes,
+  sets,
+  zsets,
+  streams,
   rdb,
   aof,
   replication,
+  transactions,
+  pubsub,
+  notifications,
 ];
