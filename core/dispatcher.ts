@@ -119,6 +119,10 @@ export class Dispatcher {
     // SAMPLE and scale, which keeps INFO commandstats' averages right.
     const timed = after.length !== 0 || (this.#tick++ & (SAMPLE - 1)) === 0;
     const t0 = timed ? performance.now() : 0;
+    if (cmd.isWrite) {
+      const bw = host.hooks.beforeWrite;
+      for (let i = 0; i < bw.length; i++) bw[i]!(c, cmd, argv);
+    }
     try {
       cmd.spec.handler!(c, argv);
     } catch (e) {

@@ -59,14 +59,37 @@ export interface FieldsView {
 }
 
 /**
+ * Implemented by hash values: every field with its value, in the hash's
+ * order (persistence reads them without knowing the class).
+ */
+export interface PairsView {
+  pairs(): Iterable<[Bytes, Bytes]>;
+  /** Number of fields. */
+  readonly length: number;
+}
+
+/** Implemented by sorted-set values: members with scores, lowest first. */
+export interface ScoredView {
+  scored(): Iterable<[Bytes, number]>;
+  /** Number of members. */
+  readonly length: number;
+}
+
+/**
  * A value type a plugin registers, so other families can create values of
- * it without importing its classes (SORT ... STORE makes a list).
+ * it without importing its classes (SORT ... STORE makes a list, RDB
+ * loading makes every type). Builders pick the encoding Redis would pick
+ * for that content under the current configuration.
  */
 export interface ValueType {
   /** The type name (`list`). */
   readonly name: string;
-  /** Builds a value from elements in order (lists: head to tail). */
+  /** Builds a value from elements in order (lists: head to tail; sets). */
   fromElements?(items: readonly Bytes[]): DataObject;
+  /** Builds a hash from (field, value) pairs in order. */
+  fromPairs?(pairs: Iterable<[Bytes, Bytes]>): DataObject;
+  /** Builds a sorted set from (member, score) pairs (members distinct). */
+  fromScored?(items: Iterable<[Bytes, number]>): DataObject;
 }
 
 /** A stored value: a byte string, or a typed object. */
@@ -153,7 +176,9 @@ export class Database {
       if (at !== undefined) {
         // A stale key expires first (its event, its DEL), as Redis's
         // lookupKeyWrite does before a write that did not look it up.
-        if (at <= this.keyspace.clock.now() && !this.keyspace.isReplica) this.#expireNow(key);
+        if (
+          at <= this.keyspace.clock.now() && !this.keyspace.isReplica && !this.keyspace.loading
+        ) this.#expireNow(key);
         else if (!keepTtl) this.expires.delete(key);
       }
     }
@@ -269,6 +294,7 @@ export class Database {
   #expireIfNeeded(key: Bytes): boolean {
     const at = this.expires.get(key);
     if (at === undefined || at > this.keyspace.clock.now()) return false;
+    if (this.keyspace.loading) return false;
     // A replica shows the key as gone but waits for the master's DEL.
     if (this.keyspace.isReplica) return true;
     this.#expireNow(key);
@@ -318,6 +344,11 @@ export class Keyspace {
   onNew: ExpireListener | undefined;
   /** On a replica keys expire only when the master says so. */
   isReplica = false;
+  /**
+   * True while a dataset is loaded at start-up (AOF replay): nothing
+   * expires, so commands see keys as they were when written, as in Redis.
+   */
+  loading = false;
   /** Whether last-access times are recorded (OBJECT IDLETIME). */
   trackAccess = false;
   /** Whether the cron's active expiry cycle runs (DEBUG SET-ACTIVE-EXPIRE). */

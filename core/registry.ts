@@ -37,6 +37,9 @@ export function emptyHooks(): HookLists {
     info: [],
     clientReset: [],
     clientInfo: [],
+    load: [],
+    beforeFlush: [],
+    beforeWrite: [],
   };
 }
 

@@ -6,6 +6,7 @@
  */
 
 import { type ConfigDirective, ConfigError, parseMemory } from "./config.ts";
+import { tlsDirectives } from "./tls.ts";
 
 /** Parses `client-output-buffer-limit`: `<class> <hard> <soft> <seconds>`... */
 export function parseOutputLimits(
@@ -138,6 +139,7 @@ export const coreDirectives: readonly ConfigDirective[] = [
   { name: "slowlog-max-len", type: "int", default: "128", min: 0, max: 2147483647 },
   { name: "latency-tracking", type: "bool", default: "yes" },
   { name: "plugin", type: "string", default: "", mutable: false },
+  ...tlsDirectives,
 ];
 
 function validateDir(v: string): string {

@@ -252,6 +252,26 @@ export interface Hooks {
   clientInfo?(c: Context): ClientInfoContribution | undefined;
   /** Adds lines to an INFO section (`section` is lower case). */
   info?(section: string): Record<string, string | number> | undefined;
+  /**
+   * Runs once, after every plugin is initialised and before the server
+   * accepts clients: persistence plugins load their data here (every
+   * command is registered by then). Throwing stops the start-up.
+   */
+  load?(): void;
+  /**
+   * Runs before a client's output is written to its socket. A returned
+   * promise delays the write until it settles (AOF `appendfsync always`:
+   * the propagated writes reach the disk before their replies leave).
+   * It runs again after the wait, as more output may have been produced.
+   */
+  beforeFlush?(): Promise<void> | void;
+  /**
+   * Runs just before a write command's handler (also for commands EXEC
+   * runs and blocked commands re-run), while the keys it names still hold
+   * their old values: a background save copies them here before they
+   * change (copy-on-write at key granularity).
+   */
+  beforeWrite?(c: Context, cmd: CommandEntry, argv: Bytes[]): void;
 }
 
 /** What a plugin adds to a client's CLIENT LIST / CLIENT INFO line. */
@@ -335,8 +355,14 @@ export interface ClientExtensions {}
  * }
  * ```
  */
-// deno-lint-ignore no-empty-interface
-export interface Services {}
+export interface Services {
+  /**
+   * Whether the default user logs in without a password, which is when
+   * protected mode refuses remote clients. An auth (ACL) plugin provides
+   * it; without one, an empty `requirepass` decides.
+   */
+  defaultUserNoPass: () => boolean;
+}
 
 /** Client flags Redis shows in CLIENT LIST. */
 export interface ClientFlags {
@@ -460,6 +486,11 @@ export interface ServerApi {
    * `dependencies`, so it is initialised first.
    */
   provide<K extends keyof Services>(name: K, impl: Services[K]): void;
+  /**
+   * A client with no connection, for replaying commands (AOF loading): its
+   * replies are discarded. It is not listed in {@link ServerApi.clients}.
+   */
+  createInternalClient(): Context;
   /** A service another plugin provides, if loaded. */
   service<K extends keyof Services>(name: K): Services[K] | undefined;
   /** Collects INFO lines that plugins contribute to a section. */

@@ -5,7 +5,7 @@
 import { Buffer } from "node:buffer";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
-import { definePlugin, ManualClock } from "../mod.ts";
+import { ManualClock } from "../mod.ts";
 import {
   captureWrites,
   diffTest,

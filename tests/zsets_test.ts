@@ -4,7 +4,7 @@
  * seeded random comparison with the oracle, and ioredis.
  */
 import { Redis } from "ioredis";
-import { definePlugin } from "../mod.ts";
+
 import {
   captureWrites,
   diffTest,
