@@ -7,6 +7,7 @@
 
 import type { Plugin } from "../core/types.ts";
 import connection from "./connection.ts";
+import acl from "../plugins/acl.ts";
 import server from "./server.ts";
 import introspection from "./command.ts";
 import strings from "./strings.ts";
@@ -28,6 +29,9 @@ import notifications from "../plugins/notifications.ts";
 /** Every built-in family and subsystem. */
 export const builtinPlugins: readonly Plugin[] = [
   connection,
+  // Before transactions: its permission check must see commands before
+  // MULTI queues them.
+  acl,
   server,
   introspection,
   strings,

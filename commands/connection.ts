@@ -2,11 +2,13 @@
  * The connection family: PING, ECHO, QUIT, RESET, HELLO, AUTH, SELECT,
  * SWAPDB and CLIENT (in `client_cmd.ts`), plus the `requirepass` gate.
  *
- * Until an ACL plugin lands there is one user, "default", whose password is
- * `requirepass` ("" means no password, so every client is authenticated).
- * As in Redis, a client's authentication is decided when it connects or
- * authenticates: setting `requirepass` later does not lock out clients that
- * connected without one.
+ * With the ACL plugin loaded, users and passwords are its business: AUTH,
+ * HELLO AUTH and the NOAUTH gate ask its `auth` service (and `requirepass`
+ * becomes the default user's password). Without it there is one user,
+ * "default", whose password is `requirepass` ("" means no password, so every
+ * client is authenticated). Either way, as in Redis, a client's
+ * authentication is decided when it connects or authenticates: setting a
+ * password later does not lock out clients that connected without one.
  *
  * @module
  */
@@ -23,6 +25,7 @@ import { Err, ReplyError } from "../core/errors.ts";
 import { parseInteger } from "../core/number.ts";
 import { Client } from "../core/client.ts";
 import { BAD_NAME, clientCommand, type ClientListState, validClientName } from "./client_cmd.ts";
+import type { AuthService } from "../plugins/acl.ts";
 
 declare module "../core/types.ts" {
   interface ClientExtensions {
@@ -63,8 +66,28 @@ function init(server: ServerApi): PluginInstance {
   const freeFds: number[] = [];
   let nextFd = 8;
 
+  // The ACL plugin's service, looked up when first needed (it initialises
+  // after this plugin); undefined without the ACL plugin.
+  let acl: AuthService | undefined;
+  const authService = (): AuthService | undefined => {
+    if (acl === undefined) {
+      acl = server.service("auth");
+      acl?.onDefaultUserChange(() => {
+        for (const c of server.clients.values()) updateStrict(c);
+      });
+    }
+    return acl;
+  };
+
   /** Redis's authRequired(): a password is set and the client has not passed it. */
-  const authRequired = (c: Context) => requirepass !== "" && c.ext.authenticated !== true;
+  const authRequired = (c: Context) => {
+    const svc = authService();
+    if (svc !== undefined) return svc.authRequired(c);
+    return requirepass !== "" && c.ext.authenticated !== true;
+  };
+
+  /** Whether a new (or RESET) client starts authenticated. */
+  const startsAuthenticated = () => authService()?.startsAuthenticated() ?? requirepass === "";
 
   /** Unauthenticated clients get tighter request limits, as in Redis. */
   const updateStrict = (c: Context) => {
@@ -80,7 +103,13 @@ function init(server: ServerApi): PluginInstance {
   const credentialsOk = (user: Bytes, pass: Bytes) =>
     user === "default" && (requirepass === "" || pass === requirepass);
 
-  const authenticate = (c: Context, user: Bytes, pass: Bytes): boolean => {
+  const authenticate = (c: Context, user: Bytes, pass: Bytes, via: Bytes): boolean => {
+    const svc = authService();
+    if (svc !== undefined) {
+      const ok = svc.authenticate(c, user, pass, via);
+      if (ok) updateStrict(c);
+      return ok;
+    }
     if (!credentialsOk(user, pass)) return false;
     c.ext.authenticated = true;
     c.user = user;
@@ -156,7 +185,7 @@ function init(server: ServerApi): PluginInstance {
         c.db = c.server.keyspace.db(0);
         c.resp = 2;
         c.user = "default";
-        c.ext.authenticated = requirepass === "";
+        c.ext.authenticated = startsAuthenticated();
         updateStrict(c);
         c.name = "";
         c.flags.noEvict = false;
@@ -201,7 +230,7 @@ function init(server: ServerApi): PluginInstance {
             throw new ReplyError(`ERR Syntax error in HELLO option '${opt}'`);
           }
         }
-        if (user !== undefined && !authenticate(c, user, pass!)) {
+        if (user !== undefined && !authenticate(c, user, pass!, argv[0]!)) {
           throw new ReplyError(WRONGPASS);
         }
         if (authRequired(c)) throw new ReplyError(NOAUTH_HELLO);
@@ -238,12 +267,14 @@ function init(server: ServerApi): PluginInstance {
         if (argv.length > 3) throw new ReplyError(Err.syntax);
         let user = "default", pass = argv[1]!;
         if (argv.length === 2) {
-          if (requirepass === "") throw new ReplyError(NOPASS_AUTH);
+          if (authService()?.defaultNoPass() ?? requirepass === "") {
+            throw new ReplyError(NOPASS_AUTH);
+          }
         } else {
           user = argv[1]!;
           pass = argv[2]!;
         }
-        if (!authenticate(c, user, pass)) throw new ReplyError(WRONGPASS);
+        if (!authenticate(c, user, pass, argv[0]!)) throw new ReplyError(WRONGPASS);
         c.reply.ok();
       },
     },
@@ -292,14 +323,17 @@ function init(server: ServerApi): PluginInstance {
         c.reply.ok();
       },
     },
-    clientCommand({ state: fds, userExists: (u) => u === "default" }),
+    clientCommand({
+      state: fds,
+      userExists: (u) => authService()?.userExists(u) ?? u === "default",
+    }),
   ];
 
   return {
     commands,
     hooks: {
       clientConnected(c: Context) {
-        c.ext.authenticated = requirepass === "";
+        c.ext.authenticated = startsAuthenticated();
         updateStrict(c);
         fds.fds.set(c.id, freeFds.pop() ?? nextFd++);
       },
@@ -311,7 +345,7 @@ function init(server: ServerApi): PluginInstance {
         }
       },
       beforeCommand(c, cmd) {
-        if (requirepass === "" || c.ext.authenticated === true) return true;
+        if (c.ext.authenticated === true || !authRequired(c)) return true;
         if (cmd.flagSet.has("no_auth")) return true;
         c.reply.error(NOAUTH);
         return false;

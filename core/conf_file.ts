@@ -361,10 +361,17 @@ const MULTI_ARG = new Set([
   "slaveof",
   "latency-tracking-info-percentiles",
   "plugin",
+  "user",
 ]);
 
 /** Directives whose repeated lines add up instead of replacing each other. */
 const ACCUMULATE = new Set(["save", "plugin"]);
+
+/**
+ * Directives whose repeated lines add up as lines (`user`): the value holds
+ * one line per directive, its arguments quoted by {@link reprArg}.
+ */
+const ACCUMULATE_LINES = new Set(["user"]);
 
 /** Directives Redis 7.0 ignores silently (deprecated). */
 const DEPRECATED = new Set([
@@ -485,7 +492,12 @@ export function applyConf(lines: readonly ConfLine[], store: ConfigStore): Appli
       values = split;
     }
     let value: string;
-    if (ACCUMULATE.has(d.name)) {
+    if (ACCUMULATE_LINES.has(d.name)) {
+      const list = lists.get(d.name) ?? [];
+      lists.set(d.name, list);
+      list.push(values.map(reprArg).join(" "));
+      value = list.join("\n");
+    } else if (ACCUMULATE.has(d.name)) {
       let list = lists.get(d.name);
       if (list === undefined || (values.length === 1 && values[0] === "")) {
         // The first line replaces the default; `save ""` clears.
