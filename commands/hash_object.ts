@@ -13,7 +13,7 @@
  */
 
 import type { Bytes } from "../core/types.ts";
-import type { DataObject, FieldsView } from "../core/keyspace.ts";
+import type { DataObject, FieldsView, PairsView } from "../core/keyspace.ts";
 import type { Digestible, ValueDigest } from "../core/digest.ts";
 
 /** Listpack thresholds, read from the config by the plugin. */
@@ -35,7 +35,7 @@ export interface HashLimits {
  * console.log(h.encoding(), h.field("f")); // "listpack" "v"
  * ```
  */
-export class HashObject implements DataObject, Digestible, FieldsView {
+export class HashObject implements DataObject, Digestible, FieldsView, PairsView {
   readonly type = "hash";
   /** Field -> value. Call {@link HashObject.fieldsChanged} after adding or deleting fields. */
   readonly map: Map<Bytes, Bytes>;
@@ -63,6 +63,26 @@ export class HashObject implements DataObject, Digestible, FieldsView {
   /** Redis's hash digest: one unordered element (field, value) per field. */
   digest(d: ValueDigest): void {
     for (const [f, v] of this.map) d.element(f, v);
+  }
+
+  /** Every (field, value) pair in order (RDB and DUMP read them). */
+  pairs(): Iterable<[Bytes, Bytes]> {
+    return this.map.entries();
+  }
+
+  /**
+   * A hash from pairs, with the encoding Redis picks for that content
+   * (RDB loading, RESTORE): a later duplicate field overwrites.
+   */
+  static fromPairs(pairs: Iterable<[Bytes, Bytes]>, limits: HashLimits): HashObject {
+    const h = new HashObject();
+    for (const [f, v] of pairs) {
+      h.map.set(f, v);
+      h.checkLength(f, limits);
+      h.checkLength(v, limits);
+    }
+    h.checkSize(limits);
+    return h;
   }
 
   /** SORT's `key->field` lookups. */

@@ -417,6 +417,9 @@ export default definePlugin({
     server.config.watch("hash-max-listpack-entries", (v) => (limits.entries = Number(v)));
     server.config.watch("hash-max-listpack-value", (v) => (limits.value = Number(v)));
     LIMITS.set(server, limits);
-    server.keyspace.types.set("hash", { name: "hash" });
+    server.keyspace.types.set("hash", {
+      name: "hash",
+      fromPairs: (pairs) => HashObject.fromPairs(pairs, limits),
+    });
   },
 });

@@ -8,11 +8,45 @@
  */
 
 import type { Bytes } from "../core/types.ts";
-import type { DataObject } from "../core/keyspace.ts";
+import type {
+  DataObject,
+  StreamDump,
+  StreamDumpEntry,
+  StreamEntryId,
+  StreamView,
+} from "../core/keyspace.ts";
 import type { Digestible, ValueDigest } from "../core/digest.ts";
-import { StreamLog } from "./stream_log.ts";
-import { cmpId, isZeroId, MAX_ID, type StreamId, ZERO_ID } from "./stream_id.ts";
-import { byteCompare, type ConsumerGroup, INVALID_ENTRIES_READ } from "./stream_groups.ts";
+import {
+  DELETED,
+  lpIntSize,
+  lpStringSize,
+  SAMEFIELDS,
+  StreamLog,
+  StreamNode,
+} from "./stream_log.ts";
+import { cmpId, isZeroId, MAX_ID, StreamId, u64Big, ZERO_ID } from "./stream_id.ts";
+import {
+  byteCompare,
+  Consumer,
+  ConsumerGroup,
+  INVALID_ENTRIES_READ,
+  Nack,
+} from "./stream_groups.ts";
+
+/** An id as a (ms, seq) bigint pair (persistence's form). */
+function toPair(id: StreamId): StreamEntryId {
+  return [u64Big(id.msHi, id.msLo), u64Big(id.seqHi, id.seqLo)];
+}
+
+/** A (ms, seq) bigint pair as an id. */
+function fromPair([ms, seq]: StreamEntryId): StreamId {
+  return new StreamId(
+    Number(ms >> 32n),
+    Number(ms & 0xffffffffn),
+    Number(seq >> 32n),
+    Number(seq & 0xffffffffn),
+  );
+}
 
 /**
  * A stream (TYPE `stream`, OBJECT ENCODING `stream`).
@@ -24,7 +58,7 @@ import { byteCompare, type ConsumerGroup, INVALID_ENTRIES_READ } from "./stream_
  * console.log(s.type, s.encoding(), s.log.length); // stream stream 0
  * ```
  */
-export class StreamValue implements DataObject, Digestible {
+export class StreamValue implements DataObject, Digestible, StreamView {
   readonly type = "stream";
   log: StreamLog = new StreamLog();
   /** The last id generated (or set by XSETID). */
@@ -67,6 +101,100 @@ export class StreamValue implements DataObject, Digestible {
       d.mix(node.idString(i).replace("-", "."));
       for (const s of node.pairs(i)) d.mix(s);
     });
+  }
+
+  /** The whole stream for persistence (RDB, DUMP), node layout included. */
+  streamDump(): StreamDump {
+    return {
+      nodes: this.log.nodes.map((n) => {
+        const entries: StreamDumpEntry[] = new Array(n.size);
+        for (let i = 0; i < n.size; i++) {
+          const f = n.flags[i]!, d = n.data[i]!;
+          const same = (f & SAMEFIELDS) !== 0;
+          entries[i] = {
+            id: toPair(n.id(i)),
+            deleted: (f & DELETED) !== 0,
+            sameFields: same,
+            items: typeof d === "string" ? [d] : d,
+          };
+        }
+        return { master: toPair(n.master), masterFields: n.masterFields, entries };
+      }),
+      length: this.length,
+      lastId: toPair(this.lastId),
+      firstId: toPair(this.firstId),
+      maxDeletedId: toPair(this.maxDeletedId),
+      entriesAdded: this.entriesAdded,
+      groups: this.sortedGroups().map(([name, g]) => ({
+        name,
+        lastId: toPair(g.lastId),
+        entriesRead: g.entriesRead,
+        pel: [...g.pel.values()].map((p) => ({
+          id: toPair(p.id),
+          deliveryTime: p.deliveryTime,
+          deliveryCount: p.deliveryCount,
+          consumer: p.consumer?.name ?? "",
+        })),
+        consumers: g.sortedConsumers().map((c) => ({ name: c.name, seenTime: c.seenTime })),
+      })),
+    };
+  }
+
+  /** Rebuilds a stream from {@link StreamValue.streamDump}'s form (RDB loading). */
+  static fromStreamDump(d: StreamDump): StreamValue {
+    const s = new StreamValue();
+    let live = 0;
+    for (const nd of d.nodes) {
+      const mf = nd.masterFields;
+      const node = new StreamNode(fromPair(nd.master), mf, Math.max(1, nd.entries.length));
+      for (const e of nd.entries) {
+        const i = node.size, o = i * 4, id = fromPair(e.id);
+        node.ids[o] = id.msHi;
+        node.ids[o + 1] = id.msLo;
+        node.ids[o + 2] = id.seqHi;
+        node.ids[o + 3] = id.seqLo;
+        // The listpack bytes Redis's entry takes, as StreamLog.append counts them.
+        let bytes = 2 + lpIntSize(BigInt.asIntN(64, e.id[0] - nd.master[0])) +
+          lpIntSize(BigInt.asIntN(64, e.id[1] - nd.master[1]));
+        for (const x of e.items) bytes += lpStringSize(x);
+        let flags = e.deleted ? DELETED : 0;
+        if (e.sameFields) {
+          flags |= SAMEFIELDS;
+          node.data.push(mf.length === 1 ? e.items[0]! : e.items.slice());
+          bytes += lpIntSize(mf.length + 3);
+        } else {
+          const nf = e.items.length / 2;
+          node.data.push(e.items.slice());
+          bytes += lpIntSize(nf) + lpIntSize(nf * 2 + 4);
+        }
+        node.flags[i] = flags;
+        node.body += bytes;
+        node.size = i + 1;
+        if (e.deleted) node.deleted++;
+        else node.live++;
+      }
+      s.log.nodes.push(node);
+      live += node.live;
+    }
+    s.log.length = live;
+    s.lastId = fromPair(d.lastId);
+    s.maxDeletedId = fromPair(d.maxDeletedId);
+    s.entriesAdded = d.entriesAdded ?? live;
+    if (d.firstId === undefined) s.refreshFirstId();
+    else s.firstId = fromPair(d.firstId);
+    for (const g of d.groups) {
+      const cg = new ConsumerGroup(fromPair(g.lastId), g.entriesRead ?? INVALID_ENTRIES_READ);
+      if (g.entriesRead === undefined) cg.entriesRead = s.estimateDistance(cg.lastId);
+      for (const c of g.consumers) cg.consumers.set(c.name, new Consumer(c.name, c.seenTime));
+      for (const p of g.pel) {
+        const owner = cg.consumers.get(p.consumer);
+        const n = new Nack(fromPair(p.id), p.deliveryTime, p.deliveryCount, owner);
+        cg.pel.set(n);
+        owner?.pel.set(n);
+      }
+      (s.groups ??= new Map()).set(g.name, cg);
+    }
+    return s;
   }
 
   /** The group, if it exists. */

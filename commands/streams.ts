@@ -13,6 +13,7 @@
  */
 
 import { definePlugin } from "../mod.ts";
+import { StreamValue } from "./stream_value.ts";
 import type { CommandFlag, CommandHandler, CommandSpec, KeySpec } from "../core/types.ts";
 import { keys } from "../core/registry.ts";
 import { ConfigError } from "../core/config.ts";
@@ -286,6 +287,9 @@ export default definePlugin({
     server.config.watch("stream-node-max-bytes", (v) => (limits.maxBytes = Number(v)));
     server.config.watch("stream-node-max-entries", (v) => (limits.maxEntries = Number(v)));
     LIMITS.set(server, limits);
-    server.keyspace.types.set("stream", { name: "stream" });
+    server.keyspace.types.set("stream", {
+      name: "stream",
+      fromStreamDump: (d) => StreamValue.fromStreamDump(d),
+    });
   },
 });

@@ -8,7 +8,7 @@
  */
 
 import type { Bytes } from "../core/types.ts";
-import type { DataObject, ElementsView } from "../core/keyspace.ts";
+import type { DataObject, ElementsView, ScoredView } from "../core/keyspace.ts";
 import type { Digestible, ValueDigest } from "../core/digest.ts";
 import { formatDouble } from "../core/number.ts";
 import { ZTree } from "./zset_btree.ts";
@@ -50,7 +50,7 @@ export const enum AddResult {
  * console.log(z.encoding(), z.length); // "listpack" 1
  * ```
  */
-export class ZSetObject implements DataObject, ElementsView, Digestible {
+export class ZSetObject implements DataObject, ElementsView, ScoredView, Digestible {
   readonly type = "zset";
   readonly dict: Map<Bytes, number> = new Map();
   readonly tree: ZTree = new ZTree();
@@ -73,6 +73,11 @@ export class ZSetObject implements DataObject, ElementsView, Digestible {
 
   /** `[member, score]` pairs in order, lowest first. */
   entries(): Iterable<[Bytes, number]> {
+    return this.tree.entries();
+  }
+
+  /** `[member, score]` pairs, lowest first (RDB and DUMP read them). */
+  scored(): Iterable<[Bytes, number]> {
     return this.tree.entries();
   }
 

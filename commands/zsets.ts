@@ -16,7 +16,7 @@ import type { CommandFlag, CommandHandler, CommandSpec, KeySpec } from "../core/
 import { ConfigError } from "../core/config.ts";
 import { keys } from "../core/registry.ts";
 import { ZSET_DOCS } from "./zset_docs.ts";
-import type { ZsetLimits } from "./zset_object.ts";
+import { buildZset, type ZsetLimits } from "./zset_object.ts";
 import {
   LIMITS,
   limitsOf,
@@ -228,6 +228,9 @@ export default definePlugin({
     server.config.watch("zset-max-listpack-entries", (v) => (limits.entries = Number(v)));
     server.config.watch("zset-max-listpack-value", (v) => (limits.value = Number(v)));
     LIMITS.set(server, limits);
-    server.keyspace.types.set("zset", { name: "zset" });
+    server.keyspace.types.set("zset", {
+      name: "zset",
+      fromScored: (items) => buildZset(items, limits),
+    });
   },
 });

@@ -75,6 +75,63 @@ export interface ScoredView {
   readonly length: number;
 }
 
+/** A stream entry id: milliseconds and sequence number (unsigned 64-bit). */
+export type StreamEntryId = readonly [ms: bigint, seq: bigint];
+
+/** One entry of a {@link StreamDumpNode}, tombstones included. */
+export interface StreamDumpEntry {
+  id: StreamEntryId;
+  /** Deleted by XDEL (a tombstone still stored in its node). */
+  deleted: boolean;
+  /** The field names are the node's master fields; `items` holds only values. */
+  sameFields: boolean;
+  /** Values in master-field order (`sameFields`), else field, value, field, ... */
+  items: Bytes[];
+}
+
+/** A run of entries stored together (Redis: one listpack of the radix tree). */
+export interface StreamDumpNode {
+  /** The node's key: the id of its first entry ever. */
+  master: StreamEntryId;
+  /** The fields of the node's first entry. */
+  masterFields: Bytes[];
+  entries: StreamDumpEntry[];
+}
+
+/** A consumer group in a {@link StreamDump}. */
+export interface StreamDumpGroup {
+  name: Bytes;
+  lastId: StreamEntryId;
+  /** Entries read; -1 when unknown; undefined: estimate it (old RDB files). */
+  entriesRead: number | undefined;
+  /** Pending entries in id order, with their owner's name. */
+  pel: { id: StreamEntryId; deliveryTime: number; deliveryCount: number; consumer: Bytes }[];
+  consumers: { name: Bytes; seenTime: number }[];
+}
+
+/**
+ * Everything a stream holds, as persistence (RDB, DUMP) reads and rebuilds
+ * it, node layout included.
+ */
+export interface StreamDump {
+  nodes: StreamDumpNode[];
+  /** Live entries. */
+  length: number;
+  lastId: StreamEntryId;
+  /** Undefined: derive it from the entries (old RDB files). */
+  firstId: StreamEntryId | undefined;
+  maxDeletedId: StreamEntryId;
+  /** Undefined: the length (old RDB files). */
+  entriesAdded: number | undefined;
+  /** Groups in name order. */
+  groups: StreamDumpGroup[];
+}
+
+/** Implemented by stream values: their full contents for persistence. */
+export interface StreamView {
+  streamDump(): StreamDump;
+}
+
 /**
  * A value type a plugin registers, so other families can create values of
  * it without importing its classes (SORT ... STORE makes a list, RDB
@@ -90,6 +147,8 @@ export interface ValueType {
   fromPairs?(pairs: Iterable<[Bytes, Bytes]>): DataObject;
   /** Builds a sorted set from (member, score) pairs (members distinct). */
   fromScored?(items: Iterable<[Bytes, number]>): DataObject;
+  /** Rebuilds a stream, node layout included. */
+  fromStreamDump?(dump: StreamDump): DataObject;
 }
 
 /** A stored value: a byte string, or a typed object. */

@@ -1,0 +1,113 @@
+/**
+ * The dataset as AOF commands, for a base file when `aof-use-rdb-preamble`
+ * is no (Redis's `rewriteAppendOnlyFileRio`): SELECT per database, one
+ * command per 64 elements, PEXPIREAT for keys with a TTL. Streams, which
+ * Redis rebuilds with XADD/XSETID/XGROUP, go as RESTORE of their DUMP
+ * payload instead: one command, same contents.
+ *
+ * @module
+ */
+
+import type { Bytes } from "../core/types.ts";
+import type { DataObject, Keyspace } from "../core/keyspace.ts";
+import { formatDouble } from "../core/number.ts";
+import { bytesToString } from "../core/resp/bytes.ts";
+import { encodeCommand } from "./aof_format.ts";
+
+/** Redis's AOF_REWRITE_ITEMS_PER_CMD. */
+const ITEMS_PER_CMD = 64;
+
+/** A value the command form cannot express (streams need the RDB form). */
+export class RewriteError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RewriteError";
+  }
+}
+
+function score(n: number): string {
+  return n === Infinity ? "inf" : n === -Infinity ? "-inf" : formatDouble(n);
+}
+
+/** Emits `cmd key item...` in batches of {@link ITEMS_PER_CMD} items. */
+function batched(
+  out: string[],
+  cmd: string,
+  key: Bytes,
+  items: Iterable<Bytes[]>,
+): void {
+  let argv: Bytes[] = [cmd, key];
+  let n = 0;
+  for (const it of items) {
+    argv.push(...it);
+    if (++n === ITEMS_PER_CMD) {
+      out.push(encodeCommand(argv));
+      argv = [cmd, key];
+      n = 0;
+    }
+  }
+  if (n !== 0) out.push(encodeCommand(argv));
+}
+
+function* map<T, U>(it: Iterable<T>, fn: (t: T) => U): Iterable<U> {
+  for (const x of it) yield fn(x);
+}
+
+function valueCommands(
+  out: string[],
+  key: Bytes,
+  v: DataObject,
+  dump: ((v: DataObject) => Uint8Array) | undefined,
+): void {
+  const o = v as unknown as {
+    elements?: () => Iterable<Bytes>;
+    entries?: () => Iterable<[Bytes, number]>;
+    map?: Map<Bytes, Bytes>;
+  };
+  switch (v.type) {
+    case "list":
+      batched(out, "RPUSH", key, map(o.elements!(), (e) => [e]));
+      return;
+    case "set":
+      batched(out, "SADD", key, map(o.elements!(), (e) => [e]));
+      return;
+    case "zset":
+      batched(out, "ZADD", key, map(o.entries!(), ([m, s]) => [score(s), m]));
+      return;
+    case "hash":
+      batched(out, "HMSET", key, map(o.map!, ([f, val]) => [f, val]));
+      return;
+    default: {
+      // Streams (and plugin types) go as RESTORE of their DUMP payload.
+      if (!dump) {
+        throw new RewriteError(
+          `a ${v.type} value can't be written as commands without the rdb plugin`,
+        );
+      }
+      const p = dump(v);
+      out.push(encodeCommand(["RESTORE", key, "0", bytesToString(p, 0, p.length)]));
+    }
+  }
+}
+
+/**
+ * The whole dataset as AOF commands (a byte string). Throws
+ * {@link RewriteError} for a value type it cannot express.
+ */
+export function datasetAsCommands(
+  ks: Keyspace,
+  dump?: (v: DataObject) => Uint8Array,
+): Bytes {
+  const out: string[] = [];
+  for (const db of ks.dbs) {
+    if (db.data.size === 0) continue;
+    out.push(encodeCommand(["SELECT", String(db.index)]));
+    for (const [key, v] of db.data) {
+      if (typeof v === "string") out.push(encodeCommand(["SET", key, v]));
+      else valueCommands(out, key, v, dump);
+      const at = db.expires.get(key);
+      if (at !== undefined) out.push(encodeCommand(["PEXPIREAT", key, String(at)]));
+    }
+  }
+  return out.join("");
+}
