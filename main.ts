@@ -225,11 +225,17 @@ async function loadConfiguration(
  * Deno.exit(await main(["--port", "7000"]));
  * ```
  */
+/** redis-server's save points when no `save` directive is given. */
+const REDIS_DEFAULT_SAVE = "3600 1 300 100 60 10000";
+
 export async function main(args: readonly string[]): Promise<number> {
   const loaded = await loadConfiguration(args);
   if (typeof loaded === "number") return loaded;
   const { applied, plugins } = loaded;
   const cfg = applied.config;
+  // As redis-server: without a `save` line, snapshot on Redis's default
+  // points. (An embedded server saves nothing unless told to.)
+  if (!("save" in cfg)) cfg.save = REDIS_DEFAULT_SAVE;
   let logger: (line: string) => void;
   try {
     logger = makeLogger(cfg.logfile ?? "");
