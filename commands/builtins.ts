@@ -8,6 +8,7 @@
 import type { Plugin } from "../core/types.ts";
 import connection from "./connection.ts";
 import acl from "../plugins/acl.ts";
+import eviction from "../plugins/eviction.ts";
 import server from "./server.ts";
 import introspection from "./command.ts";
 import strings from "./strings.ts";
@@ -32,6 +33,9 @@ export const builtinPlugins: readonly Plugin[] = [
   // Before transactions: its permission check must see commands before
   // MULTI queues them.
   acl,
+  // After ACL, before transactions: Redis checks permissions, then OOM,
+  // then queues a command in MULTI.
+  eviction,
   server,
   introspection,
   strings,

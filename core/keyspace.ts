@@ -199,7 +199,10 @@ export class Database {
   /** Looks a key up, expiring it first if its time has passed. */
   get(key: Bytes): Value | undefined {
     if (this.expires.size !== 0 && this.#expireIfNeeded(key)) return undefined;
-    return this.data.get(key);
+    const v = this.data.get(key);
+    const onAccess = this.keyspace.onAccess;
+    if (onAccess !== undefined && v !== undefined) onAccess(this, key);
+    return v;
   }
 
   /** Looks up a string value; throws WRONGTYPE for other types. */
@@ -408,6 +411,11 @@ export class Keyspace {
    * expires, so commands see keys as they were when written, as in Redis.
    */
   loading = false;
+  /**
+   * Called for every successful lookup while set (LRU/LFU eviction tracks
+   * access through it); undefined otherwise, so reads cost nothing extra.
+   */
+  onAccess: ((db: Database, key: Bytes) => void) | undefined;
   /** Whether last-access times are recorded (OBJECT IDLETIME). */
   trackAccess = false;
   /** Whether the cron's active expiry cycle runs (DEBUG SET-ACTIVE-EXPIRE). */

@@ -348,9 +348,14 @@ export class Server implements ClientHost {
     }
   }
 
+  /**
+   * Whether the default user logs in without a password (protected mode):
+   * the `defaultUserNoPass` service (the ACL plugin's), else an empty
+   * `requirepass`.
+   */
   #defaultUserNoPass(): boolean {
-    const auth = this.service("defaultUserNoPass");
-    if (auth !== undefined) return auth();
+    const own = this.service("defaultUserNoPass");
+    if (own !== undefined) return own();
     return this.config.directive("requirepass") === undefined ||
       this.config.get("requirepass") === "";
   }

@@ -425,6 +425,7 @@ function init(server: ServerApi): PluginInstance {
     onDefaultUserChange: (fn) => void defaultListeners.push(fn),
   };
   server.provide("auth", auth);
+  server.provide("defaultUserNoPass", () => defaultUser.nopass);
 
   // -------------------------------------------------------------------------
   // ACL subcommands
