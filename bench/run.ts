@@ -1,14 +1,16 @@
 /**
- * The benchmark driver behind `deno task bench`: runs redis-benchmark
+ * The benchmark driver behind `deno task bench`: runs redis-benchmark (and,
+ * for rows it cannot express, the scripted load generator bench/scripted.ts)
  * against the real redis-server and Respite (each its own process),
  * alternating between them, and writes BENCHMARKS.md.
  *
  * Flags:
- * - `--only set,get`  run only these tests (names from bench/tests.ts)
+ * - `--only set,get`  run only these tests (ids from bench/tests.ts; a row that
+ *                     reads an earlier row's data gets that row run unmeasured)
  * - `--quick`         fewer requests, one repetition, a smaller fill
  * - `--n1 N`          requests per run at -P 1 (default 100000)
  * - `--n16 N`         requests per run at deeper pipelines (default 1000000)
- * - `--reps N`        runs per test per server; the median is reported (default 5)
+ * - `--reps N`        runs per test per server; the median is reported (default 3)
  * - `--clients N`     redis-benchmark -c (default 50)
  * - `--pipelines L`   pipeline depths, comma separated (default 1,16)
  * - `--keys N`        memory fill: -r N -n N (default 1000000)
@@ -26,7 +28,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { type BenchTest, t, TESTS } from "./tests.ts";
+import { type BenchTest, findTest, t, TESTS } from "./tests.ts";
 import { cpuMicros, machineInfo, memory, readProc } from "./system.ts";
 import {
   type BenchServer,
@@ -95,9 +97,9 @@ function options(args: string[]): Options {
   };
   const only = values.only?.split(",").map((s) => s.trim().toUpperCase()).filter(Boolean);
   if (only) {
-    const unknown = only.filter((n) => !TESTS.some((t) => t.name === n));
+    const unknown = only.filter((n) => !findTest(n));
     if (unknown.length) {
-      throw new Error(`unknown test(s) ${unknown.join(", ")}; known: ${TESTS.map((t) => t.name)}`);
+      throw new Error(`unknown test(s) ${unknown.join(", ")}; known: ${TESTS.map((t) => t.id)}`);
     }
   }
   const entry = values.entry;
@@ -109,7 +111,7 @@ function options(args: string[]): Options {
     quick,
     n1: int(values.n1, quick ? 20_000 : 100_000, "n1"),
     n16: int(values.n16, quick ? 200_000 : 1_000_000, "n16"),
-    reps: int(values.reps, quick ? 1 : 5, "reps"),
+    reps: int(values.reps, quick ? 1 : 3, "reps"),
     clients: int(values.clients, 50, "clients"),
     pipelines: (values.pipelines ?? "1,16").split(",").map((p) => int(p, 1, "pipelines")),
     keys: int(values.keys, quick ? 200_000 : 1_000_000, "keys"),
@@ -119,7 +121,32 @@ function options(args: string[]): Options {
   };
 }
 
-/** The common redis-benchmark arguments, with `<port>` left for the caller. */
+/** The program a row runs, and the arguments that precede the common ones. */
+function program(test: BenchTest): { cmd: string; shown: string; args: string[] } {
+  if (test.tool === "redis-benchmark") return { cmd: "redis-benchmark", shown: "", args: [] };
+  const args = ["run", "--allow-net", "bench/scripted.ts"];
+  return { cmd: Deno.execPath(), shown: `deno ${args.join(" ")}`, args };
+}
+
+/** Requests (units) a row sends at a pipeline depth. */
+function requests(o: Options, test: BenchTest, pipeline: number): number {
+  const n = pipeline === 1 ? o.n1 : o.n16;
+  return Math.max(1, Math.round(n * (test.scale ?? 1)));
+}
+
+/** Quotes an argument for the sh blocks of the report. */
+function shellQuote(a: string): string {
+  // `<port>` is a placeholder for the reader, not a shell redirection.
+  return a === "<port>" || /^[\w./:=,+-]+$/.test(a) ? a : `'${a.replaceAll("'", `'"'"'`)}'`;
+}
+
+/** The command line shown in the report for a row's run. */
+function shownLine(test: BenchTest, args: string[]): string {
+  const p = program(test);
+  return `${p.shown || p.cmd} ${args.map(shellQuote).join(" ")}`;
+}
+
+/** The common load-generator arguments, with `<port>` left for the caller. */
 function benchArgs(o: Options, test: BenchTest, pipeline: number, n: number): string[] {
   return [
     "-h",
@@ -181,14 +208,16 @@ async function measure(
   // A server that stops answering must not hang the whole run.
   const signal = AbortSignal.timeout(Math.max(120_000, n / 2));
   let out: Deno.CommandOutput;
+  const p = program(test);
   try {
-    out = await new Deno.Command("redis-benchmark", {
-      args: args.map((a) => a === "<port>" ? String(server.port) : a),
+    out = await new Deno.Command(p.cmd, {
+      args: [...p.args, ...args.map((a) => a === "<port>" ? String(server.port) : a)],
+      cwd: ROOT,
       stdin: "null",
       signal,
     }).output();
   } catch (e) {
-    console.error(`  ${server.label} ${test.name}: redis-benchmark failed: ${e}`);
+    console.error(`  ${server.label} ${test.name}: ${test.tool} failed: ${e}`);
     return { rps: NaN, cpuPerReq: NaN };
   }
   const after = cpuMicros(server.pid);
@@ -304,7 +333,13 @@ async function main(): Promise<void> {
   const o = options(Deno.args);
   const started = performance.now();
   const loadBefore = loadAverage();
-  const tests = TESTS.filter((t) => !o.only || o.only.includes(t.name));
+  const tests = TESTS.filter((t) => !o.only || o.only.includes(t.id));
+  // Rows whose data-filling row was left out by --only: it runs unmeasured.
+  const fillers = new Map<BenchTest, BenchTest>();
+  for (const test of tests) {
+    const before = test.after === undefined ? undefined : findTest(test.after);
+    if (before && !tests.includes(before)) fillers.set(test, before);
+  }
   const nFor = (p: number) => p === 1 ? o.n1 : o.n16;
 
   const redis = await startRedis(pickRedisPort());
@@ -323,7 +358,10 @@ async function main(): Promise<void> {
     console.log("warm-up ...");
     for (const server of [redis, respite]) {
       for (const test of tests) {
-        await runOnce(server, benchArgs(o, test, 16, Math.min(o.n16, 100_000)), test);
+        const filler = fillers.get(test);
+        const n = Math.min(requests(o, test, 16), 100_000);
+        if (filler) await runOnce(server, benchArgs(o, filler, 16, n), filler);
+        await runOnce(server, benchArgs(o, test, 16, n), test);
       }
     }
 
@@ -332,8 +370,15 @@ async function main(): Promise<void> {
     for (const pipeline of o.pipelines) {
       const rows: Row[] = [];
       for (const test of tests) {
-        const args = benchArgs(o, test, pipeline, nFor(pipeline));
-        commandLines.push(`redis-benchmark ${args.join(" ")}`);
+        const args = benchArgs(o, test, pipeline, requests(o, test, pipeline));
+        const filler = fillers.get(test);
+        if (filler) {
+          // As many of the filling row's requests as this row will read.
+          const fill = benchArgs(o, filler, pipeline, requests(o, test, pipeline) * o.reps);
+          commandLines.push(`# unmeasured, to fill the data: ${shownLine(filler, fill)}`);
+          for (const server of [redis, respite]) await runOnce(server, fill, filler);
+        }
+        commandLines.push(shownLine(test, args));
         if (test.setup) commandLines.push(`#   while running: ${test.setup.describe}`);
         const got = { Redis: [] as RunResult[], Respite: [] as RunResult[] };
         for (let rep = 0; rep < o.reps; rep++) {
@@ -343,7 +388,11 @@ async function main(): Promise<void> {
           }
         }
         const row: Row = {
+          id: test.id,
           name: test.name,
+          requests: requests(o, test, pipeline),
+          ...(test.unit === undefined ? {} : { unit: test.unit }),
+          ...(test.note === undefined ? {} : { note: test.note }),
           redisOps: median(got.Redis.map((r) => r.rps)),
           respiteOps: median(got.Respite.map((r) => r.rps)),
           redisCpu: median(got.Redis.map((r) => r.cpuPerReq)),
@@ -351,7 +400,7 @@ async function main(): Promise<void> {
         };
         rows.push(row);
         console.log(
-          `-P ${pipeline} ${test.name.padEnd(12)} redis ${Math.round(row.redisOps)} ` +
+          `-P ${pipeline} ${test.id.padEnd(12)} redis ${Math.round(row.redisOps)} ` +
             `respite ${Math.round(row.respiteOps)} ratio ${
               (row.respiteOps / row.redisOps).toFixed(2)
             }` +
@@ -380,7 +429,7 @@ async function main(): Promise<void> {
       await stopAll();
       servers.length = 0;
       mem = { redis: redisMem, respite: respiteMem };
-      commandLines.push(`redis-benchmark ${fillArgs(o).join(" ")}`);
+      commandLines.push(shownLine(t("set"), fillArgs(o)));
       console.log(
         `memory: redis ${(redisMem.rss / 2 ** 20).toFixed(1)} MiB (${redisMem.keys} keys), ` +
           `respite ${(respiteMem.rss / 2 ** 20).toFixed(1)} MiB (${respiteMem.keys} keys), ` +
