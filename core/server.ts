@@ -499,6 +499,10 @@ export class Server implements ClientHost {
     this.blocking.block(c, cmd, argv, spec);
   }
 
+  serveBlocked(): void {
+    if (this.blocking.hasReady) this.blocking.serveReady();
+  }
+
   get blockedClients(): number {
     return this.blocking.blocked.size;
   }

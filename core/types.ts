@@ -495,6 +495,12 @@ export interface ServerApi {
   service<K extends keyof Services>(name: K): Services[K] | undefined;
   /** Collects INFO lines that plugins contribute to a section. */
   pluginInfo(section: string): Record<string, string | number>;
+  /**
+   * Serves clients blocked on keys that became ready. The dispatcher does
+   * it after each client command; a plugin that runs commands through an
+   * internal client (a replica applying its master's stream) calls it.
+   */
+  serveBlocked(): void;
   /** Blocked clients (INFO `blocked_clients`). */
   readonly blockedClients: number;
   /**

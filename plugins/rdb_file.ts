@@ -23,6 +23,8 @@ export interface HeaderInfo {
   usedMem: number;
   /** `aof-base`. */
   aofBase: boolean;
+  /** More AUX fields (replication's `repl-id`, `repl-offset`, ...). */
+  extra?: Readonly<Record<string, string>>;
 }
 
 /** Writes `REDIS0010` and the AUX fields (`rdbSaveInfoAuxFields`). */
@@ -38,6 +40,7 @@ export function writeHeader(e: RdbEncoder, h: HeaderInfo): void {
   aux("ctime", String(h.ctime));
   aux("used-mem", String(h.usedMem));
   aux("aof-base", h.aofBase ? "1" : "0");
+  for (const [k, v] of Object.entries(h.extra ?? {})) aux(k, v);
 }
 
 /** SELECTDB and RESIZEDB for a database about to be written. */

@@ -170,20 +170,25 @@ export class RdbPersistence implements RdbService {
     };
   }
 
-  header(aofBase: boolean): HeaderInfo {
+  header(aofBase: boolean, disk = false): HeaderInfo {
+    // As Redis's rdbPopulateSaveInfo: a dump on disk carries the replication
+    // id and offset, so a restarted replica can try a partial resync.
+    // (Replication adds its own fields to the payloads it sends.)
+    const repl = disk ? this.server.service("replication")?.rdbAux() : undefined;
     return {
       version: this.server.version,
       ctime: Math.floor(this.server.clock.now() / 1000),
       usedMem: usedMemory(),
       aofBase,
+      ...(repl ? { extra: repl } : {}),
     };
   }
 
-  #newSnapshot(opts?: SerializeOptions): Snapshot {
+  #newSnapshot(opts?: SerializeOptions, disk = false): Snapshot {
     return new Snapshot({
       keyspace: this.server.keyspace,
       encode: this.encodeOptions(),
-      header: this.header(opts?.aofBase === true),
+      header: this.header(opts?.aofBase === true, disk),
       checksum: this.server.config.bool("rdbchecksum"),
       keyDelayMs: this.server.config.number("rdb-key-save-delay") / 1000,
     });
@@ -284,7 +289,7 @@ export class RdbPersistence implements RdbService {
   saveSync(): boolean {
     const server = this.server;
     try {
-      const data = this.serialize();
+      const data = this.#newSnapshot(undefined, true).runSync();
       writeFileAtomicSync(this.path(), data);
     } catch (e) {
       server.log("warning", `Failed saving the DB: ${errText(e)}`);
@@ -302,7 +307,7 @@ export class RdbPersistence implements RdbService {
   startBgsave(): boolean {
     if (this.bgsave !== undefined) return false;
     const server = this.server;
-    const snap = this.#newSnapshot();
+    const snap = this.#newSnapshot(undefined, true);
     this.jobs.add(snap);
     this.bgsave = snap;
     this.bgsaveStartedAt = Date.now();
@@ -362,6 +367,7 @@ export class RdbPersistence implements RdbService {
     const t0 = performance.now();
     try {
       const res = this.load(bytes);
+      this.server.service("replication")?.rdbLoaded(res.aux);
       const ver = res.aux.get("redis-ver");
       if (ver !== undefined) server.log("notice", `Loading RDB produced by version ${ver}`);
       const ctime = res.aux.get("ctime");

@@ -482,9 +482,6 @@ export class ReplicaSide {
     // Bytes applied but held back inside an open MULTI.
     let held = 0;
     let multi: Bytes[][] | undefined;
-    const blocking = (this.server as unknown as {
-      blocking?: { hasReady: boolean; serveReady(): void };
-    }).blocking;
     const feedIn = (data: Uint8Array) => {
       if (data.length === 0) return;
       acc += parser.start - mark;
@@ -512,7 +509,7 @@ export class ReplicaSide {
           held = 0;
         }
       }
-      if (blocking?.hasReady) blocking.serveReady();
+      this.server.serveBlocked();
       const r = await conn.read(chunk);
       if (gen !== this.#gen) return;
       if (r === null) throw new LinkError("Connection with master lost.");

@@ -298,3 +298,38 @@ Deno.test(
       assertEquals(await digest(r2.port), await digest(r1.port));
     }),
 );
+
+Deno.test(
+  "replication: a replica killed and restarted from its RDB resyncs partially",
+  opts,
+  () =>
+    withProcs(async (procs) => {
+      const dir = await Deno.makeTempDir({ prefix: "respite-replica-" });
+      try {
+        const m = await startRespiteProc(["--repl-backlog-size", "1mb"]);
+        procs.push(m);
+        const replicaArgs = ["--replicaof", `127.0.0.1 ${m.port}`, "--dir", dir, "--save", ""];
+        const r = await startRespiteProc(replicaArgs);
+        procs.push(r);
+        await pipe(m.port, mixedLoad(300, 5));
+        await caughtUp(m.port, [r.port]);
+        // The dump carries the replication id and offset (repl-id, repl-offset).
+        assertEquals(await call(r.port, "SAVE"), "OK");
+        await pipe(m.port, mixedLoad(100, 6, "after-save:"));
+        await caughtUp(m.port, [r.port]);
+        await r.stop(); // SIGKILL: what came after the SAVE is lost on the replica
+        procs.splice(procs.indexOf(r), 1);
+        await pipe(m.port, mixedLoad(100, 7, "while-down:"));
+        const r2 = await startRespiteProc(replicaArgs);
+        procs.push(r2);
+        await caughtUp(m.port, [r2.port]);
+        const stats = await info(m.port, "stats");
+        assertEquals(stats.get("sync_full"), "1");
+        assertEquals(stats.get("sync_partial_ok"), "1");
+        assert(r2.log().includes("Successful partial resynchronization with master."));
+        assertEquals(await digest(r2.port), await digest(m.port));
+      } finally {
+        await Deno.remove(dir, { recursive: true }).catch(() => {});
+      }
+    }),
+);
