@@ -249,7 +249,9 @@ function init(server: ServerApi): PluginInstance {
         r.bulk("mode");
         r.bulk("standalone");
         r.bulk("role");
-        r.bulk("master");
+        // The replication plugin reports "slave" on a replica, as INFO does.
+        const role = c.server.pluginInfo("replication").role;
+        r.bulk(role === "slave" ? "replica" : "master");
         r.bulk("modules");
         r.array(0);
       },

@@ -88,6 +88,9 @@ Deno.test(
       assertEquals((role[2] as string[][])[0]!.slice(0, 2), ["127.0.0.1", String(r.port)]);
       const rrole = await call(r.port, "ROLE") as unknown[];
       assertEquals(rrole.slice(0, 4), ["slave", "127.0.0.1", m.port, "connected"]);
+      // HELLO names the role too, as Redis: "replica".
+      const hello = await call(r.port, "HELLO", "2") as unknown[];
+      assertEquals(hello[hello.indexOf("role") + 1], "replica");
       assertEquals(await call(r.port, "WAIT", "1", "0"), {
         error:
           "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.",
