@@ -15,9 +15,14 @@
  * - `--pipelines L`   pipeline depths, comma separated (default 1,16)
  * - `--keys N`        memory fill: -r N -n N (default 1000000)
  * - `--no-memory`     skip the memory measurement
+ * - `--persistence`   measure SAVE, BGSAVE and RDB load of `--keys` keys
+ *                     (bench/persistence.ts); on by default without `--only`
+ * - `--no-persistence` skip it
  * - `--entry E`       Respite entry point: `main` (main.ts) or `launcher`
  *                     (bench/respite_server.ts); default main.ts when present
  * - `--out FILE`      where the report goes (default BENCHMARKS.md; `-` for stdout)
+ * - `--json FILE`     also save the measurements as JSON
+ * - `--render FILE`   measure nothing: re-render the report from a `--json` file
  *
  * @example
  * ```sh
@@ -41,6 +46,7 @@ import {
   startRespite,
 } from "./servers.ts";
 import { checkTargets, type MemorySample, render, type Report, type Row } from "./report.ts";
+import { measurePersistence } from "./persistence.ts";
 import { RESPITE_VERSION } from "../core/version.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -58,8 +64,11 @@ interface Options {
   pipelines: number[];
   keys: number;
   memory: boolean;
+  persistence: boolean;
   entry: RespiteEntry | undefined;
   out: string;
+  json: string | undefined;
+  render: string | undefined;
 }
 
 function options(args: string[]): Options {
@@ -75,8 +84,12 @@ function options(args: string[]): Options {
       pipelines: { type: "string" },
       keys: { type: "string" },
       "no-memory": { type: "boolean", default: false },
+      persistence: { type: "boolean", default: false },
+      "no-persistence": { type: "boolean", default: false },
       entry: { type: "string" },
       out: { type: "string" },
+      json: { type: "string" },
+      render: { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
@@ -84,7 +97,8 @@ function options(args: string[]): Options {
     console.log(
       "usage: deno task bench [--only set,get] [--quick] [--n1 N] [--n16 N] [--reps N]\n" +
         "       [--clients N] [--pipelines 1,16] [--keys N] [--no-memory]\n" +
-        "       [--entry main|launcher] [--out FILE|-]",
+        "       [--persistence | --no-persistence]\n" +
+        "       [--entry main|launcher] [--out FILE|-] [--json FILE] [--render FILE]",
     );
     Deno.exit(0);
   }
@@ -102,6 +116,9 @@ function options(args: string[]): Options {
       throw new Error(`unknown test(s) ${unknown.join(", ")}; known: ${TESTS.map((t) => t.id)}`);
     }
   }
+  if (values.persistence && values["no-persistence"]) {
+    throw new Error("--persistence and --no-persistence contradict each other");
+  }
   const entry = values.entry;
   if (entry !== undefined && entry !== "main" && entry !== "launcher") {
     throw new Error("--entry wants main or launcher");
@@ -116,8 +133,12 @@ function options(args: string[]): Options {
     pipelines: (values.pipelines ?? "1,16").split(",").map((p) => int(p, 1, "pipelines")),
     keys: int(values.keys, quick ? 200_000 : 1_000_000, "keys"),
     memory: !values["no-memory"],
+    // A full run includes it; a partial one (--only) only when asked.
+    persistence: values.persistence || (!values["no-persistence"] && only === undefined),
     entry,
     out: values.out ?? `${ROOT}BENCHMARKS.md`,
+    json: values.json,
+    render: values.render,
   };
 }
 
@@ -331,6 +352,7 @@ function gitCommit(): string {
 
 async function main(): Promise<void> {
   const o = options(Deno.args);
+  if (o.render) return await publish(await loadReport(o.render), o);
   const started = performance.now();
   const loadBefore = loadAverage();
   const tests = TESTS.filter((t) => !o.only || o.only.includes(t.id));
@@ -437,6 +459,16 @@ async function main(): Promise<void> {
       );
     }
 
+    let persistence: Report["persistence"];
+    if (o.persistence) {
+      console.log(`persistence: ${o.keys} keys, ${o.reps} run(s) per server ...`);
+      persistence = await measurePersistence({
+        keys: o.keys,
+        reps: o.reps,
+        ...(o.entry === undefined ? {} : { entry: o.entry }),
+      });
+    }
+
     const report: Report = {
       date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
       machine: machineInfo(),
@@ -446,28 +478,58 @@ async function main(): Promise<void> {
         clients: o.clients,
         reps: o.reps,
         requests: Object.fromEntries(o.pipelines.map((p) => [p, nFor(p)])),
-        flags: Deno.args,
+        flags: measuringFlags(Deno.args),
         fillKeys: o.keys,
       },
       serverLines,
       commandLines,
       tables,
       memory: mem,
+      persistence,
       seconds: (performance.now() - started) / 1000,
       load: [loadBefore, loadAverage()],
     };
-    const md = await formatMarkdown(render(report));
-    if (o.out === "-") console.log(md);
-    else {
-      await Deno.writeTextFile(o.out, md);
-      console.log(`wrote ${o.out}`);
+    if (o.json) {
+      // Non-finite numbers (unmeasured) survive as strings; see loadReport.
+      const replacer = (_: string, v: unknown) =>
+        typeof v === "number" && !Number.isFinite(v) ? String(v) : v;
+      await Deno.writeTextFile(o.json, JSON.stringify(report, replacer, 1) + "\n");
+      console.log(`wrote ${o.json}`);
     }
-    for (const t of checkTargets(report)) {
-      const verdict = t.pass === undefined ? "not measured" : t.pass ? "pass" : "FAIL";
-      console.log(`${verdict.padEnd(12)} ${t.label} (${t.actual?.toFixed(2) ?? "n/a"})`);
-    }
+    await publish(report, o);
   } finally {
     await stopAll();
+  }
+}
+
+/** The flags that change what is measured: not where the output goes. */
+function measuringFlags(args: readonly string[]): string[] {
+  const output = new Set(["--out", "--json"]);
+  return args.filter((a, i) =>
+    !output.has(a) && !output.has(args[i - 1] ?? "") && !/^--(out|json)=/.test(a)
+  );
+}
+
+/** Reads a report saved with `--json`. */
+async function loadReport(path: string): Promise<Report> {
+  const special = new Set(["NaN", "Infinity", "-Infinity"]);
+  return JSON.parse(
+    await Deno.readTextFile(path),
+    (_, v) => typeof v === "string" && special.has(v) ? Number(v) : v,
+  ) as Report;
+}
+
+/** Writes the report where `--out` says and prints the targets. */
+async function publish(report: Report, o: Options): Promise<void> {
+  const md = await formatMarkdown(render(report));
+  if (o.out === "-") console.log(md);
+  else {
+    await Deno.writeTextFile(o.out, md);
+    console.log(`wrote ${o.out}`);
+  }
+  for (const t of checkTargets(report)) {
+    const verdict = t.pass === undefined ? "not measured" : t.pass ? "pass" : "FAIL";
+    console.log(`${verdict.padEnd(12)} ${t.label} (${t.actual?.toFixed(2) ?? "n/a"})`);
   }
 }
 

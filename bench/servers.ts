@@ -17,7 +17,8 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-const ROOT = new URL("..", import.meta.url).pathname;
+/** The repository root, the servers' working directory. */
+export const ROOT: string = new URL("..", import.meta.url).pathname;
 
 /** True when nothing listens on 127.0.0.1:port. */
 export function portFree(port: number): boolean {
@@ -54,7 +55,7 @@ async function ping(port: number): Promise<boolean> {
 }
 
 /** Keeps the last few KB of a stream, so a failed start can say why. */
-function tail(stream: ReadableStream<Uint8Array>): () => string {
+export function tail(stream: ReadableStream<Uint8Array>): () => string {
   let text = "";
   (async () => {
     const dec = new TextDecoder();
@@ -63,7 +64,9 @@ function tail(stream: ReadableStream<Uint8Array>): () => string {
   return () => text;
 }
 
-const quote = (a: string) => /^[\w./:=-]+$/.test(a) ? a : `"${a.replaceAll('"', '\\"')}"`;
+/** Quotes an argument for a command line shown in the report. */
+export const quote = (a: string): string =>
+  /^[\w./:=-]+$/.test(a) ? a : `"${a.replaceAll('"', '\\"')}"`;
 
 async function spawn(
   label: string,
@@ -108,9 +111,14 @@ async function spawn(
   return { label, port, pid: child.pid, commandLine: `${shown} --dir <tmpdir>`, stop };
 }
 
+/** redis-server's arguments (without `--dir`): no persistence. */
+export function redisArgs(port: number): string[] {
+  return ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+}
+
 /** Starts redis-server without persistence. */
 export function startRedis(port: number): Promise<BenchServer> {
-  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+  const args = redisArgs(port);
   return spawn("Redis", port, "redis-server", args, `redis-server ${args.map(quote).join(" ")}`);
 }
 
@@ -127,10 +135,13 @@ export function defaultEntry(): RespiteEntry {
   }
 }
 
-/** Starts Respite as its own Deno process. */
-export function startRespite(port: number, entry: RespiteEntry): Promise<BenchServer> {
+/**
+ * The `deno` arguments (without `--dir`) that run Respite's entry point
+ * with no save points; relative to the repository root.
+ */
+export function respiteArgs(port: number, entry: RespiteEntry): string[] {
   const file = entry === "main" ? "main.ts" : "bench/respite_server.ts";
-  const args = [
+  return [
     "run",
     "--allow-net",
     "--allow-read",
@@ -141,6 +152,11 @@ export function startRespite(port: number, entry: RespiteEntry): Promise<BenchSe
     "--save",
     "",
   ];
+}
+
+/** Starts Respite as its own Deno process. */
+export function startRespite(port: number, entry: RespiteEntry): Promise<BenchServer> {
+  const args = respiteArgs(port, entry);
   return spawn("Respite", port, Deno.execPath(), args, `deno ${args.map(quote).join(" ")}`);
 }
 

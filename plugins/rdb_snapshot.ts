@@ -5,12 +5,12 @@
  * snapshot is taken at key granularity:
  *
  * - When the job starts it records, for every database, the key and
- *   expiry Map objects and an array of their keys (`Array.from(keys)`:
- *   about 5–10 ms for a million keys, the only pause). FLUSHDB, FLUSHALL
- *   and SWAPDB replace those Map objects rather than emptying them, so the
- *   recorded ones keep the contents they had.
- * - Keys are then serialized in order, a slice per event-loop turn, each
- *   read from the recorded Map.
+ *   expiry Map objects and a live iterator over the keys (O(1): copying a
+ *   million keys into an array paused the server for up to ~100 ms).
+ *   FLUSHDB, FLUSHALL and SWAPDB replace those Map objects rather than
+ *   emptying them, so the recorded ones keep the contents they had.
+ * - Keys are then serialized in Map order, a slice per event-loop turn,
+ *   each read from the recorded Map.
  * - Before any write command runs (the core's `beforeWrite` hook, which
  *   also covers EXEC's queue and re-run blocked commands), the old value
  *   and expiry of each key it names is preserved: a string by reference
@@ -18,11 +18,12 @@
  *   uses the preserved state when there is one. MOVE and COPY may write a
  *   key in another database, so they preserve it in every database.
  *
- * Keys created after the start are not in the key arrays and are never
- * written; deleted ones come from their preserved state. A key that only
- * expired meanwhile is left out (it had expired anyway). A clone may be
- * wasted on a key already written; that is the price of not keeping an
- * index from key to position.
+ * A write to a key absent at the time marks it as created after the start:
+ * the walk skips it. Keys deleted since the start are no longer met by the
+ * iterator and are written from their preserved state at the end. Keys
+ * already written need no preservation (a set of them is kept while the
+ * job runs). A key that only expired meanwhile is left out (it had expired
+ * anyway).
  *
  * @module
  */
@@ -36,15 +37,25 @@ import { type EncodeOptions, RdbEncoder } from "./rdb_encode.ts";
 import { type HeaderInfo, writeDbHeader, writeFooter, writeHeader, writeKey } from "./rdb_file.ts";
 import type { SnapshotJob } from "./rdb_service.ts";
 
-/** One database as it was when the snapshot started. */
+/**
+ * One database as it was when the snapshot started. Its keys are walked
+ * with a live Map iterator (no up-front copy of a million keys, which
+ * paused the server): keys created since the start are skipped, and keys
+ * written since the start are serialized from their preserved old state.
+ */
 interface DbSnap {
   index: number;
   data: Map<Bytes, Value>;
   expires: Map<Bytes, number>;
-  keys: Bytes[];
+  it: Iterator<Bytes>;
+  sizeAtStart: number;
   expiresAtStart: number;
   /** Old state of keys written since the start: [value, expireAt]. */
   preserved: Map<Bytes, [Value, number]>;
+  /** Keys already serialized (their later writes need no preservation). */
+  emitted: Set<Bytes>;
+  /** Keys that did not exist at the start. */
+  created: Set<Bytes>;
   done: boolean;
 }
 
@@ -90,12 +101,15 @@ export class Snapshot implements SnapshotJob {
         index: db.index,
         data: db.data,
         expires: db.expires,
-        keys: Array.from(db.data.keys()),
+        it: db.data.keys(),
+        sizeAtStart: db.data.size,
         expiresAtStart: db.expires.size,
         preserved: new Map(),
+        emitted: new Set(),
+        created: new Set(),
         done: false,
       };
-      total += s.keys.length;
+      total += s.sizeAtStart;
       this.#dbs.push(s);
       this.#byMap.set(db.data, s);
     }
@@ -138,9 +152,15 @@ export class Snapshot implements SnapshotJob {
   }
 
   #preserve(s: DbSnap, key: Bytes | undefined): void {
-    if (key === undefined || s.preserved.has(key)) return;
+    if (key === undefined || s.preserved.has(key) || s.emitted.has(key)) return;
+    if (s.created.has(key)) return;
     const v = s.data.get(key);
-    if (v === undefined) return; // absent at the start, or only expired since
+    if (v === undefined) {
+      // Absent now and never preserved: it did not exist at the start (or
+      // only expired since), so the walk must not pick it up later.
+      s.created.add(key);
+      return;
+    }
     s.preserved.set(key, [typeof v === "string" ? v : v.clone(), s.expires.get(key) ?? -1]);
   }
 
@@ -168,11 +188,14 @@ export class Snapshot implements SnapshotJob {
   #result: Uint8Array | undefined;
 
   #release(): void {
-    for (const s of this.#dbs) {
-      s.keys = [];
-      s.preserved.clear();
-    }
+    for (const s of this.#dbs) this.#clear(s);
     this.#byMap.clear();
+  }
+
+  #clear(s: DbSnap): void {
+    s.preserved.clear();
+    s.emitted.clear();
+    s.created.clear();
   }
 
   *#steps(sliceMs: number): Generator<void, void, void> {
@@ -186,22 +209,20 @@ export class Snapshot implements SnapshotJob {
     writeHeader(e, o.header);
     let t0 = performance.now();
     for (const s of this.#dbs) {
-      writeDbHeader(e, s.index, s.keys.length, s.expiresAtStart);
-      const keys = s.keys;
-      for (let i = 0; i < keys.length; i++) {
-        const k = keys[i]!;
-        let v: Value | undefined, exp: number;
-        const p = s.preserved.size !== 0 ? s.preserved.get(k) : undefined;
-        if (p !== undefined) {
-          v = p[0];
-          exp = p[1];
-        } else {
-          v = s.data.get(k);
-          exp = s.expires.size !== 0 ? s.expires.get(k) ?? -1 : -1;
-        }
+      writeDbHeader(e, s.index, s.sizeAtStart, s.expiresAtStart);
+      let i = 0;
+      const emit = (k: Bytes, v: Value | undefined, exp: number) => {
+        s.emitted.add(k);
         if (v !== undefined) writeKey(e, k, v, exp);
         this.keysProcessed++;
-        if (((i & 63) === 63 || sliceMs === 0) && performance.now() - t0 >= sliceMs) {
+      };
+      for (let r = s.it.next(); !r.done; r = s.it.next()) {
+        const k = r.value;
+        if (s.created.has(k) || s.emitted.has(k)) continue;
+        const p = s.preserved.size !== 0 ? s.preserved.get(k) : undefined;
+        if (p !== undefined) emit(k, p[0], p[1]);
+        else emit(k, s.data.get(k), s.expires.size !== 0 ? s.expires.get(k) ?? -1 : -1);
+        if (((++i & 63) === 0 || sliceMs === 0) && performance.now() - t0 >= sliceMs) {
           if (crc !== undefined) {
             crc.update(e.w.buf, crcDone, e.w.pos);
             crcDone = e.w.pos;
@@ -210,9 +231,10 @@ export class Snapshot implements SnapshotJob {
           t0 = performance.now();
         }
       }
+      // Keys deleted since the start: the walk no longer meets them.
+      for (const [k, p] of s.preserved) if (!s.emitted.has(k)) emit(k, p[0], p[1]);
       s.done = true;
-      s.keys = [];
-      s.preserved.clear();
+      this.#clear(s);
       this.#byMap.delete(s.data);
     }
     writeFooter(e, crc, crcDone);

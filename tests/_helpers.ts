@@ -10,7 +10,15 @@ import { assertEquals } from "./_assert.ts";
 
 /** Starts Respite on a free port with logging silenced. */
 export function startRespite(opts: StartOptions = {}): Promise<ServerHandle> {
-  return startServer({ port: 0, logger: () => {}, ...opts });
+  // Its own empty `dir`, so a dump.rdb left in the working directory by
+  // another test is never loaded.
+  const dir = Deno.makeTempDirSync({ prefix: "respite-test-" });
+  return startServer({
+    port: 0,
+    logger: () => {},
+    ...opts,
+    config: { dir, ...opts.config },
+  });
 }
 
 /** True when a `redis-server` binary is on PATH. */

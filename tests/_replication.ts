@@ -83,6 +83,11 @@ export function startRespiteProc(args: string[] = []): Promise<Proc> {
     "0",
     "--enable-debug-command",
     "yes",
+    // No snapshots into the working directory unless a test asks for them.
+    "--save",
+    "",
+    "--dir",
+    Deno.makeTempDirSync({ prefix: "respite-repl-" }),
     ...args,
   ], port);
 }

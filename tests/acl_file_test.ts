@@ -197,7 +197,7 @@ Deno.test({
     );
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "--allow-net", "--allow-read", "--allow-write", MAIN, conf],
-      cwd: ROOT,
+      cwd: dir, // the default save points write dump.rdb here
       stdin: "null",
       stdout: "null",
       stderr: "null",

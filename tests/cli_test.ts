@@ -63,7 +63,8 @@ async function startMain(args: string[], opts: { cwd?: string; port?: number } =
   const port = opts.port ?? freePort();
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", ...PERMS, MAIN, ...args, "--port", String(port)],
-    cwd: opts.cwd ?? ROOT,
+    // A scratch directory: the default save points write dump.rdb there.
+    cwd: opts.cwd ?? Deno.makeTempDirSync({ prefix: "respite-cli-" }),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

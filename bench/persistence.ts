@@ -1,0 +1,508 @@
+/**
+ * The persistence benchmark: SAVE, BGSAVE and start-up load times of a
+ * 1M-key RDB on the real redis-server and on Respite.
+ *
+ * For each server and repetition: a fresh process on an empty temporary
+ * `--dir` (its start-up time is the empty-start baseline), `DEBUG POPULATE N`,
+ * SAVE (wall clock of the command), BGSAVE (from the command until INFO
+ * persistence shows the save finished, while a second connection PINGs every
+ * millisecond: the slowest PING is the longest pause clients saw), the dump's
+ * size, then SHUTDOWN NOSAVE and a new process on the same directory, timed
+ * from spawn until it answers PING and INFO persistence shows `loading:0`.
+ * The load time reported is that minus the empty start (both are shown).
+ *
+ * Run on its own:
+ *
+ * ```sh
+ * deno run --allow-net --allow-read --allow-write --allow-run --allow-env bench/persistence.ts [keys] [reps]
+ * ```
+ *
+ * @module
+ */
+
+import {
+  defaultEntry,
+  freePort,
+  quote,
+  redisArgs,
+  respiteArgs,
+  type RespiteEntry,
+  ROOT,
+  tail,
+} from "./servers.ts";
+
+/** One server's measurements (one run, or the medians of several). */
+export interface PersistenceSample {
+  /** Keys in the dataset (DBSIZE after the fill, and after the reload). */
+  keys: number;
+  /** SAVE, milliseconds from sending it to `+OK`. */
+  saveMs: number;
+  /** BGSAVE, milliseconds from sending it until INFO shows it finished. */
+  bgsaveMs: number;
+  /** The slowest PING round trip while the BGSAVE ran, milliseconds. */
+  maxPingMs: number;
+  /** When that PING was sent, milliseconds after BGSAVE was. */
+  maxPingAtMs: number;
+  /** PINGs answered during the BGSAVE. */
+  pings: number;
+  /** dump.rdb size in bytes after the BGSAVE. */
+  fileBytes: number;
+  /** Spawn until ready (PING answered, `loading:0`) on the N-key dump, ms. */
+  startLoadedMs: number;
+  /** The same on an empty directory, ms. */
+  startEmptyMs: number;
+  /** startLoadedMs - startEmptyMs. */
+  loadMs: number;
+}
+
+/** What the persistence benchmark measured. */
+export interface PersistenceResult {
+  keys: number;
+  reps: number;
+  /** Medians per field. */
+  redis: PersistenceSample;
+  respite: PersistenceSample;
+  /** Every run, in the order measured. */
+  runs: { redis: PersistenceSample[]; respite: PersistenceSample[] };
+  /** The server command lines, for the report. */
+  serverLines: string[];
+  /** The commands sent, for the report. */
+  commandLines: string[];
+}
+
+/** Options of {@link measurePersistence}. */
+export interface PersistenceOptions {
+  /** Keys to fill with DEBUG POPULATE (default 1,000,000). */
+  keys?: number;
+  /** Repetitions per server; the median is reported (default 3). */
+  reps?: number;
+  /** Respite entry point (default main.ts when present). */
+  entry?: RespiteEntry;
+  /** Progress lines go here (default console.log). */
+  log?: (line: string) => void;
+}
+
+type Reply = string | number | null | Error | Reply[];
+
+const enc = new TextEncoder();
+
+/** A minimal RESP2 client: one command at a time. */
+class Conn {
+  #buf = new Uint8Array(0);
+  private constructor(private readonly conn: Deno.TcpConn) {}
+
+  static async open(port: number): Promise<Conn> {
+    const c = await Deno.connect({ port, hostname: "127.0.0.1" });
+    c.setNoDelay(true);
+    return new Conn(c);
+  }
+
+  /** Sends a command and reads its reply (an error reply is returned, not thrown). */
+  async call(...argv: string[]): Promise<Reply> {
+    let frame = `*${argv.length}\r\n`;
+    for (const a of argv) frame += `$${enc.encode(a).length}\r\n${a}\r\n`;
+    const data = enc.encode(frame);
+    for (let off = 0; off < data.length;) off += await this.conn.write(data.subarray(off));
+    for (;;) {
+      const parsed = parse(this.#buf, 0);
+      if (parsed) {
+        this.#buf = this.#buf.subarray(parsed[1]);
+        return parsed[0];
+      }
+      const chunk = new Uint8Array(65536);
+      const n = await this.conn.read(chunk);
+      if (n === null) throw new Error("connection closed");
+      const merged = new Uint8Array(this.#buf.length + n);
+      merged.set(this.#buf);
+      merged.set(chunk.subarray(0, n), this.#buf.length);
+      this.#buf = merged;
+    }
+  }
+
+  close(): void {
+    try {
+      this.conn.close();
+    } catch { /* already closed */ }
+  }
+}
+
+/** Parses one reply at `pos`: [reply, end] or undefined when incomplete. */
+function parse(b: Uint8Array, pos: number): [Reply, number] | undefined {
+  let eol = -1;
+  for (let i = pos + 1; i < b.length - 1; i++) {
+    if (b[i] === 13 && b[i + 1] === 10) {
+      eol = i;
+      break;
+    }
+  }
+  if (eol < 0) return undefined;
+  const line = new TextDecoder().decode(b.subarray(pos + 1, eol));
+  const next = eol + 2;
+  switch (b[pos]) {
+    case 43: // +
+      return [line, next];
+    case 45: // -
+      return [new Error(line), next];
+    case 58: // :
+      return [Number(line), next];
+    case 36: { // $
+      const len = Number(line);
+      if (len < 0) return [null, next];
+      if (b.length < next + len + 2) return undefined;
+      return [new TextDecoder().decode(b.subarray(next, next + len)), next + len + 2];
+    }
+    case 42: { // *
+      const len = Number(line);
+      if (len < 0) return [null, next];
+      const items: Reply[] = [];
+      let p = next;
+      for (let i = 0; i < len; i++) {
+        const r = parse(b, p);
+        if (!r) return undefined;
+        items.push(r[0]);
+        p = r[1];
+      }
+      return [items, p];
+    }
+    default:
+      throw new Error(`unexpected reply byte ${b[pos]}`);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Sends a command and fails on an error reply. */
+async function must(conn: Conn, ...argv: string[]): Promise<Reply> {
+  const r = await conn.call(...argv);
+  if (r instanceof Error) throw new Error(`${argv.join(" ")}: ${r.message}`);
+  return r;
+}
+
+/** INFO persistence as a field map. */
+async function persistenceInfo(conn: Conn): Promise<Map<string, string>> {
+  const text = String(await must(conn, "INFO", "persistence"));
+  const fields = new Map<string, string>();
+  for (const line of text.split("\r\n")) {
+    const i = line.indexOf(":");
+    if (i > 0) fields.set(line.slice(0, i), line.slice(i + 1));
+  }
+  return fields;
+}
+
+/** How to start one of the two servers on a directory. */
+interface Kind {
+  label: "Redis" | "Respite";
+  cmd: string;
+  args(port: number, dir: string): string[];
+  /** The command line as the report shows it. */
+  shown(port: number): string;
+}
+
+/** Both get the debug command (for DEBUG POPULATE); redisArgs already says `--appendonly no`. */
+const REDIS_EXTRA = ["--enable-debug-command", "yes"];
+const RESPITE_EXTRA = ["--appendonly", "no", ...REDIS_EXTRA];
+
+function kinds(entry: RespiteEntry): Kind[] {
+  return [
+    {
+      label: "Redis",
+      cmd: "redis-server",
+      args: (port, dir) => [...redisArgs(port), ...REDIS_EXTRA, "--dir", dir],
+      shown: (port) =>
+        `redis-server ${[...redisArgs(port), ...REDIS_EXTRA].map(quote).join(" ")} --dir <tmpdir>`,
+    },
+    {
+      label: "Respite",
+      cmd: Deno.execPath(),
+      args: (port, dir) => [...respiteArgs(port, entry), ...RESPITE_EXTRA, "--dir", dir],
+      shown: (port) =>
+        `deno ${
+          [...respiteArgs(port, entry), ...RESPITE_EXTRA].map(quote).join(" ")
+        } --dir <tmpdir>`,
+    },
+  ];
+}
+
+/** A running server process. */
+interface Proc {
+  port: number;
+  conn: Conn;
+  /** Milliseconds from spawn to ready (PING answered, `loading:0`). */
+  readyMs: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Spawns a server on `dir` and times it until it answers PING (Redis
+ * answers -LOADING while it loads) and INFO persistence says `loading:0`.
+ * Polls every 2 ms.
+ */
+async function start(kind: Kind, dir: string): Promise<Proc> {
+  const port = freePort();
+  const started = performance.now();
+  const child = new Deno.Command(kind.cmd, {
+    args: kind.args(port, dir),
+    cwd: ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const out = tail(child.stdout);
+  const err = tail(child.stderr);
+  let exited = false;
+  child.status.then(() => exited = true);
+  const kill = async () => {
+    for (const [signal, wait] of [["SIGTERM", 5000], ["SIGKILL", 5000]] as const) {
+      if (exited) return;
+      try {
+        child.kill(signal);
+      } catch { /* gone */ }
+      await Promise.race([child.status, sleep(wait)]);
+    }
+  };
+  const deadline = started + 120_000;
+  let conn: Conn | undefined;
+  try {
+    for (;;) {
+      if (exited || performance.now() > deadline) {
+        throw new Error(`${kind.label} did not start on port ${port}:\n${out()}${err()}`);
+      }
+      if (!conn) {
+        conn = await Conn.open(port).catch(() => undefined);
+        if (!conn) {
+          await sleep(2);
+          continue;
+        }
+      }
+      const pong = await conn.call("PING").catch(() => undefined);
+      if (pong === undefined) {
+        conn.close();
+        conn = undefined;
+      } else if (pong === "PONG" && (await persistenceInfo(conn)).get("loading") === "0") {
+        break;
+      }
+      await sleep(2);
+    }
+  } catch (e) {
+    conn?.close();
+    await kill();
+    throw e;
+  }
+  const readyMs = performance.now() - started;
+  const ready = conn;
+  const stop = async () => {
+    // NOSAVE: the dump on disk is the one the BGSAVE wrote.
+    await ready.call("SHUTDOWN", "NOSAVE").catch(() => {});
+    ready.close();
+    await Promise.race([child.status, sleep(10_000)]);
+    await kill();
+  };
+  return { port, conn: ready, readyMs, stop };
+}
+
+/** One repetition on one server. */
+async function runOnce(kind: Kind, keys: number): Promise<PersistenceSample> {
+  const dir = await Deno.makeTempDir({ prefix: `respite-bench-rdb-${kind.label.toLowerCase()}-` });
+  try {
+    const empty = await start(kind, dir);
+    let saveMs: number, bgsaveMs: number, maxPingMs: number, maxPingAtMs: number;
+    let pings: number, filled: number;
+    try {
+      const c = empty.conn;
+      await must(c, "DEBUG", "POPULATE", String(keys));
+      filled = Number(await must(c, "DBSIZE"));
+      if (filled !== keys) throw new Error(`${kind.label}: DBSIZE ${filled} after the fill`);
+
+      const t0 = performance.now();
+      const ok = await must(c, "SAVE");
+      saveMs = performance.now() - t0;
+      if (ok !== "OK") throw new Error(`${kind.label}: SAVE replied ${ok}`);
+
+      ({ bgsaveMs, maxPingMs, maxPingAtMs, pings } = await bgsave(kind, c, empty.port));
+    } finally {
+      await empty.stop();
+    }
+    const fileBytes = (await Deno.stat(`${dir}/dump.rdb`)).size;
+    const loaded = await start(kind, dir);
+    try {
+      const n = Number(await must(loaded.conn, "DBSIZE"));
+      if (n !== keys) throw new Error(`${kind.label}: DBSIZE ${n} after loading the dump`);
+    } finally {
+      await loaded.stop();
+    }
+    return {
+      keys: filled,
+      saveMs,
+      bgsaveMs,
+      maxPingMs,
+      maxPingAtMs,
+      pings,
+      fileBytes,
+      startLoadedMs: loaded.readyMs,
+      startEmptyMs: empty.readyMs,
+      loadMs: loaded.readyMs - empty.readyMs,
+    };
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/**
+ * BGSAVE: sent on `c`, then INFO persistence polled every 2 ms on a second
+ * connection until `rdb_saves` has grown and no save is in progress, while a
+ * third connection sends a PING every millisecond.
+ */
+async function bgsave(
+  kind: Kind,
+  c: Conn,
+  port: number,
+): Promise<{ bgsaveMs: number; maxPingMs: number; maxPingAtMs: number; pings: number }> {
+  const poll = await Conn.open(port);
+  const pinger = await Conn.open(port);
+  try {
+    const savesBefore = Number((await persistenceInfo(poll)).get("rdb_saves"));
+    if (!Number.isFinite(savesBefore)) throw new Error(`${kind.label}: no rdb_saves in INFO`);
+    let done = false;
+    let maxPingMs = 0;
+    let maxPingAtMs = NaN;
+    let pings = 0;
+    let t0 = performance.now();
+    const pinging = (async () => {
+      while (!done) {
+        const t = performance.now();
+        await must(pinger, "PING");
+        const ms = performance.now() - t;
+        if (ms > maxPingMs) [maxPingMs, maxPingAtMs] = [ms, t - t0];
+        pings++;
+        await sleep(1);
+      }
+    })();
+    t0 = performance.now();
+    let bgsaveMs: number;
+    try {
+      const started = await must(c, "BGSAVE");
+      if (started !== "Background saving started") {
+        throw new Error(`${kind.label}: BGSAVE replied ${started}`);
+      }
+      for (;;) {
+        const info = await persistenceInfo(poll);
+        if (
+          info.get("rdb_bgsave_in_progress") === "0" &&
+          Number(info.get("rdb_saves")) > savesBefore
+        ) {
+          bgsaveMs = performance.now() - t0;
+          if (info.get("rdb_last_bgsave_status") !== "ok") {
+            throw new Error(
+              `${kind.label}: rdb_last_bgsave_status ${info.get("rdb_last_bgsave_status")}`,
+            );
+          }
+          break;
+        }
+        if (performance.now() - t0 > 300_000) throw new Error(`${kind.label}: BGSAVE never ended`);
+        await sleep(2);
+      }
+    } finally {
+      done = true;
+      await pinging;
+    }
+    return { bgsaveMs, maxPingMs, maxPingAtMs, pings };
+  } finally {
+    poll.close();
+    pinger.close();
+  }
+}
+
+/** The median of each field over the runs. */
+function medians(runs: PersistenceSample[]): PersistenceSample {
+  const med = (f: keyof PersistenceSample) => {
+    const s = runs.map((r) => r[f]).filter(Number.isFinite).sort((a, b) => a - b);
+    if (s.length === 0) return NaN;
+    const mid = s.length >> 1;
+    return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  };
+  return {
+    keys: med("keys"),
+    saveMs: med("saveMs"),
+    bgsaveMs: med("bgsaveMs"),
+    maxPingMs: med("maxPingMs"),
+    maxPingAtMs: med("maxPingAtMs"),
+    pings: med("pings"),
+    fileBytes: med("fileBytes"),
+    startLoadedMs: med("startLoadedMs"),
+    startEmptyMs: med("startEmptyMs"),
+    loadMs: med("loadMs"),
+  };
+}
+
+const NOT_MEASURED: PersistenceSample = {
+  keys: NaN,
+  saveMs: NaN,
+  bgsaveMs: NaN,
+  maxPingMs: NaN,
+  maxPingAtMs: NaN,
+  pings: NaN,
+  fileBytes: NaN,
+  startLoadedMs: NaN,
+  startEmptyMs: NaN,
+  loadMs: NaN,
+};
+
+/**
+ * Measures SAVE, BGSAVE and load times on both servers, alternating which
+ * goes first. A run that fails is logged and left out of the medians.
+ */
+export async function measurePersistence(
+  opts: PersistenceOptions = {},
+): Promise<PersistenceResult> {
+  const keys = opts.keys ?? 1_000_000;
+  const reps = opts.reps ?? 3;
+  const log = opts.log ?? console.log;
+  const [redis, respite] = kinds(opts.entry ?? defaultEntry()) as [Kind, Kind];
+  const runs = { redis: [] as PersistenceSample[], respite: [] as PersistenceSample[] };
+  for (let rep = 0; rep < reps; rep++) {
+    for (const kind of rep % 2 === 0 ? [redis, respite] : [respite, redis]) {
+      let s: PersistenceSample;
+      try {
+        s = await runOnce(kind, keys);
+      } catch (e) {
+        console.error(`  persistence ${kind.label}: ${e instanceof Error ? e.message : e}`);
+        s = NOT_MEASURED;
+      }
+      (kind === redis ? runs.redis : runs.respite).push(s);
+      log(
+        `persistence ${kind.label.padEnd(7)} save ${s.saveMs.toFixed(0)} ms, bgsave ${
+          s.bgsaveMs.toFixed(0)
+        } ms (max ping ${s.maxPingMs.toFixed(1)} ms at ${Math.round(s.maxPingAtMs) || 0} ms, ` +
+          `${s.pings} pings), ` +
+          `${(s.fileBytes / 2 ** 20).toFixed(1)} MiB, load ${s.loadMs.toFixed(0)} ms ` +
+          `(start ${s.startLoadedMs.toFixed(0)} - empty ${s.startEmptyMs.toFixed(0)})`,
+      );
+    }
+  }
+  const port = "<port>";
+  return {
+    keys,
+    reps,
+    redis: medians(runs.redis),
+    respite: medians(runs.respite),
+    runs,
+    serverLines: [redis, respite].map((k) => k.shown(0).replace("--port 0", `--port ${port}`)),
+    commandLines: [
+      `# on the empty server; its start-up (spawn until PING and loading:0) is the baseline`,
+      `redis-cli -p ${port} DEBUG POPULATE ${keys}`,
+      `redis-cli -p ${port} SAVE`,
+      `redis-cli -p ${port} BGSAVE`,
+      `#   until: INFO persistence has rdb_bgsave_in_progress:0, rdb_saves grown, status ok`,
+      `#   meanwhile, on another connection: PING, then 1 ms pause, repeated`,
+      `redis-cli -p ${port} SHUTDOWN NOSAVE`,
+      `# same command line and --dir again: spawn until PING answers and INFO has loading:0`,
+    ],
+  };
+}
+
+if (import.meta.main) {
+  const keys = Number(Deno.args[0] ?? 1_000_000);
+  const reps = Number(Deno.args[1] ?? 3);
+  const r = await measurePersistence({ keys, reps });
+  console.log(JSON.stringify({ redis: r.redis, respite: r.respite }, null, 2));
+}
