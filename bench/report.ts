@@ -6,6 +6,7 @@
 
 import type { MachineInfo } from "./system.ts";
 import type { PersistenceResult, PersistenceSample } from "./persistence.ts";
+import type { ReplicationResult, ReplicationSample } from "./replication.ts";
 
 /** The median of one test at one pipeline depth, both servers. */
 export interface Row {
@@ -54,6 +55,8 @@ export interface Report {
   memory: { redis: MemorySample; respite: MemorySample } | undefined;
   /** SAVE, BGSAVE and RDB load times (bench/persistence.ts), when measured. */
   persistence: PersistenceResult | undefined;
+  /** Writes/s carried to one replica (bench/replication.ts), when measured. */
+  replication: ReplicationResult | undefined;
   seconds: number;
   /** 1-minute load average before and after the run. */
   load: [string, string];
@@ -92,6 +95,7 @@ export const ISSUES: readonly { issue: number; title: string }[] = [
   { issue: 4, title: "streams" },
   { issue: 5, title: "transactions and pub/sub" },
   { issue: 6, title: "persistence" },
+  { issue: 7, title: "replication" },
 ];
 
 /** Minimum Respite/Redis ops/s ratios: [issue, pipeline, row id, minimum]. */
@@ -176,6 +180,17 @@ export function checkTargets(r: Report): TargetResult[] {
     actual: ping,
     shown: fmtMs(ping ?? NaN),
     pass: ping === undefined || !Number.isFinite(ping) ? undefined : ping <= BGSAVE_MAX_PING_MS,
+  });
+  // Undefined too in reports saved (--json) before the replication benchmark existed.
+  const rp = r.replication;
+  const replicated = rp !== undefined && Number.isFinite(rp.redis.writesPerSec) &&
+    Number.isFinite(rp.respite.writesPerSec);
+  results.push({
+    issue: 7,
+    label: "Replication throughput (writes/s carried to one replica) measured on both servers " +
+      "(no ratio target; the ratio shown is Respite/Redis writes/s)",
+    actual: replicated ? ratio(rp.respite.writesPerSec, rp.redis.writesPerSec) : undefined,
+    pass: rp === undefined ? undefined : replicated,
   });
   return results;
 }
@@ -285,6 +300,7 @@ export function render(r: Report): string {
     );
   }
   if (r.persistence) push(...persistenceSection(r.persistence));
+  if (r.replication) push(...replicationSection(r.replication));
   push(
     "## Targets",
     "",
@@ -364,6 +380,53 @@ function persistenceSection(p: PersistenceResult): string[] {
     row("Start-up on the dump", "startLoadedMs", fmtMs),
     row("Start-up on an empty directory", "startEmptyMs", fmtMs),
     row("dump.rdb size", "fileBytes", mib),
+    "",
+  ];
+}
+
+/** The "Replication" section: method, command lines and the table. */
+function replicationSection(p: ReplicationResult): string[] {
+  const row = (label: string, f: keyof ReplicationSample, fmt: (n: number) => string) =>
+    `| ${label} | ${fmt(p.redis[f])} | ${fmt(p.respite[f])} | ${
+      fmtRatio(ratio(p.respite[f], p.redis[f]))
+    } |`;
+  const runs = (xs: readonly ReplicationSample[]) =>
+    xs.map((x) => Number.isFinite(x.writesPerSec) ? fmtInt(x.writesPerSec) : "failed").join(", ");
+  const bytes = (n: number) => Number.isFinite(n) ? `${fmtInt(n)} B` : "n/a";
+  return [
+    "## Replication (writes/s to one replica)",
+    "",
+    "Each pair is a fresh master and a fresh replica of the same kind (redis-server ->",
+    "redis-server, Respite -> Respite), each its own process with an empty temporary `--dir`",
+    "and no persistence, the replica started with `--replicaof`. Once the replica's INFO",
+    "replication shows `master_link_status:up` and `slave_repl_offset` equal to the master's",
+    "`master_repl_offset`, an unmeasured warm-up load and FLUSHALL run and the replica is",
+    `waited on again. Then ${fmtInt(p.writes)} pipelined SETs go to the master with`,
+    "redis-benchmark. The clock starts at the first write (DBSIZE on the master, polled back",
+    "to back from the moment redis-benchmark is spawned, is no longer 0) and stops when, after",
+    "redis-benchmark has exited, the replica's `slave_repl_offset` equals the master's",
+    "`master_repl_offset` (both polled every 1 ms). Writes/s is the SETs sent divided by that",
+    "time; the master, the replica and redis-benchmark share the machine's cores. A run",
+    "counts only if the replica's DEBUG DIGEST then equals the master's.",
+    `${p.reps} run(s) per pair, alternating which goes first; the table shows the median of`,
+    "each line.",
+    "",
+    "```sh",
+    ...p.serverLines,
+    ...p.commandLines,
+    "```",
+    "",
+    "| | Redis | Respite | Respite/Redis |",
+    "| --- | ---: | ---: | ---: |",
+    row("Writes/s carried to the replica", "writesPerSec", fmtInt),
+    row("First write to replica caught up", "ms", fmtMs),
+    row("First write to redis-benchmark done", "loadMs", fmtMs),
+    // A ratio of two lags, often 0, says nothing.
+    `| Replica behind when redis-benchmark was done | ${bytes(p.redis.lagBytes)} | ${
+      bytes(p.respite.lagBytes)
+    } | |`,
+    row("Replication stream carried", "streamBytes", mib),
+    `| Writes/s of each run | ${runs(p.runs.redis)} | ${runs(p.runs.respite)} | |`,
     "",
   ];
 }

@@ -18,6 +18,10 @@
  * - `--persistence`   measure SAVE, BGSAVE and RDB load of `--keys` keys
  *                     (bench/persistence.ts); on by default without `--only`
  * - `--no-persistence` skip it
+ * - `--replication`   measure the writes/s carried from a master to one replica
+ *                     (bench/replication.ts); on by default without `--only`
+ * - `--no-replication` skip it
+ * - `--repl-writes N` SETs per replication run (default 500000)
  * - `--entry E`       Respite entry point: `main` (main.ts) or `launcher`
  *                     (bench/respite_server.ts); default main.ts when present
  * - `--out FILE`      where the report goes (default BENCHMARKS.md; `-` for stdout)
@@ -47,6 +51,7 @@ import {
 } from "./servers.ts";
 import { checkTargets, type MemorySample, render, type Report, type Row } from "./report.ts";
 import { measurePersistence } from "./persistence.ts";
+import { measureReplication } from "./replication.ts";
 import { RESPITE_VERSION } from "../core/version.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -65,6 +70,8 @@ interface Options {
   keys: number;
   memory: boolean;
   persistence: boolean;
+  replication: boolean;
+  replWrites: number;
   entry: RespiteEntry | undefined;
   out: string;
   json: string | undefined;
@@ -86,6 +93,9 @@ function options(args: string[]): Options {
       "no-memory": { type: "boolean", default: false },
       persistence: { type: "boolean", default: false },
       "no-persistence": { type: "boolean", default: false },
+      replication: { type: "boolean", default: false },
+      "no-replication": { type: "boolean", default: false },
+      "repl-writes": { type: "string" },
       entry: { type: "string" },
       out: { type: "string" },
       json: { type: "string" },
@@ -97,7 +107,8 @@ function options(args: string[]): Options {
     console.log(
       "usage: deno task bench [--only set,get] [--quick] [--n1 N] [--n16 N] [--reps N]\n" +
         "       [--clients N] [--pipelines 1,16] [--keys N] [--no-memory]\n" +
-        "       [--persistence | --no-persistence]\n" +
+        "       [--persistence | --no-persistence] [--replication | --no-replication]\n" +
+        "       [--repl-writes N]\n" +
         "       [--entry main|launcher] [--out FILE|-] [--json FILE] [--render FILE]",
     );
     Deno.exit(0);
@@ -119,6 +130,9 @@ function options(args: string[]): Options {
   if (values.persistence && values["no-persistence"]) {
     throw new Error("--persistence and --no-persistence contradict each other");
   }
+  if (values.replication && values["no-replication"]) {
+    throw new Error("--replication and --no-replication contradict each other");
+  }
   const entry = values.entry;
   if (entry !== undefined && entry !== "main" && entry !== "launcher") {
     throw new Error("--entry wants main or launcher");
@@ -135,6 +149,8 @@ function options(args: string[]): Options {
     memory: !values["no-memory"],
     // A full run includes it; a partial one (--only) only when asked.
     persistence: values.persistence || (!values["no-persistence"] && only === undefined),
+    replication: values.replication || (!values["no-replication"] && only === undefined),
+    replWrites: int(values["repl-writes"], quick ? 100_000 : 500_000, "repl-writes"),
     entry,
     out: values.out ?? `${ROOT}BENCHMARKS.md`,
     json: values.json,
@@ -469,6 +485,16 @@ async function main(): Promise<void> {
       });
     }
 
+    let replication: Report["replication"];
+    if (o.replication) {
+      console.log(`replication: ${o.replWrites} SETs, ${o.reps} run(s) per server ...`);
+      replication = await measureReplication({
+        writes: o.replWrites,
+        reps: o.reps,
+        ...(o.entry === undefined ? {} : { entry: o.entry }),
+      });
+    }
+
     const report: Report = {
       date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
       machine: machineInfo(),
@@ -486,6 +512,7 @@ async function main(): Promise<void> {
       tables,
       memory: mem,
       persistence,
+      replication,
       seconds: (performance.now() - started) / 1000,
       load: [loadBefore, loadAverage()],
     };
