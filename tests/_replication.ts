@@ -294,3 +294,16 @@ export async function explainDiff(a: number, b: number): Promise<string> {
   }
   return out.join("\n");
 }
+
+/** Runs `fn` with a list it fills with started processes; stops them all, printing their logs on failure. */
+export async function withProcs(fn: (started: Proc[]) => Promise<void>): Promise<void> {
+  const procs: Proc[] = [];
+  try {
+    await fn(procs);
+  } catch (e) {
+    for (const p of procs) console.error(`--- log of :${p.port}\n${p.log()}`);
+    throw e;
+  } finally {
+    await Promise.all(procs.map((p) => p.stop()));
+  }
+}

@@ -16,24 +16,12 @@ import {
   info,
   mixedLoad,
   pipe,
-  type Proc,
   startRedisProc,
   startRespiteProc,
+  withProcs,
 } from "./_replication.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false, ignore: !hasRedis };
-
-async function withProcs(fn: (started: Proc[]) => Promise<void>): Promise<void> {
-  const procs: Proc[] = [];
-  try {
-    await fn(procs);
-  } catch (e) {
-    for (const p of procs) console.error(`--- log of :${p.port}\n${p.log()}`);
-    throw e;
-  } finally {
-    await Promise.all(procs.map((p) => p.stop()));
-  }
-}
 
 /** Loads writes, lets the short TTLs run out on the master, waits for the replicas. */
 async function load(master: number, replicas: number[], n: number, seed: number): Promise<void> {

@@ -13,24 +13,12 @@ import {
   info,
   mixedLoad,
   pipe,
-  type Proc,
   startRespiteProc,
   until,
+  withProcs,
 } from "./_replication.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
-
-async function withProcs(fn: (started: Proc[]) => Promise<void>): Promise<void> {
-  const procs: Proc[] = [];
-  try {
-    await fn(procs);
-  } catch (e) {
-    for (const p of procs) console.error(`--- log of :${p.port}\n${p.log()}`);
-    throw e;
-  } finally {
-    await Promise.all(procs.map((p) => p.stop()));
-  }
-}
 
 Deno.test(
   "replication: data before and after connect, SELECT, READONLY, ROLE, INFO",
@@ -229,6 +217,10 @@ Deno.test(
       assertEquals(stats.get("sync_full"), "1");
       assertEquals(stats.get("sync_partial_ok"), "1");
       assert(r.log().includes("Successful partial resynchronization with master."));
+      // The load has 1-40 ms TTLs: reclaim them on the master first, so an
+      // expiry between the two DEBUG DIGESTs cannot make them differ.
+      await expireShortTtls(m.port);
+      await caughtUp(m.port, [r.port]);
       assertEquals(await digest(r.port), await digest(m.port));
       // Again, with more written than the backlog holds: a full resync.
       r.signal("SIGSTOP");
@@ -240,6 +232,10 @@ Deno.test(
       assertEquals(stats.get("sync_full"), "2");
       assertEquals(stats.get("sync_partial_ok"), "1");
       assertEquals(stats.get("sync_partial_err"), "1");
+      // The load has 1-40 ms TTLs: reclaim them on the master first, so an
+      // expiry between the two DEBUG DIGESTs cannot make them differ.
+      await expireShortTtls(m.port);
+      await caughtUp(m.port, [r.port]);
       assertEquals(await digest(r.port), await digest(m.port));
       // A replica process killed and restarted (no persistence) syncs fully.
       await r.stop();
@@ -248,6 +244,10 @@ Deno.test(
       procs.push(r2);
       await caughtUp(m.port, [r2.port]);
       assertEquals((await info(m.port, "stats")).get("sync_full"), "3");
+      // The load has 1-40 ms TTLs: reclaim them on the master first, so an
+      // expiry between the two DEBUG DIGESTs cannot make them differ.
+      await expireShortTtls(m.port);
+      await caughtUp(m.port, [r2.port]);
       assertEquals(await digest(r2.port), await digest(m.port));
     }),
 );
@@ -330,6 +330,10 @@ Deno.test(
         assertEquals(stats.get("sync_full"), "1");
         assertEquals(stats.get("sync_partial_ok"), "1");
         assert(r2.log().includes("Successful partial resynchronization with master."));
+        // The load has 1-40 ms TTLs: reclaim them on the master first, so an
+        // expiry between the two DEBUG DIGESTs cannot make them differ.
+        await expireShortTtls(m.port);
+        await caughtUp(m.port, [r2.port]);
         assertEquals(await digest(r2.port), await digest(m.port));
       } finally {
         await Deno.remove(dir, { recursive: true }).catch(() => {});
