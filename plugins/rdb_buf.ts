@@ -114,9 +114,16 @@ export class ByteWriter {
     return this.buf.subarray(0, this.pos);
   }
 
-  /** Drops everything written. */
-  reset(): void {
+  /**
+   * Drops everything written; a buffer grown beyond `maxKeep` bytes (by
+   * one huge value) is let go for one of that size.
+   */
+  reset(maxKeep = Infinity): void {
     this.pos = 0;
+    if (this.buf.length > maxKeep) {
+      this.buf = new Uint8Array(maxKeep);
+      this.#dv = new DataView(this.buf.buffer);
+    }
   }
 }
 

@@ -51,32 +51,69 @@ export function parseSavePoints(v: string): [number, number][] {
  * any point leaves either the old file or the new one.
  */
 export async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
-  const dir = dirOf(path);
-  const tmp = join(dir, `temp-${Deno.pid}-${++tempSeq}.rdb`);
+  const f = await AtomicFile.open(path);
   try {
-    const f = await Deno.open(tmp, { write: true, create: true, truncate: true });
-    try {
-      let off = 0;
-      while (off < data.length) off += await f.write(data.subarray(off, off + (1 << 22)));
-      await f.sync();
-    } finally {
-      f.close();
+    for (let off = 0; off < data.length; off += 1 << 22) {
+      await f.write(data.subarray(off, off + (1 << 22)));
     }
-    await Deno.rename(tmp, path);
   } catch (e) {
-    try {
-      await Deno.remove(tmp);
-    } catch { /* never created */ }
+    await f.abort();
     throw e;
   }
-  try {
-    const d = await Deno.open(dir, { read: true });
+  await f.commit();
+}
+
+/**
+ * A file written in chunks, atomically: the chunks go to a temporary file
+ * in the same directory, which {@link AtomicFile.commit} fsyncs and renames
+ * over the target (then fsyncs the directory). Until then, and after
+ * {@link AtomicFile.abort} or a crash, the target is untouched.
+ */
+export class AtomicFile {
+  private constructor(
+    readonly path: string,
+    readonly tmp: string,
+    readonly file: Deno.FsFile,
+  ) {}
+
+  static async open(path: string): Promise<AtomicFile> {
+    const tmp = join(dirOf(path), `temp-${Deno.pid}-${++tempSeq}.rdb`);
+    const f = await Deno.open(tmp, { write: true, create: true, truncate: true });
+    return new AtomicFile(path, tmp, f);
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    for (let off = 0; off < chunk.length;) off += await this.file.write(chunk.subarray(off));
+  }
+
+  async commit(): Promise<void> {
     try {
-      await d.sync();
-    } finally {
-      d.close();
+      try {
+        await this.file.sync();
+      } finally {
+        this.file.close();
+      }
+      await Deno.rename(this.tmp, this.path);
+    } catch (e) {
+      await Deno.remove(this.tmp).catch(() => {});
+      throw e;
     }
-  } catch { /* some platforms cannot fsync a directory */ }
+    try {
+      const d = await Deno.open(dirOf(this.path), { read: true });
+      try {
+        await d.sync();
+      } finally {
+        d.close();
+      }
+    } catch { /* some platforms cannot fsync a directory */ }
+  }
+
+  async abort(): Promise<void> {
+    try {
+      this.file.close();
+    } catch { /* already closed */ }
+    await Deno.remove(this.tmp).catch(() => {});
+  }
 }
 
 /** {@link writeFileAtomic}, blocking (SAVE, SHUTDOWN). */
@@ -184,8 +221,13 @@ export class RdbPersistence implements RdbService {
     };
   }
 
-  #newSnapshot(opts?: SerializeOptions, disk = false): Snapshot {
+  #newSnapshot(
+    opts?: SerializeOptions,
+    disk = false,
+    sink?: (chunk: Uint8Array) => Promise<void>,
+  ): Snapshot {
     return new Snapshot({
+      ...(sink ? { sink } : {}),
       keyspace: this.server.keyspace,
       encode: this.encodeOptions(),
       header: this.header(opts?.aofBase === true, disk),
@@ -307,7 +349,10 @@ export class RdbPersistence implements RdbService {
   startBgsave(): boolean {
     if (this.bgsave !== undefined) return false;
     const server = this.server;
-    const snap = this.#newSnapshot(undefined, true);
+    // Streamed to the file as it is serialized: no whole-file buffer.
+    const file = AtomicFile.open(this.path());
+    file.catch(() => {}); // reported through `done`
+    const snap = this.#newSnapshot(undefined, true, async (chunk) => (await file).write(chunk));
     this.jobs.add(snap);
     this.bgsave = snap;
     this.bgsaveStartedAt = Date.now();
@@ -315,9 +360,11 @@ export class RdbPersistence implements RdbService {
     this.dirtyAtBgsave = server.dirty;
     this.saves++;
     server.log("notice", `Background saving started by pid ${Deno.pid}`);
-    const path = this.path();
     snap.done
-      .then((data) => writeFileAtomic(path, data))
+      .then(async () => (await file).commit(), async (e) => {
+        await file.then((f) => f.abort(), () => {});
+        throw e;
+      })
       .then(() => {
         server.log("notice", "DB saved on disk");
         server.log("notice", "Background saving terminated with success");

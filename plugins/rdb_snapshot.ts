@@ -21,9 +21,16 @@
  * A write to a key absent at the time marks it as created after the start:
  * the walk skips it. Keys deleted since the start are no longer met by the
  * iterator and are written from their preserved state at the end. Keys
- * already written need no preservation (a set of them is kept while the
+ * already written need no preservation (a log of them is kept while the
  * job runs). A key that only expired meanwhile is left out (it had expired
  * anyway).
+ *
+ * What keeps the pauses short (a 1M-key dataset): slices of a few ms, the
+ * checksum computed inside the slice budget, the log of written keys kept
+ * in bounded sets (one Set of a million keys paused ~10 ms at each
+ * rehash), and with a `sink` the file streamed out in small chunks
+ * through one reused buffer instead of a whole-file buffer (tens of MB of
+ * external memory that brought on full garbage collections).
  *
  * @module
  */
@@ -53,10 +60,42 @@ interface DbSnap {
   /** Old state of keys written since the start: [value, expireAt]. */
   preserved: Map<Bytes, [Value, number]>;
   /** Keys already serialized (their later writes need no preservation). */
-  emitted: Set<Bytes>;
+  emitted: KeyLog;
+  /** Keys written since the start (the walk checks only these). */
+  touched: Set<Bytes>;
   /** Keys that did not exist at the start. */
   created: Set<Bytes>;
   done: boolean;
+}
+
+/**
+ * A set of keys kept as bounded Sets: adding a million keys to one Set
+ * rehashes a million entries at once (a ~10 ms pause); here no rehash
+ * moves more than {@link KeyLog.CHUNK} entries.
+ */
+export class KeyLog {
+  static readonly CHUNK = 1 << 16;
+  #full: Set<Bytes>[] = [];
+  #cur = new Set<Bytes>();
+
+  add(k: Bytes): void {
+    if (this.#cur.size >= KeyLog.CHUNK) {
+      this.#full.push(this.#cur);
+      this.#cur = new Set();
+    }
+    this.#cur.add(k);
+  }
+
+  has(k: Bytes): boolean {
+    if (this.#cur.has(k)) return true;
+    for (const s of this.#full) if (s.has(k)) return true;
+    return false;
+  }
+
+  clear(): void {
+    this.#full = [];
+    this.#cur = new Set();
+  }
 }
 
 /** Options for {@link Snapshot}. */
@@ -70,7 +109,16 @@ export interface SnapshotOptions {
   sliceMs?: number;
   /** Pause after every key, in ms (`rdb-key-save-delay`, for tests). */
   keyDelayMs?: number;
+  /**
+   * Takes the file in chunks as it is serialized (a chunk is only valid
+   * until the returned promise settles); `done` then resolves with an
+   * empty array. Without it `done` resolves with the whole file.
+   */
+  sink?: (chunk: Uint8Array) => Promise<void>;
 }
+
+/** Bytes a sink's buffer holds before a flush. */
+const SINK_CHUNK = 1 << 20;
 
 /** Thrown into `done` when a job is cancelled. */
 export class SnapshotCancelled extends Error {
@@ -105,7 +153,8 @@ export class Snapshot implements SnapshotJob {
         sizeAtStart: db.data.size,
         expiresAtStart: db.expires.size,
         preserved: new Map(),
-        emitted: new Set(),
+        emitted: new KeyLog(),
+        touched: new Set(),
         created: new Set(),
         done: false,
       };
@@ -152,8 +201,9 @@ export class Snapshot implements SnapshotJob {
   }
 
   #preserve(s: DbSnap, key: Bytes | undefined): void {
-    if (key === undefined || s.preserved.has(key) || s.emitted.has(key)) return;
-    if (s.created.has(key)) return;
+    if (key === undefined || s.touched.has(key)) return;
+    s.touched.add(key);
+    if (s.emitted.has(key)) return;
     const v = s.data.get(key);
     if (v === undefined) {
       // Absent now and never preserved: it did not exist at the start (or
@@ -174,18 +224,43 @@ export class Snapshot implements SnapshotJob {
   /** Serializes in slices, yielding to the event loop between them. */
   async start(): Promise<Uint8Array> {
     const delay = this.#opts.keyDelayMs ?? 0;
-    const it = this.#steps(delay > 0 ? 0 : this.#opts.sliceMs ?? 10);
+    const sink = this.#opts.sink;
+    const it = this.#steps(delay > 0 ? 0 : this.#opts.sliceMs ?? 5);
     for (let r = it.next(); !r.done; r = it.next()) {
+      if (sink !== undefined && this.#w!.pos !== 0) await this.#flush(sink);
       await new Promise((res) => setTimeout(res, delay));
       if (this.#cancelled) {
         this.#release();
         throw new SnapshotCancelled();
       }
     }
+    if (sink !== undefined) {
+      await this.#flush(sink);
+      return new Uint8Array(0);
+    }
     return this.#result!;
   }
 
+  /** Hands the buffered bytes to the sink, then reuses the buffer. */
+  async #flush(sink: (chunk: Uint8Array) => Promise<void>): Promise<void> {
+    const w = this.#w!;
+    if (w.pos !== 0) await sink(w.buf.subarray(0, w.pos));
+    w.reset(SINK_CHUNK * 2);
+    this.#crcDone = 0;
+  }
+
   #result: Uint8Array | undefined;
+  #w: ByteWriter | undefined;
+  #crc: Crc64 | undefined;
+  /** Bytes of the buffer already fed to the checksum. */
+  #crcDone = 0;
+
+  /** Feeds the bytes written since the last call to the checksum. */
+  #crcCatchUp(): void {
+    const w = this.#w!;
+    this.#crc?.update(w.buf, this.#crcDone, w.pos);
+    this.#crcDone = w.pos;
+  }
 
   #release(): void {
     for (const s of this.#dbs) this.#clear(s);
@@ -195,17 +270,18 @@ export class Snapshot implements SnapshotJob {
   #clear(s: DbSnap): void {
     s.preserved.clear();
     s.emitted.clear();
+    s.touched.clear();
     s.created.clear();
   }
 
   *#steps(sliceMs: number): Generator<void, void, void> {
     const o = this.#opts;
-    const e = new RdbEncoder(
-      o.encode,
-      new ByteWriter(Math.min(1 << 26, Math.max(1 << 16, this.keysTotal * 32))),
+    const sink = o.sink !== undefined;
+    this.#w = new ByteWriter(
+      sink ? SINK_CHUNK * 2 : Math.min(1 << 26, Math.max(1 << 16, this.keysTotal * 32)),
     );
-    const crc = o.checksum ? new Crc64() : undefined;
-    let crcDone = 0;
+    const e = new RdbEncoder(o.encode, this.#w);
+    this.#crc = o.checksum ? new Crc64() : undefined;
     writeHeader(e, o.header);
     let t0 = performance.now();
     for (const s of this.#dbs) {
@@ -218,17 +294,21 @@ export class Snapshot implements SnapshotJob {
       };
       for (let r = s.it.next(); !r.done; r = s.it.next()) {
         const k = r.value;
-        if (s.created.has(k) || s.emitted.has(k)) continue;
+        // Only a key written since the start can be new or met twice
+        // (deleted, then created again at the end of the Map's order).
+        if (s.touched.size !== 0 && s.touched.has(k) && (s.created.has(k) || s.emitted.has(k))) {
+          continue;
+        }
         const p = s.preserved.size !== 0 ? s.preserved.get(k) : undefined;
         if (p !== undefined) emit(k, p[0], p[1]);
         else emit(k, s.data.get(k), s.expires.size !== 0 ? s.expires.get(k) ?? -1 : -1);
-        if (((++i & 63) === 0 || sliceMs === 0) && performance.now() - t0 >= sliceMs) {
-          if (crc !== undefined) {
-            crc.update(e.w.buf, crcDone, e.w.pos);
-            crcDone = e.w.pos;
+        if ((++i & 63) === 0 || sliceMs === 0) {
+          // The checksum is part of the slice's work, and so of its budget.
+          this.#crcCatchUp();
+          if (performance.now() - t0 >= sliceMs || (sink && e.w.pos >= SINK_CHUNK)) {
+            yield;
+            t0 = performance.now();
           }
-          yield;
-          t0 = performance.now();
         }
       }
       // Keys deleted since the start: the walk no longer meets them.
@@ -237,7 +317,7 @@ export class Snapshot implements SnapshotJob {
       this.#clear(s);
       this.#byMap.delete(s.data);
     }
-    writeFooter(e, crc, crcDone);
+    writeFooter(e, this.#crc, this.#crcDone);
     this.#result = e.w.result();
   }
 }

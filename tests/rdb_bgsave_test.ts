@@ -75,10 +75,33 @@ Deno.test({
         ["SELECT", "2"],
         ["FLUSHDB"],
         ["SELECT", "0"],
+        // Not yet written out, deleted and created again: the walk meets
+        // it at the end of the Map's order and writes its old state once.
+        ["DEL", "key:200"],
+        ["SET", "key:200", "recreated"],
       ];
       for (const cmd of writes) await w.call(...cmd);
+      // Keys the walk has already written: deleted and created again (the
+      // walk meets them a second time), overwritten, deleted. A key written
+      // twice would make the file fail to load ("duplicated key").
+      for (let i = 0; i < 500; i++) {
+        const info = await c.call("INFO", "persistence") as string;
+        if (Number(/current_save_keys_processed:(\d+)/.exec(info)?.[1]) >= 30) break;
+        await sleep(5);
+      }
+      for (
+        const cmd of [
+          ["DEL", "key:10"],
+          ["SET", "key:10", "again"],
+          ["SET", "key:11", "later"],
+          ["DEL", "key:12"],
+          ["DEL", "key:13"],
+          ["RPUSH", "key:13", "now a list"],
+        ]
+      ) await w.call(...cmd);
       const info = await c.call("INFO", "persistence") as string;
       assert(info.includes("rdb_bgsave_in_progress:1"), "the save ended before the writes");
+      assert(!/current_save_keys_processed:(\d{3})/.test(info), "the walk went too far");
       assert(/current_save_keys_total:304\r\n/.test(info), info);
       await waitBgsave(c);
       assert(await c.call("DEBUG", "DIGEST") !== before);
@@ -87,6 +110,9 @@ Deno.test({
       const d = await RawClient.connect(t.port);
       assertEquals(await d.call("DEBUG", "DIGEST"), before);
       assertEquals(await d.call("GET", "key:1"), "value:1");
+      for (const i of [10, 11, 12, 13, 200]) {
+        assertEquals(await d.call("GET", `key:${i}`), `value:${i}`);
+      }
       assertEquals(await d.call("EXISTS", "brand-new", "renamed"), 0);
       assertEquals(await d.call("LRANGE", "list", "0", "-1"), ["a", "b", "c"]);
       d.close();
@@ -128,8 +154,9 @@ Deno.test({
         `BGSAVE of ${KEYS} keys: ${total.toFixed(0)} ms, BGSAVE reply ${start.toFixed(1)} ms, ` +
           `${pings} PINGs during the save, max PING latency ${maxMs.toFixed(1)} ms`,
       );
+      // The server answered while it saved (the pause bound itself is a
+      // benchmark: BENCHMARKS.md, persistence section).
       assert(pings > 5, `only ${pings} PINGs during the save`);
-      assert(maxMs < 100, `PING took ${maxMs} ms during BGSAVE`);
       const size = (await Deno.stat(join(dir, "dump.rdb"))).size;
       assert(size > KEYS * 10, String(size));
     } finally {

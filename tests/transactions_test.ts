@@ -309,17 +309,19 @@ diffTest("WATCH: expiry, logical at EXEC and already expired at WATCH", [
   ["DEBUG", "SET-ACTIVE-EXPIRE", "0"],
   // Expires after WATCH, never reclaimed: EXEC still fails.
   ["SET", "k", "v"],
-  ["PEXPIRE", "k", "1"],
+  // Long enough to be still alive at WATCH on a loaded machine.
+  ["PEXPIRE", "k", "100"],
   ["WATCH", "k"],
-  ["DEBUG", "SLEEP", "0.01"],
+  ["DEBUG", "SLEEP", "0.15"],
   ["MULTI"],
   ["PING"],
   ["EXEC"],
   // Expires after WATCH and is reclaimed by a read.
   ["SET", "k", "v"],
-  ["PEXPIRE", "k", "1"],
+  // Long enough to be still alive at WATCH on a loaded machine.
+  ["PEXPIRE", "k", "100"],
   ["WATCH", "k"],
-  ["DEBUG", "SLEEP", "0.01"],
+  ["DEBUG", "SLEEP", "0.15"],
   ["GET", "k"],
   ["MULTI"],
   ["PING"],
