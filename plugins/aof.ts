@@ -55,8 +55,17 @@ interface Rewrite {
 /** A base file being made: its bytes once serialized, and its format. */
 interface Snapshot {
   rdb: boolean;
+  /** The base's bytes; empty when they were streamed to a sink. */
   data: Promise<Uint8Array>;
   cancel?: () => void;
+}
+
+/** The temporary file a rewrite's base goes to. */
+interface BaseOut {
+  tmpName: string;
+  file: Promise<Deno.FsFile>;
+  /** Bytes written so far. */
+  size: number;
 }
 
 /** The AOF subsystem's state. */
@@ -148,11 +157,11 @@ class Aof {
    * The dataset as a base file: RDB (through the rdb plugin) or commands.
    * `background` serializes a point-in-time snapshot in slices.
    */
-  snapshot(background: boolean): Snapshot {
+  snapshot(background: boolean, sink?: (chunk: Uint8Array) => Promise<void>): Snapshot {
     const rdb = rdbCodec(this.server);
     if (rdb && this.server.config.bool("aof-use-rdb-preamble")) {
       if (background) {
-        const job = rdb.snapshot({ aofBase: true });
+        const job = rdb.snapshot({ aofBase: true, ...(sink ? { sink } : {}) });
         return { rdb: true, data: job.done, cancel: () => job.cancel() };
       }
       return { rdb: true, data: Promise.resolve(rdb.serialize({ aofBase: true })) };
@@ -231,9 +240,23 @@ class Aof {
   startRewrite(): boolean {
     const server = this.server;
     let snap: Snapshot | undefined;
+    // Unique per rewrite: a cancelled one may still be writing its own.
+    const tmpName = `temp-rewriteaof-bg-${Deno.pid}-${++this.#rewriteSeq}.aof`;
+    let out: BaseOut | undefined;
     try {
       Deno.mkdirSync(this.dir, { recursive: true });
-      snap = this.snapshot(true);
+      // An RDB base streams into the file as it is serialized.
+      const o: BaseOut = out = {
+        tmpName,
+        file: Deno.open(this.#path(tmpName), { write: true, create: true, truncate: true }),
+        size: 0,
+      };
+      o.file.catch(() => {}); // reported by #finishRewrite
+      snap = this.snapshot(true, async (chunk) => {
+        const f = await o.file;
+        for (let off = 0; off < chunk.length;) off += await f.write(chunk.subarray(off));
+        o.size += chunk.length;
+      });
       if (this.state === "on") {
         const m = cloneManifest(this.manifest);
         const name = incrName(this.filename, ++m.incrSeq);
@@ -261,6 +284,7 @@ class Aof {
         `Can't rewrite append only file in background: ${(e as Error).message}`,
       );
       snap?.cancel?.();
+      if (out !== undefined) this.#discard(out);
       this.lastRewriteOk = false;
       this.failures++;
       return false;
@@ -274,22 +298,33 @@ class Aof {
     this.rewrite = rw;
     this.scheduled = false;
     server.log("notice", "Background append only file rewriting started");
-    rw.done = this.#finishRewrite(rw, snap);
+    rw.done = this.#finishRewrite(rw, snap, out!);
     return true;
   }
 
+  /** Closes and removes a base file that will not be used. */
+  #discard(out: BaseOut): void {
+    out.file.then((f) => {
+      try {
+        f.close();
+      } catch { /* closed */ }
+      return Deno.remove(this.#path(out.tmpName));
+    }).catch(() => {});
+  }
+
   /** Writes the base, then swaps it in (Redis's `backgroundRewriteDoneHandler`). */
-  async #finishRewrite(rw: Rewrite, snap: Snapshot): Promise<void> {
+  async #finishRewrite(rw: Rewrite, snap: Snapshot, out: BaseOut): Promise<void> {
     const server = this.server;
-    // Unique per rewrite: a cancelled one may still be writing its own.
-    const tmpName = `temp-rewriteaof-bg-${Deno.pid}-${++this.#rewriteSeq}.aof`;
+    const tmpName = out.tmpName;
     const tmp = this.#path(tmpName);
     try {
-      const data = await snap.data;
-      const f = await Deno.open(tmp, { write: true, create: true, truncate: true });
+      const f = await out.file;
       try {
+        // Empty when streamed; the whole base otherwise (commands).
+        const data = await snap.data;
         let off = 0;
         while (off < data.length) off += await f.write(data.subarray(off));
+        out.size += data.length;
         await f.syncData();
       } finally {
         f.close();
@@ -324,7 +359,7 @@ class Aof {
       this.persistManifest(m);
       this.manifest = m;
       if (this.state === "wait") this.state = "on";
-      this.writer.currentSize = data.length + this.writer.incrSize;
+      this.writer.currentSize = out.size + this.writer.incrSize;
       this.baseSize = this.writer.currentSize;
       for (const h of m.history) {
         server.log("notice", `Removing the history file ${h.name} in the background`);
@@ -342,9 +377,7 @@ class Aof {
       this.lastRewriteSecs = Math.round((server.clock.now() - rw.startedAt) / 1000);
       server.log("notice", "Background AOF rewrite finished successfully");
     } catch (e) {
-      try {
-        Deno.removeSync(tmp);
-      } catch { /* never created */ }
+      this.#discard(out);
       if (!rw.cancelled) {
         this.lastRewriteOk = false;
         this.failures++;

@@ -243,7 +243,7 @@ export class RdbPersistence implements RdbService {
   }
 
   snapshot(opts?: SerializeOptions): SnapshotJob {
-    const s = this.#newSnapshot(opts);
+    const s = this.#newSnapshot(opts, false, opts?.sink);
     this.jobs.add(s);
     const done = s.done;
     const drop = () => this.jobs.delete(s);

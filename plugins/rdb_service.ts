@@ -15,6 +15,13 @@ export interface SerializeOptions {
    * Redis does for `aof-use-rdb-preamble`. Default false.
    */
   aofBase?: boolean;
+  /**
+   * Only for {@link RdbService.snapshot}: takes the file in chunks as it is
+   * serialized (each chunk is valid until the returned promise settles),
+   * so no whole-file buffer is held; `done` then resolves with an empty
+   * array.
+   */
+  sink?: (chunk: Uint8Array) => Promise<void>;
 }
 
 /** Options for loading a whole RDB file. */

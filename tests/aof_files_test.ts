@@ -331,6 +331,11 @@ Deno.test("aof: automatic rewrite on growth; INFO persistence fields", async () 
     const f = await info(r.port);
     assertEquals(f.aof_rewrites, "1");
     assertOk(Number(f.aof_base_size) > 0 && Number(f.aof_current_size) >= Number(f.aof_base_size));
+    // The base was streamed to disk; the size INFO counts is the file's.
+    const base = /^file (\S+) seq \d+ type b$/m.exec(
+      Deno.readTextFileSync(`${dir}/aofdir/appendonly.aof.manifest`),
+    )?.[1];
+    assertEquals(Number(f.aof_base_size), Deno.statSync(`${dir}/aofdir/${base}`).size);
     // One rewrite in progress at a time.
     assertEquals(
       await call(r.port, "BGREWRITEAOF"),
