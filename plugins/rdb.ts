@@ -19,7 +19,7 @@ import { ConfigError } from "../core/config.ts";
 import { ReplyError } from "../core/errors.ts";
 import { debugAllowed, registerDebugSubcommand } from "../commands/server_debug.ts";
 import type { RdbService } from "./rdb_service.ts";
-import { parseSavePoints, RdbPersistence, writeFileAtomicSync } from "./rdb_persist.ts";
+import { parseSavePoints, RdbPersistence } from "./rdb_persist.ts";
 import { rdbCommands } from "./rdb_commands.ts";
 
 export type {
@@ -66,12 +66,8 @@ registerDebugSubcommand("reload", (c, argv) => {
   const path = st.path();
   let bytes: Uint8Array;
   try {
-    if (save) {
-      bytes = st.serialize();
-      writeFileAtomicSync(path, bytes);
-    } else {
-      bytes = Deno.readFileSync(path);
-    }
+    if (save) st.writeDumpSync(path);
+    bytes = Deno.readFileSync(path);
   } catch (e) {
     throw new ReplyError(`ERR Error trying to save the DB: ${(e as Error).message}`);
   }

@@ -114,36 +114,54 @@ export class AtomicFile {
     } catch { /* already closed */ }
     await Deno.remove(this.tmp).catch(() => {});
   }
-}
 
-/** {@link writeFileAtomic}, blocking (SAVE, SHUTDOWN). */
-export function writeFileAtomicSync(path: string, data: Uint8Array): void {
-  const dir = dirOf(path);
-  const tmp = join(dir, `temp-${Deno.pid}-${++tempSeq}.rdb`);
-  try {
-    const f = Deno.openSync(tmp, { write: true, create: true, truncate: true });
-    try {
-      let off = 0;
-      while (off < data.length) off += f.writeSync(data.subarray(off));
-      f.syncSync();
-    } finally {
-      f.close();
-    }
-    Deno.renameSync(tmp, path);
-  } catch (e) {
-    try {
-      Deno.removeSync(tmp);
-    } catch { /* never created */ }
-    throw e;
+  // The same, blocking (SAVE, SHUTDOWN).
+
+  static openSync(path: string): AtomicFile {
+    const tmp = join(dirOf(path), `temp-${Deno.pid}-${++tempSeq}.rdb`);
+    return new AtomicFile(
+      path,
+      tmp,
+      Deno.openSync(tmp, { write: true, create: true, truncate: true }),
+    );
   }
-  try {
-    const d = Deno.openSync(dir, { read: true });
+
+  writeSync(chunk: Uint8Array): void {
+    for (let off = 0; off < chunk.length;) off += this.file.writeSync(chunk.subarray(off));
+  }
+
+  commitSync(): void {
     try {
-      d.syncSync();
-    } finally {
-      d.close();
+      try {
+        this.file.syncSync();
+      } finally {
+        this.file.close();
+      }
+      Deno.renameSync(this.tmp, this.path);
+    } catch (e) {
+      try {
+        Deno.removeSync(this.tmp);
+      } catch { /* gone */ }
+      throw e;
     }
-  } catch { /* some platforms cannot fsync a directory */ }
+    try {
+      const d = Deno.openSync(dirOf(this.path), { read: true });
+      try {
+        d.syncSync();
+      } finally {
+        d.close();
+      }
+    } catch { /* some platforms cannot fsync a directory */ }
+  }
+
+  abortSync(): void {
+    try {
+      this.file.close();
+    } catch { /* already closed */ }
+    try {
+      Deno.removeSync(this.tmp);
+    } catch { /* gone */ }
+  }
 }
 
 let tempSeq = 0;
@@ -327,12 +345,26 @@ export class RdbPersistence implements RdbService {
 
   // -------------------------------------------------------- save / load
 
+  /**
+   * Serializes the dataset straight into `path` (atomically, blocking),
+   * a chunk at a time: no whole-file buffer.
+   */
+  writeDumpSync(path: string): void {
+    const f = AtomicFile.openSync(path);
+    try {
+      this.#newSnapshot(undefined, true).runSync((chunk) => f.writeSync(chunk));
+    } catch (e) {
+      f.abortSync();
+      throw e;
+    }
+    f.commitSync();
+  }
+
   /** SAVE: serializes and writes synchronously. Returns false on failure (logged). */
   saveSync(): boolean {
     const server = this.server;
     try {
-      const data = this.#newSnapshot(undefined, true).runSync();
-      writeFileAtomicSync(this.path(), data);
+      this.writeDumpSync(this.path());
     } catch (e) {
       server.log("warning", `Failed saving the DB: ${errText(e)}`);
       return false;

@@ -214,38 +214,53 @@ export class Snapshot implements SnapshotJob {
     s.preserved.set(key, [typeof v === "string" ? v : v.clone(), s.expires.get(key) ?? -1]);
   }
 
-  /** Serializes everything now, without yielding. */
-  runSync(): Uint8Array {
-    const it = this.#steps(Infinity);
-    for (let r = it.next(); !r.done; r = it.next()) { /* no yielding */ }
-    return this.#result!;
+  /**
+   * Serializes everything now, without yielding: into `sink` in chunks
+   * (then the result is empty), or as one array.
+   */
+  runSync(sink?: (chunk: Uint8Array) => void): Uint8Array {
+    // Nothing runs in between: no log of written keys is needed.
+    const it = this.#steps(Infinity, sink !== undefined, false);
+    for (let r = it.next(); !r.done; r = it.next()) {
+      sink!(this.#buffered());
+      this.#recycle();
+    }
+    if (sink === undefined) return this.#result!;
+    sink(this.#buffered());
+    this.#recycle();
+    return new Uint8Array(0);
   }
 
   /** Serializes in slices, yielding to the event loop between them. */
   async start(): Promise<Uint8Array> {
     const delay = this.#opts.keyDelayMs ?? 0;
     const sink = this.#opts.sink;
-    const it = this.#steps(delay > 0 ? 0 : this.#opts.sliceMs ?? 5);
+    const it = this.#steps(delay > 0 ? 0 : this.#opts.sliceMs ?? 5, sink !== undefined, true);
     for (let r = it.next(); !r.done; r = it.next()) {
-      if (sink !== undefined && this.#w!.pos !== 0) await this.#flush(sink);
+      if (sink !== undefined) {
+        await sink(this.#buffered());
+        this.#recycle();
+      }
       await new Promise((res) => setTimeout(res, delay));
       if (this.#cancelled) {
         this.#release();
         throw new SnapshotCancelled();
       }
     }
-    if (sink !== undefined) {
-      await this.#flush(sink);
-      return new Uint8Array(0);
-    }
-    return this.#result!;
+    if (sink === undefined) return this.#result!;
+    await sink(this.#buffered());
+    this.#recycle();
+    return new Uint8Array(0);
   }
 
-  /** Hands the buffered bytes to the sink, then reuses the buffer. */
-  async #flush(sink: (chunk: Uint8Array) => Promise<void>): Promise<void> {
-    const w = this.#w!;
-    if (w.pos !== 0) await sink(w.buf.subarray(0, w.pos));
-    w.reset(SINK_CHUNK * 2);
+  /** The bytes buffered since the last {@link Snapshot.#recycle} (a view). */
+  #buffered(): Uint8Array {
+    return this.#w!.result();
+  }
+
+  /** Empties the buffer once the sink is done with its bytes. */
+  #recycle(): void {
+    this.#w!.reset(SINK_CHUNK * 2);
     this.#crcDone = 0;
   }
 
@@ -274,11 +289,15 @@ export class Snapshot implements SnapshotJob {
     s.created.clear();
   }
 
-  *#steps(sliceMs: number): Generator<void, void, void> {
+  /**
+   * The serialization, yielding after `sliceMs` of work or (`chunked`)
+   * once a chunk's worth of bytes is buffered. `track` keeps the log of
+   * written keys that writes running in between need.
+   */
+  *#steps(sliceMs: number, chunked: boolean, track: boolean): Generator<void, void, void> {
     const o = this.#opts;
-    const sink = o.sink !== undefined;
     this.#w = new ByteWriter(
-      sink ? SINK_CHUNK * 2 : Math.min(1 << 26, Math.max(1 << 16, this.keysTotal * 32)),
+      chunked ? SINK_CHUNK * 2 : Math.min(1 << 26, Math.max(1 << 16, this.keysTotal * 32)),
     );
     const e = new RdbEncoder(o.encode, this.#w);
     this.#crc = o.checksum ? new Crc64() : undefined;
@@ -288,7 +307,7 @@ export class Snapshot implements SnapshotJob {
       writeDbHeader(e, s.index, s.sizeAtStart, s.expiresAtStart);
       let i = 0;
       const emit = (k: Bytes, v: Value | undefined, exp: number) => {
-        s.emitted.add(k);
+        if (track) s.emitted.add(k);
         if (v !== undefined) writeKey(e, k, v, exp);
         this.keysProcessed++;
       };
@@ -305,7 +324,7 @@ export class Snapshot implements SnapshotJob {
         if ((++i & 63) === 0 || sliceMs === 0) {
           // The checksum is part of the slice's work, and so of its budget.
           this.#crcCatchUp();
-          if (performance.now() - t0 >= sliceMs || (sink && e.w.pos >= SINK_CHUNK)) {
+          if (performance.now() - t0 >= sliceMs || (chunked && e.w.pos >= SINK_CHUNK)) {
             yield;
             t0 = performance.now();
           }
