@@ -7,8 +7,8 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
 import type { Bytes } from "./types.ts";
+import { sha1 } from "./sha1.ts";
 import type { Database, Value } from "./keyspace.ts";
 
 /** A 20-byte digest. */
@@ -68,26 +68,18 @@ const TYPE_IDS: Record<string, number> = {
 /** OBJ_MODULE: any type Redis does not know. */
 const MODULE_TYPE = 5;
 
-function toBytes(s: Bytes): Uint8Array {
-  const b = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
-  return b;
-}
-
-function sha1(data: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash("sha1").update(data).digest());
-}
+const scratch = new Uint8Array(20);
 
 /** `xorDigest`: digest ^= SHA1(data). */
-export function xorDigest(digest: Digest, data: Uint8Array): void {
-  const h = sha1(data);
-  for (let i = 0; i < 20; i++) digest[i]! ^= h[i]!;
+function xorDigest(digest: Digest, data: Bytes | Uint8Array): void {
+  sha1(data, scratch);
+  for (let i = 0; i < 20; i++) digest[i]! ^= scratch[i]!;
 }
 
 /** `mixDigest`: digest = SHA1(digest ^ SHA1(data)). */
-export function mixDigest(digest: Digest, data: Uint8Array): void {
+function mixDigest(digest: Digest, data: Bytes | Uint8Array): void {
   xorDigest(digest, data);
-  digest.set(sha1(digest));
+  sha1(digest, digest);
 }
 
 function u32be(n: number): Uint8Array {
@@ -113,21 +105,21 @@ export function objectDigest(digest: Digest, value: Value, hasExpire: boolean): 
   const type = typeof value === "string" ? "string" : value.type;
   mixDigest(digest, u32be(TYPE_IDS[type] ?? MODULE_TYPE));
   if (typeof value === "string") {
-    mixDigest(digest, toBytes(value));
+    mixDigest(digest, value);
   } else if (isDigestible(value)) {
     value.digest({
-      xor: (b) => xorDigest(digest, toBytes(b)),
-      mix: (b) => mixDigest(digest, toBytes(b)),
+      xor: (b) => xorDigest(digest, b),
+      mix: (b) => mixDigest(digest, b),
       element: (...parts) => {
         const ele = new Uint8Array(20);
-        for (const p of parts) mixDigest(ele, toBytes(p));
+        for (const p of parts) mixDigest(ele, p);
         xorDigest(digest, ele);
       },
     });
   }
   // Redis mixes only the presence of an expire, not its time, so a dataset
   // digests the same after a reload.
-  if (hasExpire) xorDigest(digest, toBytes("!!expire!!"));
+  if (hasExpire) xorDigest(digest, "!!expire!!");
 }
 
 /**
@@ -160,7 +152,7 @@ export function datasetDigest(dbs: readonly Database[]): Digest {
     mixDigest(final, u32be(db.index));
     for (const [key, v] of db.data) {
       const d = new Uint8Array(20);
-      mixDigest(d, toBytes(key));
+      mixDigest(d, key);
       objectDigest(d, v, db.expires.has(key));
       xorDigest(final, d);
     }

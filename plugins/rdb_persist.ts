@@ -225,11 +225,11 @@ export class RdbPersistence implements RdbService {
     };
   }
 
-  header(aofBase: boolean, disk = false): HeaderInfo {
+  header(aofBase: boolean, disk = false, aux?: Readonly<Record<string, string>>): HeaderInfo {
     // As Redis's rdbPopulateSaveInfo: a dump on disk carries the replication
     // id and offset, so a restarted replica can try a partial resync.
-    // (Replication adds its own fields to the payloads it sends.)
-    const repl = disk ? this.server.service("replication")?.rdbAux() : undefined;
+    // (Replication passes its own fields for the payloads it sends.)
+    const repl = disk ? this.server.service("replication")?.rdbAux() : aux;
     return {
       version: this.server.version,
       ctime: Math.floor(this.server.clock.now() / 1000),
@@ -248,7 +248,7 @@ export class RdbPersistence implements RdbService {
       ...(sink ? { sink } : {}),
       keyspace: this.server.keyspace,
       encode: this.encodeOptions(),
-      header: this.header(opts?.aofBase === true, disk),
+      header: this.header(opts?.aofBase === true, disk, opts?.aux),
       checksum: this.server.config.bool("rdbchecksum"),
       keyDelayMs: this.server.config.number("rdb-key-save-delay") / 1000,
     });

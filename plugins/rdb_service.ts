@@ -22,6 +22,8 @@ export interface SerializeOptions {
    * array.
    */
   sink?: (chunk: Uint8Array) => Promise<void>;
+  /** More AUX fields for the header (replication's `repl-id`, `repl-offset`, ...). */
+  aux?: Readonly<Record<string, string>>;
 }
 
 /** Options for loading a whole RDB file. */

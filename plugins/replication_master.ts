@@ -15,7 +15,6 @@ import { BufferWriter } from "../core/resp/writer.ts";
 import { randomHex } from "../core/server.ts";
 import { Backlog } from "./replication_backlog.ts";
 import type { SnapshotJob } from "./rdb_service.ts";
-import { crc64 } from "./rdb_crc64.ts";
 
 /** What a client announced with REPLCONF before PSYNC. */
 export interface ReplconfInfo {
@@ -305,16 +304,34 @@ export class MasterSide {
       "repl-id": this.replid,
       "repl-offset": String(this.offset),
     };
+    // Diskless replicas get the payload as it is serialized (`$EOF:<mark>`
+    // framing); the others need its length first, so it is kept for them.
+    const mark = randomHex(40);
+    const live = peers.filter((p) => p.eof);
+    const kept: Uint8Array[] | undefined = live.length === peers.length ? undefined : [];
+    for (const p of live) {
+      p.writeText(`$EOF:${mark}\r\n`);
+      p.headerSent = true; // no keep-alive newlines inside the payload
+    }
+    const sink = (chunk: Uint8Array): Promise<void> => {
+      for (const p of live) {
+        if ((p.c as { closed?: boolean }).closed) continue;
+        p.write(chunk);
+        p.c.flush();
+      }
+      kept?.push(chunk.slice());
+      return Promise.resolve();
+    };
     try {
       if (rdb === undefined) throw new Error("the rdb plugin is not loaded");
-      const job = rdb.snapshot();
+      const job = rdb.snapshot({ aux, sink });
       this.#job = job;
       done = job.done;
     } catch (e) {
       done = Promise.reject(e);
     }
     done.then(
-      (bytes) => this.#deliver(peers, withAux(bytes, aux)),
+      () => this.#deliver(peers, kept ?? [], mark),
       (e) => {
         this.server.log(
           "warning",
@@ -328,21 +345,24 @@ export class MasterSide {
     });
   }
 
-  #deliver(peers: ReplicaPeer[], rdb: Uint8Array): void {
+  /**
+   * The payload is complete: diskless replicas get the end mark (they had
+   * the bytes already), the others the length and the `kept` bytes.
+   */
+  #deliver(peers: ReplicaPeer[], kept: Uint8Array[], mark: string): void {
     const now = this.server.clock.now();
+    let size = 0;
+    for (const b of kept) size += b.length;
     for (const p of peers) {
       if ((p.c as { closed?: boolean }).closed || !this.replicas.includes(p)) continue;
       p.headerSent = true;
       p.state = "online";
       p.ackTime = now;
       if (p.eof) {
-        const mark = randomHex(40);
-        p.writeText(`$EOF:${mark}\r\n`);
-        p.write(rdb);
         p.writeText(mark);
       } else {
-        p.writeText(`$${rdb.length}\r\n`);
-        p.write(rdb);
+        p.writeText(`$${size}\r\n`);
+        for (const b of kept) p.write(b);
         this.#release(p);
       }
       p.c.flush();
@@ -481,28 +501,6 @@ export class MasterSide {
       String(p.ackOffset),
     ]);
   }
-}
-
-/**
- * Adds AUX fields after an RDB's 9-byte signature (as Redis's
- * `rdbSaveInfoAuxFields` writes `repl-stream-db`, `repl-id` and
- * `repl-offset` into the RDB it sends to replicas), fixing the checksum.
- */
-export function withAux(rdb: Uint8Array, aux: Record<string, string>): Uint8Array {
-  let extra = "";
-  for (const [k, v] of Object.entries(aux)) {
-    if (k.length > 63 || v.length > 63) continue;
-    extra += "\xfa" + String.fromCharCode(k.length) + k + String.fromCharCode(v.length) + v;
-  }
-  if (rdb.length < 9 + 9 || extra === "") return rdb;
-  const add = toBytes(extra);
-  const out = new Uint8Array(rdb.length + add.length);
-  out.set(rdb.subarray(0, 9));
-  out.set(add, 9);
-  out.set(rdb.subarray(9), 9 + add.length);
-  const sum = rdb.subarray(rdb.length - 8);
-  if (sum.some((b) => b !== 0)) out.set(crc64(out, 0, out.length - 8), out.length - 8);
-  return out;
 }
 
 function peerIp(p: ReplicaPeer): string {

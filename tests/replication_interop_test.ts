@@ -134,3 +134,30 @@ Deno.test(
       assertEquals(li.get("master_repl_offset"), mi.get("master_repl_offset"));
     }),
 );
+
+Deno.test(
+  "interop: a payload of many chunks, streamed (diskless) and whole (disk), to Respite and Redis",
+  opts,
+  () =>
+    withProcs(async (procs) => {
+      const m = await startRespiteProc();
+      procs.push(m);
+      // ~4 MB of RDB: the snapshot hands it over in 1 MB chunks.
+      assertEquals(await call(m.port, "DEBUG", "POPULATE", "150000"), "OK");
+      const ports: number[] = [];
+      for (const diskless of ["yes", "no"]) {
+        assertEquals(await call(m.port, "CONFIG", "SET", "repl-diskless-sync", diskless), "OK");
+        assertEquals(await call(m.port, "CONFIG", "SET", "repl-diskless-sync-delay", "0"), "OK");
+        const a = await startRespiteProc(["--replicaof", `127.0.0.1 ${m.port}`]);
+        procs.push(a);
+        const b = await startRedisProc(["--replicaof", "127.0.0.1", String(m.port)]);
+        procs.push(b);
+        // Writes while the payloads are being made go in the stream after them.
+        ports.push(a.port, b.port);
+        await load(m.port, ports, 2000, diskless === "yes" ? 51 : 52);
+        await sameData([m.port, ...ports]);
+        assertEquals(await call(b.port, "DBSIZE"), await call(m.port, "DBSIZE"));
+      }
+      assertEquals((await info(m.port, "stats")).get("sync_full"), "4");
+    }),
+);
