@@ -281,6 +281,41 @@ Deno.test("rdb interop: redis-server SAVE, Respite loads", opts, async () => {
   }
 });
 
+Deno.test(
+  "rdb interop: a function library in Redis's dump is skipped with a warning",
+  opts,
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "respite-rdb-" });
+    const redis = await startRealRedis(["--dir", dir]);
+    const a = await RawClient.connect(redis.port);
+    let respite;
+    try {
+      const lib = "#!lua name=mylib\nredis.register_function('one', function() return 1 end)";
+      assertEquals(await a.call("FUNCTION", "LOAD", lib), "mylib");
+      assertEquals(await a.call("SET", "k", "v"), "OK");
+      assertEquals(await a.call("SAVE"), "OK");
+      const lines: string[] = [];
+      respite = await startRespite({ config: { dir }, logger: (l) => lines.push(l) });
+      const b = await RawClient.connect(respite.port);
+      try {
+        assertEquals(await b.call("GET", "k"), "v");
+        assertEquals(await b.call("DBSIZE"), 1);
+      } finally {
+        b.close();
+      }
+      assert(
+        lines.some((l) => l.includes("function library: skipped")),
+        lines.join("\n"),
+      );
+    } finally {
+      a.close();
+      await respite?.close();
+      await redis.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
 Deno.test("rdb interop: Respite SAVE, redis-server loads", opts, async () => {
   const dir = await Deno.makeTempDir({ prefix: "respite-rdb-" });
   const respite = await startRespite({
