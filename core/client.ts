@@ -50,6 +50,8 @@ export class Client implements Context {
   readonly ext: ClientExtensions = {};
   /** True once the connection is closing or closed. */
   closed = false;
+  /** The socket (unset for internal clients). */
+  conn: Deno.Conn | undefined;
   /**
    * While true, input is not processed (a blocked command waits); parsed
    * commands stay queued and run in order on {@link Client.resume}.

@@ -307,7 +307,7 @@ export class Server implements ClientHost {
         conn.close();
       } catch { /* already closed */ }
     };
-    (c as { conn?: Deno.TcpConn }).conn = conn;
+    c.conn = conn;
     this.clients.set(c.id, c);
     for (const h of this.hooks.clientConnected) h(c);
     try {
@@ -415,7 +415,7 @@ export class Server implements ClientHost {
   }
 
   async #writeLoop(c: Client): Promise<void> {
-    const conn = (c as { conn?: Deno.TcpConn }).conn!;
+    const conn = c.conn!;
     const before = this.hooks.beforeFlush;
     try {
       while (c.writer.len !== 0 && !c.closed) {

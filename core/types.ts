@@ -392,6 +392,8 @@ export interface Context {
   lastCommand: string;
   /** Plugin-owned per-client state. */
   readonly ext: ClientExtensions;
+  /** True once the connection is closing or closed (writes to it are dropped). */
+  readonly closed: boolean;
   /**
    * Records that `key` in the current database changed: WATCH, notifications,
    * save points and default propagation all follow from it. `dirty` is how

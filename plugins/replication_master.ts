@@ -281,7 +281,7 @@ export class MasterSide {
   }
 
   #start(): void {
-    const peers = this.#waiting.filter((p) => !(p.c as { closed?: boolean }).closed);
+    const peers = this.#waiting.filter((p) => !p.c.closed);
     this.#waiting = [];
     if (peers.length === 0) return;
     const rdb = this.server.service("rdb");
@@ -315,7 +315,7 @@ export class MasterSide {
     }
     const sink = (chunk: Uint8Array): Promise<void> => {
       for (const p of live) {
-        if ((p.c as { closed?: boolean }).closed) continue;
+        if (p.c.closed) continue;
         p.write(chunk);
         p.c.flush();
       }
@@ -354,7 +354,7 @@ export class MasterSide {
     let size = 0;
     for (const b of kept) size += b.length;
     for (const p of peers) {
-      if ((p.c as { closed?: boolean }).closed || !this.replicas.includes(p)) continue;
+      if (p.c.closed || !this.replicas.includes(p)) continue;
       p.headerSent = true;
       p.state = "online";
       p.ackTime = now;
