@@ -2,7 +2,7 @@
  * The `respite` command: starts a server the way `redis-server` does.
  *
  * ```sh
- * deno run --allow-net --allow-read --allow-write --allow-env main.ts \
+ * deno run --allow-net --allow-read --allow-write --allow-env=FENGARICONF main.ts \
  *   [/path/to/redis.conf] [--directive value ...] [-]
  * ```
  *
@@ -68,7 +68,7 @@ Examples:
        respite --plugin ./plugins/examples/counter.ts --counter-max 1000
 
 Run from source with:
-       deno run --allow-net --allow-read --allow-write --allow-env main.ts [options]
+       deno run --allow-net --allow-read --allow-write --allow-env=FENGARICONF main.ts [options]
 `;
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];

@@ -146,6 +146,7 @@ export function respiteArgs(port: number, entry: RespiteEntry): string[] {
     "--allow-net",
     "--allow-read",
     "--allow-write",
+    "--allow-env=FENGARICONF",
     file,
     "--port",
     String(port),

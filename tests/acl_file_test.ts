@@ -196,7 +196,15 @@ Deno.test({
       ].join("\n") + "\n",
     );
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-net", "--allow-read", "--allow-write", MAIN, conf],
+      args: [
+        "run",
+        "--allow-net",
+        "--allow-read",
+        "--allow-write",
+        "--allow-env=FENGARICONF",
+        MAIN,
+        conf,
+      ],
       cwd: dir, // the default save points write dump.rdb here
       stdin: "null",
       stdout: "null",

@@ -11,7 +11,8 @@ import { assertEquals, assertMatch, assertOk } from "./_assert.ts";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const MAIN = join(ROOT, "main.ts");
-const PERMS = ["--allow-net", "--allow-read", "--allow-write"];
+/** The permissions `deno task start` gives (deno.json). */
+const PERMS = ["--allow-net", "--allow-read", "--allow-write", "--allow-env=FENGARICONF"];
 const dec = new TextDecoder();
 
 /** Runs main.ts to completion (for runs that exit by themselves). */
@@ -103,6 +104,11 @@ async function startMain(args: string[], opts: { cwd?: string; port?: number } =
   };
   return running;
 }
+
+Deno.test("cli: these tests run main.ts with the permissions of `deno task start`", () => {
+  const tasks = JSON.parse(Deno.readTextFileSync(join(ROOT, "deno.json"))).tasks;
+  assertEquals(tasks.start, `deno run ${PERMS.join(" ")} main.ts`);
+});
 
 Deno.test("cli: --version and -v print the versions and exit 0", async () => {
   for (const flag of ["--version", "-v"]) {

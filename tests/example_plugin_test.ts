@@ -144,6 +144,7 @@ Deno.test({
         "--allow-net",
         "--allow-read",
         "--allow-write",
+        "--allow-env=FENGARICONF",
         "main.ts",
         "--plugin",
         "plugins/examples/counter.ts",
