@@ -24,6 +24,7 @@ import rdb from "../plugins/rdb.ts";
 import aof from "../plugins/aof.ts";
 import replication from "../plugins/replication.ts";
 import transactions from "../plugins/transactions.ts";
+import scripting from "../plugins/scripting.ts";
 import pubsub from "../plugins/pubsub.ts";
 import notifications from "../plugins/notifications.ts";
 
@@ -51,6 +52,7 @@ export const builtinPlugins: readonly Plugin[] = [
   aof,
   replication,
   transactions,
+  scripting,
   pubsub,
   notifications,
 ];

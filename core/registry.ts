@@ -98,7 +98,12 @@ export function makeEntry(spec: CommandSpec, parent?: CommandEntry): CommandEntr
     if (!cats.includes(c)) cats.push(c);
   };
   for (const c of spec.categories ?? []) add(c);
-  for (const f of spec.flags) for (const c of IMPLIED[f] ?? []) add(c);
+  // As Redis's setImplicitACLCategories: scripting commands (EVAL_RO)
+  // are not put in @read by their readonly flag.
+  const scripting = cats.includes("scripting");
+  for (const f of spec.flags) {
+    for (const c of IMPLIED[f] ?? []) if (!(scripting && c === "read")) add(c);
+  }
   if (!flags.has("fast")) add("slow");
   const legacy = legacyRange(spec.keySpecs ?? []);
   if (legacy.movable || spec.getKeys) flags.add("movablekeys");

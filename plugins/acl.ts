@@ -98,7 +98,16 @@ export interface AuthService {
   userExists(name: Bytes): boolean;
   /** Calls `fn` whenever the default user changes (parser strictness). */
   onDefaultUserChange(fn: () => void): void;
+  /**
+   * Whether `c`'s user may run `argv` from a script (`redis.call`): `"ok"`,
+   * or what it lacks. A refusal is logged in the ACL LOG with the `lua`
+   * context, as Redis does, when `log` is set.
+   */
+  permits(c: Context, cmd: CommandEntry, argv: Bytes[], log: boolean): AclVerdict;
 }
+
+/** {@link AuthService.permits}'s answer. */
+export type AclVerdict = "ok" | "command" | "key" | "channel";
 
 declare module "../core/types.ts" {
   interface ClientExtensions {
@@ -396,6 +405,14 @@ function init(server: ServerApi): PluginInstance {
     r.result === DENIED_CMD ? cmd.fullName : argv[r.idx]!;
 
   const auth: AuthService = {
+    permits(c, cmd, argv, log) {
+      const u = c.ext.aclUser ?? defaultUser;
+      if (u.unrestricted) return "ok";
+      const r = checkCommand(u, cmd, argv);
+      if (r.result === OK) return "ok";
+      if (log) logEntry(c, r.result, "lua", objectOf(r, cmd, argv), c.user, argv);
+      return r.result === DENIED_KEY ? "key" : r.result === DENIED_CHANNEL ? "channel" : "command";
+    },
     authenticate(c, name, pass, via) {
       const u = users.get(name);
       let ok = false;

@@ -1,0 +1,762 @@
+/**
+ * The Lua VM of the scripting plugin: one fengari state per server
+ * (recreated by SCRIPT FLUSH) holding Redis 7.0's sandbox, the `redis.*`
+ * API, the compiled scripts (in the registry, as `f_<sha>`) and the run of
+ * one script with its KEYS and ARGV.
+ *
+ * The sandbox follows Redis 7.0: reading a missing global raises "Script
+ * attempted to access nonexistent global variable", and the globals and the
+ * library tables are read-only ("Attempt to modify a readonly table").
+ * Redis patches Lua for read-only tables; here they are proxies (empty
+ * tables whose metatable reads through and refuses writes).
+ *
+ * Numbers: Redis's Lua 5.1 has only doubles; fengari's integers are 32-bit
+ * and wrap. Every numeral is read as a float (see `scripting_fengari.ts`),
+ * `math.floor` and `math.ceil` return floats and Redis's replies are pushed
+ * as floats, so arithmetic behaves as in Redis.
+ *
+ * @module
+ */
+
+import type { Bytes, CommandEntry, Context, ServerApi } from "../core/types.ts";
+import type { Database } from "../core/keyspace.ts";
+import { Client, type ClientHost } from "../core/client.ts";
+import { sha1 } from "../core/sha1.ts";
+import { formatDouble } from "../core/number.ts";
+import type {} from "./acl.ts";
+import {
+  fromLua,
+  lauxlib,
+  lua,
+  type LuaJsFunction,
+  lualib,
+  type LuaState,
+  toLua,
+} from "./scripting_fengari.ts";
+import { LuaReplyWriter, pushErrorTable, replyFromLua } from "./scripting_convert.ts";
+import { LUA_LIBS_SOURCE } from "./scripting_libs.ts";
+
+/** Shebang flags (`#!lua flags=...`), as Redis 7.0's SCRIPT_FLAG_*. */
+export interface ScriptFlags {
+  /** No shebang: Redis's backwards-compatible eval mode. */
+  compat: boolean;
+  noWrites: boolean;
+  allowOom: boolean;
+  allowStale: boolean;
+  noCluster: boolean;
+  allowCrossSlot: boolean;
+}
+
+/** A cached script. */
+export interface Script {
+  readonly sha: string;
+  readonly body: Bytes;
+  readonly flags: ScriptFlags;
+}
+
+/** What a run needs to know about its caller. */
+export interface RunOptions {
+  caller: Context;
+  script: Script;
+  keys: Bytes[];
+  args: Bytes[];
+  /** EVAL_RO / EVALSHA_RO, or a `no-writes` script. */
+  readOnly: boolean;
+  /** Master link or AOF loading: no ACL, read-only-replica or OOM checks. */
+  obey: boolean;
+}
+
+/** Where the VM asks the server about its state. */
+export interface VmHost {
+  server: ServerApi;
+  /** True on a replica with `replica-read-only yes`. */
+  readOnlyReplica(): boolean;
+}
+
+/** The per-run state `redis.call` consults. */
+interface Run {
+  opts: RunOptions;
+  writeDirty: boolean;
+  resp: 2 | 3;
+  /** REPL_* flags of redis.set_repl (3 = all). */
+  repl: number;
+}
+
+const REPL_AOF = 1, REPL_REPLICA = 2, REPL_ALL = 3;
+
+const READONLY_TABLE = "Attempt to modify a readonly table";
+
+/**
+ * The Lua run with the real globals before they are locked: 5.1
+ * compatibility, the error handler (Redis's __redis__err__handler, which
+ * adds the source and line of the failing script frame), then the proxies
+ * that make the globals and the libraries read-only. Returns the table to
+ * use as the globals.
+ */
+const PRELUDE = `
+local G = _G
+local dbg = debug
+local type, tostring, next, error, setmetatable, rawset, gsub =
+  type, tostring, next, error, setmetatable, rawset, string.gsub
+unpack = table.unpack
+loadstring = load
+gcinfo = function() return collectgarbage("count") end
+math.mod = math.fmod
+math.pow = function(x, y) return x ^ y end
+math.ldexp = math.ldexp or function(m, e) return m * 2.0 ^ e end
+math.frexp = math.frexp or function(x)
+  if x == 0 or x ~= x or x == math.huge or x == -math.huge then return x, 0 end
+  local e = math.floor(math.log(math.abs(x), 2)) + 1
+  local m = x / 2.0 ^ e
+  if math.abs(m) >= 1 then m = m / 2; e = e + 1 end
+  if math.abs(m) < 0.5 then m = m * 2; e = e - 1 end
+  return m, e
+end
+math.log10 = math.log10 or function(x) return math.log(x, 10) end
+math.cosh = math.cosh or function(x) return (math.exp(x) + math.exp(-x)) / 2 end
+math.sinh = math.sinh or function(x) return (math.exp(x) - math.exp(-x)) / 2 end
+math.tanh = math.tanh or function(x) local a, b = math.exp(x), math.exp(-x) return (a - b) / (a + b) end
+local floor, ceil = math.floor, math.ceil
+math.floor = function(x) return floor(x) + 0.0 end
+math.ceil = function(x) return ceil(x) + 0.0 end
+table.getn = function(t) return #t end
+table.setn = function() error("'setn' is obsolete", 2) end
+table.maxn = function(t)
+  local n = 0
+  for k in next, t do if type(k) == "number" and k > n then n = k end end
+  return n
+end
+table.foreach = function(t, f)
+  for k, v in next, t do local r = f(k, v) if r ~= nil then return r end end
+end
+table.foreachi = function(t, f)
+  for i = 1, #t do local r = f(i, t[i]) if r ~= nil then return r end end
+end
+string.gfind = string.gmatch
+print, dofile, loadfile, rawlen = nil, nil, nil, nil
+_VERSION = "Lua 5.1"
+
+local function internal(i)
+  if i.what == "C" or i.what == "J" then return true end
+  local s = i.source
+  return type(s) == "string" and s:sub(1, 2) == "=["
+end
+__redis__err__handler = function(err)
+  local lvl = 2
+  local i = dbg.getinfo(lvl, "nSl")
+  while i and internal(i) do
+    lvl = lvl + 1
+    i = dbg.getinfo(lvl, "nSl")
+  end
+  if type(err) ~= "table" then
+    err = gsub(tostring(err), "attempt to ([%a ]-) a (%a+) value %((%a+ '[^']*')%)",
+      "attempt to %1 %3 (a %2 value)")
+    err = {err = "ERR " .. err}
+  end
+  if i then
+    err["source"] = i.source
+    err["line"] = i.currentline
+  end
+  return err
+end
+debug = nil
+`;
+
+const LOCK = `
+local G = _G
+local type, next, error, setmetatable, rawset, tostring = type, next, error, setmetatable, rawset, tostring
+local protected = setmetatable({}, {__mode = "k"})
+local function ro() error("${READONLY_TABLE}", 2) end
+local function proxy(t)
+  local p = {}
+  protected[p] = true
+  protected[t] = true
+  setmetatable(p, {
+    __index = t, __newindex = ro, __metatable = false,
+    __pairs = function() return next, t, nil end,
+    __len = function() return #t end,
+  })
+  return p
+end
+local seen = {[G] = true}
+local function deep(t)
+  for k, v in next, t do
+    if type(v) == "table" and not seen[v] then
+      seen[v] = true
+      deep(v)
+      rawset(t, k, proxy(v))
+    end
+  end
+end
+deep(G)
+G.rawset = function(t, k, v)
+  if protected[t] then error("${READONLY_TABLE}", 0) end
+  return rawset(t, k, v)
+end
+setmetatable(G, {
+  __index = function(_, k)
+    error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+  end,
+  __metatable = false,
+})
+local env = proxy(G)
+rawset(G, "_G", env)
+return env
+`;
+
+/** The client scripts run commands as: replies become Lua values. */
+class ScriptClient extends Client {
+  override readonly writer: LuaReplyWriter;
+  /** redis.set_repl(REPL_NONE): writes are not propagated. */
+  silent = false;
+
+  constructor(host: ClientHost, db: Database, L: LuaState) {
+    super(0, host, db, "", "");
+    this.writer = new LuaReplyWriter(L);
+    this.blockable = false;
+    // The dispatcher resets `propagated` before each command and
+    // propagates unless it is set: pinned to true while silent.
+    let flag = false;
+    Object.defineProperty(this, "propagated", {
+      get: () => flag || this.silent,
+      set: (v: boolean) => (flag = v),
+    });
+  }
+
+  override propagate(argv: readonly Bytes[]): void {
+    this.propagated = true;
+    if (!this.silent) this.server.emitPropagate(this.db.index, argv);
+  }
+}
+
+const HEX = "0123456789abcdef";
+
+/** SHA-1 of bytes as 40 lower-case hex digits. */
+export function sha1hex(s: Bytes | Uint8Array): string {
+  const out = new Uint8Array(20);
+  sha1(s, out);
+  let hex = "";
+  for (const b of out) hex += HEX[b >> 4]! + HEX[b & 15]!;
+  return hex;
+}
+
+/** 48-bit lrand48 state (Redis's redisLrand48, so math.random is portable). */
+class Rand48 {
+  #x = 0x1234abcd330en;
+  seed(s: number): void {
+    this.#x = ((BigInt(s | 0) & 0xffffffffn) << 16n) | 0x330en;
+  }
+  next(): number {
+    this.#x = (this.#x * 0x5deece66dn + 0xbn) & 0xffffffffffffn;
+    return Number(this.#x >> 17n);
+  }
+}
+
+const RAND_MAX = 2147483647;
+
+/**
+ * One Lua interpreter with Redis's environment. Created once per server
+ * and again after SCRIPT FLUSH.
+ */
+export class ScriptVM {
+  readonly L: LuaState;
+  readonly #host: VmHost;
+  readonly #client: ScriptClient;
+  readonly #writer: LuaReplyWriter;
+  readonly #rand = new Rand48();
+  #run: Run | undefined;
+  #inCall = false;
+  #nameCache = new Map<string, CommandEntry | undefined>();
+  #globals = 0;
+
+  constructor(host: VmHost) {
+    this.#host = host;
+    const L = lauxlib.luaL_newstate();
+    this.L = L;
+    const server = host.server;
+    this.#client = new ScriptClient(server as ClientHost, server.keyspace.db(0), L);
+    this.#writer = this.#client.writer;
+    this.#open();
+  }
+
+  #open(): void {
+    const L = this.L;
+    lauxlib.luaL_requiref(L, "_G", lualib.luaopen_base, true);
+    lauxlib.luaL_requiref(L, "table", lualib.luaopen_table, true);
+    lauxlib.luaL_requiref(L, "string", lualib.luaopen_string, true);
+    lauxlib.luaL_requiref(L, "math", lualib.luaopen_math, true);
+    lauxlib.luaL_requiref(L, "coroutine", lualib.luaopen_coroutine, true);
+    lauxlib.luaL_requiref(L, "debug", lualib.luaopen_debug, true);
+    lua.lua_settop(L, 0);
+    this.#registerApi();
+    // The libraries first: they keep Lua 5.3's own functions (rawlen,
+    // integer math.floor) that the prelude then hides or replaces.
+    this.#openLibs();
+    this.#exec(PRELUDE, "=[redis]", 0);
+    // The real globals stay reachable from JS (KEYS and ARGV go there).
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
+    lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, "redis_G");
+    this.#exec(LOCK, "=[redis]", 1);
+    lua.lua_rawseti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
+    lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, "redis_G");
+    this.#globals = lua.lua_gettop(L); // stays at stack slot 1
+    lua.lua_getfield(L, this.#globals, "__redis__err__handler");
+    lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, "redis_err_handler");
+  }
+
+  /**
+   * cjson, cmsgpack, bit and struct (Lua source): given a light userdata
+   * for `cjson.null` and {@link wrapLibFunction} to make their functions
+   * behave as the C functions they are in Redis.
+   */
+  #openLibs(): void {
+    const L = this.L;
+    if (
+      lauxlib.luaL_loadbuffer(L, toLua(LUA_LIBS_SOURCE), null, "=[redis-libs]") !== lua.LUA_OK
+    ) {
+      throw new Error(`scripting VM set-up failed: ${fromLua(lua.lua_tolstring(L, -1)!)}`);
+    }
+    lua.lua_pushlightuserdata(L, null);
+    lua.lua_pushjsfunction(L, wrapLibFunction);
+    if (lua.lua_pcall(L, 2, 0, 0) !== lua.LUA_OK) {
+      throw new Error(`scripting VM set-up failed: ${fromLua(lua.lua_tolstring(L, -1)!)}`);
+    }
+  }
+
+  /** Runs trusted set-up code; `results` values are left on the stack. */
+  #exec(src: string, name: string, results: number): void {
+    const L = this.L;
+    if (
+      lauxlib.luaL_loadbuffer(L, toLua(src), null, name) !== lua.LUA_OK ||
+      lua.lua_pcall(L, 0, results, 0) !== lua.LUA_OK
+    ) {
+      const msg = fromLua(lua.lua_tolstring(L, -1) ?? new Uint8Array());
+      throw new Error(`scripting VM set-up failed: ${msg}`);
+    }
+  }
+
+  #fn(table: number, name: string, f: LuaJsFunction): void {
+    lua.lua_pushjsfunction(this.L, f);
+    const pseudo = table === lua.LUA_REGISTRYINDEX;
+    lua.lua_setfield(this.L, table < 0 && !pseudo ? table - 1 : table, name);
+  }
+
+  #num(name: string, n: number): void {
+    lua.lua_pushnumber(this.L, n);
+    lua.lua_setfield(this.L, -2, name);
+  }
+
+  #registerApi(): void {
+    const L = this.L;
+    lua.lua_createtable(L, 0, 32);
+    this.#fn(-1, "call", (L) => this.#call(L, true));
+    this.#fn(-1, "pcall", (L) => this.#call(L, false));
+    this.#fn(-1, "log", (L) => this.#log(L));
+    this.#num("LOG_DEBUG", 0);
+    this.#num("LOG_VERBOSE", 1);
+    this.#num("LOG_NOTICE", 2);
+    this.#num("LOG_WARNING", 3);
+    lua.lua_pushstring(L, this.#host.server.version);
+    lua.lua_setfield(L, -2, "REDIS_VERSION");
+    const [maj, min, pat] = this.#host.server.version.split(".").map(Number);
+    this.#num("REDIS_VERSION_NUM", ((maj ?? 0) << 16) | ((min ?? 0) << 8) | (pat ?? 0));
+    this.#fn(-1, "setresp", (L) => {
+      const run = this.#need(L, "redis.setresp");
+      if (lua.lua_gettop(L) !== 1) this.#raise(L, "redis.setresp() requires one argument.");
+      const resp = Math.trunc(lua.lua_tonumber(L, -1));
+      if (resp !== 2 && resp !== 3) this.#raise(L, "RESP version must be 2 or 3.");
+      run.resp = resp;
+      return 0;
+    });
+    this.#fn(-1, "sha1hex", (L) => {
+      if (lua.lua_gettop(L) !== 1) this.#raise(L, "wrong number of arguments");
+      lua.lua_pushstring(L, sha1hex(lua.lua_tolstring(L, 1) ?? new Uint8Array()));
+      return 1;
+    });
+    this.#fn(-1, "error_reply", (L) => {
+      if (lua.lua_gettop(L) !== 1 || lua.lua_type(L, -1) !== lua.LUA_TSTRING) {
+        pushErrorTable(L, "wrong number or type of arguments");
+        return 1;
+      }
+      const err = fromLua(lua.lua_tolstring(L, -1)!);
+      pushErrorTable(L, err.startsWith("-") ? err : "-" + err);
+      return 1;
+    });
+    this.#fn(-1, "status_reply", (L) => {
+      if (lua.lua_gettop(L) !== 1 || lua.lua_type(L, -1) !== lua.LUA_TSTRING) {
+        pushErrorTable(L, "wrong number or type of arguments");
+        return 1;
+      }
+      lua.lua_createtable(L, 0, 1);
+      lua.lua_pushvalue(L, -2);
+      lua.lua_setfield(L, -2, "ok");
+      return 1;
+    });
+    this.#fn(-1, "set_repl", (L) => {
+      const run = this.#need(L, "redis.set_repl");
+      if (lua.lua_gettop(L) !== 1) this.#raise(L, "redis.set_repl() requires two arguments.");
+      const flags = Math.trunc(lua.lua_tonumber(L, -1));
+      if ((flags & ~REPL_ALL) !== 0) {
+        this.#raise(
+          L,
+          "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
+        );
+      }
+      run.repl = flags;
+      this.#client.silent = flags === 0;
+      return 0;
+    });
+    this.#num("REPL_NONE", 0);
+    this.#num("REPL_AOF", REPL_AOF);
+    this.#num("REPL_SLAVE", REPL_REPLICA);
+    this.#num("REPL_REPLICA", REPL_REPLICA);
+    this.#num("REPL_ALL", REPL_ALL);
+    this.#fn(-1, "replicate_commands", (L) => {
+      lua.lua_pushboolean(L, true);
+      return 1;
+    });
+    this.#fn(-1, "breakpoint", (L) => {
+      lua.lua_pushboolean(L, false);
+      return 1;
+    });
+    this.#fn(-1, "debug", () => 0);
+    this.#fn(-1, "acl_check_cmd", (L) => this.#aclCheck(L));
+    lua.lua_setglobal(L, "redis");
+
+    this.#fn(lua.LUA_REGISTRYINDEX, "redis_pcall", (L) => this.#pcall(L));
+    lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, "redis_pcall");
+    lua.lua_setglobal(L, "pcall");
+
+    lua.lua_getglobal(L, "math");
+    this.#fn(-1, "random", (L) => this.#mathRandom(L));
+    this.#fn(-1, "randomseed", (L) => {
+      this.#rand.seed(lauxlib.luaL_checknumber(L, 1) | 0);
+      return 0;
+    });
+    lua.lua_pop(L, 1);
+  }
+
+  /** The current run, or a Lua error for an API used outside one. */
+  #need(L: LuaState, what: string): Run {
+    const run = this.#run;
+    if (run === undefined) this.#raise(L, `${what} can only be called inside a script invocation`);
+    return run;
+  }
+
+  /** Raises Redis's error table for `msg` (luaPushError + luaError). */
+  #raise(L: LuaState, msg: string): never {
+    pushErrorTable(L, msg);
+    return lua.lua_error(L);
+  }
+
+  /** Our pcall: an error table is returned as its `err` string (Redis 7). */
+  #pcall(L: LuaState): number {
+    lauxlib.luaL_checkany(L, 1);
+    const argc = lua.lua_gettop(L);
+    lua.lua_pushboolean(L, true);
+    lua.lua_insert(L, 1);
+    if (lua.lua_pcall(L, argc - 1, lua.LUA_MULTRET, 0) !== lua.LUA_OK) {
+      lua.lua_remove(L, 1);
+      if (lua.lua_istable(L, -1)) {
+        lua.lua_getfield(L, -1, "err");
+        if (lua.lua_isstring(L, -1)) lua.lua_replace(L, -2);
+        else lua.lua_pop(L, 1);
+      }
+      lua.lua_pushboolean(L, false);
+      lua.lua_insert(L, 1);
+    }
+    return lua.lua_gettop(L);
+  }
+
+  #log(L: LuaState): number {
+    const argc = lua.lua_gettop(L);
+    if (argc < 2) this.#raise(L, "redis.log() requires two arguments or more.");
+    if (lua.lua_type(L, 1) !== lua.LUA_TNUMBER && !lua.lua_isstring(L, 1)) {
+      this.#raise(L, "First argument must be a number (log level).");
+    }
+    const level = Math.trunc(lua.lua_tonumber(L, 1));
+    if (!(level >= 0 && level <= 3)) this.#raise(L, "Invalid debug level.");
+    const parts: string[] = [];
+    for (let i = 2; i <= argc; i++) {
+      const s = lua.lua_tolstring(L, i);
+      if (s !== null) parts.push(fromLua(s));
+    }
+    const names = ["debug", "verbose", "notice", "warning"] as const;
+    this.#host.server.log(names[level]!, parts.join(" "));
+    return 0;
+  }
+
+  /** Lua arguments as a command argv (luaArgsToRedisArgv), or an error. */
+  #argv(L: LuaState): Bytes[] | string {
+    const argc = lua.lua_gettop(L);
+    if (argc === 0) return "Please specify at least one argument for this redis lib call";
+    const argv: Bytes[] = new Array(argc);
+    for (let i = 1; i <= argc; i++) {
+      const t = lua.lua_type(L, i);
+      if (t === lua.LUA_TNUMBER) {
+        argv[i - 1] = formatDouble(lua.lua_tonumber(L, i));
+      } else if (t === lua.LUA_TSTRING) {
+        argv[i - 1] = fromLua(lua.lua_tolstring(L, i)!);
+      } else {
+        lua.lua_settop(L, 0);
+        return "Lua redis lib command arguments must be strings or integers";
+      }
+    }
+    lua.lua_settop(L, 0);
+    return argv;
+  }
+
+  /** Finds a command as Redis's lookupCommand (subcommand included). */
+  #lookup(argv: Bytes[]): CommandEntry | undefined {
+    const name = argv[0]!;
+    let cmd = this.#nameCache.get(name);
+    if (cmd === undefined) {
+      cmd = this.#host.server.commands.get(name.toLowerCase());
+      if (cmd === undefined) return undefined;
+      if (this.#nameCache.size < 512) this.#nameCache.set(name, cmd);
+    }
+    if (cmd.subcommands !== undefined && argv.length >= 2) {
+      return cmd.subcommands.get(argv[1]!.toLowerCase());
+    }
+    return cmd;
+  }
+
+  /** redis.call (raise) and redis.pcall: Redis's scriptCall checks, then the command. */
+  #call(L: LuaState, raise: boolean): number {
+    const run = this.#need(L, "redis.call/pcall");
+    const argv = this.#argv(L);
+    if (typeof argv === "string") {
+      pushErrorTable(L, argv);
+      return raise ? lua.lua_error(L) : 1;
+    }
+    if (this.#inCall) {
+      pushErrorTable(
+        L,
+        "luaRedisGenericCommand() recursive call detected. " +
+          "Are you doing funny stuff with Lua debug hooks?",
+      );
+      return 1;
+    }
+    const err = this.#check(run, argv);
+    if (typeof err === "string") {
+      pushErrorTable(L, err);
+      lua.lua_pushboolean(L, true);
+      lua.lua_setfield(L, -2, "ignore_error_stats_update");
+      return raise ? lua.lua_error(L) : 1;
+    }
+    const c = this.#client;
+    const w = this.#writer;
+    w.begin(run.resp);
+    this.#inCall = true;
+    try {
+      this.#host.server.runCommand(c, err, argv);
+    } finally {
+      this.#inCall = false;
+    }
+    if (w.produced !== 1) {
+      // A handler that wrote nothing (cannot happen for a well-formed one).
+      lua.lua_settop(L, 0);
+      lua.lua_pushnil(L);
+    }
+    if (raise && w.isError) return lua.lua_error(L);
+    return 1;
+  }
+
+  /** The command to run, or the error text refusing it. */
+  #check(run: Run, argv: Bytes[]): CommandEntry | string {
+    const cmd = this.#lookup(argv);
+    if (cmd === undefined) return "Unknown Redis command called from script";
+    const arity = cmd.spec.arity;
+    if ((arity > 0 && arity !== argv.length) || argv.length < -arity) {
+      return "Wrong number of args calling Redis command from script";
+    }
+    if (cmd.flagSet.has("noscript")) return "This Redis command is not allowed from script";
+    const opts = run.opts;
+    if (!opts.obey) {
+      const v = this.#host.server.service("auth")?.permits(opts.caller, cmd, argv, true) ?? "ok";
+      if (v !== "ok") {
+        return v === "command"
+          ? "The user executing the script can't run this command or subcommand"
+          : v === "key"
+          ? "The user executing the script can't access at least one of the keys " +
+            "mentioned in the command arguments"
+          : "The user executing the script can't publish to the channel mentioned in the command";
+      }
+    }
+    if (opts.readOnly && (cmd.isWrite || cmd.flagSet.has("may_replicate"))) {
+      return "Write commands are not allowed from read-only scripts.";
+    }
+    if (cmd.isWrite) {
+      if (!run.writeDirty && !opts.obey && this.#host.readOnlyReplica()) {
+        return "-READONLY You can't write against a read only replica.";
+      }
+      run.writeDirty = true;
+    }
+    return cmd;
+  }
+
+  #aclCheck(L: LuaState): number {
+    const run = this.#need(L, "redis.acl_check_cmd");
+    const argv = this.#argv(L);
+    if (typeof argv === "string") this.#raise(L, argv);
+    const cmd = this.#lookup(argv);
+    if (cmd === undefined) this.#raise(L, "Invalid command passed to redis.acl_check_cmd()");
+    const auth = this.#host.server.service("auth");
+    lua.lua_pushboolean(L, (auth?.permits(run.opts.caller, cmd, argv, false) ?? "ok") === "ok");
+    return 1;
+  }
+
+  /**
+   * Compiles a script body (after its shebang line, kept as an empty line
+   * so line numbers hold) and stores it in the registry. Returns the error
+   * message on a syntax error.
+   */
+  compile(script: Script, shebangLength: number): string | undefined {
+    const L = this.L;
+    const body = script.body;
+    const src = toLua(body).subarray(shebangLength);
+    if (lauxlib.luaL_loadbuffer(L, src, null, "@user_script") !== lua.LUA_OK) {
+      const msg = fromLua(lua.lua_tolstring(L, -1) ?? new Uint8Array());
+      lua.lua_pop(L, 1);
+      // Lua 5.1 quotes the end-of-stream token.
+      return "ERR Error compiling script (new function): " +
+        msg.replace(/ near <eof>$/, " near '<eof>'");
+    }
+    lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, "f_" + script.sha);
+    return undefined;
+  }
+
+  /** Whether `sha` is compiled in this VM. */
+  has(sha: string): boolean {
+    const t = lua.lua_getfield(this.L, lua.LUA_REGISTRYINDEX, "f_" + sha);
+    lua.lua_pop(this.L, 1);
+    return t === lua.LUA_TFUNCTION;
+  }
+
+  /** Sets a global array (KEYS, ARGV) in the real globals table. */
+  #setArray(name: string, items: Bytes[]): void {
+    const L = this.L;
+    lua.lua_createtable(L, items.length, 0);
+    for (let i = 0; i < items.length; i++) {
+      lua.lua_pushstring(L, toLua(items[i]!));
+      lua.lua_rawseti(L, -2, i + 1);
+    }
+    lua.lua_pushstring(L, name);
+    lua.lua_insert(L, -2);
+    lua.lua_rawset(L, this.#globals);
+  }
+
+  /** Runs a compiled script and writes its reply to the caller. */
+  run(opts: RunOptions): void {
+    const L = this.L;
+    const caller = opts.caller;
+    const base = this.#globals;
+    lua.lua_settop(L, base);
+    lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, "redis_err_handler");
+    lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, "f_" + opts.script.sha);
+    this.#setArray("KEYS", opts.keys);
+    this.#setArray("ARGV", opts.args);
+    const c = this.#client;
+    c.db = caller.db;
+    c.user = caller.user;
+    c.silent = false;
+    const run: Run = { opts, writeDirty: false, resp: 2, repl: REPL_ALL };
+    this.#run = run;
+    let status: number;
+    try {
+      status = this.#host.server.atomically(() => lua.lua_pcall(L, 0, 1, base + 1));
+    } finally {
+      this.#run = undefined;
+      c.silent = false;
+    }
+    const w = caller.reply;
+    if (status === lua.LUA_OK) {
+      replyFromLua(L, w, run.resp);
+    } else if (!lua.lua_istable(L, -1)) {
+      const s = lua.lua_tolstring(L, -1);
+      w.error(
+        `ERR Error running script ${opts.script.sha}, ${
+          s === null ? "execution failure" : fromLua(s).slice(0, 100)
+        }`.replace(/[\r\n]/g, " "),
+      );
+    } else {
+      w.error(errorMessage(L, opts.script.sha));
+    }
+    lua.lua_settop(L, base);
+  }
+
+  /** math.random on lrand48, as Redis (the same sequence everywhere). */
+  #mathRandom(L: LuaState): number {
+    const r = (this.#rand.next() % RAND_MAX) / RAND_MAX;
+    const argc = lua.lua_gettop(L);
+    if (argc === 0) {
+      lua.lua_pushnumber(L, r);
+    } else if (argc === 1) {
+      const u = lauxlib.luaL_checknumber(L, 1) | 0;
+      if (u < 1) lauxlib.luaL_argerror(L, 1, "interval is empty");
+      lua.lua_pushnumber(L, Math.floor(r * u) + 1);
+    } else if (argc === 2) {
+      const l = lauxlib.luaL_checknumber(L, 1) | 0, u = lauxlib.luaL_checknumber(L, 2) | 0;
+      if (l > u) lauxlib.luaL_argerror(L, 2, "interval is empty");
+      lua.lua_pushnumber(L, Math.floor(r * (u - l + 1)) + l);
+    } else {
+      lauxlib.luaL_error(L, "wrong number of arguments");
+    }
+    return 1;
+  }
+}
+
+/** The reply for a script's error table (luaCallFunction's error path). */
+function errorMessage(L: LuaState, sha: string): string {
+  const field = (name: string): string | undefined => {
+    lua.lua_getfield(L, -1, name);
+    const s = lua.lua_isstring(L, -1) ? fromLua(lua.lua_tolstring(L, -1)!) : undefined;
+    lua.lua_pop(L, 1);
+    return s;
+  };
+  const msg = field("err") ?? "ERR unknown error";
+  const source = field("source"), line = field("line");
+  let out = msg;
+  if (source !== undefined && line !== undefined) out += ` script: ${sha}, on ${source}:${line}.`;
+  return out.replace(/[\r\n]/g, " ");
+}
+
+/**
+ * `wrap(f)` for the libraries' chunk: a JS closure calling the Lua function
+ * `f`. Redis's libraries are C functions, which a Lua tail call (`return
+ * cjson.encode(x)`) cannot drop from the stack; a Lua wrapper can, and the
+ * error would lose the script's position. On a string error the caller's
+ * position (`user_script:N: `) is prepended and "bad argument" messages
+ * name the function as its caller does ('?' from pcall); a table error
+ * re-raises its [1] unchanged (errors raised inside C code carry no
+ * position).
+ */
+function wrapLibFunction(L: LuaState): number {
+  const wrapped: LuaJsFunction = (L) => {
+    const n = lua.lua_gettop(L);
+    lua.lua_pushvalue(L, lua.lua_upvalueindex(1));
+    lua.lua_insert(L, 1);
+    if (lua.lua_pcall(L, n, lua.LUA_MULTRET, 0) === lua.LUA_OK) return lua.lua_gettop(L);
+    if (lua.lua_type(L, -1) === lua.LUA_TTABLE) {
+      lua.lua_rawgeti(L, -1, 1);
+    } else {
+      const msg = fromLua(lua.lua_tolstring(L, -1) ?? new Uint8Array());
+      const m = /^(bad argument #\d+ to )'[^']*'/.exec(msg);
+      if (m) {
+        const ar = new lua.lua_Debug();
+        lua.lua_getstack(L, 0, ar);
+        lua.lua_getinfo(L, "n", ar);
+        const name = ar.name ? fromLua(ar.name) : "?";
+        lua.lua_pop(L, 1);
+        lua.lua_pushstring(L, toLua(`${m[1]}'${name}'${msg.slice(m[0].length)}`));
+      }
+      lauxlib.luaL_where(L, 1);
+      lua.lua_insert(L, -2);
+      lua.lua_concat(L, 2);
+    }
+    return lua.lua_error(L);
+  };
+  lua.lua_pushvalue(L, 1);
+  lua.lua_pushjsclosure(L, wrapped, 1);
+  return 1;
+}
