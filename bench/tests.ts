@@ -209,6 +209,11 @@ export const TESTS: readonly BenchTest[] = [
     scale: 0.5,
     note: "reads the first 10 entries of the stream the XADD row filled.",
   }),
+  // A script body with no spaces: redis-benchmark gets the line split on them.
+  cmd("EVAL", "EVAL return(redis.call('INCR',KEYS[1])) 1 bench:eval", {
+    note: "a one-line Lua script that INCRs one key: the cost of entering the script " +
+      "engine plus one `redis.call` (Respite runs Lua on fengari, a Lua VM in JavaScript).",
+  }),
   ...SCRIPTED_TESTS.map(scripted),
 ];
 
