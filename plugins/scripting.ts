@@ -106,16 +106,21 @@ const HELP = [
 
 function init(server: ServerApi) {
   const scripts = new Map<string, Script>();
+  const byBody = new Map<Bytes, Script>();
   let vm: ScriptVM | undefined;
 
+  // keyspace.isReplica is set with REPLICAOF (role slave), as the
+  // replication plugin's own READONLY check sees it.
   const readOnlyReplica = () =>
-    server.config.bool("replica-read-only") &&
-    server.pluginInfo("replication")["role"] === "slave";
+    server.keyspace.isReplica && server.config.bool("replica-read-only");
 
   const getVm = (): ScriptVM => vm ??= new ScriptVM({ server, readOnlyReplica });
 
   /** Finds or compiles a body (luaCreateFunction); throws its error. */
   function create(body: Bytes): Script {
+    // EVAL of a known body: one Map lookup instead of a SHA-1.
+    const same = byBody.get(body);
+    if (same !== undefined) return same;
     const sha = sha1hex(body);
     const known = scripts.get(sha);
     if (known !== undefined) return known;
@@ -125,6 +130,7 @@ function init(server: ServerApi) {
     const err = getVm().compile(script, parsed.length);
     if (err !== undefined) throw new ReplyError(err);
     scripts.set(sha, script);
+    byBody.set(script.body, script);
     return script;
   }
 
@@ -145,8 +151,10 @@ function init(server: ServerApi) {
     const obey = c.id === 0;
     const flags = script.flags;
     if (!flags.compat && !flags.noWrites) {
+      // A script declared as writing is a write command (Redis's
+      // evalGetCommandFlags): refused as any write is on a read-only replica.
       if (!obey && readOnlyReplica()) {
-        throw new ReplyError("READONLY Can not run script with write flag on readonly replica");
+        throw new ReplyError("READONLY You can't write against a read only replica.");
       }
       if (ro) {
         throw new ReplyError("ERR Can not execute a script with write flag using *_ro command.");
@@ -274,6 +282,7 @@ function init(server: ServerApi) {
               throw new ReplyError("ERR SCRIPT FLUSH only support SYNC|ASYNC option");
             }
             scripts.clear();
+            byBody.clear();
             vm = undefined;
             c.reply.ok();
           },

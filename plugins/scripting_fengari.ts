@@ -95,6 +95,7 @@ export interface LauxApi {
   luaL_error(L: LuaState, fmt: Str): never;
   luaL_argerror(L: LuaState, arg: number, msg: Str): never;
   luaL_where(L: LuaState, level: number): void;
+  luaL_ref(L: LuaState, t: number): number;
 }
 
 /** fengari's activation record (what `lua_getinfo` fills). */

@@ -31,6 +31,7 @@ import {
   type LuaJsFunction,
   lualib,
   type LuaState,
+  type LuaString,
   toLua,
 } from "./scripting_fengari.ts";
 import { LuaReplyWriter, pushErrorTable, replyFromLua } from "./scripting_convert.ts";
@@ -254,6 +255,10 @@ class Rand48 {
 
 const RAND_MAX = 2147483647;
 
+/** Global names set on every run, as Lua strings once. */
+const KEYS = toLua("KEYS");
+const ARGV = toLua("ARGV");
+
 /**
  * One Lua interpreter with Redis's environment. Created once per server
  * and again after SCRIPT FLUSH.
@@ -268,6 +273,8 @@ export class ScriptVM {
   #inCall = false;
   #nameCache = new Map<string, CommandEntry | undefined>();
   #globals = 0;
+  /** Registry slot of the error handler. */
+  #errHandler = 0;
 
   constructor(host: VmHost) {
     this.#host = host;
@@ -301,7 +308,7 @@ export class ScriptVM {
     lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, "redis_G");
     this.#globals = lua.lua_gettop(L); // stays at stack slot 1
     lua.lua_getfield(L, this.#globals, "__redis__err__handler");
-    lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, "redis_err_handler");
+    this.#errHandler = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
   }
 
   /**
@@ -622,19 +629,21 @@ export class ScriptVM {
       return "ERR Error compiling script (new function): " +
         msg.replace(/ near <eof>$/, " near '<eof>'");
     }
-    lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, "f_" + script.sha);
+    // An integer registry slot: the per-run lookup hashes no string.
+    this.#refs.set(script.sha, lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX));
     return undefined;
   }
 
+  /** Compiled functions by sha: their registry slots. */
+  readonly #refs = new Map<string, number>();
+
   /** Whether `sha` is compiled in this VM. */
   has(sha: string): boolean {
-    const t = lua.lua_getfield(this.L, lua.LUA_REGISTRYINDEX, "f_" + sha);
-    lua.lua_pop(this.L, 1);
-    return t === lua.LUA_TFUNCTION;
+    return this.#refs.has(sha);
   }
 
   /** Sets a global array (KEYS, ARGV) in the real globals table. */
-  #setArray(name: string, items: Bytes[]): void {
+  #setArray(name: LuaString, items: Bytes[]): void {
     const L = this.L;
     lua.lua_createtable(L, items.length, 0);
     for (let i = 0; i < items.length; i++) {
@@ -652,10 +661,10 @@ export class ScriptVM {
     const caller = opts.caller;
     const base = this.#globals;
     lua.lua_settop(L, base);
-    lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, "redis_err_handler");
-    lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, "f_" + opts.script.sha);
-    this.#setArray("KEYS", opts.keys);
-    this.#setArray("ARGV", opts.args);
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.#errHandler);
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.#refs.get(opts.script.sha)!);
+    this.#setArray(KEYS, opts.keys);
+    this.#setArray(ARGV, opts.args);
     const c = this.#client;
     c.db = caller.db;
     c.user = caller.user;

@@ -10,6 +10,7 @@ import { assertEquals } from "./_assert.ts";
 import {
   captureWrites,
   diffTest,
+  freePort,
   hasRedis,
   RawClient,
   startRealRedis,
@@ -365,6 +366,40 @@ Deno.test({
       }
       assertEquals(logs[1], logs[0]);
       assertEquals((logs[0] as unknown[]).length, 3);
+    } finally {
+      await respite.close();
+      await redis.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "scripting: writes from a script on a read-only replica fail as in Redis",
+  ignore: !hasRedis,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    // A master that is not there: a replica that keeps trying (and serves
+    // its stale data meanwhile).
+    const nowhere = String(freePort());
+    const redis = await startRealRedis(["--replicaof", "127.0.0.1", nowhere]);
+    const respite = await startRespite({ config: { replicaof: `127.0.0.1 ${nowhere}` } });
+    try {
+      const replies: unknown[][] = [];
+      for (const port of [redis.port, respite.port]) {
+        const c = await RawClient.connect(port);
+        replies.push([
+          await c.call("EVAL", "return redis.call('SET','a','1')", "0"),
+          await c.call("EVAL", "return redis.pcall('SET','a','1')", "0"),
+          await c.call("EVAL", "return redis.call('GET','a')", "0"),
+          await c.call("EVAL", "#!lua\nreturn redis.call('SET','a','1')", "0"),
+          await c.call("EVAL", "#!lua flags=no-writes\nreturn redis.call('GET','a')", "0"),
+          await c.call("EVAL_RO", "return redis.call('GET','a')", "0"),
+          await c.call("EVAL_RO", "#!lua\nreturn redis.call('GET','a')", "0"),
+        ]);
+        c.close();
+      }
+      assertEquals(replies[1], replies[0]);
     } finally {
       await respite.close();
       await redis.stop();
