@@ -13,6 +13,7 @@ import server from "./server.ts";
 import introspection from "./command.ts";
 import strings from "./strings.ts";
 import bitmaps from "./bitmaps.ts";
+import hyperloglog from "./hyperloglog.ts";
 import keys from "./keys.ts";
 import lists from "./lists.ts";
 import sort from "./sort.ts";
@@ -41,6 +42,7 @@ export const builtinPlugins: readonly Plugin[] = [
   introspection,
   strings,
   bitmaps,
+  hyperloglog,
   keys,
   lists,
   sort,

@@ -192,8 +192,14 @@ export interface CommandEntry {
   failedCalls: number;
 }
 
-/** Keyspace notification classes (see `notify-keyspace-events`). */
+/**
+ * Keyspace notification classes (see `notify-keyspace-events`). `""` is a
+ * change that notifies nothing (Redis's signalModifiedKey alone, as when
+ * PFCOUNT refreshes its cached cardinality): WATCH and the dirty counter
+ * still see it.
+ */
 export type EventClass =
+  | ""
   | "g"
   | "$"
   | "l"

@@ -48,6 +48,7 @@ const ALL = G | STR | L | S | H | Z | X | EV | T | D;
 
 /** Class letter -> bit, for the letters `c.changed` passes. */
 const CLASS_BIT: Readonly<Record<EventClass, number>> = {
+  "": 0,
   g: G,
   $: STR,
   l: L,
