@@ -209,6 +209,15 @@ export const TESTS: readonly BenchTest[] = [
     scale: 0.5,
     note: "reads the first 10 entries of the stream the XADD row filled.",
   }),
+  cmd("PFADD", "PFADD bench:hll element:__rand_int__", {
+    extra: ["-r", "100000"],
+    note: "`-r 100000`: random elements out of 100k, so the HyperLogLog turns dense early " +
+      "and most adds change no register.",
+  }),
+  cmd("PFCOUNT", "PFCOUNT bench:hll", {
+    after: "PFADD",
+    note: "counts the HyperLogLog the PFADD row filled (its cached cardinality).",
+  }),
   // A script body with no spaces: redis-benchmark gets the line split on them.
   cmd("EVAL", "EVAL return(redis.call('INCR',KEYS[1])) 1 bench:eval", {
     note: "a one-line Lua script that INCRs one key: the cost of entering the script " +

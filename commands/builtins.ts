@@ -20,6 +20,7 @@ import sort from "./sort.ts";
 import hashes from "./hashes.ts";
 import sets from "./sets.ts";
 import zsets from "./zsets.ts";
+import geo from "./geo.ts";
 import streams from "./streams.ts";
 import rdb from "../plugins/rdb.ts";
 import aof from "../plugins/aof.ts";
@@ -49,6 +50,7 @@ export const builtinPlugins: readonly Plugin[] = [
   hashes,
   sets,
   zsets,
+  geo,
   streams,
   rdb,
   aof,

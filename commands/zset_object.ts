@@ -81,6 +81,17 @@ export class ZSetObject implements DataObject, ElementsView, ScoredView, Digesti
     return this.tree.entries();
   }
 
+  scoreOf(member: Bytes): number | undefined {
+    return this.dict.get(member);
+  }
+
+  /** From the first score >= `min` (a B+tree seek; GEO's cell scans). */
+  *scoredFrom(min: number): Iterable<[Bytes, number]> {
+    const c = this.tree.firstInScoreRange({ min, max: Infinity, minex: false, maxex: false });
+    if (c === null) return;
+    do yield [c.member, c.score]; while (c.next());
+  }
+
   digest(d: ValueDigest): void {
     this.tree.forEach((m, s) => d.element(m, formatDouble(s)));
   }

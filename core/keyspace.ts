@@ -73,6 +73,13 @@ export interface ScoredView {
   scored(): Iterable<[Bytes, number]>;
   /** Number of members. */
   readonly length: number;
+  /** A member's score, when the type can look it up directly (else: scan). */
+  scoreOf?(member: Bytes): number | undefined;
+  /**
+   * The members whose score is at least `min`, lowest first, when the type
+   * can seek to them (else: scan {@link ScoredView.scored}).
+   */
+  scoredFrom?(min: number): Iterable<[Bytes, number]>;
 }
 
 /** A stream entry id: milliseconds and sequence number (unsigned 64-bit). */
