@@ -137,6 +137,42 @@ function denseSetReg(p: Uint8Array, off: number, reg: number, val: number): void
   p[byte + 1] = (p[byte + 1]! & ~(63 >> fb8)) | (val >> fb8);
 }
 
+/** The number of registers {@link denseAdd} raised. */
+export let denseAdded = 0;
+
+/**
+ * PFADD of `eles[from..]` on `v`, a dense value, by editing the string
+ * (no decoding of its 12 KB): the new value with its cache marked stale,
+ * or `v` itself when no register rose. {@link denseAdded} counts the raises.
+ */
+export function denseAdd(v: Bytes, eles: readonly Bytes[], from: number): Bytes {
+  let out = v;
+  denseAdded = 0;
+  for (let j = from; j < eles.length; j++) {
+    const count = patLen(eles[j]!);
+    const byte = HLL_HDR_SIZE + ((patIndex * 6) >> 3), fb = (patIndex * 6) & 7, fb8 = 8 - fb;
+    // The last register has no byte after it (Redis's buffer ends there).
+    const last = byte + 1 >= out.length;
+    const b0 = out.charCodeAt(byte), b1 = last ? 0 : out.charCodeAt(byte + 1);
+    if (count <= (((b0 >> fb) | (b1 << fb8)) & 63)) continue;
+    const n0 = ((b0 & ~(63 << fb)) | (count << fb)) & 255;
+    out = last ? out.slice(0, byte) + String.fromCharCode(n0) : out.slice(0, byte) +
+      String.fromCharCode(n0, ((b1 & ~(63 >> fb8)) | (count >> fb8)) & 255) +
+      out.slice(byte + 2);
+    denseAdded++;
+  }
+  if (denseAdded === 0) return v;
+  return out.slice(0, 15) + String.fromCharCode(out.charCodeAt(15) | 0x80) + out.slice(16);
+}
+
+/** The cached cardinality of a value, or undefined when it is stale. */
+export function cachedCard(v: Bytes): bigint | undefined {
+  if ((v.charCodeAt(15) & 0x80) !== 0) return undefined;
+  let n = 0n;
+  for (let i = 15; i >= 8; i--) n = (n << 8n) | BigInt(v.charCodeAt(i));
+  return n;
+}
+
 /** Histogram of register values; 64 slots, as Redis (values up to 63). */
 function denseHisto(p: Uint8Array, off: number, histo: Int32Array): void {
   // Four registers in every three bytes, as Redis's unrolled loop.

@@ -22,8 +22,12 @@ import { ReplyError } from "../core/errors.ts";
 import { ConfigError } from "../core/config.ts";
 import { commandGroup, keys } from "../core/registry.ts";
 import {
+  cachedCard,
+  denseAdd,
+  denseAdded,
   estimate,
   Hll,
+  HLL_DENSE,
   HLL_REGISTERS,
   HLL_SPARSE,
   isHll,
@@ -66,6 +70,17 @@ function replyCard(c: Context, card: bigint): void {
 function pfadd(c: Context, argv: Bytes[]): void {
   const key = argv[1]!;
   const db = c.db;
+  // A dense value is edited as a string: its 12 KB are not decoded.
+  const v = db.getString(key);
+  if (v !== undefined && v.charCodeAt(4) === HLL_DENSE && argv.length > 2 && isHll(v)) {
+    const nv = denseAdd(v, argv, 2);
+    if (denseAdded !== 0) {
+      db.replace(key, nv);
+      c.changed(key, "pfadd", "$", denseAdded);
+    }
+    c.reply.integer(denseAdded !== 0 ? 1 : 0);
+    return;
+  }
   let hll = readHll(c, key);
   let updated = 0;
   const created = hll === undefined;
@@ -106,15 +121,19 @@ function pfcount(c: Context, argv: Bytes[]): void {
     return;
   }
   const key = argv[1]!;
-  const hll = readHll(c, key);
-  if (hll === undefined) {
+  const v = c.db.getString(key);
+  if (v === undefined) {
     c.reply.integer(0);
     return;
   }
-  if (hll.cacheValid) {
-    replyCard(c, hll.cached);
+  if (!isHll(v)) throw new ReplyError(NOT_HLL);
+  // A valid cache is read from the header: no decoding.
+  const cached = cachedCard(v);
+  if (cached !== undefined) {
+    replyCard(c, cached);
     return;
   }
+  const hll = Hll.from(v);
   const card = hll.count();
   if (card === undefined) throw new ReplyError(INVALID);
   hll.cached = card;
