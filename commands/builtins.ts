@@ -27,6 +27,7 @@ import aof from "../plugins/aof.ts";
 import replication from "../plugins/replication.ts";
 import transactions from "../plugins/transactions.ts";
 import scripting from "../plugins/scripting.ts";
+import functions from "../plugins/functions.ts";
 import pubsub from "../plugins/pubsub.ts";
 import notifications from "../plugins/notifications.ts";
 
@@ -57,6 +58,7 @@ export const builtinPlugins: readonly Plugin[] = [
   replication,
   transactions,
   scripting,
+  functions,
   pubsub,
   notifications,
 ];

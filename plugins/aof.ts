@@ -169,7 +169,15 @@ class Aof {
     const dump = rdb && ((v: DataObject) => rdb.dumpValue(v));
     return {
       rdb: false,
-      data: Promise.resolve(stringToBytes(datasetAsCommands(this.server.keyspace, dump))),
+      data: Promise.resolve(
+        stringToBytes(
+          datasetAsCommands(
+            this.server.keyspace,
+            dump,
+            this.server.service("functions")?.codes(),
+          ),
+        ),
+      ),
     };
   }
 
@@ -209,9 +217,13 @@ class Aof {
       // An empty dataset still gets a base file.
       const rdb = rdbCodec(this.server);
       const useRdb = rdb !== undefined && this.server.config.bool("aof-use-rdb-preamble");
-      const data = useRdb
-        ? rdb.serialize({ aofBase: true })
-        : stringToBytes(datasetAsCommands(this.server.keyspace));
+      const data = useRdb ? rdb.serialize({ aofBase: true }) : stringToBytes(
+        datasetAsCommands(
+          this.server.keyspace,
+          undefined,
+          this.server.service("functions")?.codes(),
+        ),
+      );
       const name = baseName(this.filename, ++m.baseSeq, useRdb);
       const tmp = this.#path(`temp-rewriteaof-${Deno.pid}.aof`);
       writeFileSynced(tmp, data);

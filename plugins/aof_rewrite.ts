@@ -91,14 +91,17 @@ function valueCommands(
 }
 
 /**
- * The whole dataset as AOF commands (a byte string). Throws
+ * The whole dataset as AOF commands (a byte string), function libraries
+ * first as `FUNCTION LOAD <code>` (Redis's rewriteFunctions). Throws
  * {@link RewriteError} for a value type it cannot express.
  */
 export function datasetAsCommands(
   ks: Keyspace,
   dump?: (v: DataObject) => Uint8Array,
+  functions: readonly Bytes[] = [],
 ): Bytes {
   const out: string[] = [];
+  for (const code of functions) out.push(encodeCommand(["FUNCTION", "LOAD", code]));
   for (const db of ks.dbs) {
     if (db.data.size === 0) continue;
     out.push(encodeCommand(["SELECT", String(db.index)]));

@@ -43,6 +43,12 @@ export function writeHeader(e: RdbEncoder, h: HeaderInfo): void {
   for (const [k, v] of Object.entries(h.extra ?? {})) aux(k, v);
 }
 
+/** A function library's record (`rdbSaveFunctions`): FUNCTION2 and its code. */
+export function writeFunction(e: RdbEncoder, code: Bytes): void {
+  e.w.u8(OP.FUNCTION2);
+  e.string(code);
+}
+
 /** SELECTDB and RESIZEDB for a database about to be written. */
 export function writeDbHeader(e: RdbEncoder, index: number, size: number, expires: number): void {
   e.w.u8(OP.SELECTDB);
@@ -106,6 +112,11 @@ export interface ReadOptions {
   allowTrailing: boolean;
   /** Warnings (skipped function libraries, empty keys). */
   warn: (msg: string) => void;
+  /**
+   * Takes each function library's code (RDB_OPCODE_FUNCTION2). Without it
+   * libraries are skipped with a warning.
+   */
+  onFunction?: (code: Bytes) => void;
 }
 
 /** What {@link readRdb} returns besides the keys. */
@@ -188,7 +199,11 @@ export function readRdb(
         continue;
       }
       case OP.FUNCTION2: {
-        d.string();
+        const code = d.string();
+        if (opts.onFunction !== undefined) {
+          opts.onFunction(code);
+          continue;
+        }
         opts.warn(
           "The RDB file contains a function library: skipped (functions are not supported)",
         );

@@ -12,9 +12,9 @@ import type { Value } from "../core/keyspace.ts";
 import { byteStringToUtf8 } from "../core/resp/bytes.ts";
 import { ByteReader, RdbError } from "./rdb_buf.ts";
 import { Crc64 } from "./rdb_crc64.ts";
-import { type EncodeOptions, RDB_VERSION, RdbEncoder } from "./rdb_encode.ts";
+import { type EncodeOptions, OP, RDB_VERSION, RdbEncoder } from "./rdb_encode.ts";
 import { EMPTY, RdbDecoder } from "./rdb_decode.ts";
-import { type HeaderInfo, readRdb } from "./rdb_file.ts";
+import { type HeaderInfo, readRdb, writeFunction } from "./rdb_file.ts";
 import { Snapshot } from "./rdb_snapshot.ts";
 import type {
   LoadOptions,
@@ -249,6 +249,7 @@ export class RdbPersistence implements RdbService {
       keyspace: this.server.keyspace,
       encode: this.encodeOptions(),
       header: this.header(opts?.aofBase === true, disk, opts?.aux),
+      functions: this.server.service("functions")?.codes() ?? [],
       checksum: this.server.config.bool("rdbchecksum"),
       keyDelayMs: this.server.config.number("rdb-key-save-delay") / 1000,
     });
@@ -279,6 +280,9 @@ export class RdbPersistence implements RdbService {
     const now = server.clock.now();
     const keep = opts.keepExpired === true || ks.isReplica;
     let keys = 0, expired = 0;
+    // Libraries replace the current ones once the whole file has read well.
+    const fns = server.service("functions");
+    const codes: Bytes[] = [];
     try {
       const summary = readRdb(bytes, {
         types: ks.types,
@@ -286,6 +290,7 @@ export class RdbPersistence implements RdbService {
         databases: ks.dbs.length,
         allowTrailing: opts.allowTrailing === true,
         warn: (m) => server.log("warning", m),
+        ...(fns ? { onFunction: (code: Bytes) => codes.push(code) } : {}),
       }, (k) => {
         if (!keep && k.expireAt !== -1 && k.expireAt < now) {
           expired++;
@@ -303,6 +308,7 @@ export class RdbPersistence implements RdbService {
         if (k.idle >= 0 && ks.trackAccess) db.access.set(k.key, now - k.idle * 1000);
         keys++;
       });
+      fns?.replace(codes);
       this.lastLoadLoaded = keys;
       this.lastLoadExpired = expired;
       return { bytesRead: summary.bytesRead, keys, expiredSkipped: expired, aux: summary.aux };
@@ -337,6 +343,39 @@ export class RdbPersistence implements RdbService {
     } catch {
       throw new Error(BAD_FORMAT);
     }
+  }
+
+  dumpFunctions(codes: readonly Bytes[]): Uint8Array {
+    const e = new RdbEncoder(this.encodeOptions());
+    for (const code of codes) writeFunction(e, code);
+    e.w.u16le(RDB_VERSION);
+    const crc = new Crc64().update(e.w.buf, 0, e.w.pos).bytes();
+    e.w.bytes(crc);
+    return e.w.result().slice();
+  }
+
+  restoreFunctions(payload: Uint8Array): Bytes[] {
+    const n = payload.length;
+    if (n < 10) throw new Error(BAD_PAYLOAD);
+    const version = payload[n - 10]! | (payload[n - 9]! << 8);
+    if (version > RDB_VERSION) throw new Error(BAD_PAYLOAD);
+    const crc = new Crc64().update(payload, 0, n - 8).bytes();
+    for (let i = 0; i < 8; i++) if (crc[i] !== payload[n - 8 + i]) throw new Error(BAD_PAYLOAD);
+    // As functionRestoreCommand: records up to the 10-byte footer.
+    const r = new ByteReader(payload.subarray(0, n - 10));
+    const d = new RdbDecoder(r, this.server.keyspace.types);
+    const codes: Bytes[] = [];
+    while (r.pos < n - 10) {
+      const type = r.u8();
+      if (type === OP.FUNCTION) throw new Error("ERR Pre-GA function format not supported");
+      if (type !== OP.FUNCTION2) throw new Error("ERR given type is not a function");
+      try {
+        codes.push(d.string());
+      } catch {
+        throw new Error("ERR Failed loading library payload");
+      }
+    }
+    return codes;
   }
 
   writeFileAtomic(path: string, data: Uint8Array): Promise<void> {

@@ -6,7 +6,32 @@
  * @module
  */
 
+import type { Bytes } from "../core/types.ts";
 import type { Value } from "../core/keyspace.ts";
+
+/**
+ * What the rdb plugin asks of the plugin that provides `functions`
+ * (Redis 7's function libraries, which an RDB file holds as
+ * `RDB_OPCODE_FUNCTION2` records of their code, before the databases).
+ * Without a provider, libraries in a file are skipped with a warning.
+ */
+export interface RdbFunctions {
+  /** Every library's code (shebang included), for a save or FUNCTION DUMP. */
+  codes(): Bytes[];
+  /**
+   * Replaces every library with these (an RDB load replaces the whole
+   * dataset). Throws an Error whose message is the reason (Redis's reply)
+   * when one does not load; the libraries are then left unchanged.
+   */
+  replace(codes: readonly Bytes[]): void;
+}
+
+declare module "../core/types.ts" {
+  interface Services {
+    /** Function libraries as the RDB sees them (see {@link RdbFunctions}). */
+    functions: RdbFunctions;
+  }
+}
 
 /** Options for serializing the whole dataset. */
 export interface SerializeOptions {
@@ -100,6 +125,17 @@ export interface RdbService {
    * checksum are wrong")` or `Error("ERR Bad data format")` as Redis.
    */
   restoreValue(payload: Uint8Array): Value;
+  /**
+   * FUNCTION DUMP's payload: a FUNCTION2 record per library's code, RDB
+   * version (2 bytes LE), CRC64 (8 bytes LE).
+   */
+  dumpFunctions(codes: readonly Bytes[]): Uint8Array;
+  /**
+   * Parses a FUNCTION DUMP payload into the libraries' code; throws
+   * `Error("ERR DUMP payload version or checksum are wrong")`,
+   * `Error("ERR given type is not a function")` and the like, as Redis.
+   */
+  restoreFunctions(payload: Uint8Array): Bytes[];
   /**
    * Writes `data` to `path` atomically: a temporary file beside it,
    * fsync, rename, fsync of the directory.

@@ -41,7 +41,14 @@ import { keyPositions } from "../core/registry.ts";
 import { ByteWriter } from "./rdb_buf.ts";
 import { Crc64 } from "./rdb_crc64.ts";
 import { type EncodeOptions, RdbEncoder } from "./rdb_encode.ts";
-import { type HeaderInfo, writeDbHeader, writeFooter, writeHeader, writeKey } from "./rdb_file.ts";
+import {
+  type HeaderInfo,
+  writeDbHeader,
+  writeFooter,
+  writeFunction,
+  writeHeader,
+  writeKey,
+} from "./rdb_file.ts";
 import type { SnapshotJob } from "./rdb_service.ts";
 
 /**
@@ -105,6 +112,8 @@ export interface SnapshotOptions {
   header: HeaderInfo;
   /** Compute the CRC-64 footer (`rdbchecksum`). */
   checksum: boolean;
+  /** Function libraries' code, written after the header (as Redis). */
+  functions?: readonly Bytes[];
   /** Longest slice of work between two event-loop turns, in ms. */
   sliceMs?: number;
   /** Pause after every key, in ms (`rdb-key-save-delay`, for tests). */
@@ -302,6 +311,7 @@ export class Snapshot implements SnapshotJob {
     const e = new RdbEncoder(o.encode, this.#w);
     this.#crc = o.checksum ? new Crc64() : undefined;
     writeHeader(e, o.header);
+    for (const code of o.functions ?? []) writeFunction(e, code);
     let t0 = performance.now();
     for (const s of this.#dbs) {
       writeDbHeader(e, s.index, s.sizeAtStart, s.expiresAtStart);

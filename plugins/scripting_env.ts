@@ -127,3 +127,36 @@ local env = proxy(G)
 rawset(G, "_G", env)
 return env
 `;
+
+/**
+ * The globals of a functions VM (run after {@link LOCK}, given the locked
+ * globals and `redis.register_function`): an empty read-only table whose
+ * reads go to the usual globals, or, while FUNCTION LOAD runs a library,
+ * to Redis's loading API (a `redis` table with only `register_function`,
+ * `log` and the log/version constants; any other name raises). Functions
+ * defined by a library keep these globals, so at FCALL time they see the
+ * usual ones, as in Redis (which swaps its globals' `__index`). Returns
+ * the globals and the switch.
+ */
+export const LIBRARY_ENV = `
+local env, register = ...
+local setmetatable, error, tostring = setmetatable, error, tostring
+local function ro() error("${READONLY_TABLE}", 2) end
+local function missing(_, k)
+  error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+end
+local function locked(t)
+  setmetatable(t, {__index = missing, __metatable = false})
+  return setmetatable({}, {__index = t, __newindex = ro, __metatable = false})
+end
+local redis = env.redis
+local api = {register_function = register, log = redis.log}
+for _, k in ipairs({"LOG_DEBUG", "LOG_VERBOSE", "LOG_NOTICE", "LOG_WARNING",
+    "REDIS_VERSION", "REDIS_VERSION_NUM"}) do
+  api[k] = redis[k]
+end
+local loading = locked({redis = locked(api)})
+local meta = {__index = env, __newindex = ro, __metatable = false}
+local globals = setmetatable({}, meta)
+return globals, function(on) meta.__index = on and loading or env end
+`;

@@ -96,6 +96,7 @@ export interface LauxApi {
   luaL_argerror(L: LuaState, arg: number, msg: Str): never;
   luaL_where(L: LuaState, level: number): void;
   luaL_ref(L: LuaState, t: number): number;
+  luaL_unref(L: LuaState, t: number, ref: number): void;
 }
 
 /** fengari's activation record (what `lua_getinfo` fills). */

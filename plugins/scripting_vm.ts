@@ -36,7 +36,7 @@ import {
 } from "./scripting_fengari.ts";
 import { LuaReplyWriter, pushErrorTable, replyFromLua } from "./scripting_convert.ts";
 import { LUA_LIBS_SOURCE } from "./scripting_libs.ts";
-import { LOCK, PRELUDE } from "./scripting_env.ts";
+import { LIBRARY_ENV, LOCK, PRELUDE } from "./scripting_env.ts";
 
 /** Shebang flags (`#!lua flags=...`), as Redis 7.0's SCRIPT_FLAG_*. */
 export interface ScriptFlags {
@@ -66,6 +66,21 @@ export interface RunOptions {
   readOnly: boolean;
   /** Master link or AOF loading: no ACL, read-only-replica or OOM checks. */
   obey: boolean;
+  /**
+   * A function registered by a library (FCALL): its registry slot. It is
+   * called with `(keys, args)` instead of KEYS/ARGV globals, and its errors
+   * name `script.sha` (the function's name).
+   */
+  ref?: number;
+}
+
+/**
+ * A VM that holds function libraries (Redis's functions engine) rather
+ * than EVAL scripts: see {@link ScriptVM.loadLibrary}.
+ */
+export interface LibraryMode {
+  /** `redis.register_function`, available only while a library loads. */
+  register: LuaJsFunction;
 }
 
 /** Where the VM asks the server about its state. */
@@ -156,18 +171,24 @@ export class ScriptVM {
   #globals = 0;
   /** Registry slot of the error handler. */
   #errHandler = 0;
+  /** Library mode: registry slot of the function switching the globals. */
+  #envSwitch = 0;
 
-  constructor(host: VmHost) {
+  /**
+   * `library` makes a functions VM: its chunks see globals that
+   * {@link ScriptVM.loadLibrary} can switch to the loading API.
+   */
+  constructor(host: VmHost, library?: LibraryMode) {
     this.#host = host;
     const L = lauxlib.luaL_newstate();
     this.L = L;
     const server = host.server;
     this.#client = new ScriptClient(server as ClientHost, server.keyspace.db(0), L);
     this.#writer = this.#client.writer;
-    this.#open();
+    this.#open(library);
   }
 
-  #open(): void {
+  #open(library: LibraryMode | undefined): void {
     const L = this.L;
     lauxlib.luaL_requiref(L, "_G", lualib.luaopen_base, true);
     lauxlib.luaL_requiref(L, "table", lualib.luaopen_table, true);
@@ -186,6 +207,14 @@ export class ScriptVM {
     lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, "redis_G");
     this.#exec(LOCK, "=[redis]", 1);
     lua.lua_rawseti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
+    if (library !== undefined) {
+      // Chunks compiled from now on get the switchable globals.
+      lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
+      lua.lua_pushjsfunction(L, library.register);
+      this.#exec(LIBRARY_ENV, "=[redis]", 2, 2);
+      this.#envSwitch = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+      lua.lua_rawseti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
+    }
     lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, "redis_G");
     this.#globals = lua.lua_gettop(L); // stays at stack slot 1
     lua.lua_getfield(L, this.#globals, "__redis__err__handler");
@@ -211,13 +240,18 @@ export class ScriptVM {
     }
   }
 
-  /** Runs trusted set-up code; `results` values are left on the stack. */
-  #exec(src: string, name: string, results: number): void {
+  /**
+   * Runs trusted set-up code; `results` values are left on the stack. The
+   * `args` values on top of the stack are passed to it.
+   */
+  #exec(src: string, name: string, results: number, args = 0): void {
     const L = this.L;
-    if (
-      lauxlib.luaL_loadbuffer(L, toLua(src), null, name) !== lua.LUA_OK ||
-      lua.lua_pcall(L, 0, results, 0) !== lua.LUA_OK
-    ) {
+    let ok = lauxlib.luaL_loadbuffer(L, toLua(src), null, name) === lua.LUA_OK;
+    if (ok) {
+      lua.lua_insert(L, -1 - args);
+      ok = lua.lua_pcall(L, args, results, 0) === lua.LUA_OK;
+    }
+    if (!ok) {
       const msg = fromLua(lua.lua_tolstring(L, -1) ?? new Uint8Array());
       throw new Error(`scripting VM set-up failed: ${msg}`);
     }
@@ -515,12 +549,73 @@ export class ScriptVM {
     return undefined;
   }
 
+  /**
+   * Runs a function library's code (from its shebang line's newline on, so
+   * line numbers hold) as Redis's FUNCTION LOAD: its globals are then only
+   * `redis.register_function`, `redis.log` and the log/version constants
+   * (library mode, see the constructor). Returns the error reply, or
+   * undefined once the code ran (it registered what it registered).
+   */
+  loadLibrary(code: Bytes, offset: number): string | undefined {
+    const L = this.L;
+    const base = this.#globals;
+    lua.lua_settop(L, base);
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.#errHandler);
+    if (
+      lauxlib.luaL_loadbuffer(L, toLua(code).subarray(offset), null, "@user_function") !==
+        lua.LUA_OK
+    ) {
+      const msg = fromLua(lua.lua_tolstring(L, -1) ?? new Uint8Array());
+      lua.lua_settop(L, base);
+      return "ERR Error compiling function: " + msg.replace(/ near <eof>$/, " near '<eof>'");
+    }
+    this.#switchEnv(true);
+    let status: number;
+    try {
+      status = lua.lua_pcall(L, 0, 0, base + 1);
+    } finally {
+      this.#switchEnv(false);
+    }
+    let err: string | undefined;
+    if (status !== lua.LUA_OK) {
+      if (lua.lua_istable(L, -1)) lua.lua_getfield(L, -1, "err");
+      const s = lua.lua_tolstring(L, -1);
+      err = "ERR Error registering functions: " +
+        (s === null ? "ERR unknown error" : fromLua(s)).replace(/[\r\n]/g, " ");
+    }
+    lua.lua_settop(L, base);
+    return err;
+  }
+
+  /** Library mode: points the globals at the loading API or back. */
+  #switchEnv(loading: boolean): void {
+    const L = this.L;
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.#envSwitch);
+    lua.lua_pushboolean(L, loading);
+    lua.lua_pcall(L, 1, 0, 0);
+  }
+
+  /** Frees a registry slot (a function of a deleted library). */
+  unref(ref: number): void {
+    lauxlib.luaL_unref(this.L, lua.LUA_REGISTRYINDEX, ref);
+  }
+
   /** Compiled functions by sha: their registry slots. */
   readonly #refs = new Map<string, number>();
 
   /** Whether `sha` is compiled in this VM. */
   has(sha: string): boolean {
     return this.#refs.has(sha);
+  }
+
+  /** Pushes an array of strings as a Lua table. */
+  #pushArray(items: Bytes[]): void {
+    const L = this.L;
+    lua.lua_createtable(L, items.length, 0);
+    for (let i = 0; i < items.length; i++) {
+      lua.lua_pushstring(L, toLua(items[i]!));
+      lua.lua_rawseti(L, -2, i + 1);
+    }
   }
 
   /** Sets a global array (KEYS, ARGV) in the real globals table. */
@@ -543,9 +638,17 @@ export class ScriptVM {
     const base = this.#globals;
     lua.lua_settop(L, base);
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.#errHandler);
-    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.#refs.get(opts.script.sha)!);
-    this.#setArray(KEYS, opts.keys);
-    this.#setArray(ARGV, opts.args);
+    let nargs = 0;
+    if (opts.ref === undefined) {
+      lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.#refs.get(opts.script.sha)!);
+      this.#setArray(KEYS, opts.keys);
+      this.#setArray(ARGV, opts.args);
+    } else {
+      lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, opts.ref);
+      this.#pushArray(opts.keys);
+      this.#pushArray(opts.args);
+      nargs = 2;
+    }
     const c = this.#client;
     c.db = caller.db;
     c.user = caller.user;
@@ -554,7 +657,7 @@ export class ScriptVM {
     this.#run = run;
     let status: number;
     try {
-      status = this.#host.server.atomically(() => lua.lua_pcall(L, 0, 1, base + 1));
+      status = this.#host.server.atomically(() => lua.lua_pcall(L, nargs, 1, base + 1));
     } finally {
       this.#run = undefined;
       c.silent = false;

@@ -9,6 +9,7 @@
 
 import { assertEquals, assertOk as assert } from "./_assert.ts";
 import { hasRedis, RawClient, type Reply, startRealRedis, startRespite } from "./_helpers.ts";
+import { builtinPlugins } from "../commands/builtins.ts";
 
 const FAR = 4102444800000; // 2100-01-01
 
@@ -282,26 +283,49 @@ Deno.test("rdb interop: redis-server SAVE, Respite loads", opts, async () => {
 });
 
 Deno.test(
-  "rdb interop: a function library in Redis's dump is skipped with a warning",
+  "rdb interop: a function library in Redis's dump is loaded (skipped with a warning without the functions plugin)",
   opts,
   async () => {
     const dir = await Deno.makeTempDir({ prefix: "respite-rdb-" });
     const redis = await startRealRedis(["--dir", dir]);
     const a = await RawClient.connect(redis.port);
-    let respite;
+    let respite, bare;
     try {
       const lib = "#!lua name=mylib\nredis.register_function('one', function() return 1 end)";
       assertEquals(await a.call("FUNCTION", "LOAD", lib), "mylib");
       assertEquals(await a.call("SET", "k", "v"), "OK");
       assertEquals(await a.call("SAVE"), "OK");
-      const lines: string[] = [];
-      respite = await startRespite({ config: { dir }, logger: (l) => lines.push(l) });
+      respite = await startRespite({ config: { dir } });
       const b = await RawClient.connect(respite.port);
       try {
         assertEquals(await b.call("GET", "k"), "v");
         assertEquals(await b.call("DBSIZE"), 1);
+        assertEquals(await b.call("FUNCTION", "LIST", "WITHCODE"), [[
+          "library_name",
+          "mylib",
+          "engine",
+          "LUA",
+          "functions",
+          [["name", "one", "description", null, "flags", []]],
+          "library_code",
+          lib,
+        ]]);
+        assertEquals(await b.call("FCALL", "one", "0"), 1);
       } finally {
         b.close();
+      }
+      // Without the functions plugin: skipped with a warning.
+      const lines: string[] = [];
+      bare = await startRespite({
+        config: { dir },
+        builtins: builtinPlugins.filter((p) => p.name !== "functions"),
+        logger: (l) => lines.push(l),
+      });
+      const c = await RawClient.connect(bare.port);
+      try {
+        assertEquals(await c.call("GET", "k"), "v");
+      } finally {
+        c.close();
       }
       assert(
         lines.some((l) => l.includes("function library: skipped")),
@@ -310,6 +334,7 @@ Deno.test(
     } finally {
       a.close();
       await respite?.close();
+      await bare?.close();
       await redis.stop();
       await Deno.remove(dir, { recursive: true });
     }
