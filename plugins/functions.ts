@@ -86,9 +86,12 @@ function init(server: ServerApi) {
   const readOnlyReplica = () =>
     server.keyspace.isReplica && server.config.bool("replica-read-only");
   // The engine reaches the VM lazily: the VM's register_function needs the engine.
-  const engine: LibraryEngine = new LibraryEngine(() => vm);
+  const engine: LibraryEngine = new LibraryEngine(() => getVm());
   const register = makeRegister(() => (engine.loading ? (r) => engine.register(r) : undefined));
-  const vm = new ScriptVM({ server, readOnlyReplica }, { register });
+  // Created on first use: a Lua VM costs memory a server without functions
+  // need not pay.
+  let vm: ScriptVM | undefined;
+  const getVm = (): ScriptVM => vm ??= new ScriptVM({ server, readOnlyReplica }, { register });
   let current = new Libraries();
 
   /** Loads codes into a new set of libraries, or throws the first error. */
@@ -138,7 +141,7 @@ function init(server: ServerApi) {
         throw new ReplyError("ERR Can not execute a script with write flag using *_ro command.");
       }
     }
-    vm.run({
+    getVm().run({
       caller: c,
       script: fn.script,
       ref: fn.ref,
