@@ -20,7 +20,7 @@
  * @module
  */
 
-import { Conn, type Reply } from "./resp_client.ts";
+import { Conn, infoSection, must } from "./resp_client.ts";
 import {
   defaultEntry,
   freePort,
@@ -84,24 +84,6 @@ export interface PersistenceOptions {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Sends a command and fails on an error reply. */
-async function must(conn: Conn, ...argv: string[]): Promise<Reply> {
-  const r = await conn.call(...argv);
-  if (r instanceof Error) throw new Error(`${argv.join(" ")}: ${r.message}`);
-  return r;
-}
-
-/** INFO persistence as a field map. */
-async function persistenceInfo(conn: Conn): Promise<Map<string, string>> {
-  const text = String(await must(conn, "INFO", "persistence"));
-  const fields = new Map<string, string>();
-  for (const line of text.split("\r\n")) {
-    const i = line.indexOf(":");
-    if (i > 0) fields.set(line.slice(0, i), line.slice(i + 1));
-  }
-  return fields;
-}
 
 /** How to start one of the two servers on a directory. */
 interface Kind {
@@ -192,7 +174,9 @@ async function start(kind: Kind, dir: string): Promise<Proc> {
       if (pong === undefined) {
         conn.close();
         conn = undefined;
-      } else if (pong === "PONG" && (await persistenceInfo(conn)).get("loading") === "0") {
+      } else if (
+        pong === "PONG" && (await infoSection(conn, "persistence")).get("loading") === "0"
+      ) {
         break;
       }
       await sleep(2);
@@ -274,7 +258,7 @@ async function bgsave(
   const poll = await Conn.open(port);
   const pinger = await Conn.open(port);
   try {
-    const savesBefore = Number((await persistenceInfo(poll)).get("rdb_saves"));
+    const savesBefore = Number((await infoSection(poll, "persistence")).get("rdb_saves"));
     if (!Number.isFinite(savesBefore)) throw new Error(`${kind.label}: no rdb_saves in INFO`);
     let done = false;
     let maxPingMs = 0;
@@ -299,7 +283,7 @@ async function bgsave(
         throw new Error(`${kind.label}: BGSAVE replied ${started}`);
       }
       for (;;) {
-        const info = await persistenceInfo(poll);
+        const info = await infoSection(poll, "persistence");
         if (
           info.get("rdb_bgsave_in_progress") === "0" &&
           Number(info.get("rdb_saves")) > savesBefore

@@ -25,7 +25,7 @@
  * @module
  */
 
-import { Conn, type Reply } from "./resp_client.ts";
+import { Conn, infoSection, must } from "./resp_client.ts";
 import {
   defaultEntry,
   freePort,
@@ -91,24 +91,6 @@ const WARMUP = 50_000;
 
 const dec = new TextDecoder();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Sends a command and fails on an error reply. */
-async function must(conn: Conn, ...argv: string[]): Promise<Reply> {
-  const r = await conn.call(...argv);
-  if (r instanceof Error) throw new Error(`${argv.join(" ")}: ${r.message}`);
-  return r;
-}
-
-/** INFO replication as a field map. */
-async function replInfo(conn: Conn): Promise<Map<string, string>> {
-  const text = String(await must(conn, "INFO", "replication"));
-  const fields = new Map<string, string>();
-  for (const line of text.split("\r\n")) {
-    const i = line.indexOf(":");
-    if (i > 0) fields.set(line.slice(0, i), line.slice(i + 1));
-  }
-  return fields;
-}
 
 /** How to start one kind of server, as a master or as a replica of `master`. */
 interface Kind {
@@ -238,8 +220,8 @@ async function caughtUp(
 ): Promise<{ offset: number; at: number }> {
   const end = performance.now() + ms;
   for (;;) {
-    const m = await replInfo(master);
-    const r = await replInfo(replica);
+    const m = await infoSection(master, "replication");
+    const r = await infoSection(replica, "replication");
     const at = performance.now();
     const offset = Number(m.get("master_repl_offset"));
     if (
@@ -323,9 +305,9 @@ async function runOnce(kind: Kind, writes: number): Promise<ReplicationSample> {
     const [, first] = await Promise.all([running, firstWrite]);
     const loadEnd = performance.now();
     if (first === undefined) throw new Error(`${kind.label}: never saw the first write`);
-    const lagAtEnd = await replInfo(m).then(async (mi) =>
+    const lagAtEnd = await infoSection(m, "replication").then(async (mi) =>
       Number(mi.get("master_repl_offset")) -
-      Number((await replInfo(r)).get("slave_repl_offset"))
+      Number((await infoSection(r, "replication")).get("slave_repl_offset"))
     );
     const done = await caughtUp(m, r, `${kind.label} load`);
 

@@ -10,6 +10,24 @@ export type Reply = string | number | null | Error | Reply[];
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
+/** Sends a command on `conn` and fails on an error reply. */
+export async function must(conn: Conn, ...argv: string[]): Promise<Reply> {
+  const r = await conn.call(...argv);
+  if (r instanceof Error) throw new Error(`${argv.join(" ")}: ${r.message}`);
+  return r;
+}
+
+/** One INFO section as a field map. */
+export async function infoSection(conn: Conn, section: string): Promise<Map<string, string>> {
+  const text = String(await must(conn, "INFO", section));
+  const fields = new Map<string, string>();
+  for (const line of text.split("\r\n")) {
+    const i = line.indexOf(":");
+    if (i > 0) fields.set(line.slice(0, i), line.slice(i + 1));
+  }
+  return fields;
+}
+
 /** A minimal RESP2 client: one command at a time. */
 export class Conn {
   #buf = new Uint8Array(0);
