@@ -8,7 +8,7 @@
  */
 
 import type { Bytes } from "./types.ts";
-import { sha1 } from "./sha1.ts";
+import { sha1, toHex } from "./sha1.ts";
 import type { Database, Value } from "./keyspace.ts";
 
 /** A 20-byte digest. */
@@ -88,9 +88,7 @@ function u32be(n: number): Uint8Array {
 
 /** Hex of a digest, as DEBUG DIGEST prints it. */
 export function digestHex(d: Digest): string {
-  let s = "";
-  for (const b of d) s += b.toString(16).padStart(2, "0");
-  return s;
+  return toHex(d);
 }
 
 function isDigestible(v: unknown): v is Digestible {

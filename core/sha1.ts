@@ -105,3 +105,19 @@ export function sha1(src: Bytes | Uint8Array, out: Uint8Array): void {
     out[i * 4 + 3] = h & 255;
   }
 }
+
+const HEX = "0123456789abcdef";
+
+/** Bytes as lower-case hex digits. */
+export function toHex(b: Uint8Array): string {
+  let hex = "";
+  for (let i = 0; i < b.length; i++) hex += HEX[b[i]! >> 4]! + HEX[b[i]! & 15]!;
+  return hex;
+}
+
+/** SHA-1 as 40 lower-case hex digits (script ids, `redis.sha1hex`). */
+export function sha1hex(src: Bytes | Uint8Array): string {
+  const out = new Uint8Array(20);
+  sha1(src, out);
+  return toHex(out);
+}

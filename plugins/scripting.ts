@@ -29,7 +29,8 @@ import type {
 import { ReplyError } from "../core/errors.ts";
 import { intArg } from "../core/number.ts";
 import { Client } from "../core/client.ts";
-import { type Script, type ScriptFlags, ScriptVM, sha1hex } from "./scripting_vm.ts";
+import { sha1hex } from "../core/sha1.ts";
+import { type Script, type ScriptFlags, ScriptVM } from "./scripting_vm.ts";
 
 const NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
 const GROUP = "scripting";

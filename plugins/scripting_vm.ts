@@ -21,7 +21,7 @@
 import type { Bytes, CommandEntry, Context, ServerApi } from "../core/types.ts";
 import type { Database } from "../core/keyspace.ts";
 import { Client, type ClientHost } from "../core/client.ts";
-import { sha1 } from "../core/sha1.ts";
+import { sha1hex } from "../core/sha1.ts";
 import { formatDouble } from "../core/number.ts";
 import type {} from "./acl.ts";
 import {
@@ -124,17 +124,6 @@ class ScriptClient extends Client {
     this.propagated = true;
     if (!this.silent) this.server.emitPropagate(this.db.index, argv);
   }
-}
-
-const HEX = "0123456789abcdef";
-
-/** SHA-1 of bytes as 40 lower-case hex digits. */
-export function sha1hex(s: Bytes | Uint8Array): string {
-  const out = new Uint8Array(20);
-  sha1(s, out);
-  let hex = "";
-  for (const b of out) hex += HEX[b >> 4]! + HEX[b & 15]!;
-  return hex;
 }
 
 /** 48-bit lrand48 state (Redis's redisLrand48, so math.random is portable). */
