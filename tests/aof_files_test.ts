@@ -5,83 +5,9 @@
  */
 
 import { assertEquals, assertMatch, assertOk, assertThrows } from "./_assert.ts";
-import { freePort, hasRedis, RawClient, sleep, startRespite } from "./_helpers.ts";
+import { hasRedis, RawClient, sleep, startRespite } from "./_helpers.ts";
+import { call, info, respite, run, startRedisAof, waitRewrite } from "./_aof.ts";
 import { formatManifest, ManifestError, parseManifest } from "../plugins/aof_format.ts";
-
-async function call(port: number, ...argv: string[]) {
-  const c = await RawClient.connect(port);
-  try {
-    return await c.call(...argv);
-  } finally {
-    c.close();
-  }
-}
-
-async function run(port: number, cmds: string[][]): Promise<void> {
-  const c = await RawClient.connect(port);
-  try {
-    for (const argv of cmds) await c.call(...argv);
-  } finally {
-    c.close();
-  }
-}
-
-async function info(port: number): Promise<Record<string, string>> {
-  const text = String(await call(port, "INFO", "persistence"));
-  return Object.fromEntries(
-    text.split("\r\n").filter((l) => l.includes(":")).map((l) => l.split(":") as [string, string]),
-  );
-}
-
-async function waitRewrite(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const f = await info(port);
-    if (f.aof_rewrite_in_progress === "0" && f.aof_rewrite_scheduled === "0") return;
-    await sleep(20);
-  }
-  throw new Error("rewrite did not finish");
-}
-
-async function startRedisAof(dir: string, extra: string[] = []) {
-  const port = freePort();
-  const child = new Deno.Command("redis-server", {
-    args: [
-      ...["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes"],
-      ...["--dir", dir, "--appenddirname", "aofdir", "--enable-debug-command", "yes", ...extra],
-    ],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  for (let i = 0; i < 200; i++) {
-    try {
-      (await Deno.connect({ port, hostname: "127.0.0.1" })).close();
-      break;
-    } catch {
-      await sleep(20);
-    }
-  }
-  return {
-    port,
-    async stop() {
-      try {
-        await call(port, "SHUTDOWN", "NOSAVE");
-      } catch { /* the connection closes */ }
-      await child.status;
-    },
-  };
-}
-
-function respite(dir: string, extra: Record<string, string> = {}) {
-  return startRespite({
-    config: {
-      appendonly: "yes",
-      dir,
-      appenddirname: "aofdir",
-      "enable-debug-command": "yes",
-      ...extra,
-    },
-  });
-}
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "respite-aof-" });

@@ -5,7 +5,8 @@
  */
 
 import { assertEquals, assertMatch, assertOk } from "./_assert.ts";
-import { freePort, hasRedis, RawClient, sleep, startRespite } from "./_helpers.ts";
+import { hasRedis } from "./_helpers.ts";
+import { call, info, respite, run, startRedisAof, waitRewrite } from "./_aof.ts";
 
 const BIN = "a\r\nb\x00\xff\x80z";
 
@@ -71,98 +72,6 @@ const AFTER: string[][] = [
   ["ZREM", "z", "e"],
 ];
 
-async function run(port: number, cmds: string[][]): Promise<void> {
-  const c = await RawClient.connect(port);
-  try {
-    for (const argv of cmds) {
-      const r = await c.call(...argv);
-      assertOk(!(typeof r === "object" && r !== null && "error" in r), `${argv[0]}: ${r}`);
-    }
-  } finally {
-    c.close();
-  }
-}
-
-async function call(port: number, ...argv: string[]) {
-  const c = await RawClient.connect(port);
-  try {
-    return await c.call(...argv);
-  } finally {
-    c.close();
-  }
-}
-
-async function infoField(port: number, field: string): Promise<string> {
-  const info = String(await call(port, "INFO", "persistence"));
-  return new RegExp(`${field}:(\\S+)`).exec(info)?.[1] ?? "";
-}
-
-async function waitRewrite(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (
-      await infoField(port, "aof_rewrite_in_progress") === "0" &&
-      await infoField(port, "aof_rewrite_scheduled") === "0"
-    ) return;
-    await sleep(20);
-  }
-  throw new Error("rewrite did not finish");
-}
-
-/** A real redis-server with AOF on, in `dir`. */
-async function startRedisAof(dir: string, extra: string[] = []) {
-  const port = freePort();
-  const child = new Deno.Command("redis-server", {
-    args: [
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      "--save",
-      "",
-      "--appendonly",
-      "yes",
-      "--dir",
-      dir,
-      "--appenddirname",
-      "aofdir",
-      "--enable-debug-command",
-      "yes",
-      ...extra,
-    ],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  for (let i = 0; i < 200; i++) {
-    try {
-      (await Deno.connect({ port, hostname: "127.0.0.1" })).close();
-      break;
-    } catch {
-      await sleep(20);
-    }
-  }
-  return {
-    port,
-    async stop() {
-      try {
-        await call(port, "SHUTDOWN", "NOSAVE");
-      } catch { /* the connection closes */ }
-      await child.status;
-    },
-  };
-}
-
-function respite(dir: string, extra: Record<string, string> = {}) {
-  return startRespite({
-    config: {
-      appendonly: "yes",
-      dir,
-      appenddirname: "aofdir",
-      "enable-debug-command": "yes",
-      ...extra,
-    },
-  });
-}
-
 function manifest(dir: string): string {
   return Deno.readTextFileSync(`${dir}/aofdir/appendonly.aof.manifest`);
 }
@@ -192,7 +101,7 @@ async function respiteToRedis(preamble: string, dataset: string[][]): Promise<vo
     );
     await run(r2.port, AFTER);
     await waitRewrite(r2.port);
-    assertEquals(await infoField(r2.port, "aof_rewrites"), "1");
+    assertEquals((await info(r2.port)).aof_rewrites, "1");
     const d2 = await call(r2.port, "DEBUG", "DIGEST");
     await r2.close();
     assertEquals(
