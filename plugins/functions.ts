@@ -25,7 +25,7 @@ import { parseInteger } from "../core/number.ts";
 import { globMatch } from "../core/glob.ts";
 import { bytesToString, stringToBytes } from "../core/resp/bytes.ts";
 import { Client } from "../core/client.ts";
-import { ScriptVM } from "./scripting_vm.ts";
+import { readOnlyReplica, ScriptVM } from "./scripting_vm.ts";
 import type {} from "./rdb.ts";
 import { Libraries, type Library, LibraryEngine } from "./functions_libs.ts";
 import { FUNCTION_FLAGS, makeRegister } from "./functions_register.ts";
@@ -82,16 +82,15 @@ const syntaxError = (sub: string) =>
   );
 
 function init(server: ServerApi) {
-  // keyspace.isReplica is set with REPLICAOF, as scripting's own check sees it.
-  const readOnlyReplica = () =>
-    server.keyspace.isReplica && server.config.bool("replica-read-only");
+  const roReplica = () => readOnlyReplica(server);
   // The engine reaches the VM lazily: the VM's register_function needs the engine.
   const engine: LibraryEngine = new LibraryEngine(() => getVm());
   const register = makeRegister(() => (engine.loading ? (r) => engine.register(r) : undefined));
   // Created on first use: a Lua VM costs memory a server without functions
   // need not pay.
   let vm: ScriptVM | undefined;
-  const getVm = (): ScriptVM => vm ??= new ScriptVM({ server, readOnlyReplica }, { register });
+  const getVm = (): ScriptVM =>
+    vm ??= new ScriptVM({ server, readOnlyReplica: roReplica }, { register });
   let current = new Libraries();
 
   /** Loads codes into a new set of libraries, or throws the first error. */
@@ -134,7 +133,7 @@ function init(server: ServerApi) {
     const flags = fn.script.flags;
     if (!flags.noWrites) {
       // A function that may write is a write command (fcallGetCommandFlags).
-      if (!obey && readOnlyReplica()) {
+      if (!obey && roReplica()) {
         throw new ReplyError("READONLY You can't write against a read only replica.");
       }
       if (ro) {

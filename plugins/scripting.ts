@@ -30,7 +30,7 @@ import { ReplyError } from "../core/errors.ts";
 import { intArg } from "../core/number.ts";
 import { Client } from "../core/client.ts";
 import { sha1hex } from "../core/sha1.ts";
-import { type Script, type ScriptFlags, ScriptVM } from "./scripting_vm.ts";
+import { readOnlyReplica, type Script, type ScriptFlags, ScriptVM } from "./scripting_vm.ts";
 
 const NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
 const GROUP = "scripting";
@@ -110,12 +110,9 @@ function init(server: ServerApi) {
   const byBody = new Map<Bytes, Script>();
   let vm: ScriptVM | undefined;
 
-  // keyspace.isReplica is set with REPLICAOF (role slave), as the
-  // replication plugin's own READONLY check sees it.
-  const readOnlyReplica = () =>
-    server.keyspace.isReplica && server.config.bool("replica-read-only");
+  const roReplica = () => readOnlyReplica(server);
 
-  const getVm = (): ScriptVM => vm ??= new ScriptVM({ server, readOnlyReplica });
+  const getVm = (): ScriptVM => vm ??= new ScriptVM({ server, readOnlyReplica: roReplica });
 
   /** Finds or compiles a body (luaCreateFunction); throws its error. */
   function create(body: Bytes): Script {
@@ -154,7 +151,7 @@ function init(server: ServerApi) {
     if (!flags.compat && !flags.noWrites) {
       // A script declared as writing is a write command (Redis's
       // evalGetCommandFlags): refused as any write is on a read-only replica.
-      if (!obey && readOnlyReplica()) {
+      if (!obey && roReplica()) {
         throw new ReplyError("READONLY You can't write against a read only replica.");
       }
       if (ro) {

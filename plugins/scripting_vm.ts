@@ -83,6 +83,15 @@ export interface LibraryMode {
   register: LuaJsFunction;
 }
 
+/**
+ * True on a replica with `replica-read-only yes`. keyspace.isReplica is set
+ * with REPLICAOF (role slave), as the replication plugin's own READONLY
+ * check sees it.
+ */
+export function readOnlyReplica(server: ServerApi): boolean {
+  return server.keyspace.isReplica && server.config.bool("replica-read-only");
+}
+
 /** Where the VM asks the server about its state. */
 export interface VmHost {
   server: ServerApi;
