@@ -51,8 +51,15 @@ function ensureFdLimit(want: number): number {
   return next;
 }
 
+/** The process's RSS in bytes; 0 once it has exited (the test's own failure path kills it). */
 function rssOf(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
+  let status: string;
+  try {
+    status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  } catch {
+    return 0;
+  }
+  const m = /VmRSS:\s+(\d+) kB/.exec(status);
   return m ? Number(m[1]) * 1024 : 0;
 }
 
