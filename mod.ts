@@ -58,6 +58,8 @@ export type {
   ShutdownOptions,
 } from "./core/types.ts";
 export type { DataObject, ElementsView, FieldsView, Value, ValueType } from "./core/keyspace.ts";
+export type { ModuleDigest, ModuleTypeRdb, RdbLoadIO, RdbSaveIO } from "./core/value_type.ts";
+export { ValueTypeError, ValueTypes } from "./core/value_type.ts";
 export { Database, Keyspace, typeOf } from "./core/keyspace.ts";
 export type { ConfigDirective, ConfigType } from "./core/config.ts";
 export { ConfigStore } from "./core/config.ts";

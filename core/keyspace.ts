@@ -12,6 +12,9 @@ import type { Bytes } from "./types.ts";
 import type { Clock } from "./clock.ts";
 import { WRONGTYPE } from "./errors.ts";
 import { ScanCursors } from "./cursor.ts";
+import { ValueTypes } from "./value_type.ts";
+
+export type { ValueType } from "./value_type.ts";
 
 /**
  * A non-string value. Families define their own classes; `type` is what
@@ -137,25 +140,6 @@ export interface StreamDump {
 /** Implemented by stream values: their full contents for persistence. */
 export interface StreamView {
   streamDump(): StreamDump;
-}
-
-/**
- * A value type a plugin registers, so other families can create values of
- * it without importing its classes (SORT ... STORE makes a list, RDB
- * loading makes every type). Builders pick the encoding Redis would pick
- * for that content under the current configuration.
- */
-export interface ValueType {
-  /** The type name (`list`). */
-  readonly name: string;
-  /** Builds a value from elements in order (lists: head to tail; sets). */
-  fromElements?(items: readonly Bytes[]): DataObject;
-  /** Builds a hash from (field, value) pairs in order. */
-  fromPairs?(pairs: Iterable<[Bytes, Bytes]>): DataObject;
-  /** Builds a sorted set from (member, score) pairs (members distinct). */
-  fromScored?(items: Iterable<[Bytes, number]>): DataObject;
-  /** Rebuilds a stream, node layout included. */
-  fromStreamDump?(dump: StreamDump): DataObject;
 }
 
 /** A stored value: a byte string, or a typed object. */
@@ -427,8 +411,11 @@ export class Keyspace {
   trackAccess = false;
   /** Whether the cron's active expiry cycle runs (DEBUG SET-ACTIVE-EXPIRE). */
   activeExpire = true;
-  /** Value types registered by plugins, by name. */
-  readonly types: Map<string, ValueType> = new Map();
+  /**
+   * Value types registered by plugins, by name. Registering checks that a
+   * type is persisted or volatile (see {@link ValueTypes}).
+   */
+  readonly types: ValueTypes = new ValueTypes();
   /** Live SCAN iterators shared by every SCAN-style command. */
   readonly cursors: ScanCursors = new ScanCursors();
 

@@ -168,8 +168,12 @@ export class Server implements ClientHost {
     });
     for (const p of this.plugins) {
       this.#register(p.commands ?? [], p.hooks);
+      this.keyspace.types.registerAll(p.types, p.name);
       const inst = p.init?.(this);
-      if (inst) this.#register(inst.commands ?? [], inst.hooks);
+      if (inst) {
+        this.#register(inst.commands ?? [], inst.hooks);
+        this.keyspace.types.registerAll(inst.types, p.name);
+      }
     }
     for (const h of this.hooks.load) h();
   }

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { Database, Keyspace } from "./keyspace.ts";
+import type { Database, Keyspace, ValueType } from "./keyspace.ts";
 import type { ConfigDirective, ConfigStore } from "./config.ts";
 import type { Clock } from "./clock.ts";
 import type { BlockSpec } from "./blocking.ts";
@@ -302,6 +302,8 @@ export interface ClientInfoContribution {
 export interface PluginInstance {
   commands?: readonly CommandSpec[];
   hooks?: Hooks;
+  /** Value types the plugin stores (see {@link Plugin.types}). */
+  types?: readonly ValueType[];
 }
 
 /**
@@ -328,6 +330,12 @@ export interface Plugin {
   config?: readonly ConfigDirective[];
   commands?: readonly CommandSpec[];
   hooks?: Hooks;
+  /**
+   * Value types the plugin stores, registered into `keyspace.types`. A type
+   * Redis does not have must declare its persistence (`rdb`) or be
+   * `volatile`, else the server refuses to start.
+   */
+  types?: readonly ValueType[];
   /** Called once, dependencies first; may return more commands and hooks. */
   init?(server: ServerApi): PluginInstance | void;
 }
