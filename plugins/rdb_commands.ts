@@ -11,6 +11,7 @@ import { intArg } from "../core/number.ts";
 import { keys } from "../core/registry.ts";
 import { bytesToStr, strToBytes } from "./rdb_buf.ts";
 import type { RdbPersistence } from "./rdb_persist.ts";
+import { NotPersistedError } from "./rdb_module.ts";
 
 const BUSYKEY = "BUSYKEY Target key name already exists.";
 
@@ -98,7 +99,15 @@ export function rdbCommands(stateOf: StateOf): CommandSpec[] {
         }
         c.server.stats.keyspaceHits++;
         c.db.touch(key);
-        c.reply.bulk(bytesToStr(stateOf(c).dumpValue(v)));
+        let payload: Uint8Array;
+        try {
+          payload = stateOf(c).dumpValue(v);
+        } catch (e) {
+          // A volatile or unregistered type: a reply, not a crash.
+          if (e instanceof NotPersistedError) throw new ReplyError(`ERR ${e.message}`);
+          throw e;
+        }
+        c.reply.bulk(bytesToStr(payload));
       },
     },
     {

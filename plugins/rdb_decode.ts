@@ -2,7 +2,8 @@
  * The RDB value decoder: every object type and encoding Redis 2.x to 7.2
  * writes (RDB versions 1 to 11). Values are built through the value types
  * the families register (`server.keyspace.types`), which pick the encoding
- * Redis would pick for the content under the current configuration.
+ * Redis would pick for the content under the current configuration; module
+ * values through the plugin type whose module type id they carry.
  *
  * @module
  */
@@ -14,6 +15,7 @@ import { lzfDecompress } from "./rdb_lzf.ts";
 import { readIntset, readListpack, readZiplist, readZipmap } from "./rdb_packed.ts";
 import { T } from "./rdb_encode.ts";
 import { decodeStream } from "./rdb_stream.ts";
+import { readModuleValue } from "./rdb_module.ts";
 
 /** Returned for a collection with no elements (Redis skips such keys). */
 export const EMPTY: unique symbol = Symbol("empty");
@@ -247,7 +249,7 @@ export class RdbDecoder {
         return decodeStream(this, t, this.#type("stream"));
       case T.MODULE:
       case T.MODULE_2:
-        return r.fail("Module values are not supported", at);
+        return readModuleValue(this, t, this.types);
     }
     return r.fail(`Unknown RDB value type ${t}`, at);
   }

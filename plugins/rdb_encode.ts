@@ -9,12 +9,20 @@
  */
 
 import type { Bytes } from "../core/types.ts";
-import type { DataObject, ElementsView, PairsView, ScoredView, Value } from "../core/keyspace.ts";
+import type {
+  DataObject,
+  ElementsView,
+  PairsView,
+  ScoredView,
+  Value,
+  ValueType,
+} from "../core/keyspace.ts";
 import { formatDouble } from "../core/number.ts";
 import { ByteWriter } from "./rdb_buf.ts";
 import { lzfCompress } from "./rdb_lzf.ts";
 import { intsetOf, ListpackBuilder } from "./rdb_packed.ts";
 import { encodeStream, isStreamView } from "./rdb_stream.ts";
+import { moduleRdbOf, writeModuleValue } from "./rdb_module.ts";
 
 /** RDB object types (`RDB_TYPE_*`). */
 export const T = {
@@ -65,6 +73,11 @@ export interface EncodeOptions {
   compress: boolean;
   /** `list-max-listpack-size`: how quicklist nodes are filled. */
   listFill: number;
+  /**
+   * The registered value types: plugin types are written as module values
+   * with their `rdb` declaration. Without it only Redis's types encode.
+   */
+  types?: ReadonlyMap<string, ValueType>;
 }
 
 /** Quicklist node size limits for negative `list-max-listpack-size`. */
@@ -199,7 +212,9 @@ export class RdbEncoder {
       case "stream":
         return T.STREAM_LISTPACKS_2;
     }
-    throw new Error(`cannot save a value of type '${v.type}' in RDB format`);
+    // Throws for a volatile or unregistered type.
+    moduleRdbOf(v, this.opts.types);
+    return T.MODULE_2;
   }
 
   /** Type byte then value (`rdbSaveObjectType` + `rdbSaveObject`). */
@@ -264,6 +279,8 @@ export class RdbEncoder {
       case T.STREAM_LISTPACKS_2:
         if (!isStreamView(v)) throw new Error("the stream value cannot be saved");
         return encodeStream(this, v);
+      case T.MODULE_2:
+        return writeModuleValue(this, moduleRdbOf(v, this.opts.types), v);
     }
   }
 

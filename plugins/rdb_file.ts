@@ -12,6 +12,7 @@ import { ByteReader, RdbError } from "./rdb_buf.ts";
 import { Crc64 } from "./rdb_crc64.ts";
 import { OP, RDB_VERSION, type RdbEncoder } from "./rdb_encode.ts";
 import { EMPTY, RdbDecoder } from "./rdb_decode.ts";
+import { skipModuleValue } from "./rdb_module.ts";
 
 /** What the header's AUX fields say. */
 export interface HeaderInfo {
@@ -259,31 +260,4 @@ function hex(b: Uint8Array): string {
   let s = "";
   for (let i = 7; i >= 0; i--) s += b[i]!.toString(16).padStart(2, "0");
   return s.replace(/^0+(?=.)/, "");
-}
-
-/** Skips a module value written with the module API's typed opcodes. */
-function skipModuleValue(d: RdbDecoder): void {
-  const r = d.r;
-  for (;;) {
-    const op = d.len();
-    switch (op) {
-      case 0:
-        return;
-      case 1:
-      case 2:
-        d.len64();
-        break;
-      case 3:
-        r.view(4);
-        break;
-      case 4:
-        r.view(8);
-        break;
-      case 5:
-        d.blob();
-        break;
-      default:
-        r.fail("Unknown module opcode");
-    }
-  }
 }

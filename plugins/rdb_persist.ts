@@ -222,6 +222,7 @@ export class RdbPersistence implements RdbService {
       listFill: c.directive("list-max-listpack-size") !== undefined
         ? c.number("list-max-listpack-size")
         : -2,
+      types: this.server.keyspace.types,
     };
   }
 
@@ -252,6 +253,7 @@ export class RdbPersistence implements RdbService {
       functions: this.server.service("functions")?.codes() ?? [],
       checksum: this.server.config.bool("rdbchecksum"),
       keyDelayMs: this.server.config.number("rdb-key-save-delay") / 1000,
+      warn: (m) => this.server.log("warning", m),
     });
   }
 

@@ -93,7 +93,8 @@ export interface SnapshotJob {
 
 /**
  * The RDB service. Byte strings throughout are Redis's RDB version 10 as
- * Redis 7.0 writes it; the loader reads versions 1 to 11.
+ * Redis 7.0 writes it; the loader reads versions 1 to 11. Snapshots leave
+ * out the keys of volatile value types, with one warning each.
  *
  * @example
  * ```ts ignore
@@ -118,7 +119,11 @@ export interface RdbService {
    * when the file is corrupt; the dataset is then left empty.
    */
   load(bytes: Uint8Array, opts?: LoadOptions): LoadResult;
-  /** DUMP's payload: value, RDB version (2 bytes LE), CRC64 (8 bytes LE). */
+  /**
+   * DUMP's payload: value, RDB version (2 bytes LE), CRC64 (8 bytes LE).
+   * A plugin type's value is a module value (see `rdb_module.ts`). Throws
+   * a `NotPersistedError` for a value of a volatile or unregistered type.
+   */
   dumpValue(value: Value): Uint8Array;
   /**
    * Parses a DUMP payload; throws `Error("ERR DUMP payload version or

@@ -18,6 +18,9 @@
  *   uses the preserved state when there is one. MOVE and COPY may write a
  *   key in another database, so they preserve it in every database.
  *
+ * Keys of volatile value types are left out, with one warning per
+ * snapshot.
+ *
  * A write to a key absent at the time marks it as created after the start:
  * the walk skips it. Keys deleted since the start are no longer met by the
  * iterator and are written from their preserved state at the end. Keys
@@ -36,7 +39,8 @@
  */
 
 import type { Bytes, CommandEntry, Context } from "../core/types.ts";
-import type { Keyspace, Value } from "../core/keyspace.ts";
+import type { Keyspace, Value, ValueType } from "../core/keyspace.ts";
+import { notPersistedWarning } from "../core/value_type.ts";
 import { keyPositions } from "../core/registry.ts";
 import { ByteWriter } from "./rdb_buf.ts";
 import { Crc64 } from "./rdb_crc64.ts";
@@ -124,6 +128,8 @@ export interface SnapshotOptions {
    * empty array. Without it `done` resolves with the whole file.
    */
   sink?: (chunk: Uint8Array) => Promise<void>;
+  /** Logs the warning about keys of volatile types left out. */
+  warn?: (msg: string) => void;
 }
 
 /** Bytes a sink's buffer holds before a flush. */
@@ -312,14 +318,21 @@ export class Snapshot implements SnapshotJob {
     this.#crc = o.checksum ? new Crc64() : undefined;
     writeHeader(e, o.header);
     for (const code of o.functions ?? []) writeFunction(e, code);
+    const volatile = volatileTypes(o.encode.types);
+    const skipped = new Map<string, number>();
     let t0 = performance.now();
     for (const s of this.#dbs) {
       writeDbHeader(e, s.index, s.sizeAtStart, s.expiresAtStart);
       let i = 0;
       const emit = (k: Bytes, v: Value | undefined, exp: number) => {
         if (track) s.emitted.add(k);
-        if (v !== undefined) writeKey(e, k, v, exp);
         this.keysProcessed++;
+        if (v === undefined) return;
+        if (volatile !== undefined && typeof v !== "string" && volatile.has(v.type)) {
+          skipped.set(v.type, (skipped.get(v.type) ?? 0) + 1);
+          return;
+        }
+        writeKey(e, k, v, exp);
       };
       for (let r = s.it.next(); !r.done; r = s.it.next()) {
         const k = r.value;
@@ -348,5 +361,13 @@ export class Snapshot implements SnapshotJob {
     }
     writeFooter(e, this.#crc, this.#crcDone);
     this.#result = e.w.result();
+    if (skipped.size !== 0) o.warn?.(notPersistedWarning(skipped));
   }
+}
+
+/** The names of the volatile types, or undefined when there is none. */
+function volatileTypes(types: ReadonlyMap<string, ValueType> | undefined): Set<string> | undefined {
+  let out: Set<string> | undefined;
+  for (const t of types?.values() ?? []) if (t.volatile === true) (out ??= new Set()).add(t.name);
+  return out;
 }
