@@ -1,15 +1,18 @@
 /**
  * Redis 7's dataset digest (`DEBUG DIGEST`, `DEBUG DIGEST-VALUE`), as in
  * `src/debug.c`: SHA1-based `xorDigest` / `mixDigest` over every key, its
- * value and whether it has an expire. Strings are digested here; other
- * types take part by implementing {@link Digestible} on their DataObject.
+ * value and whether it has an expire. Strings are digested here; Redis's
+ * other types take part by implementing {@link Digestible} on their
+ * DataObject, and plugin types through their value type's `digest`, as
+ * Redis digests module types (debug.c `OBJ_MODULE`).
  *
  * @module
  */
 
 import type { Bytes } from "./types.ts";
 import { sha1, toHex } from "./sha1.ts";
-import type { Database, Value } from "./keyspace.ts";
+import type { Database, DataObject, Value, ValueType } from "./keyspace.ts";
+import type { ModuleDigest } from "./value_type.ts";
 
 /** A 20-byte digest. */
 export type Digest = Uint8Array;
@@ -96,14 +99,46 @@ function isDigestible(v: unknown): v is Digestible {
 }
 
 /**
- * `xorObjectDigest`: mixes the value's type, the value, and an expire
- * marker into `digest` (the key itself is not included).
+ * A module type's digest of one value: parts are mixed into a sequence `o`,
+ * each ended sequence is XORed into `x` (`RedisModuleDigest`), and the
+ * value's digest takes SHA1(x).
  */
-export function objectDigest(digest: Digest, value: Value, hasExpire: boolean): void {
+function moduleDigest(digest: Digest, value: DataObject, t: ValueType): void {
+  const o = new Uint8Array(20);
+  const x = new Uint8Array(20);
+  const md: ModuleDigest = {
+    addString: (b) => mixDigest(o, b),
+    // ll2string: the decimal text.
+    addLongLong: (n) => mixDigest(o, String(n)),
+    endSequence: () => {
+      xorDigest(x, o);
+      o.fill(0);
+    },
+  };
+  t.digest!(value, md);
+  xorDigest(digest, x);
+}
+
+/**
+ * `xorObjectDigest`: mixes the value's type, the value, and an expire
+ * marker into `digest` (the key itself is not included). Plugin types are
+ * digested by their registered type in `types`.
+ */
+export function objectDigest(
+  digest: Digest,
+  value: Value,
+  hasExpire: boolean,
+  types?: ReadonlyMap<string, ValueType>,
+): void {
   const type = typeof value === "string" ? "string" : value.type;
-  mixDigest(digest, u32be(TYPE_IDS[type] ?? MODULE_TYPE));
+  const id = TYPE_IDS[type];
+  mixDigest(digest, u32be(id ?? MODULE_TYPE));
+  const moduleType = id === undefined ? types?.get(type) : undefined;
   if (typeof value === "string") {
     mixDigest(digest, value);
+  } else if (moduleType !== undefined) {
+    // As Redis: a module type without a digest method adds nothing.
+    if (moduleType.digest !== undefined) moduleDigest(digest, value, moduleType);
   } else if (isDigestible(value)) {
     value.digest({
       xor: (b) => xorDigest(digest, b),
@@ -127,7 +162,7 @@ export function objectDigest(digest: Digest, value: Value, hasExpire: boolean): 
 export function valueDigest(db: Database, key: Bytes): Digest {
   const d = new Uint8Array(20);
   const v = db.data.get(key);
-  if (v !== undefined) objectDigest(d, v, db.expires.has(key));
+  if (v !== undefined) objectDigest(d, v, db.expires.has(key), db.keyspace.types);
   return d;
 }
 
@@ -151,7 +186,7 @@ export function datasetDigest(dbs: readonly Database[]): Digest {
     for (const [key, v] of db.data) {
       const d = new Uint8Array(20);
       mixDigest(d, key);
-      objectDigest(d, v, db.expires.has(key));
+      objectDigest(d, v, db.expires.has(key), db.keyspace.types);
       xorDigest(final, d);
     }
   }

@@ -175,6 +175,7 @@ class Aof {
             this.server.keyspace,
             dump,
             this.server.service("functions")?.codes(),
+            (m) => this.server.log("warning", m),
           ),
         ),
       ),

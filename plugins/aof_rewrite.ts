@@ -3,15 +3,18 @@
  * is no (Redis's `rewriteAppendOnlyFileRio`): SELECT per database, one
  * command per 64 elements, PEXPIREAT for keys with a TTL. Streams, which
  * Redis rebuilds with XADD/XSETID/XGROUP, go as RESTORE of their DUMP
- * payload instead: one command, same contents.
+ * payload instead: one command, same contents. A plugin type's values are
+ * rebuilt by its value type's `rewrite` commands (else RESTORE too); keys
+ * of volatile types are left out, with one warning.
  *
  * @module
  */
 
 import type { Bytes } from "../core/types.ts";
-import type { DataObject, Keyspace } from "../core/keyspace.ts";
+import type { DataObject, Keyspace, ValueType } from "../core/keyspace.ts";
 import { formatDouble } from "../core/number.ts";
 import { bytesToString } from "../core/resp/bytes.ts";
+import { NATIVE_TYPES as NATIVE, notPersistedWarning } from "../core/value_type.ts";
 import { encodeCommand } from "./aof_format.ts";
 
 /** Redis's AOF_REWRITE_ITEMS_PER_CMD. */
@@ -58,6 +61,7 @@ function valueCommands(
   key: Bytes,
   v: DataObject,
   dump: ((v: DataObject) => Uint8Array) | undefined,
+  t: ValueType | undefined,
 ): void {
   const o = v as unknown as {
     elements?: () => Iterable<Bytes>;
@@ -78,7 +82,12 @@ function valueCommands(
       batched(out, "HMSET", key, map(o.map!, ([f, val]) => [f, val]));
       return;
     default: {
-      // Streams (and plugin types) go as RESTORE of their DUMP payload.
+      if (t?.rewrite !== undefined) {
+        for (const argv of t.rewrite(key, v)) out.push(encodeCommand(argv));
+        return;
+      }
+      // Streams (and plugin types without `rewrite`) go as RESTORE of
+      // their DUMP payload.
       if (!dump) {
         throw new RewriteError(
           `a ${v.type} value can't be written as commands without the rdb plugin`,
@@ -92,25 +101,47 @@ function valueCommands(
 
 /**
  * The whole dataset as AOF commands (a byte string), function libraries
- * first as `FUNCTION LOAD <code>` (Redis's rewriteFunctions). Throws
+ * first as `FUNCTION LOAD <code>` (Redis's rewriteFunctions). Keys of
+ * volatile types are left out and reported in one line to `warn`. Throws
  * {@link RewriteError} for a value type it cannot express.
+ *
+ * @example
+ * ```ts
+ * import { Keyspace } from "../core/keyspace.ts";
+ * import { datasetAsCommands } from "./aof_rewrite.ts";
+ * const ks = new Keyspace({ databases: 1 });
+ * ks.db(0).set("k", "v");
+ * console.log(JSON.stringify(datasetAsCommands(ks)));
+ * // "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n"
+ * ```
  */
 export function datasetAsCommands(
   ks: Keyspace,
   dump?: (v: DataObject) => Uint8Array,
   functions: readonly Bytes[] = [],
+  warn: (msg: string) => void = (m) => console.warn(m),
 ): Bytes {
   const out: string[] = [];
+  const skipped = new Map<string, number>();
   for (const code of functions) out.push(encodeCommand(["FUNCTION", "LOAD", code]));
   for (const db of ks.dbs) {
     if (db.data.size === 0) continue;
     out.push(encodeCommand(["SELECT", String(db.index)]));
     for (const [key, v] of db.data) {
-      if (typeof v === "string") out.push(encodeCommand(["SET", key, v]));
-      else valueCommands(out, key, v, dump);
+      if (typeof v === "string") {
+        out.push(encodeCommand(["SET", key, v]));
+      } else {
+        const t = NATIVE.has(v.type) ? undefined : ks.types.get(v.type);
+        if (t?.volatile === true) {
+          skipped.set(v.type, (skipped.get(v.type) ?? 0) + 1);
+          continue;
+        }
+        valueCommands(out, key, v, dump, t);
+      }
       const at = db.expires.get(key);
       if (at !== undefined) out.push(encodeCommand(["PEXPIREAT", key, String(at)]));
     }
   }
+  if (skipped.size !== 0) warn(notPersistedWarning(skipped));
   return out.join("");
 }

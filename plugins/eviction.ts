@@ -143,7 +143,7 @@ function init(server: ServerApi): PluginInstance {
   const extraPerKey = () => MAP_ENTRY + (lru || lfu ? MAP_ENTRY_NUMBER : 0) + (lfu ? MAP_ENTRY : 0);
 
   function sizeOf(db: Database, key: Bytes, v: Value): number {
-    return keyBytes(key, v, db.expires.size !== 0 && db.expires.has(key), extraPerKey());
+    return keyBytes(key, v, db.expires.size !== 0 && db.expires.has(key), extraPerKey(), ks.types);
   }
 
   function countTable(db: Database): SizeTable {

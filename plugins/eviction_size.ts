@@ -16,13 +16,14 @@
  *
  * Containers are measured from a sample of their first few elements times
  * their length, so the estimate stays O(1) per write even on a list of a
- * million elements.
+ * million elements. A plugin's type gives its own estimate through its
+ * value type's `memoryUsage`.
  *
  * @module
  */
 
 import type { Bytes } from "../core/types.ts";
-import type { Value } from "../core/keyspace.ts";
+import type { Value, ValueType } from "../core/keyspace.ts";
 
 /** A `Map` entry whose value is a pointer or a small integer. */
 export const MAP_ENTRY = 40;
@@ -65,7 +66,9 @@ function sampleAverage(items: Iterable<Bytes | [Bytes, Bytes]>, fallback: number
 }
 
 /**
- * Estimated bytes of a stored value (not its key nor its table entry).
+ * Estimated bytes of a stored value (not its key nor its table entry). A
+ * value whose registered type in `types` has `memoryUsage` is measured by
+ * it.
  *
  * @example
  * ```ts
@@ -73,8 +76,10 @@ function sampleAverage(items: Iterable<Bytes | [Bytes, Bytes]>, fallback: number
  * console.log(valueBytes("hello")); // 24
  * ```
  */
-export function valueBytes(v: Value): number {
+export function valueBytes(v: Value, types?: ReadonlyMap<string, ValueType>): number {
   if (typeof v === "string") return stringBytes(v.length);
+  const own = types?.get(v.type)?.memoryUsage?.(v);
+  if (own !== undefined && Number.isFinite(own) && own >= 0) return Math.round(own);
   const o = v as unknown as Sized;
   const len = typeof o.length === "number" ? o.length : 1;
   const per = ELEMENT_OVERHEAD[o.type] ?? 64;
@@ -87,11 +92,18 @@ export function valueBytes(v: Value): number {
 }
 
 /**
- * Estimated bytes one key costs: its name, its value, its entry in the
- * key table, in the expiry table when it has a TTL, and the bookkeeping
- * this plugin keeps for it (`extra`: size, access-time, LFU entries).
+ * Estimated bytes one key costs: its name, its value (measured with
+ * `types`, see {@link valueBytes}), its entry in the key table, in the
+ * expiry table when it has a TTL, and the bookkeeping this plugin keeps for
+ * it (`extra`: size, access-time, LFU entries).
  */
-export function keyBytes(key: Bytes, v: Value, hasTtl: boolean, extra: number): number {
-  return stringBytes(key.length) + valueBytes(v) + MAP_ENTRY + (hasTtl ? MAP_ENTRY_NUMBER : 0) +
-    extra;
+export function keyBytes(
+  key: Bytes,
+  v: Value,
+  hasTtl: boolean,
+  extra: number,
+  types?: ReadonlyMap<string, ValueType>,
+): number {
+  return stringBytes(key.length) + valueBytes(v, types) + MAP_ENTRY +
+    (hasTtl ? MAP_ENTRY_NUMBER : 0) + extra;
 }
