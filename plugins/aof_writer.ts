@@ -13,7 +13,7 @@
  */
 
 import type { Bytes } from "../core/types.ts";
-import { stringToBytes } from "../core/resp/bytes.ts";
+import { bytesToString, stringToBytes } from "../core/resp/bytes.ts";
 import { encodeCommand } from "./aof_format.ts";
 
 /** The `appendfsync` policies. */
@@ -23,6 +23,12 @@ interface Waiter {
   target: number;
   resolve: () => void;
   reject: (e: unknown) => void;
+}
+
+/** An OS error's reason as `strerror` words it (no Deno suffix). */
+function reasonOf(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.replace(/\s*\(os error \d+\).*$/s, "");
 }
 
 /** Writes all of `data` synchronously. */
@@ -52,6 +58,8 @@ export class AofWriter {
   currentSize = 0;
   /** `aof_last_write_status`. */
   lastWriteOk = true;
+  /** When a write error was last logged (clock ms). */
+  #lastErrorLog = 0;
 
   constructor(
     readonly now: () => number,
@@ -107,24 +115,44 @@ export class AofWriter {
     else f.close();
   }
 
-  /** Writes the buffer to the file (no fsync). */
-  writeOut(): void {
-    if (this.#buf === "" || this.#file === undefined) return;
+  /**
+   * Writes the buffer to the file (no fsync). On failure what did not reach
+   * the file stays buffered, after any part that did, so the next attempt
+   * (the cron's, the shutdown's) completes the file and nothing is lost;
+   * the error is returned.
+   */
+  writeOut(alwaysLog = false): unknown {
+    if (this.#buf === "" || this.#file === undefined) return undefined;
     const data = stringToBytes(this.#buf);
-    this.#buf = "";
+    let off = 0;
     try {
-      writeAllSync(this.#file, data);
-      this.lastWriteOk = true;
+      while (off < data.length) off += this.#file.writeSync(data.subarray(off));
     } catch (e) {
+      this.#buf = bytesToString(data, off, data.length);
+      this.#wrote(off);
+      const now = this.now();
+      // Retried every cron tick: logged at most every 30 s, as Redis does.
+      if (alwaysLog || this.lastWriteOk || now - this.#lastErrorLog >= 30_000) {
+        this.#lastErrorLog = now;
+        this.log("warning", `Error writing to the AOF file: ${reasonOf(e)}`);
+      }
       this.lastWriteOk = false;
-      this.log("warning", `Error writing to the AOF file: ${(e as Error).message}`);
-      const err = e;
-      for (const w of this.#waiters.splice(0)) w.reject(err);
-      return;
+      for (const w of this.#waiters.splice(0)) w.reject(e);
+      return e;
     }
-    this.#written += data.length;
-    this.incrSize += data.length;
-    this.currentSize += data.length;
+    this.#buf = "";
+    this.#wrote(off);
+    if (!this.lastWriteOk) {
+      this.lastWriteOk = true;
+      this.log("warning", "AOF write error looks solved, Redis can write again.");
+    }
+    return undefined;
+  }
+
+  #wrote(n: number): void {
+    this.#written += n;
+    this.incrSize += n;
+    this.currentSize += n;
   }
 
   /**
@@ -132,7 +160,10 @@ export class AofWriter {
    * promise that settles once it is on disk.
    */
   beforeFlush(): Promise<void> | undefined {
-    if (this.#buf !== "") this.writeOut();
+    if (this.#buf !== "" && this.writeOut() !== undefined && this.policy === "always") {
+      // Not on disk: the reply must not leave (its client is closed).
+      return Promise.reject(new Error("AOF write error"));
+    }
     if (this.policy !== "always" || this.#synced >= this.#written || !this.#file) {
       return undefined;
     }
@@ -151,21 +182,28 @@ export class AofWriter {
     ) this.#startSync();
   }
 
-  /** Writes and fsyncs now (shutdown, turning AOF off). */
-  syncNow(): void {
-    this.writeOut();
-    if (!this.#file) return;
+  /**
+   * Writes and fsyncs now, the file staying open. Returns the reason when
+   * the buffer could not be written out or the fsync failed (both logged).
+   */
+  syncNow(): string | undefined {
+    // Logged even within the rate limit: the caller (a shutdown) acts on it.
+    const err = this.writeOut(true);
+    if (err !== undefined) return reasonOf(err);
+    if (!this.#file) return undefined;
     try {
       this.#file.syncDataSync();
-      this.#synced = this.#written;
-      this.lastFsync = this.now();
     } catch (e) {
-      this.log("warning", `Fail to fsync the AOF file: ${(e as Error).message}`);
+      this.log("warning", `Fail to fsync the AOF file: ${reasonOf(e)}.`);
+      return reasonOf(e);
     }
+    this.#synced = this.#written;
+    this.lastFsync = this.now();
     this.#settle();
+    return undefined;
   }
 
-  /** Closes the file after a final write and fsync. */
+  /** Closes the file after a final write and fsync (failures are logged). */
   close(): void {
     this.syncNow();
     this.switchTo(undefined, 0);
@@ -186,7 +224,7 @@ export class AofWriter {
       (e) => {
         this.#syncing = false;
         this.lastWriteOk = false;
-        this.log("warning", `Fail to fsync the AOF file: ${(e as Error).message}`);
+        this.log("warning", `Fail to fsync the AOF file: ${reasonOf(e)}`);
         for (const w of this.#waiters.splice(0)) w.reject(e);
       },
     ).finally(() => {
