@@ -19,7 +19,10 @@
  *
  * Errors in the configuration are printed as `redis-server` prints them and
  * the process exits with status 1. SIGINT and SIGTERM shut the server down
- * (shutdown hooks run: saving, closing clients) and exit with status 0.
+ * as SHUTDOWN does, with the modifiers of `shutdown-on-sigint` and
+ * `shutdown-on-sigterm`, and exit with status 0; when the final save fails
+ * the server logs it and keeps serving. A second SIGINT during a shutdown
+ * exits at once with status 1.
  *
  * @module
  */
@@ -36,6 +39,7 @@ import {
 } from "./mod.ts";
 import { ConfigStore } from "./core/config.ts";
 import { coreDirectives } from "./core/server_config.ts";
+import { signalShutdownOptions } from "./commands/server.ts";
 import {
   type AppliedConf,
   applyConf,
@@ -249,21 +253,33 @@ export async function main(args: readonly string[]): Promise<number> {
   // Listen for signals before the port opens: whoever sees the port open
   // may signal at once.
   let handle: ServerHandle | undefined;
+  /** A signal's shutdown is under way (cleared when it is refused). */
   let shuttingDown = false;
   const listeners: [Deno.Signal, () => void][] = [];
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
     const fn = () => {
       if (!handle) Deno.exit(0); // not started yet: nothing to shut down
+      const server = handle.server;
       if (shuttingDown) {
         if (sig === "SIGINT") {
-          handle.server.log("warning", "You insist... exiting now.");
+          server.log("warning", "You insist... exiting now.");
           Deno.exit(1);
         }
         return;
       }
       shuttingDown = true;
-      handle.server.log("warning", `Received ${sig} scheduling shutdown...`);
-      handle.close();
+      server.log("warning", `Received ${sig} scheduling shutdown...`);
+      const directive = sig === "SIGINT" ? "shutdown-on-sigint" : "shutdown-on-sigterm";
+      const flags = server.config.directive(directive) ? server.config.get(directive) : "";
+      // A refused shutdown (a final save failed) leaves the server serving,
+      // as Redis does: exiting would lose the data.
+      server.shutdown(signalShutdownOptions(flags)).catch(() => {
+        shuttingDown = false;
+        server.log(
+          "warning",
+          `${sig} received but errors trying to shut down the server, check the logs for more information`,
+        );
+      });
     };
     try {
       Deno.addSignalListener(sig, fn);
@@ -309,6 +325,7 @@ export async function main(args: readonly string[]): Promise<number> {
   await handle.finished;
   for (const [sig, fn] of listeners) Deno.removeSignalListener(sig, fn);
   if (pidfile !== "") {
+    server.log("notice", "Removing the pid file.");
     try {
       Deno.removeSync(byteStringToUtf8(pidfile));
     } catch { /* already gone */ }

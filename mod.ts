@@ -112,7 +112,10 @@ export interface ServerHandle {
   readonly hostname: string;
   /** The server itself, for plugins and tests. */
   readonly server: Server;
-  /** Shuts down: stops listening, runs shutdown hooks, closes clients. */
+  /**
+   * Shuts down: stops listening, runs shutdown hooks, closes clients. It
+   * always closes: a final save that fails is logged, as SHUTDOWN FORCE.
+   */
   close(): Promise<void>;
   /** Resolves when the server has shut down (also after SHUTDOWN). */
   readonly finished: Promise<void>;
@@ -146,7 +149,7 @@ export function startServer(opts: StartOptions = {}): Promise<ServerHandle> {
     port: server.port,
     hostname: first,
     server,
-    close: () => server.shutdown(),
+    close: () => server.close(),
     finished: server.finished,
   });
 }

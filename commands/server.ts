@@ -7,7 +7,14 @@
  */
 
 import { definePlugin } from "../mod.ts";
-import type { Bytes, CommandFlag, CommandSpec, Context, ServerApi } from "../core/types.ts";
+import type {
+  Bytes,
+  CommandFlag,
+  CommandSpec,
+  Context,
+  ServerApi,
+  ShutdownOptions,
+} from "../core/types.ts";
 import type { Database } from "../core/keyspace.ts";
 import { ConfigError } from "../core/config.ts";
 import type { ConfigDirective } from "../core/config.ts";
@@ -223,20 +230,83 @@ const shutdownSpec: CommandSpec = {
     // Shutting down is immediate here, so there is never one to abort.
     if (abort) throw new ReplyError("ERR No shutdown in progress.");
     if (nosave) save = false;
-    c.server.log("warning", "User requested shutdown...");
-    // No reply: the connection closes, as with Redis.
-    c.close();
-    void c.server.shutdown({
+    // The reply waits for the outcome: none when the server goes (the
+    // connection closes, as with Redis), an error when it stays up.
+    const resume = c.suspend();
+    c.server.shutdown({
       ...(save !== undefined ? { save } : {}),
       ...(now ? { now } : {}),
       ...(force ? { force } : {}),
+    }).catch(() => {
+      c.reply.error(SHUTDOWN_FAILED);
+      resume();
     });
   },
 };
 
+/** Redis's reply when a shutdown is refused (a final save failed). */
+const SHUTDOWN_FAILED = "ERR Errors trying to SHUTDOWN. Check logs.";
+
+/** `shutdown-on-sigterm` / `shutdown-on-sigint` flags, in Redis's order. */
+const SIGNAL_FLAGS = ["save", "nosave", "now", "force"] as const;
+
+/**
+ * Normalises a `shutdown-on-sig*` value as Redis 7.0 does: any of
+ * default|save|nosave|now|force, case-insensitive, repeats allowed, shown
+ * in a fixed order (`default` when none is set).
+ */
+function normalizeSignalFlags(v: string): string {
+  const words = v.split(" ").filter((w) => w !== "").map((w) => w.toLowerCase());
+  const allowed: readonly string[] = ["default", ...SIGNAL_FLAGS];
+  if (words.length === 0 || words.some((w) => !allowed.includes(w))) {
+    throw new ConfigError(
+      `argument(s) must be one of the following: ${allowed.join(", ")}`,
+    );
+  }
+  if (words.includes("save") && words.includes("nosave")) {
+    throw new ConfigError("shutdown options SAVE and NOSAVE can't be used simultaneously");
+  }
+  const set = SIGNAL_FLAGS.filter((f) => words.includes(f));
+  return set.length === 0 ? "default" : set.join(" ");
+}
+
+/**
+ * The shutdown options a signal asks for (`shutdown-on-sigterm`,
+ * `shutdown-on-sigint`): `default` is a plain SHUTDOWN.
+ *
+ * @example
+ * ```ts
+ * import { signalShutdownOptions } from "./server.ts";
+ * console.log(signalShutdownOptions("nosave now")); // { save: false, now: true }
+ * ```
+ */
+export function signalShutdownOptions(flags: string): ShutdownOptions {
+  const words = flags.split(" ");
+  const opts: ShutdownOptions = {};
+  if (words.includes("save")) opts.save = true;
+  if (words.includes("nosave")) opts.save = false;
+  if (words.includes("now")) opts.now = true;
+  if (words.includes("force")) opts.force = true;
+  return opts;
+}
+
 /** The server plugin. */
 export default definePlugin({
   name: "server",
+  config: [
+    {
+      name: "shutdown-on-sigterm",
+      type: "string",
+      default: "default",
+      validate: normalizeSignalFlags,
+    },
+    {
+      name: "shutdown-on-sigint",
+      type: "string",
+      default: "default",
+      validate: normalizeSignalFlags,
+    },
+  ],
   init(server) {
     const info = createInfo(server);
     const configSpec: CommandSpec = {

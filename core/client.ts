@@ -123,6 +123,13 @@ export class Client implements Context {
     this.flags.closeAfterReply = true;
   }
 
+  suspend(): () => void {
+    this.suspended = true;
+    return () => {
+      if (!this.closed) this.resume();
+    };
+  }
+
   get blockedData(): unknown {
     return this.blockState?.spec.data;
   }

@@ -360,6 +360,8 @@ const MULTI_ARG = new Set([
   "replicaof",
   "slaveof",
   "latency-tracking-info-percentiles",
+  "shutdown-on-sigterm",
+  "shutdown-on-sigint",
   "plugin",
   "user",
 ]);

@@ -33,6 +33,7 @@ export function emptyHooks(): HookLists {
     propagate: [],
     keyExpired: [],
     cron: [],
+    prepareShutdown: [],
     shutdown: [],
     info: [],
     clientReset: [],

@@ -58,6 +58,9 @@ export function protectedModeRefuses(
   return peerHost !== "127.0.0.1" && peerHost !== "::1";
 }
 
+/** How long a committed shutdown waits for replies still being written. */
+const SHUTDOWN_FLUSH_MS = 1000;
+
 /** Log levels in increasing severity. */
 const LEVELS = { debug: 0, verbose: 1, notice: 2, warning: 3 } as const;
 type Level = keyof typeof LEVELS;
@@ -116,6 +119,9 @@ export class Server implements ClientHost {
   #atomicPending: [number, readonly Bytes[]] | undefined;
   #services = new Map<keyof Services, unknown>();
   #cron: ReturnType<typeof setInterval> | undefined;
+  /** A shutdown in its prepare stage (it may still be refused). */
+  #preparing: Promise<void> | undefined;
+  /** The committed shutdown. */
   #closing: Promise<void> | undefined;
   #logger: (line: string) => void;
   #logLevel: Level = "notice";
@@ -366,6 +372,9 @@ export class Server implements ClientHost {
 
   /** Runs every complete command in the client's input buffer. */
   #processInput(c: Client): void {
+    // Once the shutdown is committed the final save is made: a command run
+    // now would be acknowledged, then lost.
+    if (this.#closing !== undefined) return;
     const parser = c.parser;
     const w = c.writer;
     while (!c.suspended && !c.flags.closeAfterReply && !c.closed) {
@@ -686,10 +695,65 @@ export class Server implements ClientHost {
     this.#logger(`${this.pid}:M ${ts} ${mark} ${msg}`);
   }
 
-  /** Stops listening, runs shutdown hooks, closes every client. */
+  /**
+   * Shuts down in two stages, as Redis's `prepareForShutdown` and
+   * `finishShutdown`. Prepare: the `prepareShutdown` hooks make the data
+   * durable (the final AOF fsync, the final RDB save). When one refuses, the
+   * promise rejects and nothing was closed: listeners, clients and the cron
+   * go on, because exiting would lose the data. Commit: the cron and the
+   * listeners stop, the `shutdown` hooks release what they hold, clients
+   * are closed and `finished` resolves. A call made during a shutdown
+   * shares its outcome.
+   */
   shutdown(opts: ShutdownOptions = {}): Promise<void> {
     if (this.#closing) return this.#closing;
-    this.#closing = (async () => {
+    return this.#preparing ??= this.#shutdownOnce(opts, false);
+  }
+
+  /**
+   * Shuts down whatever the final saves say (the embedded `close()`): as
+   * SHUTDOWN FORCE, and a hook that fails even so is logged and passed.
+   */
+  async close(): Promise<void> {
+    while (this.#preparing !== undefined) {
+      try {
+        await this.#preparing;
+      } catch { /* refused: forced below */ }
+    }
+    if (this.#closing) return this.#closing;
+    return this.#preparing = this.#shutdownOnce({ force: true }, true);
+  }
+
+  async #shutdownOnce(opts: ShutdownOptions, always: boolean): Promise<void> {
+    try {
+      await this.#prepareShutdown(opts, always);
+    } finally {
+      this.#preparing = undefined;
+    }
+    return this.#commitShutdown(opts);
+  }
+
+  async #prepareShutdown(opts: ShutdownOptions, always: boolean): Promise<void> {
+    this.log("warning", "User requested shutdown...");
+    for (const h of this.hooks.prepareShutdown) {
+      try {
+        await h(opts);
+      } catch (e) {
+        if (always) {
+          this.log("warning", `Error preparing the shutdown: ${errorText(e)}. Exit anyway.`);
+          continue;
+        }
+        this.log(
+          "warning",
+          "Errors trying to shut down the server. Check the logs for more information.",
+        );
+        throw e;
+      }
+    }
+  }
+
+  #commitShutdown(opts: ShutdownOptions): Promise<void> {
+    return this.#closing = (async () => {
       if (this.#cron !== undefined) clearInterval(this.#cron);
       this.#cron = undefined;
       for (const l of this.#listeners) {
@@ -704,12 +768,18 @@ export class Server implements ClientHost {
           this.log("warning", `shutdown hook failed: ${e}`);
         }
       }
+      // Replies on their way get a moment to leave; a client that does not
+      // read must not hold the exit (Redis does not wait at all).
       const pending = [...this.clients.values()].map((c) => c.writing);
-      await Promise.allSettled(pending);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.allSettled(pending),
+        new Promise((r) => (timer = setTimeout(r, SHUTDOWN_FLUSH_MS))),
+      ]);
+      clearTimeout(timer);
       for (const c of [...this.clients.values()]) this.#drop(c);
       this.#closed();
     })();
-    return this.#closing;
   }
 }
 
@@ -717,6 +787,10 @@ const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 
 function fmtAddr(a: Deno.NetAddr): string {
   return a.hostname.includes(":") ? `[${a.hostname}]:${a.port}` : `${a.hostname}:${a.port}`;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 function isDisconnect(e: unknown): boolean {

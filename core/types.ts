@@ -250,7 +250,17 @@ export interface Hooks {
   keyExpired?(db: Database, key: Bytes): void;
   /** Runs `hz` times a second. */
   cron?(now: number): void;
-  /** The server is shutting down (`opts` carries SHUTDOWN's modifiers). */
+  /**
+   * First stage of a shutdown: make the data durable (the final AOF fsync,
+   * the final RDB save). Throwing refuses the shutdown: the server logs it
+   * and goes on serving, nothing closed. Under `opts.force` a hook logs its
+   * failure and returns instead.
+   */
+  prepareShutdown?(opts: ShutdownOptions): void | Promise<void>;
+  /**
+   * The shutdown is committed (every `prepareShutdown` hook succeeded):
+   * release what the plugin holds (files, links, timers). Runs once.
+   */
   shutdown?(opts: ShutdownOptions): void | Promise<void>;
   /** The client sent RESET: drop plugin-owned per-client state. */
   clientReset?(c: Context): void;
@@ -426,6 +436,12 @@ export interface Context {
   /** Marks the connection to close once its replies are written. */
   close(): void;
   /**
+   * Holds the client for a command whose reply comes later (SHUTDOWN
+   * waits for its final save): its pipelined input waits. Write the reply,
+   * then call the returned function to send it and go on.
+   */
+  suspend(): () => void;
+  /**
    * Schedules buffered replies to be written. Needed only for output made
    * outside this client's own command (a pub/sub message, a wake-up).
    */
@@ -528,7 +544,10 @@ export interface ServerApi {
   killClient(id: number): boolean;
   /** Logs at a level (`debug`, `verbose`, `notice`, `warning`). */
   log(level: "debug" | "verbose" | "notice" | "warning", msg: string): void;
-  /** Stops the server (SHUTDOWN). */
+  /**
+   * Stops the server (SHUTDOWN). Rejects, with the server still serving,
+   * when a `prepareShutdown` hook refused (a final save failed).
+   */
   shutdown(opts?: ShutdownOptions): Promise<void>;
 }
 

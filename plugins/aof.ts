@@ -561,6 +561,8 @@ export default definePlugin({
       else aof.stop();
     });
     server.config.watch("appendfsync", (v) => (aof.writer.policy = v as FsyncPolicy));
+    /** A rewrite the shutdown stopped, settled once its files are gone. */
+    let rewriteCancelled: Promise<void> | undefined;
     return {
       commands: [{
         name: "bgrewriteaof",
@@ -599,16 +601,37 @@ export default definePlugin({
         cron(now) {
           aof.cron(now);
         },
-        async shutdown() {
+        prepareShutdown(opts) {
           if (aof.rewrite) {
-            const done = aof.rewrite.done;
+            // Turned on, its first rewrite still running: the AOF holds
+            // nothing yet (Redis's AOF_WAIT_REWRITE).
+            if (aof.state === "wait") {
+              if (!opts.force) {
+                server.log("warning", "Writing initial AOF, can't exit.");
+                throw new Error("Writing initial AOF");
+              }
+              server.log("warning", "Writing initial AOF. Exit anyway.");
+            }
+            server.log("warning", "There is a child rewriting the AOF. Killing it!");
+            // Its files are cleaned up at commit; the AOF itself stays
+            // complete without it, so a refused shutdown loses nothing.
+            rewriteCancelled = aof.rewrite.done;
             aof.cancelRewrite();
-            await done;
           }
-          if (aof.state !== "off") {
-            server.log("notice", "Calling fsync() on the AOF file.");
-            aof.writer.close();
+          if (aof.state === "off") return;
+          // Synced, not closed: a refused shutdown goes on appending.
+          server.log("notice", "Calling fsync() on the AOF file.");
+          if (aof.writer.syncNow() === undefined) return;
+          if (opts.force) {
+            server.log("warning", "Error trying to write the AOF file. Exit anyway.");
+            return;
           }
+          server.log("warning", "Error trying to write the AOF file, can't exit.");
+          throw new Error("Error trying to write the AOF file");
+        },
+        async shutdown() {
+          await rewriteCancelled;
+          if (aof.state !== "off") aof.writer.close();
         },
         info(section) {
           return section === "persistence" ? aof.info() : undefined;

@@ -152,15 +152,18 @@ export default definePlugin({
         cron(now) {
           st.cron(now);
         },
-        shutdown(opts) {
+        prepareShutdown(opts) {
           st.killBgsave();
           const save = opts.save ?? st.savePoints.length !== 0;
           if (!save) return;
           server.log("notice", "Saving the final RDB snapshot before exiting.");
-          if (!st.saveSync()) {
-            server.log("warning", "Error trying to save the DB, can't exit.");
-            if (!opts.force) throw new Error("Errors trying to SHUTDOWN. Check logs.");
+          if (st.saveSync()) return;
+          if (opts.force) {
+            server.log("warning", "Error trying to save the DB. Exit anyway.");
+            return;
           }
+          server.log("warning", "Error trying to save the DB, can't exit.");
+          throw new Error("Error trying to save the DB");
         },
         info(section) {
           if (section !== "persistence") return undefined;
