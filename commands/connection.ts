@@ -346,11 +346,11 @@ function init(server: ServerApi): PluginInstance {
           freeFds.push(fd);
         }
       },
-      beforeCommand(c, cmd) {
-        if (c.ext.authenticated === true || !authRequired(c)) return true;
-        if (cmd.flagSet.has("no_auth")) return true;
-        c.reply.error(NOAUTH);
-        return false;
+    },
+    admission: {
+      auth(c, cmd) {
+        if (c.ext.authenticated === true || !authRequired(c)) return undefined;
+        return cmd.flagSet.has("no_auth") ? undefined : NOAUTH;
       },
     },
   };

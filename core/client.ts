@@ -43,6 +43,7 @@ export class Client implements Context {
   libVer = "";
   lastCommand = "NULL";
   readonly flags: ClientFlags = {
+    multi: false,
     closeAfterReply: false,
     noEvict: false,
     replyMode: "on",

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Bytes, CommandEntry } from "./types.ts";
+import type { AdmissionCheck, Bytes, CommandEntry } from "./types.ts";
 import type { HookLists } from "./registry.ts";
 import type { Client } from "./client.ts";
 import { ReplyError } from "./errors.ts";
@@ -16,6 +16,8 @@ import type { BlockingManager } from "./blocking.ts";
 export interface DispatchHost {
   readonly commands: ReadonlyMap<string, CommandEntry>;
   readonly hooks: HookLists;
+  /** The admission checks, in phase order. */
+  readonly admission: readonly AdmissionCheck[];
   readonly blocking: BlockingManager;
   dirty: number;
   readonly stats: { totalCommands: number };
@@ -83,11 +85,23 @@ export class Dispatcher {
     const hooks = host.hooks;
     const cmd = this.resolve(argv);
     if (typeof cmd === "string") {
-      // A hook may reword the error (EXEC's arity error aborts MULTI).
-      let msg = cmd;
-      for (const h of hooks.commandRejected) msg = h(c, argv, msg) ?? msg;
-      c.writer.error(msg);
+      this.#reject(c, argv, cmd);
       return;
+    }
+    // Admission, phase by phase (see AdmissionPhase): the first refusal
+    // is the reply.
+    const checks = host.admission;
+    if (checks.length !== 0) {
+      const traitsFor = cmd.spec.traitsFor;
+      const traits = traitsFor === undefined ? cmd.traits : traitsFor(c, argv, cmd.traits);
+      for (let i = 0; i < checks.length; i++) {
+        const err = checks[i]!(c, cmd, argv, traits, false);
+        if (err !== undefined) {
+          cmd.rejectedCalls++;
+          this.#reject(c, argv, err);
+          return;
+        }
+      }
     }
     const before = hooks.beforeCommand;
     for (let i = 0; i < before.length; i++) {
@@ -98,6 +112,18 @@ export class Dispatcher {
     }
     this.run(c, cmd, argv);
     if (host.blocking.hasReady) host.blocking.serveReady();
+  }
+
+  /**
+   * Replies a refusal (Redis's rejectCommand). The commandRejected hooks
+   * see it first: MULTI fails its transaction, EXEC rewords it as
+   * EXECABORT.
+   */
+  #reject(c: Client, argv: Bytes[], error: string): void {
+    let msg = error;
+    const hooks = this.host.hooks.commandRejected;
+    for (let i = 0; i < hooks.length; i++) msg = hooks[i]!(c, argv, msg) ?? msg;
+    c.writer.error(msg);
   }
 
   /**

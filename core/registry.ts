@@ -16,6 +16,7 @@ import type {
   KeySpec,
   Plugin,
 } from "./types.ts";
+import { Trait } from "./types.ts";
 
 /** Hook lists by kind; an empty list means the core skips that call. */
 export type HookLists = { [K in keyof Hooks]-?: NonNullable<Hooks[K]>[] };
@@ -109,6 +110,12 @@ export function makeEntry(spec: CommandSpec, parent?: CommandEntry): CommandEntr
   const legacy = legacyRange(spec.keySpecs ?? []);
   if (legacy.movable || spec.getKeys) flags.add("movablekeys");
   const fullName = parent ? `${parent.fullName}|${spec.name}` : spec.name;
+  let traits = 0;
+  if (flags.has("write")) traits |= Trait.WRITE | Trait.MAY_REPLICATE;
+  if (flags.has("may_replicate")) traits |= Trait.MAY_REPLICATE;
+  if (flags.has("denyoom")) traits |= Trait.DENYOOM;
+  if (!flags.has("stale")) traits |= Trait.DENYSTALE;
+  if (flags.has("readonly")) traits |= Trait.READ;
   const entry: CommandEntry = {
     spec,
     fullName,
@@ -117,6 +124,7 @@ export function makeEntry(spec: CommandSpec, parent?: CommandEntry): CommandEntr
     isWrite: flags.has("write"),
     isReadonly: flags.has("readonly"),
     flagSet: flags,
+    traits,
     categories: cats,
     legacyKeys: legacy.range,
     calls: 0,

@@ -5,19 +5,23 @@
  * @module
  */
 
-import type {
-  Bytes,
-  ClientFlags,
-  ClientInfoContribution,
-  CommandEntry,
-  CommandSpec,
-  Context,
-  EventClass,
-  Hooks,
-  Plugin,
-  ServerStats,
-  Services,
-  ShutdownOptions,
+import {
+  ADMISSION_PHASES,
+  type AdmissionCheck,
+  type AdmissionChecks,
+  type AdmissionPhase,
+  type Bytes,
+  type ClientFlags,
+  type ClientInfoContribution,
+  type CommandEntry,
+  type CommandSpec,
+  type Context,
+  type EventClass,
+  type Hooks,
+  type Plugin,
+  type ServerStats,
+  type Services,
+  type ShutdownOptions,
 } from "./types.ts";
 import { ConfigStore } from "./config.ts";
 import type { Clock } from "./clock.ts";
@@ -89,6 +93,9 @@ export class Server implements ClientHost {
   readonly pid: number = Deno.pid;
   readonly runId: string;
   readonly hooks: HookLists = emptyHooks();
+  /** Every admission check, in phase order (what the dispatcher runs). */
+  admission: readonly AdmissionCheck[] = [];
+  #checks = new Map<AdmissionPhase, AdmissionCheck[]>();
   readonly commands: Map<string, CommandEntry> = new Map();
   readonly clients: Map<number, Client> = new Map();
   readonly dispatcher: Dispatcher;
@@ -174,14 +181,43 @@ export class Server implements ClientHost {
     });
     for (const p of this.plugins) {
       this.#register(p.commands ?? [], p.hooks);
+      this.#addChecks(p.admission);
       this.keyspace.types.registerAll(p.types, p.name);
       const inst = p.init?.(this);
       if (inst) {
         this.#register(inst.commands ?? [], inst.hooks);
+        this.#addChecks(inst.admission);
         this.keyspace.types.registerAll(inst.types, p.name);
       }
     }
+    this.admission = ADMISSION_PHASES.flatMap((phase) => this.#checks.get(phase) ?? []);
     for (const h of this.hooks.load) h();
+  }
+
+  #addChecks(checks: AdmissionChecks | undefined): void {
+    if (checks === undefined) return;
+    for (const phase of ADMISSION_PHASES) {
+      const check = checks[phase];
+      if (check === undefined) continue;
+      let list = this.#checks.get(phase);
+      if (list === undefined) this.#checks.set(phase, list = []);
+      list.push(check);
+    }
+  }
+
+  admit(
+    c: Context,
+    cmd: CommandEntry,
+    argv: Bytes[],
+    opts: { traits: number; phases: readonly AdmissionPhase[] },
+  ): string | undefined {
+    for (const phase of opts.phases) {
+      for (const check of this.#checks.get(phase) ?? []) {
+        const err = check(c, cmd, argv, opts.traits, true);
+        if (err !== undefined) return err;
+      }
+    }
+    return undefined;
   }
 
   #register(specs: readonly CommandSpec[], hooks?: Hooks): void {

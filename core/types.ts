@@ -124,6 +124,98 @@ export interface KeySpec {
   notes?: string;
 }
 
+/**
+ * What the admission checks need to know of a command, as bits (Redis's
+ * `is_write_command`, `is_denyoom_command`, ...). Most commands take them
+ * from their flags; EXEC (its queue's union), and EVAL or FCALL of a
+ * script with declared flags, compute them per call (see
+ * {@link CommandSpec.traitsFor}).
+ */
+export const Trait = {
+  /** Changes data (`write`). */
+  WRITE: 1,
+  /** May use more memory (`denyoom`): refused when out of memory. */
+  DENYOOM: 2,
+  /** Refused on a replica whose master link is down (no `stale` flag). */
+  DENYSTALE: 4,
+  /** May propagate something (`write` or `may_replicate`). */
+  MAY_REPLICATE: 8,
+  /** Reads data (`readonly`). */
+  READ: 16,
+} as const;
+
+/**
+ * The admission phases every command passes before it runs, in Redis's
+ * order (`processCommand`). The dispatcher itself does the lookup and the
+ * arity check first; plugins contribute checks to the phases:
+ *
+ * 1. `auth`: the client must authenticate (NOAUTH).
+ * 2. `no-multi`: commands flagged `no_multi` inside MULTI.
+ * 3. `acl`: the user's permissions (NOPERM).
+ * 4. `cluster`: redirection to another node (reserved).
+ * 5. `oom`: `maxmemory` reached and the command may grow memory (OOM).
+ * 6. `misconf`: writes refused after a failed save (MISCONF).
+ * 7. `noreplicas`: `min-replicas-to-write` not met (NOREPLICAS).
+ * 8. `readonly`: writes on a read-only replica (READONLY).
+ * 9. `pubsub`: a RESP2 client in subscribed mode.
+ * 10. `stale`: a replica with its master link down (MASTERDOWN).
+ * 11. `loading`: a dataset is loading (LOADING).
+ * 12. `busy`: a script or function is running (BUSY).
+ *
+ * Then the `beforeCommand` hooks may take the command (MULTI queues it).
+ */
+export type AdmissionPhase =
+  | "auth"
+  | "no-multi"
+  | "acl"
+  | "cluster"
+  | "oom"
+  | "misconf"
+  | "noreplicas"
+  | "readonly"
+  | "pubsub"
+  | "stale"
+  | "loading"
+  | "busy";
+
+/** The admission phases in the order they run. */
+export const ADMISSION_PHASES: readonly AdmissionPhase[] = [
+  "auth",
+  "no-multi",
+  "acl",
+  "cluster",
+  "oom",
+  "misconf",
+  "noreplicas",
+  "readonly",
+  "pubsub",
+  "stale",
+  "loading",
+  "busy",
+];
+
+/**
+ * One admission check. Returns the error that refuses the command (with its
+ * code: `OOM command not allowed ...`), or undefined to let it through. The
+ * dispatcher replies the error (as EXECABORT for EXEC) and fails an open
+ * MULTI, so a check never writes a reply itself.
+ *
+ * `nested` is true when EXEC or a script re-checks a command it is about
+ * to run: the check must then only observe the server's state (the `oom`
+ * check reports the state seen when the outer command was admitted instead
+ * of evicting keys in the middle of a script).
+ */
+export type AdmissionCheck = (
+  c: Context,
+  cmd: CommandEntry,
+  argv: Bytes[],
+  traits: number,
+  nested: boolean,
+) => string | undefined;
+
+/** A plugin's admission checks, by phase. */
+export type AdmissionChecks = { readonly [P in AdmissionPhase]?: AdmissionCheck };
+
 /** A command handler. It writes exactly one reply through `c.reply`. */
 export type CommandHandler = (c: Context, argv: Bytes[]) => void;
 
@@ -164,6 +256,13 @@ export interface CommandSpec {
   tips?: readonly string[];
   /** The handler; a container command with subcommands needs none. */
   handler?: CommandHandler;
+  /**
+   * The command's {@link Trait} bits for this call, when they depend on its
+   * arguments or the client's state (Redis's `getCommandFlags`: EXEC takes
+   * its queue's, EVAL a declared script's). `base` is what the flags give;
+   * without this function, that is the answer.
+   */
+  traitsFor?: (c: Context, argv: Bytes[], base: number) => number;
   /** COMMAND DOCS fields. */
   summary?: string;
   since?: string;
@@ -182,6 +281,8 @@ export interface CommandEntry {
   readonly isWrite: boolean;
   readonly isReadonly: boolean;
   readonly flagSet: ReadonlySet<CommandFlag>;
+  /** The {@link Trait} bits its flags give. */
+  readonly traits: number;
   /** ACL categories including the ones implied by flags. */
   readonly categories: readonly string[];
   /** (first, last, step) as legacy COMMAND INFO reports them. */
@@ -223,14 +324,16 @@ export interface Hooks {
   /** A client is gone; release everything it held. */
   clientClosed?(c: Context): void;
   /**
-   * Runs before a command. Return false when the hook has written the reply
-   * itself and the command must not run (auth, ACL, MULTI queueing).
+   * Runs before a command, once it passed every admission phase. Return
+   * false when the hook has written the reply itself and the command must
+   * not run (MULTI queues it).
    */
   beforeCommand?(c: Context, cmd: CommandEntry, argv: Bytes[]): boolean;
   /**
    * The dispatcher refused a command before running it (unknown command,
-   * wrong arity); MULTI uses it to fail the transaction. The error is
-   * replied after the hooks ran; a hook may return a replacement for it.
+   * wrong arity, an admission check); MULTI uses it to fail the
+   * transaction. The error is replied after the hooks ran; a hook may
+   * return a replacement for it (EXEC's EXECABORT).
    */
   commandRejected?(c: Context, argv: Bytes[], error: string): string | void;
   /** Runs after a command, with its duration. */
@@ -314,6 +417,8 @@ export interface PluginInstance {
   hooks?: Hooks;
   /** Value types the plugin stores (see {@link Plugin.types}). */
   types?: readonly ValueType[];
+  /** Checks the plugin adds to the admission phases. */
+  admission?: AdmissionChecks;
 }
 
 /**
@@ -340,6 +445,8 @@ export interface Plugin {
   config?: readonly ConfigDirective[];
   commands?: readonly CommandSpec[];
   hooks?: Hooks;
+  /** Checks the plugin adds to the admission phases. */
+  admission?: AdmissionChecks;
   /**
    * Value types the plugin stores, registered into `keyspace.types`. A type
    * Redis does not have must declare its persistence (`rdb`) or be
@@ -390,6 +497,8 @@ export interface Services {
 
 /** Client flags Redis shows in CLIENT LIST. */
 export interface ClientFlags {
+  /** Inside MULTI (set by the transactions plugin; Redis's CLIENT_MULTI). */
+  multi: boolean;
   closeAfterReply: boolean;
   noEvict: boolean;
   replyMode: "on" | "off" | "skip";
@@ -501,6 +610,17 @@ export interface ServerApi {
    * was written. Nests.
    */
   atomically<T>(fn: () => T): T;
+  /**
+   * Runs the admission checks of `phases` (in that order) for a command
+   * EXEC or a script is about to run, as `nested` checks. Returns the first
+   * refusal, or undefined.
+   */
+  admit(
+    c: Context,
+    cmd: CommandEntry,
+    argv: Bytes[],
+    opts: { traits: number; phases: readonly AdmissionPhase[] },
+  ): string | undefined;
   /**
    * Resolves argv to a command (subcommand included) after the lookup and
    * arity checks, or returns the error the dispatcher would reply.

@@ -431,7 +431,7 @@ function init(server: ServerApi): PluginInstance {
         c.user = name;
         return true;
       }
-      logEntry(c, DENIED_AUTH, inMulti(c) ? "multi" : "toplevel", via, name);
+      logEntry(c, DENIED_AUTH, c.flags.multi ? "multi" : "toplevel", via, name);
       return false;
     },
     authRequired: (c) =>
@@ -769,28 +769,25 @@ function init(server: ServerApi): PluginInstance {
       clientReset(c) {
         c.ext.aclUser = defaultUser;
       },
-      beforeCommand(c, cmd, argv) {
+    },
+    admission: {
+      acl(c, cmd, argv) {
         const u = c.ext.aclUser ?? defaultUser;
-        if (u.unrestricted) return true;
+        if (u.unrestricted) return undefined;
         const r = checkCommand(u, cmd, argv);
         if (r.result === OK) {
           if (cmd.fullName === "exec") recheckQueue(c, u);
-          return true;
+          return undefined;
         }
         // Redis records the refused command as the client's last one.
         c.lastCommand = cmd.fullName;
-        const tx = inMulti(c);
-        logEntry(c, r.result, tx ? "multi" : "toplevel", objectOf(r, cmd, argv), c.user, argv);
-        c.reply.error(
-          r.result === DENIED_CMD
-            ? `NOPERM this user has no permissions to run the '${cmd.fullName}' command`
-            : r.result === DENIED_KEY
-            ? NOPERM_KEY
-            : NOPERM_CHANNEL,
-        );
-        // As Redis's rejectCommand: a refusal inside MULTI fails EXEC.
-        if (tx !== undefined) tx.execAbort = true;
-        return false;
+        const ctx = c.flags.multi ? "multi" : "toplevel";
+        logEntry(c, r.result, ctx, objectOf(r, cmd, argv), c.user, argv);
+        return r.result === DENIED_CMD
+          ? `NOPERM this user has no permissions to run the '${cmd.fullName}' command`
+          : r.result === DENIED_KEY
+          ? NOPERM_KEY
+          : NOPERM_CHANNEL;
       },
     },
   };

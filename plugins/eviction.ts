@@ -5,8 +5,9 @@
  * size (see `eviction_size.ts`) is kept in a per-database table updated by
  * the `keyChanged` hook, so the dataset's total is exact with respect to
  * the estimate after every write, at O(1) per write. Client buffers (query
- * buffer, pending replies; not replicas', as Redis) are summed each cron
- * tick. `used_memory` = dataset + clients; there is no allocator overhead
+ * and reply buffers as allocated, so an idle client counts 32 KB as Redis's
+ * counts its 16 KB reply buffer, plus output in flight; not replicas', as
+ * Redis) are summed each cron tick. `used_memory` = dataset + clients; there is no allocator overhead
  * to add, and the runtime's own fixed heap is left out (it does not grow
  * with the data). Without `maxmemory` nothing is tracked and INFO's
  * `used_memory` is estimated from a sample of keys. INFO also shows
@@ -43,10 +44,10 @@ import type {
   PluginInstance,
   ServerApi,
 } from "../core/types.ts";
+import { Trait } from "../core/types.ts";
 import type { Database, Value } from "../core/keyspace.ts";
 import { Client } from "../core/client.ts";
 import { bytesToHuman } from "../commands/server_info.ts";
-import type {} from "./transactions.ts";
 import { keyBytes, MAP_ENTRY, MAP_ENTRY_NUMBER } from "./eviction_size.ts";
 import { EvictionPool, KeySampler } from "./eviction_pool.ts";
 import { lfuCounter, lfuNew, lfuTouch } from "./eviction_lfu.ts";
@@ -112,6 +113,8 @@ function init(server: ServerApi): PluginInstance {
   const ks = server.keyspace;
   const clock = server.clock;
   let maxmemory = 0;
+  /** Whether the last admitted command found the server out of memory. */
+  let oomAtAdmission = false;
   let policy: Policy = "noeviction";
   let samples = 5;
   let tenacity = 10;
@@ -181,7 +184,10 @@ function init(server: ServerApi): PluginInstance {
     let n = 0;
     for (const c of server.clients.values()) {
       if (c.kind === "replica" || !(c instanceof Client)) continue;
-      n += c.writer.len + c.outputPending + c.parser.pending;
+      // What the client holds, as Redis counts a client's memory: its
+      // reply and query buffers as allocated (16 KB each when idle, like
+      // Redis's reply buffer) and the output still in flight.
+      n += c.writer.buf.length + c.outputPending + c.parser.buf.length;
     }
     return n;
   }
@@ -383,22 +389,27 @@ function init(server: ServerApi): PluginInstance {
   });
 
   return {
-    hooks: {
-      beforeCommand(c: Context, cmd: CommandEntry): boolean {
-        if (tracked) noTouch = NO_TOUCH.has(cmd.fullName);
-        if (maxmemory === 0) return true;
-        const tx = c.ext.tx;
-        const inMulti = tx?.queue !== undefined;
-        const name = cmd.fullName;
-        let reject = cmd.flagSet.has("denyoom");
-        if (inMulti && !MULTI_ALLOWED.has(name)) reject = true;
-        if (name === "exec" && tx?.queue?.some((q) => q.cmd.flagSet.has("denyoom"))) reject = true;
-        if (performEvictions() === "fail" && reject) {
-          // As Redis's rejectCommand: a refused command fails the MULTI.
-          if (inMulti && name !== "exec" && tx !== undefined) tx.execAbort = true;
-          c.reply.error(OOM_ERROR);
-          return false;
+    admission: {
+      oom(c, cmd, _argv, traits, nested) {
+        // A script or EXEC re-checking a command sees the state found when
+        // it was admitted (Redis's pre_command_oom_state): keys are not
+        // evicted in the middle of a script.
+        if (nested) return oomAtAdmission && (traits & Trait.DENYOOM) !== 0 ? OOM_ERROR : undefined;
+        if (maxmemory === 0) {
+          oomAtAdmission = false;
+          return undefined;
         }
+        // Inside MULTI any queued command may grow memory, so only the
+        // commands that end a transaction pass.
+        const reject = (traits & Trait.DENYOOM) !== 0 ||
+          (c.flags.multi && !MULTI_ALLOWED.has(cmd.fullName));
+        oomAtAdmission = performEvictions() === "fail";
+        return oomAtAdmission && reject ? OOM_ERROR : undefined;
+      },
+    },
+    hooks: {
+      beforeCommand(_c: Context, cmd: CommandEntry): boolean {
+        if (tracked) noTouch = NO_TOUCH.has(cmd.fullName);
         return true;
       },
       keyChanged(db: Database, key: Bytes, event: string, _cls: EventClass): void {

@@ -25,7 +25,7 @@ import { parseInteger } from "../core/number.ts";
 import { globMatch } from "../core/glob.ts";
 import { bytesToString, stringToBytes } from "../core/resp/bytes.ts";
 import { Client } from "../core/client.ts";
-import { readOnlyReplica, ScriptVM } from "./scripting_vm.ts";
+import { scriptTraits, ScriptVM } from "./scripting_vm.ts";
 import type {} from "./rdb.ts";
 import { Libraries, type Library, LibraryEngine } from "./functions_libs.ts";
 import { FUNCTION_FLAGS, makeRegister } from "./functions_register.ts";
@@ -82,15 +82,13 @@ const syntaxError = (sub: string) =>
   );
 
 function init(server: ServerApi) {
-  const roReplica = () => readOnlyReplica(server);
   // The engine reaches the VM lazily: the VM's register_function needs the engine.
   const engine: LibraryEngine = new LibraryEngine(() => getVm());
   const register = makeRegister(() => (engine.loading ? (r) => engine.register(r) : undefined));
   // Created on first use: a Lua VM costs memory a server without functions
   // need not pay.
   let vm: ScriptVM | undefined;
-  const getVm = (): ScriptVM =>
-    vm ??= new ScriptVM({ server, readOnlyReplica: roReplica }, { register });
+  const getVm = (): ScriptVM => vm ??= new ScriptVM({ server }, { register });
   let current = new Libraries();
 
   /** Loads codes into a new set of libraries, or throws the first error. */
@@ -131,14 +129,9 @@ function init(server: ServerApi) {
     if (numkeys < 0) throw new ReplyError("ERR Number of keys can't be negative");
     const obey = c.id === 0;
     const flags = fn.script.flags;
-    if (!flags.noWrites) {
-      // A function that may write is a write command (fcallGetCommandFlags).
-      if (!obey && roReplica()) {
-        throw new ReplyError("READONLY You can't write against a read only replica.");
-      }
-      if (ro) {
-        throw new ReplyError("ERR Can not execute a script with write flag using *_ro command.");
-      }
+    // A function that may write was admitted as a write (see traitsFor).
+    if (!flags.noWrites && ro) {
+      throw new ReplyError("ERR Can not execute a script with write flag using *_ro command.");
     }
     getVm().run({
       caller: c,
@@ -274,6 +267,11 @@ function init(server: ServerApi) {
     since: "7.0.0",
     group: GROUP,
     complexity: "Depends on the function that is executed.",
+    // Redis's fcallGetCommandFlags: the function's declared flags.
+    traitsFor: (_c, argv, base) => {
+      const fn = current.functions.get(argv[1]!.toLowerCase());
+      return fn === undefined ? base : scriptTraits(base, fn.script.flags);
+    },
     handler: (c, argv) => fcall(c, argv, ro),
   });
 

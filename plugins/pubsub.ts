@@ -291,19 +291,18 @@ function init(server: ServerApi): PluginInstance {
 
   return {
     commands,
-    hooks: {
-      beforeCommand(c, cmd) {
+    admission: {
+      pubsub(c, cmd) {
         // RESP3 clients may run anything while subscribed; RESP2 ones get
         // Redis's error for anything but the pub/sub commands and PING.
         if (c.kind !== "pubsub" || c.resp !== 2 || ALLOWED_SUBSCRIBED.has(cmd.fullName)) {
-          return true;
+          return undefined;
         }
-        c.reply.error(
-          `ERR Can't execute '${cmd.fullName}': only (P|S)SUBSCRIBE / ` +
-            "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
-        );
-        return false;
+        return `ERR Can't execute '${cmd.fullName}': only (P|S)SUBSCRIBE / ` +
+          "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context";
       },
+    },
+    hooks: {
       clientClosed(c) {
         hub.dropAll(c);
       },

@@ -15,6 +15,7 @@
 
 import { definePlugin } from "../mod.ts";
 import type { Context, ServerApi } from "../core/types.ts";
+import { Trait } from "../core/types.ts";
 import { ConfigError } from "../core/config.ts";
 import { ReplyError } from "../core/errors.ts";
 import { debugAllowed, registerDebugSubcommand } from "../commands/server_debug.ts";
@@ -129,6 +130,17 @@ export default definePlugin({
     server.provide("rdb", st);
     return {
       commands: rdbCommands(stateOf),
+      admission: {
+        misconf(_c, cmd, _argv, traits) {
+          if (st.lastBgsaveOk || st.savePoints.length === 0) return undefined;
+          // PING too, so that monitoring sees the failure.
+          if ((traits & Trait.WRITE) === 0 && cmd.fullName !== "ping") return undefined;
+          if (!server.config.bool("stop-writes-on-bgsave-error") || server.keyspace.isReplica) {
+            return undefined;
+          }
+          return MISCONF;
+        },
+      },
       hooks: {
         load() {
           // With the AOF on, the AOF plugin loads (it has priority, as in Redis).
@@ -139,15 +151,6 @@ export default definePlugin({
         beforeWrite(c, cmd, argv) {
           if (st.jobs.size === 0) return;
           for (const j of st.jobs) j.beforeWrite(c, cmd, argv);
-        },
-        beforeCommand(c, cmd) {
-          if (st.lastBgsaveOk || st.savePoints.length === 0) return true;
-          if (!(cmd.isWrite || cmd.fullName === "ping")) return true;
-          if (!server.config.bool("stop-writes-on-bgsave-error") || server.keyspace.isReplica) {
-            return true;
-          }
-          c.reply.error(MISCONF);
-          return false;
         },
         cron(now) {
           st.cron(now);

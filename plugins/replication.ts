@@ -15,11 +15,11 @@
  */
 
 import { definePlugin } from "../mod.ts";
-import type { CommandEntry, CommandSpec, Context, ServerApi } from "../core/types.ts";
+import type { CommandSpec, Context, PluginInstance, ServerApi } from "../core/types.ts";
+import { Trait } from "../core/types.ts";
 import { ConfigError } from "../core/config.ts";
 import { Err, ReplyError } from "../core/errors.ts";
 import { parseInteger } from "../core/number.ts";
-import type {} from "./transactions.ts";
 import type {} from "./rdb.ts";
 import { MasterSide } from "./replication_master.ts";
 import { ReplicaSide } from "./replication_replica.ts";
@@ -71,7 +71,7 @@ const admin = (name: string, arity: number, extra: Partial<CommandSpec>): Comman
   ...extra,
 });
 
-function init(server: ServerApi) {
+function init(server: ServerApi): PluginInstance {
   const master = new MasterSide(server);
   const replica = new ReplicaSide(server, master);
   const waits = new WaitList(master);
@@ -105,13 +105,6 @@ function init(server: ServerApi) {
       if (replica.active) replica.hasCache = true;
     },
   });
-
-  const reject = (c: Context, msg: string): false => {
-    const tx = c.ext.tx;
-    if (tx?.queue !== undefined) tx.execAbort = true;
-    c.reply.error(msg);
-    return false;
-  };
 
   const who = (c: Context) => `'id=${c.id} addr=${c.addr} laddr=${c.laddr} name=${c.name}'`;
 
@@ -274,19 +267,25 @@ function init(server: ServerApi) {
   let lastCron = 0;
   return {
     commands,
-    hooks: {
-      beforeCommand(c: Context, cmd: CommandEntry): boolean {
-        if (!replica.active) {
-          if (minToWrite === 0 || maxLag === 0 || !cmd.isWrite) return true;
-          if (master.goodReplicas(maxLag) >= minToWrite) return true;
-          return reject(c, NOREPLICAS);
-        }
-        if (!serveStale && replica.state !== "connected" && !cmd.flagSet.has("stale")) {
-          return reject(c, MASTERDOWN);
-        }
-        if (readOnly && cmd.isWrite) return reject(c, READONLY);
-        return true;
+    // Redis's checkGoodReplicasStatus, its read-only replica and its stale
+    // replica checks.
+    admission: {
+      noreplicas(_c, _cmd, _argv, traits) {
+        if (replica.active || minToWrite === 0 || maxLag === 0) return undefined;
+        if ((traits & Trait.WRITE) === 0) return undefined;
+        return master.goodReplicas(maxLag) >= minToWrite ? undefined : NOREPLICAS;
       },
+      readonly(c, _cmd, _argv, traits) {
+        if (!replica.active || !readOnly || (traits & Trait.WRITE) === 0) return undefined;
+        // The master's own stream is never refused.
+        return c.id === 0 ? undefined : READONLY;
+      },
+      stale(_c, _cmd, _argv, traits) {
+        if (!replica.active || serveStale || replica.state === "connected") return undefined;
+        return (traits & Trait.DENYSTALE) !== 0 ? MASTERDOWN : undefined;
+      },
+    },
+    hooks: {
       propagate(db: number, argv: readonly string[]) {
         if (master.isReplica) return;
         master.feedCommand(db, argv);

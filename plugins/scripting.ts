@@ -26,11 +26,12 @@ import type {
   KeySpec,
   ServerApi,
 } from "../core/types.ts";
+import { Trait } from "../core/types.ts";
 import { ReplyError } from "../core/errors.ts";
 import { intArg } from "../core/number.ts";
 import { Client } from "../core/client.ts";
 import { sha1hex } from "../core/sha1.ts";
-import { readOnlyReplica, type Script, type ScriptFlags, ScriptVM } from "./scripting_vm.ts";
+import { type Script, type ScriptFlags, scriptTraits, ScriptVM } from "./scripting_vm.ts";
 
 const NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
 const GROUP = "scripting";
@@ -110,9 +111,7 @@ function init(server: ServerApi) {
   const byBody = new Map<Bytes, Script>();
   let vm: ScriptVM | undefined;
 
-  const roReplica = () => readOnlyReplica(server);
-
-  const getVm = (): ScriptVM => vm ??= new ScriptVM({ server, readOnlyReplica: roReplica });
+  const getVm = (): ScriptVM => vm ??= new ScriptVM({ server });
 
   /** Finds or compiles a body (luaCreateFunction); throws its error. */
   function create(body: Bytes): Script {
@@ -148,15 +147,17 @@ function init(server: ServerApi) {
     }
     const obey = c.id === 0;
     const flags = script.flags;
-    if (!flags.compat && !flags.noWrites) {
-      // A script declared as writing is a write command (Redis's
-      // evalGetCommandFlags): refused as any write is on a read-only replica.
-      if (!obey && roReplica()) {
-        throw new ReplyError("READONLY You can't write against a read only replica.");
-      }
-      if (ro) {
-        throw new ReplyError("ERR Can not execute a script with write flag using *_ro command.");
-      }
+    // A script declared as writing was admitted as a write (see traitsFor).
+    if (!flags.compat && !flags.noWrites && ro) {
+      throw new ReplyError("ERR Can not execute a script with write flag using *_ro command.");
+    }
+    // A script without a shebang may not say it can run stale: refused on a
+    // stale replica (Redis's scriptPrepareForRun in compatibility mode).
+    if (flags.compat && !obey) {
+      const self = server.commands.get(argv[0]!.toLowerCase());
+      const stale = self &&
+        server.admit(c, self, argv, { traits: Trait.DENYSTALE, phases: ["stale"] });
+      if (stale) throw new ReplyError(stale);
     }
     getVm().run({
       caller: c,
@@ -200,6 +201,21 @@ function init(server: ServerApi) {
     since,
     group: GROUP,
     complexity: "Depends on the script that is executed.",
+    traitsFor: (_c, argv, base) => {
+      // Redis's evalGetCommandFlags: a known script's flags, or the
+      // shebang of a body not compiled yet.
+      let flags: ScriptFlags | undefined;
+      if (bySha) {
+        flags = argv[1]!.length === 40 ? scripts.get(argv[1]!.toLowerCase())?.flags : undefined;
+      } else {
+        flags = byBody.get(argv[1]!)?.flags;
+        if (flags === undefined) {
+          const parsed = parseShebang(argv[1]!);
+          if (typeof parsed !== "string") flags = parsed.flags;
+        }
+      }
+      return flags === undefined ? base : scriptTraits(base, flags);
+    },
     handler: (c, argv) => evalGeneric(c, argv, bySha, ro),
   });
 

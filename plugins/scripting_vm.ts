@@ -18,7 +18,8 @@
  * @module
  */
 
-import type { Bytes, CommandEntry, Context, ServerApi } from "../core/types.ts";
+import type { AdmissionPhase, Bytes, CommandEntry, Context, ServerApi } from "../core/types.ts";
+import { Trait } from "../core/types.ts";
 import type { Database } from "../core/keyspace.ts";
 import { Client, type ClientHost } from "../core/client.ts";
 import { sha1hex } from "../core/sha1.ts";
@@ -47,6 +48,22 @@ export interface ScriptFlags {
   allowStale: boolean;
   noCluster: boolean;
   allowCrossSlot: boolean;
+}
+
+/**
+ * The {@link Trait} bits of EVAL or FCALL of a script with declared flags
+ * (Redis's scriptFlagsToCmdFlags): a script is a write unless `no-writes`,
+ * may grow memory unless `allow-oom` or `no-writes`, and is refused on a
+ * stale replica unless `allow-stale`. Without a shebang (`compat`), the
+ * command's own flags stand.
+ */
+export function scriptTraits(base: number, flags: ScriptFlags): number {
+  if (flags.compat) return base;
+  let t = base & ~(Trait.WRITE | Trait.DENYOOM | Trait.MAY_REPLICATE | Trait.DENYSTALE);
+  if (!flags.noWrites) t |= Trait.WRITE | Trait.MAY_REPLICATE;
+  if (!flags.noWrites && !flags.allowOom) t |= Trait.DENYOOM;
+  if (!flags.allowStale) t |= Trait.DENYSTALE;
+  return t;
 }
 
 /** A cached script. */
@@ -83,20 +100,9 @@ export interface LibraryMode {
   register: LuaJsFunction;
 }
 
-/**
- * True on a replica with `replica-read-only yes`. keyspace.isReplica is set
- * with REPLICAOF (role slave), as the replication plugin's own READONLY
- * check sees it.
- */
-export function readOnlyReplica(server: ServerApi): boolean {
-  return server.keyspace.isReplica && server.config.bool("replica-read-only");
-}
-
 /** Where the VM asks the server about its state. */
 export interface VmHost {
   server: ServerApi;
-  /** True on a replica with `replica-read-only yes`. */
-  readOnlyReplica(): boolean;
 }
 
 /** The per-run state `redis.call` consults. */
@@ -109,6 +115,11 @@ interface Run {
 }
 
 const REPL_AOF = 1, REPL_REPLICA = 2, REPL_ALL = 3;
+
+/** The checks a script's first write passes, in Redis's order for scripts. */
+const WRITE_PHASES: readonly AdmissionPhase[] = ["readonly", "misconf", "noreplicas"];
+const OOM_PHASE: readonly AdmissionPhase[] = ["oom"];
+const STALE_PHASE: readonly AdmissionPhase[] = ["stale"];
 
 /** The client scripts run commands as: replies become Lua values. */
 class ScriptClient extends Client {
@@ -492,6 +503,14 @@ export class ScriptVM {
     }
     if (cmd.flagSet.has("noscript")) return "This Redis command is not allowed from script";
     const opts = run.opts;
+    // A script allowed on a stale replica (`allow-stale`) still runs only
+    // the commands flagged `stale` (Redis's scriptVerifyAllowStale).
+    if (
+      !opts.obey && (cmd.traits & Trait.DENYSTALE) !== 0 &&
+      this.#host.server.admit(opts.caller, cmd, argv, { traits: cmd.traits, phases: STALE_PHASE })
+    ) {
+      return "Can not execute the command on a stale replica";
+    }
     if (!opts.obey) {
       const v = this.#host.server.service("auth")?.permits(opts.caller, cmd, argv, true) ?? "ok";
       if (v !== "ok") {
@@ -503,15 +522,27 @@ export class ScriptVM {
           : "The user executing the script can't publish to the channel mentioned in the command";
       }
     }
-    if (opts.readOnly && (cmd.isWrite || cmd.flagSet.has("may_replicate"))) {
+    if (opts.readOnly && (cmd.traits & Trait.MAY_REPLICATE) !== 0) {
       return "Write commands are not allowed from read-only scripts.";
     }
-    if (cmd.isWrite) {
-      if (!run.writeDirty && !opts.obey && this.#host.readOnlyReplica()) {
-        return "-READONLY You can't write against a read only replica.";
+    // Once the script wrote, it must run to its end: the server's state is
+    // checked only before its first write (Redis's scriptVerifyWriteCommandAllow
+    // and scriptVerifyOOM).
+    if (!run.writeDirty && !opts.obey) {
+      const server = this.#host.server;
+      if (cmd.isWrite) {
+        const err = server.admit(opts.caller, cmd, argv, {
+          traits: cmd.traits,
+          phases: WRITE_PHASES,
+        });
+        if (err !== undefined) return "-" + err;
       }
-      run.writeDirty = true;
+      if (!opts.script.flags.allowOom && (cmd.traits & Trait.DENYOOM) !== 0) {
+        const err = server.admit(opts.caller, cmd, argv, { traits: cmd.traits, phases: OOM_PHASE });
+        if (err !== undefined) return "-" + err;
+      }
     }
+    if (cmd.isWrite) run.writeDirty = true;
     return cmd;
   }
 

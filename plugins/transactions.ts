@@ -55,6 +55,12 @@ export class TxState implements Watcher {
   queueMem = 0;
   /** A command was refused while queueing: EXEC answers EXECABORT. */
   execAbort = false;
+  /**
+   * The union of the queued commands' {@link Trait} bits: EXEC is admitted
+   * with them (a queued write makes EXEC a write for OOM, MISCONF,
+   * NOREPLICAS and READONLY, as Redis's `mstate.cmd_flags`).
+   */
+  traits = 0;
   dirty = false;
   readonly watched: Map<Database, Map<Bytes, WatchedKey>> = new Map();
 }
@@ -85,8 +91,10 @@ function init(server: ServerApi): PluginInstance {
   let execEntry: CommandEntry | undefined;
 
   /** Leaves MULTI and forgets watches (`discardTransaction`). */
-  function discard(tx: TxState): void {
+  function discard(c: Context, tx: TxState): void {
     tx.queue = undefined;
+    c.flags.multi = false;
+    tx.traits = 0;
     tx.queueMem = 0;
     tx.execAbort = false;
     tx.dirty = false;
@@ -103,7 +111,7 @@ function init(server: ServerApi): PluginInstance {
     }
     if (tx.execAbort || tx.dirty) {
       const abort = tx.execAbort;
-      discard(tx);
+      discard(c, tx);
       if (abort) c.reply.error(EXECABORT);
       else c.reply.nullArray();
       return;
@@ -121,7 +129,7 @@ function init(server: ServerApi): PluginInstance {
       });
     } finally {
       c.blockable = blockable;
-      discard(tx);
+      discard(c, tx);
       c.lastCommand = "exec";
       if (self !== undefined) {
         self.runningCmd = running;
@@ -152,6 +160,7 @@ function init(server: ServerApi): PluginInstance {
         const tx = state(c);
         if (tx.queue !== undefined) throw new ReplyError("ERR MULTI calls can not be nested");
         tx.queue = [];
+        c.flags.multi = true;
         tx.queueMem = 0;
         c.reply.ok();
       },
@@ -165,6 +174,8 @@ function init(server: ServerApi): PluginInstance {
       since: "1.2.0",
       group: GROUP,
       complexity: "Depends on commands in the transaction",
+      // EXEC's own flags give no trait: its queue's are its.
+      traitsFor: (c) => c.ext.tx?.traits ?? 0,
       handler: exec,
     },
     {
@@ -179,7 +190,7 @@ function init(server: ServerApi): PluginInstance {
       handler(c) {
         const tx = c.ext.tx;
         if (tx?.queue === undefined) throw new ReplyError("ERR DISCARD without MULTI");
-        discard(tx);
+        discard(c, tx);
         c.reply.ok();
       },
     },
@@ -226,17 +237,21 @@ function init(server: ServerApi): PluginInstance {
 
   return {
     commands,
+    admission: {
+      "no-multi"(c, cmd) {
+        return c.flags.multi && cmd.flagSet.has("no_multi")
+          ? "ERR Command not allowed inside a transaction"
+          : undefined;
+      },
+    },
     hooks: {
       beforeCommand(c, cmd, argv) {
         const tx = c.ext.tx;
         if (tx === undefined || tx.queue === undefined) return true;
         const top = cmd.parent ?? cmd;
-        if (cmd.flagSet.has("no_multi")) {
-          c.reply.error("ERR Command not allowed inside a transaction");
-          tx.execAbort = true;
-          return false;
-        }
         if (IMMEDIATE.has(top.fullName)) return true;
+        const traitsFor = cmd.spec.traitsFor;
+        tx.traits |= traitsFor === undefined ? cmd.traits : traitsFor(c, argv, cmd.traits);
         tx.queue.push({ cmd, argv });
         tx.queueMem += argvMem(argv);
         c.lastCommand = cmd.fullName;
@@ -250,7 +265,7 @@ function init(server: ServerApi): PluginInstance {
         const tx = c.ext.tx;
         if (argv[0]!.toLowerCase() === "exec") {
           // As Redis's execCommandAbort: a refused EXEC ends the transaction.
-          if (tx !== undefined) discard(tx);
+          if (tx !== undefined) discard(c, tx);
           return `EXECABORT Transaction discarded because of: ${error.replace(/^ERR /, "")}`;
         }
         if (tx?.queue !== undefined) tx.execAbort = true;
@@ -281,11 +296,11 @@ function init(server: ServerApi): PluginInstance {
       },
       clientReset(c) {
         const tx = c.ext.tx;
-        if (tx !== undefined) discard(tx);
+        if (tx !== undefined) discard(c, tx);
       },
       clientClosed(c) {
         const tx = c.ext.tx;
-        if (tx !== undefined) discard(tx);
+        if (tx !== undefined) discard(c, tx);
       },
       clientInfo(c): ClientInfoContribution | undefined {
         const tx = c.ext.tx;

@@ -450,3 +450,91 @@ export function captureWrites(): WriteCapture {
   };
   return { plugin, propagated, events };
 }
+
+/**
+ * One step of a differential session: a command sent by client `n`
+ * (`[n, ...argv]`), or an action run beside the server between commands
+ * (`{ act }`, given which server it is and its port).
+ */
+export type SessionStep =
+  | readonly [client: number, ...argv: string[]]
+  | { act: (server: "respite" | "redis", port: number) => unknown };
+
+/** Options of {@link diffSession}. */
+export interface SessionOptions {
+  /** Clients connected for the session (default 2). */
+  clients?: number;
+  /**
+   * Commands run after the session, passed or failed, to put the shared
+   * servers back (CONFIG SET of what the session changed, REPLICAOF NO ONE).
+   */
+  cleanup?: readonly string[][];
+  /** Runs after the cleanup commands (undoes what an `act` step did). */
+  undo?: (server: "respite" | "redis", port: number) => unknown;
+}
+
+/** Runs a session on one server and returns the replies of its commands. */
+async function runSession(
+  which: "respite" | "redis",
+  port: number,
+  steps: readonly SessionStep[],
+  opts: SessionOptions,
+): Promise<Reply[]> {
+  const clients = await Promise.all(
+    Array.from({ length: opts.clients ?? 2 }, () => RawClient.connect(port)),
+  );
+  try {
+    await clients[0]!.call("FLUSHALL");
+    const out: Reply[] = [];
+    for (const step of steps) {
+      if ("act" in step) {
+        await step.act(which, port);
+        continue;
+      }
+      const [n, ...argv] = step;
+      out.push(await clients[n]!.call(...argv));
+    }
+    return out;
+  } finally {
+    for (const argv of opts.cleanup ?? []) await clients[0]!.call(...argv).catch(() => {});
+    for (const c of clients) c.close();
+    await opts.undo?.(which, port);
+  }
+}
+
+/**
+ * Registers a differential test of several clients: the steps run in order
+ * against Respite and against a real redis-server (the shared pair of the
+ * test file), and every reply must match.
+ *
+ * @example
+ * ```ts ignore
+ * diffSession("EXEC re-checks min-replicas", [
+ *   [0, "MULTI"],
+ *   [0, "INCR", "x"],
+ *   [1, "CONFIG", "SET", "min-replicas-to-write", "2"],
+ *   [0, "EXEC"],
+ * ], { cleanup: [["CONFIG", "SET", "min-replicas-to-write", "0"]] });
+ * ```
+ */
+export function diffSession(
+  name: string,
+  steps: readonly SessionStep[],
+  opts: SessionOptions = {},
+): void {
+  Deno.test({
+    name: `diff: ${name}`,
+    ignore: !hasRedis,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const { respite, redis } = await sharedServers();
+      const ours = await runSession("respite", respite.port, steps, opts);
+      const theirs = await runSession("redis", redis!.port, steps, opts);
+      const cmds = steps.filter((s) => !("act" in s));
+      for (let i = 0; i < cmds.length; i++) {
+        assertEquals(ours[i], theirs[i], `step ${i}: ${JSON.stringify(cmds[i])}`);
+      }
+    },
+  });
+}

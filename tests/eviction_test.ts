@@ -94,8 +94,12 @@ Deno.test({
   },
 });
 
-/** Fills keys `p0..p(n-1)` (persistent) and `v0..` (with TTLs). */
-async function fill(c: RawClient, n: number, ttlKeys: number, value = "x".repeat(64)) {
+/**
+ * Fills keys `p0..p(n-1)` (persistent) and `v0..` (with TTLs). Values are
+ * large enough that the dataset dwarfs the clients' own buffers (counted in
+ * `used_memory` too).
+ */
+async function fill(c: RawClient, n: number, ttlKeys: number, value = VALUE) {
   let batch = "";
   for (let i = 0; i < n; i++) batch += cmdText(["SET", `p${i}`, value]);
   for (let i = 0; i < ttlKeys; i++) {
@@ -104,6 +108,8 @@ async function fill(c: RawClient, n: number, ttlKeys: number, value = "x".repeat
   await c.write(batch);
   for (let i = 0; i < n + ttlKeys; i++) await c.read();
 }
+
+const VALUE = "x".repeat(1024);
 
 function cmdText(argv: string[]): string {
   return String.fromCharCode(...encodeCommand(argv));
@@ -153,7 +159,7 @@ for (const policy of ["volatile-lru", "volatile-lfu", "volatile-random", "volati
       assertEquals((await survivors(c, "v", 300)).size, 0);
       assertEquals((await survivors(c, "p", 300)).size, 300);
       assertEquals(await c.call("SET", "new", "1"), { error: OOM_ERROR });
-      assertEquals(await c.call("GET", "p1"), "x".repeat(64));
+      assertEquals(await c.call("GET", "p1"), VALUE);
     } finally {
       c.close();
       await s.close();
@@ -172,7 +178,9 @@ Deno.test("eviction: allkeys-random evicts keys with and without TTL", async () 
     const p = (await survivors(c, "p", 300)).size, v = (await survivors(c, "v", 300)).size;
     assertOk(p < 250 && v < 250 && p > 50 && v > 50, `p=${p} v=${v}`);
     // Writes go on: each makes room.
-    for (let i = 0; i < 100; i++) assertEquals(await c.call("SET", `n${i}`, "y".repeat(64)), "OK");
+    for (let i = 0; i < 100; i++) {
+      assertEquals(await c.call("SET", `n${i}`, "y".repeat(1024)), "OK");
+    }
     assertOk(await usedMemory(c) <= Math.floor(used / 2));
   } finally {
     c.close();
