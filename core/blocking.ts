@@ -224,6 +224,20 @@ export class BlockingManager {
     return true;
   }
 
+  /**
+   * Ends every block with `error` and closes those connections once it is
+   * written (Redis's disconnectAllBlockedClients: the instance changed
+   * role, so what they wait for may never come, or come from a master).
+   */
+  unblockAll(error: string): void {
+    for (const c of [...this.blocked]) {
+      this.#release(c);
+      c.writer.error(error);
+      c.flags.closeAfterReply = true;
+      this.host.resumeClient(c);
+    }
+  }
+
   #release(c: Client): void {
     const st = c.blockState;
     if (st === undefined) return;

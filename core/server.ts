@@ -561,6 +561,10 @@ export class Server implements ClientHost {
     return c !== undefined && this.blocking.unblock(c, error ? "error" : "timeout");
   }
 
+  unblockAllClients(error: string): void {
+    this.blocking.unblockAll(error);
+  }
+
   killClient(id: number): boolean {
     const c = this.clients.get(id);
     if (!c) return false;

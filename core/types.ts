@@ -660,6 +660,12 @@ export interface ServerApi {
    * with the UNBLOCKED error. False when that client is not blocked.
    */
   unblockClient(id: number, error: boolean): boolean;
+  /**
+   * Ends every client's block (BLPOP, XREAD ... BLOCK, ...) with `error` and
+   * closes those connections once it is written, as Redis does when the
+   * server becomes a replica.
+   */
+  unblockAllClients(error: string): void;
   /** Closes a client (CLIENT KILL). */
   killClient(id: number): boolean;
   /** Logs at a level (`debug`, `verbose`, `notice`, `warning`). */

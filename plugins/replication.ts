@@ -45,6 +45,8 @@ declare module "../core/types.ts" {
 
 const READONLY = "READONLY You can't write against a read only replica.";
 const NOREPLICAS = "NOREPLICAS Not enough good replicas to write.";
+const UNBLOCKED_ROLE = "UNBLOCKED force unblock from blocking operation, " +
+  "instance state changed (master -> replica?)";
 const MASTERDOWN =
   "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
 const WAIT_ON_REPLICA = "ERR WAIT cannot be used with replica instances. Please also note that " +
@@ -256,7 +258,10 @@ function init(server: ServerApi): PluginInstance {
         }
         const wasMaster = !replica.active;
         replica.setMaster(host, port, wasMaster);
-        waits.releaseAll();
+        // What blocked clients wait for now comes from the master (or never):
+        // served here it would make this replica's data differ from it.
+        server.unblockAllClients(UNBLOCKED_ROLE);
+        waits.abortAll(UNBLOCKED_ROLE);
         cfg.set("replicaof", `${host} ${port}`, true);
         server.log("notice", `REPLICAOF ${host}:${port} enabled (user request from ${who(c)})`);
         c.reply.ok();

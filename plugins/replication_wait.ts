@@ -77,13 +77,19 @@ export class WaitList {
     }
   }
 
-  #finish(w: Waiter): void {
+  /** Answers a waiter with its count, or with `error` then closes it. */
+  #finish(w: Waiter, error?: string): void {
     const i = this.#waiters.indexOf(w);
     if (i === -1) return;
     this.#waiters.splice(i, 1);
     if (w.timer !== undefined) clearTimeout(w.timer);
     if (w.c.closed) return;
-    w.c.reply.integer(this.master.countAcked(w.offset));
+    if (error === undefined) {
+      w.c.reply.integer(this.master.countAcked(w.offset));
+    } else {
+      w.c.reply.error(error);
+      w.c.close();
+    }
     w.c.resume();
   }
 
@@ -95,8 +101,16 @@ export class WaitList {
     if (w?.timer !== undefined) clearTimeout(w.timer);
   }
 
-  /** Answers every waiter now (shutdown, or this server became a replica). */
+  /** Answers every waiter now (shutdown). */
   releaseAll(): void {
     for (const w of [...this.#waiters]) this.#finish(w);
+  }
+
+  /**
+   * Ends every wait with `error` and closes those clients once it is
+   * written (the server became a replica: Redis's disconnectAllBlockedClients).
+   */
+  abortAll(error: string): void {
+    for (const w of [...this.#waiters]) this.#finish(w, error);
   }
 }
