@@ -189,6 +189,20 @@ Deno.test({
       const replicas = conns.slice(IDLE + SLOW + SUBS + QBUF, IDLE + SLOW + SUBS + QBUF + REPLICAS);
       const writers = conns.slice(IDLE + SLOW + SUBS + QBUF + REPLICAS);
       assertEquals(writers.length, WRITERS);
+      const readers = writers.map((c) => new ReaderOf(c));
+      // The writers wait for their turn behind the heavy phases, which can
+      // take longer than `timeout` on a loaded machine: they stay active.
+      let keepAlive = true;
+      const pinging = (async () => {
+        const ping = encodeCommand(["PING"]);
+        while (keepAlive) {
+          await Promise.all(writers.map(async (c, w) => {
+            assertOk(await writeAll(c, ping));
+            assertEquals(await readers[w]!.line(), "+PONG");
+          }));
+          await sleep(500);
+        }
+      })();
 
       const t0 = Date.now();
       // Idle half-commands.
@@ -224,9 +238,11 @@ Deno.test({
         assertEquals(await pub.call("SET", "big2", "c".repeat(256 * 1024)), "OK");
       }
       // Pipelined writers: rounds of 50 SET/GET, every reply checked.
+      keepAlive = false;
+      await pinging;
       let replies = 0;
       await Promise.all(writers.map(async (c, w) => {
-        const rc = new ReaderOf(c);
+        const rc = readers[w]!;
         for (let round = 0; round < 3; round++) {
           const parts: Uint8Array[] = [];
           for (let i = 0; i < 25; i++) {
