@@ -19,7 +19,6 @@ local dbg = debug
 local type, tostring, next, error, setmetatable, rawset, gsub =
   type, tostring, next, error, setmetatable, rawset, string.gsub
 unpack = table.unpack
-loadstring = load
 gcinfo = function() return collectgarbage("count") end
 math.mod = math.fmod
 math.pow = function(x, y) return x ^ y end
@@ -54,6 +53,9 @@ table.foreachi = function(t, f)
 end
 string.gfind = string.gmatch
 print, dofile, loadfile, rawlen = nil, nil, nil, nil
+-- An error in a function called without a name (pcall(load, "x")) names
+-- it '?', as Lua 5.1 does; 5.3 would look it up in the loaded libraries.
+dbg.getregistry()._LOADED = nil
 _VERSION = "Lua 5.1"
 
 local function internal(i)
