@@ -22,6 +22,7 @@
 import { join } from "node:path";
 import { definePlugin } from "../mod.ts";
 import type { ServerApi } from "../core/types.ts";
+import { Trait } from "../core/types.ts";
 import type { DataObject } from "../core/keyspace.ts";
 import { bytesToString, byteStringToUtf8, stringToBytes } from "../core/resp/bytes.ts";
 import {
@@ -584,6 +585,16 @@ export default definePlugin({
           }
         },
       }],
+      admission: {
+        // Redis's writeCommandsDeniedByDiskError: while the AOF cannot be
+        // written, writes (and PING, for monitoring) are refused rather than
+        // acknowledged and lost.
+        misconf(_c, cmd, _argv, traits) {
+          if (aof.state === "off" || aof.writer.lastWriteOk) return undefined;
+          if ((traits & Trait.WRITE) === 0 && cmd.fullName !== "ping") return undefined;
+          return `MISCONF Errors writing to the AOF file: ${aof.writer.lastWriteError}`;
+        },
+      },
       hooks: {
         load() {
           try {

@@ -58,6 +58,8 @@ export class AofWriter {
   currentSize = 0;
   /** `aof_last_write_status`. */
   lastWriteOk = true;
+  /** Why the last write or fsync failed (`strerror`'s words), while it is not ok. */
+  lastWriteError = "";
   /** When a write error was last logged (clock ms). */
   #lastErrorLog = 0;
 
@@ -137,6 +139,7 @@ export class AofWriter {
         this.log("warning", `Error writing to the AOF file: ${reasonOf(e)}`);
       }
       this.lastWriteOk = false;
+      this.lastWriteError = reasonOf(e);
       for (const w of this.#waiters.splice(0)) w.reject(e);
       return e;
     }
@@ -224,6 +227,7 @@ export class AofWriter {
       (e) => {
         this.#syncing = false;
         this.lastWriteOk = false;
+        this.lastWriteError = reasonOf(e);
         this.log("warning", `Fail to fsync the AOF file: ${reasonOf(e)}`);
         for (const w of this.#waiters.splice(0)) w.reject(e);
       },

@@ -299,18 +299,22 @@ Deno.test({
         // Past 64 KiB every write to a file fails with EFBIG.
         await setFileSizeLimit(p.child.pid, "65536");
         assertEquals(await a.call("SET", "big", "x".repeat(100_000)), "OK");
-        assertEquals(await a.call("SET", "small", "1"), "OK");
+        // Later writes are refused rather than acknowledged and lost.
+        const refused = await a.call("SET", "small", "1") as { error: string };
+        assertMatch(refused.error, /^MISCONF Errors writing to the AOF file: /);
         await a.write("SHUTDOWN\r\n");
         assertEquals((await a.read()).raw, REFUSED);
         assertMatch(p.log(), /# Error writing to the AOF file: File too large\n/);
         assertMatch(p.log(), /# Error trying to write the AOF file, can't exit\.\n/);
         assertEquals(await p.exited(200), undefined);
-        assertEquals(await a.call("GET", "small"), "1");
+        assertEquals(await a.call("GET", "small"), null);
         const info = await a.call("INFO", "persistence");
         assertMatch(String(info), /aof_last_write_status:err\r\n/);
 
-        // The AOF stayed open with the unwritten tail buffered.
+        // The AOF stayed open with the unwritten tail buffered: once the
+        // cron's retry writes it, writes are accepted again.
         await setFileSizeLimit(p.child.pid, "unlimited");
+        await eventually(async () => await a.call("SET", "small", "1") === "OK", 5000, "writes");
         await a.write("SHUTDOWN\r\n");
         assertEquals(await a.closedWithin(5000), true);
         assertEquals(await p.exited(5000), 0);
@@ -471,5 +475,49 @@ Deno.test({
     const ours = await run("respite");
     const theirs = await run("redis");
     assertEquals(ours, theirs);
+  },
+});
+
+Deno.test({
+  name: "diff: an AOF that cannot be written refuses writes and PING (MISCONF) until it can",
+  ignore: !hasRedis || !hasPrlimit,
+  async fn() {
+    const run = async (kind: "respite" | "redis"): Promise<unknown[]> => {
+      const out: unknown[] = [];
+      const args = ["--save", "", "--appendonly", "yes", "--appendfsync", "everysec"];
+      await withServer(kind, args, async (p) => {
+        const a = await RawClient.connect(p.port);
+        try {
+          await eventually(
+            async () => {
+              const info = String(await a.call("INFO", "persistence"));
+              return info.includes("aof_rewrite_in_progress:0") && info.includes("aof_enabled:1");
+            },
+            5000,
+            "the AOF",
+          );
+          await setFileSizeLimit(p.child.pid, "65536");
+          out.push(await a.call("SET", "big", "x".repeat(100_000)));
+          // The reason depends on how the write failed (short or not).
+          const prefix = (r: Reply) =>
+            typeof r === "object" && r !== null && "error" in r
+              ? r.error.slice(0, r.error.indexOf(":") + 1)
+              : r;
+          out.push(prefix(await a.call("SET", "small", "1")));
+          out.push(prefix(await a.call("PING")));
+          out.push(await a.call("GET", "small"));
+          out.push(await a.call("STRLEN", "big"));
+          await setFileSizeLimit(p.child.pid, "unlimited");
+          await eventually(async () => await a.call("PING") === "PONG", 5000, "the AOF retry");
+          out.push(await a.call("SET", "small", "1"));
+        } finally {
+          a.close();
+        }
+      }, { ignoreXfsz: true });
+      return out;
+    };
+    const ours = await run("respite");
+    assertEquals(ours[1], "MISCONF Errors writing to the AOF file:");
+    assertEquals(ours, await run("redis"));
   },
 });
