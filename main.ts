@@ -39,7 +39,7 @@ import {
 } from "./mod.ts";
 import { ConfigStore } from "./core/config.ts";
 import { coreDirectives } from "./core/server_config.ts";
-import { signalShutdownOptions } from "./commands/server.ts";
+import { signalShutdownOptions } from "./commands/server/mod.ts";
 import {
   type AppliedConf,
   applyConf,

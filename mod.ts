@@ -35,7 +35,7 @@
 import { Server } from "./core/server.ts";
 import type { Plugin } from "./core/types.ts";
 import type { Clock } from "./core/clock.ts";
-import { builtinPlugins } from "./commands/builtins.ts";
+import { builtinPlugins } from "./plugins/builtins.ts";
 
 export type {
   Bytes,

@@ -251,7 +251,7 @@ export interface CommandSpec {
   /**
    * Command tips COMMAND INFO reports (`nondeterministic_output`,
    * `request_policy:all_shards`, ...). Built-in Redis commands get Redis's
-   * tips from a table in `commands/command.ts` when this is absent.
+   * tips from a table in `commands/introspection.ts` when this is absent.
    */
   tips?: readonly string[];
   /** The handler; a container command with subcommands needs none. */

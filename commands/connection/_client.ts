@@ -1,0 +1,442 @@
+/**
+ * CLIENT and its subcommands: identity (ID, SETNAME, GETNAME, SETINFO),
+ * introspection (LIST, INFO), KILL, REPLY, NO-EVICT and HELP.
+ *
+ * CLIENT LIST shows state that other plugins own (subscriptions, MULTI,
+ * tracking). Those plugins report it through the `clientInfo` hook instead
+ * of this file reaching into their state.
+ *
+ * @module
+ */
+
+import type { Bytes, CommandHandler, CommandSpec, Context } from "../../core/types.ts";
+import { Err, ReplyError } from "../../core/errors.ts";
+import { parseInteger } from "../../core/number.ts";
+import { Client } from "../../core/client.ts";
+
+/** Redis's order of CLIENT LIST flag letters. */
+const FLAG_ORDER = "OSMPxbtRBdcuAUre";
+
+/** Extra per-client numbers the connection plugin keeps (file descriptors). */
+export interface ClientListState {
+  /** A plausible file descriptor per client id (Redis shows `fd=`). */
+  fds: Map<number, number>;
+}
+
+/**
+ * One CLIENT LIST line (no trailing newline), with Redis 7.0's fields in
+ * its order. `argv` is the running command's arguments when `c` is the
+ * caller (for `argv-mem`).
+ */
+export function clientInfoLine(
+  c: Context,
+  state: ClientListState,
+  argv?: readonly Bytes[],
+): string {
+  const now = c.server.clock.now();
+  let sub = 0, psub = 0, ssub = 0, multi = -1, multiMem = 0, redir = -1;
+  let flags = "";
+  if (c.kind === "replica") flags += "S";
+  if (c.kind === "pubsub") flags += "P";
+  for (const r of c.server.clientInfo(c)) {
+    if (!r) continue;
+    if (r.sub !== undefined) sub = r.sub;
+    if (r.psub !== undefined) psub = r.psub;
+    if (r.ssub !== undefined) ssub = r.ssub;
+    if (r.multi !== undefined) multi = r.multi;
+    if (r.multiMem !== undefined) multiMem = r.multiMem;
+    if (r.redir !== undefined) redir = r.redir;
+    if (r.flags) flags += r.flags;
+  }
+  const client = c instanceof Client ? c : undefined;
+  if (client?.suspended) flags += "b";
+  if (c.flags.closeAfterReply) flags += "c";
+  if (c.flags.noEvict) flags += "e";
+  flags = [...new Set(flags)].sort((a, b) => FLAG_ORDER.indexOf(a) - FLAG_ORDER.indexOf(b))
+    .join("");
+  if (flags === "") flags = "N";
+  let argvMem = 0;
+  for (const a of argv ?? []) argvMem += a.length;
+  const qbuf = client?.parser.pending ?? 0;
+  const rbs = client?.parser.buf.length ?? 0;
+  const qbufFree = rbs - qbuf;
+  const obl = client?.writer.len ?? 0;
+  const omem = client?.outputPending ?? 0;
+  const oll = omem > 0 ? 1 : 0;
+  const wbuf = client?.writer.buf.length ?? 0;
+  // Redis's fixed per-client overhead is about 4.9 KB beyond its buffers.
+  const totMem = rbs + wbuf + argvMem + multiMem + omem + 4890;
+  const events = client?.writing ? "rw" : "r";
+  const age = Math.max(0, Math.floor(now / 1000) - Math.floor(c.createdAt / 1000));
+  const idle = Math.max(0, Math.floor(now / 1000) - Math.floor(c.lastInteraction / 1000));
+  return `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${state.fds.get(c.id) ?? -1} ` +
+    `name=${c.name} age=${age} idle=${idle} flags=${flags} db=${c.db.index} ` +
+    `sub=${sub} psub=${psub} ssub=${ssub} multi=${multi} qbuf=${qbuf} ` +
+    `qbuf-free=${qbufFree} argv-mem=${argvMem} multi-mem=${multiMem} rbs=${rbs} ` +
+    `rbp=${rbs} obl=${obl} oll=${oll} omem=${omem} tot-mem=${totMem} events=${events} ` +
+    `cmd=${c.lastCommand} user=${c.user} redir=${redir} resp=${c.resp}`;
+}
+
+/**
+ * Redis's client name rule (also for SETINFO values): printable ASCII
+ * without spaces; the empty string clears the name.
+ */
+export function validClientName(s: Bytes): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    if (ch < 0x21 || ch > 0x7e) return false;
+  }
+  return true;
+}
+
+/** The error for a name {@link validClientName} refuses. */
+export const BAD_NAME = "ERR Client names cannot contain spaces, newlines or special characters.";
+
+/** Client types as CLIENT LIST TYPE and CLIENT KILL TYPE name them. */
+type ClientType = "normal" | "master" | "replica" | "pubsub";
+
+function clientType(name: string): ClientType {
+  switch (name.toLowerCase()) {
+    case "normal":
+      return "normal";
+    case "master":
+      return "master";
+    case "slave":
+    case "replica":
+      return "replica";
+    case "pubsub":
+      return "pubsub";
+  }
+  throw new ReplyError(`ERR Unknown client type '${name}'`);
+}
+
+function typeOfClient(c: Context): ClientType {
+  return c.kind;
+}
+
+const HELP = [
+  "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "CACHING (YES|NO)",
+  "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+  "GETREDIR",
+  "    Return the client ID we are redirecting to when tracking is enabled.",
+  "GETNAME",
+  "    Return the name of the current connection.",
+  "ID",
+  "    Return the ID of the current connection.",
+  "INFO",
+  "    Return information about the current client connection.",
+  "KILL <ip:port>",
+  "    Kill connection made from <ip:port>.",
+  "KILL <option> <value> [<option> <value> [...]]",
+  "    Kill connections. Options are:",
+  "    * ADDR (<ip:port>|<unixsocket>:0)",
+  "      Kill connections made from the specified address",
+  "    * LADDR (<ip:port>|<unixsocket>:0)",
+  "      Kill connections made to specified local address",
+  "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+  "      Kill connections by type.",
+  "    * USER <username>",
+  "      Kill connections authenticated by <username>.",
+  "    * SKIPME (YES|NO)",
+  "      Skip killing current connection (default: yes).",
+  "LIST [options ...]",
+  "    Return information about client connections. Options:",
+  "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+  "      Return clients of specified type.",
+  "UNPAUSE",
+  "    Stop the current client pause, resuming traffic.",
+  "PAUSE <timeout> [WRITE|ALL]",
+  "    Suspend all, or just write, clients for <timeout> milliseconds.",
+  "REPLY (ON|OFF|SKIP)",
+  "    Control the replies sent to the current connection.",
+  "SETNAME <name>",
+  "    Assign the name <name> to the current connection.",
+  "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+  "    Unblock the specified blocked client.",
+  "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+  "         [OPTIN] [OPTOUT] [NOLOOP]",
+  "    Control server assisted client side caching.",
+  "TRACKINGINFO",
+  "    Report tracking status for the current connection.",
+  "NO-EVICT (ON|OFF)",
+  "    Protect current client connection from eviction.",
+  "HELP",
+  "    Prints this help.",
+];
+
+/** Options for {@link clientCommand}. */
+export interface ClientCommandOptions {
+  /** fd bookkeeping for CLIENT LIST. */
+  state: ClientListState;
+  /** Whether `user` names an existing user (CLIENT KILL USER). */
+  userExists(user: string): boolean;
+}
+
+/** Builds the CLIENT container command. */
+export function clientCommand(opts: ClientCommandOptions): CommandSpec {
+  const { state } = opts;
+  const sub = (
+    name: string,
+    arity: number,
+    admin: boolean,
+    summary: string,
+    since: string,
+    handler: CommandHandler,
+    complexity = "O(1)",
+  ): CommandSpec => ({
+    name,
+    arity,
+    flags: admin ? ["admin", "noscript", "loading", "stale"] : ["noscript", "loading", "stale"],
+    categories: ["connection"],
+    handler,
+    summary,
+    since,
+    group: "connection",
+    complexity,
+  });
+
+  return {
+    name: "client",
+    arity: -2,
+    flags: [],
+    summary: "A container for client connection commands",
+    since: "2.4.0",
+    group: "connection",
+    complexity: "Depends on subcommand.",
+    subcommands: [
+      sub("id", 2, false, "Returns the client ID for the current connection", "5.0.0", (c) => {
+        c.reply.integer(c.id);
+      }),
+      sub("getname", 2, false, "Get the current connection name", "2.6.9", (c) => {
+        if (c.name === "") c.reply.nullBulk();
+        else c.reply.bulk(c.name);
+      }),
+      sub("setname", 3, false, "Set the current connection name", "2.6.9", (c, argv) => {
+        const name = argv[2]!;
+        if (!validClientName(name)) throw new ReplyError(BAD_NAME);
+        c.name = name;
+        c.reply.ok();
+      }),
+      sub(
+        "setinfo",
+        4,
+        false,
+        "Sets information specific to the client or connection.",
+        "7.2.0",
+        (c, argv) => {
+          const attr = argv[2]!, val = argv[3]!;
+          const a = attr.toLowerCase();
+          if (a !== "lib-name" && a !== "lib-ver") {
+            throw new ReplyError(`ERR Unrecognized option '${attr}'`);
+          }
+          if (!validClientName(val)) {
+            throw new ReplyError(
+              `ERR ${attr} cannot contain spaces, newlines or special characters.`,
+            );
+          }
+          if (a === "lib-name") c.libName = val;
+          else c.libVer = val;
+          c.reply.ok();
+        },
+      ),
+      sub(
+        "info",
+        2,
+        false,
+        "Returns information about the current client connection.",
+        "6.2.0",
+        (c, argv) => {
+          c.reply.verbatim(clientInfoLine(c, state, argv) + "\n");
+        },
+      ),
+      sub(
+        "list",
+        -2,
+        true,
+        "Get the list of client connections",
+        "2.4.0",
+        (c, argv) => c.reply.verbatim(clientList(c, argv, state)),
+        "O(N) where N is the number of client connections",
+      ),
+      sub(
+        "kill",
+        -3,
+        true,
+        "Kill the connection of a client",
+        "2.4.0",
+        (c, argv) => clientKill(c, argv, opts),
+        "O(N) where N is the number of client connections",
+      ),
+      sub("reply", 3, false, "Instruct the server whether to reply to commands", "3.2.0", (
+        c,
+        argv,
+      ) => {
+        const mode = argv[2]!.toLowerCase();
+        const w = c instanceof Client ? c.writer : undefined;
+        if (mode === "on") {
+          c.flags.replyMode = "on";
+          if (w) w.enabled = true;
+          c.reply.ok();
+        } else if (mode === "off") {
+          c.flags.replyMode = "off";
+          if (w) w.enabled = false;
+        } else if (mode === "skip") {
+          // The server loop drops the next command's reply.
+          if (c.flags.replyMode !== "off") c.flags.replyMode = "skip";
+        } else {
+          throw new ReplyError(Err.syntax);
+        }
+      }),
+      sub(
+        "no-evict",
+        3,
+        true,
+        "Set client eviction mode for the current connection",
+        "7.0.0",
+        (c, argv) => {
+          const mode = argv[2]!.toLowerCase();
+          if (mode === "on") c.flags.noEvict = true;
+          else if (mode === "off") c.flags.noEvict = false;
+          else throw new ReplyError(Err.syntax);
+          c.reply.ok();
+        },
+      ),
+      sub(
+        "unblock",
+        -3,
+        true,
+        "Unblock a client blocked in a blocking command from a different connection",
+        "5.0.0",
+        (c, argv) => {
+          if (argv.length > 4) {
+            throw new ReplyError(
+              `ERR unknown subcommand or wrong number of arguments for '${
+                argv[1]
+              }'. Try CLIENT HELP.`,
+            );
+          }
+          const id = parseInteger(argv[2]!);
+          if (id === undefined) throw new ReplyError(Err.notInteger);
+          let error = false;
+          if (argv.length === 4) {
+            const how = argv[3]!.toLowerCase();
+            if (how === "error") error = true;
+            else if (how !== "timeout") {
+              throw new ReplyError("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+            }
+          }
+          c.reply.integer(c.server.unblockClient(id, error) ? 1 : 0);
+        },
+        "O(log N) where N is the number of client connections",
+      ),
+      {
+        name: "help",
+        arity: 2,
+        flags: ["loading", "stale"],
+        categories: ["connection"],
+        summary: "Show helpful text about the different subcommands",
+        since: "5.0.0",
+        group: "connection",
+        complexity: "O(1)",
+        handler(c) {
+          c.reply.array(HELP.length);
+          for (const line of HELP) c.reply.simple(line);
+        },
+      },
+    ],
+  };
+}
+
+function clientList(c: Context, argv: Bytes[], state: ClientListState): string {
+  const all = c.server.clients;
+  let type: ClientType | undefined;
+  let out = "";
+  if (argv.length === 4 && argv[2]!.toLowerCase() === "type") {
+    type = clientType(argv[3]!);
+  } else if (argv.length > 3 && argv[2]!.toLowerCase() === "id") {
+    const ids: number[] = [];
+    for (let i = 3; i < argv.length; i++) {
+      const id = parseInteger(argv[i]!);
+      if (id === undefined) throw new ReplyError("ERR Invalid client ID");
+      ids.push(id);
+    }
+    for (const id of ids) {
+      const cl = all.get(id);
+      if (cl) out += clientInfoLine(cl, state, cl === c ? argv : undefined) + "\n";
+    }
+    return out;
+  } else if (argv.length !== 2) {
+    throw new ReplyError(Err.syntax);
+  }
+  for (const cl of all.values()) {
+    if (type !== undefined && typeOfClient(cl) !== type) continue;
+    out += clientInfoLine(cl, state, cl === c ? argv : undefined) + "\n";
+  }
+  return out;
+}
+
+function clientKill(c: Context, argv: Bytes[], opts: ClientCommandOptions): void {
+  let addr: string | undefined, laddr: string | undefined, user: string | undefined;
+  let type: ClientType | undefined;
+  let id = 0;
+  let skipme = true;
+  if (argv.length === 3) {
+    // Old form: CLIENT KILL addr (which may kill the caller itself).
+    addr = argv[2]!;
+    skipme = false;
+  } else {
+    for (let i = 2; i < argv.length; i += 2) {
+      const opt = argv[i]!.toLowerCase();
+      const val = argv[i + 1];
+      if (val === undefined) throw new ReplyError(Err.syntax);
+      if (opt === "id") {
+        const n = parseInteger(val);
+        if (n === undefined || n < 1) {
+          throw new ReplyError("ERR client-id should be greater than 0");
+        }
+        id = n;
+      } else if (opt === "type") {
+        type = clientType(val);
+      } else if (opt === "addr") {
+        addr = val;
+      } else if (opt === "laddr") {
+        laddr = val;
+      } else if (opt === "user") {
+        if (!opts.userExists(val)) throw new ReplyError(`ERR No such user '${val}'`);
+        user = val;
+      } else if (opt === "skipme") {
+        const v = val.toLowerCase();
+        if (v === "yes") skipme = true;
+        else if (v === "no") skipme = false;
+        else throw new ReplyError(Err.syntax);
+      } else {
+        throw new ReplyError(Err.syntax);
+      }
+    }
+  }
+  let killed = 0;
+  let self = false;
+  for (const cl of [...c.server.clients.values()]) {
+    if (addr !== undefined && cl.addr !== addr) continue;
+    if (laddr !== undefined && cl.laddr !== laddr) continue;
+    if (type !== undefined && typeOfClient(cl) !== type) continue;
+    if (id !== 0 && cl.id !== id) continue;
+    if (user !== undefined && cl.user !== user) continue;
+    if (cl.id === c.id) {
+      if (skipme) continue;
+      self = true;
+    } else {
+      c.server.killClient(cl.id);
+    }
+    killed++;
+  }
+  if (argv.length === 3) {
+    if (killed === 0) throw new ReplyError("ERR No such client");
+    c.reply.ok();
+  } else {
+    c.reply.integer(killed);
+  }
+  // Close the caller only after its reply is queued.
+  if (self) c.close();
+}

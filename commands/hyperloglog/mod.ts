@@ -1,0 +1,293 @@
+/**
+ * The HYPERLOGLOG family: PFADD, PFCOUNT, PFMERGE, PFDEBUG and PFSELFTEST,
+ * with Redis 7.0's replies, errors, keyspace events and propagation. Values
+ * are plain strings in Redis's own format (see `hll_codec.ts`), so GET,
+ * DUMP/RESTORE and RDB files carry the same bytes as Redis's.
+ *
+ * Writes follow `hyperloglog.c`:
+ * - PFADD and PFMERGE raise a `pfadd` string event; PFADD adds one to the
+ *   dirty counter per register changed (plus one for a new key).
+ * - PFCOUNT of one key whose cached cardinality is stale stores the new
+ *   cache in the value: WATCH sees a change and the PFCOUNT is propagated
+ *   (Redis's signalModifiedKey and dirty++), with no keyspace event.
+ * - PFDEBUG GETREG / TODENSE on a sparse value convert it to dense and are
+ *   propagated (dirty++), with neither event nor WATCH signal.
+ *
+ * @module
+ */
+
+import { definePlugin } from "../../mod.ts";
+import type { Bytes, CommandSpec, Context, EventClass } from "../../core/types.ts";
+import { ReplyError } from "../../core/errors.ts";
+import { ConfigError } from "../../core/config.ts";
+import { commandGroup, keys } from "../../core/registry.ts";
+import {
+  cachedCard,
+  denseAdd,
+  denseAdded,
+  estimate,
+  Hll,
+  HLL_DENSE,
+  HLL_REGISTERS,
+  HLL_SPARSE,
+  isHll,
+  rawHisto,
+  selfTest,
+} from "./_codec.ts";
+
+const NOT_HLL = "WRONGTYPE Key is not a valid HyperLogLog string value.";
+const INVALID = "INVALIDOBJ Corrupted HLL object detected";
+
+/** A change WATCH sees that notifies nothing (signalModifiedKey alone). */
+const NO_EVENT: EventClass = "";
+
+/** `hll-sparse-max-bytes`, kept per server. */
+const SPARSE_MAX = new WeakMap<object, { bytes: number }>();
+
+function sparseMax(c: Context): number {
+  return SPARSE_MAX.get(c.server)?.bytes ?? 3000;
+}
+
+/** Reads a key as an HLL: undefined when missing; errors as Redis. */
+function readHll(c: Context, key: Bytes): Hll | undefined {
+  const v = c.db.getString(key);
+  if (v === undefined) return undefined;
+  if (!isHll(v)) throw new ReplyError(NOT_HLL);
+  return Hll.from(v);
+}
+
+/** Replies an unsigned 64-bit cardinality as Redis's addReplyLongLong. */
+function replyCard(c: Context, card: bigint): void {
+  const n = BigInt.asIntN(64, card);
+  if (n <= BigInt(Number.MAX_SAFE_INTEGER) && n >= -BigInt(Number.MAX_SAFE_INTEGER)) {
+    c.reply.integer(Number(n));
+  } else {
+    c.reply.raw(new TextEncoder().encode(`:${n}\r\n`));
+  }
+}
+
+/** PFADD key [element ...] */
+function pfadd(c: Context, argv: Bytes[]): void {
+  const key = argv[1]!;
+  const db = c.db;
+  // A dense value is edited as a string: its 12 KB are not decoded.
+  const v = db.getString(key);
+  if (v !== undefined && v.charCodeAt(4) === HLL_DENSE && argv.length > 2 && isHll(v)) {
+    const nv = denseAdd(v, argv, 2);
+    if (denseAdded !== 0) {
+      db.replace(key, nv);
+      c.changed(key, "pfadd", "$", denseAdded);
+    }
+    c.reply.integer(denseAdded !== 0 ? 1 : 0);
+    return;
+  }
+  let hll = readHll(c, key);
+  let updated = 0;
+  const created = hll === undefined;
+  if (hll === undefined) {
+    hll = Hll.create();
+    updated++;
+  }
+  const max = sparseMax(c);
+  for (let j = 2; j < argv.length; j++) {
+    const r = hll.add(argv[j]!, max);
+    if (r === 1) updated++;
+    else if (r === -1) {
+      // Redis edits the value in place: what was added before stays.
+      db.replace(key, hll.toBytes());
+      c.reply.error(INVALID);
+      return;
+    }
+  }
+  if (updated !== 0) {
+    hll.invalidateCache();
+    if (created) db.set(key, hll.toBytes());
+    else db.replace(key, hll.toBytes());
+    c.changed(key, "pfadd", "$", updated);
+  }
+  c.reply.integer(updated !== 0 ? 1 : 0);
+}
+
+/** PFCOUNT key [key ...] */
+function pfcount(c: Context, argv: Bytes[]): void {
+  if (argv.length > 2) {
+    const max = new Uint8Array(HLL_REGISTERS);
+    for (let j = 1; j < argv.length; j++) {
+      const hll = readHll(c, argv[j]!);
+      if (hll === undefined) continue;
+      if (!hll.mergeInto(max)) throw new ReplyError(INVALID);
+    }
+    replyCard(c, estimate(rawHisto(max)));
+    return;
+  }
+  const key = argv[1]!;
+  const v = c.db.getString(key);
+  if (v === undefined) {
+    c.reply.integer(0);
+    return;
+  }
+  if (!isHll(v)) throw new ReplyError(NOT_HLL);
+  // A valid cache is read from the header: no decoding.
+  const cached = cachedCard(v);
+  if (cached !== undefined) {
+    replyCard(c, cached);
+    return;
+  }
+  const hll = Hll.from(v);
+  const card = hll.count();
+  if (card === undefined) throw new ReplyError(INVALID);
+  hll.cached = card;
+  c.db.replace(key, hll.toBytes());
+  c.changed(key, "", NO_EVENT);
+  replyCard(c, card);
+}
+
+/** PFMERGE destkey [sourcekey ...] */
+function pfmerge(c: Context, argv: Bytes[]): void {
+  const max = new Uint8Array(HLL_REGISTERS);
+  let useDense = false;
+  let dest: Hll | undefined;
+  for (let j = 1; j < argv.length; j++) {
+    const hll = readHll(c, argv[j]!);
+    if (hll === undefined) continue;
+    if (j === 1) dest = hll;
+    if (hll.encoding !== HLL_SPARSE) useDense = true;
+    if (!hll.mergeInto(max)) throw new ReplyError(INVALID);
+  }
+  const key = argv[1]!;
+  const created = dest === undefined;
+  dest ??= Hll.create();
+  // Cannot fail: the destination's opcodes were checked by the merge.
+  if (useDense && !dest.toDense()) throw new ReplyError(INVALID);
+  const sparse = sparseMax(c);
+  for (let j = 0; j < HLL_REGISTERS; j++) {
+    if (max[j] !== 0) dest.set(j, max[j]!, sparse);
+  }
+  dest.invalidateCache();
+  if (created) c.db.set(key, dest.toBytes());
+  else c.db.replace(key, dest.toBytes());
+  c.changed(key, "pfadd", "$");
+  c.reply.ok();
+}
+
+/** PFDEBUG <GETREG|DECODE|ENCODING|TODENSE> key */
+function pfdebug(c: Context, argv: Bytes[]): void {
+  const sub = argv[1]!;
+  const key = argv[2]!;
+  const v = c.db.getString(key);
+  if (v === undefined) throw new ReplyError("ERR The specified key does not exist");
+  if (!isHll(v)) throw new ReplyError(NOT_HLL);
+  const hll = Hll.from(v);
+  switch (sub.toLowerCase()) {
+    case "getreg": {
+      if (hll.encoding === HLL_SPARSE) {
+        if (!hll.toDense()) throw new ReplyError(INVALID);
+        c.db.replace(key, hll.toBytes());
+        c.server.dirty++; // propagated, as Redis forces it on conversion
+      }
+      const regs = hll.registers();
+      c.reply.array(regs.length);
+      for (const r of regs) c.reply.integer(r);
+      return;
+    }
+    case "decode":
+      if (hll.encoding !== HLL_SPARSE) throw new ReplyError("ERR HLL encoding is not sparse");
+      c.reply.bulk(hll.decode());
+      return;
+    case "encoding":
+      c.reply.simple(hll.encoding === HLL_SPARSE ? "sparse" : "dense");
+      return;
+    case "todense": {
+      let conv = 0;
+      if (hll.encoding === HLL_SPARSE) {
+        if (!hll.toDense()) throw new ReplyError(INVALID);
+        c.db.replace(key, hll.toBytes());
+        c.server.dirty++;
+        conv = 1;
+      }
+      c.reply.integer(conv);
+      return;
+    }
+    default:
+      throw new ReplyError(`ERR Unknown PFDEBUG subcommand '${sub}'`);
+  }
+}
+
+/** PFSELFTEST (a reduced version of Redis's: up to 100k elements). */
+function pfselftest(c: Context): void {
+  const failed = selfTest(sparseMax(c));
+  if (failed !== undefined) c.reply.error(failed);
+  else c.reply.ok();
+}
+
+const spec = commandGroup("hyperloglog");
+
+/** The HYPERLOGLOG family's commands. */
+export const hyperloglogCommands: readonly CommandSpec[] = [
+  spec("pfadd", -2, ["write", "denyoom", "fast"], [keys.one(1, ["RW", "INSERT"])], pfadd, {
+    summary: "Adds the specified elements to the specified HyperLogLog.",
+    since: "2.8.9",
+    complexity: "O(1) to add every element.",
+  }),
+  spec(
+    "pfcount",
+    -2,
+    ["readonly"],
+    [{
+      ...keys.rest(1, ["RW", "ACCESS"]),
+      notes:
+        "RW because it may change the internal representation of the key, and propagate to replicas",
+    }],
+    pfcount,
+    {
+      summary:
+        "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).",
+      since: "2.8.9",
+      complexity:
+        "O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.",
+    },
+  ),
+  spec(
+    "pfmerge",
+    -2,
+    ["write", "denyoom"],
+    [keys.one(1, ["RW", "ACCESS", "INSERT"]), keys.rest(2, ["RO", "ACCESS"])],
+    pfmerge,
+    {
+      summary: "Merge N different HyperLogLogs into a single one.",
+      since: "2.8.9",
+      complexity: "O(N) to merge N HyperLogLogs, but with high constant times.",
+    },
+  ),
+  spec("pfdebug", 3, ["write", "denyoom", "admin"], [keys.one(2, ["RW", "ACCESS"])], pfdebug, {
+    summary: "Internal commands for debugging HyperLogLog values",
+    since: "2.8.9",
+    complexity: "N/A",
+  }),
+  spec("pfselftest", 1, ["admin"], [], pfselftest, {
+    summary: "An internal command for testing HyperLogLog values",
+    since: "2.8.9",
+    complexity: "N/A",
+  }),
+];
+
+/** The HYPERLOGLOG family plugin. */
+export default definePlugin({
+  name: "hyperloglog",
+  config: [{
+    name: "hll-sparse-max-bytes",
+    type: "memory",
+    default: "3000",
+    validate(v: string): string {
+      // A size_t directive: Redis refuses negative sizes with this reason.
+      if (Number(v) < 0) throw new ConfigError("argument must be a memory value");
+      return v;
+    },
+  }],
+  commands: hyperloglogCommands,
+  init(server) {
+    const state = { bytes: 3000 };
+    server.config.watch("hll-sparse-max-bytes", (v) => (state.bytes = Number(v)));
+    SPARSE_MAX.set(server, state);
+  },
+});

@@ -1,0 +1,158 @@
+/**
+ * RENAME, RENAMENX, COPY and MOVE: commands that put a value under another
+ * name or in another database, keeping its TTL.
+ *
+ * @module
+ */
+
+import type { Bytes, CommandSpec, Context } from "../../core/types.ts";
+import type { Database } from "../../core/keyspace.ts";
+import { keys } from "../../core/registry.ts";
+import { Err, ReplyError } from "../../core/errors.ts";
+import { dbArg, lookupRead } from "./_util.ts";
+
+const SAME = "ERR source and destination objects are the same";
+
+/** Carries a key's last-access time to its new place (OBJECT IDLETIME). */
+function moveAccess(from: Database, key: Bytes, to: Database, newKey: Bytes): void {
+  const t = from.access.get(key);
+  if (t !== undefined) to.access.set(newKey, t);
+}
+
+function rename(c: Context, argv: Bytes[], nx: boolean): void {
+  const db = c.db;
+  const src = argv[1]!, dst = argv[2]!;
+  const value = db.get(src);
+  if (value === undefined) throw new ReplyError(Err.noSuchKey);
+  if (src === dst) {
+    // Same name: nothing changes, and nothing is propagated.
+    if (nx) c.reply.integer(0);
+    else c.reply.ok();
+    return;
+  }
+  const expire = db.getExpire(src);
+  if (db.get(dst) !== undefined) {
+    if (nx) {
+      c.reply.integer(0);
+      return;
+    }
+    db.delete(dst);
+  }
+  const access = db.access.get(src);
+  db.set(dst, value);
+  if (expire !== -1) db.setExpire(dst, expire);
+  db.delete(src);
+  if (access !== undefined) db.access.set(dst, access);
+  c.changed(src, "rename_from", "g");
+  c.changed(dst, "rename_to", "g");
+  if (nx) c.reply.integer(1);
+  else c.reply.ok();
+}
+
+function copy(c: Context, argv: Bytes[]): void {
+  const src = c.db;
+  let dst = src;
+  let replace = false;
+  for (let j = 3; j < argv.length; j++) {
+    const opt = argv[j]!.toLowerCase();
+    if (opt === "replace") {
+      replace = true;
+    } else if (opt === "db" && argv.length - j - 1 >= 1) {
+      dst = dbArg(c, argv[++j]!);
+    } else {
+      throw new ReplyError(Err.syntax);
+    }
+  }
+  const key = argv[1]!, newKey = argv[2]!;
+  if (src === dst && key === newKey) throw new ReplyError(SAME);
+  const value = lookupRead(c, key);
+  if (value === undefined) {
+    c.reply.integer(0);
+    return;
+  }
+  const expire = src.getExpire(key);
+  if (dst.get(newKey) !== undefined) {
+    if (!replace) {
+      c.reply.integer(0);
+      return;
+    }
+    dst.delete(newKey);
+  }
+  dst.set(newKey, typeof value === "string" ? value : value.clone());
+  if (expire !== -1) dst.setExpire(newKey, expire);
+  c.changedIn(dst, newKey, "copy_to", "g");
+  c.reply.integer(1);
+}
+
+function move(c: Context, argv: Bytes[]): void {
+  const src = c.db;
+  const dst = dbArg(c, argv[2]!);
+  if (src === dst) throw new ReplyError(SAME);
+  const key = argv[1]!;
+  const value = src.get(key);
+  if (value === undefined || dst.get(key) !== undefined) {
+    c.reply.integer(0);
+    return;
+  }
+  const expire = src.getExpire(key);
+  dst.set(key, value);
+  if (expire !== -1) dst.setExpire(key, expire);
+  moveAccess(src, key, dst, key);
+  src.delete(key);
+  c.changed(key, "move_from", "g");
+  c.changedIn(dst, key, "move_to", "g");
+  c.reply.integer(1);
+}
+
+/** The commands of this file. */
+export const moveCommands: readonly CommandSpec[] = [
+  {
+    name: "rename",
+    arity: 3,
+    flags: ["write"],
+    categories: ["keyspace"],
+    keySpecs: [keys.one(1, ["RW", "ACCESS", "DELETE"]), keys.one(2, ["OW", "UPDATE"])],
+    summary: "Rename a key",
+    since: "1.0.0",
+    group: "generic",
+    complexity: "O(1)",
+    handler: (c, argv) => rename(c, argv, false),
+  },
+  {
+    name: "renamenx",
+    arity: 3,
+    flags: ["write", "fast"],
+    categories: ["keyspace"],
+    keySpecs: [keys.one(1, ["RW", "ACCESS", "DELETE"]), keys.one(2, ["OW", "INSERT"])],
+    summary: "Rename a key, only if the new key does not exist",
+    since: "1.0.0",
+    group: "generic",
+    complexity: "O(1)",
+    handler: (c, argv) => rename(c, argv, true),
+  },
+  {
+    name: "copy",
+    arity: -3,
+    flags: ["write", "denyoom"],
+    categories: ["keyspace"],
+    keySpecs: [keys.one(1, ["RO", "ACCESS"]), keys.one(2, ["OW", "UPDATE"])],
+    summary: "Copy a key",
+    since: "6.2.0",
+    group: "generic",
+    complexity:
+      "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.",
+    handler: copy,
+  },
+  {
+    name: "move",
+    arity: 3,
+    flags: ["write", "fast"],
+    categories: ["keyspace"],
+    keySpecs: [keys.one(1, ["RW", "ACCESS", "UPDATE"])],
+    summary: "Move a key to another database",
+    since: "1.0.0",
+    group: "generic",
+    complexity: "O(1)",
+    handler: move,
+  },
+];

@@ -1,0 +1,83 @@
+/**
+ * SCAN over a database, with Redis's option parsing and errors.
+ *
+ * The cursor is a handle to a live `Map` iterator kept in the keyspace's
+ * shared {@link ScanCursors}: every key present for the whole scan is
+ * returned exactly once, even while keys are added and deleted. Cursor
+ * values are therefore opaque handles, not hash-table positions.
+ *
+ * @module
+ */
+
+import type { CommandSpec } from "../../core/types.ts";
+import { typeOf } from "../../core/keyspace.ts";
+import { globMatch } from "../../core/glob.ts";
+import { Err, ReplyError } from "../../core/errors.ts";
+import { parseInteger } from "../../core/number.ts";
+
+const ULONG_MAX = 18446744073709551615n;
+
+/**
+ * Parses a cursor the way Redis's `strtoul`-based `parseScanCursorOrReply`
+ * does: optional sign, digits, nothing else; the empty string is 0; a
+ * negative value wraps around. Returns the cursor in canonical decimal.
+ */
+export function parseScanCursor(s: string): string {
+  const m = /^([+-]?)([0-9]*)$/.exec(s);
+  if (m === null || (m[1] !== "" && m[2] === "")) throw new ReplyError("ERR invalid cursor");
+  let n = m[2] === "" ? 0n : BigInt(m[2]!);
+  if (n > ULONG_MAX) throw new ReplyError("ERR invalid cursor");
+  if (m[1] === "-" && n !== 0n) n = ULONG_MAX + 1n - n;
+  return n.toString();
+}
+
+/** The SCAN command. */
+export const scanCommand: CommandSpec = {
+  name: "scan",
+  arity: -2,
+  flags: ["readonly"],
+  categories: ["keyspace"],
+  summary: "Incrementally iterate the keys space",
+  since: "2.8.0",
+  group: "generic",
+  complexity:
+    "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.",
+  handler(c, argv) {
+    const cursor = parseScanCursor(argv[1]!);
+    let count = 10;
+    let pattern: string | undefined;
+    let type: string | undefined;
+    for (let i = 2; i < argv.length;) {
+      const opt = argv[i]!.toLowerCase();
+      const more = argv.length - i >= 2;
+      if (opt === "count" && more) {
+        const n = parseInteger(argv[i + 1]!);
+        if (n === undefined) throw new ReplyError(Err.notInteger);
+        if (n < 1) throw new ReplyError(Err.syntax);
+        count = n;
+      } else if (opt === "match" && more) {
+        const p = argv[i + 1]!;
+        pattern = p === "*" ? undefined : p;
+      } else if (opt === "type" && more) {
+        type = argv[i + 1]!.toLowerCase();
+      } else {
+        throw new ReplyError(Err.syntax);
+      }
+      i += 2;
+    }
+    const db = c.db;
+    // COUNT bounds the keys examined, not the keys returned, as in Redis.
+    const page = c.server.keyspace.cursors.scan(db.data, cursor, count, () => db.data.keys());
+    const out: string[] = [];
+    for (const key of page.items) {
+      if (pattern !== undefined && !globMatch(pattern, key)) continue;
+      const v = db.get(key); // reclaims the key when expired
+      if (v === undefined) continue;
+      if (type !== undefined && typeOf(v) !== type) continue;
+      out.push(key);
+    }
+    c.reply.array(2);
+    c.reply.bulk(page.cursor);
+    c.reply.bulkArray(out);
+  },
+};

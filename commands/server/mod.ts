@@ -1,0 +1,419 @@
+/**
+ * The server family: CONFIG, INFO, DBSIZE, FLUSHDB, FLUSHALL, TIME,
+ * SHUTDOWN and DEBUG (INFO and DEBUG live in `server_info.ts` and
+ * `server_debug.ts`).
+ *
+ * @module
+ */
+
+import { definePlugin } from "../../mod.ts";
+import type {
+  Bytes,
+  CommandFlag,
+  CommandSpec,
+  Context,
+  ServerApi,
+  ShutdownOptions,
+} from "../../core/types.ts";
+import type { Database } from "../../core/keyspace.ts";
+import { ConfigError } from "../../core/config.ts";
+import type { ConfigDirective } from "../../core/config.ts";
+import { Err, ReplyError } from "../../core/errors.ts";
+import { createInfo } from "./_info.ts";
+import { debugSpec } from "./_debug.ts";
+
+const ADMIN: readonly CommandFlag[] = ["admin", "noscript", "loading", "stale"];
+
+const CONFIG_HELP = [
+  "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "GET <pattern>",
+  "    Return parameters matching the glob-like <pattern> and their values.",
+  "SET <directive> <value>",
+  "    Set the configuration <directive> to <value>.",
+  "RESETSTAT",
+  "    Reset statistics reported by the INFO command.",
+  "REWRITE",
+  "    Rewrite the configuration file.",
+  "HELP",
+  "    Prints this help.",
+];
+
+/** CONFIG GET: exact names answer under the name as asked, patterns by glob. */
+function configGet(c: Context, argv: Bytes[]): void {
+  const cfg = c.server.config;
+  const out: [string, string][] = [];
+  const seen = new Set<string>();
+  const add = (name: string, value: string) => {
+    const k = name.toLowerCase();
+    if (seen.has(k)) return;
+    seen.add(k);
+    out.push([name, value]);
+  };
+  for (let i = 2; i < argv.length; i++) {
+    const p = argv[i]!;
+    if (!/[*?[]/.test(p)) {
+      if (cfg.directive(p) !== undefined) add(p, cfg.get(p));
+      continue;
+    }
+    for (const [name, value] of cfg.match([p])) add(name, value);
+  }
+  const r = c.reply;
+  r.map(out.length);
+  for (const [k, v] of out) {
+    r.bulk(k);
+    r.bulk(v);
+  }
+}
+
+/**
+ * CONFIG SET: validates every pair first (unknown, immutable, duplicate),
+ * then sets them in order and restores the old values if one fails, so the
+ * change is all or nothing.
+ */
+function configSet(c: Context, argv: Bytes[]): void {
+  if (argv.length % 2 !== 0) throw new ReplyError(Err.syntax);
+  const cfg = c.server.config;
+  const pairs: [string, string, ConfigDirective][] = [];
+  let failure: string | undefined;
+  for (let i = 2; i < argv.length; i += 2) {
+    const name = argv[i]!;
+    const d = cfg.directive(name);
+    if (d === undefined) {
+      if (failure === undefined) {
+        throw new ReplyError(
+          `ERR Unknown option or number of arguments for CONFIG SET - '${name}'`,
+        );
+      }
+      continue;
+    }
+    if (failure !== undefined) continue;
+    if (d.mutable === false) {
+      failure = setFailed(name, "can't set immutable config");
+    } else if (pairs.some(([, , other]) => other === d)) {
+      failure = setFailed(name, "duplicate parameter");
+    }
+    pairs.push([name, argv[i + 1]!, d]);
+  }
+  if (failure !== undefined) throw new ReplyError(failure);
+  const done: [string, string][] = [];
+  for (const [name, value, d] of pairs) {
+    const old = cfg.get(d.name);
+    try {
+      cfg.set(d.name, value);
+    } catch (e) {
+      for (const [n, v] of done.reverse()) {
+        try {
+          cfg.set(n, v, true);
+        } catch { /* the old value was valid when it was set */ }
+      }
+      const reason = e instanceof ConfigError ? e.message : String((e as Error)?.message ?? e);
+      throw new ReplyError(setFailed(name, reason));
+    }
+    done.push([d.name, old]);
+  }
+  c.reply.ok();
+}
+
+function setFailed(name: string, reason: string): string {
+  return `ERR CONFIG SET failed (possibly related to argument '${name}') - ${reason}`;
+}
+
+/** Clears INFO's counters and every command's statistics (CONFIG RESETSTAT). */
+function resetStats(server: ServerApi): void {
+  const s = server.stats;
+  s.totalConnections = 0;
+  s.totalCommands = 0;
+  s.rejectedConnections = 0;
+  s.expiredKeys = 0;
+  s.keyspaceHits = 0;
+  s.keyspaceMisses = 0;
+  s.netInputBytes = 0;
+  s.netOutputBytes = 0;
+  s.errorReplies = 0;
+  s.errorCodes.clear();
+  for (const e of server.commands.values()) {
+    for (const x of [e, ...(e.subcommands?.values() ?? [])]) {
+      x.calls = 0;
+      x.usec = 0;
+      x.rejectedCalls = 0;
+      x.failedCalls = 0;
+    }
+  }
+}
+
+/** FLUSHDB / FLUSHALL's optional ASYNC|SYNC (both flush at once here). */
+function checkFlushArgs(argv: Bytes[]): void {
+  if (argv.length === 1) return;
+  const a = argv[1]!.toLowerCase();
+  if (argv.length > 2 || (a !== "async" && a !== "sync")) throw new ReplyError(Err.syntax);
+}
+
+/**
+ * Empties databases: the database-changed hooks run first (WATCH sees the
+ * keys that are about to go), then the maps are dropped in O(1); the GC
+ * reclaims them, which is what ASYNC asks for. Returns the keys removed.
+ */
+function flush(server: ServerApi, dbs: readonly Database[]): number {
+  let removed = 0;
+  for (const db of dbs) {
+    if (db.size === 0) continue;
+    removed += db.size;
+    server.emitDatabaseChanged(db, "flush");
+    db.clear();
+  }
+  return removed;
+}
+
+function flushCommand(all: boolean): CommandSpec {
+  return {
+    name: all ? "flushall" : "flushdb",
+    arity: -1,
+    flags: ["write"],
+    categories: ["keyspace", "dangerous"],
+    summary: all
+      ? "Remove all keys from all databases"
+      : "Remove all keys from the current database",
+    since: "1.0.0",
+    group: "server",
+    complexity: all
+      ? "O(N) where N is the total number of keys in all databases"
+      : "O(N) where N is the number of keys in the selected database",
+    handler(c, argv) {
+      checkFlushArgs(argv);
+      const server = c.server;
+      const dirty = server.dirty;
+      const removed = flush(server, all ? server.keyspace.dbs : [c.db]);
+      // Redis counts one change per removed key, plus one for FLUSHALL.
+      server.dirty = dirty + removed + (all ? 1 : 0);
+      // Propagated as received even when nothing was removed, as Redis does.
+      c.propagate(argv);
+      c.reply.ok();
+    },
+  };
+}
+
+const shutdownSpec: CommandSpec = {
+  name: "shutdown",
+  arity: -1,
+  flags: ["admin", "noscript", "loading", "stale", "no_multi", "allow_busy"],
+  summary: "Synchronously save the dataset to disk and then shut down the server",
+  since: "1.0.0",
+  group: "server",
+  complexity:
+    "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
+  handler(c, argv) {
+    let save: boolean | undefined, nosave = false, now = false, force = false, abort = false;
+    for (let i = 1; i < argv.length; i++) {
+      switch (argv[i]!.toLowerCase()) {
+        case "nosave":
+          nosave = true;
+          break;
+        case "save":
+          save = true;
+          break;
+        case "now":
+          now = true;
+          break;
+        case "force":
+          force = true;
+          break;
+        case "abort":
+          abort = true;
+          break;
+        default:
+          throw new ReplyError(Err.syntax);
+      }
+    }
+    if ((abort && (save || nosave || now || force)) || (save && nosave)) {
+      throw new ReplyError(Err.syntax);
+    }
+    // Shutting down is immediate here, so there is never one to abort.
+    if (abort) throw new ReplyError("ERR No shutdown in progress.");
+    if (nosave) save = false;
+    // The reply waits for the outcome: none when the server goes (the
+    // connection closes, as with Redis), an error when it stays up.
+    const resume = c.suspend();
+    c.server.shutdown({
+      ...(save !== undefined ? { save } : {}),
+      ...(now ? { now } : {}),
+      ...(force ? { force } : {}),
+    }).catch(() => {
+      c.reply.error(SHUTDOWN_FAILED);
+      resume();
+    });
+  },
+};
+
+/** Redis's reply when a shutdown is refused (a final save failed). */
+const SHUTDOWN_FAILED = "ERR Errors trying to SHUTDOWN. Check logs.";
+
+/** `shutdown-on-sigterm` / `shutdown-on-sigint` flags, in Redis's order. */
+const SIGNAL_FLAGS = ["save", "nosave", "now", "force"] as const;
+
+/**
+ * Normalises a `shutdown-on-sig*` value as Redis 7.0 does: any of
+ * default|save|nosave|now|force, case-insensitive, repeats allowed, shown
+ * in a fixed order (`default` when none is set).
+ */
+function normalizeSignalFlags(v: string): string {
+  const words = v.split(" ").filter((w) => w !== "").map((w) => w.toLowerCase());
+  const allowed: readonly string[] = ["default", ...SIGNAL_FLAGS];
+  if (words.length === 0 || words.some((w) => !allowed.includes(w))) {
+    throw new ConfigError(
+      `argument(s) must be one of the following: ${allowed.join(", ")}`,
+    );
+  }
+  if (words.includes("save") && words.includes("nosave")) {
+    throw new ConfigError("shutdown options SAVE and NOSAVE can't be used simultaneously");
+  }
+  const set = SIGNAL_FLAGS.filter((f) => words.includes(f));
+  return set.length === 0 ? "default" : set.join(" ");
+}
+
+/**
+ * The shutdown options a signal asks for (`shutdown-on-sigterm`,
+ * `shutdown-on-sigint`): `default` is a plain SHUTDOWN.
+ *
+ * @example
+ * ```ts
+ * import { signalShutdownOptions } from "./mod.ts";
+ * console.log(signalShutdownOptions("nosave now")); // { save: false, now: true }
+ * ```
+ */
+export function signalShutdownOptions(flags: string): ShutdownOptions {
+  const words = flags.split(" ");
+  const opts: ShutdownOptions = {};
+  if (words.includes("save")) opts.save = true;
+  if (words.includes("nosave")) opts.save = false;
+  if (words.includes("now")) opts.now = true;
+  if (words.includes("force")) opts.force = true;
+  return opts;
+}
+
+/** The server plugin. */
+export default definePlugin({
+  name: "server",
+  config: [
+    {
+      name: "shutdown-on-sigterm",
+      type: "string",
+      default: "default",
+      validate: normalizeSignalFlags,
+    },
+    {
+      name: "shutdown-on-sigint",
+      type: "string",
+      default: "default",
+      validate: normalizeSignalFlags,
+    },
+  ],
+  init(server) {
+    const info = createInfo(server);
+    const configSpec: CommandSpec = {
+      name: "config",
+      arity: -2,
+      flags: [],
+      summary: "A container for server configuration commands",
+      since: "2.0.0",
+      group: "server",
+      complexity: "Depends on subcommand.",
+      subcommands: [
+        {
+          name: "get",
+          arity: -3,
+          flags: ADMIN,
+          summary: "Get the values of configuration parameters",
+          since: "2.0.0",
+          group: "server",
+          complexity: "O(N) when N is the number of configuration parameters provided",
+          handler: configGet,
+        },
+        {
+          name: "set",
+          arity: -4,
+          flags: ADMIN,
+          summary: "Set configuration parameters to the given values",
+          since: "2.0.0",
+          group: "server",
+          complexity: "O(N) when N is the number of configuration parameters provided",
+          handler: configSet,
+        },
+        {
+          name: "resetstat",
+          arity: 2,
+          flags: ADMIN,
+          summary: "Reset the stats returned by INFO",
+          since: "2.0.0",
+          group: "server",
+          complexity: "O(1)",
+          handler(c) {
+            resetStats(c.server);
+            info.reset();
+            c.reply.ok();
+          },
+        },
+        {
+          name: "rewrite",
+          arity: 2,
+          flags: ADMIN,
+          summary: "Rewrite the configuration file with the in memory configuration",
+          since: "2.8.0",
+          group: "server",
+          complexity: "O(1)",
+          handler() {
+            throw new ReplyError("ERR The server is running without a config file");
+          },
+        },
+        {
+          name: "help",
+          arity: 2,
+          flags: ["loading", "stale"],
+          summary: "Show helpful text about the different subcommands",
+          since: "5.0.0",
+          group: "server",
+          complexity: "O(1)",
+          handler(c) {
+            c.reply.array(CONFIG_HELP.length);
+            for (const l of CONFIG_HELP) c.reply.simple(l);
+          },
+        },
+      ],
+    };
+    const commands: CommandSpec[] = [
+      configSpec,
+      info.spec,
+      {
+        name: "dbsize",
+        arity: 1,
+        flags: ["readonly", "fast"],
+        categories: ["keyspace"],
+        summary: "Return the number of keys in the selected database",
+        since: "1.0.0",
+        group: "server",
+        complexity: "O(1)",
+        handler: (c) => c.reply.integer(c.db.size),
+      },
+      flushCommand(false),
+      flushCommand(true),
+      {
+        name: "time",
+        arity: 1,
+        flags: ["loading", "stale", "fast"],
+        summary: "Return the current server time",
+        since: "2.6.0",
+        group: "server",
+        complexity: "O(1)",
+        handler(c) {
+          const ms = c.server.clock.now();
+          const secs = Math.floor(ms / 1000);
+          c.reply.array(2);
+          c.reply.bulk(String(secs));
+          c.reply.bulk(String(Math.floor((ms - secs * 1000) * 1000)));
+        },
+      },
+      shutdownSpec,
+      debugSpec,
+    ];
+    return { commands, hooks: { cron: () => info.cron() } };
+  },
+});

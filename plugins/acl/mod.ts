@@ -1,0 +1,828 @@
+/**
+ * ACL: users, the Redis 7.0 rule language, the ACL command, and the
+ * permission check every command goes through.
+ *
+ * - A before-command hook checks the client's user against the command, its
+ *   keys (read or write, from the key specs) and its channels, for every
+ *   command, user plugins' included. Refusals answer Redis's NOPERM errors,
+ *   go to the ACL LOG and, inside MULTI, fail the transaction (EXECABORT).
+ *   The hook must run before the transactions plugin's, which queues
+ *   commands: list this plugin before "transactions" (the built-ins do).
+ * - At EXEC the queued commands are checked again, as Redis does: one that
+ *   the rules no longer allow answers Redis's "ACLs rules changed" NOPERM in
+ *   its slot of EXEC's reply (its queue entry is swapped for one that
+ *   replies that error).
+ * - The `auth` service lets the connection plugin (AUTH, HELLO AUTH, the
+ *   NOAUTH gate) authenticate against users; `requirepass` sets the default
+ *   user's password, as in Redis.
+ * - Users come from `user` directives or the `aclfile` (not both), loaded
+ *   by the `load` hook once every plugin has registered its commands, so
+ *   rules may name any command; an error stops start-up.
+ * - Passwords are kept only as SHA-256 digests, compared in constant time.
+ *
+ * @module
+ */
+
+import { timingSafeEqual } from "node:crypto";
+import { definePlugin } from "../../mod.ts";
+import type {
+  Bytes,
+  CommandEntry,
+  CommandHandler,
+  CommandSpec,
+  Context,
+  PluginInstance,
+  ServerApi,
+} from "../../core/types.ts";
+import { Err, ReplyError } from "../../core/errors.ts";
+import { makeEntry } from "../../core/registry.ts";
+import { parseInteger } from "../../core/number.ts";
+import { bytesToString, byteStringToUtf8, stringToBytes } from "../../core/resp/bytes.ts";
+import { clientInfoLine } from "../../commands/connection/_client.ts";
+import { osReason } from "../../core/conf_file.ts";
+import type { TxState } from "../transactions/mod.ts";
+import type { ClientSubscriptions } from "../pubsub/_hub.ts";
+import {
+  applyUserRule,
+  CATEGORIES,
+  type CommandTable,
+  createDefaultUser,
+  describeChannels,
+  describeCommandRules,
+  describeKeys,
+  describeUser,
+  hashPassword,
+  hasSpaces,
+  mergeSelectorArgs,
+  type RuleContext,
+  RuleError,
+  type Selector,
+  User,
+  userFlags,
+} from "./_rules.ts";
+import {
+  channelAllowed,
+  checkCommand,
+  type CheckResult,
+  DENIED_AUTH,
+  DENIED_CHANNEL,
+  DENIED_CMD,
+  DENIED_KEY,
+  OK,
+} from "./_check.ts";
+import { AclLog, type LogContext } from "./_log.ts";
+import {
+  formatAclFile,
+  parseAclFile,
+  sortedUsers,
+  userLines,
+  type UserMap,
+  validateUserDirectives,
+} from "./_file.ts";
+
+/** What the connection plugin needs to authenticate clients. */
+export interface AuthService {
+  /**
+   * Checks a user/password pair; on success the client is authenticated as
+   * that user. A failure is logged in the ACL LOG (`via` is the command
+   * name as the client typed it, Redis's log `object`).
+   */
+  authenticate(c: Context, user: Bytes, pass: Bytes, via: Bytes): boolean;
+  /** Redis's authRequired(): the default user needs a password and `c` has not given one. */
+  authRequired(c: Context): boolean;
+  /** The default user has `nopass` (AUTH <password> is then an error). */
+  defaultNoPass(): boolean;
+  /** New (or RESET) clients start authenticated: default is `on` and `nopass`. */
+  startsAuthenticated(): boolean;
+  /** Whether a user exists (CLIENT KILL USER). */
+  userExists(name: Bytes): boolean;
+  /** Calls `fn` whenever the default user changes (parser strictness). */
+  onDefaultUserChange(fn: () => void): void;
+  /**
+   * Whether `c`'s user may run `argv` from a script (`redis.call`): `"ok"`,
+   * or what it lacks. A refusal is logged in the ACL LOG with the `lua`
+   * context, as Redis does, when `log` is set.
+   */
+  permits(c: Context, cmd: CommandEntry, argv: Bytes[], log: boolean): AclVerdict;
+}
+
+/** {@link AuthService.permits}'s answer. */
+export type AclVerdict = "ok" | "command" | "key" | "channel";
+
+declare module "../../core/types.ts" {
+  interface ClientExtensions {
+    /** The ACL user the client runs as (acl plugin); the default user if unset. */
+    aclUser?: User;
+    /** True once the client may run commands (connection plugin). */
+    authenticated?: boolean;
+  }
+  interface Services {
+    /** Users and passwords (acl plugin). */
+    auth: AuthService;
+  }
+}
+
+const NOPERM_KEY =
+  "NOPERM this user has no permissions to access one of the keys used as arguments";
+const NOPERM_CHANNEL =
+  "NOPERM this user has no permissions to access one of the channels used as arguments";
+const NO_ACLFILE = "ERR This Redis instance is not configured to use an ACL file. You may want " +
+  "to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you " +
+  "have a Redis configuration file set) in order to store users in the Redis configuration.";
+const BOTH_SOURCES = "Configuring Redis with users defined in redis.conf and at the same " +
+  "setting an ACL file path is invalid. This setup is very likely to lead to configuration " +
+  "errors and security holes, please define either an ACL file or declare users directly in " +
+  "your redis.conf, but not both.";
+const GENPASS_MAX_BITS = 4096;
+
+const HELP = [
+  "ACL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "CAT [<category>]",
+  "    List all commands that belong to <category>, or all command categories",
+  "    when no category is specified.",
+  "DELUSER <username> [<username> ...]",
+  "    Delete a list of users.",
+  "DRYRUN <username> <command> [<arg> ...]",
+  "    Returns whether the user can execute the given command without executing the command.",
+  "GETUSER <username>",
+  "    Get the user's details.",
+  "GENPASS [<bits>]",
+  "    Generate a secure 256-bit user password. The optional `bits` argument can",
+  "    be used to specify a different size.",
+  "LIST",
+  "    Show users details in config file format.",
+  "LOAD",
+  "    Reload users from the ACL file.",
+  "LOG [<count> | RESET]",
+  "    Show the ACL log entries.",
+  "SAVE",
+  "    Save the current config to the ACL file.",
+  "SETUSER <username> <attribute> [<attribute> ...]",
+  "    Create or modify a user with the specified attributes.",
+  "USERS",
+  "    List all the registered usernames.",
+  "WHOAMI",
+  "    Return the current connection username.",
+  "HELP",
+  "    Prints this help.",
+];
+
+/** The reason text of EXEC's re-check (execCommand). */
+function execReason(result: number): string {
+  switch (result) {
+    case DENIED_CMD:
+      return "no permission to execute the command or subcommand";
+    case DENIED_KEY:
+      return "no permission to touch the specified keys";
+    case DENIED_CHANNEL:
+      return "no permission to access one of the channels used as arguments";
+  }
+  return "no permission";
+}
+
+function subSyntaxError(argv: Bytes[]): ReplyError {
+  return new ReplyError(
+    `ERR unknown subcommand or wrong number of arguments for '${
+      argv[1]!.slice(0, 128)
+    }'. Try ACL HELP.`,
+  );
+}
+
+function init(server: ServerApi): PluginInstance {
+  const table: CommandTable = {
+    all: () => server.commands.values(),
+    lookup(name) {
+      const parts = name.toLowerCase().split("|");
+      if (parts.length > 2) return undefined;
+      const base = server.commands.get(parts[0]!);
+      if (parts.length === 1 || base === undefined) return base;
+      return base.subcommands?.get(parts[1]!);
+    },
+  };
+  let pubsubDefault = false;
+  const ctx: RuleContext = {
+    table,
+    get pubsubDefault() {
+      return pubsubDefault;
+    },
+  };
+  server.config.watch("acl-pubsub-default", (v) => (pubsubDefault = v === "allchannels"));
+  let logMax = 128;
+  server.config.watch("acllog-max-len", (v) => (logMax = Number(v)));
+
+  const log = new AclLog();
+  const defaultUser = createDefaultUser(ctx);
+  let users: UserMap = new Map([["default", defaultUser]]);
+  const defaultListeners: (() => void)[] = [];
+  const defaultChanged = () => {
+    for (const fn of defaultListeners) fn();
+  };
+
+  const setDefaultPassword = (pass: Bytes) => {
+    applyUserRule(defaultUser, "resetpass", ctx);
+    applyUserRule(defaultUser, pass === "" ? "nopass" : ">" + pass, ctx);
+    defaultUser.refresh();
+    defaultChanged();
+  };
+
+  let loaded = false;
+  let requirepass = "";
+  server.config.watch("requirepass", (v) => {
+    requirepass = v;
+    if (loaded) setDefaultPassword(v);
+  });
+
+  const aclfile = () => server.config.get("aclfile");
+  if (aclfile() !== "" && server.config.get("user") !== "") throw new Error(BOTH_SOURCES);
+
+  /** Loads the configured users once every command is registered. */
+  function load(): void {
+    if (loaded) return;
+    loaded = true;
+    if (requirepass !== "") setDefaultPassword(requirepass);
+    for (const args of userLines(server.config.get("user"))) loadConfiguredUser(args);
+    // The directives may hold clear-text passwords: CONFIG GET must not show them.
+    server.config.set("user", "", true);
+    if (aclfile() !== "") {
+      const err = loadFile();
+      // Thrown from the load hook, this stops start-up, as Redis exits.
+      if (err !== undefined) {
+        throw new Error(`Aborting Redis startup because of ACL errors: ${err}`);
+      }
+    }
+  }
+
+  function loadConfiguredUser(args: string[]): void {
+    const name = args[0]!;
+    if (hasSpaces(name)) {
+      server.log("warning", "Spaces not allowed in ACL usernames");
+      throw new Error("Critical error while loading ACLs. Exiting.");
+    }
+    let u = users.get(name);
+    if (u === undefined) {
+      u = new User(name, pubsubDefault);
+      users.set(name, u);
+    } else {
+      applyUserRule(u, "reset", ctx);
+    }
+    const merged = mergeSelectorArgs(args.slice(1));
+    for (const op of Array.isArray(merged) ? merged : []) {
+      try {
+        applyUserRule(u, op, ctx);
+      } catch (e) {
+        if (!(e instanceof RuleError)) throw e;
+        server.log(
+          "warning",
+          `Error loading ACL rule '${op}' for the user named '${name}': ${e.message}`,
+        );
+        throw new Error("Critical error while loading ACLs. Exiting.");
+      }
+    }
+    u.refresh();
+    if (u === defaultUser) defaultChanged();
+    if (!u.enabled) {
+      server.log(
+        "notice",
+        `The user '${name}' is disabled (there is no 'on' modifier in the user description). ` +
+          "Make sure this is not a configuration error.",
+      );
+    }
+  }
+
+  /** ACLLoadFromFile: replaces every user, or returns the errors. */
+  function loadFile(self?: Context): string | undefined {
+    const file = aclfile();
+    let text: string;
+    try {
+      const b = Deno.readFileSync(byteStringToUtf8(file));
+      text = bytesToString(b, 0, b.length);
+    } catch (e) {
+      return `Error loading ACLs, opening file '${file}': ${osReason(e)}`;
+    }
+    const parsed = parseAclFile(text, file, ctx);
+    if ("errors" in parsed) return parsed.errors;
+    const next = parsed.users;
+    defaultUser.copyFrom(next.get("default")!);
+    next.set("default", defaultUser);
+    const old = users;
+    users = next;
+    for (const u of old.values()) if (u !== defaultUser) disconnectUser(u, self);
+    defaultChanged();
+    return undefined;
+  }
+
+  /** Logs a denial or a failed authentication. */
+  function logEntry(
+    c: Context,
+    reason: number,
+    context: LogContext,
+    object: Bytes,
+    username: Bytes,
+    argv?: readonly Bytes[],
+  ): void {
+    log.add({
+      reason,
+      context,
+      object,
+      username,
+      ctime: server.clock.now(),
+      cinfo: clientInfoLine(c, { fds: new Map() }, argv),
+    }, logMax);
+  }
+
+  const inMulti = (c: Context): TxState | undefined => {
+    const tx = c.ext.tx;
+    return tx?.queue !== undefined ? tx : undefined;
+  };
+
+  /** Disconnects every client of a deleted or replaced user (ACLFreeUserAndKillClients). */
+  function disconnectUser(u: User, self?: Context): void {
+    for (const c of [...server.clients.values()]) {
+      if (c.ext.aclUser !== u) continue;
+      c.ext.aclUser = defaultUser;
+      c.user = "default";
+      c.ext.authenticated = false;
+      if (c === self) c.close();
+      else server.killClient(c.id);
+    }
+  }
+
+  /** ACLKillPubsubClientsIfNeeded: subscribers that lost a channel go. */
+  function killPubsubClients(next: User, original: User, self: Context): void {
+    if (next.selectors.some((s) => s.allChannels)) return;
+    const upcoming: Bytes[] = next.selectors.flatMap((s) => s.channels);
+    const kept = original.selectors.every((s) => s.channels.every((ch) => upcoming.includes(ch)));
+    if (kept) return;
+    for (const c of [...server.clients.values()]) {
+      if (c.ext.aclUser !== original || c.kind !== "pubsub") continue;
+      const subs: ClientSubscriptions | undefined = c.ext.pubsub;
+      if (subs === undefined) continue;
+      const lost = [...subs.patterns].some((p) => !channelAllowed(upcoming, p, true)) ||
+        [...subs.channels].some((ch) => !channelAllowed(upcoming, ch, false)) ||
+        [...subs.shard].some((ch) => !channelAllowed(upcoming, ch, false));
+      if (!lost) continue;
+      if (c === self) c.close();
+      else server.killClient(c.id);
+    }
+  }
+
+  const deniedEntries = new Map<string, CommandEntry>();
+  /** A stand-in for a queued command EXEC must refuse. */
+  function deniedEntry(cmd: CommandEntry, msg: string): CommandEntry {
+    const key = cmd.fullName + "\n" + msg;
+    let e = deniedEntries.get(key);
+    if (e === undefined) {
+      e = makeEntry({
+        name: cmd.fullName,
+        arity: cmd.spec.arity,
+        flags: [],
+        handler: (c) => c.reply.error(msg),
+      });
+      deniedEntries.set(key, e);
+    }
+    return e;
+  }
+
+  /** EXEC: queued commands the rules no longer allow answer NOPERM. */
+  function recheckQueue(c: Context, u: User): void {
+    const tx = inMulti(c);
+    if (tx === undefined || tx.execAbort || tx.dirty || u.unrestricted) return;
+    const queue = tx.queue!;
+    c.lastCommand = "exec";
+    for (let i = 0; i < queue.length; i++) {
+      const q = queue[i]!;
+      const r = checkCommand(u, q.cmd, q.argv);
+      if (r.result === OK) continue;
+      logEntry(c, r.result, "multi", objectOf(r, q.cmd, q.argv), c.user, q.argv);
+      const msg = "NOPERM ACLs rules changed between the moment the transaction was " +
+        "accumulated and the EXEC call. This command is no longer allowed for the following " +
+        `reason: ${execReason(r.result)}`;
+      queue[i] = { cmd: deniedEntry(q.cmd, msg), argv: q.argv };
+    }
+  }
+
+  const objectOf = (r: CheckResult, cmd: CommandEntry, argv: readonly Bytes[]) =>
+    r.result === DENIED_CMD ? cmd.fullName : argv[r.idx]!;
+
+  const auth: AuthService = {
+    permits(c, cmd, argv, log) {
+      const u = c.ext.aclUser ?? defaultUser;
+      if (u.unrestricted) return "ok";
+      const r = checkCommand(u, cmd, argv);
+      if (r.result === OK) return "ok";
+      if (log) logEntry(c, r.result, "lua", objectOf(r, cmd, argv), c.user, argv);
+      return r.result === DENIED_KEY ? "key" : r.result === DENIED_CHANNEL ? "channel" : "command";
+    },
+    authenticate(c, name, pass, via) {
+      const u = users.get(name);
+      let ok = false;
+      if (u !== undefined && u.enabled) {
+        if (u.nopass) ok = true;
+        else {
+          const given = stringToBytes(hashPassword(pass));
+          for (const p of u.passwords) {
+            if (timingSafeEqual(given, stringToBytes(p))) ok = true;
+          }
+        }
+      }
+      if (ok && u !== undefined) {
+        c.ext.authenticated = true;
+        c.ext.aclUser = u;
+        c.user = name;
+        return true;
+      }
+      logEntry(c, DENIED_AUTH, c.flags.multi ? "multi" : "toplevel", via, name);
+      return false;
+    },
+    authRequired: (c) =>
+      (!defaultUser.nopass || !defaultUser.enabled) && c.ext.authenticated !== true,
+    defaultNoPass: () => defaultUser.nopass,
+    startsAuthenticated: () => defaultUser.nopass && defaultUser.enabled,
+    userExists: (name) => users.has(name),
+    onDefaultUserChange: (fn) => void defaultListeners.push(fn),
+  };
+  server.provide("auth", auth);
+  server.provide("defaultUserNoPass", () => defaultUser.nopass);
+
+  // -------------------------------------------------------------------------
+  // ACL subcommands
+
+  const setuser: CommandHandler = (c, argv) => {
+    const name = argv[2]!;
+    if (hasSpaces(name)) {
+      throw new ReplyError("ERR Usernames can't contain spaces or null characters");
+    }
+    const merged = mergeSelectorArgs(argv.slice(3));
+    if (!Array.isArray(merged)) {
+      throw new ReplyError(
+        `ERR Unmatched parenthesis in acl selector starting at '${argv[merged.openAt + 3]}'.`,
+      );
+    }
+    const existing = users.get(name);
+    const temp = new User(name, pubsubDefault);
+    if (existing) temp.copyFrom(existing);
+    for (const op of merged) {
+      try {
+        applyUserRule(temp, op, ctx);
+      } catch (e) {
+        if (!(e instanceof RuleError)) throw e;
+        throw new ReplyError(`ERR Error in ACL SETUSER modifier '${cut(op)}': ${e.message}`);
+      }
+    }
+    if (existing) killPubsubClients(temp, existing, c);
+    const u = existing ?? new User(name, pubsubDefault);
+    u.copyFrom(temp);
+    users.set(name, u);
+    if (u === defaultUser) defaultChanged();
+    c.reply.ok();
+  };
+
+  const deluser: CommandHandler = (c, argv) => {
+    for (let j = 2; j < argv.length; j++) {
+      if (argv[j] === "default") throw new ReplyError("ERR The 'default' user cannot be removed");
+    }
+    let deleted = 0;
+    for (let j = 2; j < argv.length; j++) {
+      const u = users.get(argv[j]!);
+      if (u === undefined) continue;
+      users.delete(argv[j]!);
+      disconnectUser(u, c);
+      deleted++;
+    }
+    c.reply.integer(deleted);
+  };
+
+  const selectorFields = (c: Context, s: Selector) => {
+    c.reply.bulk("commands");
+    c.reply.bulk(describeCommandRules(s, table));
+    c.reply.bulk("keys");
+    c.reply.bulk(describeKeys(s));
+    c.reply.bulk("channels");
+    c.reply.bulk(describeChannels(s));
+  };
+
+  const getuser: CommandHandler = (c, argv) => {
+    const u = users.get(argv[2]!);
+    if (u === undefined) {
+      c.reply.nullBulk();
+      return;
+    }
+    const r = c.reply;
+    r.map(6);
+    r.bulk("flags");
+    const flags = userFlags(u);
+    r.set(flags.length);
+    for (const f of flags) r.bulk(f);
+    r.bulk("passwords");
+    r.bulkArray(u.passwords);
+    selectorFields(c, u.root);
+    r.bulk("selectors");
+    r.array(u.selectors.length - 1);
+    for (const s of u.selectors.slice(1)) {
+      r.map(3);
+      selectorFields(c, s);
+    }
+  };
+
+  const list = (names: boolean): CommandHandler => (c) => {
+    const all = sortedUsers(users);
+    c.reply.bulkArray(
+      all.map((u) => names ? u.name : `user ${u.name} ${describeUser(u, table)}`),
+    );
+  };
+
+  const cat: CommandHandler = (c, argv) => {
+    if (argv.length > 3) throw subSyntaxError(argv);
+    if (argv.length === 2) {
+      c.reply.bulkArray(CATEGORIES);
+      return;
+    }
+    const want = argv[2]!.toLowerCase();
+    if (!CATEGORIES.includes(want)) {
+      throw new ReplyError(`ERR Unknown category '${argv[2]!.slice(0, 128)}'`);
+    }
+    const out: string[] = [];
+    const walk = (cmds: Iterable<CommandEntry>) => {
+      for (const cmd of cmds) {
+        if (cmd.categories.includes(want)) out.push(cmd.fullName);
+        if (cmd.subcommands) walk(cmd.subcommands.values());
+      }
+    };
+    walk(table.all());
+    c.reply.bulkArray(out);
+  };
+
+  const genpass: CommandHandler = (c, argv) => {
+    if (argv.length > 3) throw subSyntaxError(argv);
+    let bits = 256;
+    if (argv.length === 3) {
+      const n = parseInteger(argv[2]!);
+      if (n === undefined) throw new ReplyError(Err.notInteger);
+      bits = n;
+    }
+    if (bits <= 0 || bits > GENPASS_MAX_BITS) {
+      throw new ReplyError(
+        "ERR ACL GENPASS argument must be the number of bits for the output password, " +
+          `a positive number up to ${GENPASS_MAX_BITS}`,
+      );
+    }
+    const chars = Math.floor((bits + 3) / 4);
+    const bytes = crypto.getRandomValues(new Uint8Array(Math.ceil(chars / 2)));
+    const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    c.reply.bulk(hex.slice(0, chars));
+  };
+
+  const aclLog: CommandHandler = (c, argv) => {
+    if (argv.length > 3) throw subSyntaxError(argv);
+    let count = 10;
+    if (argv.length === 3) {
+      if (argv[2]!.toLowerCase() === "reset") {
+        log.entries = [];
+        c.reply.ok();
+        return;
+      }
+      const n = parseInteger(argv[2]!);
+      if (n === undefined) throw new ReplyError(Err.notInteger);
+      count = Math.max(0, n);
+    }
+    log.reply(c.reply, count, server.clock.now());
+  };
+
+  const dryrun: CommandHandler = (c, argv) => {
+    const u = users.get(argv[2]!);
+    if (u === undefined) throw new ReplyError(`ERR User '${argv[2]}' not found`);
+    const args = argv.slice(3);
+    const base = server.commands.get(args[0]!.toLowerCase());
+    const cmd = base?.subcommands !== undefined && args.length >= 2
+      ? base.subcommands.get(args[1]!.toLowerCase())
+      : base;
+    if (cmd === undefined) throw new ReplyError(`ERR Command '${args[0]}' not found`);
+    const arity = cmd.spec.arity;
+    if ((arity > 0 && arity !== args.length) || args.length < -arity) {
+      throw new ReplyError(Err.arity(cmd.fullName));
+    }
+    const r = checkCommand(u, cmd, args);
+    if (r.result === DENIED_CMD) {
+      c.reply.bulk(`This user has no permissions to run the '${cmd.fullName}' command`);
+    } else if (r.result === DENIED_KEY) {
+      c.reply.bulk(`This user has no permissions to access the '${args[r.idx]}' key`);
+    } else if (r.result === DENIED_CHANNEL) {
+      c.reply.bulk(`This user has no permissions to access the '${args[r.idx]}' channel`);
+    } else {
+      c.reply.ok();
+    }
+  };
+
+  const save: CommandHandler = (c) => {
+    const file = aclfile();
+    if (file === "") throw new ReplyError(NO_ACLFILE);
+    const path = byteStringToUtf8(file);
+    const tmp = `${path}.tmp-${server.pid}-${server.clock.now()}`;
+    try {
+      Deno.writeFileSync(tmp, stringToBytes(formatAclFile(users, table)), { mode: 0o644 });
+      Deno.renameSync(tmp, path);
+    } catch (e) {
+      server.log("warning", `Writing ACL file for ACL SAVE: ${osReason(e)}`);
+      try {
+        Deno.removeSync(tmp);
+      } catch { /* never written */ }
+      throw new ReplyError(
+        "ERR There was an error trying to save the ACLs. Please check the server logs for " +
+          "more information",
+      );
+    }
+    c.reply.ok();
+  };
+
+  const loadCmd: CommandHandler = (c) => {
+    if (aclfile() === "") throw new ReplyError(NO_ACLFILE);
+    const err = loadFile(c);
+    if (err !== undefined) throw new ReplyError(`ERR ${err}`);
+    c.reply.ok();
+  };
+
+  const admin = ["admin", "noscript", "loading", "stale"] as const;
+  const sub = (
+    name: string,
+    arity: number,
+    flags: CommandSpec["flags"],
+    summary: string,
+    complexity: string,
+    handler: CommandHandler,
+    since = "6.0.0",
+  ): CommandSpec => ({ name, arity, flags, handler, summary, since, group: "server", complexity });
+  const usersN = "O(N). Where N is the number of configured users.";
+
+  const commands: CommandSpec[] = [{
+    name: "acl",
+    arity: -2,
+    flags: [],
+    summary: "A container for Access List Control commands ",
+    since: "6.0.0",
+    group: "server",
+    complexity: "Depends on subcommand.",
+    subcommands: [
+      sub(
+        "cat",
+        -2,
+        ["noscript", "loading", "stale"],
+        "List the ACL categories or the commands inside a category",
+        "O(1) since the categories and commands are a fixed set.",
+        cat,
+      ),
+      sub(
+        "help",
+        2,
+        ["loading", "stale"],
+        "Show helpful text about the different subcommands",
+        "O(1)",
+        (c) => {
+          c.reply.array(HELP.length);
+          for (const line of HELP) c.reply.simple(line);
+        },
+      ),
+      sub("save", 2, admin, "Save the current ACL rules in the configured ACL file", usersN, save),
+      sub(
+        "deluser",
+        -3,
+        admin,
+        "Remove the specified ACL users and the associated rules",
+        "O(1) amortized time considering the typical user.",
+        deluser,
+      ),
+      sub(
+        "getuser",
+        3,
+        admin,
+        "Get the rules for a specific ACL user",
+        "O(N). Where N is the number of password, command and pattern rules that the user has.",
+        getuser,
+      ),
+      sub(
+        "users",
+        2,
+        admin,
+        "List the username of all the configured ACL rules",
+        usersN,
+        list(true),
+      ),
+      sub(
+        "log",
+        -2,
+        admin,
+        "List latest events denied because of ACLs in place",
+        "O(N) with N being the number of entries shown.",
+        aclLog,
+      ),
+      sub(
+        "whoami",
+        2,
+        ["noscript", "loading", "stale"],
+        "Return the name of the user associated to the current connection",
+        "O(1)",
+        (c) => c.reply.bulk(c.user),
+      ),
+      sub(
+        "list",
+        2,
+        admin,
+        "List the current ACL rules in ACL config file format",
+        usersN,
+        list(false),
+      ),
+      sub(
+        "dryrun",
+        -4,
+        admin,
+        "Returns whether the user can execute the given command without executing the command.",
+        "O(1).",
+        dryrun,
+        "7.0.0",
+      ),
+      sub(
+        "setuser",
+        -3,
+        admin,
+        "Modify or create the rules for a specific ACL user",
+        "O(N). Where N is the number of rules provided.",
+        setuser,
+      ),
+      sub(
+        "genpass",
+        -2,
+        ["noscript", "loading", "stale"],
+        "Generate a pseudorandom secure password to use for ACL users",
+        "O(1)",
+        genpass,
+      ),
+      sub("load", 2, admin, "Reload the ACLs from the configured ACL file", usersN, loadCmd),
+    ],
+  }];
+
+  return {
+    commands,
+    hooks: {
+      load,
+      clientConnected(c) {
+        c.ext.aclUser = defaultUser;
+      },
+      clientReset(c) {
+        c.ext.aclUser = defaultUser;
+      },
+    },
+    admission: {
+      acl(c, cmd, argv) {
+        const u = c.ext.aclUser ?? defaultUser;
+        if (u.unrestricted) return undefined;
+        const r = checkCommand(u, cmd, argv);
+        if (r.result === OK) {
+          if (cmd.fullName === "exec") recheckQueue(c, u);
+          return undefined;
+        }
+        // Redis records the refused command as the client's last one.
+        c.lastCommand = cmd.fullName;
+        const ctx = c.flags.multi ? "multi" : "toplevel";
+        logEntry(c, r.result, ctx, objectOf(r, cmd, argv), c.user, argv);
+        return r.result === DENIED_CMD
+          ? `NOPERM this user has no permissions to run the '${cmd.fullName}' command`
+          : r.result === DENIED_KEY
+          ? NOPERM_KEY
+          : NOPERM_CHANNEL;
+      },
+    },
+  };
+}
+
+/** Redis prints modifiers with %s: a NUL byte ends them. */
+function cut(s: Bytes): Bytes {
+  const i = s.indexOf("\0");
+  return i === -1 ? s : s.slice(0, i);
+}
+
+/** The ACL plugin: users, ACL, and permission checks for every command. */
+export default definePlugin({
+  name: "acl",
+  dependencies: ["connection"],
+  config: [
+    {
+      name: "user",
+      type: "string",
+      default: "",
+      mutable: false,
+      hidden: true,
+      validate(v: string) {
+        validateUserDirectives(v);
+        return v;
+      },
+    },
+    { name: "aclfile", type: "string", default: "", mutable: false },
+    { name: "acllog-max-len", type: "int", default: "128", min: 0 },
+    {
+      name: "acl-pubsub-default",
+      type: "enum",
+      default: "resetchannels",
+      values: ["allchannels", "resetchannels"],
+    },
+  ],
+  init,
+});

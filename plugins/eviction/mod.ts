@@ -1,0 +1,502 @@
+/**
+ * `maxmemory` and its eviction policies, as Redis 7.0's `evict.c`.
+ *
+ * **Memory accounting.** While `maxmemory` is set, every key's estimated
+ * size (see `eviction_size.ts`) is kept in a per-database table updated by
+ * the `keyChanged` hook, so the dataset's total is exact with respect to
+ * the estimate after every write, at O(1) per write. Client buffers (query
+ * and reply buffers as allocated, so an idle client counts 32 KB as Redis's
+ * counts its 16 KB reply buffer, plus output in flight; not replicas', as
+ * Redis) are summed each cron tick. `used_memory` = dataset + clients; there is no allocator overhead
+ * to add, and the runtime's own fixed heap is left out (it does not grow
+ * with the data). Without `maxmemory` nothing is tracked and INFO's
+ * `used_memory` is estimated from a sample of keys. INFO also shows
+ * `used_memory_rss` and V8's `heap_used` as cross-checks.
+ *
+ * **Eviction.** Before each command (as `processCommand` does) the server
+ * frees memory when over the limit: random policies pick random keys
+ * (databases in turn); LRU, LFU and TTL policies fill Redis's 16-entry
+ * pool with `maxmemory-samples` keys per database and evict the best
+ * candidate. Evicted keys raise `keyChanged(db, key, "evicted", "e")` and
+ * propagate `DEL` (`UNLINK` with `lazyfree-lazy-eviction`). When nothing
+ * can be freed, commands flagged `denyoom` (and anything queued in MULTI
+ * but EXEC/DISCARD/QUIT/RESET, or EXEC of a queue with a `denyoom`
+ * command) get `-OOM command not allowed when used memory > 'maxmemory'.`
+ * Eviction stops after `maxmemory-eviction-tenacity`'s time budget and
+ * goes on in a timer, as Redis does.
+ *
+ * **Access tracking.** Only under an LRU or LFU policy: reads record the
+ * access time in `Database.access` (OBJECT IDLETIME) and, for LFU, bump a
+ * logarithmic counter, through the keyspace's `onAccess` listener (so with other
+ * policies the read path is untouched); writes count as accesses. Commands
+ * Redis runs with `LOOKUP_NOTOUCH` (OBJECT, TYPE, TTL, EXISTS...) do not
+ * count.
+ *
+ * @module
+ */
+
+import { definePlugin } from "../../mod.ts";
+import type {
+  Bytes,
+  CommandEntry,
+  Context,
+  EventClass,
+  PluginInstance,
+  ServerApi,
+} from "../../core/types.ts";
+import { Trait } from "../../core/types.ts";
+import type { Database, Value } from "../../core/keyspace.ts";
+import { Client } from "../../core/client.ts";
+import { bytesToHuman } from "../../commands/server/_info.ts";
+import { keyBytes, MAP_ENTRY, MAP_ENTRY_NUMBER } from "./_size.ts";
+import { EvictionPool, KeySampler } from "./_pool.ts";
+import { lfuCounter, lfuNew, lfuTouch } from "./_lfu.ts";
+
+/** What the plugin offers other plugins (OBJECT FREQ, MEMORY USAGE). */
+export interface EvictionService {
+  /** Estimated bytes in use (`used_memory`). */
+  usedMemory(): number;
+  /** A key's LFU counter (decayed), when an LFU policy tracks it. */
+  lfuCounter(db: Database, key: Bytes): number | undefined;
+  /** Keys evicted since start (INFO `evicted_keys`). */
+  readonly evictedKeys: number;
+}
+
+declare module "../../core/types.ts" {
+  interface Services {
+    /** The eviction plugin (maxmemory). */
+    eviction: EvictionService;
+  }
+}
+
+/** Redis's OOM error. */
+export const OOM_ERROR = "OOM command not allowed when used memory > 'maxmemory'.";
+
+/** Commands that still run inside MULTI when out of memory. */
+const MULTI_ALLOWED = new Set(["exec", "discard", "quit", "reset"]);
+
+/** Commands whose lookups Redis makes with LOOKUP_NOTOUCH. */
+const NO_TOUCH = new Set([
+  "object|idletime",
+  "object|freq",
+  "object|encoding",
+  "object|refcount",
+  "type",
+  "ttl",
+  "pttl",
+  "expiretime",
+  "pexpiretime",
+  "exists",
+  "memory|usage",
+]);
+
+type Policy =
+  | "noeviction"
+  | "allkeys-lru"
+  | "allkeys-lfu"
+  | "allkeys-random"
+  | "volatile-lru"
+  | "volatile-lfu"
+  | "volatile-random"
+  | "volatile-ttl";
+
+type EvictResult = "ok" | "running" | "fail";
+
+/** Sizes of one database's keys (tied to its key table, which FLUSHDB and SWAPDB replace). */
+interface SizeTable {
+  readonly data: Map<Bytes, Value>;
+  readonly sizes: Map<Bytes, number>;
+  total: number;
+}
+
+function init(server: ServerApi): PluginInstance {
+  const ks = server.keyspace;
+  const clock = server.clock;
+  let maxmemory = 0;
+  /** Whether the last admitted command found the server out of memory. */
+  let oomAtAdmission = false;
+  let policy: Policy = "noeviction";
+  let samples = 5;
+  let tenacity = 10;
+  const lfuOpts = { decayTime: 1, logFactor: 10 };
+  let lru = false;
+  let lfu = false;
+  /** Set before each command: Redis's LOOKUP_NOTOUCH lookups. */
+  let noTouch = false;
+  /** Whether this plugin tracks accesses (an LRU or LFU policy). */
+  let tracked = false;
+
+  // Memory accounting: only while maxmemory is set.
+  let tracking = false;
+  let tables: SizeTable[] = [];
+  let dataset = 0;
+  let clientsMem = 0;
+  let peak = 0;
+  let evictedKeys = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  /** LFU counters per key table (so SWAPDB and FLUSHDB carry them along). */
+  let counters = new WeakMap<Map<Bytes, Value>, Map<Bytes, number>>();
+  const pool = new EvictionPool();
+  const sampler = new KeySampler();
+  let nextDb = 0;
+  /** When access tracking began: keys not read since count as idle since. */
+  let trackingSince = clock.now();
+
+  /** Bytes of bookkeeping per key beyond the key and value themselves. */
+  const extraPerKey = () => MAP_ENTRY + (lru || lfu ? MAP_ENTRY_NUMBER : 0) + (lfu ? MAP_ENTRY : 0);
+
+  function sizeOf(db: Database, key: Bytes, v: Value): number {
+    return keyBytes(key, v, db.expires.size !== 0 && db.expires.has(key), extraPerKey(), ks.types);
+  }
+
+  function countTable(db: Database): SizeTable {
+    const t: SizeTable = { data: db.data, sizes: new Map(), total: 0 };
+    for (const [k, v] of db.data) {
+      const n = sizeOf(db, k, v);
+      t.sizes.set(k, n);
+      t.total += n;
+    }
+    return t;
+  }
+
+  /** Recounts everything (maxmemory turned on, policy change, loads). */
+  function recount(): void {
+    tables = ks.dbs.map(countTable);
+    dataset = tables.reduce((n, t) => n + t.total, 0);
+  }
+
+  /** The table of `db`; all are re-matched when its key table was replaced. */
+  function table(db: Database): SizeTable {
+    const t = tables[db.index]!;
+    if (t.data === db.data) return t;
+    resync();
+    return tables[db.index]!;
+  }
+
+  /** FLUSHDB/FLUSHALL made new key tables, SWAPDB exchanged two. */
+  function resync(): void {
+    const byData = new Map(tables.map((t) => [t.data, t]));
+    tables = ks.dbs.map((db) => byData.get(db.data) ?? countTable(db));
+    dataset = tables.reduce((n, t) => n + t.total, 0);
+  }
+
+  function measureClients(): number {
+    let n = 0;
+    for (const c of server.clients.values()) {
+      if (c.kind === "replica" || !(c instanceof Client)) continue;
+      // What the client holds, as Redis counts a client's memory: its
+      // reply and query buffers as allocated (16 KB each when idle, like
+      // Redis's reply buffer) and the output still in flight.
+      n += c.writer.buf.length + c.outputPending + c.parser.buf.length;
+    }
+    return n;
+  }
+
+  /** Average estimated bytes per key from a sample (INFO without maxmemory). */
+  function sampledDataset(): number {
+    let total = 0;
+    for (const db of ks.dbs) {
+      if (db.size === 0) continue;
+      const keys = sampler.sample(db.data, 32);
+      let sum = 0;
+      for (const k of keys) {
+        const v = db.data.get(k);
+        // Less the size-table entry, which exists only while tracking.
+        if (v !== undefined) sum += sizeOf(db, k, v) - MAP_ENTRY;
+      }
+      total += keys.length === 0 ? 0 : (sum / keys.length) * db.size;
+    }
+    return Math.round(total);
+  }
+
+  function used(): number {
+    return dataset + clientsMem;
+  }
+
+  // ---- access tracking ----
+
+  function counterTable(db: Database): Map<Bytes, number> {
+    let m = counters.get(db.data);
+    if (m === undefined) counters.set(db.data, m = new Map());
+    return m;
+  }
+
+  function accessed(db: Database, key: Bytes): void {
+    const now = clock.now();
+    db.access.set(key, now);
+    if (lfu) {
+      const m = counterTable(db);
+      const cur = m.get(key);
+      m.set(key, cur === undefined ? lfuNew(now) : lfuTouch(cur, now, lfuOpts));
+    }
+  }
+
+  function setTracking(on: boolean): void {
+    ks.trackAccess = on;
+    ks.onAccess = on
+      ? (db, key) => {
+        if (!noTouch) accessed(db, key);
+      }
+      : undefined;
+    if (!on) { for (const db of ks.dbs) db.access.clear(); }
+    if (!lfu) counters = new WeakMap();
+  }
+
+  // ---- eviction ----
+
+  function idleOf(db: Database, key: Bytes, now: number): number | undefined {
+    if (policy === "volatile-ttl") {
+      const at = db.expires.get(key);
+      return at === undefined ? undefined : Number.MAX_SAFE_INTEGER - at;
+    }
+    if (lfu) {
+      const c = counters.get(db.data)?.get(key);
+      return 255 - (c === undefined ? 5 : lfuCounter(c, now, lfuOpts.decayTime));
+    }
+    // Keys never accessed since tracking began count as idle since then.
+    return now - (db.access.get(key) ?? trackingSince);
+  }
+
+  /** The next key to evict, or undefined when nothing is evictable. */
+  function pick(): [Database, Bytes] | undefined {
+    const volatile = policy.startsWith("volatile-");
+    if (policy === "allkeys-random" || policy === "volatile-random") {
+      for (let i = 0; i < ks.dbs.length; i++) {
+        const db = ks.dbs[nextDb++ % ks.dbs.length]!;
+        const map = volatile ? db.expires : db.data;
+        if (map.size === 0) continue;
+        const key = sampler.one(map);
+        if (key !== undefined) return [db, key];
+      }
+      return undefined;
+    }
+    const now = clock.now();
+    for (;;) {
+      let total = 0;
+      for (const db of ks.dbs) {
+        const map = volatile ? db.expires : db.data;
+        if (map.size === 0) continue;
+        total += map.size;
+        for (const key of sampler.sample(map, samples)) {
+          const idle = idleOf(db, key, now);
+          if (idle !== undefined) pool.offer(idle, key, db.index);
+        }
+      }
+      if (total === 0) return undefined;
+      // Best first; skip candidates that went away (or lost their TTL).
+      for (let e = pool.pop(); e !== undefined; e = pool.pop()) {
+        const db = ks.dbs[e.db]!;
+        if (volatile ? db.expires.has(e.key) : db.data.has(e.key)) return [db, e.key];
+      }
+    }
+  }
+
+  function evict(db: Database, key: Bytes): void {
+    server.emitPropagate(db.index, [
+      server.config.bool("lazyfree-lazy-eviction") ? "UNLINK" : "DEL",
+      key,
+    ]);
+    db.delete(key);
+    evictedKeys++;
+    // Not a change of `dirty` (Redis's evictions are not), but WATCH,
+    // notifications and blocked clients hear of it.
+    server.emitKeyChanged(db, key, "evicted", "e", 0);
+  }
+
+  /** Redis's `evictionTimeLimitUs`, in ms. */
+  function timeLimit(): number {
+    if (tenacity <= 10) return 0.05 * tenacity;
+    if (tenacity < 100) return 0.5 * Math.pow(1.15, tenacity - 10);
+    return Infinity;
+  }
+
+  /** Redis's `performEvictions`. */
+  function performEvictions(): EvictResult {
+    if (used() <= maxmemory) return "ok";
+    if (ks.isReplica && server.config.bool("replica-ignore-maxmemory")) return "ok";
+    if (policy === "noeviction") return "fail";
+    const t0 = performance.now();
+    const limit = timeLimit();
+    let n = 0;
+    while (used() > maxmemory) {
+      const victim = pick();
+      if (victim === undefined) return "fail";
+      evict(victim[0], victim[1]);
+      if ((++n & 15) === 0 && performance.now() - t0 > limit) {
+        if (used() > maxmemory && timer === undefined) {
+          timer = setTimeout(() => {
+            timer = undefined;
+            if (tracking) performEvictions();
+          }, 0);
+        }
+        return "running";
+      }
+    }
+    return "ok";
+  }
+
+  // ---- configuration ----
+
+  function applyMaxmemory(v: number): void {
+    maxmemory = v;
+    if (v > 0 && !tracking) {
+      tracking = true;
+      recount();
+      clientsMem = measureClients();
+    } else if (v === 0 && tracking) {
+      tracking = false;
+      tables = [];
+      dataset = 0;
+    }
+    if (v > 0 && used() > v) {
+      server.log(
+        "warning",
+        "WARNING: the new maxmemory value set via CONFIG SET is smaller than the current memory usage. This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.",
+      );
+      performEvictions();
+    }
+  }
+
+  server.config.watch("maxmemory-policy", (v) => {
+    policy = v as Policy;
+    const wasLfu = lfu;
+    lru = policy.endsWith("-lru");
+    lfu = policy.endsWith("-lfu");
+    pool.clear();
+    if (lfu !== wasLfu) counters = new WeakMap();
+    if ((lru || lfu) !== tracked) {
+      tracked = lru || lfu;
+      trackingSince = clock.now();
+      setTracking(tracked);
+    }
+    if (tracking) recount(); // bookkeeping per key changed
+  });
+  server.config.watch("maxmemory-samples", (v) => (samples = Number(v)));
+  server.config.watch("maxmemory-eviction-tenacity", (v) => (tenacity = Number(v)));
+  server.config.watch("lfu-log-factor", (v) => (lfuOpts.logFactor = Number(v)));
+  server.config.watch("lfu-decay-time", (v) => (lfuOpts.decayTime = Number(v)));
+  server.config.watch("maxmemory", (v) => applyMaxmemory(Number(v)));
+
+  server.provide("eviction", {
+    usedMemory: () => tracking ? used() : sampledDataset() + measureClients(),
+    lfuCounter(db, key) {
+      const c = lfu ? counters.get(db.data)?.get(key) : undefined;
+      return c === undefined ? undefined : lfuCounter(c, clock.now(), lfuOpts.decayTime);
+    },
+    get evictedKeys() {
+      return evictedKeys;
+    },
+  });
+
+  return {
+    admission: {
+      oom(c, cmd, _argv, traits, nested) {
+        // A script or EXEC re-checking a command sees the state found when
+        // it was admitted (Redis's pre_command_oom_state): keys are not
+        // evicted in the middle of a script.
+        if (nested) return oomAtAdmission && (traits & Trait.DENYOOM) !== 0 ? OOM_ERROR : undefined;
+        if (maxmemory === 0) {
+          oomAtAdmission = false;
+          return undefined;
+        }
+        // Inside MULTI any queued command may grow memory, so only the
+        // commands that end a transaction pass.
+        const reject = (traits & Trait.DENYOOM) !== 0 ||
+          (c.flags.multi && !MULTI_ALLOWED.has(cmd.fullName));
+        oomAtAdmission = performEvictions() === "fail";
+        return oomAtAdmission && reject ? OOM_ERROR : undefined;
+      },
+    },
+    hooks: {
+      beforeCommand(_c: Context, cmd: CommandEntry): boolean {
+        if (tracked) noTouch = NO_TOUCH.has(cmd.fullName);
+        return true;
+      },
+      keyChanged(db: Database, key: Bytes, event: string, _cls: EventClass): void {
+        if (!tracking && !tracked) return;
+        const v = db.data.get(key);
+        if (tracked) {
+          if (v === undefined) counters.get(db.data)?.delete(key);
+          else if (event !== "evicted") accessed(db, key);
+        }
+        if (!tracking) return;
+        const t = table(db);
+        const before = t.sizes.get(key) ?? 0;
+        const after = v === undefined ? 0 : sizeOf(db, key, v);
+        if (after === 0) t.sizes.delete(key);
+        else t.sizes.set(key, after);
+        t.total += after - before;
+        dataset += after - before;
+      },
+      databaseChanged(db: Database, event: "flush" | "swap"): void {
+        pool.clear();
+        if (!tracking) return;
+        if (event === "swap") return resync();
+        // Raised before the keys go: the table empties now, and the
+        // database's next key table is matched up on its next use.
+        const t = table(db);
+        dataset -= t.total;
+        tables[db.index] = { data: t.data, sizes: new Map(), total: 0 };
+      },
+      cron(): void {
+        if (!tracking) return;
+        clientsMem = measureClients();
+        // Keys written without a keyChanged event (a load) are found by
+        // their count and the table recounted.
+        for (const db of ks.dbs) {
+          const t = table(db);
+          if (t.sizes.size !== db.data.size) {
+            const fresh = countTable(db);
+            tables[db.index] = fresh;
+            dataset += fresh.total - t.total;
+          }
+        }
+        const u = used();
+        if (u > peak) peak = u;
+        if (u > maxmemory) performEvictions();
+      },
+      info(section: string): Record<string, string | number> | undefined {
+        if (section === "stats") return { evicted_keys: evictedKeys };
+        if (section !== "memory") return undefined;
+        const clients = tracking ? clientsMem : measureClients();
+        const data = tracking ? dataset : sampledDataset();
+        const u = data + clients;
+        if (u > peak) peak = u;
+        const m = Deno.memoryUsage();
+        return {
+          used_memory: u,
+          used_memory_human: bytesToHuman(u),
+          used_memory_peak: peak,
+          used_memory_peak_human: bytesToHuman(peak),
+          used_memory_peak_perc: `${(peak === 0 ? 100 : u * 100 / peak).toFixed(2)}%`,
+          used_memory_startup: 0,
+          used_memory_dataset: data,
+          mem_fragmentation_ratio: (m.rss / Math.max(1, u)).toFixed(2),
+          mem_fragmentation_bytes: m.rss - u,
+          mem_clients_normal: clients,
+          // Cross-checks: V8's heap (garbage included) and the estimate's scope.
+          heap_used: m.heapUsed,
+          heap_used_human: bytesToHuman(m.heapUsed),
+        };
+      },
+      shutdown(): void {
+        if (timer !== undefined) clearTimeout(timer);
+        timer = undefined;
+      },
+    },
+  };
+}
+
+/** The eviction plugin: `maxmemory`, its policies and memory accounting. */
+export default definePlugin({
+  name: "eviction",
+  dependencies: [],
+  config: [
+    { name: "maxmemory-samples", type: "int", default: "5", min: 1, max: 64 },
+    { name: "maxmemory-eviction-tenacity", type: "int", default: "10", min: 0, max: 100 },
+    { name: "lfu-log-factor", type: "int", default: "10", min: 0, max: 2147483647 },
+    { name: "lfu-decay-time", type: "int", default: "1", min: 0, max: 2147483647 },
+    { name: "replica-ignore-maxmemory", type: "bool", default: "yes" },
+  ],
+  init,
+});

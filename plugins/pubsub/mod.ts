@@ -1,0 +1,331 @@
+/**
+ * Pub/sub: SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE, SSUBSCRIBE,
+ * SUNSUBSCRIBE, PUBLISH, SPUBLISH and PUBSUB, with Redis 7.0's replies, plus
+ * the `pubsub` service other plugins publish through (keyspace
+ * notifications).
+ *
+ * A client with any subscription is in subscribed mode (`c.kind` is
+ * "pubsub"): the core then applies `client-output-buffer-limit pubsub` to it,
+ * so a subscriber that reads too slowly is disconnected rather than growing
+ * the server's memory, and a RESP2 client may only run the commands Redis
+ * allows in that context (a before-command hook). Shard channels behave as
+ * plain channels with their own table, as in a non-cluster Redis.
+ *
+ * @module
+ */
+
+import { definePlugin } from "../../mod.ts";
+import type {
+  Bytes,
+  CommandFlag,
+  CommandHandler,
+  CommandSpec,
+  Context,
+  KeySpec,
+  PluginInstance,
+  ServerApi,
+} from "../../core/types.ts";
+import { globMatch } from "../../core/glob.ts";
+import { PubSubHub, type SubKind } from "./_hub.ts";
+
+declare module "../../core/types.ts" {
+  interface Services {
+    pubsub: {
+      /** Publishes to channel subscribers and matching patterns; returns receivers. */
+      publish(channel: Bytes, message: Bytes): number;
+    };
+  }
+}
+
+const GROUP = "pubsub";
+
+/** Commands a RESP2 client may run in subscribed mode (Redis 7.0's list). */
+const ALLOWED_SUBSCRIBED = new Set([
+  "ping",
+  "subscribe",
+  "ssubscribe",
+  "unsubscribe",
+  "sunsubscribe",
+  "psubscribe",
+  "punsubscribe",
+  "quit",
+  "reset",
+]);
+
+const HELP = [
+  "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "CHANNELS [<pattern>]",
+  "    Return the currently active channels matching a <pattern> (default: '*').",
+  "NUMPAT",
+  "    Return number of subscriptions to patterns.",
+  "NUMSUB [<channel> ...]",
+  "    Return the number of subscribers for the specified channels, excluding",
+  "    pattern subscriptions(default: no channels).",
+  "SHARDCHANNELS [<pattern>]",
+  "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+  "SHARDNUMSUB [<shardchannel> ...]",
+  "    Return the number of subscribers for the specified shard level channel(s)",
+  "HELP",
+  "    Prints this help.",
+];
+
+/** Shard channels are declared as keys (for cluster routing), flagged NOT_KEY. */
+const shardKeys = (lastkey: number): KeySpec[] => [{
+  flags: ["NOT_KEY"],
+  begin: { index: 1 },
+  find: { range: { lastkey, step: 1, limit: 0 } },
+}];
+
+const subscribeFlags: readonly CommandFlag[] = ["pubsub", "noscript", "loading", "stale"];
+const publishFlags: readonly CommandFlag[] = ["pubsub", "loading", "stale", "fast"];
+
+interface Docs {
+  summary: string;
+  since: string;
+  complexity: string;
+}
+
+function spec(
+  name: string,
+  arity: number,
+  flags: readonly CommandFlag[],
+  docs: Docs,
+  handler: CommandHandler,
+  keySpecs?: KeySpec[],
+): CommandSpec {
+  return {
+    name,
+    arity,
+    flags,
+    ...(keySpecs ? { keySpecs } : {}),
+    ...docs,
+    group: GROUP,
+    handler,
+  };
+}
+
+function init(server: ServerApi): PluginInstance {
+  const hub = new PubSubHub();
+  const publish = (channel: Bytes, message: Bytes): number => hub.publish(channel, message);
+  server.provide("pubsub", { publish });
+
+  /** The `<kind> <name> <count>` confirmation (a push frame in RESP3). */
+  const confirm = (c: Context, what: string, name: Bytes | null, count: number) => {
+    c.reply.push(3);
+    c.reply.bulk(what);
+    if (name === null) c.reply.nullBulk();
+    else c.reply.bulk(name);
+    c.reply.integer(count);
+  };
+
+  const countOf = (c: Context, kind: SubKind) =>
+    kind === "shard" ? hub.shardCount(c) : hub.count(c);
+
+  const subscriber = (kind: SubKind, what: string): CommandHandler => (c, argv) => {
+    for (let i = 1; i < argv.length; i++) {
+      hub.subscribe(c, kind, argv[i]!);
+      confirm(c, what, argv[i]!, countOf(c, kind));
+    }
+  };
+
+  const unsubscriber = (kind: SubKind, what: string): CommandHandler => (c, argv) => {
+    if (argv.length > 1) {
+      for (let i = 1; i < argv.length; i++) {
+        hub.unsubscribe(c, kind, argv[i]!);
+        confirm(c, what, argv[i]!, countOf(c, kind));
+      }
+      return;
+    }
+    const mine = c.ext.pubsub?.[kind];
+    if (mine === undefined || mine.size === 0) {
+      confirm(c, what, null, countOf(c, kind));
+      return;
+    }
+    for (const name of [...mine]) {
+      hub.unsubscribe(c, kind, name);
+      confirm(c, what, name, countOf(c, kind));
+    }
+  };
+
+  /** Names in a table, filtered by an optional glob (PUBSUB CHANNELS). */
+  const listNames = (kind: SubKind): CommandHandler => (c, argv) => {
+    if (argv.length > 3) {
+      c.reply.error(
+        `ERR unknown subcommand or wrong number of arguments for '${
+          argv[1]!.slice(0, 128)
+        }'. Try PUBSUB HELP.`,
+      );
+      return;
+    }
+    const pattern = argv[2];
+    const out: Bytes[] = [];
+    for (const name of hub.tables[kind].keys()) {
+      if (pattern === undefined || globMatch(pattern, name)) out.push(name);
+    }
+    c.reply.bulkArray(out);
+  };
+
+  const numSub = (kind: SubKind): CommandHandler => (c, argv) => {
+    c.reply.array((argv.length - 2) * 2);
+    for (let i = 2; i < argv.length; i++) {
+      c.reply.bulk(argv[i]!);
+      c.reply.integer(hub.tables[kind].get(argv[i]!)?.size ?? 0);
+    }
+  };
+
+  const psFlags: readonly CommandFlag[] = ["pubsub", "loading", "stale"];
+  const commands: CommandSpec[] = [
+    spec("subscribe", -2, subscribeFlags, {
+      summary: "Listen for messages published to the given channels",
+      since: "2.0.0",
+      complexity: "O(N) where N is the number of channels to subscribe to.",
+    }, subscriber("channels", "subscribe")),
+    spec("unsubscribe", -1, subscribeFlags, {
+      summary: "Stop listening for messages posted to the given channels",
+      since: "2.0.0",
+      complexity: "O(N) where N is the number of clients already subscribed to a channel.",
+    }, unsubscriber("channels", "unsubscribe")),
+    spec("psubscribe", -2, subscribeFlags, {
+      summary: "Listen for messages published to channels matching the given patterns",
+      since: "2.0.0",
+      complexity: "O(N) where N is the number of patterns the client is already subscribed to.",
+    }, subscriber("patterns", "psubscribe")),
+    spec("punsubscribe", -1, subscribeFlags, {
+      summary: "Stop listening for messages posted to channels matching the given patterns",
+      since: "2.0.0",
+      complexity:
+        "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).",
+    }, unsubscriber("patterns", "punsubscribe")),
+    spec(
+      "ssubscribe",
+      -2,
+      subscribeFlags,
+      {
+        summary: "Listen for messages published to the given shard channels",
+        since: "7.0.0",
+        complexity: "O(N) where N is the number of shard channels to subscribe to.",
+      },
+      subscriber("shard", "ssubscribe"),
+      shardKeys(-1),
+    ),
+    spec(
+      "sunsubscribe",
+      -1,
+      subscribeFlags,
+      {
+        summary: "Stop listening for messages posted to the given shard channels",
+        since: "7.0.0",
+        complexity: "O(N) where N is the number of clients already subscribed to a shard channel.",
+      },
+      unsubscriber("shard", "sunsubscribe"),
+      shardKeys(-1),
+    ),
+    spec("publish", 3, publishFlags, {
+      summary: "Post a message to a channel",
+      since: "2.0.0",
+      complexity:
+        "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).",
+    }, (c, argv) => c.reply.integer(hub.publish(argv[1]!, argv[2]!))),
+    spec(
+      "spublish",
+      3,
+      publishFlags,
+      {
+        summary: "Post a message to a shard channel",
+        since: "7.0.0",
+        complexity:
+          "O(N) where N is the number of clients subscribed to the receiving shard channel.",
+      },
+      (c, argv) => c.reply.integer(hub.publishShard(argv[1]!, argv[2]!)),
+      shardKeys(0),
+    ),
+    {
+      name: "pubsub",
+      arity: -2,
+      flags: [],
+      summary: "A container for Pub/Sub commands",
+      since: "2.8.0",
+      group: GROUP,
+      complexity: "Depends on subcommand.",
+      // In the order Redis lists them (COMMAND INFO, COMMAND DOCS).
+      subcommands: [
+        spec("numpat", 2, psFlags, {
+          summary: "Get the count of unique patterns pattern subscriptions",
+          since: "2.8.0",
+          complexity: "O(1)",
+        }, (c) => c.reply.integer(hub.tables.patterns.size)),
+        spec("channels", -2, psFlags, {
+          summary: "List active channels",
+          since: "2.8.0",
+          complexity:
+            "O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)",
+        }, listNames("channels")),
+        spec("help", 2, ["loading", "stale"], {
+          summary: "Show helpful text about the different subcommands",
+          since: "6.2.0",
+          complexity: "O(1)",
+        }, (c) => {
+          c.reply.array(HELP.length);
+          for (const line of HELP) c.reply.simple(line);
+        }),
+        spec("numsub", -2, psFlags, {
+          summary: "Get the count of subscribers for channels",
+          since: "2.8.0",
+          complexity: "O(N) for the NUMSUB subcommand, where N is the number of requested channels",
+        }, numSub("channels")),
+        spec("shardnumsub", -2, psFlags, {
+          summary: "Get the count of subscribers for shard channels",
+          since: "7.0.0",
+          complexity:
+            "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels",
+        }, numSub("shard")),
+        spec("shardchannels", -2, psFlags, {
+          summary: "List active shard channels",
+          since: "7.0.0",
+          complexity:
+            "O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).",
+        }, listNames("shard")),
+      ],
+    },
+  ];
+
+  return {
+    commands,
+    admission: {
+      pubsub(c, cmd) {
+        // RESP3 clients may run anything while subscribed; RESP2 ones get
+        // Redis's error for anything but the pub/sub commands and PING.
+        if (c.kind !== "pubsub" || c.resp !== 2 || ALLOWED_SUBSCRIBED.has(cmd.fullName)) {
+          return undefined;
+        }
+        return `ERR Can't execute '${cmd.fullName}': only (P|S)SUBSCRIBE / ` +
+          "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context";
+      },
+    },
+    hooks: {
+      clientClosed(c) {
+        hub.dropAll(c);
+      },
+      clientReset(c) {
+        // RESET leaves subscribed mode without confirmation messages.
+        hub.dropAll(c);
+      },
+      clientInfo(c) {
+        const s = c.ext.pubsub;
+        if (s === undefined) return undefined;
+        return { sub: s.channels.size, psub: s.patterns.size, ssub: s.shard.size };
+      },
+      info(section) {
+        if (section !== "stats") return undefined;
+        return {
+          pubsub_channels: hub.tables.channels.size,
+          pubsub_patterns: hub.tables.patterns.size,
+          pubsubshard_channels: hub.tables.shard.size,
+        };
+      },
+    },
+  };
+}
+
+/** The pub/sub plugin. */
+export default definePlugin({ name: "pubsub", init });

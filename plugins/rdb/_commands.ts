@@ -1,0 +1,186 @@
+/**
+ * The RDB plugin's commands: SAVE, BGSAVE, LASTSAVE, DUMP, RESTORE, and
+ * DEBUG RELOAD.
+ *
+ * @module
+ */
+
+import type { Bytes, CommandSpec, Context } from "../../core/types.ts";
+import { Err, ReplyError } from "../../core/errors.ts";
+import { intArg } from "../../core/number.ts";
+import { keys } from "../../core/registry.ts";
+import { bytesToStr, strToBytes } from "./_buf.ts";
+import type { RdbPersistence } from "./_persist.ts";
+import { NotPersistedError } from "./_module.ts";
+
+const BUSYKEY = "BUSYKEY Target key name already exists.";
+
+/** Finds the calling server's persistence state. */
+export type StateOf = (c: Context) => RdbPersistence;
+
+/** The command specs, bound to a state lookup. */
+export function rdbCommands(stateOf: StateOf): CommandSpec[] {
+  return [
+    {
+      name: "save",
+      arity: 1,
+      flags: ["admin", "noscript", "no_multi"],
+      summary: "Synchronously saves the database(s) to disk.",
+      since: "1.0.0",
+      group: "server",
+      complexity: "O(N) where N is the total number of keys in all databases",
+      handler(c) {
+        const st = stateOf(c);
+        if (st.bgsave !== undefined) {
+          throw new ReplyError("ERR Background save already in progress");
+        }
+        if (st.saveSync()) c.reply.ok();
+        else c.reply.error("ERR");
+      },
+    },
+    {
+      name: "bgsave",
+      arity: -1,
+      flags: ["admin", "noscript"],
+      summary: "Asynchronously saves the database(s) to disk.",
+      since: "1.0.0",
+      group: "server",
+      complexity: "O(1)",
+      handler(c, argv) {
+        let schedule = false;
+        if (argv.length > 1) {
+          if (argv.length === 2 && argv[1]!.toLowerCase() === "schedule") schedule = true;
+          else throw new ReplyError(Err.syntax);
+        }
+        void schedule;
+        const st = stateOf(c);
+        if (st.bgsave !== undefined) {
+          throw new ReplyError("ERR Background save already in progress");
+        }
+        if (!c.blockable) {
+          // Inside EXEC Redis only schedules it (no fork inside a transaction).
+          st.scheduled = true;
+          c.reply.simple("Background saving scheduled");
+          return;
+        }
+        st.startBgsave();
+        c.reply.simple("Background saving started");
+      },
+    },
+    {
+      name: "lastsave",
+      arity: 1,
+      flags: ["loading", "stale", "fast"],
+      categories: ["admin", "dangerous"],
+      summary: "Returns the Unix timestamp of the last successful save to disk.",
+      since: "1.0.0",
+      group: "server",
+      complexity: "O(1)",
+      handler: (c) => c.reply.integer(stateOf(c).lastSave),
+    },
+    {
+      name: "dump",
+      arity: 2,
+      flags: ["readonly"],
+      categories: ["keyspace"],
+      keySpecs: [keys.one(1, ["RO", "ACCESS"])],
+      summary: "Returns a serialized representation of the value stored at a key.",
+      since: "2.6.0",
+      group: "generic",
+      complexity:
+        "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).",
+      handler(c, argv) {
+        const key = argv[1]!;
+        const v = c.db.get(key);
+        if (v === undefined) {
+          c.server.stats.keyspaceMisses++;
+          c.reply.nullBulk();
+          return;
+        }
+        c.server.stats.keyspaceHits++;
+        c.db.touch(key);
+        let payload: Uint8Array;
+        try {
+          payload = stateOf(c).dumpValue(v);
+        } catch (e) {
+          // A volatile or unregistered type: a reply, not a crash.
+          if (e instanceof NotPersistedError) throw new ReplyError(`ERR ${e.message}`);
+          throw e;
+        }
+        c.reply.bulk(bytesToStr(payload));
+      },
+    },
+    {
+      name: "restore",
+      arity: -4,
+      flags: ["write", "denyoom"],
+      categories: ["keyspace", "dangerous"],
+      keySpecs: [keys.one(1, ["OW", "UPDATE"])],
+      summary: "Creates a key from the serialized representation of a value.",
+      since: "2.6.0",
+      group: "generic",
+      complexity:
+        "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).",
+      handler: restore(stateOf),
+    },
+  ];
+}
+
+function restore(stateOf: StateOf) {
+  return (c: Context, argv: Bytes[]): void => {
+    let replace = false, absttl = false, idle = -1, freq = -1;
+    for (let j = 4; j < argv.length; j++) {
+      const opt = argv[j]!.toLowerCase();
+      const more = argv.length - j - 1;
+      if (opt === "replace") {
+        replace = true;
+      } else if (opt === "absttl") {
+        absttl = true;
+      } else if (opt === "idletime" && more >= 1 && freq === -1) {
+        idle = intArg(argv[++j]!);
+        if (idle < 0) throw new ReplyError("ERR Invalid IDLETIME value, must be >= 0");
+      } else if (opt === "freq" && more >= 1 && idle === -1) {
+        freq = intArg(argv[++j]!);
+        if (freq < 0 || freq > 255) {
+          throw new ReplyError("ERR Invalid FREQ value, must be >= 0 and <= 255");
+        }
+      } else {
+        throw new ReplyError(Err.syntax);
+      }
+    }
+    const key = argv[1]!;
+    const db = c.db;
+    if (!replace && db.get(key) !== undefined) throw new ReplyError(BUSYKEY);
+    let ttl = intArg(argv[2]!);
+    if (ttl < 0) throw new ReplyError("ERR Invalid TTL value, must be >= 0");
+    let value;
+    try {
+      value = stateOf(c).restoreValue(strToBytes(argv[3]!));
+    } catch (e) {
+      throw new ReplyError((e as Error).message);
+    }
+    const deleted = replace && db.delete(key);
+    const now = c.server.clock.now();
+    if (ttl !== 0 && !absttl) ttl += now;
+    if (ttl !== 0 && ttl <= now && !db.keyspace.isReplica) {
+      // Already expired: the key is not created (an old one is deleted).
+      if (deleted) {
+        c.changed(key, "del", "g");
+        c.propagate(["DEL", key]);
+      }
+      c.reply.ok();
+      return;
+    }
+    db.set(key, value);
+    if (ttl !== 0) db.setExpire(key, ttl);
+    if (idle >= 0 && db.keyspace.trackAccess) db.access.set(key, now - idle * 1000);
+    c.changed(key, "restore", "g");
+    if (ttl !== 0 && !absttl) {
+      const out = argv.slice();
+      out[2] = String(ttl);
+      out.push("ABSTTL");
+      c.propagate(out);
+    }
+    c.reply.ok();
+  };
+}

@@ -1,0 +1,579 @@
+/**
+ * RDB persistence state for one server: the `rdb` service (serialize,
+ * snapshot, load, DUMP payloads), SAVE and BGSAVE with their bookkeeping,
+ * save points, start-up loading and INFO persistence fields.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import type { Bytes, ServerApi } from "../../core/types.ts";
+import type { Value } from "../../core/keyspace.ts";
+import { byteStringToUtf8 } from "../../core/resp/bytes.ts";
+import { ByteReader, RdbError } from "./_buf.ts";
+import { Crc64 } from "./_crc64.ts";
+import { type EncodeOptions, OP, RDB_VERSION, RdbEncoder } from "./_encode.ts";
+import { EMPTY, RdbDecoder } from "./_decode.ts";
+import { type HeaderInfo, readRdb, writeFunction } from "./_file.ts";
+import { Snapshot } from "./_snapshot.ts";
+import type {
+  LoadOptions,
+  LoadResult,
+  RdbService,
+  SerializeOptions,
+  SnapshotJob,
+} from "./_service.ts";
+
+/** RESTORE's error for a payload with a bad footer. */
+export const BAD_PAYLOAD = "ERR DUMP payload version or checksum are wrong";
+/** RESTORE's error for a payload whose value does not decode. */
+export const BAD_FORMAT = "ERR Bad data format";
+
+/** Parses the `save` directive: pairs of (seconds >= 1, changes >= 0). */
+export function parseSavePoints(v: string): [number, number][] {
+  if (v === "") return [];
+  const parts = v.split(" ");
+  if (parts.length % 2 !== 0) throw new Error("Invalid save parameters");
+  const out: [number, number][] = [];
+  for (let i = 0; i < parts.length; i += 2) {
+    const s = parts[i]!, c = parts[i + 1]!;
+    if (!/^[+-]?\d+$/.test(s) || !/^[+-]?\d+$/.test(c)) throw new Error("Invalid save parameters");
+    const secs = Number(s), changes = Number(c);
+    if (secs < 1 || changes < 0) throw new Error("Invalid save parameters");
+    out.push([secs, changes]);
+  }
+  return out;
+}
+
+/**
+ * Writes `data` to `path` atomically: a temporary file in the same
+ * directory, fsync, rename over `path`, fsync of the directory. A crash at
+ * any point leaves either the old file or the new one.
+ */
+export async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
+  const f = await AtomicFile.open(path);
+  try {
+    for (let off = 0; off < data.length; off += 1 << 22) {
+      await f.write(data.subarray(off, off + (1 << 22)));
+    }
+  } catch (e) {
+    await f.abort();
+    throw e;
+  }
+  await f.commit();
+}
+
+/**
+ * A file written in chunks, atomically: the chunks go to a temporary file
+ * in the same directory, which {@link AtomicFile.commit} fsyncs and renames
+ * over the target (then fsyncs the directory). Until then, and after
+ * {@link AtomicFile.abort} or a crash, the target is untouched.
+ */
+export class AtomicFile {
+  private constructor(
+    readonly path: string,
+    readonly tmp: string,
+    readonly file: Deno.FsFile,
+  ) {}
+
+  static async open(path: string): Promise<AtomicFile> {
+    const tmp = join(dirOf(path), `temp-${Deno.pid}-${++tempSeq}.rdb`);
+    const f = await Deno.open(tmp, { write: true, create: true, truncate: true });
+    return new AtomicFile(path, tmp, f);
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    for (let off = 0; off < chunk.length;) off += await this.file.write(chunk.subarray(off));
+  }
+
+  async commit(): Promise<void> {
+    try {
+      try {
+        await this.file.sync();
+      } finally {
+        this.file.close();
+      }
+      await Deno.rename(this.tmp, this.path);
+    } catch (e) {
+      await Deno.remove(this.tmp).catch(() => {});
+      throw e;
+    }
+    try {
+      const d = await Deno.open(dirOf(this.path), { read: true });
+      try {
+        await d.sync();
+      } finally {
+        d.close();
+      }
+    } catch { /* some platforms cannot fsync a directory */ }
+  }
+
+  async abort(): Promise<void> {
+    try {
+      this.file.close();
+    } catch { /* already closed */ }
+    await Deno.remove(this.tmp).catch(() => {});
+  }
+
+  // The same, blocking (SAVE, SHUTDOWN).
+
+  static openSync(path: string): AtomicFile {
+    const tmp = join(dirOf(path), `temp-${Deno.pid}-${++tempSeq}.rdb`);
+    return new AtomicFile(
+      path,
+      tmp,
+      Deno.openSync(tmp, { write: true, create: true, truncate: true }),
+    );
+  }
+
+  writeSync(chunk: Uint8Array): void {
+    for (let off = 0; off < chunk.length;) off += this.file.writeSync(chunk.subarray(off));
+  }
+
+  commitSync(): void {
+    try {
+      try {
+        this.file.syncSync();
+      } finally {
+        this.file.close();
+      }
+      Deno.renameSync(this.tmp, this.path);
+    } catch (e) {
+      try {
+        Deno.removeSync(this.tmp);
+      } catch { /* gone */ }
+      throw e;
+    }
+    try {
+      const d = Deno.openSync(dirOf(this.path), { read: true });
+      try {
+        d.syncSync();
+      } finally {
+        d.close();
+      }
+    } catch { /* some platforms cannot fsync a directory */ }
+  }
+
+  abortSync(): void {
+    try {
+      this.file.close();
+    } catch { /* already closed */ }
+    try {
+      Deno.removeSync(this.tmp);
+    } catch { /* gone */ }
+  }
+}
+
+let tempSeq = 0;
+
+function dirOf(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i < 0 ? "." : i === 0 ? "/" : path.slice(0, i);
+}
+
+function errText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * One server's RDB persistence.
+ *
+ * @example
+ * ```ts ignore
+ * const p = new RdbPersistence(server);
+ * p.saveSync(); // SAVE
+ * ```
+ */
+export class RdbPersistence implements RdbService {
+  /** Unix seconds of the last successful save (start-up time at first). */
+  lastSave: number;
+  lastBgsaveOk = true;
+  lastBgsaveTimeSec = -1;
+  /** Unix ms of the last BGSAVE attempt (save points retry after 5 s). */
+  lastBgsaveTry = 0;
+  saves = 0;
+  lastLoadExpired = 0;
+  lastLoadLoaded = 0;
+  /** The running BGSAVE, if any. */
+  bgsave: Snapshot | undefined;
+  bgsaveStartedAt = 0;
+  /** `server.dirty` when the running BGSAVE started. */
+  dirtyAtBgsave = 0;
+  /** Snapshots in progress (BGSAVE, AOF rewrites): they preserve keys before writes. */
+  readonly jobs: Set<Snapshot> = new Set();
+  savePoints: [number, number][] = [];
+  /** A BGSAVE asked for inside EXEC, started at the next cron tick. */
+  scheduled = false;
+
+  constructor(readonly server: ServerApi) {
+    this.lastSave = Math.floor(server.clock.now() / 1000);
+  }
+
+  /** `dir`/`dbfilename` as a file-system path. */
+  path(): string {
+    const c = this.server.config;
+    return join(byteStringToUtf8(c.get("dir")), byteStringToUtf8(c.get("dbfilename")));
+  }
+
+  encodeOptions(): EncodeOptions {
+    const c = this.server.config;
+    return {
+      compress: c.bool("rdbcompression"),
+      listFill: c.directive("list-max-listpack-size") !== undefined
+        ? c.number("list-max-listpack-size")
+        : -2,
+      types: this.server.keyspace.types,
+    };
+  }
+
+  header(aofBase: boolean, disk = false, aux?: Readonly<Record<string, string>>): HeaderInfo {
+    // As Redis's rdbPopulateSaveInfo: a dump on disk carries the replication
+    // id and offset, so a restarted replica can try a partial resync.
+    // (Replication passes its own fields for the payloads it sends.)
+    const repl = disk ? this.server.service("replication")?.rdbAux() : aux;
+    return {
+      version: this.server.version,
+      ctime: Math.floor(this.server.clock.now() / 1000),
+      usedMem: usedMemory(),
+      aofBase,
+      ...(repl ? { extra: repl } : {}),
+    };
+  }
+
+  #newSnapshot(
+    opts?: SerializeOptions,
+    disk = false,
+    sink?: (chunk: Uint8Array) => Promise<void>,
+  ): Snapshot {
+    return new Snapshot({
+      ...(sink ? { sink } : {}),
+      keyspace: this.server.keyspace,
+      encode: this.encodeOptions(),
+      header: this.header(opts?.aofBase === true, disk, opts?.aux),
+      functions: this.server.service("functions")?.codes() ?? [],
+      checksum: this.server.config.bool("rdbchecksum"),
+      keyDelayMs: this.server.config.number("rdb-key-save-delay") / 1000,
+      warn: (m) => this.server.log("warning", m),
+    });
+  }
+
+  // ------------------------------------------------------------ service
+
+  serialize(opts?: SerializeOptions): Uint8Array {
+    return this.#newSnapshot(opts).runSync();
+  }
+
+  snapshot(opts?: SerializeOptions): SnapshotJob {
+    const s = this.#newSnapshot(opts, false, opts?.sink);
+    this.jobs.add(s);
+    const done = s.done;
+    const drop = () => this.jobs.delete(s);
+    done.then(drop, drop);
+    return s;
+  }
+
+  load(bytes: Uint8Array, opts: LoadOptions = {}): LoadResult {
+    const server = this.server;
+    const ks = server.keyspace;
+    for (const db of ks.dbs) {
+      if (db.size !== 0) server.emitDatabaseChanged(db, "flush");
+      db.clear();
+    }
+    const now = server.clock.now();
+    const keep = opts.keepExpired === true || ks.isReplica;
+    let keys = 0, expired = 0;
+    // Libraries replace the current ones once the whole file has read well.
+    const fns = server.service("functions");
+    const codes: Bytes[] = [];
+    try {
+      const summary = readRdb(bytes, {
+        types: ks.types,
+        checksum: server.config.bool("rdbchecksum"),
+        databases: ks.dbs.length,
+        allowTrailing: opts.allowTrailing === true,
+        warn: (m) => server.log("warning", m),
+        ...(fns ? { onFunction: (code: Bytes) => codes.push(code) } : {}),
+      }, (k) => {
+        if (!keep && k.expireAt !== -1 && k.expireAt < now) {
+          expired++;
+          return;
+        }
+        const db = ks.dbs[k.db]!;
+        // Straight into the maps: loading raises no keyspace events. A
+        // size that did not grow means a duplicate (one lookup, not two).
+        const size = db.data.size;
+        db.data.set(k.key, k.value);
+        if (db.data.size === size) {
+          throw new RdbError(`RDB has duplicated key '${k.key}' in DB ${k.db}`, k.offset);
+        }
+        if (k.expireAt !== -1) db.expires.set(k.key, k.expireAt);
+        if (k.idle >= 0 && ks.trackAccess) db.access.set(k.key, now - k.idle * 1000);
+        keys++;
+      });
+      fns?.replace(codes);
+      this.lastLoadLoaded = keys;
+      this.lastLoadExpired = expired;
+      return { bytesRead: summary.bytesRead, keys, expiredSkipped: expired, aux: summary.aux };
+    } catch (e) {
+      for (const db of ks.dbs) db.clear();
+      throw e;
+    }
+  }
+
+  dumpValue(value: Value): Uint8Array {
+    const e = new RdbEncoder(this.encodeOptions());
+    e.value(value);
+    e.w.u16le(RDB_VERSION);
+    const crc = new Crc64().update(e.w.buf, 0, e.w.pos).bytes();
+    e.w.bytes(crc);
+    return e.w.result().slice();
+  }
+
+  restoreValue(payload: Uint8Array): Value {
+    const n = payload.length;
+    if (n < 10) throw new Error(BAD_PAYLOAD);
+    const version = payload[n - 10]! | (payload[n - 9]! << 8);
+    if (version > RDB_VERSION) throw new Error(BAD_PAYLOAD);
+    const crc = new Crc64().update(payload, 0, n - 8).bytes();
+    for (let i = 0; i < 8; i++) if (crc[i] !== payload[n - 8 + i]) throw new Error(BAD_PAYLOAD);
+    try {
+      const r = new ByteReader(payload.subarray(0, n - 10));
+      const d = new RdbDecoder(r, this.server.keyspace.types);
+      const v = d.value(r.u8());
+      if (v === EMPTY) throw new Error(BAD_FORMAT);
+      return v;
+    } catch {
+      throw new Error(BAD_FORMAT);
+    }
+  }
+
+  dumpFunctions(codes: readonly Bytes[]): Uint8Array {
+    const e = new RdbEncoder(this.encodeOptions());
+    for (const code of codes) writeFunction(e, code);
+    e.w.u16le(RDB_VERSION);
+    const crc = new Crc64().update(e.w.buf, 0, e.w.pos).bytes();
+    e.w.bytes(crc);
+    return e.w.result().slice();
+  }
+
+  restoreFunctions(payload: Uint8Array): Bytes[] {
+    const n = payload.length;
+    if (n < 10) throw new Error(BAD_PAYLOAD);
+    const version = payload[n - 10]! | (payload[n - 9]! << 8);
+    if (version > RDB_VERSION) throw new Error(BAD_PAYLOAD);
+    const crc = new Crc64().update(payload, 0, n - 8).bytes();
+    for (let i = 0; i < 8; i++) if (crc[i] !== payload[n - 8 + i]) throw new Error(BAD_PAYLOAD);
+    // As functionRestoreCommand: records up to the 10-byte footer.
+    const r = new ByteReader(payload.subarray(0, n - 10));
+    const d = new RdbDecoder(r, this.server.keyspace.types);
+    const codes: Bytes[] = [];
+    while (r.pos < n - 10) {
+      const type = r.u8();
+      if (type === OP.FUNCTION) throw new Error("ERR Pre-GA function format not supported");
+      if (type !== OP.FUNCTION2) throw new Error("ERR given type is not a function");
+      try {
+        codes.push(d.string());
+      } catch {
+        throw new Error("ERR Failed loading library payload");
+      }
+    }
+    return codes;
+  }
+
+  writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
+    return writeFileAtomic(path, data);
+  }
+
+  // -------------------------------------------------------- save / load
+
+  /**
+   * Serializes the dataset straight into `path` (atomically, blocking),
+   * a chunk at a time: no whole-file buffer.
+   */
+  writeDumpSync(path: string): void {
+    const f = AtomicFile.openSync(path);
+    try {
+      this.#newSnapshot(undefined, true).runSync((chunk) => f.writeSync(chunk));
+    } catch (e) {
+      f.abortSync();
+      throw e;
+    }
+    f.commitSync();
+  }
+
+  /** SAVE: serializes and writes synchronously. Returns false on failure (logged). */
+  saveSync(): boolean {
+    const server = this.server;
+    try {
+      this.writeDumpSync(this.path());
+    } catch (e) {
+      server.log("warning", `Failed saving the DB: ${errText(e)}`);
+      return false;
+    }
+    server.log("notice", "DB saved on disk");
+    server.dirty = 0;
+    this.lastSave = Math.floor(server.clock.now() / 1000);
+    this.lastBgsaveOk = true;
+    this.saves++;
+    return true;
+  }
+
+  /** BGSAVE: starts a background save; false when one is already running. */
+  startBgsave(): boolean {
+    if (this.bgsave !== undefined) return false;
+    const server = this.server;
+    // Streamed to the file as it is serialized: no whole-file buffer.
+    const file = AtomicFile.open(this.path());
+    file.catch(() => {}); // reported through `done`
+    const snap = this.#newSnapshot(undefined, true, async (chunk) => (await file).write(chunk));
+    this.jobs.add(snap);
+    this.bgsave = snap;
+    this.bgsaveStartedAt = Date.now();
+    this.lastBgsaveTry = server.clock.now();
+    this.dirtyAtBgsave = server.dirty;
+    this.saves++;
+    server.log("notice", `Background saving started by pid ${Deno.pid}`);
+    snap.done
+      .then(async () => (await file).commit(), async (e) => {
+        await file.then((f) => f.abort(), () => {});
+        throw e;
+      })
+      .then(() => {
+        server.log("notice", "DB saved on disk");
+        server.log("notice", "Background saving terminated with success");
+        server.dirty = Math.max(0, server.dirty - this.dirtyAtBgsave);
+        this.lastSave = Math.floor(server.clock.now() / 1000);
+        this.lastBgsaveOk = true;
+      }, (e) => {
+        if (snap === this.bgsave) {
+          server.log("warning", `Background saving error: ${errText(e)}`);
+          this.lastBgsaveOk = false;
+        }
+      })
+      .finally(() => {
+        this.jobs.delete(snap);
+        this.lastBgsaveTimeSec = Math.round((Date.now() - this.bgsaveStartedAt) / 1000);
+        if (this.bgsave === snap) this.bgsave = undefined;
+      });
+    return true;
+  }
+
+  /** Stops a running BGSAVE (SHUTDOWN, FLUSHALL in Redis kill the child). */
+  killBgsave(): void {
+    const s = this.bgsave;
+    if (s === undefined) return;
+    this.bgsave = undefined;
+    this.server.log("warning", "There is a child saving an .rdb. Killing it!");
+    s.cancel();
+    this.jobs.delete(s);
+    s.done.catch(() => {});
+  }
+
+  /**
+   * Start-up: loads `dir`/`dbfilename` if it exists. Throws on a corrupt
+   * file (the message names the offset) unless `rdb-load-corrupt` is
+   * `empty`.
+   */
+  loadAtStartup(): void {
+    const server = this.server;
+    const path = this.path();
+    let bytes: Uint8Array;
+    try {
+      bytes = Deno.readFileSync(path);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return;
+      throw new Error(`Fatal error loading the DB (${path}): ${errText(e)}. Exiting.`);
+    }
+    const t0 = performance.now();
+    try {
+      const res = this.load(bytes);
+      this.server.service("replication")?.rdbLoaded(res.aux);
+      const ver = res.aux.get("redis-ver");
+      if (ver !== undefined) server.log("notice", `Loading RDB produced by version ${ver}`);
+      const ctime = res.aux.get("ctime");
+      if (ctime !== undefined) {
+        server.log(
+          "notice",
+          `RDB age ${Math.floor(server.clock.now() / 1000) - Number(ctime)} seconds`,
+        );
+      }
+      server.log(
+        "notice",
+        `Done loading RDB, keys loaded: ${res.keys}, keys expired: ${res.expiredSkipped}.`,
+      );
+      server.log(
+        "notice",
+        `DB loaded from disk: ${((performance.now() - t0) / 1000).toFixed(3)} seconds`,
+      );
+    } catch (e) {
+      const msg = `Fatal error loading the DB (${path}): ${errText(e)}`;
+      if (server.config.get("rdb-load-corrupt") === "empty") {
+        server.log("warning", `${msg}. Starting with an empty dataset (rdb-load-corrupt empty).`);
+        return;
+      }
+      throw new Error(`${msg}. Exiting.`);
+    }
+  }
+
+  /** Save points: starts a BGSAVE when one is due (`serverCron`). */
+  cron(now: number): void {
+    if (this.scheduled && this.bgsave === undefined) {
+      this.scheduled = false;
+      this.startBgsave();
+      return;
+    }
+    if (this.bgsave !== undefined || this.savePoints.length === 0) return;
+    const dirty = this.server.dirty;
+    const elapsed = Math.floor(now / 1000) - this.lastSave;
+    for (const [secs, changes] of this.savePoints) {
+      if (
+        dirty >= changes && elapsed > secs &&
+        (now - this.lastBgsaveTry > 5000 || this.lastBgsaveOk)
+      ) {
+        this.server.log("notice", `${changes} changes in ${secs} seconds. Saving...`);
+        this.startBgsave();
+        return;
+      }
+    }
+  }
+
+  /** INFO persistence's RDB fields, in Redis's order. */
+  info(): Record<string, string | number> {
+    const s = this.bgsave;
+    const now = Date.now();
+    return {
+      loading: 0,
+      async_loading: 0,
+      current_cow_peak: 0,
+      current_cow_size: 0,
+      current_cow_size_age: 0,
+      current_fork_perc: s
+        ? ((s.keysProcessed / Math.max(1, s.keysTotal)) * 100).toFixed(2)
+        : "0.00",
+      current_save_keys_processed: s ? s.keysProcessed : 0,
+      current_save_keys_total: s ? s.keysTotal : 0,
+      rdb_changes_since_last_save: this.server.dirty,
+      rdb_bgsave_in_progress: s ? 1 : 0,
+      rdb_last_save_time: this.lastSave,
+      rdb_last_bgsave_status: this.lastBgsaveOk ? "ok" : "err",
+      rdb_last_bgsave_time_sec: this.lastBgsaveTimeSec,
+      rdb_current_bgsave_time_sec: s ? Math.round((now - this.bgsaveStartedAt) / 1000) : -1,
+      rdb_saves: this.saves,
+      rdb_last_cow_size: 0,
+      rdb_last_load_keys_expired: this.lastLoadExpired,
+      rdb_last_load_keys_loaded: this.lastLoadLoaded,
+    };
+  }
+}
+
+/** The process's resident memory (used-mem AUX field). */
+function usedMemory(): number {
+  try {
+    return Deno.memoryUsage().rss;
+  } catch {
+    return 0;
+  }
+}
+
+/** A DUMP payload's bytes as a byte string (for replies). */
+export type { Bytes };

@@ -1,0 +1,178 @@
+/**
+ * RDB persistence: loading `dir`/`dbfilename` at start-up, SAVE, BGSAVE,
+ * save points, saving at shutdown, LASTSAVE, DUMP/RESTORE, DEBUG RELOAD,
+ * the INFO persistence fields, and the `rdb` service other plugins use
+ * (see {@link RdbService}). Files are Redis 7.0's RDB version 10; the
+ * loader reads what Redis 2.x to 7.2 wrote.
+ *
+ * The codec lives in `rdb_*.ts`: byte helpers (`rdb_buf`), CRC-64
+ * (`rdb_crc64`), LZF (`rdb_lzf`), listpack/ziplist/intset/zipmap
+ * (`rdb_packed`), values (`rdb_encode`, `rdb_decode`, `rdb_stream`),
+ * whole files (`rdb_file`) and background snapshots (`rdb_snapshot`).
+ *
+ * @module
+ */
+
+import { definePlugin } from "../../mod.ts";
+import type { Context, ServerApi } from "../../core/types.ts";
+import { Trait } from "../../core/types.ts";
+import { ConfigError } from "../../core/config.ts";
+import { ReplyError } from "../../core/errors.ts";
+import { debugAllowed, registerDebugSubcommand } from "../../commands/server/_debug.ts";
+import type { RdbService } from "./_service.ts";
+import { parseSavePoints, RdbPersistence } from "./_persist.ts";
+import { rdbCommands } from "./_commands.ts";
+
+export type {
+  LoadOptions,
+  LoadResult,
+  RdbService,
+  SerializeOptions,
+  SnapshotJob,
+} from "./_service.ts";
+
+declare module "../../core/types.ts" {
+  interface Services {
+    /** The RDB serializer and loader (see `_service.ts`). */
+    rdb: RdbService;
+  }
+}
+
+const STATES = new WeakMap<ServerApi, RdbPersistence>();
+
+function stateOf(c: Context): RdbPersistence {
+  const s = STATES.get(c.server);
+  if (s === undefined) throw new ReplyError("ERR RDB persistence is not initialised");
+  return s;
+}
+
+const MISCONF = "MISCONF Redis is configured to save RDB snapshots, but it's currently " +
+  "unable to persist to disk. Commands that may modify the data set are disabled, because " +
+  "this instance is configured to report errors during writes if RDB snapshotting fails " +
+  "(stop-writes-on-bgsave-error option). Please check the Redis logs for details about the " +
+  "RDB error.";
+
+/** DEBUG RELOAD [NOSAVE]: saves (unless NOSAVE), then reloads the file. */
+registerDebugSubcommand("reload", (c, argv) => {
+  if (!debugAllowed(c)) return;
+  const st = stateOf(c);
+  let save = true;
+  for (let i = 2; i < argv.length; i++) {
+    const o = argv[i]!.toLowerCase();
+    if (o === "nosave") save = false;
+    else if (o !== "merge" && o !== "noflush") {
+      throw new ReplyError("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
+    }
+  }
+  const path = st.path();
+  let bytes: Uint8Array;
+  try {
+    if (save) st.writeDumpSync(path);
+    bytes = Deno.readFileSync(path);
+  } catch (e) {
+    throw new ReplyError(`ERR Error trying to save the DB: ${(e as Error).message}`);
+  }
+  try {
+    st.load(bytes, { keepExpired: false });
+  } catch (e) {
+    throw new ReplyError(`ERR Error trying to load the RDB dump: ${(e as Error).message}`);
+  }
+  c.server.log("notice", "DB reloaded by DEBUG RELOAD");
+  c.reply.ok();
+});
+
+/** The RDB plugin. */
+export default definePlugin({
+  name: "rdb",
+  config: [
+    {
+      name: "save",
+      type: "string",
+      // Redis's built-in default is "3600 1 300 100 60 10000"; Respite
+      // starts with none so an embedded server never writes files by itself.
+      default: "",
+      validate(v) {
+        try {
+          return parseSavePoints(v).map(([s, c]) => `${s} ${c}`).join(" ");
+        } catch (e) {
+          throw new ConfigError((e as Error).message);
+        }
+      },
+    },
+    { name: "dbfilename", type: "string", default: "dump.rdb" },
+    { name: "rdbcompression", type: "bool", default: "yes" },
+    { name: "rdbchecksum", type: "bool", default: "yes" },
+    { name: "stop-writes-on-bgsave-error", type: "bool", default: "yes" },
+    {
+      name: "sanitize-dump-payload",
+      type: "enum",
+      default: "no",
+      values: ["no", "yes", "clients"],
+    },
+    { name: "rdb-del-sync-files", type: "bool", default: "no" },
+    { name: "rdb-save-incremental-fsync", type: "bool", default: "yes" },
+    // Redis's test-only knob: microseconds to sleep after each key saved
+    // in the background (here: a pause between keys, the server answering).
+    { name: "rdb-key-save-delay", type: "int", default: "0", min: -2147483648, max: 2147483647 },
+    {
+      // Respite's own: what a corrupt RDB at start-up does (Redis: fail).
+      name: "rdb-load-corrupt",
+      type: "enum",
+      default: "fail",
+      values: ["fail", "empty"],
+      mutable: false,
+    },
+  ],
+  init(server) {
+    const st = new RdbPersistence(server);
+    STATES.set(server, st);
+    server.config.watch("save", (v) => (st.savePoints = parseSavePoints(v)));
+    server.provide("rdb", st);
+    return {
+      commands: rdbCommands(stateOf),
+      admission: {
+        misconf(_c, cmd, _argv, traits) {
+          if (st.lastBgsaveOk || st.savePoints.length === 0) return undefined;
+          // PING too, so that monitoring sees the failure.
+          if ((traits & Trait.WRITE) === 0 && cmd.fullName !== "ping") return undefined;
+          if (!server.config.bool("stop-writes-on-bgsave-error") || server.keyspace.isReplica) {
+            return undefined;
+          }
+          return MISCONF;
+        },
+      },
+      hooks: {
+        load() {
+          // With the AOF on, the AOF plugin loads (it has priority, as in Redis).
+          const aof = server.config.directive("appendonly");
+          if (aof !== undefined && server.config.get("appendonly") === "yes") return;
+          st.loadAtStartup();
+        },
+        beforeWrite(c, cmd, argv) {
+          if (st.jobs.size === 0) return;
+          for (const j of st.jobs) j.beforeWrite(c, cmd, argv);
+        },
+        cron(now) {
+          st.cron(now);
+        },
+        prepareShutdown(opts) {
+          st.killBgsave();
+          const save = opts.save ?? st.savePoints.length !== 0;
+          if (!save) return;
+          server.log("notice", "Saving the final RDB snapshot before exiting.");
+          if (st.saveSync()) return;
+          if (opts.force) {
+            server.log("warning", "Error trying to save the DB. Exit anyway.");
+            return;
+          }
+          server.log("warning", "Error trying to save the DB, can't exit.");
+          throw new Error("Error trying to save the DB");
+        },
+        info(section) {
+          if (section !== "persistence") return undefined;
+          return st.info();
+        },
+      },
+    };
+  },
+});

@@ -1,0 +1,445 @@
+/**
+ * Reply conversions between Redis and Lua, as Redis 7.0's script_lua.c:
+ *
+ * - {@link LuaReplyWriter}: a reply writer that builds the Lua value of a
+ *   command's reply on the Lua stack as the handler writes it (what
+ *   `redis.call` returns), without encoding RESP. RESP2: integer -> number,
+ *   bulk -> string, array -> table, status -> `{ok=}`, error -> `{err=}`,
+ *   null -> false. RESP3 (after `redis.setresp(3)`) adds map -> `{map=}`,
+ *   set -> `{set=}`, null -> nil, boolean, double -> `{double=}`, big number
+ *   -> `{big_number=}`, verbatim -> `{verbatim_string=}`.
+ * - {@link replyFromLua}: the script's return value as a reply.
+ *
+ * @module
+ */
+
+import type { Bytes, ReplyWriter } from "../../core/types.ts";
+import { BufferWriter } from "../../core/resp/writer.ts";
+import { formatDouble } from "../../core/number.ts";
+import { fromLua, lua, type LuaState, toLua } from "./_fengari.ts";
+
+/**
+ * Pushes Redis's error table for `text` (luaPushErrorBuff): "-CODE msg"
+ * keeps its code, a bare message gets ERR; trailing CR/LF are trimmed.
+ */
+export function pushErrorTable(L: LuaState, text: Bytes): void {
+  let code = "ERR", msg = text;
+  if (text.charCodeAt(0) === 45) {
+    const sp = text.indexOf(" ");
+    if (sp === -1) msg = text.slice(1);
+    else {
+      code = text.slice(1, sp);
+      msg = text.slice(sp + 1);
+    }
+  }
+  msg = msg.replace(/^[\r\n]+|[\r\n]+$/g, "");
+  lua.lua_createtable(L, 0, 2);
+  lua.lua_pushstring(L, toLua(`${code} ${msg}`));
+  lua.lua_setfield(L, -2, "err");
+}
+
+/** An open aggregate while a reply is being built. */
+interface Frame {
+  kind: 0 | 1 | 2; // array, map, set
+  left: number;
+  index: number;
+  /** Map: a key is on the stack waiting for its value. */
+  key: boolean;
+}
+
+const ARRAY = 0, MAP = 1, SET = 2;
+
+/**
+ * A reply writer whose output is a Lua value on the stack of `L`. One
+ * instance serves every `redis.call`; {@link LuaReplyWriter.begin} resets it.
+ */
+export class LuaReplyWriter extends BufferWriter {
+  #frames: Frame[] = [];
+  /** Whether the (top-level) reply was an error. */
+  isError = false;
+  /** Values pushed at the top level (1 after a complete reply). */
+  produced = 0;
+
+  constructor(readonly L: LuaState) {
+    super(16);
+  }
+
+  /** Prepares for the next command's reply. */
+  begin(resp: 2 | 3): void {
+    this.resp = resp;
+    this.#frames.length = 0;
+    this.isError = false;
+    this.produced = 0;
+  }
+
+  /** A value was pushed: stores it into the open aggregate, if any. */
+  #done(): void {
+    const L = this.L;
+    for (;;) {
+      const f = this.#frames[this.#frames.length - 1];
+      if (f === undefined) {
+        this.produced++;
+        return;
+      }
+      if (f.kind === ARRAY) {
+        lua.lua_rawseti(L, -2, ++f.index);
+      } else if (f.kind === MAP) {
+        if (!f.key) {
+          f.key = true;
+          f.left--; // its value follows
+          return;
+        }
+        f.key = false;
+        if (lua.lua_type(L, -2) === lua.LUA_TNIL) lua.lua_pop(L, 2);
+        else lua.lua_rawset(L, -3);
+      } else {
+        if (lua.lua_type(L, -1) === lua.LUA_TNIL) lua.lua_pop(L, 1);
+        else {
+          lua.lua_pushboolean(L, true);
+          lua.lua_rawset(L, -3);
+        }
+      }
+      if (--f.left > 0) return;
+      this.#frames.pop();
+      // A map or set is wrapped: {map={...}} / {set={...}}.
+      if (f.kind !== ARRAY) lua.lua_setfield(L, -2, f.kind === MAP ? "map" : "set");
+    }
+  }
+
+  #open(kind: 0 | 1 | 2, n: number): void {
+    const L = this.L;
+    lua.lua_checkstack(L, 4);
+    if (kind !== ARRAY) lua.lua_createtable(L, 0, 1);
+    lua.lua_createtable(L, kind === ARRAY ? n : 0, kind === ARRAY ? 0 : n);
+    if (n <= 0) {
+      if (kind !== ARRAY) lua.lua_setfield(L, -2, kind === MAP ? "map" : "set");
+      this.#done();
+      return;
+    }
+    this.#frames.push({ kind, left: kind === MAP ? n * 2 : n, index: 0, key: false });
+  }
+
+  #single(field: string, push: () => void): void {
+    const L = this.L;
+    lua.lua_createtable(L, 0, 1);
+    push();
+    lua.lua_setfield(L, -2, field);
+    this.#done();
+  }
+
+  override ok(): void {
+    this.simple("OK");
+  }
+
+  override simple(s: string): void {
+    this.#single("ok", () => lua.lua_pushstring(this.L, toLua(s)));
+  }
+
+  override error(msg: string): void {
+    this.errorCount++;
+    this.onError?.(msg);
+    if (this.#frames.length === 0) this.isError = true;
+    pushErrorTable(this.L, "-" + msg);
+    this.#done();
+  }
+
+  override integer(n: number): void {
+    lua.lua_pushnumber(this.L, n);
+    this.#done();
+  }
+
+  override bigInteger(n: bigint): void {
+    this.integer(Number(n));
+  }
+
+  override bulk(s: Bytes): void {
+    lua.lua_pushstring(this.L, toLua(s));
+    this.#done();
+  }
+
+  override nullBulk(): void {
+    if (this.resp === 3) lua.lua_pushnil(this.L);
+    else lua.lua_pushboolean(this.L, false);
+    this.#done();
+  }
+
+  override nullArray(): void {
+    this.nullBulk();
+  }
+
+  override array(n: number): void {
+    if (n < 0) return this.nullArray();
+    this.#open(ARRAY, n);
+  }
+
+  override map(n: number): void {
+    if (this.resp === 2) this.#open(ARRAY, n * 2);
+    else this.#open(MAP, n);
+  }
+
+  override set(n: number): void {
+    this.#open(this.resp === 2 ? ARRAY : SET, n);
+  }
+
+  override push(n: number): void {
+    this.#open(ARRAY, n);
+  }
+
+  override double(d: number): void {
+    if (this.resp === 2) return this.bulk(formatDouble(d));
+    this.#single("double", () => lua.lua_pushnumber(this.L, d));
+  }
+
+  override bool(b: boolean): void {
+    if (this.resp === 2) return this.integer(b ? 1 : 0);
+    lua.lua_pushboolean(this.L, b);
+    this.#done();
+  }
+
+  override bigNumber(digits: string): void {
+    if (this.resp === 2) return this.bulk(digits);
+    this.#single("big_number", () => lua.lua_pushstring(this.L, digits));
+  }
+
+  override verbatim(s: Bytes, format = "txt"): void {
+    if (this.resp === 2) return this.bulk(s);
+    const L = this.L;
+    this.#single("verbatim_string", () => {
+      lua.lua_createtable(L, 0, 2);
+      lua.lua_pushstring(L, toLua(s));
+      lua.lua_setfield(L, -2, "string");
+      lua.lua_pushstring(L, toLua(format.slice(0, 3)));
+      lua.lua_setfield(L, -2, "format");
+    });
+  }
+
+  override bulkArray(items: readonly Bytes[]): void {
+    this.#open(ARRAY, items.length);
+    for (const s of items) this.bulk(s);
+  }
+
+  override raw(bytes: Uint8Array): void {
+    let at = 0;
+    while (at < bytes.length) at = this.#parse(bytes, at);
+  }
+
+  /** Replays one RESP value of precomputed reply bytes; returns its end. */
+  #parse(b: Uint8Array, at: number): number {
+    const type = b[at]!;
+    let eol = at + 1;
+    while (b[eol] !== 13) eol++;
+    let line = "";
+    for (let i = at + 1; i < eol; i++) line += String.fromCharCode(b[i]!);
+    let next = eol + 2;
+    switch (type) {
+      case 43: // +
+        this.simple(line);
+        break;
+      case 45: // -
+        this.error(line);
+        break;
+      case 58: // :
+        this.integer(Number(line));
+        break;
+      case 36: { // $
+        const n = Number(line);
+        if (n < 0) {
+          this.nullBulk();
+          break;
+        }
+        let s = "";
+        for (let i = next; i < next + n; i++) s += String.fromCharCode(b[i]!);
+        this.bulk(s);
+        next += n + 2;
+        break;
+      }
+      case 95: // _
+        this.nullBulk();
+        break;
+      case 35: // #
+        this.bool(line === "t");
+        break;
+      case 44: // ,
+        this.double(Number(line.replace(/^(-?)inf$/, "$1Infinity")));
+        break;
+      case 40: // (
+        this.bigNumber(line);
+        break;
+      case 42: // *
+      case 37: // %
+      case 126: // ~
+      case 62: { // >
+        const n = Number(line);
+        if (n < 0) {
+          this.nullArray();
+          break;
+        }
+        if (type === 37) this.map(n);
+        else if (type === 126) this.set(n);
+        else this.array(n);
+        const items = type === 37 ? n * 2 : n;
+        for (let i = 0; i < items; i++) next = this.#parse(b, next);
+        break;
+      }
+      default: // verbatim (=) and anything else: as a bulk string
+        this.bulk(line);
+    }
+    return next;
+  }
+}
+
+const INT64_MIN = -9223372036854775808;
+
+/** C's `(long long)` of a double on x86-64: out of range or NaN -> INT64_MIN. */
+function toLongLong(d: number): number {
+  if (!(d > -9223372036854775808 && d < 9223372036854775808)) {
+    return d === INT64_MIN ? d : INT64_MIN;
+  }
+  return Math.trunc(d);
+}
+
+/** A string with CR and LF mapped to spaces (status and error lines). */
+function oneLine(s: Bytes): Bytes {
+  return s.replace(/[\r\n]/g, " ");
+}
+
+/** Reads field `name` of the table at `idx` (raw), leaving it on the stack. */
+function rawField(L: LuaState, idx: number, name: string): number {
+  lua.lua_pushstring(L, name);
+  return lua.lua_rawget(L, idx < 0 ? idx - 1 : idx);
+}
+
+/**
+ * Writes the Lua value on top of the stack as a reply and pops it
+ * (luaReplyToRedisReply). `scriptResp` is the script's `redis.setresp`
+ * protocol, which decides how booleans convert.
+ */
+export function replyFromLua(L: LuaState, w: ReplyWriter, scriptResp: 2 | 3): void {
+  if (!lua.lua_checkstack(L, 4)) {
+    w.error("ERR reached lua stack limit");
+    lua.lua_pop(L, 1);
+    return;
+  }
+  const t = lua.lua_type(L, -1);
+  if (t === lua.LUA_TSTRING) {
+    w.bulk(fromLua(lua.lua_tolstring(L, -1)!));
+  } else if (t === lua.LUA_TBOOLEAN) {
+    const b = lua.lua_toboolean(L, -1);
+    if (scriptResp === 2) {
+      if (b) w.integer(1);
+      else w.nullBulk();
+    } else {
+      w.bool(b);
+    }
+  } else if (t === lua.LUA_TNUMBER) {
+    writeInteger(w, toLongLong(lua.lua_tonumber(L, -1)));
+  } else if (t === lua.LUA_TTABLE) {
+    tableReply(L, w, scriptResp);
+    return;
+  } else {
+    w.nullBulk();
+  }
+  lua.lua_pop(L, 1);
+}
+
+function writeInteger(w: ReplyWriter, n: number): void {
+  if (!Number.isSafeInteger(n) && w instanceof BufferWriter) w.bigInteger(BigInt(n));
+  else w.integer(n);
+}
+
+/** A table on top of the stack as a reply; pops it. */
+function tableReply(L: LuaState, w: ReplyWriter, resp: 2 | 3): void {
+  if (rawField(L, -1, "err") === lua.LUA_TSTRING) {
+    const msg = fromLua(lua.lua_tolstring(L, -1)!);
+    lua.lua_pop(L, 2);
+    w.error(oneLine(msg));
+    return;
+  }
+  lua.lua_pop(L, 1);
+  if (rawField(L, -1, "ok") === lua.LUA_TSTRING) {
+    w.simple(oneLine(cutNul(fromLua(lua.lua_tolstring(L, -1)!))));
+    lua.lua_pop(L, 2);
+    return;
+  }
+  lua.lua_pop(L, 1);
+  if (rawField(L, -1, "double") === lua.LUA_TNUMBER) {
+    w.double(lua.lua_tonumber(L, -1));
+    lua.lua_pop(L, 2);
+    return;
+  }
+  lua.lua_pop(L, 1);
+  if (rawField(L, -1, "big_number") === lua.LUA_TSTRING) {
+    w.bigNumber(oneLine(fromLua(lua.lua_tolstring(L, -1)!)));
+    lua.lua_pop(L, 2);
+    return;
+  }
+  lua.lua_pop(L, 1);
+  if (rawField(L, -1, "verbatim_string") === lua.LUA_TTABLE) {
+    if (rawField(L, -1, "format") === lua.LUA_TSTRING) {
+      const format = fromLua(lua.lua_tolstring(L, -1)!);
+      if (rawField(L, -2, "string") === lua.LUA_TSTRING) {
+        w.verbatim(fromLua(lua.lua_tolstring(L, -1)!), format.slice(0, 3));
+        lua.lua_pop(L, 4);
+        return;
+      }
+      lua.lua_pop(L, 1);
+    }
+    lua.lua_pop(L, 1);
+  }
+  lua.lua_pop(L, 1);
+  if (rawField(L, -1, "map") === lua.LUA_TTABLE) {
+    let n = 0;
+    lua.lua_pushnil(L);
+    while (lua.lua_next(L, -2) !== 0) {
+      n++;
+      lua.lua_pop(L, 1);
+    }
+    w.map(n);
+    lua.lua_pushnil(L);
+    while (lua.lua_next(L, -2) !== 0) {
+      lua.lua_pushvalue(L, -2);
+      replyFromLua(L, w, resp); // the key
+      replyFromLua(L, w, resp); // the value
+    }
+    lua.lua_pop(L, 2);
+    return;
+  }
+  lua.lua_pop(L, 1);
+  if (rawField(L, -1, "set") === lua.LUA_TTABLE) {
+    let n = 0;
+    lua.lua_pushnil(L);
+    while (lua.lua_next(L, -2) !== 0) {
+      n++;
+      lua.lua_pop(L, 1);
+    }
+    w.set(n);
+    lua.lua_pushnil(L);
+    while (lua.lua_next(L, -2) !== 0) {
+      lua.lua_pop(L, 1);
+      lua.lua_pushvalue(L, -1);
+      replyFromLua(L, w, resp);
+    }
+    lua.lua_pop(L, 2);
+    return;
+  }
+  lua.lua_pop(L, 1);
+  // An array: up to the first nil.
+  let n = 0;
+  while (lua.lua_rawgeti(L, -1, n + 1) !== lua.LUA_TNIL) {
+    n++;
+    lua.lua_pop(L, 1);
+  }
+  lua.lua_pop(L, 1);
+  w.array(n);
+  for (let i = 1; i <= n; i++) {
+    lua.lua_rawgeti(L, -1, i);
+    replyFromLua(L, w, resp);
+  }
+  lua.lua_pop(L, 1);
+}
+
+/** Redis builds status lines with sdsnew: a NUL byte ends them. */
+function cutNul(s: Bytes): Bytes {
+  const i = s.indexOf("\0");
+  return i === -1 ? s : s.slice(0, i);
+}

@@ -1,0 +1,37 @@
+/**
+ * The libraries Redis gives scripts besides Lua's own: `cjson`, `cmsgpack`,
+ * `bit` and `struct`, written in Lua and loaded into each scripting VM.
+ *
+ * They reproduce Redis 7.0's C libraries (lua-cjson 2.1.0, lua-cmsgpack
+ * 0.4.0, LuaBitOp 1.0.2, lua-struct 0.2) byte for byte, including their
+ * error messages. Redis runs them on Lua 5.1, where every number is a
+ * double; here integral results come back as Lua 5.3 integers (when within
+ * ±2^53, so no precision is invented) and other numbers as floats.
+ *
+ * The chunk takes two optional arguments from the host:
+ * 1. the value to use as `cjson.null`: Redis uses a NULL light userdata,
+ *    which plain Lua cannot create (push one with `lua_pushlightuserdata`);
+ *    without it a unique table stands in for it.
+ * 2. `wrap(f)`: returns a JS function that calls the Lua function `f` with
+ *    its arguments and, if `f` raises a string, re-raises it prefixed with
+ *    `luaL_where(L, 1)` (the caller's "user_script:N: "), or if it raises a
+ *    table, re-raises that table's [1] unchanged. Redis's libraries are C
+ *    functions, which a Lua tail call (`return cjson.encode(x)`) cannot
+ *    drop from the stack; a Lua wrapper can, losing the position. Without
+ *    it a Lua wrapper is used (positions are missing after tail calls).
+ *
+ * @module
+ */
+
+import { COMMON_SOURCE } from "./_lib_common.ts";
+import { CJSON_SOURCE } from "./_lib_cjson.ts";
+import { CMSGPACK_SOURCE } from "./_lib_cmsgpack.ts";
+import { BIT_SOURCE } from "./_lib_bit.ts";
+import { STRUCT_SOURCE } from "./_lib_struct.ts";
+
+/**
+ * Lua source that defines the library globals (run once per VM): one
+ * chunk, so the libraries share the common part's locals.
+ */
+export const LUA_LIBS_SOURCE: string = COMMON_SOURCE + CJSON_SOURCE + CMSGPACK_SOURCE +
+  BIT_SOURCE + STRUCT_SOURCE;

@@ -1,0 +1,784 @@
+/**
+ * The Lua VM of the scripting plugin: one fengari state per server
+ * (recreated by SCRIPT FLUSH) holding Redis 7.0's sandbox, the `redis.*`
+ * API, the compiled scripts (in the registry, as `f_<sha>`) and the run of
+ * one script with its KEYS and ARGV.
+ *
+ * The sandbox follows Redis 7.0: reading a missing global raises "Script
+ * attempted to access nonexistent global variable", and the globals and the
+ * library tables are read-only ("Attempt to modify a readonly table").
+ * Redis patches Lua for read-only tables; here they are proxies (empty
+ * tables whose metatable reads through and refuses writes).
+ *
+ * Numbers: Redis's Lua 5.1 has only doubles; fengari's integers are 32-bit
+ * and wrap. Every numeral is read as a float (see `scripting_fengari.ts`),
+ * `math.floor` and `math.ceil` return floats and Redis's replies are pushed
+ * as floats, so arithmetic behaves as in Redis.
+ *
+ * @module
+ */
+
+import type { AdmissionPhase, Bytes, CommandEntry, Context, ServerApi } from "../../core/types.ts";
+import { Trait } from "../../core/types.ts";
+import type { Database } from "../../core/keyspace.ts";
+import { Client, type ClientHost } from "../../core/client.ts";
+import { sha1hex } from "../../core/sha1.ts";
+import { formatDouble } from "../../core/number.ts";
+import type {} from "../acl/mod.ts";
+import {
+  fromLua,
+  lauxlib,
+  lua,
+  type LuaJsFunction,
+  lualib,
+  type LuaState,
+  type LuaString,
+  toLua,
+} from "./_fengari.ts";
+import { LuaReplyWriter, pushErrorTable, replyFromLua } from "./_convert.ts";
+import { LUA_LIBS_SOURCE } from "./_libs.ts";
+import { LIBRARY_ENV, LOCK, PRELUDE } from "./_env.ts";
+
+/** Shebang flags (`#!lua flags=...`), as Redis 7.0's SCRIPT_FLAG_*. */
+export interface ScriptFlags {
+  /** No shebang: Redis's backwards-compatible eval mode. */
+  compat: boolean;
+  noWrites: boolean;
+  allowOom: boolean;
+  allowStale: boolean;
+  noCluster: boolean;
+  allowCrossSlot: boolean;
+}
+
+/**
+ * The {@link Trait} bits of EVAL or FCALL of a script with declared flags
+ * (Redis's scriptFlagsToCmdFlags): a script is a write unless `no-writes`,
+ * may grow memory unless `allow-oom` or `no-writes`, and is refused on a
+ * stale replica unless `allow-stale`. Without a shebang (`compat`), the
+ * command's own flags stand.
+ */
+export function scriptTraits(base: number, flags: ScriptFlags): number {
+  if (flags.compat) return base;
+  let t = base & ~(Trait.WRITE | Trait.DENYOOM | Trait.MAY_REPLICATE | Trait.DENYSTALE);
+  if (!flags.noWrites) t |= Trait.WRITE | Trait.MAY_REPLICATE;
+  if (!flags.noWrites && !flags.allowOom) t |= Trait.DENYOOM;
+  if (!flags.allowStale) t |= Trait.DENYSTALE;
+  return t;
+}
+
+/** A cached script. */
+export interface Script {
+  readonly sha: string;
+  readonly body: Bytes;
+  readonly flags: ScriptFlags;
+}
+
+/** What a run needs to know about its caller. */
+export interface RunOptions {
+  caller: Context;
+  script: Script;
+  keys: Bytes[];
+  args: Bytes[];
+  /** EVAL_RO / EVALSHA_RO, or a `no-writes` script. */
+  readOnly: boolean;
+  /** Master link or AOF loading: no ACL, read-only-replica or OOM checks. */
+  obey: boolean;
+  /**
+   * A function registered by a library (FCALL): its registry slot. It is
+   * called with `(keys, args)` instead of KEYS/ARGV globals, and its errors
+   * name `script.sha` (the function's name).
+   */
+  ref?: number;
+}
+
+/**
+ * A VM that holds function libraries (Redis's functions engine) rather
+ * than EVAL scripts: see {@link ScriptVM.loadLibrary}.
+ */
+export interface LibraryMode {
+  /** `redis.register_function`, available only while a library loads. */
+  register: LuaJsFunction;
+}
+
+/** Where the VM asks the server about its state. */
+export interface VmHost {
+  server: ServerApi;
+}
+
+/** The per-run state `redis.call` consults. */
+interface Run {
+  opts: RunOptions;
+  writeDirty: boolean;
+  resp: 2 | 3;
+  /** REPL_* flags of redis.set_repl (3 = all). */
+  repl: number;
+}
+
+const REPL_AOF = 1, REPL_REPLICA = 2, REPL_ALL = 3;
+
+/** The checks a script's first write passes, in Redis's order for scripts. */
+const WRITE_PHASES: readonly AdmissionPhase[] = ["readonly", "misconf", "noreplicas"];
+const OOM_PHASE: readonly AdmissionPhase[] = ["oom"];
+const STALE_PHASE: readonly AdmissionPhase[] = ["stale"];
+
+/** The client scripts run commands as: replies become Lua values. */
+class ScriptClient extends Client {
+  override readonly writer: LuaReplyWriter;
+  /** redis.set_repl(REPL_NONE): writes are not propagated. */
+  silent = false;
+
+  constructor(host: ClientHost, db: Database, L: LuaState) {
+    super(0, host, db, "", "");
+    this.writer = new LuaReplyWriter(L);
+    this.blockable = false;
+    // The dispatcher resets `propagated` before each command and
+    // propagates unless it is set: pinned to true while silent.
+    let flag = false;
+    Object.defineProperty(this, "propagated", {
+      get: () => flag || this.silent,
+      set: (v: boolean) => (flag = v),
+    });
+  }
+
+  override propagate(argv: readonly Bytes[]): void {
+    this.propagated = true;
+    if (!this.silent) this.server.emitPropagate(this.db.index, argv);
+  }
+}
+
+/** 48-bit lrand48 state (Redis's redisLrand48, so math.random is portable). */
+class Rand48 {
+  #x = 0x1234abcd330en;
+  seed(s: number): void {
+    this.#x = ((BigInt(s | 0) & 0xffffffffn) << 16n) | 0x330en;
+  }
+  next(): number {
+    this.#x = (this.#x * 0x5deece66dn + 0xbn) & 0xffffffffffffn;
+    return Number(this.#x >> 17n);
+  }
+}
+
+const RAND_MAX = 2147483647;
+
+/** Global names set on every run, as Lua strings once. */
+const KEYS = toLua("KEYS");
+const ARGV = toLua("ARGV");
+
+/**
+ * One Lua interpreter with Redis's environment. Created once per server
+ * and again after SCRIPT FLUSH.
+ */
+export class ScriptVM {
+  readonly L: LuaState;
+  readonly #host: VmHost;
+  readonly #client: ScriptClient;
+  readonly #writer: LuaReplyWriter;
+  readonly #rand = new Rand48();
+  #run: Run | undefined;
+  #inCall = false;
+  #nameCache = new Map<string, CommandEntry | undefined>();
+  #globals = 0;
+  /** Registry slot of the error handler. */
+  #errHandler = 0;
+  /** Library mode: registry slot of the function switching the globals. */
+  #envSwitch = 0;
+
+  /**
+   * `library` makes a functions VM: its chunks see globals that
+   * {@link ScriptVM.loadLibrary} can switch to the loading API.
+   */
+  constructor(host: VmHost, library?: LibraryMode) {
+    this.#host = host;
+    const L = lauxlib.luaL_newstate();
+    this.L = L;
+    const server = host.server;
+    this.#client = new ScriptClient(server as ClientHost, server.keyspace.db(0), L);
+    this.#writer = this.#client.writer;
+    this.#open(library);
+  }
+
+  #open(library: LibraryMode | undefined): void {
+    const L = this.L;
+    lauxlib.luaL_requiref(L, "_G", lualib.luaopen_base, true);
+    lauxlib.luaL_requiref(L, "table", lualib.luaopen_table, true);
+    lauxlib.luaL_requiref(L, "string", lualib.luaopen_string, true);
+    lauxlib.luaL_requiref(L, "math", lualib.luaopen_math, true);
+    lauxlib.luaL_requiref(L, "coroutine", lualib.luaopen_coroutine, true);
+    lauxlib.luaL_requiref(L, "debug", lualib.luaopen_debug, true);
+    lua.lua_settop(L, 0);
+    this.#registerApi();
+    // The libraries first: they keep Lua 5.3's own functions (rawlen,
+    // integer math.floor) that the prelude then hides or replaces.
+    this.#openLibs();
+    this.#exec(PRELUDE, "=[redis]", 0);
+    // The real globals stay reachable from JS (KEYS and ARGV go there).
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
+    lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, "redis_G");
+    this.#exec(LOCK, "=[redis]", 1);
+    lua.lua_rawseti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
+    if (library !== undefined) {
+      // Chunks compiled from now on get the switchable globals.
+      lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
+      lua.lua_pushjsfunction(L, library.register);
+      this.#exec(LIBRARY_ENV, "=[redis]", 2, 2);
+      this.#envSwitch = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+      lua.lua_rawseti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
+    }
+    lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, "redis_G");
+    this.#globals = lua.lua_gettop(L); // stays at stack slot 1
+    lua.lua_getfield(L, this.#globals, "__redis__err__handler");
+    this.#errHandler = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+  }
+
+  /**
+   * cjson, cmsgpack, bit and struct (Lua source): given a light userdata
+   * for `cjson.null` and {@link wrapLibFunction} to make their functions
+   * behave as the C functions they are in Redis.
+   */
+  #openLibs(): void {
+    const L = this.L;
+    if (
+      lauxlib.luaL_loadbuffer(L, toLua(LUA_LIBS_SOURCE), null, "=[redis-libs]") !== lua.LUA_OK
+    ) {
+      throw new Error(`scripting VM set-up failed: ${fromLua(lua.lua_tolstring(L, -1)!)}`);
+    }
+    lua.lua_pushlightuserdata(L, null);
+    lua.lua_pushjsfunction(L, wrapLibFunction);
+    if (lua.lua_pcall(L, 2, 0, 0) !== lua.LUA_OK) {
+      throw new Error(`scripting VM set-up failed: ${fromLua(lua.lua_tolstring(L, -1)!)}`);
+    }
+  }
+
+  /**
+   * Runs trusted set-up code; `results` values are left on the stack. The
+   * `args` values on top of the stack are passed to it.
+   */
+  #exec(src: string, name: string, results: number, args = 0): void {
+    const L = this.L;
+    let ok = lauxlib.luaL_loadbuffer(L, toLua(src), null, name) === lua.LUA_OK;
+    if (ok) {
+      lua.lua_insert(L, -1 - args);
+      ok = lua.lua_pcall(L, args, results, 0) === lua.LUA_OK;
+    }
+    if (!ok) {
+      const msg = fromLua(lua.lua_tolstring(L, -1) ?? new Uint8Array());
+      throw new Error(`scripting VM set-up failed: ${msg}`);
+    }
+  }
+
+  #fn(table: number, name: string, f: LuaJsFunction): void {
+    lua.lua_pushjsfunction(this.L, f);
+    const pseudo = table === lua.LUA_REGISTRYINDEX;
+    lua.lua_setfield(this.L, table < 0 && !pseudo ? table - 1 : table, name);
+  }
+
+  #num(name: string, n: number): void {
+    lua.lua_pushnumber(this.L, n);
+    lua.lua_setfield(this.L, -2, name);
+  }
+
+  #registerApi(): void {
+    const L = this.L;
+    lua.lua_createtable(L, 0, 32);
+    this.#fn(-1, "call", (L) => this.#call(L, true));
+    this.#fn(-1, "pcall", (L) => this.#call(L, false));
+    this.#fn(-1, "log", (L) => this.#log(L));
+    this.#num("LOG_DEBUG", 0);
+    this.#num("LOG_VERBOSE", 1);
+    this.#num("LOG_NOTICE", 2);
+    this.#num("LOG_WARNING", 3);
+    lua.lua_pushstring(L, this.#host.server.version);
+    lua.lua_setfield(L, -2, "REDIS_VERSION");
+    const [maj, min, pat] = this.#host.server.version.split(".").map(Number);
+    this.#num("REDIS_VERSION_NUM", ((maj ?? 0) << 16) | ((min ?? 0) << 8) | (pat ?? 0));
+    this.#fn(-1, "setresp", (L) => {
+      const run = this.#need(L, "redis.setresp");
+      if (lua.lua_gettop(L) !== 1) this.#raise(L, "redis.setresp() requires one argument.");
+      const resp = Math.trunc(lua.lua_tonumber(L, -1));
+      if (resp !== 2 && resp !== 3) this.#raise(L, "RESP version must be 2 or 3.");
+      run.resp = resp;
+      return 0;
+    });
+    this.#fn(-1, "sha1hex", (L) => {
+      if (lua.lua_gettop(L) !== 1) this.#raise(L, "wrong number of arguments");
+      lua.lua_pushstring(L, sha1hex(lua.lua_tolstring(L, 1) ?? new Uint8Array()));
+      return 1;
+    });
+    this.#fn(-1, "error_reply", (L) => {
+      if (lua.lua_gettop(L) !== 1 || lua.lua_type(L, -1) !== lua.LUA_TSTRING) {
+        pushErrorTable(L, "wrong number or type of arguments");
+        return 1;
+      }
+      const err = fromLua(lua.lua_tolstring(L, -1)!);
+      pushErrorTable(L, err.startsWith("-") ? err : "-" + err);
+      return 1;
+    });
+    this.#fn(-1, "status_reply", (L) => {
+      if (lua.lua_gettop(L) !== 1 || lua.lua_type(L, -1) !== lua.LUA_TSTRING) {
+        pushErrorTable(L, "wrong number or type of arguments");
+        return 1;
+      }
+      lua.lua_createtable(L, 0, 1);
+      lua.lua_pushvalue(L, -2);
+      lua.lua_setfield(L, -2, "ok");
+      return 1;
+    });
+    this.#fn(-1, "set_repl", (L) => {
+      const run = this.#need(L, "redis.set_repl");
+      if (lua.lua_gettop(L) !== 1) this.#raise(L, "redis.set_repl() requires two arguments.");
+      const flags = Math.trunc(lua.lua_tonumber(L, -1));
+      if ((flags & ~REPL_ALL) !== 0) {
+        this.#raise(
+          L,
+          "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
+        );
+      }
+      run.repl = flags;
+      this.#client.silent = flags === 0;
+      return 0;
+    });
+    this.#num("REPL_NONE", 0);
+    this.#num("REPL_AOF", REPL_AOF);
+    this.#num("REPL_SLAVE", REPL_REPLICA);
+    this.#num("REPL_REPLICA", REPL_REPLICA);
+    this.#num("REPL_ALL", REPL_ALL);
+    this.#fn(-1, "replicate_commands", (L) => {
+      lua.lua_pushboolean(L, true);
+      return 1;
+    });
+    this.#fn(-1, "breakpoint", (L) => {
+      lua.lua_pushboolean(L, false);
+      return 1;
+    });
+    this.#fn(-1, "debug", () => 0);
+    this.#fn(-1, "acl_check_cmd", (L) => this.#aclCheck(L));
+    lua.lua_setglobal(L, "redis");
+
+    this.#fn(lua.LUA_REGISTRYINDEX, "redis_pcall", (L) => this.#pcall(L));
+    lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, "redis_pcall");
+    lua.lua_setglobal(L, "pcall");
+
+    lua.lua_getglobal(L, "math");
+    this.#fn(-1, "random", (L) => this.#mathRandom(L));
+    this.#fn(-1, "randomseed", (L) => {
+      this.#rand.seed(lauxlib.luaL_checknumber(L, 1) | 0);
+      return 0;
+    });
+    lua.lua_pop(L, 1);
+  }
+
+  /** The current run, or a Lua error for an API used outside one. */
+  #need(L: LuaState, what: string): Run {
+    const run = this.#run;
+    if (run === undefined) this.#raise(L, `${what} can only be called inside a script invocation`);
+    return run;
+  }
+
+  /** Raises Redis's error table for `msg` (luaPushError + luaError). */
+  #raise(L: LuaState, msg: string): never {
+    pushErrorTable(L, msg);
+    return lua.lua_error(L);
+  }
+
+  /** Our pcall: an error table is returned as its `err` string (Redis 7). */
+  #pcall(L: LuaState): number {
+    lauxlib.luaL_checkany(L, 1);
+    const argc = lua.lua_gettop(L);
+    lua.lua_pushboolean(L, true);
+    lua.lua_insert(L, 1);
+    if (lua.lua_pcall(L, argc - 1, lua.LUA_MULTRET, 0) !== lua.LUA_OK) {
+      lua.lua_remove(L, 1);
+      if (lua.lua_istable(L, -1)) {
+        lua.lua_getfield(L, -1, "err");
+        if (lua.lua_isstring(L, -1)) lua.lua_replace(L, -2);
+        else lua.lua_pop(L, 1);
+      }
+      lua.lua_pushboolean(L, false);
+      lua.lua_insert(L, 1);
+    }
+    return lua.lua_gettop(L);
+  }
+
+  #log(L: LuaState): number {
+    const argc = lua.lua_gettop(L);
+    if (argc < 2) this.#raise(L, "redis.log() requires two arguments or more.");
+    if (lua.lua_type(L, 1) !== lua.LUA_TNUMBER && !lua.lua_isstring(L, 1)) {
+      this.#raise(L, "First argument must be a number (log level).");
+    }
+    const level = Math.trunc(lua.lua_tonumber(L, 1));
+    if (!(level >= 0 && level <= 3)) this.#raise(L, "Invalid debug level.");
+    const parts: string[] = [];
+    for (let i = 2; i <= argc; i++) {
+      const s = lua.lua_tolstring(L, i);
+      if (s !== null) parts.push(fromLua(s));
+    }
+    const names = ["debug", "verbose", "notice", "warning"] as const;
+    this.#host.server.log(names[level]!, parts.join(" "));
+    return 0;
+  }
+
+  /** Lua arguments as a command argv (luaArgsToRedisArgv), or an error. */
+  #argv(L: LuaState): Bytes[] | string {
+    const argc = lua.lua_gettop(L);
+    if (argc === 0) return "Please specify at least one argument for this redis lib call";
+    const argv: Bytes[] = new Array(argc);
+    for (let i = 1; i <= argc; i++) {
+      const t = lua.lua_type(L, i);
+      if (t === lua.LUA_TNUMBER) {
+        argv[i - 1] = formatDouble(lua.lua_tonumber(L, i));
+      } else if (t === lua.LUA_TSTRING) {
+        argv[i - 1] = fromLua(lua.lua_tolstring(L, i)!);
+      } else {
+        lua.lua_settop(L, 0);
+        return "Lua redis lib command arguments must be strings or integers";
+      }
+    }
+    lua.lua_settop(L, 0);
+    return argv;
+  }
+
+  /** Finds a command as Redis's lookupCommand (subcommand included). */
+  #lookup(argv: Bytes[]): CommandEntry | undefined {
+    const name = argv[0]!;
+    let cmd = this.#nameCache.get(name);
+    if (cmd === undefined) {
+      cmd = this.#host.server.commands.get(name.toLowerCase());
+      if (cmd === undefined) return undefined;
+      if (this.#nameCache.size < 512) this.#nameCache.set(name, cmd);
+    }
+    if (cmd.subcommands !== undefined && argv.length >= 2) {
+      return cmd.subcommands.get(argv[1]!.toLowerCase());
+    }
+    return cmd;
+  }
+
+  /** redis.call (raise) and redis.pcall: Redis's scriptCall checks, then the command. */
+  #call(L: LuaState, raise: boolean): number {
+    const run = this.#need(L, "redis.call/pcall");
+    const argv = this.#argv(L);
+    if (typeof argv === "string") {
+      pushErrorTable(L, argv);
+      return raise ? lua.lua_error(L) : 1;
+    }
+    if (this.#inCall) {
+      pushErrorTable(
+        L,
+        "luaRedisGenericCommand() recursive call detected. " +
+          "Are you doing funny stuff with Lua debug hooks?",
+      );
+      return 1;
+    }
+    const err = this.#check(run, argv);
+    if (typeof err === "string") {
+      pushErrorTable(L, err);
+      lua.lua_pushboolean(L, true);
+      lua.lua_setfield(L, -2, "ignore_error_stats_update");
+      return raise ? lua.lua_error(L) : 1;
+    }
+    const c = this.#client;
+    const w = this.#writer;
+    w.begin(run.resp);
+    this.#inCall = true;
+    try {
+      this.#host.server.runCommand(c, err, argv);
+    } finally {
+      this.#inCall = false;
+    }
+    if (w.produced !== 1) {
+      // A handler that wrote nothing (cannot happen for a well-formed one).
+      lua.lua_settop(L, 0);
+      lua.lua_pushnil(L);
+    }
+    if (raise && w.isError) return lua.lua_error(L);
+    return 1;
+  }
+
+  /** The command to run, or the error text refusing it. */
+  #check(run: Run, argv: Bytes[]): CommandEntry | string {
+    const cmd = this.#lookup(argv);
+    if (cmd === undefined) return "Unknown Redis command called from script";
+    const arity = cmd.spec.arity;
+    if ((arity > 0 && arity !== argv.length) || argv.length < -arity) {
+      return "Wrong number of args calling Redis command from script";
+    }
+    if (cmd.flagSet.has("noscript")) return "This Redis command is not allowed from script";
+    const opts = run.opts;
+    // A script allowed on a stale replica (`allow-stale`) still runs only
+    // the commands flagged `stale` (Redis's scriptVerifyAllowStale).
+    if (
+      !opts.obey && (cmd.traits & Trait.DENYSTALE) !== 0 &&
+      this.#host.server.admit(opts.caller, cmd, argv, { traits: cmd.traits, phases: STALE_PHASE })
+    ) {
+      return "Can not execute the command on a stale replica";
+    }
+    if (!opts.obey) {
+      const v = this.#host.server.service("auth")?.permits(opts.caller, cmd, argv, true) ?? "ok";
+      if (v !== "ok") {
+        return v === "command"
+          ? "The user executing the script can't run this command or subcommand"
+          : v === "key"
+          ? "The user executing the script can't access at least one of the keys " +
+            "mentioned in the command arguments"
+          : "The user executing the script can't publish to the channel mentioned in the command";
+      }
+    }
+    if (opts.readOnly && (cmd.traits & Trait.MAY_REPLICATE) !== 0) {
+      return "Write commands are not allowed from read-only scripts.";
+    }
+    // Once the script wrote, it must run to its end: the server's state is
+    // checked only before its first write (Redis's scriptVerifyWriteCommandAllow
+    // and scriptVerifyOOM).
+    if (!run.writeDirty && !opts.obey) {
+      const server = this.#host.server;
+      if (cmd.isWrite) {
+        const err = server.admit(opts.caller, cmd, argv, {
+          traits: cmd.traits,
+          phases: WRITE_PHASES,
+        });
+        if (err !== undefined) return "-" + err;
+      }
+      if (!opts.script.flags.allowOom && (cmd.traits & Trait.DENYOOM) !== 0) {
+        const err = server.admit(opts.caller, cmd, argv, { traits: cmd.traits, phases: OOM_PHASE });
+        if (err !== undefined) return "-" + err;
+      }
+    }
+    if (cmd.isWrite) run.writeDirty = true;
+    return cmd;
+  }
+
+  #aclCheck(L: LuaState): number {
+    const run = this.#need(L, "redis.acl_check_cmd");
+    const argv = this.#argv(L);
+    if (typeof argv === "string") this.#raise(L, argv);
+    const cmd = this.#lookup(argv);
+    if (cmd === undefined) this.#raise(L, "Invalid command passed to redis.acl_check_cmd()");
+    const auth = this.#host.server.service("auth");
+    lua.lua_pushboolean(L, (auth?.permits(run.opts.caller, cmd, argv, false) ?? "ok") === "ok");
+    return 1;
+  }
+
+  /**
+   * Compiles a script body (after its shebang line, kept as an empty line
+   * so line numbers hold) and stores it in the registry. Returns the error
+   * message on a syntax error.
+   */
+  compile(script: Script, shebangLength: number): string | undefined {
+    const L = this.L;
+    const body = script.body;
+    const src = toLua(body).subarray(shebangLength);
+    if (lauxlib.luaL_loadbuffer(L, src, null, "@user_script") !== lua.LUA_OK) {
+      const msg = fromLua(lua.lua_tolstring(L, -1) ?? new Uint8Array());
+      lua.lua_pop(L, 1);
+      // Lua 5.1 quotes the end-of-stream token.
+      return "ERR Error compiling script (new function): " +
+        msg.replace(/ near <eof>$/, " near '<eof>'");
+    }
+    // An integer registry slot: the per-run lookup hashes no string.
+    this.#refs.set(script.sha, lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX));
+    return undefined;
+  }
+
+  /**
+   * Runs a function library's code (from its shebang line's newline on, so
+   * line numbers hold) as Redis's FUNCTION LOAD: its globals are then only
+   * `redis.register_function`, `redis.log` and the log/version constants
+   * (library mode, see the constructor). Returns the error reply, or
+   * undefined once the code ran (it registered what it registered).
+   */
+  loadLibrary(code: Bytes, offset: number): string | undefined {
+    const L = this.L;
+    const base = this.#globals;
+    lua.lua_settop(L, base);
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.#errHandler);
+    if (
+      lauxlib.luaL_loadbuffer(L, toLua(code).subarray(offset), null, "@user_function") !==
+        lua.LUA_OK
+    ) {
+      const msg = fromLua(lua.lua_tolstring(L, -1) ?? new Uint8Array());
+      lua.lua_settop(L, base);
+      return "ERR Error compiling function: " + msg.replace(/ near <eof>$/, " near '<eof>'");
+    }
+    this.#switchEnv(true);
+    let status: number;
+    try {
+      status = lua.lua_pcall(L, 0, 0, base + 1);
+    } finally {
+      this.#switchEnv(false);
+    }
+    let err: string | undefined;
+    if (status !== lua.LUA_OK) {
+      if (lua.lua_istable(L, -1)) lua.lua_getfield(L, -1, "err");
+      const s = lua.lua_tolstring(L, -1);
+      err = "ERR Error registering functions: " +
+        (s === null ? "ERR unknown error" : fromLua(s)).replace(/[\r\n]/g, " ");
+    }
+    lua.lua_settop(L, base);
+    return err;
+  }
+
+  /** Library mode: points the globals at the loading API or back. */
+  #switchEnv(loading: boolean): void {
+    const L = this.L;
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.#envSwitch);
+    lua.lua_pushboolean(L, loading);
+    lua.lua_pcall(L, 1, 0, 0);
+  }
+
+  /** Frees a registry slot (a function of a deleted library). */
+  unref(ref: number): void {
+    lauxlib.luaL_unref(this.L, lua.LUA_REGISTRYINDEX, ref);
+  }
+
+  /** Compiled functions by sha: their registry slots. */
+  readonly #refs = new Map<string, number>();
+
+  /** Whether `sha` is compiled in this VM. */
+  has(sha: string): boolean {
+    return this.#refs.has(sha);
+  }
+
+  /** Pushes an array of strings as a Lua table. */
+  #pushArray(items: Bytes[]): void {
+    const L = this.L;
+    lua.lua_createtable(L, items.length, 0);
+    for (let i = 0; i < items.length; i++) {
+      lua.lua_pushstring(L, toLua(items[i]!));
+      lua.lua_rawseti(L, -2, i + 1);
+    }
+  }
+
+  /** Sets a global array (KEYS, ARGV) in the real globals table. */
+  #setArray(name: LuaString, items: Bytes[]): void {
+    const L = this.L;
+    lua.lua_createtable(L, items.length, 0);
+    for (let i = 0; i < items.length; i++) {
+      lua.lua_pushstring(L, toLua(items[i]!));
+      lua.lua_rawseti(L, -2, i + 1);
+    }
+    lua.lua_pushstring(L, name);
+    lua.lua_insert(L, -2);
+    lua.lua_rawset(L, this.#globals);
+  }
+
+  /** Runs a compiled script and writes its reply to the caller. */
+  run(opts: RunOptions): void {
+    const L = this.L;
+    const caller = opts.caller;
+    const base = this.#globals;
+    lua.lua_settop(L, base);
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.#errHandler);
+    let nargs = 0;
+    if (opts.ref === undefined) {
+      lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.#refs.get(opts.script.sha)!);
+      this.#setArray(KEYS, opts.keys);
+      this.#setArray(ARGV, opts.args);
+    } else {
+      lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, opts.ref);
+      this.#pushArray(opts.keys);
+      this.#pushArray(opts.args);
+      nargs = 2;
+    }
+    const c = this.#client;
+    c.db = caller.db;
+    c.user = caller.user;
+    c.silent = false;
+    const run: Run = { opts, writeDirty: false, resp: 2, repl: REPL_ALL };
+    this.#run = run;
+    let status: number;
+    try {
+      status = this.#host.server.atomically(() => lua.lua_pcall(L, nargs, 1, base + 1));
+    } finally {
+      this.#run = undefined;
+      c.silent = false;
+    }
+    const w = caller.reply;
+    if (status === lua.LUA_OK) {
+      replyFromLua(L, w, run.resp);
+    } else if (!lua.lua_istable(L, -1)) {
+      const s = lua.lua_tolstring(L, -1);
+      w.error(
+        `ERR Error running script ${opts.script.sha}, ${
+          s === null ? "execution failure" : fromLua(s).slice(0, 100)
+        }`.replace(/[\r\n]/g, " "),
+      );
+    } else {
+      w.error(errorMessage(L, opts.script.sha));
+    }
+    lua.lua_settop(L, base);
+  }
+
+  /** math.random on lrand48, as Redis (the same sequence everywhere). */
+  #mathRandom(L: LuaState): number {
+    const r = (this.#rand.next() % RAND_MAX) / RAND_MAX;
+    const argc = lua.lua_gettop(L);
+    if (argc === 0) {
+      lua.lua_pushnumber(L, r);
+    } else if (argc === 1) {
+      const u = lauxlib.luaL_checknumber(L, 1) | 0;
+      if (u < 1) lauxlib.luaL_argerror(L, 1, "interval is empty");
+      lua.lua_pushnumber(L, Math.floor(r * u) + 1);
+    } else if (argc === 2) {
+      const l = lauxlib.luaL_checknumber(L, 1) | 0, u = lauxlib.luaL_checknumber(L, 2) | 0;
+      if (l > u) lauxlib.luaL_argerror(L, 2, "interval is empty");
+      lua.lua_pushnumber(L, Math.floor(r * (u - l + 1)) + l);
+    } else {
+      lauxlib.luaL_error(L, "wrong number of arguments");
+    }
+    return 1;
+  }
+}
+
+/** The reply for a script's error table (luaCallFunction's error path). */
+function errorMessage(L: LuaState, sha: string): string {
+  const field = (name: string): string | undefined => {
+    lua.lua_getfield(L, -1, name);
+    const s = lua.lua_isstring(L, -1) ? fromLua(lua.lua_tolstring(L, -1)!) : undefined;
+    lua.lua_pop(L, 1);
+    return s;
+  };
+  const msg = field("err") ?? "ERR unknown error";
+  const source = field("source"), line = field("line");
+  let out = msg;
+  if (source !== undefined && line !== undefined) out += ` script: ${sha}, on ${source}:${line}.`;
+  return out.replace(/[\r\n]/g, " ");
+}
+
+/**
+ * `wrap(f)` for the libraries' chunk: a JS closure calling the Lua function
+ * `f`. Redis's libraries are C functions, which a Lua tail call (`return
+ * cjson.encode(x)`) cannot drop from the stack; a Lua wrapper can, and the
+ * error would lose the script's position. On a string error the caller's
+ * position (`user_script:N: `) is prepended and "bad argument" messages
+ * name the function as its caller does ('?' from pcall); a table error
+ * re-raises its [1] unchanged (errors raised inside C code carry no
+ * position).
+ */
+function wrapLibFunction(L: LuaState): number {
+  const wrapped: LuaJsFunction = (L) => {
+    const n = lua.lua_gettop(L);
+    lua.lua_pushvalue(L, lua.lua_upvalueindex(1));
+    lua.lua_insert(L, 1);
+    if (lua.lua_pcall(L, n, lua.LUA_MULTRET, 0) === lua.LUA_OK) return lua.lua_gettop(L);
+    if (lua.lua_type(L, -1) === lua.LUA_TTABLE) {
+      lua.lua_rawgeti(L, -1, 1);
+    } else {
+      const msg = fromLua(lua.lua_tolstring(L, -1) ?? new Uint8Array());
+      const m = /^(bad argument #\d+ to )'[^']*'/.exec(msg);
+      if (m) {
+        const ar = new lua.lua_Debug();
+        lua.lua_getstack(L, 0, ar);
+        lua.lua_getinfo(L, "n", ar);
+        const name = ar.name ? fromLua(ar.name) : "?";
+        lua.lua_pop(L, 1);
+        lua.lua_pushstring(L, toLua(`${m[1]}'${name}'${msg.slice(m[0].length)}`));
+      }
+      lauxlib.luaL_where(L, 1);
+      lua.lua_insert(L, -2);
+      lua.lua_concat(L, 2);
+    }
+    return lua.lua_error(L);
+  };
+  lua.lua_pushvalue(L, 1);
+  lua.lua_pushjsclosure(L, wrapped, 1);
+  return 1;
+}

@@ -1,0 +1,320 @@
+/**
+ * Transactions: MULTI, EXEC, DISCARD, WATCH and UNWATCH, with Redis 7.0's
+ * semantics.
+ *
+ * - Inside MULTI a before-command hook queues every command except MULTI,
+ *   EXEC, DISCARD, WATCH, QUIT and RESET, answering `+QUEUED`. A command
+ *   flagged `no_multi`, or one the dispatcher rejects (unknown, wrong arity,
+ *   through the `commandRejected` hook), fails the transaction: EXEC then
+ *   answers EXECABORT.
+ * - EXEC runs the queue synchronously (so no other client sees its middle)
+ *   through `server.runCommand` (statistics, propagation, after-command
+ *   hooks), inside `server.atomically` (replicas and the AOF get MULTI ...
+ *   EXEC), with blocking turned off (BLPOP and friends answer at once).
+ *   Run-time errors take their slot in EXEC's reply; the rest still run.
+ * - WATCH follows the `keyChanged` and `databaseChanged` hooks (see
+ *   `transactions_watch.ts`), so any plugin's writes invalidate watches.
+ *
+ * @module
+ */
+
+import { definePlugin } from "../../mod.ts";
+import type {
+  Bytes,
+  ClientInfoContribution,
+  CommandEntry,
+  CommandSpec,
+  Context,
+  PluginInstance,
+  ServerApi,
+} from "../../core/types.ts";
+import type { Database } from "../../core/keyspace.ts";
+import { ReplyError } from "../../core/errors.ts";
+import { keys } from "../../core/registry.ts";
+import { Client } from "../../core/client.ts";
+import { type WatchedKey, type Watcher, WatchRegistry } from "./_watch.ts";
+
+declare module "../../core/types.ts" {
+  interface ClientExtensions {
+    /** MULTI and WATCH state (transactions plugin), created on first use. */
+    tx?: TxState;
+  }
+}
+
+/** A queued command, resolved when it was queued. */
+interface Queued {
+  readonly cmd: CommandEntry;
+  readonly argv: Bytes[];
+}
+
+/** A client's transaction state. */
+export class TxState implements Watcher {
+  /** The queued commands; undefined outside MULTI. */
+  queue: Queued[] | undefined = undefined;
+  /** Bytes the queue holds, as Redis counts `multi-mem`. */
+  queueMem = 0;
+  /** A command was refused while queueing: EXEC answers EXECABORT. */
+  execAbort = false;
+  /**
+   * The union of the queued commands' {@link Trait} bits: EXEC is admitted
+   * with them (a queued write makes EXEC a write for OOM, MISCONF,
+   * NOREPLICAS and READONLY, as Redis's `mstate.cmd_flags`).
+   */
+  traits = 0;
+  dirty = false;
+  readonly watched: Map<Database, Map<Bytes, WatchedKey>> = new Map();
+}
+
+/** Commands that run at once inside MULTI instead of being queued. */
+const IMMEDIATE = new Set(["exec", "discard", "multi", "watch", "quit", "reset"]);
+
+const EXECABORT = "EXECABORT Transaction discarded because of previous errors.";
+const GROUP = "transactions";
+const CATS = ["transaction"] as const;
+
+function state(c: Context): TxState {
+  return c.ext.tx ??= new TxState();
+}
+
+/** Redis's `multi-mem` share of one queued command: its bytes and pointers. */
+function argvMem(argv: readonly Bytes[]): number {
+  let n = argv.length * 8;
+  for (const a of argv) n += a.length;
+  return n;
+}
+
+function init(server: ServerApi): PluginInstance {
+  const watches = new WatchRegistry();
+  // SWAPDB reports its two databases one after the other; they are
+  // handled as a pair, since a key's fate depends on both.
+  let swapPending: Database | undefined;
+  let execEntry: CommandEntry | undefined;
+
+  /** Leaves MULTI and forgets watches (`discardTransaction`). */
+  function discard(c: Context, tx: TxState): void {
+    tx.queue = undefined;
+    c.flags.multi = false;
+    tx.traits = 0;
+    tx.queueMem = 0;
+    tx.execAbort = false;
+    tx.dirty = false;
+    if (tx.watched.size !== 0) watches.unwatchAll(tx);
+  }
+
+  function exec(c: Context): void {
+    const tx = c.ext.tx;
+    const queue = tx?.queue;
+    if (tx === undefined || queue === undefined) throw new ReplyError("ERR EXEC without MULTI");
+    // A watched key whose TTL passed counts as changed, reclaimed or not.
+    if (!tx.dirty && tx.watched.size !== 0 && watches.anyExpired(tx, server.clock.now())) {
+      tx.dirty = true;
+    }
+    if (tx.execAbort || tx.dirty) {
+      const abort = tx.execAbort;
+      discard(c, tx);
+      if (abort) c.reply.error(EXECABORT);
+      else c.reply.nullArray();
+      return;
+    }
+    if (tx.watched.size !== 0) watches.unwatchAll(tx);
+    const self = c instanceof Client ? c : undefined;
+    const running = self?.runningCmd, runningArgv = self?.runningArgv;
+    const blockable = c.blockable;
+    const errors = self?.writer.errorCount ?? 0;
+    c.blockable = false;
+    c.reply.array(queue.length);
+    try {
+      server.atomically(() => {
+        for (const q of queue) server.runCommand(c, q.cmd, q.argv);
+      });
+    } finally {
+      c.blockable = blockable;
+      discard(c, tx);
+      c.lastCommand = "exec";
+      if (self !== undefined) {
+        self.runningCmd = running;
+        self.runningArgv = runningArgv ?? [];
+        // The queued commands propagated themselves; EXEC is not a write.
+        self.propagated = true;
+        // Their errors are theirs: the dispatcher, seeing error replies
+        // during EXEC, would count EXEC itself as failed, which Redis does not.
+        if (self.writer.errorCount !== errors) {
+          execEntry ??= server.commands.get("exec");
+          if (execEntry !== undefined) execEntry.failedCalls--;
+        }
+      }
+    }
+  }
+
+  const commands: CommandSpec[] = [
+    {
+      name: "multi",
+      arity: 1,
+      flags: ["noscript", "loading", "stale", "fast", "allow_busy"],
+      categories: CATS,
+      summary: "Mark the start of a transaction block",
+      since: "1.2.0",
+      group: GROUP,
+      complexity: "O(1)",
+      handler(c) {
+        const tx = state(c);
+        if (tx.queue !== undefined) throw new ReplyError("ERR MULTI calls can not be nested");
+        tx.queue = [];
+        c.flags.multi = true;
+        tx.queueMem = 0;
+        c.reply.ok();
+      },
+    },
+    {
+      name: "exec",
+      arity: 1,
+      flags: ["noscript", "loading", "stale", "skip_slowlog"],
+      categories: CATS,
+      summary: "Execute all commands issued after MULTI",
+      since: "1.2.0",
+      group: GROUP,
+      complexity: "Depends on commands in the transaction",
+      // EXEC's own flags give no trait: its queue's are its.
+      traitsFor: (c) => c.ext.tx?.traits ?? 0,
+      handler: exec,
+    },
+    {
+      name: "discard",
+      arity: 1,
+      flags: ["noscript", "loading", "stale", "fast", "allow_busy"],
+      categories: CATS,
+      summary: "Discard all commands issued after MULTI",
+      since: "2.0.0",
+      group: GROUP,
+      complexity: "O(N), when N is the number of queued commands",
+      handler(c) {
+        const tx = c.ext.tx;
+        if (tx?.queue === undefined) throw new ReplyError("ERR DISCARD without MULTI");
+        discard(c, tx);
+        c.reply.ok();
+      },
+    },
+    {
+      name: "watch",
+      arity: -2,
+      flags: ["noscript", "loading", "stale", "fast", "allow_busy"],
+      categories: CATS,
+      keySpecs: [keys.rest(1, ["RO"])],
+      summary: "Watch the given keys to determine execution of the MULTI/EXEC block",
+      since: "2.2.0",
+      group: GROUP,
+      complexity: "O(1) for every key.",
+      handler(c, argv) {
+        const tx = state(c);
+        if (tx.queue !== undefined) throw new ReplyError("ERR WATCH inside MULTI is not allowed");
+        // Once dirty, EXEC fails whatever happens: watching more is moot.
+        if (!tx.dirty) {
+          const now = server.clock.now();
+          for (let i = 1; i < argv.length; i++) watches.watch(tx, c.db, argv[i]!, now);
+        }
+        c.reply.ok();
+      },
+    },
+    {
+      name: "unwatch",
+      arity: 1,
+      flags: ["noscript", "loading", "stale", "fast", "allow_busy"],
+      categories: CATS,
+      summary: "Forget about all watched keys",
+      since: "2.2.0",
+      group: GROUP,
+      complexity: "O(1)",
+      handler(c) {
+        const tx = c.ext.tx;
+        if (tx !== undefined) {
+          if (tx.watched.size !== 0) watches.unwatchAll(tx);
+          tx.dirty = false;
+        }
+        c.reply.ok();
+      },
+    },
+  ];
+
+  return {
+    commands,
+    admission: {
+      "no-multi"(c, cmd) {
+        return c.flags.multi && cmd.flagSet.has("no_multi")
+          ? "ERR Command not allowed inside a transaction"
+          : undefined;
+      },
+    },
+    hooks: {
+      beforeCommand(c, cmd, argv) {
+        const tx = c.ext.tx;
+        if (tx === undefined || tx.queue === undefined) return true;
+        const top = cmd.parent ?? cmd;
+        if (IMMEDIATE.has(top.fullName)) return true;
+        const traitsFor = cmd.spec.traitsFor;
+        tx.traits |= traitsFor === undefined ? cmd.traits : traitsFor(c, argv, cmd.traits);
+        tx.queue.push({ cmd, argv });
+        tx.queueMem += argvMem(argv);
+        c.lastCommand = cmd.fullName;
+        // Queueing is not a rejection, though the dispatcher counts a
+        // before-hook's refusal as one.
+        cmd.rejectedCalls--;
+        c.reply.simple("QUEUED");
+        return false;
+      },
+      commandRejected(c, argv, error) {
+        const tx = c.ext.tx;
+        if (argv[0]!.toLowerCase() === "exec") {
+          // As Redis's execCommandAbort: a refused EXEC ends the transaction.
+          if (tx !== undefined) discard(c, tx);
+          return `EXECABORT Transaction discarded because of: ${error.replace(/^ERR /, "")}`;
+        }
+        if (tx?.queue !== undefined) tx.execAbort = true;
+      },
+      keyChanged(db, key) {
+        watches.keyChanged(db, key);
+      },
+      databaseChanged(db, event) {
+        if (event === "flush") {
+          watches.flushed(db);
+          return;
+        }
+        if (swapPending === undefined) {
+          swapPending = db;
+          // A lone swap event (no partner follows) is taken as a swap with
+          // itself rather than left to pair with an unrelated one.
+          queueMicrotask(() => {
+            if (swapPending === undefined) return;
+            const lone = swapPending;
+            swapPending = undefined;
+            watches.swapped(lone, lone, server.clock.now());
+          });
+          return;
+        }
+        const first = swapPending;
+        swapPending = undefined;
+        watches.swapped(first, db, server.clock.now());
+      },
+      clientReset(c) {
+        const tx = c.ext.tx;
+        if (tx !== undefined) discard(c, tx);
+      },
+      clientClosed(c) {
+        const tx = c.ext.tx;
+        if (tx !== undefined) discard(c, tx);
+      },
+      clientInfo(c): ClientInfoContribution | undefined {
+        const tx = c.ext.tx;
+        if (tx === undefined) return undefined;
+        const d = tx.dirty ? "d" : "";
+        if (tx.queue === undefined) return d === "" ? undefined : { flags: d };
+        return { multi: tx.queue.length, multiMem: tx.queueMem, flags: "x" + d };
+      },
+    },
+  };
+}
+
+/** The transactions plugin: MULTI, EXEC, DISCARD, WATCH, UNWATCH. */
+export default definePlugin({
+  name: "transactions",
+  init,
+});
