@@ -13,6 +13,7 @@
 import { definePlugin } from "../mod.ts";
 import type {
   Bytes,
+  CommandArg,
   CommandEntry,
   CommandFlag,
   CommandSpec,
@@ -258,7 +259,11 @@ function writeKeySpec(r: ReplyWriter, ks: KeySpec, note: string | undefined): vo
   r.bulk("begin_search");
   r.map(2);
   r.bulk("type");
-  if ("index" in ks.begin) {
+  if ("unknown" in ks.begin) {
+    r.bulk("unknown");
+    r.bulk("spec");
+    r.map(0);
+  } else if ("index" in ks.begin) {
     r.bulk("index");
     r.bulk("spec");
     r.map(1);
@@ -276,7 +281,11 @@ function writeKeySpec(r: ReplyWriter, ks: KeySpec, note: string | undefined): vo
   r.bulk("find_keys");
   r.map(2);
   r.bulk("type");
-  if ("range" in ks.find) {
+  if ("unknown" in ks.find) {
+    r.bulk("unknown");
+    r.bulk("spec");
+    r.map(0);
+  } else if ("range" in ks.find) {
     const { lastkey, step, limit } = ks.find.range;
     r.bulk("range");
     r.bulk("spec");
@@ -328,19 +337,65 @@ export function writeCommandInfo(r: ReplyWriter, e: CommandEntry): void {
   }
 }
 
-/** One command's COMMAND DOCS map (without arguments: specs do not carry them). */
+/**
+ * One command's COMMAND DOCS map, in Redis 7.0's field order
+ * (`addReplyCommandDocs`): summary, since, group, complexity, doc_flags,
+ * deprecated_since, replaced_by, history, arguments, subcommands.
+ */
 export function writeCommandDocs(r: ReplyWriter, e: CommandEntry): void {
-  const s = e.spec;
-  const fields: [string, string][] = [];
-  if (s.summary !== undefined) fields.push(["summary", s.summary]);
-  if (s.since !== undefined) fields.push(["since", s.since]);
-  fields.push(["group", s.group ?? "module"]);
-  if (s.complexity !== undefined) fields.push(["complexity", s.complexity]);
+  const d = e.spec.docs;
   const subs = e.subcommands;
-  r.map(fields.length + (subs !== undefined ? 1 : 0));
-  for (const [k, v] of fields) {
-    r.bulk(k);
-    r.bulk(v);
+  let n = 1;
+  if (d !== undefined) {
+    n += 2;
+    if (d.complexity !== undefined) n++;
+    if (d.docFlags !== undefined) n++;
+    if (d.deprecatedSince !== undefined) n++;
+    if (d.replacedBy !== undefined) n++;
+    if (d.history !== undefined) n++;
+    if (d.arguments !== undefined) n++;
+  }
+  if (subs !== undefined) n++;
+  r.map(n);
+  if (d !== undefined) {
+    r.bulk("summary");
+    r.bulk(d.summary);
+    r.bulk("since");
+    r.bulk(d.since);
+  }
+  // Always present: plugin commands are in Redis's `module` group.
+  r.bulk("group");
+  r.bulk(d?.group ?? "module");
+  if (d !== undefined) {
+    if (d.complexity !== undefined) {
+      r.bulk("complexity");
+      r.bulk(d.complexity);
+    }
+    if (d.docFlags !== undefined) {
+      r.bulk("doc_flags");
+      writeStatusSet(r, d.docFlags);
+    }
+    if (d.deprecatedSince !== undefined) {
+      r.bulk("deprecated_since");
+      r.bulk(d.deprecatedSince);
+    }
+    if (d.replacedBy !== undefined) {
+      r.bulk("replaced_by");
+      r.bulk(d.replacedBy);
+    }
+    if (d.history !== undefined) {
+      r.bulk("history");
+      r.array(d.history.length);
+      for (const [version, change] of d.history) {
+        r.array(2);
+        r.bulk(version);
+        r.bulk(change);
+      }
+    }
+    if (d.arguments !== undefined) {
+      r.bulk("arguments");
+      writeArgs(r, d.arguments);
+    }
   }
   if (subs !== undefined) {
     r.bulk("subcommands");
@@ -348,6 +403,52 @@ export function writeCommandDocs(r: ReplyWriter, e: CommandEntry): void {
     for (const sub of subs.values()) {
       r.bulk(sub.fullName);
       writeCommandDocs(r, sub);
+    }
+  }
+}
+
+/** COMMAND DOCS's `arguments` (Redis's addReplyCommandArgList). */
+function writeArgs(r: ReplyWriter, args: readonly CommandArg[]): void {
+  r.array(args.length);
+  for (const a of args) {
+    const nested = a.type === "oneof" || a.type === "block";
+    r.map(
+      2 + (a.keySpecIndex !== undefined ? 1 : 0) + (a.token !== undefined ? 1 : 0) +
+        (a.summary !== undefined ? 1 : 0) + (a.since !== undefined ? 1 : 0) +
+        (a.deprecatedSince !== undefined ? 1 : 0) + (a.flags !== undefined ? 1 : 0) +
+        (nested ? 1 : 0),
+    );
+    r.bulk("name");
+    r.bulk(a.name);
+    r.bulk("type");
+    r.bulk(a.type);
+    if (a.keySpecIndex !== undefined) {
+      r.bulk("key_spec_index");
+      r.integer(a.keySpecIndex);
+    }
+    if (a.token !== undefined) {
+      r.bulk("token");
+      r.bulk(a.token);
+    }
+    if (a.summary !== undefined) {
+      r.bulk("summary");
+      r.bulk(a.summary);
+    }
+    if (a.since !== undefined) {
+      r.bulk("since");
+      r.bulk(a.since);
+    }
+    if (a.deprecatedSince !== undefined) {
+      r.bulk("deprecated_since");
+      r.bulk(a.deprecatedSince);
+    }
+    if (a.flags !== undefined) {
+      r.bulk("flags");
+      writeStatusSet(r, a.flags);
+    }
+    if (nested) {
+      r.bulk("arguments");
+      writeArgs(r, a.arguments ?? []);
     }
   }
 }
@@ -469,8 +570,7 @@ function sub(
     arity,
     flags: SUB_FLAGS,
     categories: ["connection"],
-    group: "server",
-    ...doc,
+    docs: { ...doc, group: "server" },
     handler,
   };
 }
@@ -483,10 +583,12 @@ export const commandSpec: CommandSpec = {
   arity: -1,
   flags: SUB_FLAGS,
   categories: ["connection"],
-  summary: "Get array of Redis command details",
-  since: "2.8.13",
-  group: "server",
-  complexity: "O(N) where N is the total number of Redis commands",
+  docs: {
+    summary: "Get array of Redis command details",
+    since: "2.8.13",
+    group: "server",
+    complexity: "O(N) where N is the total number of Redis commands",
+  },
   handler(c) {
     // Bare COMMAND (the dispatcher routes any argument to a subcommand).
     const cmds = c.server.commands;

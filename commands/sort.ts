@@ -265,10 +265,12 @@ const commands: CommandSpec[] = [{
   keySpecs: [keys.one(1, ["RO", "ACCESS"])],
   getKeys: sortKeys,
   handler: (c, argv) => sortCommand(c, argv, false),
-  summary: "Sort the elements in a list, set or sorted set",
-  since: "1.0.0",
-  group: "generic",
-  complexity: COMPLEXITY,
+  docs: {
+    summary: "Sort the elements in a list, set or sorted set",
+    since: "1.0.0",
+    group: "generic",
+    complexity: COMPLEXITY,
+  },
 }, {
   name: "sort_ro",
   arity: -2,
@@ -277,10 +279,12 @@ const commands: CommandSpec[] = [{
   keySpecs: [keys.one(1, ["RO", "ACCESS"])],
   getKeys: () => [1],
   handler: (c, argv) => sortCommand(c, argv, true),
-  summary: "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
-  since: "7.0.0",
-  group: "generic",
-  complexity: COMPLEXITY,
+  docs: {
+    summary: "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
+    since: "7.0.0",
+    group: "generic",
+    complexity: COMPLEXITY,
+  },
 }];
 
 /**

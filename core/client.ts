@@ -7,10 +7,12 @@
 
 import type {
   Bytes,
+  ClientBuffers,
   ClientExtensions,
   ClientFlags,
   Context,
   EventClass,
+  ReplyWriter,
   ServerApi,
 } from "./types.ts";
 import type { Database } from "./keyspace.ts";
@@ -64,8 +66,16 @@ export class Client implements Context {
   /** The command running now and its arguments (set by the dispatcher). */
   runningCmd: CommandEntry | undefined;
   runningArgv: Bytes[] = [];
-  /** Set when a command asks for its own propagation. */
-  propagated = false;
+  /**
+   * Changes the running command counted (see {@link Context.changed}); the
+   * dispatcher propagates the command when there are some.
+   */
+  changes = 0;
+  /** The running command propagated a rewritten form of itself. */
+  rewritten = false;
+  noPropagation = false;
+  /** Errors replied by commands run inside the running one (EXEC's queue). */
+  nestedErrors = 0;
   /** Bytes in flight to the socket (for output buffer limits). */
   outputPending = 0;
   /** When the output buffer first went over the soft limit (0 = not over). */
@@ -78,13 +88,17 @@ export class Client implements Context {
   /** Set by the server to close the socket. */
   closer: (() => void) | undefined;
 
+  #reply: ReplyWriter | undefined;
+
   constructor(
     readonly id: number,
     readonly server: ClientHost,
     public db: Database,
     readonly addr: string,
     readonly laddr: string,
+    reply?: ReplyWriter,
   ) {
+    this.#reply = reply;
     const now = server.clock.now();
     this.createdAt = now;
     this.lastInteraction = now;
@@ -95,8 +109,9 @@ export class Client implements Context {
     });
   }
 
-  get reply(): BufferWriter {
-    return this.writer;
+  /** Where replies go: the socket's buffer, or an internal client's writer. */
+  get reply(): ReplyWriter {
+    return this.#reply ?? this.writer;
   }
 
   get resp(): 2 | 3 {
@@ -108,16 +123,52 @@ export class Client implements Context {
   }
 
   changed(key: Bytes, event: string, cls: EventClass, dirty = 1): void {
+    this.changes += dirty;
     this.server.emitKeyChanged(this.db, key, event, cls, dirty);
   }
 
   changedIn(db: Database, key: Bytes, event: string, cls: EventClass, dirty = 1): void {
+    this.changes += dirty;
     this.server.emitKeyChanged(db, key, event, cls, dirty);
   }
 
+  wrote(n = 1): void {
+    this.changes += n;
+    this.server.dirty += n;
+  }
+
   propagate(argv: readonly Bytes[]): void {
-    this.propagated = true;
-    this.server.emitPropagate(this.db.index, argv);
+    this.rewritten = true;
+    if (!this.noPropagation) this.server.emitPropagate(this.db.index, argv);
+  }
+
+  setReplyMode(mode: "on" | "off" | "skip"): void {
+    // SKIP applies to the next command; the server's loop turns it back.
+    if (mode === "skip") {
+      if (this.flags.replyMode !== "off") this.flags.replyMode = "skip";
+      return;
+    }
+    this.flags.replyMode = mode;
+    this.writer.enabled = mode === "on";
+  }
+
+  get strictInput(): boolean {
+    return this.parser.strict;
+  }
+
+  set strictInput(on: boolean) {
+    this.parser.strict = on;
+  }
+
+  get buffers(): ClientBuffers {
+    return {
+      query: this.parser.pending,
+      queryCapacity: this.parser.buf.length,
+      output: this.writer.len,
+      outputCapacity: this.writer.buf.length,
+      inFlight: this.outputPending,
+      writing: this.writing !== undefined,
+    };
   }
 
   close(): void {
@@ -138,7 +189,7 @@ export class Client implements Context {
   block(spec: BlockSpec): void {
     if (!this.blockable && this.blockState === undefined) {
       if (spec.onTimeout) spec.onTimeout(this);
-      else this.writer.nullArray();
+      else this.reply.nullArray();
       return;
     }
     this.server.blockClient(this, this.runningCmd!, this.runningArgv, spec);

@@ -123,20 +123,26 @@ export class Dispatcher {
     let msg = error;
     const hooks = this.host.hooks.commandRejected;
     for (let i = 0; i < hooks.length; i++) msg = hooks[i]!(c, argv, msg) ?? msg;
-    c.writer.error(msg);
+    c.reply.error(msg);
   }
 
   /**
    * Runs an already checked command: handler, statistics, propagation and
-   * after-hooks. MULTI's EXEC calls it for each queued command.
+   * after-hooks. EXEC calls it for each queued command on the same client:
+   * the running command's state (its changes, its errors, what block()
+   * re-runs) is set aside meanwhile, so each nested command is counted and
+   * propagated as its own and EXEC as neither.
    */
   run(c: Client, cmd: CommandEntry, argv: Bytes[]): void {
     const host = this.host;
-    const w = c.writer;
+    const w = c.reply;
     const after = host.hooks.afterCommand;
     const errorsBefore = w.errorCount;
-    const dirty = host.dirty;
-    c.propagated = false;
+    const outerChanges = c.changes, outerRewritten = c.rewritten, outerNested = c.nestedErrors;
+    const outerCmd = c.runningCmd, outerArgv = c.runningArgv;
+    c.changes = 0;
+    c.rewritten = false;
+    c.nestedErrors = 0;
     c.lastCommand = cmd.fullName;
     c.runningCmd = cmd;
     c.runningArgv = argv;
@@ -167,10 +173,20 @@ export class Dispatcher {
     cmd.calls++;
     c.commands++;
     host.stats.totalCommands++;
-    if (w.errorCount !== errorsBefore) cmd.failedCalls++;
-    if (host.dirty !== dirty && !c.propagated && host.hooks.propagate.length !== 0) {
+    // Errors of nested commands are theirs (an EXEC whose queue had one
+    // did not fail).
+    const errors = w.errorCount - errorsBefore;
+    if (errors !== c.nestedErrors) cmd.failedCalls++;
+    if (
+      c.changes !== 0 && !c.rewritten && !c.noPropagation && host.hooks.propagate.length !== 0
+    ) {
       host.emitPropagate(c.db.index, argv);
     }
+    c.changes = outerChanges;
+    c.rewritten = outerRewritten;
+    c.nestedErrors = outerNested + errors;
+    c.runningCmd = outerCmd;
+    c.runningArgv = outerArgv;
     for (let i = 0; i < after.length; i++) after[i]!(c, cmd, argv, us);
   }
 }

@@ -191,7 +191,8 @@ export function keyPositions(entry: CommandEntry, argv: readonly Bytes[]): numbe
   const out: number[] = [];
   const argc = argv.length;
   for (const ks of spec.keySpecs ?? []) {
-    if (ks.flags.includes("NOT_KEY")) continue;
+    // NOT_KEY specs name no key; `unknown` ones are getKeys' to find.
+    if (ks.flags.includes("NOT_KEY") || "unknown" in ks.begin || "unknown" in ks.find) continue;
     let start: number;
     if ("index" in ks.begin) {
       start = ks.begin.index;
@@ -273,49 +274,75 @@ export const keys: KeySpecBuilders = {
   },
 };
 
-/** COMMAND DOCS fields of a command. */
-export interface CommandDocs {
-  summary: string;
-  since: string;
-  /** Defaults to `O(1)`. */
-  complexity?: string;
+/** What a family gives each of its commands (see {@link commandFamily}). */
+export interface FamilyOptions {
+  /** The ACL category every command of the family is in (`sortedset`). */
+  category?: string;
+  /** The COMMAND DOCS group (`sorted-set`); defaults to `category`. */
+  group?: string;
 }
 
-/** Builds one command spec of a group (see {@link commandGroup}). */
-export type GroupSpecBuilder = (
-  name: string,
-  arity: number,
-  flags: readonly CommandFlag[],
-  keySpecs: readonly KeySpec[],
-  handler: CommandHandler,
-  docs: CommandDocs,
-) => CommandSpec;
-
 /**
- * A spec builder for a family's commands: each spec carries the family's ACL
- * category and COMMAND DOCS group.
+ * The builder of a family's commands: a command is one definition (name,
+ * arity, flags, key specs, tips, docs and handler in one object), and the
+ * builder adds what the whole family shares, the ACL category and the
+ * COMMAND DOCS group, to it and to its subcommands.
  *
  * @example
  * ```ts
- * import { commandGroup, keys } from "./registry.ts";
- * const spec = commandGroup("string");
- * const strlen = spec("strlen", 2, ["readonly", "fast"], [keys.one(1, ["RO"])], (c) => c.reply.integer(0), {
- *   summary: "Get the length of the value stored in a key",
- *   since: "2.2.0",
+ * import { commandFamily, keys } from "./registry.ts";
+ * const command = commandFamily({ category: "string" });
+ * const strlen = command({
+ *   name: "strlen",
+ *   arity: 2,
+ *   flags: ["readonly", "fast"],
+ *   keySpecs: [keys.one(1, ["RO"])],
+ *   docs: { summary: "Get the length of the value stored in a key", since: "2.2.0" },
+ *   handler: (c) => c.reply.integer(0),
  * });
+ * console.log(strlen.categories, strlen.docs?.group); // [ "string" ] string
  * ```
  */
-export function commandGroup(category: string, group: string = category): GroupSpecBuilder {
-  return (name, arity, flags, keySpecs, handler, docs) => ({
+export function commandFamily(opts: FamilyOptions): (spec: CommandSpec) => CommandSpec {
+  const group = opts.group ?? opts.category;
+  const build = (spec: CommandSpec): CommandSpec => {
+    const cats = spec.categories ?? [];
+    const out: CommandSpec = {
+      ...spec,
+      categories: opts.category === undefined || cats.includes(opts.category)
+        ? cats
+        : [opts.category, ...cats],
+    };
+    if (spec.docs !== undefined && spec.docs.group === undefined && group !== undefined) {
+      out.docs = { ...spec.docs, group };
+    }
+    if (spec.subcommands !== undefined) out.subcommands = spec.subcommands.map(build);
+    return out;
+  };
+  return build;
+}
+
+/**
+ * The positional spec builder some families still use while they move to
+ * {@link commandFamily}; removed once none does.
+ *
+ * @deprecated use {@link commandFamily}
+ */
+export function commandGroup(category: string, group: string = category) {
+  return (
+    name: string,
+    arity: number,
+    flags: readonly CommandFlag[],
+    keySpecs: readonly KeySpec[],
+    handler: CommandHandler,
+    docs: { summary: string; since: string; complexity?: string },
+  ): CommandSpec => ({
     name,
     arity,
     flags,
     categories: [category],
     keySpecs,
     handler,
-    group,
-    summary: docs.summary,
-    since: docs.since,
-    complexity: docs.complexity ?? "O(1)",
+    docs: { ...docs, group, complexity: docs.complexity ?? "O(1)" },
   });
 }

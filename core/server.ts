@@ -19,6 +19,7 @@ import {
   type EventClass,
   type Hooks,
   type Plugin,
+  type ReplyWriter,
   type ServerStats,
   type Services,
   type ShutdownOptions,
@@ -632,7 +633,6 @@ export class Server implements ClientHost {
   }
 
   emitDatabaseChanged(db: Database, event: "flush" | "swap"): void {
-    this.dirty++;
     if (this.blocking.blocked.size !== 0) this.blocking.signalAll(db);
     for (const h of this.hooks.databaseChanged) h(db, event);
   }
@@ -685,8 +685,8 @@ export class Server implements ClientHost {
     this.dispatcher.run(c as Client, cmd, argv);
   }
 
-  createInternalClient(): Context {
-    const c = new Client(0, this, this.keyspace.db(0), "", "");
+  createInternalClient(opts: { reply?: ReplyWriter } = {}): Context {
+    const c = new Client(0, this, this.keyspace.db(0), "", "", opts.reply);
     c.writer.enabled = false;
     return c;
   }

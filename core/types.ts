@@ -34,6 +34,8 @@ export type Bytes = string;
 export interface ReplyWriter {
   /** Protocol version of the client the reply goes to. */
   readonly resp: 2 | 3;
+  /** Errors written so far (the dispatcher counts failed calls by it). */
+  readonly errorCount: number;
   /** `+OK`. */
   ok(): void;
   /** A simple string: `+<s>`. Must not contain CR or LF. */
@@ -107,7 +109,9 @@ export type KeySpecFlag =
 
 /**
  * Where a command's keys are, as in Redis 7: a begin-search step (an index,
- * or a keyword) then a find-keys step (a range, or a key count).
+ * or a keyword) then a find-keys step (a range, or a key count). `unknown`
+ * marks keys no spec can find (SORT's BY and STORE): the command's
+ * {@link CommandSpec.getKeys} finds them, and it is `movablekeys`.
  */
 export interface KeySpec {
   flags: readonly KeySpecFlag[];
@@ -115,13 +119,64 @@ export interface KeySpec {
   begin: { index: number } | {
     keyword: string;
     startfrom: number;
-  };
+  } | { unknown: true };
   /** Find keys as a range (lastkey relative, -1 = last arg) or by a count argument. */
   find:
     | { range: { lastkey: number; step: number; limit: number } }
-    | { keynum: { keynumidx: number; firstkey: number; step: number } };
+    | { keynum: { keynumidx: number; firstkey: number; step: number } }
+    | { unknown: true };
   /** Free-text remark COMMAND INFO shows as the key spec's `notes`. */
   notes?: string;
+}
+
+/** Argument types of COMMAND DOCS (Redis's `redisCommandArgType`). */
+export type CommandArgType =
+  | "string"
+  | "integer"
+  | "double"
+  | "key"
+  | "pattern"
+  | "unix-time"
+  | "pure-token"
+  | "oneof"
+  | "block";
+
+/**
+ * One argument of a command as COMMAND DOCS describes it (redis-cli's
+ * hints and `help` render these). `oneof` and `block` hold `arguments`.
+ */
+export interface CommandArg {
+  readonly name: string;
+  readonly type: CommandArgType;
+  /** For a `key`: the index of the key spec that finds it. */
+  readonly keySpecIndex?: number;
+  /** The literal word that introduces the argument (`EX`, `LIMIT`). */
+  readonly token?: string;
+  readonly summary?: string;
+  /** The version that added it. */
+  readonly since?: string;
+  readonly deprecatedSince?: string;
+  readonly flags?: readonly ("optional" | "multiple" | "multiple_token")[];
+  readonly arguments?: readonly CommandArg[];
+}
+
+/**
+ * A command's documentation, as COMMAND DOCS answers it. Built-in commands
+ * carry Redis 7.0's text.
+ */
+export interface CommandDocs {
+  readonly summary: string;
+  /** The version that added the command. */
+  readonly since: string;
+  /** The COMMAND DOCS group (`string`, `sorted-set`, ...); `module` if absent. */
+  readonly group?: string;
+  readonly complexity?: string;
+  readonly docFlags?: readonly ("deprecated" | "syscmd")[];
+  readonly deprecatedSince?: string;
+  readonly replacedBy?: string;
+  /** Changes by version: `[version, description]`. */
+  readonly history?: readonly (readonly [string, string])[];
+  readonly arguments?: readonly CommandArg[];
 }
 
 /**
@@ -250,8 +305,7 @@ export interface CommandSpec {
   subcommands?: readonly CommandSpec[];
   /**
    * Command tips COMMAND INFO reports (`nondeterministic_output`,
-   * `request_policy:all_shards`, ...). Built-in Redis commands get Redis's
-   * tips from a table in `commands/introspection.ts` when this is absent.
+   * `request_policy:all_shards`, ...).
    */
   tips?: readonly string[];
   /** The handler; a container command with subcommands needs none. */
@@ -263,11 +317,8 @@ export interface CommandSpec {
    * without this function, that is the answer.
    */
   traitsFor?: (c: Context, argv: Bytes[], base: number) => number;
-  /** COMMAND DOCS fields. */
-  summary?: string;
-  since?: string;
-  group?: string;
-  complexity?: string;
+  /** What COMMAND DOCS answers (and redis-cli's `help` shows). */
+  docs?: CommandDocs;
 }
 
 /** A registered command: its spec plus runtime statistics beside it. */
@@ -495,6 +546,22 @@ export interface Services {
   defaultUserNoPass: () => boolean;
 }
 
+/** A client's buffer sizes in bytes (see {@link Context.buffers}). */
+export interface ClientBuffers {
+  /** Query bytes received and not yet parsed (`qbuf`). */
+  readonly query: number;
+  /** The query buffer's allocated size (`qbuf` + `qbuf-free`). */
+  readonly queryCapacity: number;
+  /** Reply bytes produced and not yet handed to the socket (`obl`). */
+  readonly output: number;
+  /** The reply buffer's allocated size (`rbs`). */
+  readonly outputCapacity: number;
+  /** Reply bytes handed to the socket and not yet written (`omem`). */
+  readonly inFlight: number;
+  /** A write to the socket is in progress (CLIENT LIST `events=rw`). */
+  readonly writing: boolean;
+}
+
 /** Client flags Redis shows in CLIENT LIST. */
 export interface ClientFlags {
   /** Inside MULTI (set by the transactions plugin; Redis's CLIENT_MULTI). */
@@ -528,20 +595,45 @@ export interface Context {
   /** True once the connection is closing or closed (writes to it are dropped). */
   readonly closed: boolean;
   /**
-   * Records that `key` in the current database changed: WATCH, notifications,
-   * save points and default propagation all follow from it. `dirty` is how
-   * many changes it adds to the save/propagation counter (default 1; 0 for
-   * an event that is not a change of its own, as Redis's LTRIM that removed
-   * nothing, or SET's `expire` event beside its `set`).
+   * Records that `key` in the current database changed: WATCH,
+   * notifications and blocked clients hear of it, and `dirty` changes count
+   * toward save points (Redis's `dirty`: default 1; ZADD of 3 new members
+   * counts 3; 0 for an event that is no change of its own, as SET's
+   * `expire` beside its `set`, or an LTRIM that removed nothing). A command
+   * that counted changes is propagated to replicas and the AOF as received,
+   * unless it called {@link Context.propagate}.
    */
   changed(key: Bytes, event: string, cls: EventClass, dirty?: number): void;
   /** Same, for a key in another database (MOVE, COPY DB). */
   changedIn(db: Database, key: Bytes, event: string, cls: EventClass, dirty?: number): void;
   /**
+   * Counts `n` changes (default 1) that no single key carries (FLUSHALL,
+   * SWAPDB, FUNCTION LOAD, PFCOUNT's cache refresh): as for
+   * {@link Context.changed}, they count toward save points and make the
+   * command propagate as received.
+   */
+  wrote(n?: number): void;
+  /**
    * Propagates `argv` instead of the command as received (non-deterministic
    * commands rewrite themselves). Call once per propagated command.
    */
   propagate(argv: readonly Bytes[]): void;
+  /**
+   * While true, nothing this client runs is propagated (a script after
+   * `redis.set_repl(redis.REPL_NONE)`).
+   */
+  noPropagation: boolean;
+  /** CLIENT REPLY: replies on, off, or off for the next command only. */
+  setReplyMode(mode: "on" | "off" | "skip"): void;
+  /**
+   * Unauthenticated clients get tighter request limits (Redis: a multibulk
+   * of at most 10 arguments of at most 16 KB each until AUTH).
+   */
+  strictInput: boolean;
+  /** Its buffers, as CLIENT LIST and memory accounting report them. */
+  readonly buffers: ClientBuffers;
+  /** Input is on hold: the client is blocked, waiting or suspended. */
+  readonly suspended: boolean;
   /** Marks the connection to close once its replies are written. */
   close(): void;
   /**
@@ -639,10 +731,13 @@ export interface ServerApi {
    */
   provide<K extends keyof Services>(name: K, impl: Services[K]): void;
   /**
-   * A client with no connection, for replaying commands (AOF loading): its
-   * replies are discarded. It is not listed in {@link ServerApi.clients}.
+   * A client with no connection, for replaying commands (AOF loading, a
+   * replica applying its master's stream, a script's `redis.call`): its
+   * replies go to `reply` when given, else they are discarded. It is not
+   * listed in {@link ServerApi.clients}, and its id is 0, which admission
+   * checks take as the server's own (never refused as a client would be).
    */
-  createInternalClient(): Context;
+  createInternalClient(opts?: { reply?: ReplyWriter }): Context;
   /** A service another plugin provides, if loaded. */
   service<K extends keyof Services>(name: K): Services[K] | undefined;
   /** Collects INFO lines that plugins contribute to a section. */

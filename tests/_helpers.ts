@@ -94,6 +94,15 @@ export async function startRealRedis(extra: string[] = []): Promise<RealRedis> {
   };
 }
 
+/** Bytes as a byte string, in chunks (a spread of a large reply overflows the stack). */
+function latin(b: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < b.length; i += 8192) {
+    s += String.fromCharCode(...b.subarray(i, Math.min(b.length, i + 8192)));
+  }
+  return s;
+}
+
 const enc = (s: string) => {
   const b = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
@@ -162,7 +171,7 @@ export class RawClient {
     for (;;) {
       const r = parseReply(this.#buf, 0);
       if (r) {
-        const raw = String.fromCharCode(...this.#buf.subarray(0, r.end));
+        const raw = latin(this.#buf.subarray(0, r.end));
         this.#buf = this.#buf.slice(r.end);
         return { raw, value: r.value };
       }
@@ -269,7 +278,7 @@ export function parseReply(buf: Uint8Array, at: number): { value: Reply; end: nu
       const n = Number(t);
       if (n < 0) return { value: null, end: l.next };
       if (buf.length < l.next + n + 2) return undefined;
-      const s = String.fromCharCode(...buf.subarray(l.next, l.next + n));
+      const s = latin(buf.subarray(l.next, l.next + n));
       if (type === "!") return { value: { error: s }, end: l.next + n + 2 };
       if (type === "=") return { value: { verbatim: s }, end: l.next + n + 2 };
       return { value: s, end: l.next + n + 2 };

@@ -343,10 +343,12 @@ export const bitfieldCommands: readonly CommandSpec[] = [
       ...keys.one(1, ["RW", "ACCESS", "UPDATE", "VARIABLE_FLAGS"]),
       notes: "This command allows both access and modification of the key",
     }],
-    summary: "Perform arbitrary bitfield integer operations on strings",
-    since: "3.2.0",
-    group: "bitmap",
-    complexity: "O(1) for each subcommand specified",
+    docs: {
+      summary: "Perform arbitrary bitfield integer operations on strings",
+      since: "3.2.0",
+      group: "bitmap",
+      complexity: "O(1) for each subcommand specified",
+    },
     handler: (c, argv) => bitfield(c, argv, false),
   },
   {
@@ -355,11 +357,13 @@ export const bitfieldCommands: readonly CommandSpec[] = [
     flags: ["readonly", "fast"],
     categories: ["bitmap"],
     keySpecs: [keys.one(1, ["RO", "ACCESS"])],
-    summary:
-      "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD",
-    since: "6.0.0",
-    group: "bitmap",
-    complexity: "O(1) for each subcommand specified",
+    docs: {
+      summary:
+        "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD",
+      since: "6.0.0",
+      group: "bitmap",
+      complexity: "O(1) for each subcommand specified",
+    },
     handler: (c, argv) => bitfield(c, argv, true),
   },
 ];

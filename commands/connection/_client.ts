@@ -190,20 +190,19 @@ export function clientCommand(opts: ClientCommandOptions): CommandSpec {
     flags: admin ? ["admin", "noscript", "loading", "stale"] : ["noscript", "loading", "stale"],
     categories: ["connection"],
     handler,
-    summary,
-    since,
-    group: "connection",
-    complexity,
+    docs: { summary, since, group: "connection", complexity },
   });
 
   return {
     name: "client",
     arity: -2,
     flags: [],
-    summary: "A container for client connection commands",
-    since: "2.4.0",
-    group: "connection",
-    complexity: "Depends on subcommand.",
+    docs: {
+      summary: "A container for client connection commands",
+      since: "2.4.0",
+      group: "connection",
+      complexity: "Depends on subcommand.",
+    },
     subcommands: [
       sub("id", 2, false, "Returns the client ID for the current connection", "5.0.0", (c) => {
         c.reply.integer(c.id);
@@ -335,10 +334,12 @@ export function clientCommand(opts: ClientCommandOptions): CommandSpec {
         arity: 2,
         flags: ["loading", "stale"],
         categories: ["connection"],
-        summary: "Show helpful text about the different subcommands",
-        since: "5.0.0",
-        group: "connection",
-        complexity: "O(1)",
+        docs: {
+          summary: "Show helpful text about the different subcommands",
+          since: "5.0.0",
+          group: "connection",
+          complexity: "O(1)",
+        },
         handler(c) {
           c.reply.array(HELP.length);
           for (const line of HELP) c.reply.simple(line);

@@ -123,10 +123,12 @@ function init(server: ServerApi): PluginInstance {
       arity: -1,
       flags: ["fast"],
       categories: [CONN],
-      summary: "Ping the server",
-      since: "1.0.0",
-      group: CONN,
-      complexity: "O(1)",
+      docs: {
+        summary: "Ping the server",
+        since: "1.0.0",
+        group: CONN,
+        complexity: "O(1)",
+      },
       handler(c, argv) {
         if (argv.length > 2) throw new ReplyError(Err.arity("ping"));
         // A RESP2 client in subscribed mode gets a pub/sub-shaped reply.
@@ -146,10 +148,12 @@ function init(server: ServerApi): PluginInstance {
       arity: 2,
       flags: ["loading", "stale", "fast"],
       categories: [CONN],
-      summary: "Echo the given string",
-      since: "1.0.0",
-      group: CONN,
-      complexity: "O(1)",
+      docs: {
+        summary: "Echo the given string",
+        since: "1.0.0",
+        group: CONN,
+        complexity: "O(1)",
+      },
       handler(c, argv) {
         c.reply.bulk(argv[1]!);
       },
@@ -159,10 +163,12 @@ function init(server: ServerApi): PluginInstance {
       arity: -1,
       flags: connFlags,
       categories: [CONN],
-      summary: "Close the connection",
-      since: "1.0.0",
-      group: CONN,
-      complexity: "O(1)",
+      docs: {
+        summary: "Close the connection",
+        since: "1.0.0",
+        group: CONN,
+        complexity: "O(1)",
+      },
       handler(c) {
         c.reply.ok();
         c.close();
@@ -173,10 +179,12 @@ function init(server: ServerApi): PluginInstance {
       arity: 1,
       flags: connFlags,
       categories: [CONN],
-      summary: "Reset the connection",
-      since: "6.2.0",
-      group: CONN,
-      complexity: "O(1)",
+      docs: {
+        summary: "Reset the connection",
+        since: "6.2.0",
+        group: CONN,
+        complexity: "O(1)",
+      },
       handler(c) {
         if (c.kind === "replica") {
           throw new ReplyError("ERR can only reset normal client connections");
@@ -200,10 +208,12 @@ function init(server: ServerApi): PluginInstance {
       arity: -1,
       flags: connFlags,
       categories: [CONN],
-      summary: "Handshake with Redis",
-      since: "6.0.0",
-      group: CONN,
-      complexity: "O(1)",
+      docs: {
+        summary: "Handshake with Redis",
+        since: "6.0.0",
+        group: CONN,
+        complexity: "O(1)",
+      },
       handler(c, argv) {
         let ver = 0;
         let i = 1;
@@ -261,10 +271,12 @@ function init(server: ServerApi): PluginInstance {
       arity: -2,
       flags: connFlags,
       categories: [CONN],
-      summary: "Authenticate to the server",
-      since: "1.0.0",
-      group: CONN,
-      complexity: "O(N) where N is the number of passwords defined for the user",
+      docs: {
+        summary: "Authenticate to the server",
+        since: "1.0.0",
+        group: CONN,
+        complexity: "O(N) where N is the number of passwords defined for the user",
+      },
       handler(c, argv) {
         if (argv.length > 3) throw new ReplyError(Err.syntax);
         let user = "default", pass = argv[1]!;
@@ -285,10 +297,12 @@ function init(server: ServerApi): PluginInstance {
       arity: 2,
       flags: ["loading", "stale", "fast"],
       categories: [CONN],
-      summary: "Change the selected database for the current connection",
-      since: "1.0.0",
-      group: CONN,
-      complexity: "O(1)",
+      docs: {
+        summary: "Change the selected database for the current connection",
+        since: "1.0.0",
+        group: CONN,
+        complexity: "O(1)",
+      },
       handler(c, argv) {
         const id = intArgument(argv[1]!);
         const ks = c.server.keyspace;
@@ -302,26 +316,28 @@ function init(server: ServerApi): PluginInstance {
       arity: 3,
       flags: ["write", "fast"],
       categories: ["keyspace", "dangerous"],
-      summary: "Swaps two Redis databases",
-      since: "4.0.0",
-      group: "server",
-      complexity:
-        "O(N) where N is the count of clients watching or blocking on keys from both databases.",
+      docs: {
+        summary: "Swaps two Redis databases",
+        since: "4.0.0",
+        group: "server",
+        complexity:
+          "O(N) where N is the count of clients watching or blocking on keys from both databases.",
+      },
       handler(c, argv) {
         const a = intArgument(argv[1]!, "ERR invalid first DB index");
         const b = intArgument(argv[2]!, "ERR invalid second DB index");
         const ks = c.server.keyspace;
         const n = ks.dbs.length;
         if (a < 0 || a >= n || b < 0 || b >= n) throw new ReplyError(Err.dbIndex);
-        if (a === b) {
-          // Redis swaps nothing but still counts a change (and propagates).
-          c.server.dirty++;
-        } else {
+        // One change, also when the two are the same database (Redis
+        // swaps nothing then but still counts it and propagates it).
+        if (a !== b) {
           const da = ks.db(a), db = ks.db(b);
           da.swapWith(db);
           c.server.emitDatabaseChanged(da, "swap");
           c.server.emitDatabaseChanged(db, "swap");
         }
+        c.wrote();
         c.reply.ok();
       },
     },

@@ -440,9 +440,8 @@ function store(
   const build = c.server.keyspace.types.get("zset")?.fromScored;
   if (build === undefined) throw new ReplyError("ERR STORE needs the sorted-set type");
   c.db.set(key, build(items));
-  c.changed(key, o.search ? "geosearchstore" : "georadiusstore", "z");
   // Redis counts every stored element as a change.
-  c.server.dirty += returned - 1;
+  c.changed(key, o.search ? "geosearchstore" : "georadiusstore", "z", returned);
   c.reply.integer(returned);
 }
 
@@ -468,7 +467,15 @@ function spec(
   handler: CommandHandler,
   doc: { summary: string; since: string; complexity: string },
 ): CommandSpec {
-  return { name, arity, flags, categories: ["geo"], keySpecs, handler, group: "geo", ...doc };
+  return {
+    name,
+    arity,
+    flags,
+    categories: ["geo"],
+    keySpecs,
+    handler,
+    docs: { ...doc, group: "geo" },
+  };
 }
 
 /** Every GEO command, with Redis 7.0's COMMAND INFO and DOCS. */

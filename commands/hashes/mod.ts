@@ -53,13 +53,9 @@ function writeHash(c: Context, key: Bytes): HashObject {
   return h;
 }
 
-/**
- * Records `n` field writes: one keyspace event, and Redis's dirty count
- * (HSET adds one per pair, where `changed` adds one).
- */
+/** Records `n` field writes: one keyspace event, `n` changes (HSET counts one per pair). */
 function changedBy(c: Context, key: Bytes, event: string, n: number): void {
-  c.changed(key, event, "h");
-  c.server.dirty += n - 1;
+  c.changed(key, event, "h", n);
 }
 
 /** HSET / HMSET key field value [field value ...] */
@@ -216,9 +212,8 @@ function hdelCommand(c: Context, argv: Bytes[]): void {
     h.fieldsChanged();
     const removed = h.map.size === 0;
     if (removed) c.db.delete(key);
-    c.changed(key, "hdel", "h");
-    if (removed) c.changed(key, "del", "g");
-    c.server.dirty += deleted - (removed ? 2 : 1);
+    c.changed(key, "hdel", "h", deleted);
+    if (removed) c.changed(key, "del", "g", 0);
   }
   c.reply.integer(deleted);
 }

@@ -183,7 +183,7 @@ function pfdebug(c: Context, argv: Bytes[]): void {
       if (hll.encoding === HLL_SPARSE) {
         if (!hll.toDense()) throw new ReplyError(INVALID);
         c.db.replace(key, hll.toBytes());
-        c.server.dirty++; // propagated, as Redis forces it on conversion
+        c.wrote(); // propagated, as Redis forces it on conversion
       }
       const regs = hll.registers();
       c.reply.array(regs.length);
@@ -202,7 +202,7 @@ function pfdebug(c: Context, argv: Bytes[]): void {
       if (hll.encoding === HLL_SPARSE) {
         if (!hll.toDense()) throw new ReplyError(INVALID);
         c.db.replace(key, hll.toBytes());
-        c.server.dirty++;
+        c.wrote();
         conv = 1;
       }
       c.reply.integer(conv);

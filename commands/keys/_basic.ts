@@ -32,11 +32,13 @@ export const basicCommands: readonly CommandSpec[] = [
     flags: ["write"],
     categories: ["keyspace"],
     keySpecs: [keys.rest(1, ["RM", "DELETE"])],
-    summary: "Delete a key",
-    since: "1.0.0",
-    group: "generic",
-    complexity:
-      "O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).",
+    docs: {
+      summary: "Delete a key",
+      since: "1.0.0",
+      group: "generic",
+      complexity:
+        "O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).",
+    },
     handler: del,
   },
   {
@@ -45,12 +47,14 @@ export const basicCommands: readonly CommandSpec[] = [
     flags: ["write", "fast"],
     categories: ["keyspace"],
     keySpecs: [keys.rest(1, ["RM", "DELETE"])],
-    summary:
-      "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.",
-    since: "4.0.0",
-    group: "generic",
-    complexity:
-      "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.",
+    docs: {
+      summary:
+        "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.",
+      since: "4.0.0",
+      group: "generic",
+      complexity:
+        "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.",
+    },
     // Values are reclaimed by the garbage collector either way.
     handler: del,
   },
@@ -60,10 +64,12 @@ export const basicCommands: readonly CommandSpec[] = [
     flags: ["readonly", "fast"],
     categories: ["keyspace"],
     keySpecs: [keys.rest(1, ["RO"])],
-    summary: "Determine if a key exists",
-    since: "1.0.0",
-    group: "generic",
-    complexity: "O(N) where N is the number of keys to check.",
+    docs: {
+      summary: "Determine if a key exists",
+      since: "1.0.0",
+      group: "generic",
+      complexity: "O(N) where N is the number of keys to check.",
+    },
     handler(c, argv) {
       let n = 0;
       // Duplicates count once each, as in Redis.
@@ -77,10 +83,12 @@ export const basicCommands: readonly CommandSpec[] = [
     flags: ["readonly", "fast"],
     categories: ["keyspace"],
     keySpecs: [keys.one(1, ["RO"])],
-    summary: "Determine the type stored at key",
-    since: "1.0.0",
-    group: "generic",
-    complexity: "O(1)",
+    docs: {
+      summary: "Determine the type stored at key",
+      since: "1.0.0",
+      group: "generic",
+      complexity: "O(1)",
+    },
     handler(c, argv) {
       const v = lookupRead(c, argv[1]!);
       c.reply.simple(v === undefined ? "none" : typeOf(v));
@@ -92,11 +100,13 @@ export const basicCommands: readonly CommandSpec[] = [
     flags: ["readonly", "fast"],
     categories: ["keyspace"],
     keySpecs: [keys.rest(1, ["RO"])],
-    summary:
-      "Alters the last access time of a key(s). Returns the number of existing keys specified.",
-    since: "3.2.1",
-    group: "generic",
-    complexity: "O(N) where N is the number of keys that will be touched.",
+    docs: {
+      summary:
+        "Alters the last access time of a key(s). Returns the number of existing keys specified.",
+      since: "3.2.1",
+      group: "generic",
+      complexity: "O(N) where N is the number of keys that will be touched.",
+    },
     handler(c, argv) {
       let n = 0;
       for (let i = 1; i < argv.length; i++) {
@@ -114,11 +124,13 @@ export const basicCommands: readonly CommandSpec[] = [
     arity: 2,
     flags: ["readonly"],
     categories: ["keyspace", "dangerous"],
-    summary: "Find all keys matching the given pattern",
-    since: "1.0.0",
-    group: "generic",
-    complexity:
-      "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.",
+    docs: {
+      summary: "Find all keys matching the given pattern",
+      since: "1.0.0",
+      group: "generic",
+      complexity:
+        "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.",
+    },
     handler(c, argv) {
       const db = c.db;
       const pattern = argv[1]!;
@@ -143,10 +155,12 @@ export const basicCommands: readonly CommandSpec[] = [
     arity: 1,
     flags: ["readonly"],
     categories: ["keyspace"],
-    summary: "Return a random key from the keyspace",
-    since: "1.0.0",
-    group: "generic",
-    complexity: "O(1)",
+    docs: {
+      summary: "Return a random key from the keyspace",
+      since: "1.0.0",
+      group: "generic",
+      complexity: "O(1)",
+    },
     handler(c) {
       const key = c.db.randomKey();
       if (key === undefined) c.reply.nullBulk();

@@ -106,30 +106,28 @@ function ttlGeneric(c: Context, key: Bytes, ms: boolean, absolute: boolean): voi
   c.reply.integer(ms ? ttl : Math.floor((ttl + 500) / 1000));
 }
 
-type Doc = Pick<CommandSpec, "name" | "summary" | "since">;
+type Doc = { name: string; summary: string; since: string };
 
 function setter(doc: Doc, relative: boolean, seconds: boolean): CommandSpec {
   return {
-    ...doc,
+    name: doc.name,
+    docs: { summary: doc.summary, since: doc.since, group: "generic", complexity: "O(1)" },
     arity: -3,
     flags: ["write", "fast"],
     categories: ["keyspace"],
     keySpecs: [keys.one(1, ["RW", "UPDATE"])],
-    group: "generic",
-    complexity: "O(1)",
     handler: (c, argv) => expireGeneric(c, argv, relative, seconds),
   };
 }
 
 function getter(doc: Doc, ms: boolean, absolute: boolean): CommandSpec {
   return {
-    ...doc,
+    name: doc.name,
+    docs: { summary: doc.summary, since: doc.since, group: "generic", complexity: "O(1)" },
     arity: 2,
     flags: ["readonly", "fast"],
     categories: ["keyspace"],
     keySpecs: [keys.one(1, ["RO", "ACCESS"])],
-    group: "generic",
-    complexity: "O(1)",
     handler: (c, argv) => ttlGeneric(c, argv[1]!, ms, absolute),
   };
 }
@@ -194,10 +192,12 @@ export const expireCommands: readonly CommandSpec[] = [
     flags: ["write", "fast"],
     categories: ["keyspace"],
     keySpecs: [keys.one(1, ["RW", "UPDATE"])],
-    summary: "Remove the expiration from a key",
-    since: "2.2.0",
-    group: "generic",
-    complexity: "O(1)",
+    docs: {
+      summary: "Remove the expiration from a key",
+      since: "2.2.0",
+      group: "generic",
+      complexity: "O(1)",
+    },
     handler(c, argv) {
       const key = argv[1]!;
       if (c.db.get(key) !== undefined && c.db.persist(key)) {

@@ -112,10 +112,12 @@ export const moveCommands: readonly CommandSpec[] = [
     flags: ["write"],
     categories: ["keyspace"],
     keySpecs: [keys.one(1, ["RW", "ACCESS", "DELETE"]), keys.one(2, ["OW", "UPDATE"])],
-    summary: "Rename a key",
-    since: "1.0.0",
-    group: "generic",
-    complexity: "O(1)",
+    docs: {
+      summary: "Rename a key",
+      since: "1.0.0",
+      group: "generic",
+      complexity: "O(1)",
+    },
     handler: (c, argv) => rename(c, argv, false),
   },
   {
@@ -124,10 +126,12 @@ export const moveCommands: readonly CommandSpec[] = [
     flags: ["write", "fast"],
     categories: ["keyspace"],
     keySpecs: [keys.one(1, ["RW", "ACCESS", "DELETE"]), keys.one(2, ["OW", "INSERT"])],
-    summary: "Rename a key, only if the new key does not exist",
-    since: "1.0.0",
-    group: "generic",
-    complexity: "O(1)",
+    docs: {
+      summary: "Rename a key, only if the new key does not exist",
+      since: "1.0.0",
+      group: "generic",
+      complexity: "O(1)",
+    },
     handler: (c, argv) => rename(c, argv, true),
   },
   {
@@ -136,11 +140,13 @@ export const moveCommands: readonly CommandSpec[] = [
     flags: ["write", "denyoom"],
     categories: ["keyspace"],
     keySpecs: [keys.one(1, ["RO", "ACCESS"]), keys.one(2, ["OW", "UPDATE"])],
-    summary: "Copy a key",
-    since: "6.2.0",
-    group: "generic",
-    complexity:
-      "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.",
+    docs: {
+      summary: "Copy a key",
+      since: "6.2.0",
+      group: "generic",
+      complexity:
+        "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.",
+    },
     handler: copy,
   },
   {
@@ -149,10 +155,12 @@ export const moveCommands: readonly CommandSpec[] = [
     flags: ["write", "fast"],
     categories: ["keyspace"],
     keySpecs: [keys.one(1, ["RW", "ACCESS", "UPDATE"])],
-    summary: "Move a key to another database",
-    since: "1.0.0",
-    group: "generic",
-    complexity: "O(1)",
+    docs: {
+      summary: "Move a key to another database",
+      since: "1.0.0",
+      group: "generic",
+      complexity: "O(1)",
+    },
     handler: move,
   },
 ];

@@ -100,10 +100,7 @@ function sub(
     flags: ["readonly"],
     categories: ["keyspace"],
     keySpecs: [keys.one(2, ["RO"])],
-    summary,
-    since,
-    group: "generic",
-    complexity: "O(1)",
+    docs: { summary, since, group: "generic", complexity: "O(1)" },
     handler,
   };
 }
@@ -113,10 +110,12 @@ export const objectCommand: CommandSpec = {
   name: "object",
   arity: -2,
   flags: [],
-  summary: "A container for object introspection commands",
-  since: "2.2.3",
-  group: "generic",
-  complexity: "Depends on subcommand.",
+  docs: {
+    summary: "A container for object introspection commands",
+    since: "2.2.3",
+    group: "generic",
+    complexity: "Depends on subcommand.",
+  },
   // In the order Redis lists them (COMMAND INFO, COMMAND DOCS).
   subcommands: [
     sub("encoding", "Inspect the internal encoding of a Redis object", "2.2.3", (c, argv) => {
@@ -138,10 +137,12 @@ export const objectCommand: CommandSpec = {
       arity: 2,
       flags: ["loading", "stale"],
       categories: ["keyspace"],
-      summary: "Show helpful text about the different subcommands",
-      since: "6.2.0",
-      group: "generic",
-      complexity: "O(1)",
+      docs: {
+        summary: "Show helpful text about the different subcommands",
+        since: "6.2.0",
+        group: "generic",
+        complexity: "O(1)",
+      },
       handler(c) {
         c.reply.array(HELP.length);
         for (const line of HELP) c.reply.simple(line);

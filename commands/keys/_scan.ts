@@ -37,11 +37,13 @@ export const scanCommand: CommandSpec = {
   arity: -2,
   flags: ["readonly"],
   categories: ["keyspace"],
-  summary: "Incrementally iterate the keys space",
-  since: "2.8.0",
-  group: "generic",
-  complexity:
-    "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.",
+  docs: {
+    summary: "Incrementally iterate the keys space",
+    since: "2.8.0",
+    group: "generic",
+    complexity:
+      "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.",
+  },
   handler(c, argv) {
     const cursor = parseScanCursor(argv[1]!);
     let count = 10;

@@ -232,10 +232,12 @@ export const debugSpec: CommandSpec = {
   name: "debug",
   arity: -2,
   flags: ["admin", "noscript", "loading", "stale"],
-  summary: "A container for debugging commands",
-  since: "1.0.0",
-  group: "server",
-  complexity: "Depends on subcommand.",
+  docs: {
+    summary: "A container for debugging commands",
+    since: "1.0.0",
+    group: "server",
+    complexity: "Depends on subcommand.",
+  },
   handler(c, argv) {
     if (!debugAllowed(c)) throw new ReplyError(DEBUG_NOT_ALLOWED);
     const sub = argv[1]!.toLowerCase();

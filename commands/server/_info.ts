@@ -454,10 +454,12 @@ export function createInfo(server: ServerApi): Info {
     arity: -1,
     flags: ["loading", "stale"],
     categories: ["dangerous"],
-    summary: "Get information and statistics about the server",
-    since: "1.0.0",
-    group: "server",
-    complexity: "O(1)",
+    docs: {
+      summary: "Get information and statistics about the server",
+      since: "1.0.0",
+      group: "server",
+      complexity: "O(1)",
+    },
     handler(c, argv) {
       c.reply.verbatim(render(argv.slice(1)));
     },

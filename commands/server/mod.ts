@@ -170,21 +170,22 @@ function flushCommand(all: boolean): CommandSpec {
     arity: -1,
     flags: ["write"],
     categories: ["keyspace", "dangerous"],
-    summary: all
-      ? "Remove all keys from all databases"
-      : "Remove all keys from the current database",
-    since: "1.0.0",
-    group: "server",
-    complexity: all
-      ? "O(N) where N is the total number of keys in all databases"
-      : "O(N) where N is the number of keys in the selected database",
+    docs: {
+      summary: all
+        ? "Remove all keys from all databases"
+        : "Remove all keys from the current database",
+      since: "1.0.0",
+      group: "server",
+      complexity: all
+        ? "O(N) where N is the total number of keys in all databases"
+        : "O(N) where N is the number of keys in the selected database",
+    },
     handler(c, argv) {
       checkFlushArgs(argv);
       const server = c.server;
-      const dirty = server.dirty;
       const removed = flush(server, all ? server.keyspace.dbs : [c.db]);
       // Redis counts one change per removed key, plus one for FLUSHALL.
-      server.dirty = dirty + removed + (all ? 1 : 0);
+      c.wrote(removed + (all ? 1 : 0));
       // Propagated as received even when nothing was removed, as Redis does.
       c.propagate(argv);
       c.reply.ok();
@@ -196,11 +197,13 @@ const shutdownSpec: CommandSpec = {
   name: "shutdown",
   arity: -1,
   flags: ["admin", "noscript", "loading", "stale", "no_multi", "allow_busy"],
-  summary: "Synchronously save the dataset to disk and then shut down the server",
-  since: "1.0.0",
-  group: "server",
-  complexity:
-    "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
+  docs: {
+    summary: "Synchronously save the dataset to disk and then shut down the server",
+    since: "1.0.0",
+    group: "server",
+    complexity:
+      "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
+  },
   handler(c, argv) {
     let save: boolean | undefined, nosave = false, now = false, force = false, abort = false;
     for (let i = 1; i < argv.length; i++) {
@@ -313,39 +316,47 @@ export default definePlugin({
       name: "config",
       arity: -2,
       flags: [],
-      summary: "A container for server configuration commands",
-      since: "2.0.0",
-      group: "server",
-      complexity: "Depends on subcommand.",
+      docs: {
+        summary: "A container for server configuration commands",
+        since: "2.0.0",
+        group: "server",
+        complexity: "Depends on subcommand.",
+      },
       subcommands: [
         {
           name: "get",
           arity: -3,
           flags: ADMIN,
-          summary: "Get the values of configuration parameters",
-          since: "2.0.0",
-          group: "server",
-          complexity: "O(N) when N is the number of configuration parameters provided",
+          docs: {
+            summary: "Get the values of configuration parameters",
+            since: "2.0.0",
+            group: "server",
+            complexity: "O(N) when N is the number of configuration parameters provided",
+          },
           handler: configGet,
         },
         {
           name: "set",
           arity: -4,
           flags: ADMIN,
-          summary: "Set configuration parameters to the given values",
-          since: "2.0.0",
-          group: "server",
-          complexity: "O(N) when N is the number of configuration parameters provided",
+          docs: {
+            summary: "Set configuration parameters to the given values",
+            since: "2.0.0",
+            group: "server",
+            complexity: "O(N) when N is the number of configuration parameters provided",
+          },
           handler: configSet,
         },
         {
           name: "resetstat",
           arity: 2,
           flags: ADMIN,
-          summary: "Reset the stats returned by INFO",
-          since: "2.0.0",
-          group: "server",
-          complexity: "O(1)",
+          docs: {
+            summary: "Reset the stats returned by INFO",
+            since: "2.0.0",
+            group: "server",
+            complexity: "O(1)",
+          },
           handler(c) {
             resetStats(c.server);
             info.reset();
@@ -356,10 +367,12 @@ export default definePlugin({
           name: "rewrite",
           arity: 2,
           flags: ADMIN,
-          summary: "Rewrite the configuration file with the in memory configuration",
-          since: "2.8.0",
-          group: "server",
-          complexity: "O(1)",
+          docs: {
+            summary: "Rewrite the configuration file with the in memory configuration",
+            since: "2.8.0",
+            group: "server",
+            complexity: "O(1)",
+          },
           handler() {
             throw new ReplyError("ERR The server is running without a config file");
           },
@@ -368,10 +381,12 @@ export default definePlugin({
           name: "help",
           arity: 2,
           flags: ["loading", "stale"],
-          summary: "Show helpful text about the different subcommands",
-          since: "5.0.0",
-          group: "server",
-          complexity: "O(1)",
+          docs: {
+            summary: "Show helpful text about the different subcommands",
+            since: "5.0.0",
+            group: "server",
+            complexity: "O(1)",
+          },
           handler(c) {
             c.reply.array(CONFIG_HELP.length);
             for (const l of CONFIG_HELP) c.reply.simple(l);
@@ -387,10 +402,12 @@ export default definePlugin({
         arity: 1,
         flags: ["readonly", "fast"],
         categories: ["keyspace"],
-        summary: "Return the number of keys in the selected database",
-        since: "1.0.0",
-        group: "server",
-        complexity: "O(1)",
+        docs: {
+          summary: "Return the number of keys in the selected database",
+          since: "1.0.0",
+          group: "server",
+          complexity: "O(1)",
+        },
         handler: (c) => c.reply.integer(c.db.size),
       },
       flushCommand(false),
@@ -399,10 +416,12 @@ export default definePlugin({
         name: "time",
         arity: 1,
         flags: ["loading", "stale", "fast"],
-        summary: "Return the current server time",
-        since: "2.6.0",
-        group: "server",
-        complexity: "O(1)",
+        docs: {
+          summary: "Return the current server time",
+          since: "2.6.0",
+          group: "server",
+          complexity: "O(1)",
+        },
         handler(c) {
           const ms = c.server.clock.now();
           const secs = Math.floor(ms / 1000);

@@ -88,7 +88,9 @@ function replyMembers(c: Context, members: Iterable<Bytes>, n: number): void {
 }
 
 const ro = ["RO", "ACCESS"] as const;
-const setDoc = (what: string) => ({ group: "set", since: "1.0.0", summary: what });
+const setDoc = (what: string, complexity: string, since = "1.0.0") => ({
+  docs: { group: "set", since, summary: what, complexity },
+});
 const INTER_CPLX =
   "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.";
 const UNION_CPLX = "O(N) where N is the total number of elements in all given sets.";
@@ -99,8 +101,7 @@ const unionOrDiff = (diff: boolean, name: string): CommandSpec => ({
   flags: ["readonly"],
   categories: ["set"],
   keySpecs: [keys.rest(1, ro)],
-  ...setDoc(diff ? "Subtract multiple sets" : "Add multiple sets"),
-  complexity: UNION_CPLX,
+  ...setDoc(diff ? "Subtract multiple sets" : "Add multiple sets", UNION_CPLX),
   handler(c, argv) {
     const r = unionDiff(lookupAll(c, argv.slice(1)), diff, intsetLimit(c));
     replyMembers(c, r.elements(), r.length);
@@ -116,8 +117,8 @@ const unionOrDiffStore = (diff: boolean, name: string): CommandSpec => ({
     diff
       ? "Subtract multiple sets and store the resulting set in a key"
       : "Add multiple sets and store the resulting set in a key",
+    UNION_CPLX,
   ),
-  complexity: UNION_CPLX,
   handler(c, argv) {
     const r = unionDiff(lookupAll(c, argv.slice(2)), diff, intsetLimit(c));
     store(c, argv[1]!, r, name);
@@ -131,8 +132,7 @@ export const setOpCommands: CommandSpec[] = [
     flags: ["readonly"],
     categories: ["set"],
     keySpecs: [keys.rest(1, ro)],
-    ...setDoc("Intersect multiple sets"),
-    complexity: INTER_CPLX,
+    ...setDoc("Intersect multiple sets", INTER_CPLX),
     handler(c, argv) {
       const r = intersect(lookupAll(c, argv.slice(1)), 0);
       replyMembers(c, r, r.length);
@@ -144,9 +144,11 @@ export const setOpCommands: CommandSpec[] = [
     flags: ["readonly"],
     categories: ["set"],
     keySpecs: [keys.counted(1, ro)],
-    ...setDoc("Intersect multiple sets and return the cardinality of the result"),
-    since: "7.0.0",
-    complexity: INTER_CPLX,
+    ...setDoc(
+      "Intersect multiple sets and return the cardinality of the result",
+      INTER_CPLX,
+      "7.0.0",
+    ),
     handler(c, argv) {
       const numkeys = parseInteger(argv[1]!);
       if (numkeys === undefined || numkeys < 1) {
@@ -174,8 +176,7 @@ export const setOpCommands: CommandSpec[] = [
     flags: ["write", "denyoom"],
     categories: ["set"],
     keySpecs: [keys.one(1, ["RW", "UPDATE"]), keys.rest(2, ro)],
-    ...setDoc("Intersect multiple sets and store the resulting set in a key"),
-    complexity: INTER_CPLX,
+    ...setDoc("Intersect multiple sets and store the resulting set in a key", INTER_CPLX),
     handler(c, argv) {
       const r = intersect(lookupAll(c, argv.slice(2)), 0);
       store(c, argv[1]!, SetValue.from(r, intsetLimit(c)), "sinterstore");

@@ -40,23 +40,16 @@ export function replySet(c: Context, items: readonly Bytes[]): void {
   for (let i = 0; i < items.length; i++) c.reply.bulk(items[i]!);
 }
 
-/** Sets `dirty` to what Redis would count for this command. */
-function dirtyTo(c: Context, value: number): void {
-  c.server.dirty = value;
-}
-
 /** Removes an emptied set, with Redis's `del` event. */
 function deleteIfEmpty(c: Context, key: Bytes, s: SetValue): void {
   if (s.length !== 0) return;
   c.db.delete(key);
-  c.changed(key, "del", "g");
+  // Redis counts the removed members, not the deletion.
+  c.changed(key, "del", "g", 0);
 }
 
 const doc = (summary: string, since: string, complexity: string) => ({
-  summary,
-  since,
-  group: "set",
-  complexity,
+  docs: { summary, since, group: "set", complexity },
 });
 
 const setCommands: CommandSpec[] = [
@@ -81,9 +74,7 @@ const setCommands: CommandSpec[] = [
       for (let i = 2; i < argv.length; i++) if (s.add(argv[i]!, max)) added++;
       if (fresh) c.db.set(key, s);
       if (added !== 0) {
-        const d0 = c.server.dirty;
-        c.changed(key, "sadd", "s");
-        dirtyTo(c, d0 + added);
+        c.changed(key, "sadd", "s", added);
       }
       c.reply.integer(added);
     },
@@ -108,10 +99,8 @@ const setCommands: CommandSpec[] = [
           if (s.delete(argv[i]!)) removed++;
         }
         if (removed !== 0) {
-          const d0 = c.server.dirty;
-          c.changed(key, "srem", "s");
+          c.changed(key, "srem", "s", removed);
           deleteIfEmpty(c, key, s);
-          dirtyTo(c, d0 + removed);
         }
       }
       c.reply.integer(removed);
@@ -191,11 +180,9 @@ const setCommands: CommandSpec[] = [
       const s = getSet(c, key);
       if (s === undefined) return c.reply.nullBulk();
       const m = s.pop();
-      const d0 = c.server.dirty;
       c.changed(key, "spop", "s");
       c.propagate(["SREM", key, m]);
       deleteIfEmpty(c, key, s);
-      dirtyTo(c, d0 + 1);
       c.reply.bulk(m);
     },
   },
@@ -234,7 +221,6 @@ const setCommands: CommandSpec[] = [
       const dstSet = dst === undefined ? undefined : getSet(c, dstKey);
       if (srcSet === dstSet) return c.reply.integer(srcSet.has(m) ? 1 : 0);
       if (!srcSet.delete(m)) return c.reply.integer(0);
-      const d0 = c.server.dirty;
       c.changed(srcKey, "srem", "s");
       deleteIfEmpty(c, srcKey, srcSet);
       let target = dstSet;
@@ -242,12 +228,7 @@ const setCommands: CommandSpec[] = [
         target = new SetValue();
         c.db.set(dstKey, target);
       }
-      if (target.add(m, intsetLimit(c))) {
-        c.changed(dstKey, "sadd", "s");
-        dirtyTo(c, d0 + 2);
-      } else {
-        dirtyTo(c, d0 + 1);
-      }
+      if (target.add(m, intsetLimit(c))) c.changed(dstKey, "sadd", "s");
       c.reply.integer(1);
     },
   },
@@ -274,24 +255,21 @@ function spopCount(c: Context, argv: Bytes[]): void {
   const key = argv[1]!;
   const s = getSet(c, key);
   if (s === undefined || n === 0) return c.reply.set(0);
-  const d0 = c.server.dirty;
   if (n >= s.length) {
     // The whole set: reply with it (built as a union of one set, so an
     // all-integer hashtable set replies sorted), delete, propagate as DEL.
     const all = [...(s.intset ? s : SetValue.from(s.elements(), intsetLimit(c))).elements()];
-    c.changed(key, "spop", "s");
+    c.changed(key, "spop", "s", all.length);
     c.db.delete(key);
-    c.changed(key, "del", "g");
+    c.changed(key, "del", "g", 0);
     c.propagate(["DEL", key]);
-    dirtyTo(c, d0 + all.length);
     return replySet(c, all);
   }
   const popped = s.sample(n);
   for (let i = 0; i < popped.length; i++) s.delete(popped[i]!);
-  c.changed(key, "spop", "s");
+  c.changed(key, "spop", "s", n);
   // Redis 7.0 propagates one SREM per member (7.2 batches them).
   for (let i = 0; i < popped.length; i++) c.propagate(["SREM", key, popped[i]!]);
-  dirtyTo(c, d0 + n);
   replySet(c, popped);
 }
 

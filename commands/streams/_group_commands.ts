@@ -187,7 +187,7 @@ export function xackCommand(c: Context, argv: Bytes[]): void {
     n.consumer?.pel.delete(id);
     acked++;
     // No keyspace event, as in Redis: only a change to propagate.
-    c.server.dirty++;
+    c.wrote();
   }
   c.reply.integer(acked);
 }

@@ -55,7 +55,15 @@ function spec(
   handler: CommandHandler,
   doc: Doc,
 ): CommandSpec {
-  return { name, arity, flags, categories: ["stream"], keySpecs, handler, group: "stream", ...doc };
+  return {
+    name,
+    arity,
+    flags,
+    categories: ["stream"],
+    keySpecs,
+    handler,
+    docs: { ...doc, group: "stream" },
+  };
 }
 
 const one = (flags: KeySpec["flags"], index = 1): KeySpec[] => [keys.one(index, flags)];
@@ -75,10 +83,12 @@ function help(lines: readonly string[]): CommandSpec {
     arity: 2,
     flags: ["loading", "stale"],
     categories: ["stream"],
-    group: "stream",
-    summary: "Show helpful text about the different subcommands",
-    since: "5.0.0",
-    complexity: "O(1)",
+    docs: {
+      group: "stream",
+      summary: "Show helpful text about the different subcommands",
+      since: "5.0.0",
+      complexity: "O(1)",
+    },
     handler(c) {
       c.reply.array(lines.length);
       for (const l of lines) c.reply.simple(l);
@@ -93,10 +103,12 @@ const xgroup: CommandSpec = {
   name: "xgroup",
   arity: -2,
   flags: [],
-  group: "stream",
-  summary: "A container for consumer groups commands",
-  since: "5.0.0",
-  complexity: "Depends on subcommand.",
+  docs: {
+    group: "stream",
+    summary: "A container for consumer groups commands",
+    since: "5.0.0",
+    complexity: "Depends on subcommand.",
+  },
   subcommands: [
     spec("create", -5, ["write", "denyoom"], one(["RW", "INSERT"], 2), xgroupCreate, {
       summary: "Create a consumer group.",
@@ -135,10 +147,12 @@ const xinfo: CommandSpec = {
   name: "xinfo",
   arity: -2,
   flags: [],
-  group: "stream",
-  summary: "A container for stream introspection commands",
-  since: "5.0.0",
-  complexity: "Depends on subcommand.",
+  docs: {
+    group: "stream",
+    summary: "A container for stream introspection commands",
+    since: "5.0.0",
+    complexity: "Depends on subcommand.",
+  },
   subcommands: [
     spec("groups", 3, ["readonly"], one(["RO", "ACCESS"], 2), xinfoGroups, {
       summary: "List the consumer groups of a stream",

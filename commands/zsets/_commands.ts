@@ -38,22 +38,17 @@ export function readZset(c: Context, key: Bytes): ZSetObject | undefined {
   return c.db.getTyped<ZSetObject>(key, "zset");
 }
 
-/**
- * Records a change of `n` elements: one keyspace event, and Redis's dirty
- * count (`changed` adds one).
- */
+/** Records a change of `n` elements: one keyspace event, `n` changes as Redis counts. */
 export function changedBy(c: Context, key: Bytes, event: string, n: number): void {
-  c.changed(key, event, "z");
-  c.server.dirty += n - 1;
+  c.changed(key, event, "z", n);
 }
 
 /** Deletes a key its last removal emptied, with Redis's `del` event. */
 export function deleteIfEmpty(c: Context, key: Bytes, z: ZSetObject): void {
   if (z.length !== 0) return;
   c.db.delete(key);
-  c.changed(key, "del", "g");
   // Redis counts the removed elements, not the key deletion.
-  c.server.dirty--;
+  c.changed(key, "del", "g", 0);
 }
 
 /** Elements picked by a range, in reply order (parallel arrays). */

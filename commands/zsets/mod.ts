@@ -68,10 +68,12 @@ function spec(
     categories: ["sortedset"],
     keySpecs,
     handler,
-    summary: doc.summary,
-    since: doc.since,
-    group: "sorted-set",
-    complexity: doc.complexity,
+    docs: {
+      summary: doc.summary,
+      since: doc.since,
+      group: "sorted-set",
+      complexity: doc.complexity,
+    },
   };
 }
 

@@ -650,17 +650,25 @@ function init(server: ServerApi): PluginInstance {
     complexity: string,
     handler: CommandHandler,
     since = "6.0.0",
-  ): CommandSpec => ({ name, arity, flags, handler, summary, since, group: "server", complexity });
+  ): CommandSpec => ({
+    name,
+    arity,
+    flags,
+    handler,
+    docs: { summary, since, group: "server", complexity },
+  });
   const usersN = "O(N). Where N is the number of configured users.";
 
   const commands: CommandSpec[] = [{
     name: "acl",
     arity: -2,
     flags: [],
-    summary: "A container for Access List Control commands ",
-    since: "6.0.0",
-    group: "server",
-    complexity: "Depends on subcommand.",
+    docs: {
+      summary: "A container for Access List Control commands ",
+      since: "6.0.0",
+      group: "server",
+      complexity: "Depends on subcommand.",
+    },
     subcommands: [
       sub(
         "cat",

@@ -141,10 +141,12 @@ export const counter = definePlugin({
           arity: -2,
           flags: ["write", "denyoom", "fast"],
           keySpecs: [keys.one(1, ["RW", "ACCESS", "UPDATE"])],
-          summary: "Increments a counter and returns its new value",
-          since: "1.0.0",
-          group: "module",
-          complexity: "O(1)",
+          docs: {
+            summary: "Increments a counter and returns its new value",
+            since: "1.0.0",
+            group: "module",
+            complexity: "O(1)",
+          },
           handler(c, argv) {
             if (argv.length > 3) throw new ReplyError("ERR syntax error");
             const by = argv.length === 3 ? intArg(argv[2]!) : 1;
@@ -168,10 +170,12 @@ export const counter = definePlugin({
           arity: 2,
           flags: ["readonly", "fast"],
           keySpecs: [keys.one(1, ["RO", "ACCESS"])],
-          summary: "Returns the value of a counter",
-          since: "1.0.0",
-          group: "module",
-          complexity: "O(1)",
+          docs: {
+            summary: "Returns the value of a counter",
+            since: "1.0.0",
+            group: "module",
+            complexity: "O(1)",
+          },
           handler(c, argv) {
             const cur = lookup(c, argv[1]!);
             if (cur) c.reply.integer(cur.value);
@@ -183,10 +187,12 @@ export const counter = definePlugin({
           arity: 2,
           flags: ["write", "fast"],
           keySpecs: [keys.one(1, ["RW", "ACCESS", "DELETE"])],
-          summary: "Deletes a counter and returns its last value",
-          since: "1.0.0",
-          group: "module",
-          complexity: "O(1)",
+          docs: {
+            summary: "Deletes a counter and returns its last value",
+            since: "1.0.0",
+            group: "module",
+            complexity: "O(1)",
+          },
           handler(c, argv) {
             const key = argv[1]!;
             const cur = lookup(c, key);

@@ -24,7 +24,6 @@ import { ReplyError } from "../../core/errors.ts";
 import { parseInteger } from "../../core/number.ts";
 import { globMatch } from "../../core/glob.ts";
 import { bytesToString, stringToBytes } from "../../core/resp/bytes.ts";
-import { Client } from "../../core/client.ts";
 import { scriptTraits, ScriptVM } from "../scripting/_vm.ts";
 import type {} from "../rdb/mod.ts";
 import { Libraries, type Library, LibraryEngine } from "./_libs.ts";
@@ -142,8 +141,6 @@ function init(server: ServerApi) {
       readOnly: ro || flags.noWrites,
       obey,
     });
-    // The function's writes propagated themselves; FCALL is not replayed.
-    if (c instanceof Client) c.propagated = true;
   }
 
   function list(c: Context, argv: Bytes[]): void {
@@ -225,7 +222,7 @@ function init(server: ServerApi) {
         throw new ReplyError(err);
       }
     }
-    server.dirty++;
+    c.wrote();
     c.reply.ok();
   }
 
@@ -241,10 +238,7 @@ function init(server: ServerApi) {
     arity,
     flags,
     categories: CATS,
-    summary,
-    since: "7.0.0",
-    group: GROUP,
-    complexity,
+    docs: { summary, since: "7.0.0", group: GROUP, complexity },
     handler,
   });
 
@@ -263,10 +257,12 @@ function init(server: ServerApi) {
         ? "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS"
         : "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE",
     }],
-    summary,
-    since: "7.0.0",
-    group: GROUP,
-    complexity: "Depends on the function that is executed.",
+    docs: {
+      summary,
+      since: "7.0.0",
+      group: GROUP,
+      complexity: "Depends on the function that is executed.",
+    },
     // Redis's fcallGetCommandFlags: the function's declared flags.
     traitsFor: (_c, argv, base) => {
       const fn = current.functions.get(argv[1]!.toLowerCase());
@@ -282,10 +278,12 @@ function init(server: ServerApi) {
       name: "function",
       arity: -2,
       flags: [],
-      summary: "A container for function commands",
-      since: "7.0.0",
-      group: GROUP,
-      complexity: "Depends on subcommand.",
+      docs: {
+        summary: "A container for function commands",
+        since: "7.0.0",
+        group: GROUP,
+        complexity: "Depends on subcommand.",
+      },
       subcommands: [
         sub(
           "load",
@@ -304,7 +302,7 @@ function init(server: ServerApi) {
             }
             const r = engine.create(current, argv[i]!, replace);
             if ("error" in r) throw new ReplyError(r.error);
-            server.dirty++;
+            c.wrote();
             c.reply.bulk(r.name);
           },
         ),
@@ -319,7 +317,7 @@ function init(server: ServerApi) {
             if (lib === undefined) throw new ReplyError("ERR Library not found");
             current.unlink(lib);
             engine.release(lib);
-            server.dirty++;
+            c.wrote();
             c.reply.ok();
           },
         ),
@@ -344,7 +342,7 @@ function init(server: ServerApi) {
               throw new ReplyError("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
             }
             engine.clear(current);
-            server.dirty++;
+            c.wrote();
             c.reply.ok();
           },
         ),

@@ -98,8 +98,7 @@ function spec(
     arity,
     flags,
     ...(keySpecs ? { keySpecs } : {}),
-    ...docs,
-    group: GROUP,
+    docs: { ...docs, group: GROUP },
     handler,
   };
 }
@@ -243,10 +242,12 @@ function init(server: ServerApi): PluginInstance {
       name: "pubsub",
       arity: -2,
       flags: [],
-      summary: "A container for Pub/Sub commands",
-      since: "2.8.0",
-      group: GROUP,
-      complexity: "Depends on subcommand.",
+      docs: {
+        summary: "A container for Pub/Sub commands",
+        since: "2.8.0",
+        group: GROUP,
+        complexity: "Depends on subcommand.",
+      },
       // In the order Redis lists them (COMMAND INFO, COMMAND DOCS).
       subcommands: [
         spec("numpat", 2, psFlags, {

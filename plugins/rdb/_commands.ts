@@ -25,10 +25,12 @@ export function rdbCommands(stateOf: StateOf): CommandSpec[] {
       name: "save",
       arity: 1,
       flags: ["admin", "noscript", "no_multi"],
-      summary: "Synchronously saves the database(s) to disk.",
-      since: "1.0.0",
-      group: "server",
-      complexity: "O(N) where N is the total number of keys in all databases",
+      docs: {
+        summary: "Synchronously saves the database(s) to disk.",
+        since: "1.0.0",
+        group: "server",
+        complexity: "O(N) where N is the total number of keys in all databases",
+      },
       handler(c) {
         const st = stateOf(c);
         if (st.bgsave !== undefined) {
@@ -42,10 +44,12 @@ export function rdbCommands(stateOf: StateOf): CommandSpec[] {
       name: "bgsave",
       arity: -1,
       flags: ["admin", "noscript"],
-      summary: "Asynchronously saves the database(s) to disk.",
-      since: "1.0.0",
-      group: "server",
-      complexity: "O(1)",
+      docs: {
+        summary: "Asynchronously saves the database(s) to disk.",
+        since: "1.0.0",
+        group: "server",
+        complexity: "O(1)",
+      },
       handler(c, argv) {
         let schedule = false;
         if (argv.length > 1) {
@@ -72,10 +76,12 @@ export function rdbCommands(stateOf: StateOf): CommandSpec[] {
       arity: 1,
       flags: ["loading", "stale", "fast"],
       categories: ["admin", "dangerous"],
-      summary: "Returns the Unix timestamp of the last successful save to disk.",
-      since: "1.0.0",
-      group: "server",
-      complexity: "O(1)",
+      docs: {
+        summary: "Returns the Unix timestamp of the last successful save to disk.",
+        since: "1.0.0",
+        group: "server",
+        complexity: "O(1)",
+      },
       handler: (c) => c.reply.integer(stateOf(c).lastSave),
     },
     {
@@ -84,11 +90,13 @@ export function rdbCommands(stateOf: StateOf): CommandSpec[] {
       flags: ["readonly"],
       categories: ["keyspace"],
       keySpecs: [keys.one(1, ["RO", "ACCESS"])],
-      summary: "Returns a serialized representation of the value stored at a key.",
-      since: "2.6.0",
-      group: "generic",
-      complexity:
-        "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).",
+      docs: {
+        summary: "Returns a serialized representation of the value stored at a key.",
+        since: "2.6.0",
+        group: "generic",
+        complexity:
+          "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).",
+      },
       handler(c, argv) {
         const key = argv[1]!;
         const v = c.db.get(key);
@@ -116,11 +124,13 @@ export function rdbCommands(stateOf: StateOf): CommandSpec[] {
       flags: ["write", "denyoom"],
       categories: ["keyspace", "dangerous"],
       keySpecs: [keys.one(1, ["OW", "UPDATE"])],
-      summary: "Creates a key from the serialized representation of a value.",
-      since: "2.6.0",
-      group: "generic",
-      complexity:
-        "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).",
+      docs: {
+        summary: "Creates a key from the serialized representation of a value.",
+        since: "2.6.0",
+        group: "generic",
+        complexity:
+          "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).",
+      },
       handler: restore(stateOf),
     },
   ];

@@ -68,9 +68,8 @@ const admin = (name: string, arity: number, extra: Partial<CommandSpec>): Comman
   name,
   arity,
   flags: ["admin", "noscript"],
-  group: "server",
-  complexity: "O(1)",
   ...extra,
+  ...(extra.docs ? { docs: { group: "server", complexity: "O(1)", ...extra.docs } } : {}),
 });
 
 function init(server: ServerApi): PluginInstance {
@@ -113,8 +112,10 @@ function init(server: ServerApi): PluginInstance {
   const commands: CommandSpec[] = [
     admin("replconf", -1, {
       flags: ["admin", "noscript", "loading", "stale", "allow_busy"],
-      summary: "An internal command for configuring the replication stream",
-      since: "3.0.0",
+      docs: {
+        summary: "An internal command for configuring the replication stream",
+        since: "3.0.0",
+      },
       handler(c, argv) {
         if (argv.length % 2 === 0) throw new ReplyError(Err.syntax);
         const info = c.ext.replconf ??= { port: 0, ip: "", capaEof: false, capaPsync2: false };
@@ -146,8 +147,10 @@ function init(server: ServerApi): PluginInstance {
     }),
     admin("psync", -3, {
       flags: ["admin", "noscript", "no_multi"],
-      summary: "Internal command used for replication",
-      since: "2.8.0",
+      docs: {
+        summary: "Internal command used for replication",
+        since: "2.8.0",
+      },
       handler(c, argv) {
         if (c.ext.replicaPeer !== undefined) return;
         if (replica.active && replica.state !== "connected") {
@@ -158,8 +161,10 @@ function init(server: ServerApi): PluginInstance {
     }),
     admin("sync", 1, {
       flags: ["admin", "noscript", "no_multi"],
-      summary: "Internal command used for replication",
-      since: "1.0.0",
+      docs: {
+        summary: "Internal command used for replication",
+        since: "1.0.0",
+      },
       handler(c) {
         if (c.ext.replicaPeer !== undefined) return;
         if (replica.active && replica.state !== "connected") {
@@ -173,11 +178,13 @@ function init(server: ServerApi): PluginInstance {
       arity: 3,
       flags: ["noscript"],
       categories: ["connection"],
-      summary:
-        "Wait for the synchronous replication of all the write commands sent in the context of the current connection",
-      since: "3.0.0",
-      group: "generic",
-      complexity: "O(1)",
+      docs: {
+        summary:
+          "Wait for the synchronous replication of all the write commands sent in the context of the current connection",
+        since: "3.0.0",
+        group: "generic",
+        complexity: "O(1)",
+      },
       handler(c, argv) {
         if (replica.active) throw new ReplyError(WAIT_ON_REPLICA);
         const n = parseInteger(argv[1]!);
@@ -193,10 +200,12 @@ function init(server: ServerApi): PluginInstance {
       arity: 1,
       flags: ["noscript", "loading", "stale", "fast"],
       categories: ["admin", "dangerous"],
-      summary: "Return the role of the instance in the context of replication",
-      since: "2.8.12",
-      group: "server",
-      complexity: "O(1)",
+      docs: {
+        summary: "Return the role of the instance in the context of replication",
+        since: "2.8.12",
+        group: "server",
+        complexity: "O(1)",
+      },
       handler(c) {
         const r = c.reply;
         if (!replica.active) {
@@ -221,8 +230,10 @@ function init(server: ServerApi): PluginInstance {
   const replicaof = (name: string): CommandSpec =>
     admin(name, 3, {
       flags: ["admin", "noscript", "stale"],
-      summary: "Make the server a replica of another instance, or promote it as master.",
-      since: name === "slaveof" ? "1.0.0" : "5.0.0",
+      docs: {
+        summary: "Make the server a replica of another instance, or promote it as master.",
+        since: name === "slaveof" ? "1.0.0" : "5.0.0",
+      },
       handler(c, argv) {
         if (c.ext.replicaPeer !== undefined) {
           throw new ReplyError("ERR Command is not valid when client is a replica.");

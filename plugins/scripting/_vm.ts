@@ -20,8 +20,6 @@
 
 import type { AdmissionPhase, Bytes, CommandEntry, Context, ServerApi } from "../../core/types.ts";
 import { Trait } from "../../core/types.ts";
-import type { Database } from "../../core/keyspace.ts";
-import { Client, type ClientHost } from "../../core/client.ts";
 import { sha1hex } from "../../core/sha1.ts";
 import { formatDouble } from "../../core/number.ts";
 import type {} from "../acl/mod.ts";
@@ -121,31 +119,6 @@ const WRITE_PHASES: readonly AdmissionPhase[] = ["readonly", "misconf", "norepli
 const OOM_PHASE: readonly AdmissionPhase[] = ["oom"];
 const STALE_PHASE: readonly AdmissionPhase[] = ["stale"];
 
-/** The client scripts run commands as: replies become Lua values. */
-class ScriptClient extends Client {
-  override readonly writer: LuaReplyWriter;
-  /** redis.set_repl(REPL_NONE): writes are not propagated. */
-  silent = false;
-
-  constructor(host: ClientHost, db: Database, L: LuaState) {
-    super(0, host, db, "", "");
-    this.writer = new LuaReplyWriter(L);
-    this.blockable = false;
-    // The dispatcher resets `propagated` before each command and
-    // propagates unless it is set: pinned to true while silent.
-    let flag = false;
-    Object.defineProperty(this, "propagated", {
-      get: () => flag || this.silent,
-      set: (v: boolean) => (flag = v),
-    });
-  }
-
-  override propagate(argv: readonly Bytes[]): void {
-    this.propagated = true;
-    if (!this.silent) this.server.emitPropagate(this.db.index, argv);
-  }
-}
-
 /** 48-bit lrand48 state (Redis's redisLrand48, so math.random is portable). */
 class Rand48 {
   #x = 0x1234abcd330en;
@@ -171,7 +144,8 @@ const ARGV = toLua("ARGV");
 export class ScriptVM {
   readonly L: LuaState;
   readonly #host: VmHost;
-  readonly #client: ScriptClient;
+  /** The client scripts run commands as: replies become Lua values. */
+  readonly #client: Context;
   readonly #writer: LuaReplyWriter;
   readonly #rand = new Rand48();
   #run: Run | undefined;
@@ -192,8 +166,9 @@ export class ScriptVM {
     const L = lauxlib.luaL_newstate();
     this.L = L;
     const server = host.server;
-    this.#client = new ScriptClient(server as ClientHost, server.keyspace.db(0), L);
-    this.#writer = this.#client.writer;
+    this.#writer = new LuaReplyWriter(L);
+    this.#client = server.createInternalClient({ reply: this.#writer });
+    this.#client.blockable = false;
     this.#open(library);
   }
 
@@ -334,7 +309,7 @@ export class ScriptVM {
         );
       }
       run.repl = flags;
-      this.#client.silent = flags === 0;
+      this.#client.noPropagation = flags === 0;
       return 0;
     });
     this.#num("REPL_NONE", 0);
@@ -681,7 +656,7 @@ export class ScriptVM {
     const c = this.#client;
     c.db = caller.db;
     c.user = caller.user;
-    c.silent = false;
+    c.noPropagation = false;
     const run: Run = { opts, writeDirty: false, resp: 2, repl: REPL_ALL };
     this.#run = run;
     let status: number;
@@ -689,7 +664,7 @@ export class ScriptVM {
       status = this.#host.server.atomically(() => lua.lua_pcall(L, nargs, 1, base + 1));
     } finally {
       this.#run = undefined;
-      c.silent = false;
+      c.noPropagation = false;
     }
     const w = caller.reply;
     if (status === lua.LUA_OK) {

@@ -29,7 +29,6 @@ import type {
 import { Trait } from "../../core/types.ts";
 import { ReplyError } from "../../core/errors.ts";
 import { intArg } from "../../core/number.ts";
-import { Client } from "../../core/client.ts";
 import { sha1hex } from "../../core/sha1.ts";
 import { type Script, type ScriptFlags, scriptTraits, ScriptVM } from "./_vm.ts";
 
@@ -167,8 +166,6 @@ function init(server: ServerApi) {
       readOnly: ro || (!flags.compat && flags.noWrites),
       obey,
     });
-    // The script's writes propagated themselves; EVAL is not replayed.
-    if (c instanceof Client) c.propagated = true;
   }
 
   const evalSpec = (
@@ -197,10 +194,7 @@ function init(server: ServerApi) {
             "RW and UPDATE",
         ),
     ],
-    summary,
-    since,
-    group: GROUP,
-    complexity: "Depends on the script that is executed.",
+    docs: { summary, since, group: GROUP, complexity: "Depends on the script that is executed." },
     traitsFor: (_c, argv, base) => {
       // Redis's evalGetCommandFlags: a known script's flags, or the
       // shebang of a body not compiled yet.
@@ -231,10 +225,7 @@ function init(server: ServerApi) {
     arity,
     flags,
     categories: CATS,
-    summary,
-    since: "2.6.0",
-    group: GROUP,
-    complexity,
+    docs: { summary, since: "2.6.0", group: GROUP, complexity },
     handler,
   });
 
@@ -247,10 +238,12 @@ function init(server: ServerApi) {
       name: "script",
       arity: -2,
       flags: [],
-      summary: "A container for Lua scripts management commands",
-      since: "2.6.0",
-      group: GROUP,
-      complexity: "Depends on subcommand.",
+      docs: {
+        summary: "A container for Lua scripts management commands",
+        since: "2.6.0",
+        group: GROUP,
+        complexity: "Depends on subcommand.",
+      },
       subcommands: [
         sub(
           "help",

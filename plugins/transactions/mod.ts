@@ -31,7 +31,6 @@ import type {
 import type { Database } from "../../core/keyspace.ts";
 import { ReplyError } from "../../core/errors.ts";
 import { keys } from "../../core/registry.ts";
-import { Client } from "../../core/client.ts";
 import { type WatchedKey, type Watcher, WatchRegistry } from "./_watch.ts";
 
 declare module "../../core/types.ts" {
@@ -88,7 +87,6 @@ function init(server: ServerApi): PluginInstance {
   // SWAPDB reports its two databases one after the other; they are
   // handled as a pair, since a key's fate depends on both.
   let swapPending: Database | undefined;
-  let execEntry: CommandEntry | undefined;
 
   /** Leaves MULTI and forgets watches (`discardTransaction`). */
   function discard(c: Context, tx: TxState): void {
@@ -117,12 +115,11 @@ function init(server: ServerApi): PluginInstance {
       return;
     }
     if (tx.watched.size !== 0) watches.unwatchAll(tx);
-    const self = c instanceof Client ? c : undefined;
-    const running = self?.runningCmd, runningArgv = self?.runningArgv;
     const blockable = c.blockable;
-    const errors = self?.writer.errorCount ?? 0;
     c.blockable = false;
     c.reply.array(queue.length);
+    // Each queued command runs, counts and propagates as its own (EXEC
+    // itself changes nothing); replicas and the AOF get them as one.
     try {
       server.atomically(() => {
         for (const q of queue) server.runCommand(c, q.cmd, q.argv);
@@ -131,18 +128,6 @@ function init(server: ServerApi): PluginInstance {
       c.blockable = blockable;
       discard(c, tx);
       c.lastCommand = "exec";
-      if (self !== undefined) {
-        self.runningCmd = running;
-        self.runningArgv = runningArgv ?? [];
-        // The queued commands propagated themselves; EXEC is not a write.
-        self.propagated = true;
-        // Their errors are theirs: the dispatcher, seeing error replies
-        // during EXEC, would count EXEC itself as failed, which Redis does not.
-        if (self.writer.errorCount !== errors) {
-          execEntry ??= server.commands.get("exec");
-          if (execEntry !== undefined) execEntry.failedCalls--;
-        }
-      }
     }
   }
 
@@ -152,10 +137,12 @@ function init(server: ServerApi): PluginInstance {
       arity: 1,
       flags: ["noscript", "loading", "stale", "fast", "allow_busy"],
       categories: CATS,
-      summary: "Mark the start of a transaction block",
-      since: "1.2.0",
-      group: GROUP,
-      complexity: "O(1)",
+      docs: {
+        summary: "Mark the start of a transaction block",
+        since: "1.2.0",
+        group: GROUP,
+        complexity: "O(1)",
+      },
       handler(c) {
         const tx = state(c);
         if (tx.queue !== undefined) throw new ReplyError("ERR MULTI calls can not be nested");
@@ -170,10 +157,12 @@ function init(server: ServerApi): PluginInstance {
       arity: 1,
       flags: ["noscript", "loading", "stale", "skip_slowlog"],
       categories: CATS,
-      summary: "Execute all commands issued after MULTI",
-      since: "1.2.0",
-      group: GROUP,
-      complexity: "Depends on commands in the transaction",
+      docs: {
+        summary: "Execute all commands issued after MULTI",
+        since: "1.2.0",
+        group: GROUP,
+        complexity: "Depends on commands in the transaction",
+      },
       // EXEC's own flags give no trait: its queue's are its.
       traitsFor: (c) => c.ext.tx?.traits ?? 0,
       handler: exec,
@@ -183,10 +172,12 @@ function init(server: ServerApi): PluginInstance {
       arity: 1,
       flags: ["noscript", "loading", "stale", "fast", "allow_busy"],
       categories: CATS,
-      summary: "Discard all commands issued after MULTI",
-      since: "2.0.0",
-      group: GROUP,
-      complexity: "O(N), when N is the number of queued commands",
+      docs: {
+        summary: "Discard all commands issued after MULTI",
+        since: "2.0.0",
+        group: GROUP,
+        complexity: "O(N), when N is the number of queued commands",
+      },
       handler(c) {
         const tx = c.ext.tx;
         if (tx?.queue === undefined) throw new ReplyError("ERR DISCARD without MULTI");
@@ -200,10 +191,12 @@ function init(server: ServerApi): PluginInstance {
       flags: ["noscript", "loading", "stale", "fast", "allow_busy"],
       categories: CATS,
       keySpecs: [keys.rest(1, ["RO"])],
-      summary: "Watch the given keys to determine execution of the MULTI/EXEC block",
-      since: "2.2.0",
-      group: GROUP,
-      complexity: "O(1) for every key.",
+      docs: {
+        summary: "Watch the given keys to determine execution of the MULTI/EXEC block",
+        since: "2.2.0",
+        group: GROUP,
+        complexity: "O(1) for every key.",
+      },
       handler(c, argv) {
         const tx = state(c);
         if (tx.queue !== undefined) throw new ReplyError("ERR WATCH inside MULTI is not allowed");
@@ -220,10 +213,12 @@ function init(server: ServerApi): PluginInstance {
       arity: 1,
       flags: ["noscript", "loading", "stale", "fast", "allow_busy"],
       categories: CATS,
-      summary: "Forget about all watched keys",
-      since: "2.2.0",
-      group: GROUP,
-      complexity: "O(1)",
+      docs: {
+        summary: "Forget about all watched keys",
+        since: "2.2.0",
+        group: GROUP,
+        complexity: "O(1)",
+      },
       handler(c) {
         const tx = c.ext.tx;
         if (tx !== undefined) {
