@@ -65,26 +65,12 @@ export type { ConfigDirective, ConfigType } from "./core/config.ts";
 export { ConfigStore } from "./core/config.ts";
 export { type Clock, ManualClock, systemClock } from "./core/clock.ts";
 export { Err, ReplyError } from "./core/errors.ts";
-export { keys } from "./core/registry.ts";
+export { commandFamily, definePlugin, type FamilyOptions, keys } from "./core/registry.ts";
 export { globMatch } from "./core/glob.ts";
 export { formatDouble, intArg, parseFloatStrict, parseInteger } from "./core/number.ts";
 export { byteStringToUtf8, utf8ToByteString } from "./core/resp/bytes.ts";
 export { builtinPlugins };
 export { REDIS_VERSION, RESPITE_VERSION } from "./core/version.ts";
-
-/**
- * Declares a plugin; an identity function that gives type inference and
- * checking to a plugin literal.
- *
- * @example
- * ```ts
- * import { definePlugin } from "./mod.ts";
- * export default definePlugin({ name: "empty" });
- * ```
- */
-export function definePlugin<P extends Plugin>(plugin: P): P {
-  return plugin;
-}
 
 /** Options for {@link startServer}. */
 export interface StartOptions {

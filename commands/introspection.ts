@@ -10,7 +10,7 @@
  * @module
  */
 
-import { definePlugin } from "../mod.ts";
+import { definePlugin } from "../core/registry.ts";
 import type {
   Bytes,
   CommandArg,

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { definePlugin } from "../mod.ts";
+import { definePlugin } from "../core/registry.ts";
 import type { Bytes, CommandSpec, Context } from "../core/types.ts";
 import type { Database, ElementsView, FieldsView, Value } from "../core/keyspace.ts";
 import { Err, ReplyError, WRONGTYPE } from "../core/errors.ts";

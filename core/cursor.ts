@@ -10,6 +10,8 @@
  * @module
  */
 
+import { ReplyError } from "./errors.ts";
+
 interface LiveScan {
   owner: object;
   it: Iterator<unknown>;
@@ -73,4 +75,26 @@ export class ScanCursors {
 /** Checks a SCAN cursor argument: an unsigned decimal integer. */
 export function isValidCursor(s: string): boolean {
   return /^[0-9]{1,20}$/.test(s);
+}
+
+const ULONG_MAX = 18446744073709551615n;
+
+/**
+ * Parses a cursor the way Redis's `strtoul`-based `parseScanCursorOrReply`
+ * does: optional sign, digits, nothing else; the empty string is 0; a
+ * negative value wraps around. Returns the cursor in canonical decimal.
+ *
+ * @example
+ * ```ts
+ * import { parseScanCursor } from "./cursor.ts";
+ * console.log(parseScanCursor("-1")); // "18446744073709551615"
+ * ```
+ */
+export function parseScanCursor(s: string): string {
+  const m = /^([+-]?)([0-9]*)$/.exec(s);
+  if (m === null || (m[1] !== "" && m[2] === "")) throw new ReplyError("ERR invalid cursor");
+  let n = m[2] === "" ? 0n : BigInt(m[2]!);
+  if (n > ULONG_MAX) throw new ReplyError("ERR invalid cursor");
+  if (m[1] === "-" && n !== 0n) n = ULONG_MAX + 1n - n;
+  return n.toString();
 }

@@ -18,6 +18,20 @@ import type {
 } from "./types.ts";
 import { Trait } from "./types.ts";
 
+/**
+ * Declares a plugin; an identity function that gives type inference and
+ * checking to a plugin literal.
+ *
+ * @example
+ * ```ts
+ * import { definePlugin } from "./registry.ts";
+ * export default definePlugin({ name: "empty" });
+ * ```
+ */
+export function definePlugin<P extends Plugin>(plugin: P): P {
+  return plugin;
+}
+
 /** Hook lists by kind; an empty list means the core skips that call. */
 export type HookLists = { [K in keyof Hooks]-?: NonNullable<Hooks[K]>[] };
 

@@ -24,7 +24,7 @@
  * @module
  */
 
-import { definePlugin } from "../mod.ts";
+import { definePlugin } from "../core/registry.ts";
 import { ConfigError } from "../core/config.ts";
 import type { Bytes, EventClass, ServerApi } from "../core/types.ts";
 import type { Database } from "../core/keyspace.ts";

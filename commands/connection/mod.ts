@@ -24,13 +24,32 @@ import type {
 import { Err, ReplyError } from "../../core/errors.ts";
 import { parseInteger } from "../../core/number.ts";
 import { Client } from "../../core/client.ts";
-import { BAD_NAME, clientCommand, type ClientListState, validClientName } from "./_client.ts";
+import {
+  BAD_NAME,
+  clientCommand,
+  clientInfoLine,
+  type ClientListState,
+  validClientName,
+} from "./_client.ts";
 import type { AuthService } from "../../plugins/acl/mod.ts";
+
+/** What the connection plugin offers others about clients. */
+export interface ClientsService {
+  /**
+   * A client's CLIENT LIST line (ACL LOG's `client-info`); `argv` is the
+   * command it is running, for `argv-mem`.
+   */
+  infoLine(c: Context, argv?: readonly Bytes[]): string;
+}
 
 declare module "../../core/types.ts" {
   interface ClientExtensions {
     /** True once the client may run commands (connection plugin). */
     authenticated?: boolean;
+  }
+  interface Services {
+    /** Client descriptions (connection plugin). */
+    clients: ClientsService;
   }
 }
 
@@ -63,6 +82,7 @@ const connFlags = ["noscript", "loading", "stale", "fast", "no_auth", "allow_bus
 function init(server: ServerApi): PluginInstance {
   let requirepass = "";
   const fds: ClientListState = { fds: new Map() };
+  server.provide("clients", { infoLine: (c, argv) => clientInfoLine(c, fds, argv) });
   const freeFds: number[] = [];
   let nextFd = 8;
 

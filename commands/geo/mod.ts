@@ -11,7 +11,7 @@
  * @module
  */
 
-import { definePlugin } from "../../mod.ts";
+import { definePlugin } from "../../core/registry.ts";
 import type {
   Bytes,
   CommandFlag,
@@ -25,7 +25,7 @@ import { Err, ReplyError } from "../../core/errors.ts";
 import { parseInteger } from "../../core/number.ts";
 import { formatLongDouble, type LongDouble } from "../../core/longdouble.ts";
 import { keys } from "../../core/registry.ts";
-import { parseScore } from "../zsets/_range.ts";
+import { parseScore } from "../../core/number.ts";
 import {
   decodeScore,
   distance,

@@ -9,7 +9,7 @@ import type { Bytes, Context } from "../../core/types.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
 import { parseBigInteger, parseInteger } from "../../core/number.ts";
 import { globMatch } from "../../core/glob.ts";
-import { parseScanCursor } from "../keys/_scan.ts";
+import { parseScanCursor } from "../../core/cursor.ts";
 import type { HashObject } from "./_value.ts";
 
 const LONG_MAX = 9223372036854775807n;

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { definePlugin } from "../../mod.ts";
+import { definePlugin } from "../../core/registry.ts";
 import type { Bytes, CommandSpec, Context } from "../../core/types.ts";
 import { ConfigError } from "../../core/config.ts";
 import { Err, ReplyError } from "../../core/errors.ts";

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { definePlugin } from "../../mod.ts";
+import { definePlugin } from "../../core/registry.ts";
 import type { Bytes, CommandSpec, Context, EventClass } from "../../core/types.ts";
 import { ReplyError } from "../../core/errors.ts";
 import { ConfigError } from "../../core/config.ts";

@@ -13,23 +13,8 @@ import type { CommandSpec } from "../../core/types.ts";
 import { typeOf } from "../../core/keyspace.ts";
 import { globMatch } from "../../core/glob.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
+import { parseScanCursor } from "../../core/cursor.ts";
 import { parseInteger } from "../../core/number.ts";
-
-const ULONG_MAX = 18446744073709551615n;
-
-/**
- * Parses a cursor the way Redis's `strtoul`-based `parseScanCursorOrReply`
- * does: optional sign, digits, nothing else; the empty string is 0; a
- * negative value wraps around. Returns the cursor in canonical decimal.
- */
-export function parseScanCursor(s: string): string {
-  const m = /^([+-]?)([0-9]*)$/.exec(s);
-  if (m === null || (m[1] !== "" && m[2] === "")) throw new ReplyError("ERR invalid cursor");
-  let n = m[2] === "" ? 0n : BigInt(m[2]!);
-  if (n > ULONG_MAX) throw new ReplyError("ERR invalid cursor");
-  if (m[1] === "-" && n !== 0n) n = ULONG_MAX + 1n - n;
-  return n.toString();
-}
 
 /** The SCAN command. */
 export const scanCommand: CommandSpec = {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { definePlugin } from "../../mod.ts";
+import { definePlugin } from "../../core/registry.ts";
 import { basicCommands } from "./_basic.ts";
 import { scanCommand } from "./_scan.ts";
 import { moveCommands } from "./_move.ts";

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { definePlugin } from "../../mod.ts";
+import { definePlugin } from "../../core/registry.ts";
 import type { CommandSpec, KeySpec } from "../../core/types.ts";
 import { commandGroup, keys } from "../../core/registry.ts";
 import { listType } from "./_value.ts";

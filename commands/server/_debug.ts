@@ -1,8 +1,8 @@
 /**
  * DEBUG: the subcommands test suites rely on (SLEEP, SET-ACTIVE-EXPIRE,
  * LOG, OBJECT, DIGEST, DIGEST-VALUE, ERROR, PROTOCOL, POPULATE, HELP),
- * gated by `enable-debug-command` as in Redis. Other plugins may add
- * subcommands with {@link registerDebugSubcommand}.
+ * gated by `enable-debug-command` as in Redis. Other plugins add
+ * subcommands through the `debug` service ({@link DebugService}).
  *
  * @module
  */
@@ -15,24 +15,23 @@ import { datasetDigest, digestHex, valueDigest } from "../../core/digest.ts";
 /** A DEBUG subcommand: `argv` is the whole command (`DEBUG <sub> ...`). */
 export type DebugHandler = (c: Context, argv: Bytes[]) => void;
 
-const EXTRA = new Map<string, DebugHandler>();
-
 /**
- * Adds a DEBUG subcommand (`DEBUG RELOAD` from a persistence plugin, ...).
- * The table is per process: the handler reaches its own server's state
- * through `c.server`. The handler checks its own argument count.
- *
- * @example
- * ```ts
- * import { registerDebugSubcommand } from "./_debug.ts";
- * registerDebugSubcommand("hello", (c) => c.reply.simple("world"));
- * ```
+ * DEBUG subcommands other plugins add (DEBUG RELOAD comes from the rdb
+ * plugin), through the `debug` service.
  */
-export function registerDebugSubcommand(name: string, handler: DebugHandler): void {
-  EXTRA.set(name.toLowerCase(), handler);
+export interface DebugService {
+  /**
+   * Adds `DEBUG <name>`; it runs once DEBUG itself is allowed
+   * (`enable-debug-command`).
+   *
+   * @example
+   * ```ts ignore
+   * server.service("debug")?.register("hello", (c) => c.reply.simple("world"));
+   * ```
+   */
+  register(name: string, handler: DebugHandler): void;
 }
 
-/** Redis's refusal when `enable-debug-command` does not allow the client. */
 export const DEBUG_NOT_ALLOWED =
   'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", ' +
   "you can run it from a local connection, otherwise you need to set this option in the " +
@@ -227,8 +226,8 @@ function populate(c: Context, argv: Bytes[]): void {
   c.reply.ok();
 }
 
-/** The DEBUG command spec. */
-export const debugSpec: CommandSpec = {
+/** The DEBUG command, with the subcommands plugins registered in `extra`. */
+export const debugCommand = (extra: ReadonlyMap<string, DebugHandler>): CommandSpec => ({
   name: "debug",
   arity: -2,
   flags: ["admin", "noscript", "loading", "stale"],
@@ -268,12 +267,12 @@ export const debugSpec: CommandSpec = {
       protocol(c, argv[2]!);
     } else if (sub === "populate" && argc >= 3 && argc <= 5) {
       populate(c, argv);
-    } else if (EXTRA.has(sub)) {
-      EXTRA.get(sub)!(c, argv);
+    } else if (extra.has(sub)) {
+      extra.get(sub)!(c, argv);
     } else {
       throw new ReplyError(
         `ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try DEBUG HELP.`,
       );
     }
   },
-};
+});

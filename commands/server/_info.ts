@@ -10,6 +10,7 @@
 import process from "node:process";
 import type { CommandSpec, ServerApi } from "../../core/types.ts";
 import { RESPITE_VERSION } from "../../core/version.ts";
+import { bytesToHuman } from "../../core/number.ts";
 
 type Fields = Record<string, string | number>;
 
@@ -61,18 +62,6 @@ const TITLES: Record<Section, string> = {
   cluster: "Cluster",
   keyspace: "Keyspace",
 };
-
-/** Redis's `bytesToHuman`: `512B`, `1.50K`, `2.00M`... */
-export function bytesToHuman(n: number): string {
-  const units = ["K", "M", "G", "T", "P"];
-  if (n < 1024) return `${n}B`;
-  let d = n;
-  for (const u of units) {
-    d /= 1024;
-    if (d < 1024 || u === "P") return `${d.toFixed(2)}${u}`;
-  }
-  return `${n}B`;
-}
 
 function granted(desc: Deno.PermissionDescriptor): boolean {
   try {

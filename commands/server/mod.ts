@@ -6,7 +6,7 @@
  * @module
  */
 
-import { definePlugin } from "../../mod.ts";
+import { definePlugin } from "../../core/registry.ts";
 import type {
   Bytes,
   CommandFlag,
@@ -20,7 +20,16 @@ import { ConfigError } from "../../core/config.ts";
 import type { ConfigDirective } from "../../core/config.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
 import { createInfo } from "./_info.ts";
-import { debugSpec } from "./_debug.ts";
+import { debugCommand, type DebugHandler, type DebugService } from "./_debug.ts";
+
+export type { DebugHandler, DebugService } from "./_debug.ts";
+
+declare module "../../core/types.ts" {
+  interface Services {
+    /** Adds DEBUG subcommands (server plugin). */
+    debug: DebugService;
+  }
+}
 
 const ADMIN: readonly CommandFlag[] = ["admin", "noscript", "loading", "stale"];
 
@@ -311,6 +320,10 @@ export default definePlugin({
     },
   ],
   init(server) {
+    const debugSubcommands = new Map<string, DebugHandler>();
+    server.provide("debug", {
+      register: (name, handler) => void debugSubcommands.set(name.toLowerCase(), handler),
+    });
     const info = createInfo(server);
     const configSpec: CommandSpec = {
       name: "config",
@@ -431,7 +444,7 @@ export default definePlugin({
         },
       },
       shutdownSpec,
-      debugSpec,
+      debugCommand(debugSubcommands),
     ];
     return { commands, hooks: { cron: () => info.cron() } };
   },

@@ -14,7 +14,7 @@ import { parseBigInteger, parseInteger } from "../../core/number.ts";
 import { keys } from "../../core/registry.ts";
 import { globMatch } from "../../core/glob.ts";
 import { ConfigError } from "../../core/config.ts";
-import { parseScanCursor } from "../keys/_scan.ts";
+import { parseScanCursor } from "../../core/cursor.ts";
 import { SetValue } from "./_value.ts";
 import { setOpCommands } from "./_ops.ts";
 import { intsetLimit, watchIntsetLimit } from "./_limits.ts";

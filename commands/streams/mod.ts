@@ -12,7 +12,7 @@
  * @module
  */
 
-import { definePlugin } from "../../mod.ts";
+import { definePlugin } from "../../core/registry.ts";
 import { StreamValue } from "./_value.ts";
 import type { CommandFlag, CommandHandler, CommandSpec, KeySpec } from "../../core/types.ts";
 import { keys } from "../../core/registry.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { definePlugin } from "../../mod.ts";
+import { definePlugin } from "../../core/registry.ts";
 import type { Bytes, CommandSpec, Context } from "../../core/types.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
 import { parseBigInteger, parseInteger } from "../../core/number.ts";

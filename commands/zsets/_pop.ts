@@ -13,7 +13,7 @@ import { Err, ReplyError } from "../../core/errors.ts";
 import { formatDouble, intArg, parseInteger } from "../../core/number.ts";
 import { parseTimeout } from "../../core/blocking.ts";
 import { globMatch } from "../../core/glob.ts";
-import { parseScanCursor } from "../keys/_scan.ts";
+import { parseScanCursor } from "../../core/cursor.ts";
 import { changedBy, deleteIfEmpty, readZset } from "./_commands.ts";
 import type { ZSetObject } from "./_value.ts";
 import type { ZCursor } from "./_btree.ts";

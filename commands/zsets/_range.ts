@@ -8,6 +8,7 @@
 
 import type { Bytes } from "../../core/types.ts";
 import { ReplyError } from "../../core/errors.ts";
+import { parseScore, strtod } from "../../core/number.ts";
 
 /** A score interval with optional exclusive ends (`(1.5`). */
 export interface ScoreRange {
@@ -54,78 +55,6 @@ export function lexLteMax(v: Bytes, r: LexRange): boolean {
   if (r.maxIsMinus) return false;
   if (r.max === undefined) return true;
   return r.maxex ? v < r.max : v <= r.max;
-}
-
-/** The result of {@link strtod}: the value and how many chars it consumed. */
-interface Strtod {
-  value: number;
-  used: number;
-  /** glibc's ERANGE: overflow to infinity, or underflow to zero. */
-  erange: boolean;
-}
-
-const DEC_RE =
-  /^[ \t\n\v\f\r]*([+-]?)(?:(inf(?:inity)?|nan(?:\([0-9a-z_]*\))?)|0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?[0-9]+))?|([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?)/i;
-
-/**
- * C's `strtod` on a byte string: leading white space, sign, decimal or
- * hexadecimal digits with an exponent, `inf`/`infinity`, `nan`.
- */
-export function strtod(s: Bytes): Strtod {
-  const m = DEC_RE.exec(s);
-  const none = { value: 0, used: 0, erange: false };
-  if (m === null) return none;
-  const neg = m[1] === "-";
-  if (m[2] !== undefined) {
-    const v = m[2][0]!.toLowerCase() === "n" ? NaN : Infinity;
-    return { value: neg ? -v : v, used: m[0].length, erange: false };
-  }
-  if (m[3] !== undefined) {
-    const int = m[3], frac = m[4] ?? "";
-    if (int.length + frac.length === 0) {
-      // "0x" alone: strtod reads the "0" and stops before the "x".
-      return { value: 0, used: m[0].indexOf("0") + 1, erange: false };
-    }
-    let mant = 0;
-    for (const ch of int + frac) mant = mant * 16 + parseInt(ch, 16);
-    const exp = Number(m[5] ?? "0") - 4 * frac.length;
-    const v = mant * Math.pow(2, exp);
-    return {
-      value: neg ? -v : v,
-      used: m[0].length,
-      erange: !Number.isFinite(v) || (v === 0 && mant !== 0),
-    };
-  }
-  const int = m[6] ?? "", frac = m[7];
-  if (int.length === 0 && (frac === undefined || frac.length === 0)) return none;
-  // A trailing "e" without digits is not part of the number.
-  let used = m[0].length;
-  let text = m[0];
-  if (m[8] === undefined) {
-    const e = text.search(/[eE]/);
-    if (e !== -1) {
-      used = e;
-      text = text.slice(0, e);
-    }
-  }
-  const v = Number(text.trim());
-  const nonzero = /[1-9]/.test(int + (frac ?? ""));
-  return { value: v, used, erange: !Number.isFinite(v) || (v === 0 && nonzero) };
-}
-
-/**
- * Redis's getDoubleFromObject: the whole argument is a number, no leading
- * space, no overflow or underflow, not NaN. Undefined when invalid.
- */
-export function parseScore(s: Bytes): number | undefined {
-  if (s.length === 0) return undefined;
-  const c = s.charCodeAt(0);
-  if (c === 32 || (c >= 9 && c <= 13)) return undefined;
-  // Fast path for plain decimals (the common case).
-  if (/^-?[0-9]{1,15}(?:\.[0-9]{1,15})?$/.test(s)) return Number(s);
-  const r = strtod(s);
-  if (r.used !== s.length || r.erange || Number.isNaN(r.value)) return undefined;
-  return r.value;
 }
 
 /** Parses a score or throws `msg` (default: `ERR value is not a valid float`). */

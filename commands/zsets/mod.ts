@@ -11,7 +11,7 @@
  * @module
  */
 
-import { definePlugin } from "../../mod.ts";
+import { definePlugin } from "../../core/registry.ts";
 import type { CommandFlag, CommandHandler, CommandSpec, KeySpec } from "../../core/types.ts";
 import { ConfigError } from "../../core/config.ts";
 import { keys } from "../../core/registry.ts";

@@ -24,7 +24,7 @@
  */
 
 import { timingSafeEqual } from "node:crypto";
-import { definePlugin } from "../../mod.ts";
+import { definePlugin } from "../../core/registry.ts";
 import type {
   Bytes,
   CommandEntry,
@@ -38,10 +38,10 @@ import { Err, ReplyError } from "../../core/errors.ts";
 import { makeEntry } from "../../core/registry.ts";
 import { parseInteger } from "../../core/number.ts";
 import { bytesToString, byteStringToUtf8, stringToBytes } from "../../core/resp/bytes.ts";
-import { clientInfoLine } from "../../commands/connection/_client.ts";
+import type {} from "../../commands/connection/mod.ts";
 import { osReason } from "../../core/conf_file.ts";
 import type { TxState } from "../transactions/mod.ts";
-import type { ClientSubscriptions } from "../pubsub/_hub.ts";
+import type { ClientSubscriptions } from "../pubsub/mod.ts";
 import {
   applyUserRule,
   CATEGORIES,
@@ -326,7 +326,7 @@ function init(server: ServerApi): PluginInstance {
       object,
       username,
       ctime: server.clock.now(),
-      cinfo: clientInfoLine(c, { fds: new Map() }, argv),
+      cinfo: server.service("clients")?.infoLine(c, argv) ?? "",
     }, logMax);
   }
 

@@ -20,7 +20,7 @@
  */
 
 import { join } from "node:path";
-import { definePlugin } from "../../mod.ts";
+import { definePlugin } from "../../core/registry.ts";
 import type { ServerApi } from "../../core/types.ts";
 import { Trait } from "../../core/types.ts";
 import type { DataObject } from "../../core/keyspace.ts";

@@ -35,7 +35,7 @@
  * @module
  */
 
-import { definePlugin } from "../../mod.ts";
+import { definePlugin } from "../../core/registry.ts";
 import type {
   Bytes,
   CommandEntry,
@@ -47,7 +47,7 @@ import type {
 import { Trait } from "../../core/types.ts";
 import type { Database, Value } from "../../core/keyspace.ts";
 import { Client } from "../../core/client.ts";
-import { bytesToHuman } from "../../commands/server/_info.ts";
+import { bytesToHuman } from "../../core/number.ts";
 import { keyBytes, MAP_ENTRY, MAP_ENTRY_NUMBER } from "./_size.ts";
 import { EvictionPool, KeySampler } from "./_pool.ts";
 import { lfuCounter, lfuNew, lfuTouch } from "./_lfu.ts";

@@ -18,7 +18,7 @@
  * @module
  */
 
-import { definePlugin } from "../../mod.ts";
+import { definePlugin } from "../../core/registry.ts";
 import type { Bytes, CommandHandler, CommandSpec, Context, ServerApi } from "../../core/types.ts";
 import { ReplyError } from "../../core/errors.ts";
 import { parseInteger } from "../../core/number.ts";

@@ -14,7 +14,7 @@
  * @module
  */
 
-import { definePlugin } from "../../mod.ts";
+import { definePlugin } from "../../core/registry.ts";
 import type {
   Bytes,
   CommandFlag,
@@ -27,6 +27,7 @@ import type {
 } from "../../core/types.ts";
 import { globMatch } from "../../core/glob.ts";
 import { PubSubHub, type SubKind } from "./_hub.ts";
+export type { ClientSubscriptions } from "./_hub.ts";
 
 declare module "../../core/types.ts" {
   interface Services {

@@ -13,12 +13,12 @@
  * @module
  */
 
-import { definePlugin } from "../../mod.ts";
-import type { Context, ServerApi } from "../../core/types.ts";
+import { definePlugin } from "../../core/registry.ts";
+import type { Bytes, Context, ServerApi } from "../../core/types.ts";
 import { Trait } from "../../core/types.ts";
 import { ConfigError } from "../../core/config.ts";
 import { ReplyError } from "../../core/errors.ts";
-import { debugAllowed, registerDebugSubcommand } from "../../commands/server/_debug.ts";
+import type {} from "../../commands/server/mod.ts";
 import type { RdbService } from "./_service.ts";
 import { parseSavePoints, RdbPersistence } from "./_persist.ts";
 import { rdbCommands } from "./_commands.ts";
@@ -46,15 +46,8 @@ function stateOf(c: Context): RdbPersistence {
   return s;
 }
 
-const MISCONF = "MISCONF Redis is configured to save RDB snapshots, but it's currently " +
-  "unable to persist to disk. Commands that may modify the data set are disabled, because " +
-  "this instance is configured to report errors during writes if RDB snapshotting fails " +
-  "(stop-writes-on-bgsave-error option). Please check the Redis logs for details about the " +
-  "RDB error.";
-
-/** DEBUG RELOAD [NOSAVE]: saves (unless NOSAVE), then reloads the file. */
-registerDebugSubcommand("reload", (c, argv) => {
-  if (!debugAllowed(c)) return;
+/** DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: saves, then loads the dump again. */
+const debugReload = (c: Context, argv: Bytes[]): void => {
   const st = stateOf(c);
   let save = true;
   for (let i = 2; i < argv.length; i++) {
@@ -79,11 +72,19 @@ registerDebugSubcommand("reload", (c, argv) => {
   }
   c.server.log("notice", "DB reloaded by DEBUG RELOAD");
   c.reply.ok();
-});
+};
+
+const MISCONF = "MISCONF Redis is configured to save RDB snapshots, but it's currently " +
+  "unable to persist to disk. Commands that may modify the data set are disabled, because " +
+  "this instance is configured to report errors during writes if RDB snapshotting fails " +
+  "(stop-writes-on-bgsave-error option). Please check the Redis logs for details about the " +
+  "RDB error.";
 
 /** The RDB plugin. */
 export default definePlugin({
   name: "rdb",
+  // DEBUG RELOAD goes through the server plugin's `debug` service.
+  dependencies: ["server"],
   config: [
     {
       name: "save",
@@ -128,6 +129,7 @@ export default definePlugin({
     STATES.set(server, st);
     server.config.watch("save", (v) => (st.savePoints = parseSavePoints(v)));
     server.provide("rdb", st);
+    server.service("debug")?.register("reload", debugReload);
     return {
       commands: rdbCommands(stateOf),
       admission: {

@@ -14,7 +14,7 @@ import type { Bytes, Context, ServerApi } from "../../core/types.ts";
 import { BufferWriter } from "../../core/resp/writer.ts";
 import { randomHex } from "../../core/server.ts";
 import { Backlog } from "./_backlog.ts";
-import type { SnapshotJob } from "../rdb/_service.ts";
+import type { SnapshotJob } from "../rdb/mod.ts";
 
 /** What a client announced with REPLCONF before PSYNC. */
 export interface ReplconfInfo {

@@ -14,7 +14,7 @@
  * @module
  */
 
-import { definePlugin } from "../../mod.ts";
+import { definePlugin } from "../../core/registry.ts";
 import type { CommandSpec, Context, PluginInstance, ServerApi } from "../../core/types.ts";
 import { Trait } from "../../core/types.ts";
 import { ConfigError } from "../../core/config.ts";

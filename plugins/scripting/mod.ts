@@ -17,7 +17,7 @@
  * @module
  */
 
-import { definePlugin } from "../../mod.ts";
+import { definePlugin } from "../../core/registry.ts";
 import type {
   Bytes,
   CommandHandler,

@@ -12,7 +12,7 @@ import { definePlugin } from "../../mod.ts";
 import type { Bytes } from "../../core/types.ts";
 import type { Context } from "../../core/types.ts";
 import { isLocalClient } from "../../commands/server/_debug.ts";
-import { bytesToHuman } from "../../commands/server/_info.ts";
+import { bytesToHuman } from "../../core/number.ts";
 
 // ---- differential --------------------------------------------------------
 
