@@ -142,6 +142,49 @@ export interface StreamView {
   streamDump(): StreamDump;
 }
 
+/**
+ * The view each type's values implement, by type name: code that reads
+ * values of a type another family owns (persistence, SORT, GEO) gets them
+ * typed through {@link viewOf}. A plugin's type adds its entry by
+ * declaration merging.
+ *
+ * @example
+ * ```ts
+ * import type { ElementsView } from "./keyspace.ts";
+ * declare module "./keyspace.ts" {
+ *   interface ValueViews {
+ *     ring: ElementsView;
+ *   }
+ * }
+ * ```
+ */
+export interface ValueViews {
+  list: ElementsView;
+  set: ElementsView;
+  zset: ScoredView & ElementsView;
+  hash: PairsView & FieldsView;
+  stream: StreamView;
+}
+
+/**
+ * `v` seen through the view of its type, or undefined when it is not of
+ * type `type` (or missing).
+ *
+ * @example
+ * ```ts
+ * import { Keyspace, viewOf } from "./keyspace.ts";
+ * const db = new Keyspace({ databases: 1 }).db(0);
+ * console.log(viewOf(db.get("nothing"), "list")); // undefined
+ * ```
+ */
+export function viewOf<K extends keyof ValueViews>(
+  v: Value | undefined,
+  type: K,
+): ValueViews[K] | undefined {
+  if (v === undefined || typeof v === "string" || v.type !== type) return undefined;
+  return v as DataObject & ValueViews[K];
+}
+
 /** A stored value: a byte string, or a typed object. */
 export type Value = Bytes | DataObject;
 

@@ -34,6 +34,7 @@ import { Client, type ClientHost } from "./client.ts";
 import { ProtocolError } from "./resp/parser.ts";
 import { coreDirectives, parseOutputLimits } from "./server_config.ts";
 import { VERSION } from "./version.ts";
+import { randomHex } from "./random.ts";
 import { BlockingManager, type BlockSpec } from "./blocking.ts";
 import { listenTls, tlsMaterial } from "./tls.ts";
 
@@ -837,12 +838,6 @@ function isDisconnect(e: unknown): boolean {
   return e instanceof Deno.errors.ConnectionReset || e instanceof Deno.errors.BrokenPipe ||
     e instanceof Deno.errors.BadResource || e instanceof Deno.errors.Interrupted ||
     e instanceof Deno.errors.NotConnected;
-}
-
-/** Hex of `n` random characters (run ids, replication ids). */
-export function randomHex(n: number): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(Math.ceil(n / 2)));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("").slice(0, n);
 }
 
 export type { Context };

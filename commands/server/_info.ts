@@ -11,6 +11,7 @@ import process from "node:process";
 import type { CommandSpec, ServerApi } from "../../core/types.ts";
 import { RESPITE_VERSION } from "../../core/version.ts";
 import { bytesToHuman } from "../../core/number.ts";
+import { randomHex } from "../../core/random.ts";
 
 type Fields = Record<string, string | number>;
 
@@ -135,7 +136,7 @@ export function createInfo(server: ServerApi): Info {
   let lastSample = 0;
   const startupMemory = heapBytes().used;
   let peak = startupMemory;
-  const replid = randomHex40();
+  const replid = randomHex(40);
 
   const server_ = (): Fields => {
     const now = server.clock.now();
@@ -474,9 +475,4 @@ export function createInfo(server: ServerApi): Info {
       netOut.reset();
     },
   };
-}
-
-function randomHex40(): string {
-  const b = crypto.getRandomValues(new Uint8Array(20));
-  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 }

@@ -12,7 +12,7 @@
 
 import type { Bytes, Context, ServerApi } from "../../core/types.ts";
 import { BufferWriter } from "../../core/resp/writer.ts";
-import { randomHex } from "../../core/server.ts";
+import { randomHex } from "../../core/random.ts";
 import { Backlog } from "./_backlog.ts";
 import type { SnapshotJob } from "../rdb/mod.ts";
 
