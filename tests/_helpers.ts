@@ -547,3 +547,60 @@ export function diffSession(
     },
   });
 }
+
+/** `rdb_changes_since_last_save` of a server (Redis's `dirty`). */
+async function dirtyOf(c: RawClient): Promise<number> {
+  const info = String(await c.call("INFO", "persistence"));
+  return Number(/rdb_changes_since_last_save:(\d+)/.exec(info)?.[1] ?? NaN);
+}
+
+/**
+ * Registers a differential test of change counts: each command of the
+ * script runs against Respite and a real redis-server, and the change
+ * counter (`rdb_changes_since_last_save`, what save points and
+ * propagation follow) must grow by the same amount on both, as must the
+ * replies match.
+ *
+ * @example
+ * ```ts ignore
+ * diffDirty("SETBIT to the value a bit already has changes nothing", [
+ *   ["SETBIT", "k", "7", "1"],
+ *   ["SETBIT", "k", "7", "1"],
+ * ]);
+ * ```
+ */
+export function diffDirty(name: string, script: readonly string[][]): void {
+  Deno.test({
+    name: `diff: dirty: ${name}`,
+    ignore: !hasRedis,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const { respite, redis } = await sharedServers();
+      const run = async (port: number) => {
+        const c = await RawClient.connect(port);
+        try {
+          await c.call("FLUSHALL");
+          const out: [Reply, number][] = [];
+          for (const argv of script) {
+            const before = await dirtyOf(c);
+            const reply = await c.call(...argv);
+            out.push([reply, (await dirtyOf(c)) - before]);
+          }
+          return out;
+        } finally {
+          c.close();
+        }
+      };
+      const ours = await run(respite.port);
+      const theirs = await run(redis!.port);
+      for (let i = 0; i < script.length; i++) {
+        assertEquals(
+          ours[i],
+          theirs[i],
+          `step ${i}: ${JSON.stringify(script[i])} [reply, changes]`,
+        );
+      }
+    },
+  });
+}
