@@ -68,6 +68,7 @@ export { type Clock, ManualClock, systemClock } from "./core/clock.ts";
 export { Err, ReplyError } from "./core/errors.ts";
 export { commandFamily, definePlugin, type FamilyOptions, keys } from "./core/registry.ts";
 export { globMatch } from "./core/glob.ts";
+export { replyHelp } from "./core/help.ts";
 export { formatDouble, intArg, parseFloatStrict, parseInteger } from "./core/number.ts";
 export { byteStringToUtf8, utf8ToByteString } from "./core/resp/bytes.ts";
 export { builtinPlugins };

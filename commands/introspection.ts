@@ -220,7 +220,9 @@ function rank(order: readonly string[], x: string): number {
 export function commandFlags(e: CommandEntry): string[] {
   const out: string[] = [];
   for (const f of e.flagSet) if (f !== "may_replicate") out.push(f);
-  if (NO_ASYNC_LOADING.has(e.fullName)) out.push("no_async_loading");
+  if (NO_ASYNC_LOADING.has(e.fullName) && !e.flagSet.has("no_async_loading")) {
+    out.push("no_async_loading");
+  }
   return out.sort((a, b) => rank(FLAG_ORDER, a) - rank(FLAG_ORDER, b));
 }
 
