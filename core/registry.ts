@@ -97,6 +97,41 @@ export function orderPlugins(plugins: readonly Plugin[]): Plugin[] {
   return out;
 }
 
+/**
+ * Redis's ACL categories in its bit order: ACL CAT lists them so, COMMAND
+ * INFO sorts a command's categories by it, and ACL rules render by it.
+ *
+ * @example
+ * ```ts
+ * import { ACL_CATEGORIES } from "./registry.ts";
+ * console.log(ACL_CATEGORIES.indexOf("keyspace")); // 0
+ * ```
+ */
+export const ACL_CATEGORIES: readonly string[] = [
+  "keyspace",
+  "read",
+  "write",
+  "set",
+  "sortedset",
+  "list",
+  "hash",
+  "string",
+  "bitmap",
+  "hyperloglog",
+  "geo",
+  "stream",
+  "pubsub",
+  "admin",
+  "fast",
+  "slow",
+  "blocking",
+  "dangerous",
+  "connection",
+  "transaction",
+  "scripting",
+];
+
+/** The ACL categories a command's flags put it in (Redis's setImplicitACLCategories). */
 const IMPLIED: Partial<Record<CommandFlag, readonly string[]>> = {
   write: ["write"],
   readonly: ["read"],
@@ -300,7 +335,8 @@ export interface FamilyOptions {
  * The builder of a family's commands: a command is one definition (name,
  * arity, flags, key specs, tips, docs and handler in one object), and the
  * builder adds what the whole family shares, the ACL category and the
- * COMMAND DOCS group, to it and to its subcommands.
+ * COMMAND DOCS group, to it and to its subcommands (a container command
+ * gets the group only: Redis puts it in no category).
  *
  * @example
  * ```ts
@@ -321,9 +357,12 @@ export function commandFamily(opts: FamilyOptions): (spec: CommandSpec) => Comma
   const group = opts.group ?? opts.category;
   const build = (spec: CommandSpec): CommandSpec => {
     const cats = spec.categories ?? [];
+    // A container (CLIENT, OBJECT) is in no category of its own, as in
+    // Redis: its subcommands are.
+    const container = spec.subcommands !== undefined;
     const out: CommandSpec = {
       ...spec,
-      categories: opts.category === undefined || cats.includes(opts.category)
+      categories: opts.category === undefined || container || cats.includes(opts.category)
         ? cats
         : [opts.category, ...cats],
     };

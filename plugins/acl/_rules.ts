@@ -18,31 +18,7 @@ import { createHash } from "node:crypto";
 import type { Bytes, CommandEntry } from "../../core/types.ts";
 import { stringToBytes } from "../../core/resp/bytes.ts";
 import { splitArgs } from "../../core/config.ts";
-
-/** Redis's ACL categories, in its order (ACL CAT, rule rendering). */
-export const CATEGORIES: readonly string[] = [
-  "keyspace",
-  "read",
-  "write",
-  "set",
-  "sortedset",
-  "list",
-  "hash",
-  "string",
-  "bitmap",
-  "hyperloglog",
-  "geo",
-  "stream",
-  "pubsub",
-  "admin",
-  "fast",
-  "slow",
-  "blocking",
-  "dangerous",
-  "connection",
-  "transaction",
-  "scripting",
-];
+import { ACL_CATEGORIES } from "../../core/registry.ts";
 
 /** Key pattern permissions (`%R~`, `%W~`, `~` is both). */
 export const READ = 1;
@@ -293,7 +269,7 @@ export function applySelectorRule(s: Selector, op: Bytes, ctx: RuleContext): voi
     s.changePerm(cmd, false);
   } else if ((op[0] === "+" || op[0] === "-") && op[1] === "@") {
     const cat = lower.slice(2);
-    if (!CATEGORIES.includes(cat)) throw new RuleError("ENOENT");
+    if (!ACL_CATEGORIES.includes(cat)) throw new RuleError("ENOENT");
     s.setCategory(ctx.table, cat, op[0] === "+");
   } else {
     throw new RuleError("EINVAL");
@@ -487,9 +463,9 @@ export function describeCommandRules(s: Selector, table: CommandTable): string {
   const applied = new Set<number>();
   for (;;) {
     let best = -1, mindiff = Number.MAX_SAFE_INTEGER, maxsame = 0;
-    for (let j = 0; j < CATEGORIES.length; j++) {
+    for (let j = 0; j < ACL_CATEGORIES.length; j++) {
       if (applied.has(j)) continue;
-      const { on, off } = countCategory(table, temp, CATEGORIES[j]!);
+      const { on, off } = countCategory(table, temp, ACL_CATEGORIES[j]!);
       const diff = additive ? off : on;
       const same = additive ? on : off;
       if (same > diff && (diff < mindiff || (diff === mindiff && same > maxsame))) {
@@ -499,7 +475,7 @@ export function describeCommandRules(s: Selector, table: CommandTable): string {
       }
     }
     if (best === -1) break;
-    const cat = CATEGORIES[best]!;
+    const cat = ACL_CATEGORIES[best]!;
     fake.setCategory(table, cat, additive);
     temp.setCategory(table, cat, !additive);
     rules.push((additive ? "+@" : "-@") + cat);
