@@ -35,7 +35,7 @@ import type {
   ServerApi,
 } from "../../core/types.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
-import { makeEntry } from "../../core/registry.ts";
+import { ACL_CATEGORIES, makeEntry } from "../../core/registry.ts";
 import { parseInteger } from "../../core/number.ts";
 import { bytesToString, byteStringToUtf8, stringToBytes } from "../../core/resp/bytes.ts";
 import type {} from "../../commands/connection/mod.ts";
@@ -44,7 +44,6 @@ import type { TxState } from "../transactions/mod.ts";
 import type { ClientSubscriptions } from "../pubsub/mod.ts";
 import {
   applyUserRule,
-  CATEGORIES,
   type CommandTable,
   createDefaultUser,
   describeChannels,
@@ -534,11 +533,11 @@ function init(server: ServerApi): PluginInstance {
   const cat: CommandHandler = (c, argv) => {
     if (argv.length > 3) throw subSyntaxError(argv);
     if (argv.length === 2) {
-      c.reply.bulkArray(CATEGORIES);
+      c.reply.bulkArray(ACL_CATEGORIES);
       return;
     }
     const want = argv[2]!.toLowerCase();
-    if (!CATEGORIES.includes(want)) {
+    if (!ACL_CATEGORIES.includes(want)) {
       throw new ReplyError(`ERR Unknown category '${argv[2]!.slice(0, 128)}'`);
     }
     const out: string[] = [];
