@@ -322,7 +322,9 @@ export function writeCommandInfo(r: ReplyWriter, e: CommandEntry): void {
   r.integer(e.legacyKeys[1]);
   r.integer(e.legacyKeys[2]);
   writeStatusSet(r, commandCategories(e));
-  writeStatusSet(r, commandTips(e));
+  const tips = commandTips(e);
+  r.set(tips.length);
+  for (const t of tips) r.bulk(t);
   const specs = e.spec.keySpecs ?? [];
   const notes = NOTES[e.fullName];
   r.set(specs.length);
@@ -387,7 +389,7 @@ export function writeCommandDocs(r: ReplyWriter, e: CommandEntry): void {
     }
     if (d.history !== undefined) {
       r.bulk("history");
-      r.array(d.history.length);
+      r.set(d.history.length);
       for (const [version, change] of d.history) {
         r.array(2);
         r.bulk(version);

@@ -9,10 +9,10 @@
  * @module
  */
 
-import type { Bytes, CommandHandler, CommandSpec, Context } from "../../core/types.ts";
+import type { Bytes, CommandSpec, Context } from "../../core/types.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
 import { parseInteger } from "../../core/number.ts";
-import { Client } from "../../core/client.ts";
+import { replyHelp } from "../../core/help.ts";
 
 /** Redis's order of CLIENT LIST flag letters. */
 const FLAG_ORDER = "OSMPxbtRBdcuAUre";
@@ -48,8 +48,7 @@ export function clientInfoLine(
     if (r.redir !== undefined) redir = r.redir;
     if (r.flags) flags += r.flags;
   }
-  const client = c instanceof Client ? c : undefined;
-  if (client?.suspended) flags += "b";
+  if (c.suspended) flags += "b";
   if (c.flags.closeAfterReply) flags += "c";
   if (c.flags.noEvict) flags += "e";
   flags = [...new Set(flags)].sort((a, b) => FLAG_ORDER.indexOf(a) - FLAG_ORDER.indexOf(b))
@@ -57,16 +56,16 @@ export function clientInfoLine(
   if (flags === "") flags = "N";
   let argvMem = 0;
   for (const a of argv ?? []) argvMem += a.length;
-  const qbuf = client?.parser.pending ?? 0;
-  const rbs = client?.parser.buf.length ?? 0;
+  const b = c.buffers;
+  const qbuf = b.query;
+  const rbs = b.queryCapacity;
   const qbufFree = rbs - qbuf;
-  const obl = client?.writer.len ?? 0;
-  const omem = client?.outputPending ?? 0;
+  const obl = b.output;
+  const omem = b.inFlight;
   const oll = omem > 0 ? 1 : 0;
-  const wbuf = client?.writer.buf.length ?? 0;
   // Redis's fixed per-client overhead is about 4.9 KB beyond its buffers.
-  const totMem = rbs + wbuf + argvMem + multiMem + omem + 4890;
-  const events = client?.writing ? "rw" : "r";
+  const totMem = rbs + b.outputCapacity + argvMem + multiMem + omem + 4890;
+  const events = b.writing ? "rw" : "r";
   const age = Math.max(0, Math.floor(now / 1000) - Math.floor(c.createdAt / 1000));
   const idle = Math.max(0, Math.floor(now / 1000) - Math.floor(c.lastInteraction / 1000));
   return `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${state.fds.get(c.id) ?? -1} ` +
@@ -115,7 +114,6 @@ function typeOfClient(c: Context): ClientType {
 }
 
 const HELP = [
-  "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
   "CACHING (YES|NO)",
   "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
   "GETREDIR",
@@ -161,8 +159,6 @@ const HELP = [
   "    Report tracking status for the current connection.",
   "NO-EVICT (ON|OFF)",
   "    Protect current client connection from eviction.",
-  "HELP",
-  "    Prints this help.",
 ];
 
 /** Options for {@link clientCommand}. */
@@ -173,26 +169,12 @@ export interface ClientCommandOptions {
   userExists(user: string): boolean;
 }
 
-/** Builds the CLIENT container command. */
+/**
+ * The CLIENT container command (its family adds the connection category),
+ * subcommands in Redis's order.
+ */
 export function clientCommand(opts: ClientCommandOptions): CommandSpec {
   const { state } = opts;
-  const sub = (
-    name: string,
-    arity: number,
-    admin: boolean,
-    summary: string,
-    since: string,
-    handler: CommandHandler,
-    complexity = "O(1)",
-  ): CommandSpec => ({
-    name,
-    arity,
-    flags: admin ? ["admin", "noscript", "loading", "stale"] : ["noscript", "loading", "stale"],
-    categories: ["connection"],
-    handler,
-    docs: { summary, since, group: "connection", complexity },
-  });
-
   return {
     name: "client",
     arity: -2,
@@ -200,114 +182,31 @@ export function clientCommand(opts: ClientCommandOptions): CommandSpec {
     docs: {
       summary: "A container for client connection commands",
       since: "2.4.0",
-      group: "connection",
       complexity: "Depends on subcommand.",
     },
     subcommands: [
-      sub("id", 2, false, "Returns the client ID for the current connection", "5.0.0", (c) => {
-        c.reply.integer(c.id);
-      }),
-      sub("getname", 2, false, "Get the current connection name", "2.6.9", (c) => {
-        if (c.name === "") c.reply.nullBulk();
-        else c.reply.bulk(c.name);
-      }),
-      sub("setname", 3, false, "Set the current connection name", "2.6.9", (c, argv) => {
-        const name = argv[2]!;
-        if (!validClientName(name)) throw new ReplyError(BAD_NAME);
-        c.name = name;
-        c.reply.ok();
-      }),
-      sub(
-        "setinfo",
-        4,
-        false,
-        "Sets information specific to the client or connection.",
-        "7.2.0",
-        (c, argv) => {
-          const attr = argv[2]!, val = argv[3]!;
-          const a = attr.toLowerCase();
-          if (a !== "lib-name" && a !== "lib-ver") {
-            throw new ReplyError(`ERR Unrecognized option '${attr}'`);
-          }
-          if (!validClientName(val)) {
-            throw new ReplyError(
-              `ERR ${attr} cannot contain spaces, newlines or special characters.`,
-            );
-          }
-          if (a === "lib-name") c.libName = val;
-          else c.libVer = val;
-          c.reply.ok();
+      {
+        name: "unblock",
+        arity: -3,
+        flags: ["admin", "noscript", "loading", "stale"],
+        docs: {
+          summary: "Unblock a client blocked in a blocking command from a different connection",
+          since: "5.0.0",
+          complexity: "O(log N) where N is the number of client connections",
+          arguments: [
+            { name: "client-id", type: "integer" },
+            {
+              name: "timeout_error",
+              type: "oneof",
+              flags: ["optional"],
+              arguments: [
+                { name: "timeout", type: "pure-token", token: "TIMEOUT" },
+                { name: "error", type: "pure-token", token: "ERROR" },
+              ],
+            },
+          ],
         },
-      ),
-      sub(
-        "info",
-        2,
-        false,
-        "Returns information about the current client connection.",
-        "6.2.0",
-        (c, argv) => {
-          c.reply.verbatim(clientInfoLine(c, state, argv) + "\n");
-        },
-      ),
-      sub(
-        "list",
-        -2,
-        true,
-        "Get the list of client connections",
-        "2.4.0",
-        (c, argv) => c.reply.verbatim(clientList(c, argv, state)),
-        "O(N) where N is the number of client connections",
-      ),
-      sub(
-        "kill",
-        -3,
-        true,
-        "Kill the connection of a client",
-        "2.4.0",
-        (c, argv) => clientKill(c, argv, opts),
-        "O(N) where N is the number of client connections",
-      ),
-      sub("reply", 3, false, "Instruct the server whether to reply to commands", "3.2.0", (
-        c,
-        argv,
-      ) => {
-        const mode = argv[2]!.toLowerCase();
-        const w = c instanceof Client ? c.writer : undefined;
-        if (mode === "on") {
-          c.flags.replyMode = "on";
-          if (w) w.enabled = true;
-          c.reply.ok();
-        } else if (mode === "off") {
-          c.flags.replyMode = "off";
-          if (w) w.enabled = false;
-        } else if (mode === "skip") {
-          // The server loop drops the next command's reply.
-          if (c.flags.replyMode !== "off") c.flags.replyMode = "skip";
-        } else {
-          throw new ReplyError(Err.syntax);
-        }
-      }),
-      sub(
-        "no-evict",
-        3,
-        true,
-        "Set client eviction mode for the current connection",
-        "7.0.0",
-        (c, argv) => {
-          const mode = argv[2]!.toLowerCase();
-          if (mode === "on") c.flags.noEvict = true;
-          else if (mode === "off") c.flags.noEvict = false;
-          else throw new ReplyError(Err.syntax);
-          c.reply.ok();
-        },
-      ),
-      sub(
-        "unblock",
-        -3,
-        true,
-        "Unblock a client blocked in a blocking command from a different connection",
-        "5.0.0",
-        (c, argv) => {
+        handler(c, argv) {
           if (argv.length > 4) {
             throw new ReplyError(
               `ERR unknown subcommand or wrong number of arguments for '${
@@ -327,22 +226,285 @@ export function clientCommand(opts: ClientCommandOptions): CommandSpec {
           }
           c.reply.integer(c.server.unblockClient(id, error) ? 1 : 0);
         },
-        "O(log N) where N is the number of client connections",
-      ),
+      },
+      {
+        name: "kill",
+        arity: -3,
+        flags: ["admin", "noscript", "loading", "stale"],
+        docs: {
+          summary: "Kill the connection of a client",
+          since: "2.4.0",
+          complexity: "O(N) where N is the number of client connections",
+          history: [
+            ["2.8.12", "Added new filter format."],
+            ["2.8.12", "`ID` option."],
+            ["3.2.0", "Added `master` type in for `TYPE` option."],
+            [
+              "5.0.0",
+              "Replaced `slave` `TYPE` with `replica`. `slave` still supported for backward compatibility.",
+            ],
+            ["6.2.0", "`LADDR` option."],
+          ],
+          arguments: [
+            {
+              name: "filter",
+              type: "oneof",
+              arguments: [
+                { name: "ip:port", type: "string", deprecatedSince: "2.8.12" },
+                {
+                  name: "new-format",
+                  type: "oneof",
+                  flags: ["multiple"],
+                  arguments: [
+                    {
+                      name: "client-id",
+                      type: "integer",
+                      token: "ID",
+                      since: "2.8.12",
+                      flags: ["optional"],
+                    },
+                    {
+                      name: "normal_master_slave_pubsub",
+                      type: "oneof",
+                      token: "TYPE",
+                      since: "2.8.12",
+                      flags: ["optional"],
+                      arguments: [
+                        { name: "normal", type: "pure-token", token: "NORMAL" },
+                        { name: "master", type: "pure-token", token: "MASTER", since: "3.2.0" },
+                        { name: "slave", type: "pure-token", token: "SLAVE" },
+                        { name: "replica", type: "pure-token", token: "REPLICA", since: "5.0.0" },
+                        { name: "pubsub", type: "pure-token", token: "PUBSUB" },
+                      ],
+                    },
+                    { name: "username", type: "string", token: "USER", flags: ["optional"] },
+                    { name: "ip:port", type: "string", token: "ADDR", flags: ["optional"] },
+                    {
+                      name: "ip:port",
+                      type: "string",
+                      token: "LADDR",
+                      since: "6.2.0",
+                      flags: ["optional"],
+                    },
+                    { name: "yes/no", type: "string", token: "SKIPME", flags: ["optional"] },
+                  ],
+                },
+              ],
+            },
+          ],
+        },
+        handler: (c, argv) => clientKill(c, argv, opts),
+      },
+      {
+        name: "no-evict",
+        arity: 3,
+        flags: ["admin", "noscript", "loading", "stale"],
+        docs: {
+          summary: "Set client eviction mode for the current connection",
+          since: "7.0.0",
+          complexity: "O(1)",
+          arguments: [
+            {
+              name: "enabled",
+              type: "oneof",
+              arguments: [
+                { name: "on", type: "pure-token", token: "ON" },
+                { name: "off", type: "pure-token", token: "OFF" },
+              ],
+            },
+          ],
+        },
+        handler(c, argv) {
+          const mode = argv[2]!.toLowerCase();
+          if (mode === "on") c.flags.noEvict = true;
+          else if (mode === "off") c.flags.noEvict = false;
+          else throw new ReplyError(Err.syntax);
+          c.reply.ok();
+        },
+      },
+      {
+        name: "info",
+        arity: 2,
+        flags: ["noscript", "loading", "stale"],
+        tips: ["nondeterministic_output"],
+        docs: {
+          summary: "Returns information about the current client connection.",
+          since: "6.2.0",
+          complexity: "O(1)",
+        },
+        handler(c, argv) {
+          c.reply.verbatim(clientInfoLine(c, state, argv) + "\n");
+        },
+      },
+      {
+        name: "reply",
+        arity: 3,
+        flags: ["noscript", "loading", "stale"],
+        docs: {
+          summary: "Instruct the server whether to reply to commands",
+          since: "3.2.0",
+          complexity: "O(1)",
+          arguments: [
+            {
+              name: "on_off_skip",
+              type: "oneof",
+              arguments: [
+                { name: "on", type: "pure-token", token: "ON" },
+                { name: "off", type: "pure-token", token: "OFF" },
+                { name: "skip", type: "pure-token", token: "SKIP" },
+              ],
+            },
+          ],
+        },
+        handler(c, argv) {
+          const mode = argv[2]!.toLowerCase();
+          if (mode !== "on" && mode !== "off" && mode !== "skip") {
+            throw new ReplyError(Err.syntax);
+          }
+          c.setReplyMode(mode);
+          // Only ON is acknowledged; SKIP silences this reply too.
+          if (mode === "on") c.reply.ok();
+        },
+      },
+      {
+        name: "id",
+        arity: 2,
+        flags: ["noscript", "loading", "stale"],
+        docs: {
+          summary: "Returns the client ID for the current connection",
+          since: "5.0.0",
+          complexity: "O(1)",
+        },
+        handler(c) {
+          c.reply.integer(c.id);
+        },
+      },
       {
         name: "help",
         arity: 2,
         flags: ["loading", "stale"],
-        categories: ["connection"],
         docs: {
           summary: "Show helpful text about the different subcommands",
           since: "5.0.0",
-          group: "connection",
+          complexity: "O(1)",
+        },
+        handler: (c, argv) => replyHelp(c, argv, HELP),
+      },
+      {
+        name: "list",
+        arity: -2,
+        flags: ["admin", "noscript", "loading", "stale"],
+        tips: ["nondeterministic_output"],
+        docs: {
+          summary: "Get the list of client connections",
+          since: "2.4.0",
+          complexity: "O(N) where N is the number of client connections",
+          history: [
+            ["2.8.12", "Added unique client `id` field."],
+            ["5.0.0", "Added optional `TYPE` filter."],
+            ["6.0.0", "Added `user` field."],
+            [
+              "6.2.0",
+              "Added `argv-mem`, `tot-mem`, `laddr` and `redir` fields and the optional `ID` filter.",
+            ],
+            ["7.0.0", "Added `resp`, `multi-mem`, `rbs` and `rbp` fields."],
+            ["7.0.3", "Added `ssub` field."],
+          ],
+          arguments: [
+            {
+              name: "normal_master_replica_pubsub",
+              type: "oneof",
+              token: "TYPE",
+              since: "5.0.0",
+              flags: ["optional"],
+              arguments: [
+                { name: "normal", type: "pure-token", token: "NORMAL" },
+                { name: "master", type: "pure-token", token: "MASTER" },
+                { name: "replica", type: "pure-token", token: "REPLICA" },
+                { name: "pubsub", type: "pure-token", token: "PUBSUB" },
+              ],
+            },
+            {
+              name: "id",
+              type: "block",
+              token: "ID",
+              since: "6.2.0",
+              flags: ["optional"],
+              arguments: [
+                { name: "client-id", type: "integer", flags: ["multiple"] },
+              ],
+            },
+          ],
+        },
+        handler: (c, argv) => c.reply.verbatim(clientList(c, argv, state)),
+      },
+      {
+        name: "getname",
+        arity: 2,
+        flags: ["noscript", "loading", "stale"],
+        docs: {
+          summary: "Get the current connection name",
+          since: "2.6.9",
           complexity: "O(1)",
         },
         handler(c) {
-          c.reply.array(HELP.length);
-          for (const line of HELP) c.reply.simple(line);
+          if (c.name === "") c.reply.nullBulk();
+          else c.reply.bulk(c.name);
+        },
+      },
+      {
+        name: "setname",
+        arity: 3,
+        flags: ["noscript", "loading", "stale"],
+        docs: {
+          summary: "Set the current connection name",
+          since: "2.6.9",
+          complexity: "O(1)",
+          arguments: [
+            { name: "connection-name", type: "string" },
+          ],
+        },
+        handler(c, argv) {
+          const name = argv[2]!;
+          if (!validClientName(name)) throw new ReplyError(BAD_NAME);
+          c.name = name;
+          c.reply.ok();
+        },
+      },
+      // Redis 7.2's; client libraries send it on connect.
+      {
+        name: "setinfo",
+        arity: 4,
+        flags: ["noscript", "loading", "stale"],
+        docs: {
+          summary: "Sets information specific to the client or connection.",
+          since: "7.2.0",
+          complexity: "O(1)",
+          arguments: [
+            {
+              name: "attr",
+              type: "oneof",
+              arguments: [
+                { name: "libname", type: "string", token: "LIB-NAME" },
+                { name: "libver", type: "string", token: "LIB-VER" },
+              ],
+            },
+          ],
+        },
+        handler(c, argv) {
+          const attr = argv[2]!, val = argv[3]!;
+          const a = attr.toLowerCase();
+          if (a !== "lib-name" && a !== "lib-ver") {
+            throw new ReplyError(`ERR Unrecognized option '${attr}'`);
+          }
+          if (!validClientName(val)) {
+            throw new ReplyError(
+              `ERR ${attr} cannot contain spaces, newlines or special characters.`,
+            );
+          }
+          if (a === "lib-name") c.libName = val;
+          else c.libVer = val;
+          c.reply.ok();
         },
       },
     ],

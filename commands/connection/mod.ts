@@ -1,6 +1,6 @@
 /**
  * The connection family: PING, ECHO, QUIT, RESET, HELLO, AUTH, SELECT,
- * SWAPDB and CLIENT (in `client_cmd.ts`), plus the `requirepass` gate.
+ * SWAPDB and CLIENT (in `_client.ts`), plus the `requirepass` gate.
  *
  * With the ACL plugin loaded, users and passwords are its business: AUTH,
  * HELLO AUTH and the NOAUTH gate ask its `auth` service (and `requirepass`
@@ -23,7 +23,7 @@ import type {
 } from "../../core/types.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
 import { parseInteger } from "../../core/number.ts";
-import { Client } from "../../core/client.ts";
+import { commandFamily } from "../../core/registry.ts";
 import {
   BAD_NAME,
   clientCommand,
@@ -76,8 +76,8 @@ function intArgument(s: Bytes, msg?: string): number {
   return n;
 }
 
-const CONN = "connection";
-const connFlags = ["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"] as const;
+const command = commandFamily({ category: "connection" });
+const serverCommand = commandFamily({ group: "server" });
 
 function init(server: ServerApi): PluginInstance {
   let requirepass = "";
@@ -111,7 +111,7 @@ function init(server: ServerApi): PluginInstance {
 
   /** Unauthenticated clients get tighter request limits, as in Redis. */
   const updateStrict = (c: Context) => {
-    if (c instanceof Client) c.parser.strict = authRequired(c);
+    c.strictInput = authRequired(c);
   };
 
   server.config.watch("requirepass", (v) => {
@@ -138,16 +138,18 @@ function init(server: ServerApi): PluginInstance {
   };
 
   const commands: CommandSpec[] = [
-    {
+    command({
       name: "ping",
       arity: -1,
       flags: ["fast"],
-      categories: [CONN],
+      tips: ["request_policy:all_shards", "response_policy:all_succeeded"],
       docs: {
         summary: "Ping the server",
         since: "1.0.0",
-        group: CONN,
         complexity: "O(1)",
+        arguments: [
+          { name: "message", type: "string", flags: ["optional"] },
+        ],
       },
       handler(c, argv) {
         if (argv.length > 2) throw new ReplyError(Err.arity("ping"));
@@ -162,47 +164,44 @@ function init(server: ServerApi): PluginInstance {
           c.reply.bulk(argv[1]!);
         }
       },
-    },
-    {
+    }),
+    command({
       name: "echo",
       arity: 2,
       flags: ["loading", "stale", "fast"],
-      categories: [CONN],
       docs: {
         summary: "Echo the given string",
         since: "1.0.0",
-        group: CONN,
         complexity: "O(1)",
+        arguments: [
+          { name: "message", type: "string" },
+        ],
       },
       handler(c, argv) {
         c.reply.bulk(argv[1]!);
       },
-    },
-    {
+    }),
+    command({
       name: "quit",
       arity: -1,
-      flags: connFlags,
-      categories: [CONN],
+      flags: ["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
       docs: {
         summary: "Close the connection",
         since: "1.0.0",
-        group: CONN,
         complexity: "O(1)",
       },
       handler(c) {
         c.reply.ok();
         c.close();
       },
-    },
-    {
+    }),
+    command({
       name: "reset",
       arity: 1,
-      flags: connFlags,
-      categories: [CONN],
+      flags: ["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
       docs: {
         summary: "Reset the connection",
         since: "6.2.0",
-        group: CONN,
         complexity: "O(1)",
       },
       handler(c) {
@@ -218,21 +217,45 @@ function init(server: ServerApi): PluginInstance {
         c.name = "";
         c.flags.noEvict = false;
         // A skipped RESET stays silent; REPLY OFF is lifted before replying.
-        if (c.flags.replyMode === "off" && c instanceof Client) c.writer.enabled = true;
-        if (c.flags.replyMode === "off") c.flags.replyMode = "on";
+        if (c.flags.replyMode === "off") c.setReplyMode("on");
         c.reply.simple("RESET");
       },
-    },
-    {
+    }),
+    command({
       name: "hello",
       arity: -1,
-      flags: connFlags,
-      categories: [CONN],
+      flags: ["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
       docs: {
         summary: "Handshake with Redis",
         since: "6.0.0",
-        group: CONN,
         complexity: "O(1)",
+        history: [
+          [
+            "6.2.0",
+            "`protover` made optional; when called without arguments the command reports the current connection's context.",
+          ],
+        ],
+        arguments: [
+          {
+            name: "arguments",
+            type: "block",
+            flags: ["optional"],
+            arguments: [
+              { name: "protover", type: "integer" },
+              {
+                name: "username_password",
+                type: "block",
+                token: "AUTH",
+                flags: ["optional"],
+                arguments: [
+                  { name: "username", type: "string" },
+                  { name: "password", type: "string" },
+                ],
+              },
+              { name: "clientname", type: "string", token: "SETNAME", flags: ["optional"] },
+            ],
+          },
+        ],
       },
       handler(c, argv) {
         let ver = 0;
@@ -285,17 +308,22 @@ function init(server: ServerApi): PluginInstance {
         r.bulk("modules");
         r.array(0);
       },
-    },
-    {
+    }),
+    command({
       name: "auth",
       arity: -2,
-      flags: connFlags,
-      categories: [CONN],
+      flags: ["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
       docs: {
         summary: "Authenticate to the server",
         since: "1.0.0",
-        group: CONN,
         complexity: "O(N) where N is the number of passwords defined for the user",
+        history: [
+          ["6.0.0", "Added ACL style (username and password)."],
+        ],
+        arguments: [
+          { name: "username", type: "string", since: "6.0.0", flags: ["optional"] },
+          { name: "password", type: "string" },
+        ],
       },
       handler(c, argv) {
         if (argv.length > 3) throw new ReplyError(Err.syntax);
@@ -311,17 +339,18 @@ function init(server: ServerApi): PluginInstance {
         if (!authenticate(c, user, pass, argv[0]!)) throw new ReplyError(WRONGPASS);
         c.reply.ok();
       },
-    },
-    {
+    }),
+    command({
       name: "select",
       arity: 2,
       flags: ["loading", "stale", "fast"],
-      categories: [CONN],
       docs: {
         summary: "Change the selected database for the current connection",
         since: "1.0.0",
-        group: CONN,
         complexity: "O(1)",
+        arguments: [
+          { name: "index", type: "integer" },
+        ],
       },
       handler(c, argv) {
         const id = intArgument(argv[1]!);
@@ -330,8 +359,9 @@ function init(server: ServerApi): PluginInstance {
         c.db = ks.db(id);
         c.reply.ok();
       },
-    },
-    {
+    }),
+    // In Redis's server group and keyspace category, not connection's.
+    serverCommand({
       name: "swapdb",
       arity: 3,
       flags: ["write", "fast"],
@@ -339,9 +369,12 @@ function init(server: ServerApi): PluginInstance {
       docs: {
         summary: "Swaps two Redis databases",
         since: "4.0.0",
-        group: "server",
         complexity:
           "O(N) where N is the count of clients watching or blocking on keys from both databases.",
+        arguments: [
+          { name: "index1", type: "integer" },
+          { name: "index2", type: "integer" },
+        ],
       },
       handler(c, argv) {
         const a = intArgument(argv[1]!, "ERR invalid first DB index");
@@ -360,11 +393,11 @@ function init(server: ServerApi): PluginInstance {
         c.wrote();
         c.reply.ok();
       },
-    },
-    clientCommand({
+    }),
+    command(clientCommand({
       state: fds,
       userExists: (u) => authService()?.userExists(u) ?? u === "default",
-    }),
+    })),
   ];
 
   return {
