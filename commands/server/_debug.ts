@@ -7,10 +7,12 @@
  * @module
  */
 
-import type { Bytes, CommandSpec, Context } from "../../core/types.ts";
+import type { Bytes, CommandHandler, Context } from "../../core/types.ts";
 import type { Value } from "../../core/keyspace.ts";
 import { ReplyError } from "../../core/errors.ts";
 import { datasetDigest, digestHex, valueDigest } from "../../core/digest.ts";
+import { strtod } from "../../core/number.ts";
+import { replyHelp } from "../../core/help.ts";
 
 /** A DEBUG subcommand: `argv` is the whole command (`DEBUG <sub> ...`). */
 export type DebugHandler = (c: Context, argv: Bytes[]) => void;
@@ -51,7 +53,6 @@ export function debugAllowed(c: Context): boolean {
 }
 
 const HELP = [
-  "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
   "DIGEST",
   "    Output a hex signature representing the current DB content.",
   "DIGEST-VALUE <key> [<key> ...]",
@@ -78,15 +79,7 @@ const HELP = [
   "    default.",
   "SLEEP <seconds>",
   "    Stop the server for <seconds>. Decimals allowed.",
-  "HELP",
-  "    Prints this help.",
 ];
-
-/** C's `strtod` prefix parse (DEBUG SLEEP takes "abc" as 0). */
-function strtod(s: string): number {
-  const m = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?/i.exec(s);
-  return m ? Number(m[0]) : 0;
-}
 
 /** C's `atoi`. */
 function atoi(s: string): number {
@@ -96,7 +89,8 @@ function atoi(s: string): number {
 
 /** Blocks the whole process, as Redis's DEBUG SLEEP blocks its event loop. */
 function blockFor(ms: number): void {
-  if (ms <= 0) return;
+  // NaN or inf would wait forever.
+  if (!(ms > 0 && ms < Infinity)) return;
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
@@ -115,8 +109,9 @@ export function stringEncoding(v: Bytes): string {
  */
 function serializedLength(v: Value): number {
   if (typeof v !== "string") {
-    const o = v as { serializedLength?: () => number };
-    return typeof o.serializedLength === "function" ? o.serializedLength() : 0;
+    return "serializedLength" in v && typeof v.serializedLength === "function"
+      ? Number(v.serializedLength())
+      : 0;
   }
   if (v.length <= 11 && /^(0|-?[1-9]\d*)$/.test(v)) {
     const n = Number(v);
@@ -226,27 +221,18 @@ function populate(c: Context, argv: Bytes[]): void {
   c.reply.ok();
 }
 
-/** The DEBUG command, with the subcommands plugins registered in `extra`. */
-export const debugCommand = (extra: ReadonlyMap<string, DebugHandler>): CommandSpec => ({
-  name: "debug",
-  arity: -2,
-  flags: ["admin", "noscript", "loading", "stale"],
-  docs: {
-    summary: "A container for debugging commands",
-    since: "1.0.0",
-    group: "server",
-    complexity: "Depends on subcommand.",
-  },
-  handler(c, argv) {
+/** DEBUG's handler, with the subcommands plugins registered in `extra`. */
+export const debugHandler =
+  (extra: ReadonlyMap<string, DebugHandler>): CommandHandler => (c, argv) => {
     if (!debugAllowed(c)) throw new ReplyError(DEBUG_NOT_ALLOWED);
     const sub = argv[1]!.toLowerCase();
     const argc = argv.length;
     const r = c.reply;
     if (sub === "help" && argc === 2) {
-      r.array(HELP.length);
-      for (const l of HELP) r.simple(l);
+      replyHelp(c, argv, HELP);
     } else if (sub === "sleep" && argc === 3) {
-      blockFor(strtod(argv[2]!) * 1000);
+      // DEBUG SLEEP takes "abc" as 0, as C's strtod.
+      blockFor(strtod(argv[2]!).value * 1000);
       r.ok();
     } else if (sub === "set-active-expire" && argc === 3) {
       c.server.keyspace.activeExpire = atoi(argv[2]!) !== 0;
@@ -274,5 +260,4 @@ export const debugCommand = (extra: ReadonlyMap<string, DebugHandler>): CommandS
         `ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try DEBUG HELP.`,
       );
     }
-  },
-});
+  };

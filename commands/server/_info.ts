@@ -8,7 +8,7 @@
  */
 
 import process from "node:process";
-import type { CommandSpec, ServerApi } from "../../core/types.ts";
+import type { ServerApi } from "../../core/types.ts";
 import { RESPITE_VERSION } from "../../core/version.ts";
 import { bytesToHuman } from "../../core/number.ts";
 import { randomHex } from "../../core/random.ts";
@@ -119,9 +119,8 @@ class RateMeter {
   }
 }
 
-/** INFO's state and command for one server. */
+/** INFO's state for one server. */
 export interface Info {
-  readonly spec: CommandSpec;
   /** Samples instantaneous metrics and the memory peak (call from cron). */
   cron(): void;
   /** CONFIG RESETSTAT. */
@@ -439,24 +438,7 @@ export function createInfo(server: ServerApi): Info {
     return parts.join("\r\n");
   };
 
-  const spec: CommandSpec = {
-    name: "info",
-    arity: -1,
-    flags: ["loading", "stale"],
-    categories: ["dangerous"],
-    docs: {
-      summary: "Get information and statistics about the server",
-      since: "1.0.0",
-      group: "server",
-      complexity: "O(1)",
-    },
-    handler(c, argv) {
-      c.reply.verbatim(render(argv.slice(1)));
-    },
-  };
-
   return {
-    spec,
     render,
     cron() {
       const t = performance.now();

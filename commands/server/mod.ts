@@ -1,26 +1,20 @@
 /**
  * The server family: CONFIG, INFO, DBSIZE, FLUSHDB, FLUSHALL, TIME,
- * SHUTDOWN and DEBUG (INFO and DEBUG live in `server_info.ts` and
- * `server_debug.ts`).
+ * SHUTDOWN and DEBUG (INFO's sections and DEBUG's subcommands live in
+ * `_info.ts` and `_debug.ts`).
  *
  * @module
  */
 
-import { definePlugin } from "../../core/registry.ts";
-import type {
-  Bytes,
-  CommandFlag,
-  CommandSpec,
-  Context,
-  ServerApi,
-  ShutdownOptions,
-} from "../../core/types.ts";
+import { commandFamily, definePlugin } from "../../core/registry.ts";
+import type { Bytes, CommandSpec, Context, ServerApi, ShutdownOptions } from "../../core/types.ts";
 import type { Database } from "../../core/keyspace.ts";
 import { ConfigError } from "../../core/config.ts";
 import type { ConfigDirective } from "../../core/config.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
 import { createInfo } from "./_info.ts";
-import { debugCommand, type DebugHandler, type DebugService } from "./_debug.ts";
+import { type DebugHandler, debugHandler, type DebugService } from "./_debug.ts";
+import { replyHelp } from "../../core/help.ts";
 
 export type { DebugHandler, DebugService } from "./_debug.ts";
 
@@ -31,10 +25,9 @@ declare module "../../core/types.ts" {
   }
 }
 
-const ADMIN: readonly CommandFlag[] = ["admin", "noscript", "loading", "stale"];
+const command = commandFamily({ group: "server" });
 
 const CONFIG_HELP = [
-  "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
   "GET <pattern>",
   "    Return parameters matching the glob-like <pattern> and their values.",
   "SET <directive> <value>",
@@ -43,8 +36,6 @@ const CONFIG_HELP = [
   "    Reset statistics reported by the INFO command.",
   "REWRITE",
   "    Rewrite the configuration file.",
-  "HELP",
-  "    Prints this help.",
 ];
 
 /** CONFIG GET: exact names answer under the name as asked, patterns by glob. */
@@ -173,88 +164,60 @@ function flush(server: ServerApi, dbs: readonly Database[]): number {
   return removed;
 }
 
-function flushCommand(all: boolean): CommandSpec {
-  return {
-    name: all ? "flushall" : "flushdb",
-    arity: -1,
-    flags: ["write"],
-    categories: ["keyspace", "dangerous"],
-    docs: {
-      summary: all
-        ? "Remove all keys from all databases"
-        : "Remove all keys from the current database",
-      since: "1.0.0",
-      group: "server",
-      complexity: all
-        ? "O(N) where N is the total number of keys in all databases"
-        : "O(N) where N is the number of keys in the selected database",
-    },
-    handler(c, argv) {
-      checkFlushArgs(argv);
-      const server = c.server;
-      const removed = flush(server, all ? server.keyspace.dbs : [c.db]);
-      // Redis counts one change per removed key, plus one for FLUSHALL.
-      c.wrote(removed + (all ? 1 : 0));
-      // Propagated as received even when nothing was removed, as Redis does.
-      c.propagate(argv);
-      c.reply.ok();
-    },
-  };
-}
-
-const shutdownSpec: CommandSpec = {
-  name: "shutdown",
-  arity: -1,
-  flags: ["admin", "noscript", "loading", "stale", "no_multi", "allow_busy"],
-  docs: {
-    summary: "Synchronously save the dataset to disk and then shut down the server",
-    since: "1.0.0",
-    group: "server",
-    complexity:
-      "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
-  },
-  handler(c, argv) {
-    let save: boolean | undefined, nosave = false, now = false, force = false, abort = false;
-    for (let i = 1; i < argv.length; i++) {
-      switch (argv[i]!.toLowerCase()) {
-        case "nosave":
-          nosave = true;
-          break;
-        case "save":
-          save = true;
-          break;
-        case "now":
-          now = true;
-          break;
-        case "force":
-          force = true;
-          break;
-        case "abort":
-          abort = true;
-          break;
-        default:
-          throw new ReplyError(Err.syntax);
-      }
-    }
-    if ((abort && (save || nosave || now || force)) || (save && nosave)) {
-      throw new ReplyError(Err.syntax);
-    }
-    // Shutting down is immediate here, so there is never one to abort.
-    if (abort) throw new ReplyError("ERR No shutdown in progress.");
-    if (nosave) save = false;
-    // The reply waits for the outcome: none when the server goes (the
-    // connection closes, as with Redis), an error when it stays up.
-    const resume = c.suspend();
-    c.server.shutdown({
-      ...(save !== undefined ? { save } : {}),
-      ...(now ? { now } : {}),
-      ...(force ? { force } : {}),
-    }).catch(() => {
-      c.reply.error(SHUTDOWN_FAILED);
-      resume();
-    });
-  },
+/** FLUSHDB (`all` false) or FLUSHALL's handler. */
+const flushHandler = (all: boolean) => (c: Context, argv: Bytes[]) => {
+  checkFlushArgs(argv);
+  const server = c.server;
+  const removed = flush(server, all ? server.keyspace.dbs : [c.db]);
+  // Redis counts one change per removed key, plus one for FLUSHALL.
+  c.wrote(removed + (all ? 1 : 0));
+  // Propagated as received even when nothing was removed, as Redis does.
+  c.propagate(argv);
+  c.reply.ok();
 };
+
+/** SHUTDOWN's handler. */
+function shutdown(c: Context, argv: Bytes[]): void {
+  let save: boolean | undefined, nosave = false, now = false, force = false, abort = false;
+  for (let i = 1; i < argv.length; i++) {
+    switch (argv[i]!.toLowerCase()) {
+      case "nosave":
+        nosave = true;
+        break;
+      case "save":
+        save = true;
+        break;
+      case "now":
+        now = true;
+        break;
+      case "force":
+        force = true;
+        break;
+      case "abort":
+        abort = true;
+        break;
+      default:
+        throw new ReplyError(Err.syntax);
+    }
+  }
+  if ((abort && (save || nosave || now || force)) || (save && nosave)) {
+    throw new ReplyError(Err.syntax);
+  }
+  // Shutting down is immediate here, so there is never one to abort.
+  if (abort) throw new ReplyError("ERR No shutdown in progress.");
+  if (nosave) save = false;
+  // The reply waits for the outcome: none when the server goes (the
+  // connection closes, as with Redis), an error when it stays up.
+  const resume = c.suspend();
+  c.server.shutdown({
+    ...(save !== undefined ? { save } : {}),
+    ...(now ? { now } : {}),
+    ...(force ? { force } : {}),
+  }).catch(() => {
+    c.reply.error(SHUTDOWN_FAILED);
+    resume();
+  });
+}
 
 /** Redis's reply when a shutdown is refused (a final save failed). */
 const SHUTDOWN_FAILED = "ERR Errors trying to SHUTDOWN. Check logs.";
@@ -325,114 +288,204 @@ export default definePlugin({
       register: (name, handler) => void debugSubcommands.set(name.toLowerCase(), handler),
     });
     const info = createInfo(server);
-    const configSpec: CommandSpec = {
-      name: "config",
-      arity: -2,
-      flags: [],
-      docs: {
-        summary: "A container for server configuration commands",
-        since: "2.0.0",
-        group: "server",
-        complexity: "Depends on subcommand.",
-      },
-      subcommands: [
-        {
-          name: "get",
-          arity: -3,
-          flags: ADMIN,
-          docs: {
-            summary: "Get the values of configuration parameters",
-            since: "2.0.0",
-            group: "server",
-            complexity: "O(N) when N is the number of configuration parameters provided",
-          },
-          handler: configGet,
-        },
-        {
-          name: "set",
-          arity: -4,
-          flags: ADMIN,
-          docs: {
-            summary: "Set configuration parameters to the given values",
-            since: "2.0.0",
-            group: "server",
-            complexity: "O(N) when N is the number of configuration parameters provided",
-          },
-          handler: configSet,
-        },
-        {
-          name: "resetstat",
-          arity: 2,
-          flags: ADMIN,
-          docs: {
-            summary: "Reset the stats returned by INFO",
-            since: "2.0.0",
-            group: "server",
-            complexity: "O(1)",
-          },
-          handler(c) {
-            resetStats(c.server);
-            info.reset();
-            c.reply.ok();
-          },
-        },
-        {
-          name: "rewrite",
-          arity: 2,
-          flags: ADMIN,
-          docs: {
-            summary: "Rewrite the configuration file with the in memory configuration",
-            since: "2.8.0",
-            group: "server",
-            complexity: "O(1)",
-          },
-          handler() {
-            throw new ReplyError("ERR The server is running without a config file");
-          },
-        },
-        {
-          name: "help",
-          arity: 2,
-          flags: ["loading", "stale"],
-          docs: {
-            summary: "Show helpful text about the different subcommands",
-            since: "5.0.0",
-            group: "server",
-            complexity: "O(1)",
-          },
-          handler(c) {
-            c.reply.array(CONFIG_HELP.length);
-            for (const l of CONFIG_HELP) c.reply.simple(l);
-          },
-        },
-      ],
-    };
     const commands: CommandSpec[] = [
-      configSpec,
-      info.spec,
-      {
+      command({
+        name: "config",
+        arity: -2,
+        flags: [],
+        docs: {
+          summary: "A container for server configuration commands",
+          since: "2.0.0",
+          complexity: "Depends on subcommand.",
+        },
+        subcommands: [
+          {
+            name: "rewrite",
+            arity: 2,
+            flags: ["admin", "noscript", "loading", "stale"],
+            docs: {
+              summary: "Rewrite the configuration file with the in memory configuration",
+              since: "2.8.0",
+              complexity: "O(1)",
+            },
+            handler() {
+              throw new ReplyError("ERR The server is running without a config file");
+            },
+          },
+          {
+            name: "help",
+            arity: 2,
+            flags: ["loading", "stale"],
+            docs: {
+              summary: "Show helpful text about the different subcommands",
+              since: "5.0.0",
+              complexity: "O(1)",
+            },
+            handler: (c, argv) => replyHelp(c, argv, CONFIG_HELP),
+          },
+          {
+            name: "get",
+            arity: -3,
+            flags: ["admin", "noscript", "loading", "stale"],
+            docs: {
+              summary: "Get the values of configuration parameters",
+              since: "2.0.0",
+              complexity: "O(N) when N is the number of configuration parameters provided",
+              history: [
+                ["7.0.0", "Added the ability to pass multiple pattern parameters in one call"],
+              ],
+              arguments: [
+                {
+                  name: "parameter",
+                  type: "block",
+                  flags: ["multiple"],
+                  arguments: [{ name: "parameter", type: "string" }],
+                },
+              ],
+            },
+            handler: configGet,
+          },
+          {
+            name: "resetstat",
+            arity: 2,
+            flags: ["admin", "noscript", "loading", "stale"],
+            docs: {
+              summary: "Reset the stats returned by INFO",
+              since: "2.0.0",
+              complexity: "O(1)",
+            },
+            handler(c) {
+              resetStats(c.server);
+              info.reset();
+              c.reply.ok();
+            },
+          },
+          {
+            name: "set",
+            arity: -4,
+            flags: ["admin", "noscript", "loading", "stale"],
+            tips: ["request_policy:all_nodes", "response_policy:all_succeeded"],
+            docs: {
+              summary: "Set configuration parameters to the given values",
+              since: "2.0.0",
+              complexity: "O(N) when N is the number of configuration parameters provided",
+              history: [
+                ["7.0.0", "Added the ability to set multiple parameters in one call."],
+              ],
+              arguments: [
+                {
+                  name: "parameter_value",
+                  type: "block",
+                  flags: ["multiple"],
+                  arguments: [
+                    { name: "parameter", type: "string" },
+                    { name: "value", type: "string" },
+                  ],
+                },
+              ],
+            },
+            handler: configSet,
+          },
+        ],
+      }),
+      command({
+        name: "info",
+        arity: -1,
+        flags: ["loading", "stale"],
+        categories: ["dangerous"],
+        tips: ["nondeterministic_output", "request_policy:all_shards", "response_policy:special"],
+        docs: {
+          summary: "Get information and statistics about the server",
+          since: "1.0.0",
+          complexity: "O(1)",
+          history: [
+            ["7.0.0", "Added support for taking multiple section arguments."],
+          ],
+          arguments: [
+            { name: "section", type: "string", flags: ["optional", "multiple"] },
+          ],
+        },
+        handler(c, argv) {
+          c.reply.verbatim(info.render(argv.slice(1)));
+        },
+      }),
+      command({
         name: "dbsize",
         arity: 1,
         flags: ["readonly", "fast"],
         categories: ["keyspace"],
+        tips: ["request_policy:all_shards", "response_policy:agg_sum"],
         docs: {
           summary: "Return the number of keys in the selected database",
           since: "1.0.0",
-          group: "server",
           complexity: "O(1)",
         },
         handler: (c) => c.reply.integer(c.db.size),
-      },
-      flushCommand(false),
-      flushCommand(true),
-      {
+      }),
+      command({
+        name: "flushdb",
+        arity: -1,
+        flags: ["write"],
+        categories: ["keyspace", "dangerous"],
+        tips: ["request_policy:all_shards", "response_policy:all_succeeded"],
+        docs: {
+          summary: "Remove all keys from the current database",
+          since: "1.0.0",
+          complexity: "O(N) where N is the number of keys in the selected database",
+          history: [
+            ["4.0.0", "Added the `ASYNC` flushing mode modifier."],
+            ["6.2.0", "Added the `SYNC` flushing mode modifier."],
+          ],
+          arguments: [
+            {
+              name: "async",
+              type: "oneof",
+              flags: ["optional"],
+              arguments: [
+                { name: "async", type: "pure-token", token: "ASYNC", since: "4.0.0" },
+                { name: "sync", type: "pure-token", token: "SYNC", since: "6.2.0" },
+              ],
+            },
+          ],
+        },
+        handler: flushHandler(false),
+      }),
+      command({
+        name: "flushall",
+        arity: -1,
+        flags: ["write"],
+        categories: ["keyspace", "dangerous"],
+        tips: ["request_policy:all_shards", "response_policy:all_succeeded"],
+        docs: {
+          summary: "Remove all keys from all databases",
+          since: "1.0.0",
+          complexity: "O(N) where N is the total number of keys in all databases",
+          history: [
+            ["4.0.0", "Added the `ASYNC` flushing mode modifier."],
+            ["6.2.0", "Added the `SYNC` flushing mode modifier."],
+          ],
+          arguments: [
+            {
+              name: "async",
+              type: "oneof",
+              flags: ["optional"],
+              arguments: [
+                { name: "async", type: "pure-token", token: "ASYNC", since: "4.0.0" },
+                { name: "sync", type: "pure-token", token: "SYNC", since: "6.2.0" },
+              ],
+            },
+          ],
+        },
+        handler: flushHandler(true),
+      }),
+      command({
         name: "time",
         arity: 1,
         flags: ["loading", "stale", "fast"],
+        tips: ["nondeterministic_output"],
         docs: {
           summary: "Return the current server time",
           since: "2.6.0",
-          group: "server",
           complexity: "O(1)",
         },
         handler(c) {
@@ -442,9 +495,60 @@ export default definePlugin({
           c.reply.bulk(String(secs));
           c.reply.bulk(String(Math.floor((ms - secs * 1000) * 1000)));
         },
-      },
-      shutdownSpec,
-      debugCommand(debugSubcommands),
+      }),
+      command({
+        name: "shutdown",
+        arity: -1,
+        flags: ["admin", "noscript", "loading", "stale", "no_multi", "allow_busy"],
+        docs: {
+          summary: "Synchronously save the dataset to disk and then shut down the server",
+          since: "1.0.0",
+          complexity:
+            "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
+          history: [
+            ["7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers."],
+          ],
+          arguments: [
+            {
+              name: "nosave_save",
+              type: "oneof",
+              flags: ["optional"],
+              arguments: [
+                { name: "nosave", type: "pure-token", token: "NOSAVE" },
+                { name: "save", type: "pure-token", token: "SAVE" },
+              ],
+            },
+            { name: "now", type: "pure-token", token: "NOW", since: "7.0.0", flags: ["optional"] },
+            {
+              name: "force",
+              type: "pure-token",
+              token: "FORCE",
+              since: "7.0.0",
+              flags: ["optional"],
+            },
+            {
+              name: "abort",
+              type: "pure-token",
+              token: "ABORT",
+              since: "7.0.0",
+              flags: ["optional"],
+            },
+          ],
+        },
+        handler: shutdown,
+      }),
+      command({
+        name: "debug",
+        arity: -2,
+        flags: ["admin", "noscript", "loading", "stale"],
+        docs: {
+          summary: "A container for debugging commands",
+          since: "1.0.0",
+          complexity: "Depends on subcommand.",
+          docFlags: ["syscmd"],
+        },
+        handler: debugHandler(debugSubcommands),
+      }),
     ];
     return { commands, hooks: { cron: () => info.cron() } };
   },
