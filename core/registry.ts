@@ -14,6 +14,7 @@ import type {
   CommandSpec,
   Hooks,
   KeySpec,
+  KeySpecFlag,
   Plugin,
 } from "./types.ts";
 import { Trait } from "./types.ts";
@@ -237,9 +238,14 @@ function legacyRange(
 export function keyPositions(entry: CommandEntry, argv: readonly Bytes[]): number[] {
   const spec = entry.spec;
   if (spec.getKeys) return spec.getKeys(argv as Bytes[]);
+  return specPositions(spec.keySpecs ?? [], argv);
+}
+
+/** The argument positions the key specs `specs` find in `argv`. */
+function specPositions(specs: readonly KeySpec[], argv: readonly Bytes[]): number[] {
   const out: number[] = [];
   const argc = argv.length;
-  for (const ks of spec.keySpecs ?? []) {
+  for (const ks of specs) {
     // NOT_KEY specs name no key; `unknown` ones are getKeys' to find.
     if (ks.flags.includes("NOT_KEY") || "unknown" in ks.begin || "unknown" in ks.find) continue;
     let start: number;
@@ -289,6 +295,52 @@ export function keyPositions(entry: CommandEntry, argv: readonly Bytes[]): numbe
         out.push(i);
       }
     }
+  }
+  return out;
+}
+
+/**
+ * Each key of a call with its flags, as Redis's COMMAND GETKEYSANDFLAGS
+ * finds them (`getKeysFromCommandWithSpecs`). When the key specs are
+ * reliable (none `unknown`, `INCOMPLETE` or `VARIABLE_FLAGS`), each key
+ * takes the flags of the spec that finds it. Otherwise, as with Redis's
+ * getkeys procs, the positions come from {@link CommandSpec.getKeys} (or
+ * the specs) and the flags from {@link CommandSpec.keyFlags}, else from
+ * the first concrete spec that finds the key.
+ *
+ * @example
+ * ```ts
+ * import { keys, keysAndFlags, makeEntry } from "./registry.ts";
+ * const e = makeEntry({
+ *   name: "rename", arity: 3, flags: ["write"],
+ *   keySpecs: [keys.one(1, ["RW", "ACCESS", "DELETE"]), keys.one(2, ["OW", "UPDATE"])],
+ * });
+ * console.log(keysAndFlags(e, ["rename", "a", "b"])[1]); // [ 2, [ "OW", "UPDATE" ] ]
+ * ```
+ */
+export function keysAndFlags(
+  entry: CommandEntry,
+  argv: readonly Bytes[],
+): [number, readonly KeySpecFlag[]][] {
+  const spec = entry.spec;
+  const specs = spec.keySpecs ?? [];
+  const out: [number, readonly KeySpecFlag[]][] = [];
+  const unreliable = (ks: KeySpec) =>
+    "unknown" in ks.begin || "unknown" in ks.find || ks.flags.includes("INCOMPLETE") ||
+    ks.flags.includes("VARIABLE_FLAGS");
+  const concrete = specs.filter((ks) => !ks.flags.includes("NOT_KEY"));
+  if (concrete.length !== 0 && !specs.some(unreliable)) {
+    for (const ks of concrete) {
+      for (const pos of specPositions([ks], argv)) out.push([pos, ks.flags]);
+    }
+    return out;
+  }
+  for (const pos of keyPositions(entry, argv)) {
+    let flags = spec.keyFlags?.(argv as Bytes[], pos);
+    for (let i = 0; flags === undefined && i < concrete.length; i++) {
+      if (specPositions([concrete[i]!], argv).includes(pos)) flags = concrete[i]!.flags;
+    }
+    out.push([pos, flags ?? specs[0]?.flags ?? []]);
   }
   return out;
 }

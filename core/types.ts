@@ -303,6 +303,15 @@ export interface CommandSpec {
   keySpecs?: readonly KeySpec[];
   /** Extracts keys when key specs cannot (legacy `getkeys` proc). */
   getKeys?: (argv: Bytes[]) => number[];
+  /**
+   * The flags of the key at `pos` in this call, when they depend on the
+   * arguments (what Redis's getkeys procs report): for keys a
+   * `VARIABLE_FLAGS` key spec or {@link CommandSpec.getKeys} finds. SET's
+   * key is `OW UPDATE`, or `RW ACCESS UPDATE` with GET; SORT's STORE key is
+   * `OW UPDATE`. COMMAND GETKEYSANDFLAGS reports them (see `keysAndFlags`
+   * in core/registry.ts).
+   */
+  keyFlags?: (argv: Bytes[], pos: number) => readonly KeySpecFlag[];
   subcommands?: readonly CommandSpec[];
   /**
    * Command tips COMMAND INFO reports (`nondeterministic_output`,
