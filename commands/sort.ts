@@ -3,19 +3,19 @@
  * constant patterns and `*->field` hash lookups), GET (`#`, key patterns,
  * `->field`), LIMIT, ASC|DESC, ALPHA and STORE.
  *
- * The family reads values only through the keyspace's views: lists, sets and
- * sorted sets as `ElementsView`, hashes as `FieldsView`; STORE builds its
- * list through the `list` value type. So it depends on no other family.
+ * The family reads values only through the keyspace's typed views (see
+ * `viewOf`): lists, sets and sorted sets as elements, hashes by field;
+ * STORE builds its list through the registered `list` value type. So it
+ * depends on no other family.
  *
  * @module
  */
 
-import { definePlugin } from "../core/registry.ts";
-import type { Bytes, CommandSpec, Context } from "../core/types.ts";
-import type { Database, ElementsView, FieldsView, Value } from "../core/keyspace.ts";
+import { commandFamily, definePlugin, keys } from "../core/registry.ts";
+import type { Bytes, CommandArg, Context, KeySpec, KeySpecFlag } from "../core/types.ts";
+import { type Database, type ElementsView, typeOf, type Value, viewOf } from "../core/keyspace.ts";
 import { Err, ReplyError, WRONGTYPE } from "../core/errors.ts";
-import { parseInteger } from "../core/number.ts";
-import { keys } from "../core/registry.ts";
+import { parseInteger, strtod } from "../core/number.ts";
 
 const SYNTAX = new ReplyError(Err.syntax);
 const NOT_INTEGER = new ReplyError(Err.notInteger);
@@ -29,8 +29,9 @@ interface SortItem {
 
 const EMPTY: ElementsView = { elements: () => [], length: 0 };
 
-function isElements(v: Value): v is Value & ElementsView {
-  return typeof v !== "string" && (v.type === "list" || v.type === "set" || v.type === "zset");
+/** The elements of a list, set or sorted set; undefined for other values. */
+function elementsOf(v: Value): ElementsView | undefined {
+  return viewOf(v, "list") ?? viewOf(v, "set") ?? viewOf(v, "zset");
 }
 
 /**
@@ -52,53 +53,28 @@ export function lookupByPattern(db: Database, pattern: Bytes, subst: Bytes): Byt
   const o = db.get(key);
   if (o === undefined) return undefined;
   if (field !== undefined) {
-    if (typeof o === "string" || o.type !== "hash") return undefined;
-    return (o as unknown as FieldsView).field(field);
+    return viewOf(o, "hash")?.field(field);
   }
   return typeof o === "string" ? o : undefined;
 }
 
-const SPACE = /^[ \t\n\v\f\r]*/;
-const DEC = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?/;
-const HEX = /^([+-]?)0[xX]((?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+))(?:[pP]([+-]?[0-9]+))?/;
-const SPECIAL = /^([+-]?)(?:(infinity|inf)|nan(?:\([0-9a-zA-Z_]*\))?)/i;
-
 /**
- * C's strtod as SORT uses it: the whole string must convert (up to a NUL),
- * and overflow, underflow or NaN are conversion errors (undefined). An
- * empty string converts to 0, as strtod stops at once and leaves "".
+ * A SORT weight as Redis reads it with C's strtod: the whole string must
+ * convert (up to a NUL), and a conversion error (ERANGE: overflow,
+ * underflow, an inexact subnormal) or NaN fails (undefined). An empty
+ * string is 0: strtod stops at once, at the end.
+ *
+ * @example
+ * ```ts
+ * import { sortWeight } from "./sort.ts";
+ * console.log(sortWeight(" 1.5"), sortWeight("1.5 "), sortWeight("1e400")); // 1.5 undefined undefined
+ * ```
  */
-export function strtod(s: Bytes): number | undefined {
-  if (s.length === 0) return 0;
-  const lead = SPACE.exec(s)![0].length;
-  const t = s.slice(lead);
-  let n: number, used: number;
-  let m = SPECIAL.exec(t);
-  if (m) {
-    if (m[2] === undefined) return undefined; // NaN
-    n = m[1] === "-" ? -Infinity : Infinity;
-    used = m[0].length;
-  } else if ((m = HEX.exec(t))) {
-    const [int, frac = ""] = m[2]!.split(".");
-    let v = 0;
-    for (const ch of int! + frac) v = v * 16 + parseInt(ch, 16);
-    v *= Math.pow(2, Number(m[3] ?? 0) - 4 * frac.length);
-    n = m[1] === "-" ? -v : v;
-    used = m[0].length;
-    if (!Number.isFinite(n) || (v !== 0 && Math.abs(n) < 2.2250738585072014e-308)) return undefined;
-  } else if ((m = DEC.exec(t))) {
-    n = Number(m[0]);
-    used = m[0].length;
-    const nonzero = /[1-9]/.test(m[0].replace(/[eE].*$/, ""));
-    if (!Number.isFinite(n) || (nonzero && Math.abs(n) < 2.2250738585072014e-308)) {
-      return undefined;
-    }
-  } else {
-    return undefined; // nothing converted: the rest is not ""
-  }
-  const end = lead + used;
-  if (end < s.length && s.charCodeAt(end) !== 0) return undefined;
-  return n;
+export function sortWeight(s: Bytes): number | undefined {
+  const r = strtod(s);
+  if (r.erange || Number.isNaN(r.value)) return undefined;
+  if (r.used < s.length && s.charCodeAt(r.used) !== 0) return undefined;
+  return r.value;
 }
 
 function cmpBytes(a: Bytes, b: Bytes): number {
@@ -136,9 +112,9 @@ function sortCommand(c: Context, argv: Bytes[], readonly: boolean): void {
   }
   const db = c.db;
   const v = db.get(argv[1]!);
-  if (v !== undefined && !isElements(v)) throw WRONGTYPE;
-  const type = v === undefined ? "list" : (v as { type: string }).type;
-  const all: ElementsView = v === undefined ? EMPTY : (v as ElementsView);
+  const all = v === undefined ? EMPTY : elementsOf(v);
+  if (all === undefined) throw WRONGTYPE;
+  const type = v === undefined ? "list" : typeOf(v);
   // A set has no order of its own: with STORE, sort it so the stored list
   // (and what replicas compute) is deterministic.
   if (dontsort && type === "set" && storekey !== undefined) {
@@ -180,7 +156,7 @@ function sortCommand(c: Context, argv: Bytes[], readonly: boolean): void {
       if (alpha) {
         if (sortby !== undefined) it.cmp = byval;
       } else {
-        const d = strtod(byval);
+        const d = sortWeight(byval);
         if (d === undefined) convError = true;
         else it.score = d;
       }
@@ -231,7 +207,8 @@ function sortCommand(c: Context, argv: Bytes[], readonly: boolean): void {
     const list = db.keyspace.types.get("list")?.fromElements;
     if (list === undefined) throw new ReplyError("ERR SORT STORE needs the list type");
     db.set(storekey, list(out));
-    c.changed(storekey, "sortstore", "l");
+    // Redis counts every stored element as a change.
+    c.changed(storekey, "sortstore", "l", outputlen);
   } else if (db.delete(storekey)) {
     c.changed(storekey, "del", "g");
   }
@@ -252,40 +229,93 @@ function sortKeys(argv: Bytes[]): number[] {
   return out;
 }
 
-const COMPLEXITY = "O(N+M*log(M)) where N is the number of elements in the list or set to " +
-  "sort, and M the number of returned elements. When the elements are not sorted, " +
-  "complexity is O(N).";
-const CATEGORIES = ["set", "sortedset", "list", "dangerous"];
+const command = commandFamily({ group: "generic" });
 
-const commands: CommandSpec[] = [{
+const CATEGORIES = ["set", "sortedset", "list", "dangerous"];
+const COMPLEXITY =
+  "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).";
+const RO_ACCESS: readonly KeySpecFlag[] = ["RO", "ACCESS"];
+const OW_UPDATE: readonly KeySpecFlag[] = ["OW", "UPDATE"];
+/** The keys BY and GET patterns name: derived from the sorted values. */
+const BY_GET_KEYS: KeySpec = {
+  notes:
+    "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort",
+  flags: RO_ACCESS,
+  begin: { unknown: true },
+  find: { unknown: true },
+};
+/** SORT_RO's arguments; SORT's add STORE. */
+const ARGUMENTS: readonly CommandArg[] = [
+  { name: "key", type: "key", keySpecIndex: 0 },
+  { name: "pattern", type: "pattern", keySpecIndex: 1, token: "BY", flags: ["optional"] },
+  {
+    name: "offset_count",
+    type: "block",
+    token: "LIMIT",
+    flags: ["optional"],
+    arguments: [{ name: "offset", type: "integer" }, { name: "count", type: "integer" }],
+  },
+  {
+    name: "pattern",
+    type: "pattern",
+    keySpecIndex: 1,
+    token: "GET",
+    flags: ["optional", "multiple", "multiple_token"],
+  },
+  {
+    name: "order",
+    type: "oneof",
+    flags: ["optional"],
+    arguments: [
+      { name: "asc", type: "pure-token", token: "ASC" },
+      { name: "desc", type: "pure-token", token: "DESC" },
+    ],
+  },
+  { name: "sorting", type: "pure-token", token: "ALPHA", flags: ["optional"] },
+];
+
+const sort = command({
   name: "sort",
   arity: -2,
   flags: ["write", "denyoom"],
   categories: CATEGORIES,
-  keySpecs: [keys.one(1, ["RO", "ACCESS"])],
+  keySpecs: [keys.one(1, RO_ACCESS), BY_GET_KEYS, {
+    notes:
+      "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array",
+    flags: OW_UPDATE,
+    begin: { unknown: true },
+    find: { unknown: true },
+  }],
   getKeys: sortKeys,
-  handler: (c, argv) => sortCommand(c, argv, false),
+  // As Redis's sortGetKeys: the sorted key is read, the STORE key written.
+  keyFlags: (_argv, pos) => pos === 1 ? RO_ACCESS : OW_UPDATE,
   docs: {
     summary: "Sort the elements in a list, set or sorted set",
     since: "1.0.0",
-    group: "generic",
     complexity: COMPLEXITY,
+    arguments: [
+      ...ARGUMENTS,
+      { name: "destination", type: "key", keySpecIndex: 2, token: "STORE", flags: ["optional"] },
+    ],
   },
-}, {
+  handler: (c, argv) => sortCommand(c, argv, false),
+});
+
+const sortRo = command({
   name: "sort_ro",
   arity: -2,
   flags: ["readonly"],
   categories: CATEGORIES,
-  keySpecs: [keys.one(1, ["RO", "ACCESS"])],
+  keySpecs: [keys.one(1, RO_ACCESS), BY_GET_KEYS],
   getKeys: () => [1],
-  handler: (c, argv) => sortCommand(c, argv, true),
   docs: {
     summary: "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
     since: "7.0.0",
-    group: "generic",
     complexity: COMPLEXITY,
+    arguments: ARGUMENTS,
   },
-}];
+  handler: (c, argv) => sortCommand(c, argv, true),
+});
 
 /**
  * The sort plugin: SORT and SORT_RO over any type that implements the
@@ -297,4 +327,4 @@ const commands: CommandSpec[] = [{
  * await startServer({ port: 0, plugins: [lists, sort] });
  * ```
  */
-export default definePlugin({ name: "sort", commands });
+export default definePlugin({ name: "sort", commands: [sort, sortRo] });

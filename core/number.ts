@@ -127,7 +127,10 @@ function halfEven17(d: number, e: string): string {
 export interface Strtod {
   value: number;
   used: number;
-  /** glibc's ERANGE: overflow to infinity, or underflow to zero. */
+  /**
+   * glibc's ERANGE: overflow to infinity, underflow to zero, or a
+   * subnormal result that is not exact.
+   */
   erange: boolean;
 }
 
@@ -162,11 +165,14 @@ export function strtod(s: string): Strtod {
     let mant = 0;
     for (const ch of int + frac) mant = mant * 16 + parseInt(ch, 16);
     const exp = Number(m[5] ?? "0") - 4 * frac.length;
-    const v = mant * Math.pow(2, exp);
+    // 2^exp alone underflows below 2^-1074: scale in two exact steps.
+    const v = exp < -1074 ? mant * 2 ** (exp + 1074) * 2 ** -1074 : mant * 2 ** exp;
+    const inexact = isSubnormal(v) &&
+      inexactSubnormal(v, BigInt("0x" + int + frac), 2n, exp, 0);
     return {
       value: neg ? -v : v,
       used: m[0].length,
-      erange: !Number.isFinite(v) || (v === 0 && mant !== 0),
+      erange: !Number.isFinite(v) || (v === 0 && mant !== 0) || inexact,
     };
   }
   const int = m[6] ?? "", frac = m[7];
@@ -183,7 +189,34 @@ export function strtod(s: string): Strtod {
   }
   const v = Number(text.trim());
   const nonzero = /[1-9]/.test(int + (frac ?? ""));
-  return { value: v, used, erange: !Number.isFinite(v) || (v === 0 && nonzero) };
+  const inexact = isSubnormal(v) &&
+    inexactSubnormal(v, BigInt(int + (frac ?? "")), 10n, Number(m[8] ?? "0"), frac?.length ?? 0);
+  return { value: v, used, erange: !Number.isFinite(v) || (v === 0 && nonzero) || inexact };
+}
+
+/** Below the smallest normal double, and not zero. */
+function isSubnormal(v: number): boolean {
+  return v !== 0 && Math.abs(v) < 2.2250738585072014e-308;
+}
+
+/**
+ * Whether the subnormal `v` differs from the exact value
+ * `digits * base^(exp - shift)`: `v` is k * 2^-1074 for an integer k.
+ */
+function inexactSubnormal(
+  v: number,
+  digits: bigint,
+  base: bigint,
+  exp: number,
+  shift: number,
+): boolean {
+  const k = BigInt(Math.abs(v) * 2 ** 537 * 2 ** 537); // exact: a power-of-two scaling
+  // digits * base^e == k * 2^-1074, both sides made integers.
+  const e = exp - shift;
+  let lhs = digits * 2n ** 1074n, rhs = k;
+  if (e >= 0) lhs *= base ** BigInt(e);
+  else rhs *= base ** BigInt(-e);
+  return lhs !== rhs;
 }
 
 /**
@@ -204,7 +237,9 @@ export function parseScore(s: string): number | undefined {
   // Fast path for plain decimals (the common case).
   if (/^-?[0-9]{1,15}(?:\.[0-9]{1,15})?$/.test(s)) return Number(s);
   const r = strtod(s);
-  if (r.used !== s.length || r.erange || Number.isNaN(r.value)) return undefined;
+  // Redis refuses ERANGE only for an overflow or an underflow to zero.
+  if (r.used !== s.length || Number.isNaN(r.value)) return undefined;
+  if (r.erange && (r.value === 0 || !Number.isFinite(r.value))) return undefined;
   return r.value;
 }
 

@@ -2,9 +2,9 @@
  * SORT and SORT_RO: differential scripts against redis-server over lists,
  * sets, sorted sets and hash/string patterns, plus the strtod rules.
  */
-import { diffTest } from "../_helpers.ts";
+import { diffDirty, diffTest } from "../_helpers.ts";
 import { assertEquals } from "../_assert.ts";
-import { strtod } from "../../commands/sort.ts";
+import { sortWeight } from "../../commands/sort.ts";
 
 diffTest("sort: lists, numeric and ALPHA, ASC/DESC, LIMIT", [
   // First: Redis reads a stale errno, so once a conversion has hit ERANGE
@@ -114,18 +114,41 @@ diffTest("sort: sets, sorted sets and other types", [
   ["SORT_RO", "z", "BY", "nosort", "GET", "#"],
 ]);
 
-Deno.test("sort: strtod rules", () => {
-  assertEquals(strtod(""), 0);
-  assertEquals(strtod("  3"), 3);
-  assertEquals(strtod("3 "), undefined);
-  assertEquals(strtod("  "), undefined);
-  assertEquals(strtod("0x10"), 16);
-  assertEquals(strtod("0x1p4"), 16);
-  assertEquals(strtod("-Infinity"), -Infinity);
-  assertEquals(strtod("nan"), undefined);
-  assertEquals(strtod("1e400"), undefined);
-  assertEquals(strtod("1e-400"), undefined);
-  assertEquals(strtod("0e-400"), 0);
-  assertEquals(strtod("1\x00junk"), 1);
-  assertEquals(strtod(".5"), 0.5);
+Deno.test("sort: weights follow strtod", () => {
+  assertEquals(sortWeight(""), 0);
+  assertEquals(sortWeight("  3"), 3);
+  assertEquals(sortWeight("3 "), undefined);
+  assertEquals(sortWeight("  "), undefined);
+  assertEquals(sortWeight("0x10"), 16);
+  assertEquals(sortWeight("0x1p4"), 16);
+  assertEquals(sortWeight("-Infinity"), -Infinity);
+  assertEquals(sortWeight("nan"), undefined);
+  assertEquals(sortWeight("1e400"), undefined);
+  assertEquals(sortWeight("1e-400"), undefined);
+  assertEquals(sortWeight("0e-400"), 0);
+  assertEquals(sortWeight("1\x00junk"), 1);
+  assertEquals(sortWeight(".5"), 0.5);
 });
+
+Deno.test("sort: weights refuse what sets ERANGE, as glibc's strtod", () => {
+  // An inexact subnormal sets ERANGE; an exact one does not.
+  assertEquals(sortWeight("1e-310"), undefined);
+  assertEquals(sortWeight("0x1.1p-1073"), undefined);
+  assertEquals(sortWeight("0x1.8p-1073"), 1.5e-323);
+  assertEquals(sortWeight("1e-300"), 1e-300);
+});
+
+diffDirty("sort: STORE counts each stored element, a deleted destination one", [
+  ["RPUSH", "l", "3", "1", "2"],
+  ["SORT", "l", "STORE", "dst"],
+  ["SORT", "l", "STORE", "dst"],
+  ["SORT", "l", "LIMIT", "0", "1", "STORE", "dst"],
+  ["SORT", "l", "BY", "nosort", "STORE", "dst"],
+  ["SORT", "none", "STORE", "dst"],
+  ["SORT", "none", "STORE", "dst"],
+  ["SORT", "l"],
+  ["SORT_RO", "l"],
+  ["SADD", "s", "b", "a"],
+  ["SORT", "s", "BY", "nosort", "STORE", "dst"],
+  ["SORT", "l", "STORE"],
+]);
