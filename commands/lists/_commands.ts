@@ -10,6 +10,7 @@ import type { Bytes, Context } from "../../core/types.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
 import { ListValue } from "./_value.ts";
 import {
+  clampRange,
   deleteIfEmpty,
   getList,
   longArg,
@@ -18,10 +19,13 @@ import {
   parseMpop,
   popMany,
   rangeArg,
+  type Span,
   whereArg,
 } from "./_ops.ts";
 
 const SYNTAX = new ReplyError(Err.syntax);
+/** Scratch for {@link clampRange}'s result. */
+const SPAN: Span = { from: 0, to: 0 };
 const MUST_BE_POSITIVE = "ERR value is out of range, must be positive";
 
 function push(c: Context, argv: Bytes[], left: boolean, onlyExisting: boolean): void {
@@ -37,7 +41,7 @@ function push(c: Context, argv: Bytes[], left: boolean, onlyExisting: boolean): 
   }
   if (left) { for (let i = 2; i < argv.length; i++) l.pushFront(argv[i]!); }
   else for (let i = 2; i < argv.length; i++) l.pushBack(argv[i]!);
-  c.changed(key, left ? "lpush" : "rpush", "l");
+  c.changed(key, left ? "lpush" : "rpush", "l", argv.length - 2);
   c.reply.integer(l.length);
 }
 
@@ -85,24 +89,16 @@ export function llen(c: Context, argv: Bytes[]): void {
 
 /** LRANGE key start stop */
 export function lrange(c: Context, argv: Bytes[]): void {
-  let start = longArg(argv[2]!), end = longArg(argv[3]!);
+  const start = longArg(argv[2]!), end = longArg(argv[3]!);
   const l = getList(c, argv[1]!);
   const r = c.reply;
-  if (l === undefined) {
+  if (l === undefined || !clampRange(start, end, l.length, SPAN)) {
     r.array(0);
     return;
   }
-  const len = l.length;
-  if (start < 0) start += len;
-  if (end < 0) end += len;
-  if (start < 0) start = 0;
-  if (start > end || start >= len) {
-    r.array(0);
-    return;
-  }
-  if (end >= len) end = len - 1;
-  r.array(end - start + 1);
-  for (let i = start; i <= end; i++) r.bulk(l.at(i));
+  const { from, to } = SPAN;
+  r.array(to - from + 1);
+  for (let i = from; i <= to; i++) r.bulk(l.at(i));
 }
 
 /** LINDEX key index */
@@ -142,7 +138,7 @@ export function lrem(c: Context, argv: Bytes[]): void {
   }
   const removed = l.removeEqual(argv[3]!, Math.abs(count), count < 0);
   if (removed !== 0) {
-    c.changed(key, "lrem", "l");
+    c.changed(key, "lrem", "l", removed);
     deleteIfEmpty(c, key, l);
   }
   c.reply.integer(removed);
@@ -150,7 +146,7 @@ export function lrem(c: Context, argv: Bytes[]): void {
 
 /** LTRIM key start stop */
 export function ltrim(c: Context, argv: Bytes[]): void {
-  let start = longArg(argv[2]!), end = longArg(argv[3]!);
+  const start = longArg(argv[2]!), end = longArg(argv[3]!);
   const key = argv[1]!;
   const l = getList(c, key);
   if (l === undefined) {
@@ -158,19 +154,12 @@ export function ltrim(c: Context, argv: Bytes[]): void {
     return;
   }
   const len = l.length;
-  if (start < 0) start += len;
-  if (end < 0) end += len;
-  if (start < 0) start = 0;
-  if (start > end || start >= len) {
-    start = 1;
-    end = 0;
-  } else if (end >= len) {
-    end = len - 1;
-  }
-  const kept = start > end ? 0 : end - start + 1;
+  const trimmed = clampRange(start, end, len, SPAN);
+  const from = trimmed ? SPAN.from : 1, to = trimmed ? SPAN.to : 0;
+  const kept = to - from + 1;
   // As Redis: the event and WATCH fire even when nothing goes, but only the
   // removed elements count as changes (so a no-op trim is not propagated).
-  if (kept !== len) l.keepRange(start, end);
+  if (kept !== len) l.keepRange(from, to);
   c.changed(key, "ltrim", "l", len - kept);
   deleteIfEmpty(c, key, l);
   c.reply.ok();

@@ -36,6 +36,28 @@ export function rangeArg(s: Bytes, min: number, msg: string): number {
   return n;
 }
 
+/** The first and last index of a range (see {@link clampRange}). */
+export interface Span {
+  from: number;
+  to: number;
+}
+
+/**
+ * Redis's index normalisation for a `start stop` range over `len`
+ * elements (negative indexes count from the tail): writes the first and
+ * last index inside the list to `out` (a caller's scratch object, so the
+ * hot path allocates nothing); false when the range is empty.
+ */
+export function clampRange(start: number, end: number, len: number, out: Span): boolean {
+  if (start < 0) start += len;
+  if (end < 0) end += len;
+  if (start < 0) start = 0;
+  if (start > end || start >= len) return false;
+  out.from = start;
+  out.to = end >= len ? len - 1 : end;
+  return true;
+}
+
 /** LEFT / RIGHT (case-insensitive): true for LEFT; syntax error otherwise. */
 export function whereArg(s: Bytes): boolean {
   const u = s.toUpperCase();
@@ -44,11 +66,14 @@ export function whereArg(s: Bytes): boolean {
   throw SYNTAX;
 }
 
-/** Deletes an emptied list, with Redis's "del" event after the family event. */
+/**
+ * Deletes an emptied list, with Redis's "del" event after the family event
+ * (the removed elements were counted as changes, the deletion is not).
+ */
 export function deleteIfEmpty(c: Context, key: Bytes, l: ListValue): void {
   if (l.length === 0) {
     c.db.delete(key);
-    c.changed(key, "del", "g");
+    c.changed(key, "del", "g", 0);
   }
 }
 
@@ -66,7 +91,7 @@ export function popMany(
   const n = Math.min(count, l.length);
   const out = new Array<Bytes>(n);
   for (let i = 0; i < n; i++) out[i] = (left ? l.popFront() : l.popBack())!;
-  c.changed(key, left ? "lpop" : "rpop", "l");
+  c.changed(key, left ? "lpop" : "rpop", "l", n);
   deleteIfEmpty(c, key, l);
   return out;
 }
@@ -89,8 +114,9 @@ export function moveOne(
   }
   if (toLeft) target.pushFront(v);
   else target.pushBack(v);
+  // One change in all, as Redis counts a move.
   c.changed(dst, toLeft ? "lpush" : "rpush", "l");
-  c.changed(src, fromLeft ? "lpop" : "rpop", "l");
+  c.changed(src, fromLeft ? "lpop" : "rpop", "l", 0);
   deleteIfEmpty(c, src, list);
   return v;
 }

@@ -4,7 +4,14 @@
  * deque itself, and ioredis.
  */
 import { Redis } from "ioredis";
-import { captureWrites, diffTest, RawClient, type Reply, startRespite } from "../_helpers.ts";
+import {
+  captureWrites,
+  diffDirty,
+  diffTest,
+  RawClient,
+  type Reply,
+  startRespite,
+} from "../_helpers.ts";
 import { assertEquals } from "../_assert.ts";
 import { Deque } from "../../commands/lists/_deque.ts";
 
@@ -582,4 +589,48 @@ diffTest("lists: blocking commands inside MULTI do not block", [
   ["BLPOP", "none", "0"],
   ["BLMOVE", "none", "d", "LEFT", "LEFT", "0"],
   ["EXEC"],
+]);
+
+diffDirty("lists: every write command", [
+  ["LPUSH", "l", "a", "b", "c"],
+  ["RPUSH", "l", "d", "e"],
+  ["LPUSHX", "l", "x", "y"],
+  ["RPUSHX", "l", "z"],
+  ["LPUSHX", "none", "x"],
+  ["RPUSHX", "none", "x"],
+  ["LPOP", "l"],
+  ["RPOP", "l"],
+  ["LPOP", "l", "2"],
+  ["RPOP", "l", "0"],
+  ["LPOP", "none", "2"],
+  ["LSET", "l", "0", "new"],
+  ["LSET", "l", "0", "new"],
+  ["RPUSH", "r", "a", "b", "a", "c", "a"],
+  ["LREM", "r", "0", "a"],
+  ["LREM", "r", "1", "zz"],
+  ["LTRIM", "r", "0", "-1"],
+  ["RPUSH", "r", "d", "e", "f"],
+  ["LTRIM", "r", "1", "2"],
+  ["LTRIM", "r", "5", "9"],
+  ["LTRIM", "none", "0", "1"],
+  ["RPUSH", "i", "a", "b"],
+  ["LINSERT", "i", "BEFORE", "b", "x"],
+  ["LINSERT", "i", "AFTER", "zz", "x"],
+  ["LMOVE", "i", "i", "LEFT", "RIGHT"],
+  ["LMOVE", "i", "j", "LEFT", "LEFT"],
+  ["RPOPLPUSH", "i", "j"],
+  ["RPOPLPUSH", "none", "j"],
+  ["LMPOP", "2", "none", "j", "LEFT", "COUNT", "2"],
+  ["LMPOP", "1", "j", "RIGHT", "COUNT", "10"],
+  ["LMPOP", "1", "none", "LEFT"],
+  ["RPUSH", "b", "1", "2", "3", "4", "5", "6"],
+  ["BLPOP", "none", "b", "0"],
+  ["BRPOP", "b", "0"],
+  ["BLMOVE", "b", "c", "LEFT", "LEFT", "0"],
+  ["BLMOVE", "b", "b", "LEFT", "RIGHT", "0"],
+  ["BRPOPLPUSH", "b", "c", "0"],
+  ["BLMPOP", "0", "1", "b", "LEFT", "COUNT", "5"],
+  ["SET", "s", "x"],
+  ["LPUSH", "s", "a"],
+  ["LMOVE", "c", "s", "LEFT", "LEFT"],
 ]);
