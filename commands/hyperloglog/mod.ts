@@ -1,7 +1,7 @@
 /**
  * The HYPERLOGLOG family: PFADD, PFCOUNT, PFMERGE, PFDEBUG and PFSELFTEST,
  * with Redis 7.0's replies, errors, keyspace events and propagation. Values
- * are plain strings in Redis's own format (see `hll_codec.ts`), so GET,
+ * are plain strings in Redis's own format (see `_codec.ts`), so GET,
  * DUMP/RESTORE and RDB files carry the same bytes as Redis's.
  *
  * Writes follow `hyperloglog.c`:
@@ -16,11 +16,10 @@
  * @module
  */
 
-import { definePlugin } from "../../core/registry.ts";
+import { commandFamily, definePlugin, keys } from "../../core/registry.ts";
 import type { Bytes, CommandSpec, Context, EventClass } from "../../core/types.ts";
 import { ReplyError } from "../../core/errors.ts";
 import { ConfigError } from "../../core/config.ts";
-import { commandGroup, keys } from "../../core/registry.ts";
 import {
   cachedCard,
   denseAdd,
@@ -41,12 +40,8 @@ const INVALID = "INVALIDOBJ Corrupted HLL object detected";
 /** A change WATCH sees that notifies nothing (signalModifiedKey alone). */
 const NO_EVENT: EventClass = "";
 
-/** `hll-sparse-max-bytes`, kept per server. */
-const SPARSE_MAX = new WeakMap<object, { bytes: number }>();
-
-function sparseMax(c: Context): number {
-  return SPARSE_MAX.get(c.server)?.bytes ?? 3000;
-}
+/** The server's `hll-sparse-max-bytes` (see the plugin's `init`). */
+type SparseMax = () => number;
 
 /** Reads a key as an HLL: undefined when missing; errors as Redis. */
 function readHll(c: Context, key: Bytes): Hll | undefined {
@@ -67,7 +62,7 @@ function replyCard(c: Context, card: bigint): void {
 }
 
 /** PFADD key [element ...] */
-function pfadd(c: Context, argv: Bytes[]): void {
+function pfadd(c: Context, argv: Bytes[], sparseMax: SparseMax): void {
   const key = argv[1]!;
   const db = c.db;
   // A dense value is edited as a string: its 12 KB are not decoded.
@@ -88,7 +83,7 @@ function pfadd(c: Context, argv: Bytes[]): void {
     hll = Hll.create();
     updated++;
   }
-  const max = sparseMax(c);
+  const max = sparseMax();
   for (let j = 2; j < argv.length; j++) {
     const r = hll.add(argv[j]!, max);
     if (r === 1) updated++;
@@ -143,7 +138,7 @@ function pfcount(c: Context, argv: Bytes[]): void {
 }
 
 /** PFMERGE destkey [sourcekey ...] */
-function pfmerge(c: Context, argv: Bytes[]): void {
+function pfmerge(c: Context, argv: Bytes[], sparseMax: SparseMax): void {
   const max = new Uint8Array(HLL_REGISTERS);
   let useDense = false;
   let dest: Hll | undefined;
@@ -159,7 +154,7 @@ function pfmerge(c: Context, argv: Bytes[]): void {
   dest ??= Hll.create();
   // Cannot fail: the destination's opcodes were checked by the merge.
   if (useDense && !dest.toDense()) throw new ReplyError(INVALID);
-  const sparse = sparseMax(c);
+  const sparse = sparseMax();
   for (let j = 0; j < HLL_REGISTERS; j++) {
     if (max[j] !== 0) dest.set(j, max[j]!, sparse);
   }
@@ -214,62 +209,99 @@ function pfdebug(c: Context, argv: Bytes[]): void {
 }
 
 /** PFSELFTEST (a reduced version of Redis's: up to 100k elements). */
-function pfselftest(c: Context): void {
-  const failed = selfTest(sparseMax(c));
+function pfselftest(c: Context, sparseMax: SparseMax): void {
+  const failed = selfTest(sparseMax());
   if (failed !== undefined) c.reply.error(failed);
   else c.reply.ok();
 }
 
-const spec = commandGroup("hyperloglog");
+const command = commandFamily({ category: "hyperloglog" });
 
-/** The HYPERLOGLOG family's commands. */
-export const hyperloglogCommands: readonly CommandSpec[] = [
-  spec("pfadd", -2, ["write", "denyoom", "fast"], [keys.one(1, ["RW", "INSERT"])], pfadd, {
-    summary: "Adds the specified elements to the specified HyperLogLog.",
-    since: "2.8.9",
-    complexity: "O(1) to add every element.",
-  }),
-  spec(
-    "pfcount",
-    -2,
-    ["readonly"],
-    [{
-      ...keys.rest(1, ["RW", "ACCESS"]),
-      notes:
-        "RW because it may change the internal representation of the key, and propagate to replicas",
-    }],
-    pfcount,
-    {
-      summary:
-        "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).",
-      since: "2.8.9",
-      complexity:
-        "O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.",
-    },
-  ),
-  spec(
-    "pfmerge",
-    -2,
-    ["write", "denyoom"],
-    [keys.one(1, ["RW", "ACCESS", "INSERT"]), keys.rest(2, ["RO", "ACCESS"])],
-    pfmerge,
-    {
-      summary: "Merge N different HyperLogLogs into a single one.",
-      since: "2.8.9",
-      complexity: "O(N) to merge N HyperLogLogs, but with high constant times.",
-    },
-  ),
-  spec("pfdebug", 3, ["write", "denyoom", "admin"], [keys.one(2, ["RW", "ACCESS"])], pfdebug, {
-    summary: "Internal commands for debugging HyperLogLog values",
-    since: "2.8.9",
-    complexity: "N/A",
-  }),
-  spec("pfselftest", 1, ["admin"], [], pfselftest, {
-    summary: "An internal command for testing HyperLogLog values",
-    since: "2.8.9",
-    complexity: "N/A",
-  }),
-];
+/** The HYPERLOGLOG family's commands, for a server's `hll-sparse-max-bytes`. */
+function hyperloglogCommands(sparseMax: SparseMax): CommandSpec[] {
+  return [
+    command({
+      name: "pfadd",
+      arity: -2,
+      flags: ["write", "denyoom", "fast"],
+      keySpecs: [keys.one(1, ["RW", "INSERT"])],
+      docs: {
+        summary: "Adds the specified elements to the specified HyperLogLog.",
+        since: "2.8.9",
+        complexity: "O(1) to add every element.",
+        arguments: [
+          { name: "key", type: "key", keySpecIndex: 0 },
+          { name: "element", type: "string", flags: ["optional", "multiple"] },
+        ],
+      },
+      handler: (c, argv) => pfadd(c, argv, sparseMax),
+    }),
+    command({
+      name: "pfcount",
+      arity: -2,
+      flags: ["readonly"],
+      keySpecs: [{
+        ...keys.rest(1, ["RW", "ACCESS"]),
+        notes:
+          "RW because it may change the internal representation of the key, and propagate to replicas",
+      }],
+      docs: {
+        summary:
+          "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).",
+        since: "2.8.9",
+        complexity:
+          "O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.",
+        arguments: [{ name: "key", type: "key", keySpecIndex: 0, flags: ["multiple"] }],
+      },
+      handler: pfcount,
+    }),
+    command({
+      name: "pfdebug",
+      arity: 3,
+      flags: ["write", "denyoom", "admin"],
+      keySpecs: [keys.one(2, ["RW", "ACCESS"])],
+      docs: {
+        summary: "Internal commands for debugging HyperLogLog values",
+        since: "2.8.9",
+        complexity: "N/A",
+        docFlags: ["syscmd"],
+        arguments: [
+          { name: "subcommand", type: "string" },
+          { name: "key", type: "key", keySpecIndex: 0 },
+        ],
+      },
+      handler: pfdebug,
+    }),
+    command({
+      name: "pfmerge",
+      arity: -2,
+      flags: ["write", "denyoom"],
+      keySpecs: [keys.one(1, ["RW", "ACCESS", "INSERT"]), keys.rest(2, ["RO", "ACCESS"])],
+      docs: {
+        summary: "Merge N different HyperLogLogs into a single one.",
+        since: "2.8.9",
+        complexity: "O(N) to merge N HyperLogLogs, but with high constant times.",
+        arguments: [
+          { name: "destkey", type: "key", keySpecIndex: 0 },
+          { name: "sourcekey", type: "key", keySpecIndex: 1, flags: ["multiple"] },
+        ],
+      },
+      handler: (c, argv) => pfmerge(c, argv, sparseMax),
+    }),
+    command({
+      name: "pfselftest",
+      arity: 1,
+      flags: ["admin"],
+      docs: {
+        summary: "An internal command for testing HyperLogLog values",
+        since: "2.8.9",
+        complexity: "N/A",
+        docFlags: ["syscmd"],
+      },
+      handler: (c) => pfselftest(c, sparseMax),
+    }),
+  ];
+}
 
 /** The HYPERLOGLOG family plugin. */
 export default definePlugin({
@@ -284,10 +316,10 @@ export default definePlugin({
       return v;
     },
   }],
-  commands: hyperloglogCommands,
   init(server) {
-    const state = { bytes: 3000 };
-    server.config.watch("hll-sparse-max-bytes", (v) => (state.bytes = Number(v)));
-    SPARSE_MAX.set(server, state);
+    // Kept current by the watcher (called at once), as writes read it often.
+    let bytes = 0;
+    server.config.watch("hll-sparse-max-bytes", (v) => (bytes = Number(v)));
+    return { commands: hyperloglogCommands(() => bytes) };
   },
 });

@@ -12,6 +12,7 @@
 import { Redis } from "ioredis";
 import {
   captureWrites,
+  diffDirty,
   hasRedis,
   RawClient,
   type RealRedis,
@@ -554,3 +555,32 @@ Deno.test({
 
 /** PFCOUNT of e0..e9999 as redis-server 7.0 answers it. */
 const BIG_COUNT = 9973;
+
+diffDirty("hyperloglog: PFADD, PFCOUNT's cache, PFMERGE and PFDEBUG, sparse and dense", [
+  ["PFADD", "h", "a", "b", "c"],
+  ["PFADD", "h", "a", "b", "c"],
+  ["PFADD", "h"],
+  ["PFADD", "fresh"],
+  ["PFCOUNT", "h"],
+  ["PFCOUNT", "h"],
+  ["PFCOUNT", "h", "fresh"],
+  ["PFCOUNT", "nothing"],
+  ["PFMERGE", "m", "h", "fresh"],
+  ["PFMERGE", "m", "h"],
+  ["PFMERGE", "empty"],
+  ["PFMERGE", "none", "nothing"],
+  ["PFDEBUG", "ENCODING", "h"],
+  ["PFDEBUG", "DECODE", "h"],
+  ["PFDEBUG", "GETREG", "h"],
+  ["PFDEBUG", "GETREG", "h"],
+  ["PFDEBUG", "TODENSE", "m"],
+  ["PFDEBUG", "TODENSE", "m"],
+  ["PFADD", "m", "a"],
+  ["PFADD", "m", "new1", "new2"],
+  ["PFCOUNT", "m"],
+  ["PFMERGE", "h", "m"],
+  ["SET", "s", "not an hll"],
+  ["PFADD", "s", "x"],
+  ["PFMERGE", "s", "h"],
+  ["PFDEBUG", "TODENSE", "nothing"],
+]);
