@@ -54,6 +54,7 @@ import {
   readConfFile,
 } from "./core/conf_file.ts";
 import { bytesToString, byteStringToUtf8, stringToBytes } from "./core/resp/bytes.ts";
+import { logLine } from "./core/log.ts";
 
 const USAGE = `Usage: respite [/path/to/redis.conf] [options] [-]
        respite - (read config from stdin)
@@ -75,8 +76,6 @@ Run from source with:
        deno run --allow-net --allow-read --allow-write --allow-env=FENGARICONF main.ts [options]
 `;
 
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
 /** Writes all of `data` to a synchronous writer. */
 function writeAll(w: { writeSync(p: Uint8Array): number }, data: Uint8Array): void {
   let off = 0;
@@ -88,11 +87,7 @@ function writeAll(w: { writeSync(p: Uint8Array): number }, data: Uint8Array): vo
  * configuration-time lines), at warning level (`#`).
  */
 function earlyLog(msg: string): string {
-  const d = new Date();
-  const ts = `${String(d.getUTCDate()).padStart(2, "0")} ${
-    MONTHS[d.getUTCMonth()]
-  } ${d.getUTCFullYear()} ${d.toISOString().slice(11, 23)}`;
-  return `${Deno.pid}:C ${ts} # ${msg}`;
+  return logLine({ pid: Deno.pid, role: "C", at: Date.now() }, "warning", msg);
 }
 
 /** Where log lines go: `logfile`, or stdout as redis-server does. */
@@ -220,17 +215,18 @@ async function loadConfiguration(
   }
 }
 
+/** redis-server's save points when no `save` directive is given. */
+const REDIS_DEFAULT_SAVE = "3600 1 300 100 60 10000";
+
 /**
  * Runs the server until it shuts down; returns the exit status.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { main } from "./main.ts";
- * Deno.exit(await main(["--port", "7000"]));
+ * console.log(await main(["--version"])); // 0
  * ```
  */
-/** redis-server's save points when no `save` directive is given. */
-const REDIS_DEFAULT_SAVE = "3600 1 300 100 60 10000";
 
 export async function main(args: readonly string[]): Promise<number> {
   const loaded = await loadConfiguration(args);

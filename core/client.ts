@@ -32,7 +32,10 @@ export interface ClientHost extends ServerApi {
 }
 
 /**
- * A client connection's state. The I/O loop lives in `connection.ts`.
+ * A client's state: its parser and reply buffers, its flags and the command
+ * it runs. The loop that reads its socket and writes its replies is
+ * `Connections` in `connection.ts`; an internal client (AOF loading, a
+ * replica's link, a script) has no socket.
  */
 export class Client implements Context {
   readonly writer: BufferWriter;

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { PROTECTED_MODE_DENIED, protectedModeRefuses } from "../../core/server.ts";
+import { PROTECTED_MODE_DENIED, protectedModeRefuses } from "../../core/connection.ts";
 import { assertEquals, assertOk } from "../_assert.ts";
 import { hasRedis, RawClient, startRealRedis, startRespite } from "../_helpers.ts";
 
