@@ -5,6 +5,7 @@
  */
 
 import { ReplyError } from "./errors.ts";
+import { ConfigError } from "./config.ts";
 
 const INT_RE = /^-?[1-9][0-9]{0,18}$/;
 
@@ -261,4 +262,32 @@ export function bytesToHuman(n: number): string {
     if (d < 1024 || u === "P") return `${d.toFixed(2)}${u}`;
   }
   return `${n}B`;
+}
+
+/**
+ * The `validate` of a config directive Redis keeps in a size_t (listpack
+ * and stream node limits): a negative value is refused with Redis's
+ * reason, which names the directive's kind (the upper bound, LONG_MAX, is
+ * beyond a safe JS integer, so `min`/`max` cannot say it).
+ *
+ * @example
+ * ```ts
+ * import { nonNegative } from "./number.ts";
+ * const validate = nonNegative("int");
+ * console.log(validate("128")); // "128"
+ * try {
+ *   validate("-1");
+ * } catch (e) {
+ *   console.log((e as Error).message); // "argument must be between 0 and 9223372036854775807 inclusive"
+ * }
+ * ```
+ */
+export function nonNegative(kind: "int" | "memory"): (value: string) => string {
+  const reason = kind === "int"
+    ? "argument must be between 0 and 9223372036854775807 inclusive"
+    : "argument must be a memory value";
+  return (value) => {
+    if (Number(value) < 0) throw new ConfigError(reason);
+    return value;
+  };
 }

@@ -51,7 +51,7 @@ function replyPair(c: Context, h: HashObject, f: Bytes, withValues: boolean): vo
  * distinct fields (count > 0), or |count| fields with repetitions (< 0).
  * WITHVALUES pairs are flat in RESP2 and two-element arrays in RESP3.
  */
-export function hrandfieldCommand(c: Context, argv: Bytes[]): void {
+export function hrandfield(c: Context, argv: Bytes[]): void {
   const argc = argv.length;
   const r = c.reply;
   if (argc === 2) {
@@ -95,7 +95,7 @@ export function hrandfieldCommand(c: Context, argv: Bytes[]): void {
  * is returned whole with cursor 0, as Redis does; a hash table is walked
  * with a live iterator (see core/cursor.ts), COUNT fields per call.
  */
-export function hscanCommand(c: Context, argv: Bytes[]): void {
+export function hscan(c: Context, argv: Bytes[]): void {
   const cursor = parseScanCursor(argv[2]!);
   const h = c.db.getTyped<HashObject>(argv[1]!, "hash");
   const r = c.reply;

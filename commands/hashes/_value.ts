@@ -13,7 +13,7 @@
  */
 
 import type { Bytes } from "../../core/types.ts";
-import type { DataObject, FieldsView, PairsView } from "../../core/keyspace.ts";
+import type { DataObject, FieldsView, PairsView, ValueType } from "../../core/keyspace.ts";
 import type { Digestible, ValueDigest } from "../../core/digest.ts";
 
 /** Listpack thresholds, read from the config by the plugin. */
@@ -139,4 +139,12 @@ export class HashObject implements DataObject, Digestible, FieldsView, PairsView
     while (seen.size < count) seen.add(this.randomField());
     return [...seen];
   }
+}
+
+/**
+ * The `hash` value type of a server whose thresholds are `limits`:
+ * persistence and RESTORE build hashes through it.
+ */
+export function hashType(limits: HashLimits): ValueType {
+  return { name: "hash", fromPairs: (pairs) => HashObject.fromPairs(pairs, limits) };
 }

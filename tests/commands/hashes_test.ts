@@ -8,6 +8,7 @@ import { createClient } from "redis";
 import { builtinPlugins } from "../../mod.ts";
 import {
   captureWrites,
+  diffDirty,
   diffTest,
   RawClient,
   type Reply,
@@ -671,4 +672,25 @@ diffTest("hashes: COMMAND INFO", [
     "hrandfield",
     "hscan",
   ],
+]);
+
+diffDirty("hashes: every write command", [
+  ["HSET", "h", "a", "1", "b", "2", "c", "3"],
+  ["HSET", "h", "a", "1", "d", "4"],
+  ["HMSET", "h", "a", "9", "e", "5"],
+  ["HSETNX", "h", "a", "x"],
+  ["HSETNX", "h", "f", "6"],
+  ["HDEL", "h", "a", "b", "nope"],
+  ["HDEL", "h", "nope"],
+  ["HDEL", "none", "a"],
+  ["HINCRBY", "h", "c", "5"],
+  ["HINCRBY", "h", "n", "0"],
+  ["HINCRBY", "h", "e", "x"],
+  ["HINCRBYFLOAT", "h", "c", "1.5"],
+  ["HINCRBYFLOAT", "h", "m", "0"],
+  ["HSET", "two", "a", "1", "b", "2"],
+  ["HDEL", "two", "a", "b"],
+  ["EXISTS", "two"],
+  ["SET", "s", "x"],
+  ["HSET", "s", "a", "1"],
 ]);
