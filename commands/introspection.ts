@@ -10,20 +10,19 @@
  * @module
  */
 
-import { definePlugin } from "../core/registry.ts";
+import { ACL_CATEGORIES, commandFamily, definePlugin, keysAndFlags } from "../core/registry.ts";
 import type {
   Bytes,
   CommandArg,
   CommandEntry,
-  CommandFlag,
   CommandSpec,
   Context,
   KeySpec,
   ReplyWriter,
 } from "../core/types.ts";
 import { ReplyError } from "../core/errors.ts";
-import { keyPositions } from "../core/registry.ts";
 import { globMatch } from "../core/glob.ts";
+import { replyHelp } from "../core/help.ts";
 
 // Redis 7.0's tips by command (from its COMMAND output), grouped by tip set.
 const TIP_TABLE: readonly (readonly [string, string])[] = [
@@ -170,31 +169,6 @@ const FLAG_ORDER: readonly string[] = [
   "no_multi",
   "movablekeys",
   "allow_busy",
-];
-
-/** ACL categories in Redis's bit order, which COMMAND INFO follows. */
-export const ACL_CATEGORIES: readonly string[] = [
-  "keyspace",
-  "read",
-  "write",
-  "set",
-  "sortedset",
-  "list",
-  "hash",
-  "string",
-  "bitmap",
-  "hyperloglog",
-  "geo",
-  "stream",
-  "pubsub",
-  "admin",
-  "fast",
-  "slow",
-  "blocking",
-  "dangerous",
-  "connection",
-  "transaction",
-  "scripting",
 ];
 
 const KEY_FLAG_ORDER: readonly string[] = [
@@ -487,22 +461,6 @@ function hasKeys(e: CommandEntry): boolean {
     (e.spec.keySpecs ?? []).some((ks) => !ks.flags.includes("NOT_KEY"));
 }
 
-/** Each key position with the flags of the key spec that found it. */
-function keysWithFlags(e: CommandEntry, argv: Bytes[]): [number, readonly string[]][] {
-  const specs = e.spec.keySpecs ?? [];
-  if (e.spec.getKeys !== undefined) {
-    const flags = specs[0]?.flags ?? [];
-    return keyPositions(e, argv).map((i) => [i, flags]);
-  }
-  const out: [number, readonly string[]][] = [];
-  for (const ks of specs) {
-    const { getKeys: _unused, ...rest } = e.spec;
-    const one = { ...e, spec: { ...rest, keySpecs: [ks] } } as CommandEntry;
-    for (const i of keyPositions(one, argv)) out.push([i, ks.flags]);
-  }
-  return out;
-}
-
 function getKeys(c: Context, argv: Bytes[], withFlags: boolean): void {
   const args = argv.slice(2);
   const e = lookupArgv(c.server.commands, args);
@@ -512,7 +470,7 @@ function getKeys(c: Context, argv: Bytes[], withFlags: boolean): void {
   if ((arity > 0 && arity !== args.length) || args.length < -arity) {
     throw new ReplyError("ERR Invalid number of arguments specified for command");
   }
-  const found = keysWithFlags(e, args);
+  const found = keysAndFlags(e, args);
   if (found.length === 0 && !e.flagSet.has("no_mandatory_keys")) {
     throw new ReplyError("ERR Invalid arguments specified for command");
   }
@@ -538,7 +496,6 @@ function* allEntries(commands: ReadonlyMap<string, CommandEntry>): Generator<Com
 }
 
 const HELP = [
-  "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
   "(no subcommand)",
   "    Return details about all Redis commands.",
   "COUNT",
@@ -557,146 +514,196 @@ const HELP = [
   "    Return the keys from a full Redis command.",
   "GETKEYSANDFLAGS <full-command>",
   "    Return the keys and the access flags from a full Redis command.",
-  "HELP",
-  "    Prints this help.",
 ];
 
-const SUB_FLAGS: readonly CommandFlag[] = ["loading", "stale"];
-
-function sub(
-  name: string,
-  arity: number,
-  doc: { summary: string; since: string; complexity: string },
-  handler: CommandSpec["handler"] & object,
-): CommandSpec {
-  return {
-    name,
-    arity,
-    flags: SUB_FLAGS,
-    categories: ["connection"],
-    docs: { ...doc, group: "server" },
-    handler,
-  };
+/** COMMAND LIST's handler (FILTERBY MODULE, ACLCAT or PATTERN). */
+function commandList(c: Context, argv: Bytes[]): void {
+  let filter: ((e: CommandEntry) => boolean) | undefined;
+  for (let i = 2; i < argv.length; i += 3) {
+    if (argv[i]!.toLowerCase() !== "filterby" || argv.length - 1 - i !== 2) {
+      throw new ReplyError("ERR syntax error");
+    }
+    const arg = argv[i + 2]!;
+    switch (argv[i + 1]!.toLowerCase()) {
+      case "module":
+        // Plugins are not modules: no command belongs to a module.
+        filter = () => false;
+        break;
+      case "aclcat": {
+        const cat = arg.toLowerCase();
+        filter = (e) => e.categories.includes(cat);
+        break;
+      }
+      case "pattern":
+        filter = (e) => globMatch(arg, e.fullName, true);
+        break;
+      default:
+        throw new ReplyError("ERR syntax error");
+    }
+  }
+  const names: string[] = [];
+  for (const e of allEntries(c.server.commands)) {
+    if (filter === undefined || filter(e)) names.push(e.fullName);
+  }
+  c.reply.bulkArray(names);
 }
 
-const ON = "O(N) where N is the number of commands to look up";
+/** COMMAND INFO's handler: every command, or the ones named. */
+function commandInfo(c: Context, argv: Bytes[]): void {
+  const cmds = c.server.commands;
+  const r = c.reply;
+  if (argv.length <= 2) {
+    r.array(cmds.size);
+    for (const e of cmds.values()) writeCommandInfo(r, e);
+    return;
+  }
+  r.array(argv.length - 2);
+  for (let i = 2; i < argv.length; i++) {
+    const e = lookupFullName(cmds, argv[i]!);
+    if (e === undefined) r.nullArray();
+    else writeCommandInfo(r, e);
+  }
+}
 
-/** The COMMAND container command and its subcommands. */
-export const commandSpec: CommandSpec = {
+/** COMMAND DOCS's handler: every command, or the ones named that exist. */
+function commandDocs(c: Context, argv: Bytes[]): void {
+  const cmds = c.server.commands;
+  const found: CommandEntry[] = [];
+  if (argv.length === 2) found.push(...cmds.values());
+  for (let i = 2; i < argv.length; i++) {
+    const e = lookupFullName(cmds, argv[i]!);
+    if (e !== undefined) found.push(e);
+  }
+  const r = c.reply;
+  r.map(found.length);
+  for (const e of found) {
+    r.bulk(e.fullName);
+    writeCommandDocs(r, e);
+  }
+}
+
+const command = commandFamily({ category: "connection", group: "server" });
+
+/** The COMMAND container command and its subcommands, in Redis's order. */
+export const commandSpec: CommandSpec = command({
   name: "command",
   arity: -1,
-  flags: SUB_FLAGS,
+  flags: ["loading", "stale"],
+  // Unlike other containers, COMMAND runs bare, and is in a category.
   categories: ["connection"],
+  tips: ["nondeterministic_output_order"],
   docs: {
     summary: "Get array of Redis command details",
     since: "2.8.13",
-    group: "server",
     complexity: "O(N) where N is the total number of Redis commands",
   },
-  handler(c) {
-    // Bare COMMAND (the dispatcher routes any argument to a subcommand).
-    const cmds = c.server.commands;
-    c.reply.array(cmds.size);
-    for (const e of cmds.values()) writeCommandInfo(c.reply, e);
-  },
+  // Bare COMMAND (the dispatcher routes any argument to a subcommand).
+  handler: commandInfo,
   subcommands: [
-    sub("count", 2, {
-      summary: "Get total number of Redis commands",
-      since: "2.8.13",
-      complexity: "O(1)",
-    }, (c) => c.reply.integer(c.server.commands.size)),
-    sub("info", -2, {
-      summary: "Get array of specific Redis command details, or all when no argument is given.",
-      since: "2.8.13",
-      complexity: ON,
-    }, (c, argv) => {
-      const cmds = c.server.commands;
-      const r = c.reply;
-      if (argv.length === 2) {
-        r.array(cmds.size);
-        for (const e of cmds.values()) writeCommandInfo(r, e);
-        return;
-      }
-      r.array(argv.length - 2);
-      for (let i = 2; i < argv.length; i++) {
-        const e = lookupFullName(cmds, argv[i]!);
-        if (e === undefined) r.nullArray();
-        else writeCommandInfo(r, e);
-      }
-    }),
-    sub("docs", -2, {
-      summary: "Get array of specific Redis command documentation",
-      since: "7.0.0",
-      complexity: ON,
-    }, (c, argv) => {
-      const cmds = c.server.commands;
-      const found: CommandEntry[] = [];
-      if (argv.length === 2) found.push(...cmds.values());
-      for (let i = 2; i < argv.length; i++) {
-        const e = lookupFullName(cmds, argv[i]!);
-        if (e !== undefined) found.push(e);
-      }
-      const r = c.reply;
-      r.map(found.length);
-      for (const e of found) {
-        r.bulk(e.fullName);
-        writeCommandDocs(r, e);
-      }
-    }),
-    sub("list", -2, {
-      summary: "Get an array of Redis command names",
-      since: "7.0.0",
-      complexity: "O(N) where N is the total number of Redis commands",
-    }, (c, argv) => {
-      let filter: ((e: CommandEntry) => boolean) | undefined;
-      for (let i = 2; i < argv.length; i += 3) {
-        if (argv[i]!.toLowerCase() !== "filterby" || argv.length - 1 - i !== 2) {
-          throw new ReplyError("ERR syntax error");
-        }
-        const arg = argv[i + 2]!;
-        switch (argv[i + 1]!.toLowerCase()) {
-          case "module":
-            // Plugins are not modules: no command belongs to a module.
-            filter = () => false;
-            break;
-          case "aclcat": {
-            const cat = arg.toLowerCase();
-            filter = (e) => e.categories.includes(cat);
-            break;
-          }
-          case "pattern":
-            filter = (e) => globMatch(arg, e.fullName, true);
-            break;
-          default:
-            throw new ReplyError("ERR syntax error");
-        }
-      }
-      const names: string[] = [];
-      for (const e of allEntries(c.server.commands)) {
-        if (filter === undefined || filter(e)) names.push(e.fullName);
-      }
-      c.reply.bulkArray(names);
-    }),
-    sub("getkeys", -4, {
-      summary: "Extract keys given a full Redis command",
-      since: "2.8.13",
-      complexity: "O(N) where N is the number of arguments to the command",
-    }, (c, argv) => getKeys(c, argv, false)),
-    sub("getkeysandflags", -4, {
-      summary: "Extract keys and access flags given a full Redis command",
-      since: "7.0.0",
-      complexity: "O(N) where N is the number of arguments to the command",
-    }, (c, argv) => getKeys(c, argv, true)),
-    sub("help", 2, {
-      summary: "Show helpful text about the different subcommands",
-      since: "5.0.0",
-      complexity: "O(1)",
-    }, (c) => {
-      c.reply.array(HELP.length);
-      for (const l of HELP) c.reply.simple(l);
-    }),
+    {
+      name: "list",
+      arity: -2,
+      flags: ["loading", "stale"],
+      tips: ["nondeterministic_output_order"],
+      docs: {
+        summary: "Get an array of Redis command names",
+        since: "7.0.0",
+        complexity: "O(N) where N is the total number of Redis commands",
+        arguments: [
+          {
+            name: "filterby",
+            type: "oneof",
+            token: "FILTERBY",
+            flags: ["optional"],
+            arguments: [
+              { name: "module-name", type: "string", token: "MODULE" },
+              { name: "category", type: "string", token: "ACLCAT" },
+              { name: "pattern", type: "pattern", token: "PATTERN" },
+            ],
+          },
+        ],
+      },
+      handler: commandList,
+    },
+    {
+      name: "getkeys",
+      arity: -4,
+      flags: ["loading", "stale"],
+      docs: {
+        summary: "Extract keys given a full Redis command",
+        since: "2.8.13",
+        complexity: "O(N) where N is the number of arguments to the command",
+      },
+      handler: (c, argv) => getKeys(c, argv, false),
+    },
+    {
+      name: "help",
+      arity: 2,
+      flags: ["loading", "stale"],
+      docs: {
+        summary: "Show helpful text about the different subcommands",
+        since: "5.0.0",
+        complexity: "O(1)",
+      },
+      handler: (c, argv) => replyHelp(c, argv, HELP),
+    },
+    {
+      name: "docs",
+      arity: -2,
+      flags: ["loading", "stale"],
+      tips: ["nondeterministic_output_order"],
+      docs: {
+        summary: "Get array of specific Redis command documentation",
+        since: "7.0.0",
+        complexity: "O(N) where N is the number of commands to look up",
+        arguments: [
+          { name: "command-name", type: "string", flags: ["optional", "multiple"] },
+        ],
+      },
+      handler: commandDocs,
+    },
+    {
+      name: "getkeysandflags",
+      arity: -4,
+      flags: ["loading", "stale"],
+      docs: {
+        summary: "Extract keys and access flags given a full Redis command",
+        since: "7.0.0",
+        complexity: "O(N) where N is the number of arguments to the command",
+      },
+      handler: (c, argv) => getKeys(c, argv, true),
+    },
+    {
+      name: "count",
+      arity: 2,
+      flags: ["loading", "stale"],
+      docs: {
+        summary: "Get total number of Redis commands",
+        since: "2.8.13",
+        complexity: "O(1)",
+      },
+      handler: (c) => c.reply.integer(c.server.commands.size),
+    },
+    {
+      name: "info",
+      arity: -2,
+      flags: ["loading", "stale"],
+      tips: ["nondeterministic_output_order"],
+      docs: {
+        summary: "Get array of specific Redis command details, or all when no argument is given.",
+        since: "2.8.13",
+        complexity: "O(N) where N is the number of commands to look up",
+        history: [
+          ["7.0.0", "Allowed to be called with no argument to get info on all commands."],
+        ],
+        arguments: [
+          { name: "command-name", type: "string", flags: ["optional", "multiple"] },
+        ],
+      },
+      handler: commandInfo,
+    },
   ],
-};
+});
 
 /** The COMMAND introspection plugin. */
 export default definePlugin({ name: "command", commands: [commandSpec] });

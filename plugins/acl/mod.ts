@@ -8,10 +8,9 @@
  *   go to the ACL LOG and, inside MULTI, fail the transaction (EXECABORT).
  *   The hook must run before the transactions plugin's, which queues
  *   commands: list this plugin before "transactions" (the built-ins do).
- * - At EXEC the queued commands are checked again, as Redis does: one that
- *   the rules no longer allow answers Redis's "ACLs rules changed" NOPERM in
- *   its slot of EXEC's reply (its queue entry is swapped for one that
- *   replies that error).
+ * - Commands run later than they were admitted (EXEC's queue, a script's
+ *   `redis.call`) are checked again through {@link AuthService.permits}, by
+ *   the plugin that runs them.
  * - The `auth` service lets the connection plugin (AUTH, HELLO AUTH, the
  *   NOAUTH gate) authenticate against users; `requirepass` sets the default
  *   user's password, as in Redis.
@@ -35,13 +34,13 @@ import type {
   ServerApi,
 } from "../../core/types.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
-import { ACL_CATEGORIES, makeEntry } from "../../core/registry.ts";
+import { ACL_CATEGORIES, commandFamily } from "../../core/registry.ts";
+import { replyHelp } from "../../core/help.ts";
 import { parseInteger } from "../../core/number.ts";
 import { bytesToString, byteStringToUtf8, stringToBytes } from "../../core/resp/bytes.ts";
 import type {} from "../../commands/connection/mod.ts";
 import { osReason } from "../../core/conf_file.ts";
-import type { TxState } from "../transactions/mod.ts";
-import type { ClientSubscriptions } from "../pubsub/mod.ts";
+import type {} from "../pubsub/mod.ts";
 import {
   applyUserRule,
   type CommandTable,
@@ -98,11 +97,17 @@ export interface AuthService {
   /** Calls `fn` whenever the default user changes (parser strictness). */
   onDefaultUserChange(fn: () => void): void;
   /**
-   * Whether `c`'s user may run `argv` from a script (`redis.call`): `"ok"`,
-   * or what it lacks. A refusal is logged in the ACL LOG with the `lua`
-   * context, as Redis does, when `log` is set.
+   * Whether `c`'s user may run `argv` now (a script's `redis.call`, a
+   * command EXEC is about to run): `"ok"`, or what it lacks. A refusal is
+   * logged in the ACL LOG under `log`, the context Redis names (`lua`,
+   * `multi`); `true` is `lua`; nothing is logged when it is absent or false.
    */
-  permits(c: Context, cmd: CommandEntry, argv: Bytes[], log: boolean): AclVerdict;
+  permits(
+    c: Context,
+    cmd: CommandEntry,
+    argv: Bytes[],
+    log?: "lua" | "multi" | boolean,
+  ): AclVerdict;
 }
 
 /** {@link AuthService.permits}'s answer. */
@@ -135,7 +140,6 @@ const BOTH_SOURCES = "Configuring Redis with users defined in redis.conf and at 
 const GENPASS_MAX_BITS = 4096;
 
 const HELP = [
-  "ACL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
   "CAT [<category>]",
   "    List all commands that belong to <category>, or all command categories",
   "    when no category is specified.",
@@ -162,22 +166,10 @@ const HELP = [
   "    List all the registered usernames.",
   "WHOAMI",
   "    Return the current connection username.",
-  "HELP",
-  "    Prints this help.",
 ];
 
-/** The reason text of EXEC's re-check (execCommand). */
-function execReason(result: number): string {
-  switch (result) {
-    case DENIED_CMD:
-      return "no permission to execute the command or subcommand";
-    case DENIED_KEY:
-      return "no permission to touch the specified keys";
-    case DENIED_CHANNEL:
-      return "no permission to access one of the channels used as arguments";
-  }
-  return "no permission";
-}
+/** ACL is in Redis's server group. */
+const command = commandFamily({ group: "server" });
 
 function subSyntaxError(argv: Bytes[]): ReplyError {
   return new ReplyError(
@@ -329,11 +321,6 @@ function init(server: ServerApi): PluginInstance {
     }, logMax);
   }
 
-  const inMulti = (c: Context): TxState | undefined => {
-    const tx = c.ext.tx;
-    return tx?.queue !== undefined ? tx : undefined;
-  };
-
   /** Disconnects every client of a deleted or replaced user (ACLFreeUserAndKillClients). */
   function disconnectUser(u: User, self?: Context): void {
     for (const c of [...server.clients.values()]) {
@@ -354,7 +341,7 @@ function init(server: ServerApi): PluginInstance {
     if (kept) return;
     for (const c of [...server.clients.values()]) {
       if (c.ext.aclUser !== original || c.kind !== "pubsub") continue;
-      const subs: ClientSubscriptions | undefined = c.ext.pubsub;
+      const subs = server.service("pubsub")?.subscriptions(c);
       if (subs === undefined) continue;
       const lost = [...subs.patterns].some((p) => !channelAllowed(upcoming, p, true)) ||
         [...subs.channels].some((ch) => !channelAllowed(upcoming, ch, false)) ||
@@ -362,41 +349,6 @@ function init(server: ServerApi): PluginInstance {
       if (!lost) continue;
       if (c === self) c.close();
       else server.killClient(c.id);
-    }
-  }
-
-  const deniedEntries = new Map<string, CommandEntry>();
-  /** A stand-in for a queued command EXEC must refuse. */
-  function deniedEntry(cmd: CommandEntry, msg: string): CommandEntry {
-    const key = cmd.fullName + "\n" + msg;
-    let e = deniedEntries.get(key);
-    if (e === undefined) {
-      e = makeEntry({
-        name: cmd.fullName,
-        arity: cmd.spec.arity,
-        flags: [],
-        handler: (c) => c.reply.error(msg),
-      });
-      deniedEntries.set(key, e);
-    }
-    return e;
-  }
-
-  /** EXEC: queued commands the rules no longer allow answer NOPERM. */
-  function recheckQueue(c: Context, u: User): void {
-    const tx = inMulti(c);
-    if (tx === undefined || tx.execAbort || tx.dirty || u.unrestricted) return;
-    const queue = tx.queue!;
-    c.lastCommand = "exec";
-    for (let i = 0; i < queue.length; i++) {
-      const q = queue[i]!;
-      const r = checkCommand(u, q.cmd, q.argv);
-      if (r.result === OK) continue;
-      logEntry(c, r.result, "multi", objectOf(r, q.cmd, q.argv), c.user, q.argv);
-      const msg = "NOPERM ACLs rules changed between the moment the transaction was " +
-        "accumulated and the EXEC call. This command is no longer allowed for the following " +
-        `reason: ${execReason(r.result)}`;
-      queue[i] = { cmd: deniedEntry(q.cmd, msg), argv: q.argv };
     }
   }
 
@@ -409,7 +361,10 @@ function init(server: ServerApi): PluginInstance {
       if (u.unrestricted) return "ok";
       const r = checkCommand(u, cmd, argv);
       if (r.result === OK) return "ok";
-      if (log) logEntry(c, r.result, "lua", objectOf(r, cmd, argv), c.user, argv);
+      if (log !== undefined && log !== false) {
+        const context = log === true ? "lua" : log;
+        logEntry(c, r.result, context, objectOf(r, cmd, argv), c.user, argv);
+      }
       return r.result === DENIED_KEY ? "key" : r.result === DENIED_CHANNEL ? "channel" : "command";
     },
     authenticate(c, name, pass, via) {
@@ -640,131 +595,206 @@ function init(server: ServerApi): PluginInstance {
     c.reply.ok();
   };
 
-  const admin = ["admin", "noscript", "loading", "stale"] as const;
-  const sub = (
-    name: string,
-    arity: number,
-    flags: CommandSpec["flags"],
-    summary: string,
-    complexity: string,
-    handler: CommandHandler,
-    since = "6.0.0",
-  ): CommandSpec => ({
-    name,
-    arity,
-    flags,
-    handler,
-    docs: { summary, since, group: "server", complexity },
-  });
-  const usersN = "O(N). Where N is the number of configured users.";
-
-  const commands: CommandSpec[] = [{
+  const commands: CommandSpec[] = [command({
     name: "acl",
     arity: -2,
     flags: [],
     docs: {
       summary: "A container for Access List Control commands ",
       since: "6.0.0",
-      group: "server",
       complexity: "Depends on subcommand.",
     },
     subcommands: [
-      sub(
-        "cat",
-        -2,
-        ["noscript", "loading", "stale"],
-        "List the ACL categories or the commands inside a category",
-        "O(1) since the categories and commands are a fixed set.",
-        cat,
-      ),
-      sub(
-        "help",
-        2,
-        ["loading", "stale"],
-        "Show helpful text about the different subcommands",
-        "O(1)",
-        (c) => {
-          c.reply.array(HELP.length);
-          for (const line of HELP) c.reply.simple(line);
+      {
+        name: "dryrun",
+        arity: -4,
+        flags: ["admin", "noscript", "loading", "stale"],
+        docs: {
+          summary:
+            "Returns whether the user can execute the given command without executing the command.",
+          since: "7.0.0",
+          complexity: "O(1).",
+          arguments: [
+            { name: "username", type: "string" },
+            { name: "command", type: "string" },
+            { name: "arg", type: "string", flags: ["optional", "multiple"] },
+          ],
         },
-      ),
-      sub("save", 2, admin, "Save the current ACL rules in the configured ACL file", usersN, save),
-      sub(
-        "deluser",
-        -3,
-        admin,
-        "Remove the specified ACL users and the associated rules",
-        "O(1) amortized time considering the typical user.",
-        deluser,
-      ),
-      sub(
-        "getuser",
-        3,
-        admin,
-        "Get the rules for a specific ACL user",
-        "O(N). Where N is the number of password, command and pattern rules that the user has.",
-        getuser,
-      ),
-      sub(
-        "users",
-        2,
-        admin,
-        "List the username of all the configured ACL rules",
-        usersN,
-        list(true),
-      ),
-      sub(
-        "log",
-        -2,
-        admin,
-        "List latest events denied because of ACLs in place",
-        "O(N) with N being the number of entries shown.",
-        aclLog,
-      ),
-      sub(
-        "whoami",
-        2,
-        ["noscript", "loading", "stale"],
-        "Return the name of the user associated to the current connection",
-        "O(1)",
-        (c) => c.reply.bulk(c.user),
-      ),
-      sub(
-        "list",
-        2,
-        admin,
-        "List the current ACL rules in ACL config file format",
-        usersN,
-        list(false),
-      ),
-      sub(
-        "dryrun",
-        -4,
-        admin,
-        "Returns whether the user can execute the given command without executing the command.",
-        "O(1).",
-        dryrun,
-        "7.0.0",
-      ),
-      sub(
-        "setuser",
-        -3,
-        admin,
-        "Modify or create the rules for a specific ACL user",
-        "O(N). Where N is the number of rules provided.",
-        setuser,
-      ),
-      sub(
-        "genpass",
-        -2,
-        ["noscript", "loading", "stale"],
-        "Generate a pseudorandom secure password to use for ACL users",
-        "O(1)",
-        genpass,
-      ),
-      sub("load", 2, admin, "Reload the ACLs from the configured ACL file", usersN, loadCmd),
+        handler: dryrun,
+      },
+      {
+        name: "cat",
+        arity: -2,
+        flags: ["noscript", "loading", "stale"],
+        docs: {
+          summary: "List the ACL categories or the commands inside a category",
+          since: "6.0.0",
+          complexity: "O(1) since the categories and commands are a fixed set.",
+          arguments: [
+            { name: "categoryname", type: "string", flags: ["optional"] },
+          ],
+        },
+        handler: cat,
+      },
+      {
+        name: "save",
+        arity: 2,
+        flags: ["admin", "noscript", "loading", "stale"],
+        docs: {
+          summary: "Save the current ACL rules in the configured ACL file",
+          since: "6.0.0",
+          complexity: "O(N). Where N is the number of configured users.",
+        },
+        handler: save,
+      },
+      {
+        name: "genpass",
+        arity: -2,
+        flags: ["noscript", "loading", "stale"],
+        docs: {
+          summary: "Generate a pseudorandom secure password to use for ACL users",
+          since: "6.0.0",
+          complexity: "O(1)",
+          arguments: [
+            { name: "bits", type: "integer", flags: ["optional"] },
+          ],
+        },
+        handler: genpass,
+      },
+      {
+        name: "getuser",
+        arity: 3,
+        flags: ["admin", "noscript", "loading", "stale"],
+        docs: {
+          summary: "Get the rules for a specific ACL user",
+          since: "6.0.0",
+          complexity:
+            "O(N). Where N is the number of password, command and pattern rules that the user has.",
+          history: [
+            ["6.2.0", "Added Pub/Sub channel patterns."],
+            [
+              "7.0.0",
+              "Added selectors and changed the format of key and channel patterns from a list to their rule representation.",
+            ],
+          ],
+          arguments: [
+            { name: "username", type: "string" },
+          ],
+        },
+        handler: getuser,
+      },
+      {
+        name: "users",
+        arity: 2,
+        flags: ["admin", "noscript", "loading", "stale"],
+        docs: {
+          summary: "List the username of all the configured ACL rules",
+          since: "6.0.0",
+          complexity: "O(N). Where N is the number of configured users.",
+        },
+        handler: list(true),
+      },
+      {
+        name: "whoami",
+        arity: 2,
+        flags: ["noscript", "loading", "stale"],
+        docs: {
+          summary: "Return the name of the user associated to the current connection",
+          since: "6.0.0",
+          complexity: "O(1)",
+        },
+        handler: (c) => c.reply.bulk(c.user),
+      },
+      {
+        name: "deluser",
+        arity: -3,
+        flags: ["admin", "noscript", "loading", "stale"],
+        docs: {
+          summary: "Remove the specified ACL users and the associated rules",
+          since: "6.0.0",
+          complexity: "O(1) amortized time considering the typical user.",
+          arguments: [
+            { name: "username", type: "string", flags: ["multiple"] },
+          ],
+        },
+        handler: deluser,
+      },
+      {
+        name: "load",
+        arity: 2,
+        flags: ["admin", "noscript", "loading", "stale"],
+        docs: {
+          summary: "Reload the ACLs from the configured ACL file",
+          since: "6.0.0",
+          complexity: "O(N). Where N is the number of configured users.",
+        },
+        handler: loadCmd,
+      },
+      {
+        name: "setuser",
+        arity: -3,
+        flags: ["admin", "noscript", "loading", "stale"],
+        docs: {
+          summary: "Modify or create the rules for a specific ACL user",
+          since: "6.0.0",
+          complexity: "O(N). Where N is the number of rules provided.",
+          history: [
+            ["6.2.0", "Added Pub/Sub channel patterns."],
+            ["7.0.0", "Added selectors and key based permissions."],
+          ],
+          arguments: [
+            { name: "username", type: "string" },
+            { name: "rule", type: "string", flags: ["optional", "multiple"] },
+          ],
+        },
+        handler: setuser,
+      },
+      {
+        name: "log",
+        arity: -2,
+        flags: ["admin", "noscript", "loading", "stale"],
+        docs: {
+          summary: "List latest events denied because of ACLs in place",
+          since: "6.0.0",
+          complexity: "O(N) with N being the number of entries shown.",
+          arguments: [
+            {
+              name: "operation",
+              type: "oneof",
+              flags: ["optional"],
+              arguments: [
+                { name: "count", type: "integer" },
+                { name: "reset", type: "pure-token", token: "RESET" },
+              ],
+            },
+          ],
+        },
+        handler: aclLog,
+      },
+      {
+        name: "help",
+        arity: 2,
+        flags: ["loading", "stale"],
+        docs: {
+          summary: "Show helpful text about the different subcommands",
+          since: "6.0.0",
+          complexity: "O(1)",
+        },
+        handler: (c, argv) => replyHelp(c, argv, HELP),
+      },
+      {
+        name: "list",
+        arity: 2,
+        flags: ["admin", "noscript", "loading", "stale"],
+        docs: {
+          summary: "List the current ACL rules in ACL config file format",
+          since: "6.0.0",
+          complexity: "O(N). Where N is the number of configured users.",
+        },
+        handler: list(false),
+      },
     ],
-  }];
+  })];
 
   return {
     commands,
@@ -782,10 +812,7 @@ function init(server: ServerApi): PluginInstance {
         const u = c.ext.aclUser ?? defaultUser;
         if (u.unrestricted) return undefined;
         const r = checkCommand(u, cmd, argv);
-        if (r.result === OK) {
-          if (cmd.fullName === "exec") recheckQueue(c, u);
-          return undefined;
-        }
+        if (r.result === OK) return undefined;
         // Redis records the refused command as the client's last one.
         c.lastCommand = cmd.fullName;
         const ctx = c.flags.multi ? "multi" : "toplevel";

@@ -14,31 +14,46 @@
  * @module
  */
 
-import { definePlugin } from "../../core/registry.ts";
+import { commandFamily, definePlugin, keys } from "../../core/registry.ts";
 import type {
   Bytes,
-  CommandFlag,
   CommandHandler,
   CommandSpec,
   Context,
-  KeySpec,
   PluginInstance,
   ServerApi,
 } from "../../core/types.ts";
 import { globMatch } from "../../core/glob.ts";
+import { replyHelp } from "../../core/help.ts";
 import { PubSubHub, type SubKind } from "./_hub.ts";
-export type { ClientSubscriptions } from "./_hub.ts";
+
+/** A client's subscriptions, as other plugins may read them. */
+export interface SubscriptionsView {
+  readonly channels: ReadonlySet<Bytes>;
+  readonly patterns: ReadonlySet<Bytes>;
+  readonly shard: ReadonlySet<Bytes>;
+}
+
+/** What the pub/sub plugin offers others (the `pubsub` service). */
+export interface PubSubService {
+  /** Publishes to channel subscribers and matching patterns; returns receivers. */
+  publish(channel: Bytes, message: Bytes): number;
+  /**
+   * A client's subscriptions (ACL rules that take a channel away end its
+   * subscriber); undefined when it never subscribed.
+   */
+  subscriptions(c: Context): SubscriptionsView | undefined;
+}
 
 declare module "../../core/types.ts" {
   interface Services {
-    pubsub: {
-      /** Publishes to channel subscribers and matching patterns; returns receivers. */
-      publish(channel: Bytes, message: Bytes): number;
-    };
+    /** Publishing and subscriptions (pubsub plugin). */
+    pubsub: PubSubService;
   }
 }
 
-const GROUP = "pubsub";
+/** The pub/sub commands: their ACL category comes from the `pubsub` flag. */
+const command = commandFamily({ group: "pubsub" });
 
 /** Commands a RESP2 client may run in subscribed mode (Redis 7.0's list). */
 const ALLOWED_SUBSCRIBED = new Set([
@@ -54,7 +69,6 @@ const ALLOWED_SUBSCRIBED = new Set([
 ]);
 
 const HELP = [
-  "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
   "CHANNELS [<pattern>]",
   "    Return the currently active channels matching a <pattern> (default: '*').",
   "NUMPAT",
@@ -66,48 +80,14 @@ const HELP = [
   "    Return the currently active shard level channels matching a <pattern> (default: '*').",
   "SHARDNUMSUB [<shardchannel> ...]",
   "    Return the number of subscribers for the specified shard level channel(s)",
-  "HELP",
-  "    Prints this help.",
 ];
-
-/** Shard channels are declared as keys (for cluster routing), flagged NOT_KEY. */
-const shardKeys = (lastkey: number): KeySpec[] => [{
-  flags: ["NOT_KEY"],
-  begin: { index: 1 },
-  find: { range: { lastkey, step: 1, limit: 0 } },
-}];
-
-const subscribeFlags: readonly CommandFlag[] = ["pubsub", "noscript", "loading", "stale"];
-const publishFlags: readonly CommandFlag[] = ["pubsub", "loading", "stale", "fast"];
-
-interface Docs {
-  summary: string;
-  since: string;
-  complexity: string;
-}
-
-function spec(
-  name: string,
-  arity: number,
-  flags: readonly CommandFlag[],
-  docs: Docs,
-  handler: CommandHandler,
-  keySpecs?: KeySpec[],
-): CommandSpec {
-  return {
-    name,
-    arity,
-    flags,
-    ...(keySpecs ? { keySpecs } : {}),
-    docs: { ...docs, group: GROUP },
-    handler,
-  };
-}
 
 function init(server: ServerApi): PluginInstance {
   const hub = new PubSubHub();
-  const publish = (channel: Bytes, message: Bytes): number => hub.publish(channel, message);
-  server.provide("pubsub", { publish });
+  server.provide("pubsub", {
+    publish: (channel, message) => hub.publish(channel, message),
+    subscriptions: (c) => c.ext.pubsub,
+  });
 
   /** The `<kind> <name> <count>` confirmation (a push frame in RESP3). */
   const confirm = (c: Context, what: string, name: Bytes | null, count: number) => {
@@ -173,122 +153,229 @@ function init(server: ServerApi): PluginInstance {
     }
   };
 
-  const psFlags: readonly CommandFlag[] = ["pubsub", "loading", "stale"];
   const commands: CommandSpec[] = [
-    spec("subscribe", -2, subscribeFlags, {
-      summary: "Listen for messages published to the given channels",
-      since: "2.0.0",
-      complexity: "O(N) where N is the number of channels to subscribe to.",
-    }, subscriber("channels", "subscribe")),
-    spec("unsubscribe", -1, subscribeFlags, {
-      summary: "Stop listening for messages posted to the given channels",
-      since: "2.0.0",
-      complexity: "O(N) where N is the number of clients already subscribed to a channel.",
-    }, unsubscriber("channels", "unsubscribe")),
-    spec("psubscribe", -2, subscribeFlags, {
-      summary: "Listen for messages published to channels matching the given patterns",
-      since: "2.0.0",
-      complexity: "O(N) where N is the number of patterns the client is already subscribed to.",
-    }, subscriber("patterns", "psubscribe")),
-    spec("punsubscribe", -1, subscribeFlags, {
-      summary: "Stop listening for messages posted to channels matching the given patterns",
-      since: "2.0.0",
-      complexity:
-        "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).",
-    }, unsubscriber("patterns", "punsubscribe")),
-    spec(
-      "ssubscribe",
-      -2,
-      subscribeFlags,
-      {
+    command({
+      name: "subscribe",
+      arity: -2,
+      flags: ["pubsub", "noscript", "loading", "stale"],
+      docs: {
+        summary: "Listen for messages published to the given channels",
+        since: "2.0.0",
+        complexity: "O(N) where N is the number of channels to subscribe to.",
+        arguments: [
+          { name: "channel", type: "string", flags: ["multiple"] },
+        ],
+      },
+      handler: subscriber("channels", "subscribe"),
+    }),
+    command({
+      name: "unsubscribe",
+      arity: -1,
+      flags: ["pubsub", "noscript", "loading", "stale"],
+      docs: {
+        summary: "Stop listening for messages posted to the given channels",
+        since: "2.0.0",
+        complexity: "O(N) where N is the number of clients already subscribed to a channel.",
+        arguments: [
+          { name: "channel", type: "string", flags: ["optional", "multiple"] },
+        ],
+      },
+      handler: unsubscriber("channels", "unsubscribe"),
+    }),
+    command({
+      name: "psubscribe",
+      arity: -2,
+      flags: ["pubsub", "noscript", "loading", "stale"],
+      docs: {
+        summary: "Listen for messages published to channels matching the given patterns",
+        since: "2.0.0",
+        complexity: "O(N) where N is the number of patterns the client is already subscribed to.",
+        arguments: [
+          {
+            name: "pattern",
+            type: "block",
+            flags: ["multiple"],
+            arguments: [{ name: "pattern", type: "pattern" }],
+          },
+        ],
+      },
+      handler: subscriber("patterns", "psubscribe"),
+    }),
+    command({
+      name: "punsubscribe",
+      arity: -1,
+      flags: ["pubsub", "noscript", "loading", "stale"],
+      docs: {
+        summary: "Stop listening for messages posted to channels matching the given patterns",
+        since: "2.0.0",
+        complexity:
+          "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).",
+        arguments: [
+          { name: "pattern", type: "pattern", flags: ["optional", "multiple"] },
+        ],
+      },
+      handler: unsubscriber("patterns", "punsubscribe"),
+    }),
+    // Shard channels are declared as keys (for cluster routing), flagged NOT_KEY.
+    command({
+      name: "ssubscribe",
+      arity: -2,
+      flags: ["pubsub", "noscript", "loading", "stale"],
+      keySpecs: [keys.rest(1, ["NOT_KEY"])],
+      docs: {
         summary: "Listen for messages published to the given shard channels",
         since: "7.0.0",
         complexity: "O(N) where N is the number of shard channels to subscribe to.",
+        arguments: [
+          { name: "shardchannel", type: "string", flags: ["multiple"] },
+        ],
       },
-      subscriber("shard", "ssubscribe"),
-      shardKeys(-1),
-    ),
-    spec(
-      "sunsubscribe",
-      -1,
-      subscribeFlags,
-      {
+      handler: subscriber("shard", "ssubscribe"),
+    }),
+    command({
+      name: "sunsubscribe",
+      arity: -1,
+      flags: ["pubsub", "noscript", "loading", "stale"],
+      keySpecs: [keys.rest(1, ["NOT_KEY"])],
+      docs: {
         summary: "Stop listening for messages posted to the given shard channels",
         since: "7.0.0",
         complexity: "O(N) where N is the number of clients already subscribed to a shard channel.",
+        arguments: [
+          { name: "shardchannel", type: "string", flags: ["optional", "multiple"] },
+        ],
       },
-      unsubscriber("shard", "sunsubscribe"),
-      shardKeys(-1),
-    ),
-    spec("publish", 3, publishFlags, {
-      summary: "Post a message to a channel",
-      since: "2.0.0",
-      complexity:
-        "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).",
-    }, (c, argv) => c.reply.integer(hub.publish(argv[1]!, argv[2]!))),
-    spec(
-      "spublish",
-      3,
-      publishFlags,
-      {
+      handler: unsubscriber("shard", "sunsubscribe"),
+    }),
+    // may_replicate (hidden by COMMAND INFO), as in Redis: read-only
+    // scripts may not publish.
+    command({
+      name: "publish",
+      arity: 3,
+      flags: ["pubsub", "loading", "stale", "fast", "may_replicate"],
+      docs: {
+        summary: "Post a message to a channel",
+        since: "2.0.0",
+        complexity:
+          "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).",
+        arguments: [
+          { name: "channel", type: "string" },
+          { name: "message", type: "string" },
+        ],
+      },
+      handler: (c, argv) => c.reply.integer(hub.publish(argv[1]!, argv[2]!)),
+    }),
+    command({
+      name: "spublish",
+      arity: 3,
+      flags: ["pubsub", "loading", "stale", "fast", "may_replicate"],
+      keySpecs: [keys.one(1, ["NOT_KEY"])],
+      docs: {
         summary: "Post a message to a shard channel",
         since: "7.0.0",
         complexity:
           "O(N) where N is the number of clients subscribed to the receiving shard channel.",
+        arguments: [
+          { name: "shardchannel", type: "string" },
+          { name: "message", type: "string" },
+        ],
       },
-      (c, argv) => c.reply.integer(hub.publishShard(argv[1]!, argv[2]!)),
-      shardKeys(0),
-    ),
-    {
+      handler: (c, argv) => c.reply.integer(hub.publishShard(argv[1]!, argv[2]!)),
+    }),
+    command({
       name: "pubsub",
       arity: -2,
       flags: [],
       docs: {
         summary: "A container for Pub/Sub commands",
         since: "2.8.0",
-        group: GROUP,
         complexity: "Depends on subcommand.",
       },
-      // In the order Redis lists them (COMMAND INFO, COMMAND DOCS).
       subcommands: [
-        spec("numpat", 2, psFlags, {
-          summary: "Get the count of unique patterns pattern subscriptions",
-          since: "2.8.0",
-          complexity: "O(1)",
-        }, (c) => c.reply.integer(hub.tables.patterns.size)),
-        spec("channels", -2, psFlags, {
-          summary: "List active channels",
-          since: "2.8.0",
-          complexity:
-            "O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)",
-        }, listNames("channels")),
-        spec("help", 2, ["loading", "stale"], {
-          summary: "Show helpful text about the different subcommands",
-          since: "6.2.0",
-          complexity: "O(1)",
-        }, (c) => {
-          c.reply.array(HELP.length);
-          for (const line of HELP) c.reply.simple(line);
-        }),
-        spec("numsub", -2, psFlags, {
-          summary: "Get the count of subscribers for channels",
-          since: "2.8.0",
-          complexity: "O(N) for the NUMSUB subcommand, where N is the number of requested channels",
-        }, numSub("channels")),
-        spec("shardnumsub", -2, psFlags, {
-          summary: "Get the count of subscribers for shard channels",
-          since: "7.0.0",
-          complexity:
-            "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels",
-        }, numSub("shard")),
-        spec("shardchannels", -2, psFlags, {
-          summary: "List active shard channels",
-          since: "7.0.0",
-          complexity:
-            "O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).",
-        }, listNames("shard")),
+        {
+          name: "channels",
+          arity: -2,
+          flags: ["pubsub", "loading", "stale"],
+          docs: {
+            summary: "List active channels",
+            since: "2.8.0",
+            complexity:
+              "O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)",
+            arguments: [
+              { name: "pattern", type: "pattern", flags: ["optional"] },
+            ],
+          },
+          handler: listNames("channels"),
+        },
+        {
+          name: "numsub",
+          arity: -2,
+          flags: ["pubsub", "loading", "stale"],
+          docs: {
+            summary: "Get the count of subscribers for channels",
+            since: "2.8.0",
+            complexity:
+              "O(N) for the NUMSUB subcommand, where N is the number of requested channels",
+            arguments: [
+              { name: "channel", type: "string", flags: ["optional", "multiple"] },
+            ],
+          },
+          handler: numSub("channels"),
+        },
+        {
+          name: "numpat",
+          arity: 2,
+          flags: ["pubsub", "loading", "stale"],
+          docs: {
+            summary: "Get the count of unique patterns pattern subscriptions",
+            since: "2.8.0",
+            complexity: "O(1)",
+          },
+          handler: (c) => c.reply.integer(hub.tables.patterns.size),
+        },
+        {
+          name: "shardnumsub",
+          arity: -2,
+          flags: ["pubsub", "loading", "stale"],
+          docs: {
+            summary: "Get the count of subscribers for shard channels",
+            since: "7.0.0",
+            complexity:
+              "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels",
+            arguments: [
+              { name: "shardchannel", type: "string", flags: ["optional", "multiple"] },
+            ],
+          },
+          handler: numSub("shard"),
+        },
+        {
+          name: "shardchannels",
+          arity: -2,
+          flags: ["pubsub", "loading", "stale"],
+          docs: {
+            summary: "List active shard channels",
+            since: "7.0.0",
+            complexity:
+              "O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).",
+            arguments: [
+              { name: "pattern", type: "pattern", flags: ["optional"] },
+            ],
+          },
+          handler: listNames("shard"),
+        },
+        {
+          name: "help",
+          arity: 2,
+          flags: ["loading", "stale"],
+          docs: {
+            summary: "Show helpful text about the different subcommands",
+            since: "6.2.0",
+            complexity: "O(1)",
+          },
+          handler: (c, argv) => replyHelp(c, argv, HELP),
+        },
       ],
-    },
+    }),
   ];
 
   return {

@@ -12,13 +12,17 @@
  *   hooks), inside `server.atomically` (replicas and the AOF get MULTI ...
  *   EXEC), with blocking turned off (BLPOP and friends answer at once).
  *   Run-time errors take their slot in EXEC's reply; the rest still run.
+ * - Permissions are checked again as each queued command's turn comes, as
+ *   Redis does: with an auth service (the ACL plugin), a command the rules
+ *   no longer allow answers NOPERM in its slot and is logged (context
+ *   `multi`).
  * - WATCH follows the `keyChanged` and `databaseChanged` hooks (see
- *   `transactions_watch.ts`), so any plugin's writes invalidate watches.
+ *   `_watch.ts`), so any plugin's writes invalidate watches.
  *
  * @module
  */
 
-import { definePlugin } from "../../core/registry.ts";
+import { commandFamily, definePlugin, keys, makeEntry } from "../../core/registry.ts";
 import type {
   Bytes,
   ClientInfoContribution,
@@ -30,7 +34,7 @@ import type {
 } from "../../core/types.ts";
 import type { Database } from "../../core/keyspace.ts";
 import { ReplyError } from "../../core/errors.ts";
-import { keys } from "../../core/registry.ts";
+import type { AclVerdict } from "../acl/mod.ts";
 import { type WatchedKey, type Watcher, WatchRegistry } from "./_watch.ts";
 
 declare module "../../core/types.ts" {
@@ -47,7 +51,7 @@ interface Queued {
 }
 
 /** A client's transaction state. */
-export class TxState implements Watcher {
+class TxState implements Watcher {
   /** The queued commands; undefined outside MULTI. */
   queue: Queued[] | undefined = undefined;
   /** Bytes the queue holds, as Redis counts `multi-mem`. */
@@ -68,8 +72,21 @@ export class TxState implements Watcher {
 const IMMEDIATE = new Set(["exec", "discard", "multi", "watch", "quit", "reset"]);
 
 const EXECABORT = "EXECABORT Transaction discarded because of previous errors.";
-const GROUP = "transactions";
-const CATS = ["transaction"] as const;
+
+const command = commandFamily({ category: "transaction", group: "transactions" });
+
+/**
+ * A stand-in EXEC runs for a queued command the rules no longer allow
+ * (Redis's execCommand): the NOPERM reply then counts as the queued
+ * command's error, not EXEC's (Redis counts no failed EXEC), and the
+ * refused command as not called.
+ */
+function deniedEntry(reason: string): CommandEntry {
+  const msg = "NOPERM ACLs rules changed between the moment the transaction was " +
+    "accumulated and the EXEC call. This command is no longer allowed for the following " +
+    `reason: ${reason}`;
+  return makeEntry({ name: "exec", arity: 1, flags: [], handler: (c) => c.reply.error(msg) });
+}
 
 function state(c: Context): TxState {
   return c.ext.tx ??= new TxState();
@@ -84,6 +101,12 @@ function argvMem(argv: readonly Bytes[]): number {
 
 function init(server: ServerApi): PluginInstance {
   const watches = new WatchRegistry();
+  const denied: Readonly<Record<Exclude<AclVerdict, "ok">, CommandEntry>> = {
+    command: deniedEntry("no permission to execute the command or subcommand"),
+    key: deniedEntry("no permission to touch the specified keys"),
+    channel: deniedEntry("no permission to access one of the channels used as arguments"),
+  };
+
   // SWAPDB reports its two databases one after the other; they are
   // handled as a pair, since a key's fate depends on both.
   let swapPending: Database | undefined;
@@ -120,9 +143,16 @@ function init(server: ServerApi): PluginInstance {
     c.reply.array(queue.length);
     // Each queued command runs, counts and propagates as its own (EXEC
     // itself changes nothing); replicas and the AOF get them as one.
+    const auth = server.service("auth");
     try {
       server.atomically(() => {
-        for (const q of queue) server.runCommand(c, q.cmd, q.argv);
+        for (const q of queue) {
+          // The client is still running EXEC as the ACL LOG sees it.
+          c.lastCommand = "exec";
+          const verdict = auth?.permits(c, q.cmd, q.argv, "multi") ?? "ok";
+          const cmd = verdict === "ok" ? q.cmd : denied[verdict];
+          server.runCommand(c, cmd, q.argv);
+        }
       });
     } finally {
       c.blockable = blockable;
@@ -132,15 +162,13 @@ function init(server: ServerApi): PluginInstance {
   }
 
   const commands: CommandSpec[] = [
-    {
+    command({
       name: "multi",
       arity: 1,
       flags: ["noscript", "loading", "stale", "fast", "allow_busy"],
-      categories: CATS,
       docs: {
         summary: "Mark the start of a transaction block",
         since: "1.2.0",
-        group: GROUP,
         complexity: "O(1)",
       },
       handler(c) {
@@ -151,31 +179,27 @@ function init(server: ServerApi): PluginInstance {
         tx.queueMem = 0;
         c.reply.ok();
       },
-    },
-    {
+    }),
+    command({
       name: "exec",
       arity: 1,
       flags: ["noscript", "loading", "stale", "skip_slowlog"],
-      categories: CATS,
       docs: {
         summary: "Execute all commands issued after MULTI",
         since: "1.2.0",
-        group: GROUP,
         complexity: "Depends on commands in the transaction",
       },
       // EXEC's own flags give no trait: its queue's are its.
       traitsFor: (c) => c.ext.tx?.traits ?? 0,
       handler: exec,
-    },
-    {
+    }),
+    command({
       name: "discard",
       arity: 1,
       flags: ["noscript", "loading", "stale", "fast", "allow_busy"],
-      categories: CATS,
       docs: {
         summary: "Discard all commands issued after MULTI",
         since: "2.0.0",
-        group: GROUP,
         complexity: "O(N), when N is the number of queued commands",
       },
       handler(c) {
@@ -184,18 +208,19 @@ function init(server: ServerApi): PluginInstance {
         discard(c, tx);
         c.reply.ok();
       },
-    },
-    {
+    }),
+    command({
       name: "watch",
       arity: -2,
       flags: ["noscript", "loading", "stale", "fast", "allow_busy"],
-      categories: CATS,
       keySpecs: [keys.rest(1, ["RO"])],
       docs: {
         summary: "Watch the given keys to determine execution of the MULTI/EXEC block",
         since: "2.2.0",
-        group: GROUP,
         complexity: "O(1) for every key.",
+        arguments: [
+          { name: "key", type: "key", keySpecIndex: 0, flags: ["multiple"] },
+        ],
       },
       handler(c, argv) {
         const tx = state(c);
@@ -207,16 +232,14 @@ function init(server: ServerApi): PluginInstance {
         }
         c.reply.ok();
       },
-    },
-    {
+    }),
+    command({
       name: "unwatch",
       arity: 1,
       flags: ["noscript", "loading", "stale", "fast", "allow_busy"],
-      categories: CATS,
       docs: {
         summary: "Forget about all watched keys",
         since: "2.2.0",
-        group: GROUP,
         complexity: "O(1)",
       },
       handler(c) {
@@ -227,7 +250,7 @@ function init(server: ServerApi): PluginInstance {
         }
         c.reply.ok();
       },
-    },
+    }),
   ];
 
   return {

@@ -359,6 +359,30 @@ aclDiff("transactions: refusals abort EXEC, EXEC re-checks", [
   { cmd: ["ACL", "LOG"], cmp: "log" },
 ]);
 
+/** A command's calls and failed calls in INFO commandstats (EVAL STATS 0 <name>). */
+const STATS = "local s = redis.call('INFO', 'commandstats') " +
+  "return (string.match(s, 'cmdstat_' .. ARGV[1] .. ':calls=%d+') or 'none') .. ' ' .. " +
+  "(string.match(s, 'cmdstat_' .. ARGV[1] .. ':[^\\r]*(failed_calls=%d+)') or '')";
+
+aclDiff("EXEC checks each queued command when its turn comes", [
+  S("CONFIG", "RESETSTAT"),
+  S("ACL", "SETUSER", "q", "on", "nopass", "~*", "&*", "+@all"),
+  As("q", "AUTH", "q", "x"),
+  As("q", "MULTI"),
+  As("q", "SET", "k", "1"),
+  As("q", "ACL", "SETUSER", "q", "-get", "resetchannels"),
+  As("q", "GET", "k"),
+  As("q", "PUBLISH", "ch", "m"),
+  As("q", "INCR", "k"),
+  As("q", "EXEC"),
+  { cmd: ["ACL", "LOG"], cmp: "log" },
+  // EXEC did not fail and the refused commands were not called.
+  S("EVAL", STATS, "0", "exec"),
+  S("EVAL", STATS, "0", "get"),
+  S("EVAL", STATS, "0", "publish"),
+  S("EVAL", "return string.match(redis.call('INFO', 'errorstats'), 'NOPERM:count=%d+')", "0"),
+]);
+
 aclDiff("requirepass is the default user's password; NOAUTH, WRONGPASS", [
   S("CONFIG", "SET", "requirepass", "adminpw"),
   S("ACL", "LIST"),
