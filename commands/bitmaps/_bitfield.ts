@@ -7,10 +7,10 @@
  * @module
  */
 
-import type { Bytes, CommandSpec, Context } from "../../core/types.ts";
+import type { Bytes, Context, KeySpecFlag } from "../../core/types.ts";
 import { Err, ReplyError, WRONGTYPE } from "../../core/errors.ts";
 import { parseBigInteger, parseInteger } from "../../core/number.ts";
-import { keys } from "../../core/registry.ts";
+import { commandFamily, keys } from "../../core/registry.ts";
 import { bytesToString } from "../../core/resp/bytes.ts";
 import { Buffer } from "node:buffer";
 
@@ -279,16 +279,21 @@ function bitfield(c: Context, argv: Bytes[], readonlyCmd: boolean): void {
 
   let base: Bytes;
   let w: ByteWindow;
+  // Created or grown: then every write counts as a change, as in Redis.
+  let grown = false;
   if (!writes) {
     base = readString(c, key) ?? "";
     w = new ByteWindow(base, 0, 0);
   } else {
     if (readonlyCmd) throw new ReplyError("ERR BITFIELD_RO only supports the GET subcommand");
-    base = c.db.getString(key) ?? "";
+    const old = c.db.getString(key);
+    base = old ?? "";
     const hi = Math.floor(highWrite / 8) + 1;
     checkGrowth(hi);
+    grown = old === undefined || hi > base.length;
     w = new ByteWindow(base, Math.floor(lowWrite / 8), hi);
   }
+  let changes = 0;
 
   c.reply.array(ops.length);
   for (const o of ops) {
@@ -322,48 +327,134 @@ function bitfield(c: Context, argv: Bytes[], readonlyCmd: boolean): void {
     }
     replyInt64(c, ret);
     writeBits(w, o.offset, o.bits, next);
+    // A field set to the value it held changes nothing.
+    if (grown || BigInt.asUintN(o.bits, next) !== raw) changes++;
   }
 
   if (writes) {
-    // Redis creates and pads the key, and signals it, even when every
-    // write failed under OVERFLOW FAIL.
+    // Redis creates and pads the key even when no write changed anything
+    // (OVERFLOW FAIL), but then neither signals nor counts it.
     c.db.replace(key, w.result());
-    c.changed(key, "setbit", "$");
+    if (changes !== 0) c.changed(key, "setbit", "$", changes);
   }
 }
 
-/** BITFIELD and BITFIELD_RO. */
-export const bitfieldCommands: readonly CommandSpec[] = [
-  {
-    name: "bitfield",
-    arity: -2,
-    flags: ["write", "denyoom"],
-    categories: ["bitmap"],
-    keySpecs: [{
-      ...keys.one(1, ["RW", "ACCESS", "UPDATE", "VARIABLE_FLAGS"]),
-      notes: "This command allows both access and modification of the key",
-    }],
-    docs: {
-      summary: "Perform arbitrary bitfield integer operations on strings",
-      since: "3.2.0",
-      group: "bitmap",
-      complexity: "O(1) for each subcommand specified",
-    },
-    handler: (c, argv) => bitfield(c, argv, false),
+/**
+ * BITFIELD's key flags for a call, as Redis's bitfieldGetKeys: read-only
+ * when it has only GET (and OVERFLOW) operations.
+ */
+export function bitfieldKeyFlags(argv: readonly Bytes[]): readonly KeySpecFlag[] {
+  for (let i = 2; i < argv.length; i++) {
+    const rem = argv.length - i - 1;
+    const a = argv[i]!.toLowerCase();
+    if (a === "get" && rem >= 2) i += 2;
+    else if (a === "overflow" && rem >= 1) i += 1;
+    // SET, INCRBY, or a syntax error: safer to assume a write.
+    else return RW_ACCESS_UPDATE;
+  }
+  return RO_ACCESS;
+}
+
+const RO_ACCESS: readonly KeySpecFlag[] = ["RO", "ACCESS"];
+const RW_ACCESS_UPDATE: readonly KeySpecFlag[] = ["RW", "ACCESS", "UPDATE"];
+
+const command = commandFamily({ category: "bitmap" });
+
+/** The GET operation, BITFIELD_RO's only one. */
+const GET_OPERATION = {
+  name: "encoding_offset",
+  type: "block",
+  token: "GET",
+  arguments: [{ name: "encoding", type: "string" }, { name: "offset", type: "integer" }],
+} as const;
+
+/** BITFIELD key [GET ...] [OVERFLOW ...] [SET ...] [INCRBY ...] */
+export const bitfieldCommand = command({
+  name: "bitfield",
+  arity: -2,
+  flags: ["write", "denyoom"],
+  keySpecs: [{
+    ...keys.one(1, ["RW", "ACCESS", "UPDATE", "VARIABLE_FLAGS"]),
+    notes: "This command allows both access and modification of the key",
+  }],
+  keyFlags: bitfieldKeyFlags,
+  docs: {
+    summary: "Perform arbitrary bitfield integer operations on strings",
+    since: "3.2.0",
+    complexity: "O(1) for each subcommand specified",
+    arguments: [
+      { name: "key", type: "key", keySpecIndex: 0 },
+      {
+        name: "operation",
+        type: "oneof",
+        flags: ["optional", "multiple"],
+        arguments: [
+          GET_OPERATION,
+          {
+            name: "write",
+            type: "block",
+            arguments: [
+              {
+                name: "wrap_sat_fail",
+                type: "oneof",
+                token: "OVERFLOW",
+                flags: ["optional"],
+                arguments: [
+                  { name: "wrap", type: "pure-token", token: "WRAP" },
+                  { name: "sat", type: "pure-token", token: "SAT" },
+                  { name: "fail", type: "pure-token", token: "FAIL" },
+                ],
+              },
+              {
+                name: "write_operation",
+                type: "oneof",
+                arguments: [
+                  {
+                    name: "encoding_offset_value",
+                    type: "block",
+                    token: "SET",
+                    arguments: [
+                      { name: "encoding", type: "string" },
+                      { name: "offset", type: "integer" },
+                      { name: "value", type: "integer" },
+                    ],
+                  },
+                  {
+                    name: "encoding_offset_increment",
+                    type: "block",
+                    token: "INCRBY",
+                    arguments: [
+                      { name: "encoding", type: "string" },
+                      { name: "offset", type: "integer" },
+                      { name: "increment", type: "integer" },
+                    ],
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+    ],
   },
-  {
-    name: "bitfield_ro",
-    arity: -2,
-    flags: ["readonly", "fast"],
-    categories: ["bitmap"],
-    keySpecs: [keys.one(1, ["RO", "ACCESS"])],
-    docs: {
-      summary:
-        "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD",
-      since: "6.0.0",
-      group: "bitmap",
-      complexity: "O(1) for each subcommand specified",
-    },
-    handler: (c, argv) => bitfield(c, argv, true),
+  handler: (c, argv) => bitfield(c, argv, false),
+});
+
+/** BITFIELD_RO key [GET encoding offset ...] */
+export const bitfieldRoCommand = command({
+  name: "bitfield_ro",
+  arity: -2,
+  flags: ["readonly", "fast"],
+  keySpecs: [keys.one(1, ["RO", "ACCESS"])],
+  docs: {
+    summary:
+      "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD",
+    since: "6.0.0",
+    complexity: "O(1) for each subcommand specified",
+    arguments: [
+      { name: "key", type: "key", keySpecIndex: 0 },
+      { ...GET_OPERATION, flags: ["optional", "multiple", "multiple_token"] },
+    ],
   },
-];
+  handler: (c, argv) => bitfield(c, argv, true),
+});

@@ -1,6 +1,6 @@
 /**
  * The bitmap family: SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP, and BITFIELD /
- * BITFIELD_RO (in `bitfield.ts`). Bitmaps are plain string values; bit 0 is
+ * BITFIELD_RO (in `_bitfield.ts`). Bitmaps are plain string values; bit 0 is
  * the most significant bit of the first byte, and a string is treated as
  * zero-padded to infinity.
  *
@@ -11,13 +11,13 @@
  * @module
  */
 
-import { definePlugin } from "../../core/registry.ts";
-import type { Bytes, CommandSpec, Context } from "../../core/types.ts";
+import { commandFamily, definePlugin, keys } from "../../core/registry.ts";
+import type { Bytes, Context } from "../../core/types.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
 import { intArg, parseInteger } from "../../core/number.ts";
-import { keys } from "../../core/registry.ts";
 import {
-  bitfieldCommands,
+  bitfieldCommand,
+  bitfieldRoCommand,
   checkGrowth,
   fromBytes,
   parseBitOffset,
@@ -219,81 +219,131 @@ function bitop(c: Context, argv: Bytes[]): void {
   c.reply.integer(maxlen);
 }
 
-const commands: readonly CommandSpec[] = [
-  {
+const command = commandFamily({ category: "bitmap" });
+
+/** The optional BYTE|BIT unit of BITCOUNT and BITPOS (Redis 7.0). */
+const INDEX_UNIT = {
+  name: "index_unit",
+  type: "oneof",
+  since: "7.0.0",
+  flags: ["optional"],
+  arguments: [
+    { name: "byte", type: "pure-token", token: "BYTE" },
+    { name: "bit", type: "pure-token", token: "BIT" },
+  ],
+} as const;
+const UNIT_HISTORY = [["7.0.0", "Added the `BYTE|BIT` option."]] as const;
+
+const commands = [
+  command({
     name: "setbit",
     arity: 4,
     flags: ["write", "denyoom"],
-    categories: ["bitmap"],
     keySpecs: [keys.one(1, ["RW", "ACCESS", "UPDATE"])],
     docs: {
       summary: "Sets or clears the bit at offset in the string value stored at key",
       since: "2.2.0",
-      group: "bitmap",
       complexity: "O(1)",
+      arguments: [
+        { name: "key", type: "key", keySpecIndex: 0 },
+        { name: "offset", type: "integer" },
+        { name: "value", type: "integer" },
+      ],
     },
     handler: setbit,
-  },
-  {
+  }),
+  command({
     name: "getbit",
     arity: 3,
     flags: ["readonly", "fast"],
-    categories: ["bitmap"],
     keySpecs: [keys.one(1, ["RO", "ACCESS"])],
     docs: {
       summary: "Returns the bit value at offset in the string value stored at key",
       since: "2.2.0",
-      group: "bitmap",
       complexity: "O(1)",
+      arguments: [
+        { name: "key", type: "key", keySpecIndex: 0 },
+        { name: "offset", type: "integer" },
+      ],
     },
     handler: getbit,
-  },
-  {
+  }),
+  command({
     name: "bitcount",
     arity: -2,
     flags: ["readonly"],
-    categories: ["bitmap"],
     keySpecs: [keys.one(1, ["RO", "ACCESS"])],
     docs: {
       summary: "Count set bits in a string",
       since: "2.6.0",
-      group: "bitmap",
       complexity: "O(N)",
+      history: UNIT_HISTORY,
+      arguments: [
+        { name: "key", type: "key", keySpecIndex: 0 },
+        {
+          name: "index",
+          type: "block",
+          flags: ["optional"],
+          arguments: [
+            { name: "start", type: "integer" },
+            { name: "end", type: "integer" },
+            INDEX_UNIT,
+          ],
+        },
+      ],
     },
     handler: bitcount,
-  },
-  {
+  }),
+  command({
     name: "bitpos",
     arity: -3,
     flags: ["readonly"],
-    categories: ["bitmap"],
     keySpecs: [keys.one(1, ["RO", "ACCESS"])],
     docs: {
       summary: "Find first bit set or clear in a string",
       since: "2.8.7",
-      group: "bitmap",
       complexity: "O(N)",
+      history: UNIT_HISTORY,
+      arguments: [
+        { name: "key", type: "key", keySpecIndex: 0 },
+        { name: "bit", type: "integer" },
+        {
+          name: "index",
+          type: "block",
+          flags: ["optional"],
+          arguments: [
+            { name: "start", type: "integer" },
+            {
+              name: "end_index",
+              type: "block",
+              flags: ["optional"],
+              arguments: [{ name: "end", type: "integer" }, INDEX_UNIT],
+            },
+          ],
+        },
+      ],
     },
     handler: bitpos,
-  },
-  {
+  }),
+  command({
     name: "bitop",
     arity: -4,
     flags: ["write", "denyoom"],
-    categories: ["bitmap"],
-    keySpecs: [
-      keys.one(2, ["OW", "UPDATE"]),
-      keys.rest(3, ["RO", "ACCESS"]),
-    ],
+    keySpecs: [keys.one(2, ["OW", "UPDATE"]), keys.rest(3, ["RO", "ACCESS"])],
     docs: {
       summary: "Perform bitwise operations between strings",
       since: "2.6.0",
-      group: "bitmap",
       complexity: "O(N)",
+      arguments: [
+        { name: "operation", type: "string" },
+        { name: "destkey", type: "key", keySpecIndex: 0 },
+        { name: "key", type: "key", keySpecIndex: 1, flags: ["multiple"] },
+      ],
     },
     handler: bitop,
-  },
-  ...bitfieldCommands,
+  }),
+  bitfieldCommand,
+  bitfieldRoCommand,
 ];
 
 /** The bitmap commands plugin. */
