@@ -13,12 +13,11 @@
  * @module
  */
 
-import type { Bytes, CommandSpec, Context } from "../../core/types.ts";
+import type { Bytes, Context } from "../../core/types.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
 import { parseInteger } from "../../core/number.ts";
-import { keys } from "../../core/registry.ts";
-import { SetValue } from "./_value.ts";
-import { intsetLimit } from "./_limits.ts";
+import { type SetLimits, SetValue } from "./_value.ts";
+import { replySet } from "./_commands.ts";
 
 /** Looks up every key as a set (undefined when missing); WRONGTYPE first. */
 function lookupAll(c: Context, names: readonly Bytes[]): (SetValue | undefined)[] {
@@ -82,108 +81,60 @@ function store(c: Context, dst: Bytes, result: SetValue, event: string): void {
   c.reply.integer(result.length);
 }
 
-function replyMembers(c: Context, members: Iterable<Bytes>, n: number): void {
-  c.reply.set(n);
-  for (const m of members) c.reply.bulk(m);
+/** SINTER key [key ...] */
+export function sinter(c: Context, argv: Bytes[]): void {
+  const r = intersect(lookupAll(c, argv.slice(1)), 0);
+  replySet(c, r, r.length);
 }
 
-const ro = ["RO", "ACCESS"] as const;
-const setDoc = (what: string, complexity: string, since = "1.0.0") => ({
-  docs: { group: "set", since, summary: what, complexity },
-});
-const INTER_CPLX =
-  "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.";
-const UNION_CPLX = "O(N) where N is the total number of elements in all given sets.";
+/** SINTERCARD numkeys key [key ...] [LIMIT limit] */
+export function sintercard(c: Context, argv: Bytes[]): void {
+  const numkeys = parseInteger(argv[1]!);
+  if (numkeys === undefined || numkeys < 1) {
+    throw new ReplyError("ERR numkeys should be greater than 0");
+  }
+  if (numkeys > argv.length - 2) {
+    throw new ReplyError("ERR Number of keys can't be greater than number of args");
+  }
+  let limit = 0;
+  for (let i = 2 + numkeys; i < argv.length; i++) {
+    if (argv[i]!.toLowerCase() === "limit" && i + 1 < argv.length) {
+      const n = parseInteger(argv[++i]!);
+      if (n === undefined || n < 0) throw new ReplyError("ERR LIMIT can't be negative");
+      limit = n;
+    } else {
+      throw new ReplyError(Err.syntax);
+    }
+  }
+  c.reply.integer(intersect(lookupAll(c, argv.slice(2, 2 + numkeys)), limit).length);
+}
 
-const unionOrDiff = (diff: boolean, name: string): CommandSpec => ({
-  name,
-  arity: -2,
-  flags: ["readonly"],
-  categories: ["set"],
-  keySpecs: [keys.rest(1, ro)],
-  ...setDoc(diff ? "Subtract multiple sets" : "Add multiple sets", UNION_CPLX),
-  handler(c, argv) {
-    const r = unionDiff(lookupAll(c, argv.slice(1)), diff, intsetLimit(c));
-    replyMembers(c, r.elements(), r.length);
-  },
-});
-const unionOrDiffStore = (diff: boolean, name: string): CommandSpec => ({
-  name,
-  arity: -3,
-  flags: ["write", "denyoom"],
-  categories: ["set"],
-  keySpecs: [keys.one(1, ["OW", "UPDATE"]), keys.rest(2, ro)],
-  ...setDoc(
-    diff
-      ? "Subtract multiple sets and store the resulting set in a key"
-      : "Add multiple sets and store the resulting set in a key",
-    UNION_CPLX,
-  ),
-  handler(c, argv) {
-    const r = unionDiff(lookupAll(c, argv.slice(2)), diff, intsetLimit(c));
-    store(c, argv[1]!, r, name);
-  },
-});
-/** The set-algebra command specs. */
-export const setOpCommands: CommandSpec[] = [
-  {
-    name: "sinter",
-    arity: -2,
-    flags: ["readonly"],
-    categories: ["set"],
-    keySpecs: [keys.rest(1, ro)],
-    ...setDoc("Intersect multiple sets", INTER_CPLX),
-    handler(c, argv) {
-      const r = intersect(lookupAll(c, argv.slice(1)), 0);
-      replyMembers(c, r, r.length);
-    },
-  },
-  {
-    name: "sintercard",
-    arity: -3,
-    flags: ["readonly"],
-    categories: ["set"],
-    keySpecs: [keys.counted(1, ro)],
-    ...setDoc(
-      "Intersect multiple sets and return the cardinality of the result",
-      INTER_CPLX,
-      "7.0.0",
-    ),
-    handler(c, argv) {
-      const numkeys = parseInteger(argv[1]!);
-      if (numkeys === undefined || numkeys < 1) {
-        throw new ReplyError("ERR numkeys should be greater than 0");
-      }
-      if (numkeys > argv.length - 2) {
-        throw new ReplyError("ERR Number of keys can't be greater than number of args");
-      }
-      let limit = 0;
-      for (let i = 2 + numkeys; i < argv.length; i++) {
-        if (argv[i]!.toLowerCase() === "limit" && i + 1 < argv.length) {
-          const n = parseInteger(argv[++i]!);
-          if (n === undefined || n < 0) throw new ReplyError("ERR LIMIT can't be negative");
-          limit = n;
-        } else {
-          throw new ReplyError(Err.syntax);
-        }
-      }
-      c.reply.integer(intersect(lookupAll(c, argv.slice(2, 2 + numkeys)), limit).length);
-    },
-  },
-  {
-    name: "sinterstore",
-    arity: -3,
-    flags: ["write", "denyoom"],
-    categories: ["set"],
-    keySpecs: [keys.one(1, ["RW", "UPDATE"]), keys.rest(2, ro)],
-    ...setDoc("Intersect multiple sets and store the resulting set in a key", INTER_CPLX),
-    handler(c, argv) {
-      const r = intersect(lookupAll(c, argv.slice(2)), 0);
-      store(c, argv[1]!, SetValue.from(r, intsetLimit(c)), "sinterstore");
-    },
-  },
-  unionOrDiff(false, "sunion"),
-  unionOrDiffStore(false, "sunionstore"),
-  unionOrDiff(true, "sdiff"),
-  unionOrDiffStore(true, "sdiffstore"),
-];
+/** SINTERSTORE destination key [key ...] */
+export function sinterstore(c: Context, argv: Bytes[], limits: SetLimits): void {
+  const r = intersect(lookupAll(c, argv.slice(2)), 0);
+  store(c, argv[1]!, SetValue.from(r, limits.maxIntset), "sinterstore");
+}
+
+/** SUNION key [key ...] */
+export function sunion(c: Context, argv: Bytes[], limits: SetLimits): void {
+  const r = unionDiff(lookupAll(c, argv.slice(1)), false, limits.maxIntset);
+  replySet(c, r.elements(), r.length);
+}
+
+/** SUNIONSTORE destination key [key ...] */
+export function sunionstore(c: Context, argv: Bytes[], limits: SetLimits): void {
+  const r = unionDiff(lookupAll(c, argv.slice(2)), false, limits.maxIntset);
+  store(c, argv[1]!, r, "sunionstore");
+}
+
+/** SDIFF key [key ...] */
+export function sdiff(c: Context, argv: Bytes[], limits: SetLimits): void {
+  const r = unionDiff(lookupAll(c, argv.slice(1)), true, limits.maxIntset);
+  replySet(c, r.elements(), r.length);
+}
+
+/** SDIFFSTORE destination key [key ...] */
+export function sdiffstore(c: Context, argv: Bytes[], limits: SetLimits): void {
+  const r = unionDiff(lookupAll(c, argv.slice(2)), true, limits.maxIntset);
+  store(c, argv[1]!, r, "sdiffstore");
+}

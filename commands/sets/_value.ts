@@ -23,9 +23,15 @@
  */
 
 import type { Bytes } from "../../core/types.ts";
-import type { DataObject, ElementsView } from "../../core/keyspace.ts";
+import type { DataObject, ElementsView, ValueType } from "../../core/keyspace.ts";
 import type { Digestible, ValueDigest } from "../../core/digest.ts";
 import { parseInteger } from "../../core/number.ts";
+
+/** A server's live set encoding threshold, read from its config. */
+export interface SetLimits {
+  /** `set-max-intset-entries`. */
+  maxIntset: number;
+}
 
 /** Sets up to this size pick random members by walking, without an index. */
 const WALK_LIMIT = 16;
@@ -227,4 +233,12 @@ export class SetValue implements DataObject, ElementsView, Digestible {
   digest(d: ValueDigest): void {
     for (const m of this.#m.keys()) d.xor(m);
   }
+}
+
+/**
+ * The `set` value type of a server whose threshold is `limits`:
+ * persistence, RESTORE and SORT ... STORE build sets through it.
+ */
+export function setType(limits: SetLimits): ValueType {
+  return { name: "set", fromElements: (items) => SetValue.from(items, limits.maxIntset) };
 }

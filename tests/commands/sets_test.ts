@@ -4,7 +4,14 @@
  * events, the SetValue structure's random access, and ioredis.
  */
 import { Redis } from "ioredis";
-import { captureWrites, diffTest, RawClient, startRespite, type Step } from "../_helpers.ts";
+import {
+  captureWrites,
+  diffDirty,
+  diffTest,
+  RawClient,
+  startRespite,
+  type Step,
+} from "../_helpers.ts";
 import { assertEquals, assertOk as assert } from "../_assert.ts";
 import { SetValue } from "../../commands/sets/_value.ts";
 
@@ -576,4 +583,41 @@ diffTest("sets: COMMAND INFO (flags, ACL categories, key specs, tips)", [
   ["COMMAND", "GETKEYS", "SINTERCARD", "2", "a", "b", "LIMIT", "1"],
   ["COMMAND", "GETKEYS", "SMOVE", "a", "b", "m"],
   ["COMMAND", "GETKEYS", "SUNIONSTORE", "d", "a", "b"],
+]);
+
+diffDirty("sets: every write command", [
+  ["SADD", "s", "1", "2", "3"],
+  ["SADD", "s", "3", "4", "x"],
+  ["SADD", "s", "1"],
+  ["SREM", "s", "1", "nope", "2"],
+  ["SREM", "s", "nope"],
+  ["SREM", "none", "a"],
+  ["SADD", "one", "a"],
+  ["SREM", "one", "a"],
+  ["SADD", "p", "only"],
+  ["SPOP", "p"],
+  ["SPOP", "none"],
+  ["SADD", "p", "5", "6", "7"],
+  ["SPOP", "p", "0"],
+  ["SPOP", "p", "10"],
+  ["SPOP", "none", "2"],
+  ["SADD", "a", "1", "2", "3"],
+  ["SADD", "b", "2", "3", "4"],
+  ["SMOVE", "a", "b", "1"],
+  ["SMOVE", "a", "b", "2"],
+  ["SMOVE", "a", "b", "nope"],
+  ["SMOVE", "a", "c", "3"],
+  ["SMOVE", "none", "c", "3"],
+  ["SMOVE", "b", "b", "2"],
+  ["SINTERSTORE", "d", "b", "c"],
+  ["SINTERSTORE", "d", "b", "nope"],
+  ["SINTERSTORE", "d", "b", "nope"],
+  ["SUNIONSTORE", "d", "b", "c"],
+  ["SUNIONSTORE", "d", "none"],
+  ["SDIFFSTORE", "d", "b", "c"],
+  ["SDIFFSTORE", "d", "b", "b"],
+  ["SDIFFSTORE", "d", "b", "b"],
+  ["SET", "str", "x"],
+  ["SADD", "str", "a"],
+  ["SUNIONSTORE", "d", "str"],
 ]);
