@@ -69,9 +69,49 @@ export interface BlockingHost {
  * The blocked clients of one server.
  *
  * @example
- * ```ts ignore
- * // In a handler, when there is nothing to pop:
- * c.block({ keys: ["queue"], timeoutMs: 1000, type: "list" });
+ * ```ts
+ * import { definePlugin } from "./registry.ts";
+ * import { Server } from "./server.ts";
+ * const mailbox = definePlugin({
+ *   name: "mailbox",
+ *   commands: [{
+ *     name: "take", // TAKE key: waits up to a second for the key, then takes it
+ *     arity: 2,
+ *     flags: ["write", "blocking"],
+ *     handler(c, argv) {
+ *       const v = c.db.get(argv[1]!);
+ *       if (typeof v !== "string") {
+ *         // No reply now: the command runs again once the key holds a string.
+ *         c.block({ keys: [argv[1]!], timeoutMs: 1000, type: "string" });
+ *         return;
+ *       }
+ *       c.db.delete(argv[1]!);
+ *       c.changed(argv[1]!, "del", "g");
+ *       c.reply.bulk(v);
+ *     },
+ *   }, {
+ *     name: "put", // PUT key value
+ *     arity: 3,
+ *     flags: ["write"],
+ *     handler(c, argv) {
+ *       c.db.set(argv[1]!, argv[2]!);
+ *       c.changed(argv[1]!, "set", "$");
+ *       c.reply.ok();
+ *     },
+ *   }],
+ * });
+ * const server = new Server({ plugins: [mailbox], config: { port: "0" }, logger: () => {} });
+ * server.listen();
+ * const taker = await Deno.connect({ port: server.port });
+ * const putter = await Deno.connect({ port: server.port });
+ * await taker.write(new TextEncoder().encode("TAKE box\r\n"));
+ * await putter.write(new TextEncoder().encode("PUT box hi\r\n"));
+ * const buf = new Uint8Array(16);
+ * const n = await taker.read(buf);
+ * console.log(new TextDecoder().decode(buf.subarray(0, n!))); // "$2\r\nhi\r\n"
+ * taker.close();
+ * putter.close();
+ * await server.close();
  * ```
  */
 export class BlockingManager {

@@ -32,9 +32,14 @@ const SAMPLE = 16; // a power of two
  * Runs commands for clients. One per server.
  *
  * @example
- * ```ts ignore
- * const d = new Dispatcher(server);
- * d.execute(client, ["PING"]);
+ * ```ts
+ * import { startServer } from "../mod.ts";
+ * const s = await startServer({ port: 0, logger: () => {} });
+ * const d = s.server.dispatcher;
+ * const entry = d.resolve(["config", "get", "port"]);
+ * console.log(typeof entry === "string" ? entry : entry.fullName); // "config|get"
+ * console.log(d.resolve(["GET"])); // "ERR wrong number of arguments for 'get' command"
+ * await s.close();
  * ```
  */
 export class Dispatcher {

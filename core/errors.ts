@@ -10,8 +10,14 @@
  *
  * @example
  * ```ts
- * import { ReplyError } from "./errors.ts";
- * throw new ReplyError("ERR syntax error");
+ * import { Err, ReplyError } from "./errors.ts";
+ * import type { CommandHandler } from "./types.ts";
+ * const handler: CommandHandler = (c, argv) => {
+ *   // The client gets `-ERR syntax error`.
+ *   if (argv.length > 2) throw new ReplyError(Err.syntax);
+ *   c.reply.ok();
+ * };
+ * console.log(typeof handler); // "function"
  * ```
  */
 export class ReplyError extends Error {

@@ -12,13 +12,23 @@ import type { Bytes, Context } from "./types.ts";
  * HELP entry itself, each a simple string.
  *
  * @example
- * ```ts ignore
- * // OBJECT HELP
- * replyHelp(c, argv, [
- *   "ENCODING <key>",
- *   "    Return the kind of internal representation used in order to store the value",
- *   "    associated with a <key>.",
- * ]);
+ * ```ts
+ * import { replyHelp } from "./help.ts";
+ * import type { CommandSpec } from "./types.ts";
+ * // A container command's HELP subcommand:
+ * const help: CommandSpec = {
+ *   name: "object|help",
+ *   arity: 2,
+ *   flags: ["loading", "stale"],
+ *   handler(c, argv) {
+ *     replyHelp(c, argv, [
+ *       "ENCODING <key>",
+ *       "    Return the kind of internal representation used in order to store the value",
+ *       "    associated with a <key>.",
+ *     ]);
+ *   },
+ * };
+ * console.log(help.name); // "object|help"
  * ```
  */
 export function replyHelp(c: Context, argv: readonly Bytes[], lines: readonly string[]): void {

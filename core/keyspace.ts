@@ -150,12 +150,33 @@ export interface StreamView {
  *
  * @example
  * ```ts
- * import type { ElementsView } from "./keyspace.ts";
+ * import { type DataObject, type ElementsView, Keyspace, viewOf } from "./keyspace.ts";
  * declare module "./keyspace.ts" {
  *   interface ValueViews {
  *     ring: ElementsView;
  *   }
  * }
+ * class Ring implements DataObject, ElementsView {
+ *   readonly type = "ring";
+ *   constructor(readonly items: string[]) {}
+ *   get length() {
+ *     return this.items.length;
+ *   }
+ *   elements() {
+ *     return this.items;
+ *   }
+ *   encoding() {
+ *     return "ring";
+ *   }
+ *   clone() {
+ *     return new Ring([...this.items]);
+ *   }
+ * }
+ * Deno.test("another plugin reads a ring as elements", () => {
+ *   const db = new Keyspace({ databases: 1 }).db(0);
+ *   db.set("r", new Ring(["a", "b"]));
+ *   console.log([...viewOf(db.get("r"), "ring")!.elements()]); // ["a", "b"]
+ * });
  * ```
  */
 export interface ValueViews {

@@ -524,11 +524,26 @@ export interface Plugin {
  *
  * @example
  * ```ts
+ * import { definePlugin } from "./registry.ts";
  * declare module "./types.ts" {
  *   interface ClientExtensions {
  *     counter?: number;
  *   }
  * }
+ * Deno.test("a plugin keeps a typed field per client", () => {
+ *   definePlugin({
+ *     name: "per-client-counter",
+ *     commands: [{
+ *       name: "bump",
+ *       arity: 1,
+ *       flags: ["fast"],
+ *       handler(c) {
+ *         c.ext.counter = (c.ext.counter ?? 0) + 1;
+ *         c.reply.integer(c.ext.counter);
+ *       },
+ *     }],
+ *   });
+ * });
  * ```
  */
 // deno-lint-ignore no-empty-interface
@@ -540,11 +555,50 @@ export interface ClientExtensions {}
  *
  * @example
  * ```ts
+ * import { definePlugin } from "./registry.ts";
+ * import { Server } from "./server.ts";
  * declare module "./types.ts" {
  *   interface Services {
- *     pubsub: { publish(channel: string, message: string): number };
+ *     greeting: { greet(name: string): string };
  *   }
  * }
+ * Deno.test("one plugin provides a service, another uses it", async () => {
+ *   const provider = definePlugin({
+ *     name: "greeter",
+ *     init(server) {
+ *       server.provide("greeting", { greet: (name) => `hello, ${name}` });
+ *     },
+ *   });
+ *   const user = definePlugin({
+ *     name: "greet-command",
+ *     dependencies: ["greeter"],
+ *     init(server) {
+ *       const greeting = server.service("greeting");
+ *       return {
+ *         commands: [{
+ *           name: "greet",
+ *           arity: 2,
+ *           flags: ["fast"],
+ *           handler: (c, argv) => c.reply.bulk(greeting?.greet(argv[1]!) ?? "no greeter"),
+ *         }],
+ *       };
+ *     },
+ *   });
+ *   // Order does not matter: dependencies are initialised first.
+ *   const server = new Server({
+ *     plugins: [user, provider],
+ *     config: { port: "0" },
+ *     logger: () => {},
+ *   });
+ *   server.listen();
+ *   const conn = await Deno.connect({ port: server.port });
+ *   await conn.write(new TextEncoder().encode("GREET bob\r\n"));
+ *   const buf = new Uint8Array(64);
+ *   const n = await conn.read(buf);
+ *   console.log(new TextDecoder().decode(buf.subarray(0, n!))); // "$10\r\nhello, bob\r\n"
+ *   conn.close();
+ *   await server.close();
+ * });
  * ```
  */
 export interface Services {
