@@ -7,6 +7,7 @@
 import { Redis } from "ioredis";
 import { createClient } from "redis";
 import {
+  diffDirty,
   diffTest,
   hasRedis,
   hasRedisCli,
@@ -49,6 +50,17 @@ diffTest("select", [
   ["SELECT", "0"],
   ["GETBIT", "conn:k", "0"],
   ["DEL", "conn:k"],
+]);
+
+diffDirty("SWAPDB counts one change, also of a database with itself; SELECT none", [
+  ["SELECT", "1"],
+  ["SELECT", "0"],
+  ["SWAPDB", "0", "0"],
+  ["SWAPDB", "0", "1"],
+  ["SET", "k", "v"],
+  ["SWAPDB", "1", "0"],
+  ["SWAPDB", "0", "99"],
+  ["SWAPDB", "1", "0"],
 ]);
 
 diffTest("swapdb", [

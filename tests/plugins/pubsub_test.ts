@@ -11,6 +11,7 @@ import { Redis } from "ioredis";
 import { createClient } from "redis";
 import { definePlugin } from "../../mod.ts";
 import {
+  diffDirty,
   diffTest,
   hasRedis,
   RawClient,
@@ -23,6 +24,19 @@ import { assertEquals, assertMatch, assertOk } from "../_assert.ts";
 
 // ---------------------------------------------------------------------------
 // Single-connection scripts (one reply per step)
+
+diffDirty("PUBLISH and SPUBLISH change no data", [
+  ["PUBLISH", "ch", "m"],
+  ["SPUBLISH", "ch", "m"],
+  ["SET", "k", "v"],
+  ["PUBLISH", "ch", "m"],
+]);
+
+diffTest("read-only scripts may not publish", [
+  ["EVAL_RO", "return redis.call('PUBLISH', 'ch', 'm')", "0"],
+  ["EVAL_RO", "return redis.call('SPUBLISH', 'ch', 'm')", "0"],
+  ["EVAL", "return redis.call('PUBLISH', 'ch', 'm')", "0"],
+]);
 
 diffTest("pubsub: unsubscribe variants with no subscriptions", [
   ["UNSUBSCRIBE"],

@@ -12,6 +12,7 @@ import type { Bytes } from "../../core/types.ts";
 import { keys } from "../../core/registry.ts";
 import { ManualClock } from "../../core/clock.ts";
 import {
+  diffDirty,
   diffTest,
   hasRedis,
   RawClient,
@@ -23,6 +24,23 @@ import {
 import { assertEquals, assertOk } from "../_assert.ts";
 
 const EXECABORT = { error: "EXECABORT Transaction discarded because of previous errors." };
+
+diffDirty("EXEC counts its queued commands' changes, MULTI and the queueing none", [
+  ["MULTI"],
+  ["SET", "a", "1"],
+  ["RPUSH", "l", "x", "y", "z"],
+  ["SADD", "s", "m"],
+  ["GET", "a"],
+  ["EXEC"],
+  ["MULTI"],
+  ["DEL", "nosuch"],
+  ["EXEC"],
+  ["MULTI"],
+  ["SET", "a", "2"],
+  ["DISCARD"],
+  ["WATCH", "a"],
+  ["UNWATCH"],
+]);
 
 diffTest("COMMAND INFO and DOCS of the transaction commands", [
   ["COMMAND", "INFO", "multi", "exec", "discard", "watch", "unwatch"],
