@@ -19,7 +19,7 @@
 import { commandFamily, definePlugin, keys } from "../../core/registry.ts";
 import type { Bytes, CommandSpec, Context, EventClass } from "../../core/types.ts";
 import { ReplyError } from "../../core/errors.ts";
-import { ConfigError } from "../../core/config.ts";
+import { nonNegative } from "../../core/number.ts";
 import {
   cachedCard,
   denseAdd,
@@ -310,11 +310,7 @@ export default definePlugin({
     name: "hll-sparse-max-bytes",
     type: "memory",
     default: "3000",
-    validate(v: string): string {
-      // A size_t directive: Redis refuses negative sizes with this reason.
-      if (Number(v) < 0) throw new ConfigError("argument must be a memory value");
-      return v;
-    },
+    validate: nonNegative("memory"),
   }],
   init(server) {
     // Kept current by the watcher (called at once), as writes read it often.
