@@ -23,7 +23,7 @@
  */
 
 import type { Bytes } from "../../core/types.ts";
-import type { Value, ValueType } from "../../core/keyspace.ts";
+import { type Value, type ValueType, viewOf } from "../../core/keyspace.ts";
 
 /** A `Map` entry whose value is a pointer or a small integer. */
 export const MAP_ENTRY = 40;
@@ -45,13 +45,6 @@ const ELEMENT_OVERHEAD: Record<string, number> = {
   zset: MAP_ENTRY + 24, // member -> score map entry plus a B-tree slot and score
   stream: 96, // an entry: id, field/value array and the log's node share
 };
-
-interface Sized {
-  readonly type: string;
-  readonly length?: number;
-  elements?(): Iterable<Bytes>;
-  map?: Map<Bytes, Bytes>;
-}
 
 /** Average bytes of the sampled elements (strings), or a default. */
 function sampleAverage(items: Iterable<Bytes | [Bytes, Bytes]>, fallback: number): number {
@@ -80,13 +73,14 @@ export function valueBytes(v: Value, types?: ReadonlyMap<string, ValueType>): nu
   if (typeof v === "string") return stringBytes(v.length);
   const own = types?.get(v.type)?.memoryUsage?.(v);
   if (own !== undefined && Number.isFinite(own) && own >= 0) return Math.round(own);
-  const o = v as unknown as Sized;
-  const len = typeof o.length === "number" ? o.length : 1;
-  const per = ELEMENT_OVERHEAD[o.type] ?? 64;
+  const len = "length" in v && typeof v.length === "number" ? v.length : 1;
+  const per = ELEMENT_OVERHEAD[v.type] ?? 64;
   let avg = 32;
-  if (o.map instanceof Map) avg = sampleAverage(o.map.entries(), 48);
-  else if (typeof o.elements === "function") avg = sampleAverage(o.elements(), 24);
-  else if (o.type === "stream") avg = 64;
+  const hash = viewOf(v, "hash");
+  const elements = viewOf(v, "list") ?? viewOf(v, "set") ?? viewOf(v, "zset");
+  if (hash !== undefined) avg = sampleAverage(hash.pairs(), 48);
+  else if (elements !== undefined) avg = sampleAverage(elements.elements(), 24);
+  else if (v.type === "stream") avg = 64;
   // The object itself and its backing structure's fixed part.
   return 96 + Math.round(len * (avg + per));
 }

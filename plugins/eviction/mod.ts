@@ -46,7 +46,6 @@ import type {
 } from "../../core/types.ts";
 import { Trait } from "../../core/types.ts";
 import type { Database, Value } from "../../core/keyspace.ts";
-import { Client } from "../../core/client.ts";
 import { bytesToHuman } from "../../core/number.ts";
 import { keyBytes, MAP_ENTRY, MAP_ENTRY_NUMBER } from "./_size.ts";
 import { EvictionPool, KeySampler } from "./_pool.ts";
@@ -183,11 +182,12 @@ function init(server: ServerApi): PluginInstance {
   function measureClients(): number {
     let n = 0;
     for (const c of server.clients.values()) {
-      if (c.kind === "replica" || !(c instanceof Client)) continue;
+      if (c.kind === "replica") continue;
       // What the client holds, as Redis counts a client's memory: its
       // reply and query buffers as allocated (16 KB each when idle, like
       // Redis's reply buffer) and the output still in flight.
-      n += c.writer.buf.length + c.outputPending + c.parser.buf.length;
+      const b = c.buffers;
+      n += b.outputCapacity + b.inFlight + b.queryCapacity;
     }
     return n;
   }
