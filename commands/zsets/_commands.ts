@@ -21,26 +21,9 @@ import {
   scoreLteMax,
 } from "./_range.ts";
 
-/**
- * Each server's live listpack thresholds (several servers may share this
- * module in one process, so they are not module globals).
- */
-export const LIMITS: WeakMap<object, ZsetLimits> = new WeakMap();
-const DEFAULT_LIMITS: ZsetLimits = { entries: 128, value: 64 };
-
-/** The thresholds of the client's server. */
-export function limitsOf(c: Context): ZsetLimits {
-  return LIMITS.get(c.server) ?? DEFAULT_LIMITS;
-}
-
 /** Looks a sorted set up; WRONGTYPE for other types. */
 export function readZset(c: Context, key: Bytes): ZSetObject | undefined {
   return c.db.getTyped<ZSetObject>(key, "zset");
-}
-
-/** Records a change of `n` elements: one keyspace event, `n` changes as Redis counts. */
-export function changedBy(c: Context, key: Bytes, event: string, n: number): void {
-  c.changed(key, event, "z", n);
 }
 
 /** Deletes a key its last removal emptied, with Redis's `del` event. */
@@ -82,7 +65,7 @@ export function replyPicked(c: Context, p: Picked, withscores: boolean): void {
 }
 
 /** ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member ...; ZINCRBY key incr member. */
-export function zaddGeneric(c: Context, argv: Bytes[], zincrby: boolean): void {
+function zaddGeneric(c: Context, argv: Bytes[], zincrby: boolean, limits: ZsetLimits): void {
   const f: ZaddFlags = { incr: zincrby, nx: false, xx: false, gt: false, lt: false };
   let ch = false;
   let i = 2;
@@ -115,7 +98,6 @@ export function zaddGeneric(c: Context, argv: Bytes[], zincrby: boolean): void {
   for (let k = 0; k < n; k++) scores[k] = scoreArg(argv[i + 2 * k]!);
   const key = argv[1]!;
   let z = readZset(c, key);
-  const limits = limitsOf(c);
   if (z === undefined) {
     if (f.xx) {
       if (f.incr) c.reply.nullBulk();
@@ -135,7 +117,7 @@ export function zaddGeneric(c: Context, argv: Bytes[], zincrby: boolean): void {
     else if (res === AddResult.Updated) updated++;
     if (res !== AddResult.Nop) processed++;
   }
-  if (added + updated !== 0) changedBy(c, key, f.incr ? "zincr" : "zadd", added + updated);
+  if (added + updated !== 0) c.changed(key, f.incr ? "zincr" : "zadd", "z", added + updated);
   if (f.incr) {
     if (processed !== 0) c.reply.double(z.newScore);
     else c.reply.nullBulk();
@@ -144,8 +126,18 @@ export function zaddGeneric(c: Context, argv: Bytes[], zincrby: boolean): void {
   }
 }
 
+/** ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...] */
+export function zadd(c: Context, argv: Bytes[], limits: ZsetLimits): void {
+  zaddGeneric(c, argv, false, limits);
+}
+
+/** ZINCRBY key increment member */
+export function zincrby(c: Context, argv: Bytes[], limits: ZsetLimits): void {
+  zaddGeneric(c, argv, true, limits);
+}
+
 /** ZREM key member [member ...] */
-export function zremCommand(c: Context, argv: Bytes[]): void {
+export function zrem(c: Context, argv: Bytes[]): void {
   const key = argv[1]!;
   const z = readZset(c, key);
   if (z === undefined) {
@@ -158,21 +150,21 @@ export function zremCommand(c: Context, argv: Bytes[]): void {
     if (z.length === 0) break;
   }
   if (deleted !== 0) {
-    changedBy(c, key, "zrem", deleted);
+    c.changed(key, "zrem", "z", deleted);
     deleteIfEmpty(c, key, z);
   }
   c.reply.integer(deleted);
 }
 
 /** ZSCORE key member */
-export function zscoreCommand(c: Context, argv: Bytes[]): void {
+export function zscore(c: Context, argv: Bytes[]): void {
   const s = readZset(c, argv[1]!)?.dict.get(argv[2]!);
   if (s === undefined) c.reply.nullBulk();
   else c.reply.double(s);
 }
 
 /** ZMSCORE key member [member ...] */
-export function zmscoreCommand(c: Context, argv: Bytes[]): void {
+export function zmscore(c: Context, argv: Bytes[]): void {
   const z = readZset(c, argv[1]!);
   c.reply.array(argv.length - 2);
   for (let i = 2; i < argv.length; i++) {
@@ -183,33 +175,29 @@ export function zmscoreCommand(c: Context, argv: Bytes[]): void {
 }
 
 /** ZCARD key */
-export function zcardCommand(c: Context, argv: Bytes[]): void {
+export function zcard(c: Context, argv: Bytes[]): void {
   c.reply.integer(readZset(c, argv[1]!)?.length ?? 0);
 }
 
-/** ZRANK / ZREVRANK key member [WITHSCORE] (WITHSCORE as in Redis 7.2). */
-export function zrankGeneric(c: Context, argv: Bytes[], rev: boolean): void {
-  if (argv.length > 4) throw new ReplyError(Err.arity(rev ? "zrevrank" : "zrank"));
-  let withscore = false;
-  if (argv.length === 4) {
-    if (argv[3]!.toLowerCase() !== "withscore") throw new ReplyError(Err.syntax);
-    withscore = true;
-  }
+/** ZRANK / ZREVRANK key member */
+function zrankGeneric(c: Context, argv: Bytes[], rev: boolean): void {
   const z = readZset(c, argv[1]!);
   const s = z?.dict.get(argv[2]!);
   if (z === undefined || s === undefined) {
-    if (withscore) c.reply.nullArray();
-    else c.reply.nullBulk();
+    c.reply.nullBulk();
     return;
   }
   const rank = z.tree.rankOf(s, argv[2]!);
-  if (withscore) c.reply.array(2);
   c.reply.integer(rev ? z.length - 1 - rank : rank);
-  if (withscore) c.reply.double(s);
 }
 
+/** ZRANK key member */
+export const zrank = (c: Context, argv: Bytes[]): void => zrankGeneric(c, argv, false);
+/** ZREVRANK key member */
+export const zrevrank = (c: Context, argv: Bytes[]): void => zrankGeneric(c, argv, true);
+
 /** ZCOUNT key min max */
-export function zcountCommand(c: Context, argv: Bytes[]): void {
+export function zcount(c: Context, argv: Bytes[]): void {
   const range = parseScoreRange(argv[2]!, argv[3]!);
   const z = readZset(c, argv[1]!);
   if (z === undefined) {
@@ -226,7 +214,7 @@ export function zcountCommand(c: Context, argv: Bytes[]): void {
 }
 
 /** ZLEXCOUNT key min max */
-export function zlexcountCommand(c: Context, argv: Bytes[]): void {
+export function zlexcount(c: Context, argv: Bytes[]): void {
   const range = parseLexRange(argv[2]!, argv[3]!);
   const z = readZset(c, argv[1]!);
   if (z === undefined) {
@@ -319,19 +307,19 @@ function byRange(
 }
 
 /** How a ZRANGE-family command was called. */
-export interface ZrangeCall {
+interface ZrangeCall {
   /** Index of the source key in argv. */
   keyIndex: number;
-  /** ZRANGESTORE's destination. */
-  dst?: Bytes;
   /** Preset by ZRANGEBYSCORE, ZRANGEBYLEX, ZREVRANGE... */
   type?: "rank" | "score" | "lex";
   rev?: boolean;
+  /** ZRANGESTORE: the server's thresholds, for the set it stores. */
+  store?: ZsetLimits;
 }
 
 /** Redis's zrangeGenericCommand. */
-export function zrangeGeneric(c: Context, argv: Bytes[], call: ZrangeCall): void {
-  const store = call.dst !== undefined;
+function zrangeGeneric(c: Context, argv: Bytes[], call: ZrangeCall): void {
+  const store = call.store !== undefined;
   let type = call.type;
   let rev = call.rev;
   let withscores = false;
@@ -386,11 +374,11 @@ export function zrangeGeneric(c: Context, argv: Bytes[], call: ZrangeCall): void
     replyPicked(c, picked, withscores);
     return;
   }
-  const dst = call.dst!;
+  const dst = argv[1]!;
   const n = picked.members.length;
   if (n !== 0) {
     const items: [Bytes, number][] = picked.members.map((m, i) => [m, picked.scores[i]!]);
-    c.db.set(dst, buildZset(items, limitsOf(c)));
+    c.db.set(dst, buildZset(items, call.store!));
     c.changed(dst, "zrangestore", "z");
   } else if (c.db.delete(dst)) {
     c.changed(dst, "del", "g");
@@ -398,8 +386,35 @@ export function zrangeGeneric(c: Context, argv: Bytes[], call: ZrangeCall): void
   c.reply.integer(n);
 }
 
+const RANGE: ZrangeCall = { keyIndex: 1 };
+const BY_SCORE: ZrangeCall = { keyIndex: 1, type: "score", rev: false };
+const REV_BY_SCORE: ZrangeCall = { keyIndex: 1, type: "score", rev: true };
+const BY_LEX: ZrangeCall = { keyIndex: 1, type: "lex", rev: false };
+const REV_BY_LEX: ZrangeCall = { keyIndex: 1, type: "lex", rev: true };
+const REV_BY_RANK: ZrangeCall = { keyIndex: 1, type: "rank", rev: true };
+
+/** ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count] [WITHSCORES] */
+export const zrange = (c: Context, argv: Bytes[]): void => zrangeGeneric(c, argv, RANGE);
+/** ZRANGEBYSCORE key min max [WITHSCORES] [LIMIT offset count] */
+export const zrangebyscore = (c: Context, argv: Bytes[]): void => zrangeGeneric(c, argv, BY_SCORE);
+/** ZREVRANGEBYSCORE key max min [WITHSCORES] [LIMIT offset count] */
+export const zrevrangebyscore = (c: Context, argv: Bytes[]): void =>
+  zrangeGeneric(c, argv, REV_BY_SCORE);
+/** ZRANGEBYLEX key min max [LIMIT offset count] */
+export const zrangebylex = (c: Context, argv: Bytes[]): void => zrangeGeneric(c, argv, BY_LEX);
+/** ZREVRANGEBYLEX key max min [LIMIT offset count] */
+export const zrevrangebylex = (c: Context, argv: Bytes[]): void =>
+  zrangeGeneric(c, argv, REV_BY_LEX);
+/** ZREVRANGE key start stop [WITHSCORES] */
+export const zrevrange = (c: Context, argv: Bytes[]): void => zrangeGeneric(c, argv, REV_BY_RANK);
+
+/** ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count] */
+export function zrangestore(c: Context, argv: Bytes[], limits: ZsetLimits): void {
+  zrangeGeneric(c, argv, { keyIndex: 2, store: limits });
+}
+
 /** ZREMRANGEBYRANK / ZREMRANGEBYSCORE / ZREMRANGEBYLEX key min max */
-export function zremrangeGeneric(c: Context, argv: Bytes[], type: Range["type"]): void {
+function zremrangeGeneric(c: Context, argv: Bytes[], type: Range["type"]): void {
   let range: Range;
   if (type === "rank") {
     range = { type, start: intArg(argv[2]!), end: intArg(argv[3]!) };
@@ -436,8 +451,17 @@ export function zremrangeGeneric(c: Context, argv: Bytes[], type: Range["type"])
   }
   if (count !== 0) {
     z.removeRange(first, count);
-    changedBy(c, key, `zremrangeby${type}`, count);
+    c.changed(key, `zremrangeby${type}`, "z", count);
     deleteIfEmpty(c, key, z);
   }
   c.reply.integer(count);
 }
+
+/** ZREMRANGEBYRANK key start stop */
+export const zremrangebyrank = (c: Context, argv: Bytes[]): void =>
+  zremrangeGeneric(c, argv, "rank");
+/** ZREMRANGEBYSCORE key min max */
+export const zremrangebyscore = (c: Context, argv: Bytes[]): void =>
+  zremrangeGeneric(c, argv, "score");
+/** ZREMRANGEBYLEX key min max */
+export const zremrangebylex = (c: Context, argv: Bytes[]): void => zremrangeGeneric(c, argv, "lex");

@@ -14,7 +14,7 @@ import { formatDouble, intArg, parseInteger } from "../../core/number.ts";
 import { parseTimeout } from "../../core/blocking.ts";
 import { globMatch } from "../../core/glob.ts";
 import { parseScanCursor } from "../../core/cursor.ts";
-import { changedBy, deleteIfEmpty, readZset } from "./_commands.ts";
+import { deleteIfEmpty, readZset } from "./_commands.ts";
 import type { ZSetObject } from "./_value.ts";
 import type { ZCursor } from "./_btree.ts";
 
@@ -77,13 +77,13 @@ function zpop(
     else cur.next();
   }
   z.removeRange(first, n);
-  changedBy(c, key, max ? "zpopmax" : "zpopmin", n);
+  c.changed(key, max ? "zpopmax" : "zpopmin", "z", n);
   deleteIfEmpty(c, key, z);
   return [key, n];
 }
 
 /** ZPOPMIN / ZPOPMAX key [count] */
-export function zpopCommand(c: Context, argv: Bytes[], max: boolean): void {
+function zpopGeneric(c: Context, argv: Bytes[], max: boolean): void {
   if (argv.length > 3) throw new ReplyError(Err.syntax);
   let count = -1;
   if (argv.length === 3) {
@@ -100,8 +100,13 @@ export function zpopCommand(c: Context, argv: Bytes[], max: boolean): void {
   });
 }
 
+/** ZPOPMIN key [count] */
+export const zpopmin = (c: Context, argv: Bytes[]): void => zpopGeneric(c, argv, false);
+/** ZPOPMAX key [count] */
+export const zpopmax = (c: Context, argv: Bytes[]): void => zpopGeneric(c, argv, true);
+
 /** BZPOPMIN / BZPOPMAX key [key ...] timeout */
-export function bzpopCommand(c: Context, argv: Bytes[], max: boolean): void {
+function bzpopGeneric(c: Context, argv: Bytes[], max: boolean): void {
   const timeoutMs = parseTimeout(argv[argv.length - 1]!, "seconds");
   const keys = argv.slice(1, -1);
   for (const k of keys) {
@@ -122,6 +127,11 @@ export function bzpopCommand(c: Context, argv: Bytes[], max: boolean): void {
   }
   c.block({ keys, timeoutMs, type: "zset" });
 }
+
+/** BZPOPMIN key [key ...] timeout */
+export const bzpopmin = (c: Context, argv: Bytes[]): void => bzpopGeneric(c, argv, false);
+/** BZPOPMAX key [key ...] timeout */
+export const bzpopmax = (c: Context, argv: Bytes[]): void => bzpopGeneric(c, argv, true);
 
 /** Parses `numkeys key... MIN|MAX [COUNT n]` from `numkeysIndex`. */
 function parseMpop(argv: Bytes[], numkeysIndex: number) {
@@ -160,13 +170,13 @@ function propagateMpop(c: Context, max: boolean, popped: [Bytes, number] | undef
 }
 
 /** ZMPOP numkeys key [key ...] MIN|MAX [COUNT count] */
-export function zmpopCommand(c: Context, argv: Bytes[]): void {
+export function zmpop(c: Context, argv: Bytes[]): void {
   const p = parseMpop(argv, 1);
   propagateMpop(c, p.max, zpop(c, p.keys, p.max, p.count, MPOP_SHAPE));
 }
 
 /** BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count] */
-export function bzmpopCommand(c: Context, argv: Bytes[]): void {
+export function bzmpop(c: Context, argv: Bytes[]): void {
   const p = parseMpop(argv, 2);
   const timeoutMs = parseTimeout(argv[1]!, "seconds");
   for (const k of p.keys) {
@@ -189,7 +199,7 @@ function replyPair(c: Context, member: Bytes, score: number, withscores: boolean
 }
 
 /** ZRANDMEMBER key [count [WITHSCORES]] */
-export function zrandmemberCommand(c: Context, argv: Bytes[]): void {
+export function zrandmember(c: Context, argv: Bytes[]): void {
   if (argv.length === 2) {
     const z = readZset(c, argv[1]!);
     if (z === undefined) c.reply.nullBulk();
@@ -248,7 +258,7 @@ export function zrandmemberCommand(c: Context, argv: Bytes[]): void {
 }
 
 /** ZSCAN key cursor [MATCH pattern] [COUNT count] */
-export function zscanCommand(c: Context, argv: Bytes[]): void {
+export function zscan(c: Context, argv: Bytes[]): void {
   const cursor = parseScanCursor(argv[2]!);
   const z = readZset(c, argv[1]!);
   const r = c.reply;

@@ -8,10 +8,10 @@
  */
 
 import type { Bytes, Context } from "../../core/types.ts";
-import type { ElementsView } from "../../core/keyspace.ts";
+import { type ElementsView, viewOf } from "../../core/keyspace.ts";
 import { Err, ReplyError, WRONGTYPE } from "../../core/errors.ts";
 import { intArg, parseInteger } from "../../core/number.ts";
-import { buildZset, type ZsetLimits, type ZSetObject } from "./_value.ts";
+import { buildZset, type ZsetLimits, ZSetObject } from "./_value.ts";
 import { scoreArg } from "./_range.ts";
 
 /** The set operation. */
@@ -22,7 +22,7 @@ type Aggregate = "sum" | "min" | "max";
 /** One input: a sorted set, a plain set, or a missing key. */
 interface Source {
   z: ZSetObject | undefined;
-  set: (ElementsView & object) | undefined;
+  set: ElementsView | undefined;
   /** A plain set's members, built when a lookup needs them. */
   members: Set<Bytes> | undefined;
   weight: number;
@@ -53,30 +53,25 @@ function aggregate(target: number, val: number, agg: Aggregate): number {
   return val > target ? val : target;
 }
 
-/** Options of one call. */
+/** Which command of the family runs. */
 export interface SetOpOptions {
   op: SetOp;
-  /** The destination key (STORE forms). */
-  dst?: Bytes;
+  /** The STORE forms: the destination is the first argument. */
+  store?: boolean;
   /** ZINTERCARD: count only. */
   cardOnly?: boolean;
-  /** The command's name, for the numkeys error. */
-  name: string;
+  /** The server's thresholds, for a stored result. */
   limits: ZsetLimits;
 }
 
-/**
- * Runs one of the commands; `numkeysIndex` is where the key count is.
- *
- * @example
- * ```ts ignore
- * zsetOperation(c, argv, 1, { op: "union", name: "zunion", limits });
- * ```
- */
-export function zsetOperation(c: Context, argv: Bytes[], numkeysIndex: number, o: SetOpOptions) {
+/** Runs ZUNION, ZINTER, ZDIFF, their STORE forms or ZINTERCARD. */
+export function zsetOperation(c: Context, argv: Bytes[], o: SetOpOptions): void {
+  const numkeysIndex = o.store ? 2 : 1;
   const numkeys = intArg(argv[numkeysIndex]!);
   if (numkeys < 1) {
-    throw new ReplyError(`ERR at least 1 input key is needed for '${o.name}' command`);
+    throw new ReplyError(
+      `ERR at least 1 input key is needed for '${argv[0]!.toLowerCase()}' command`,
+    );
   }
   if (numkeys > argv.length - (numkeysIndex + 1)) throw new ReplyError(Err.syntax);
   const src: Source[] = [];
@@ -84,17 +79,14 @@ export function zsetOperation(c: Context, argv: Bytes[], numkeysIndex: number, o
   for (let i = 0; i < numkeys; i++, j++) {
     const v = c.db.get(argv[j]!);
     const s: Source = { z: undefined, set: undefined, members: undefined, weight: 1, size: 0 };
-    if (v !== undefined) {
-      if (typeof v === "string") throw WRONGTYPE;
-      if (v.type === "zset") {
-        s.z = v as ZSetObject;
-        s.size = s.z.length;
-      } else if (v.type === "set") {
-        s.set = v as unknown as ElementsView;
-        s.size = s.set.length;
-      } else {
-        throw WRONGTYPE;
-      }
+    if (v instanceof ZSetObject) {
+      s.z = v;
+      s.size = v.length;
+    } else if (v !== undefined) {
+      // A plain set takes part with every member scoring 1.
+      s.set = viewOf(v, "set");
+      if (s.set === undefined) throw WRONGTYPE;
+      s.size = s.set.length;
     }
     src.push(s);
   }
@@ -116,7 +108,7 @@ export function zsetOperation(c: Context, argv: Bytes[], numkeysIndex: number, o
       if (a !== "sum" && a !== "min" && a !== "max") throw new ReplyError(Err.syntax);
       agg = a;
       j += 2;
-    } else if (o.dst === undefined && !o.cardOnly && opt === "withscores") {
+    } else if (!o.store && !o.cardOnly && opt === "withscores") {
       withscores = true;
       j++;
     } else if (o.cardOnly && remaining >= 2 && opt === "limit") {
@@ -175,8 +167,8 @@ export function zsetOperation(c: Context, argv: Bytes[], numkeysIndex: number, o
     }
   }
 
-  if (o.dst !== undefined) {
-    const dst = o.dst;
+  if (o.store) {
+    const dst = argv[1]!;
     if (result.size !== 0) {
       const z = buildZset(result, o.limits);
       c.db.set(dst, z);

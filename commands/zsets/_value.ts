@@ -8,7 +8,7 @@
  */
 
 import type { Bytes } from "../../core/types.ts";
-import type { DataObject, ElementsView, ScoredView } from "../../core/keyspace.ts";
+import type { DataObject, ElementsView, ScoredView, ValueType } from "../../core/keyspace.ts";
 import type { Digestible, ValueDigest } from "../../core/digest.ts";
 import { formatDouble } from "../../core/number.ts";
 import { ZTree } from "./_btree.ts";
@@ -185,4 +185,12 @@ export function buildZset(
     for (const [m, s] of z.dict) if (s === 0) z.dict.set(m, 0);
   }
   return z;
+}
+
+/**
+ * The `zset` value type of a server whose thresholds are `limits`:
+ * persistence, RESTORE and GEO's STORE build sorted sets through it.
+ */
+export function zsetType(limits: ZsetLimits): ValueType {
+  return { name: "zset", fromScored: (items) => buildZset(items, limits) };
 }
