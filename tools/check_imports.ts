@@ -91,9 +91,12 @@ function* walk(root: string, dir: string): Generator<string> {
  * `mod.ts`) and returns every violation.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { fileURLToPath } from "node:url";
  * import { checkImports } from "./check_imports.ts";
- * console.log(checkImports(".")); // [] when every rule holds
+ * // A tree where a built-in imports mod.ts:
+ * const root = fileURLToPath(new URL("../tests/fixtures/imports/mod/", import.meta.url));
+ * for (const v of checkImports(root)) console.log(`${v.file}: ${v.rule}`);
  * ```
  */
 export function checkImports(root: string): Violation[] {
