@@ -28,6 +28,7 @@ import { definePlugin } from "../core/registry.ts";
 import { ConfigError } from "../core/config.ts";
 import type { Bytes, EventClass, ServerApi } from "../core/types.ts";
 import type { Database } from "../core/keyspace.ts";
+import type {} from "./pubsub/mod.ts";
 
 const K = 1 << 0;
 const E = 1 << 1;
