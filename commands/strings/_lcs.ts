@@ -5,6 +5,7 @@
  * @module
  */
 
+import { commandFamily } from "../../core/registry.ts";
 import type { Bytes, Context } from "../../core/types.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
 import { parseInteger } from "../../core/number.ts";
@@ -16,7 +17,7 @@ const NO_MEMORY = "ERR Insufficient memory, failed allocating transient memory f
 type Match = [aStart: number, aEnd: number, bStart: number, bEnd: number, len: number];
 
 /** LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN] */
-export function lcsCommand(c: Context, argv: Bytes[]): void {
+function lcs(c: Context, argv: Bytes[]): void {
   const va = c.db.get(argv[1]!);
   const vb = c.db.get(argv[2]!);
   if (
@@ -155,3 +156,31 @@ function lcsLength(a: string, b: string): number {
   }
   return prev[blen]!;
 }
+
+const command = commandFamily({ category: "string" });
+
+/** The LCS command. */
+export const lcsCommand = command({
+  name: "lcs",
+  arity: -3,
+  flags: ["readonly"],
+  keySpecs: [{
+    flags: ["RO", "ACCESS"],
+    begin: { index: 1 },
+    find: { range: { lastkey: 1, step: 1, limit: 0 } },
+  }],
+  docs: {
+    summary: "Find longest common substring",
+    since: "7.0.0",
+    complexity: "O(N*M) where N and M are the lengths of s1 and s2, respectively",
+    arguments: [
+      { name: "key1", type: "key", keySpecIndex: 0 },
+      { name: "key2", type: "key", keySpecIndex: 0 },
+      { name: "len", type: "pure-token", token: "LEN", flags: ["optional"] },
+      { name: "idx", type: "pure-token", token: "IDX", flags: ["optional"] },
+      { name: "len", type: "integer", token: "MINMATCHLEN", flags: ["optional"] },
+      { name: "withmatchlen", type: "pure-token", token: "WITHMATCHLEN", flags: ["optional"] },
+    ],
+  },
+  handler: lcs,
+});
