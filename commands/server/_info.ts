@@ -33,20 +33,10 @@ const SECTIONS = [
 ] as const;
 type Section = typeof SECTIONS[number];
 
-/** What plain INFO (or `default`) shows. */
-const DEFAULT: ReadonlySet<Section> = new Set<Section>([
-  "server",
-  "clients",
-  "memory",
-  "persistence",
-  "stats",
-  "replication",
-  "cpu",
-  "modules",
-  "errorstats",
-  "cluster",
-  "keyspace",
-]);
+/** What plain INFO (or `default`) shows: all but the per-command sections. */
+const DEFAULT: ReadonlySet<Section> = new Set(
+  SECTIONS.filter((s) => s !== "commandstats" && s !== "latencystats"),
+);
 
 const TITLES: Record<Section, string> = {
   server: "Server",

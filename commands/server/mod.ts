@@ -7,7 +7,15 @@
  */
 
 import { commandFamily, definePlugin } from "../../core/registry.ts";
-import type { Bytes, CommandSpec, Context, ServerApi, ShutdownOptions } from "../../core/types.ts";
+import type {
+  Bytes,
+  CommandArg,
+  CommandDocs,
+  CommandSpec,
+  Context,
+  ServerApi,
+  ShutdownOptions,
+} from "../../core/types.ts";
 import type { Database } from "../../core/keyspace.ts";
 import { ConfigError } from "../../core/config.ts";
 import type { ConfigDirective } from "../../core/config.ts";
@@ -163,6 +171,25 @@ function flush(server: ServerApi, dbs: readonly Database[]): number {
   }
   return removed;
 }
+
+/** FLUSHDB's and FLUSHALL's history (COMMAND DOCS). */
+const FLUSH_HISTORY: CommandDocs["history"] = [
+  ["4.0.0", "Added the `ASYNC` flushing mode modifier."],
+  ["6.2.0", "Added the `SYNC` flushing mode modifier."],
+];
+
+/** FLUSHDB's and FLUSHALL's arguments (COMMAND DOCS). */
+const FLUSH_ARGUMENTS: readonly CommandArg[] = [
+  {
+    name: "async",
+    type: "oneof",
+    flags: ["optional"],
+    arguments: [
+      { name: "async", type: "pure-token", token: "ASYNC", since: "4.0.0" },
+      { name: "sync", type: "pure-token", token: "SYNC", since: "6.2.0" },
+    ],
+  },
+];
 
 /** FLUSHDB (`all` false) or FLUSHALL's handler. */
 const flushHandler = (all: boolean) => (c: Context, argv: Bytes[]) => {
@@ -432,21 +459,8 @@ export default definePlugin({
           summary: "Remove all keys from the current database",
           since: "1.0.0",
           complexity: "O(N) where N is the number of keys in the selected database",
-          history: [
-            ["4.0.0", "Added the `ASYNC` flushing mode modifier."],
-            ["6.2.0", "Added the `SYNC` flushing mode modifier."],
-          ],
-          arguments: [
-            {
-              name: "async",
-              type: "oneof",
-              flags: ["optional"],
-              arguments: [
-                { name: "async", type: "pure-token", token: "ASYNC", since: "4.0.0" },
-                { name: "sync", type: "pure-token", token: "SYNC", since: "6.2.0" },
-              ],
-            },
-          ],
+          history: FLUSH_HISTORY,
+          arguments: FLUSH_ARGUMENTS,
         },
         handler: flushHandler(false),
       }),
@@ -460,21 +474,8 @@ export default definePlugin({
           summary: "Remove all keys from all databases",
           since: "1.0.0",
           complexity: "O(N) where N is the total number of keys in all databases",
-          history: [
-            ["4.0.0", "Added the `ASYNC` flushing mode modifier."],
-            ["6.2.0", "Added the `SYNC` flushing mode modifier."],
-          ],
-          arguments: [
-            {
-              name: "async",
-              type: "oneof",
-              flags: ["optional"],
-              arguments: [
-                { name: "async", type: "pure-token", token: "ASYNC", since: "4.0.0" },
-                { name: "sync", type: "pure-token", token: "SYNC", since: "6.2.0" },
-              ],
-            },
-          ],
+          history: FLUSH_HISTORY,
+          arguments: FLUSH_ARGUMENTS,
         },
         handler: flushHandler(true),
       }),
