@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Bytes, Context, ReplyWriter, ServerApi } from "../../core/types.ts";
+import type { Bytes, Context, ReplyWriter } from "../../core/types.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
 import { parseInteger } from "../../core/number.ts";
 import {
@@ -25,14 +25,6 @@ import {
 } from "./_id.ts";
 import { type NodeLimits, SAMEFIELDS, type StreamNode, type TrimArgs } from "./_log.ts";
 import { StreamValue } from "./_value.ts";
-
-/** Node limits per server (from the plugin's config directives). */
-export const LIMITS: WeakMap<ServerApi, NodeLimits> = new WeakMap();
-
-/** The node limits that apply to `c`'s server. */
-export function limitsOf(c: Context): NodeLimits {
-  return LIMITS.get(c.server) ?? { maxBytes: 4096, maxEntries: 100 };
-}
 
 /** The stream at `key` (WRONGTYPE for other types). */
 export function getStream(c: Context, key: Bytes): StreamValue | undefined {
@@ -61,6 +53,15 @@ export function writeEntry(r: ReplyWriter, node: StreamNode, i: number): void {
   }
 }
 
+/** Redis's addReplySubcommandSyntaxError (XGROUP, XINFO). */
+export function subcommandSyntax(argv: Bytes[]): ReplyError {
+  return new ReplyError(
+    `ERR unknown subcommand or wrong number of arguments for '${argv[1]!.slice(0, 128)}'. Try ${
+      argv[0]!.toUpperCase()
+    } HELP.`,
+  );
+}
+
 /** Parses a long long argument with Redis's generic error. */
 export function llArg(s: Bytes, msg: string = Err.notInteger): number {
   const n = parseInteger(s);
@@ -82,7 +83,7 @@ interface AddTrimArgs {
 }
 
 /** Redis's streamParseAddOrTrimArgsOrReply. */
-function parseAddTrim(c: Context, argv: Bytes[], xadd: boolean): AddTrimArgs {
+function parseAddTrim(argv: Bytes[], xadd: boolean, limits: NodeLimits): AddTrimArgs {
   const a: AddTrimArgs = {
     idPos: argv.length,
     id: ZERO_ID,
@@ -154,7 +155,7 @@ function parseAddTrim(c: Context, argv: Bytes[], xadd: boolean): AddTrimArgs {
       throw new ReplyError("ERR syntax error, LIMIT cannot be used without the special ~ option");
     }
   } else if (approx) {
-    limit = 100 * limitsOf(c).maxEntries;
+    limit = 100 * limits.maxEntries;
     if (limit <= 0) limit = 10000;
     if (limit > 1000000) limit = 1000000;
   } else {
@@ -188,8 +189,8 @@ function exactTrimArgv(argv: readonly Bytes[], a: AddTrimArgs, s: StreamValue): 
 const TWO32 = 4294967296;
 
 /** XADD key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value ... */
-export function xaddCommand(c: Context, argv: Bytes[]): void {
-  const a = parseAddTrim(c, argv, true);
+export function xadd(c: Context, argv: Bytes[], limits: NodeLimits): void {
+  const a = parseAddTrim(argv, true, limits);
   const fieldPos = a.idPos + 1;
   const nf = argv.length - fieldPos;
   if (nf < 2 || nf % 2 === 1) throw new ReplyError(Err.arity("xadd"));
@@ -235,7 +236,7 @@ export function xaddCommand(c: Context, argv: Bytes[]): void {
       "ERR The ID specified in XADD is equal or smaller than the target stream top item",
     );
   }
-  s.log.append(id, argv, fieldPos, nf / 2, limitsOf(c));
+  s.log.append(id, argv, fieldPos, nf / 2, limits);
   s.lastId = id;
   s.entriesAdded++;
   if (s.length === 1) s.firstId = id;
@@ -244,7 +245,8 @@ export function xaddCommand(c: Context, argv: Bytes[]): void {
   c.changed(key, "xadd", "t");
   let prop: Bytes[] | undefined;
   if (a.trim !== undefined) {
-    if (trimStream(s, a.trim) !== 0) c.changed(key, "xtrim", "t");
+    // Redis counts the entry added, not the ones the trim removed.
+    if (trimStream(s, a.trim) !== 0) c.changed(key, "xtrim", "t", 0);
     if (a.trim.approx) prop = exactTrimArgv(argv, a, s);
   }
   if (!a.idGiven || !a.seqGiven) {
@@ -255,8 +257,8 @@ export function xaddCommand(c: Context, argv: Bytes[]): void {
 }
 
 /** XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count] */
-export function xtrimCommand(c: Context, argv: Bytes[]): void {
-  const a = parseAddTrim(c, argv, false);
+export function xtrim(c: Context, argv: Bytes[], limits: NodeLimits): void {
+  const a = parseAddTrim(argv, false, limits);
   const key = argv[1]!;
   const s = getStream(c, key);
   if (s === undefined) {
@@ -265,14 +267,14 @@ export function xtrimCommand(c: Context, argv: Bytes[]): void {
   }
   const deleted = trimStream(s, a.trim!);
   if (deleted !== 0) {
-    c.changed(key, "xtrim", "t");
+    c.changed(key, "xtrim", "t", deleted);
     if (a.trim!.approx) c.propagate(exactTrimArgv(argv, a, s));
   }
   c.reply.integer(deleted);
 }
 
 /** XRANGE key start end [COUNT n] / XREVRANGE key end start [COUNT n] */
-export function xrangeCommand(c: Context, argv: Bytes[], rev: boolean): void {
+function xrangeGeneric(c: Context, argv: Bytes[], rev: boolean): void {
   const start = startBound(rev ? argv[3]! : argv[2]!);
   const end = endBound(rev ? argv[2]! : argv[3]!);
   let count = -1;
@@ -298,6 +300,11 @@ export function xrangeCommand(c: Context, argv: Bytes[], rev: boolean): void {
   writeRange(r, s, start, end, { rev, count: count === -1 ? 0 : count });
 }
 
+/** XRANGE key start end [COUNT count] */
+export const xrange = (c: Context, argv: Bytes[]): void => xrangeGeneric(c, argv, false);
+/** XREVRANGE key end start [COUNT count] */
+export const xrevrange = (c: Context, argv: Bytes[]): void => xrangeGeneric(c, argv, true);
+
 /** Writes the live entries in [start, end] as an array (at most `count`; 0: all). */
 export function writeRange(
   r: ReplyWriter,
@@ -316,13 +323,13 @@ export function writeRange(
 }
 
 /** XLEN key */
-export function xlenCommand(c: Context, argv: Bytes[]): void {
+export function xlen(c: Context, argv: Bytes[]): void {
   const s = getStream(c, argv[1]!);
   c.reply.integer(s === undefined ? 0 : s.length);
 }
 
 /** XDEL key id [id ...] */
-export function xdelCommand(c: Context, argv: Bytes[]): void {
+export function xdel(c: Context, argv: Bytes[]): void {
   const key = argv[1]!;
   const s = getStream(c, key);
   if (s === undefined) {
@@ -341,13 +348,13 @@ export function xdelCommand(c: Context, argv: Bytes[]): void {
   if (deleted !== 0) {
     if (s.length === 0) s.firstId = ZERO_ID;
     else if (firstGone) s.refreshFirstId();
-    c.changed(key, "xdel", "t");
+    c.changed(key, "xdel", "t", deleted);
   }
   c.reply.integer(deleted);
 }
 
 /** XSETID key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id] */
-export function xsetidCommand(c: Context, argv: Bytes[]): void {
+export function xsetid(c: Context, argv: Bytes[]): void {
   const id = strictId(argv[2]!);
   let entriesAdded = -1, maxDel = ZERO_ID;
   for (let i = 3; i < argv.length; i++) {

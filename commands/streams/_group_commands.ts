@@ -10,21 +10,13 @@
 
 import type { Bytes, Context } from "../../core/types.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
+import { replyHelp } from "../../core/help.ts";
 import { parseBigInteger } from "../../core/number.ts";
 import { cmpId, endBound, parseId, startBound, type StreamId, strictId, ZERO_ID } from "./_id.ts";
 import { StreamValue } from "./_value.ts";
 import { Consumer, ConsumerGroup, INVALID_ENTRIES_READ, Nack } from "./_groups.ts";
-import { getStream, llArg, writeEntry } from "./_commands.ts";
-import { flushEffects, type GroupEffects, touchConsumer, xclaimOp } from "./_read.ts";
-
-/** Redis's addReplySubcommandSyntaxError. */
-function subcommandSyntax(argv: Bytes[]): ReplyError {
-  return new ReplyError(
-    `ERR unknown subcommand or wrong number of arguments for '${argv[1]!.slice(0, 128)}'. Try ${
-      argv[0]!.toUpperCase()
-    } HELP.`,
-  );
-}
+import { getStream, llArg, subcommandSyntax, writeEntry } from "./_commands.ts";
+import { flushEffects, noEffects, touchConsumer, xclaimOp } from "./_read.ts";
 
 /** The common part of XGROUP's subcommands (after HELP). */
 function xgroupPrepare(
@@ -139,26 +131,25 @@ export function xgroupDelConsumer(c: Context, argv: Bytes[]): void {
   c.changed(argv[2]!, "xgroup-delconsumer", "t");
 }
 
-/** XGROUP HELP's lines. */
-export const XGROUP_HELP: readonly string[] = [
-  "XGROUP <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-  "CREATE <key> <groupname> <id|$> [option]",
-  "    Create a new consumer group. Options are:",
-  "    * MKSTREAM",
-  "      Create the empty stream if it does not exist.",
-  "    * ENTRIESREAD entries_read",
-  "      Set the group's entries_read counter (internal use).",
-  "CREATECONSUMER <key> <groupname> <consumer>",
-  "    Create a new consumer in the specified group.",
-  "DELCONSUMER <key> <groupname> <consumer>",
-  "    Remove the specified consumer.",
-  "DESTROY <key> <groupname>",
-  "    Remove the specified group.",
-  "SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
-  "    Set the current group ID and entries_read counter.",
-  "HELP",
-  "    Prints this help.",
-];
+/** XGROUP HELP */
+export function xgroupHelp(c: Context, argv: Bytes[]): void {
+  replyHelp(c, argv, [
+    "CREATE <key> <groupname> <id|$> [option]",
+    "    Create a new consumer group. Options are:",
+    "    * MKSTREAM",
+    "      Create the empty stream if it does not exist.",
+    "    * ENTRIESREAD entries_read",
+    "      Set the group's entries_read counter (internal use).",
+    "CREATECONSUMER <key> <groupname> <consumer>",
+    "    Create a new consumer in the specified group.",
+    "DELCONSUMER <key> <groupname> <consumer>",
+    "    Remove the specified consumer.",
+    "DESTROY <key> <groupname>",
+    "    Remove the specified group.",
+    "SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
+    "    Set the current group ID and entries_read counter.",
+  ]);
+}
 
 /** The stream and group a group command works on, or NOGROUP. */
 function streamGroup(c: Context, key: Bytes, group: Bytes): [StreamValue, ConsumerGroup] {
@@ -171,7 +162,7 @@ function streamGroup(c: Context, key: Bytes, group: Bytes): [StreamValue, Consum
 }
 
 /** XACK key group id [id ...] */
-export function xackCommand(c: Context, argv: Bytes[]): void {
+export function xack(c: Context, argv: Bytes[]): void {
   const g = getStream(c, argv[1]!)?.group(argv[2]!);
   if (g === undefined) {
     c.reply.integer(0);
@@ -193,7 +184,7 @@ export function xackCommand(c: Context, argv: Bytes[]): void {
 }
 
 /** XPENDING key group [[IDLE min-idle] start end count [consumer]] */
-export function xpendingCommand(c: Context, argv: Bytes[]): void {
+export function xpending(c: Context, argv: Bytes[]): void {
   const argc = argv.length;
   if (argc !== 3 && (argc < 6 || argc > 9)) throw new ReplyError(Err.syntax);
   let start = ZERO_ID, end = ZERO_ID, count = 0, minIdle = 0;
@@ -280,7 +271,7 @@ function dropNack(g: ConsumerGroup, n: Nack): void {
  * XCLAIM key group consumer min-idle-time id [id ...] [IDLE ms] [TIME ms]
  * [RETRYCOUNT n] [FORCE] [JUSTID] [LASTID id]
  */
-export function xclaimCommand(c: Context, argv: Bytes[]): void {
+export function xclaim(c: Context, argv: Bytes[]): void {
   const key = argv[1]!, groupName = argv[2]!;
   const [s, g] = streamGroup(c, key, groupName);
   let minIdle = llArg(argv[4]!, "ERR Invalid min-idle-time argument for XCLAIM");
@@ -328,7 +319,7 @@ export function xclaimCommand(c: Context, argv: Bytes[]): void {
   } else {
     delivery = now;
   }
-  const fx: GroupEffects = { ops: [], events: [] };
+  const fx = noEffects();
   let cons: Consumer | undefined;
   const r = c.reply;
   const replies: (() => void)[] = [];
@@ -377,11 +368,13 @@ export function xclaimCommand(c: Context, argv: Bytes[]): void {
   }
   r.array(replies.length);
   for (const w of replies) w();
+  // Each claim, dropped entry and group update is a change.
+  fx.dirty = fx.ops.length;
   flushEffects(c, fx);
 }
 
 /** XAUTOCLAIM key group consumer min-idle-time start [COUNT count] [JUSTID] */
-export function xautoclaimCommand(c: Context, argv: Bytes[]): void {
+export function xautoclaim(c: Context, argv: Bytes[]): void {
   const key = argv[1]!, groupName = argv[2]!;
   let minIdle = llArg(argv[4]!, "ERR Invalid min-idle-time argument for XAUTOCLAIM");
   if (minIdle < 0) minIdle = 0;
@@ -405,7 +398,7 @@ export function xautoclaimCommand(c: Context, argv: Bytes[]): void {
     }
   }
   const [s, g] = streamGroup(c, key, groupName);
-  const fx: GroupEffects = { ops: [], events: [] };
+  const fx = noEffects();
   let cons: Consumer | undefined;
   const now = c.server.clock.now();
   let attempts = count * 10;
@@ -443,5 +436,6 @@ export function xautoclaimCommand(c: Context, argv: Bytes[]): void {
   for (const w of claimed) w();
   r.array(deleted.length);
   for (const id of deleted) r.bulk(id.toString());
+  fx.dirty = fx.ops.length;
   flushEffects(c, fx);
 }

@@ -7,23 +7,23 @@
 
 import type { Bytes, Context, ReplyWriter } from "../../core/types.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
+import { replyHelp } from "../../core/help.ts";
 import { MAX_ID, ZERO_ID } from "./_id.ts";
 import type { StreamValue } from "./_value.ts";
-import type { ConsumerGroup } from "./_groups.ts";
-import { getStream, llArg, writeEntry, writeRange } from "./_commands.ts";
+import type { ConsumerGroup, Nack } from "./_groups.ts";
+import { getStream, llArg, subcommandSyntax, writeEntry, writeRange } from "./_commands.ts";
 
-/** XINFO HELP's lines. */
-export const XINFO_HELP: readonly string[] = [
-  "XINFO <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-  "CONSUMERS <key> <groupname>",
-  "    Show consumers of <groupname>.",
-  "GROUPS <key>",
-  "    Show the stream consumer groups.",
-  "STREAM <key> [FULL [COUNT <count>]",
-  "    Show information about the stream.",
-  "HELP",
-  "    Prints this help.",
-];
+/** XINFO HELP */
+export function xinfoHelp(c: Context, argv: Bytes[]): void {
+  replyHelp(c, argv, [
+    "CONSUMERS <key> <groupname>",
+    "    Show consumers of <groupname>.",
+    "GROUPS <key>",
+    "    Show the stream consumer groups.",
+    "STREAM <key> [FULL [COUNT <count>]",
+    "    Show information about the stream.",
+  ]);
+}
 
 function streamOrNoKey(c: Context, key: Bytes): StreamValue {
   const s = getStream(c, key);
@@ -31,12 +31,14 @@ function streamOrNoKey(c: Context, key: Bytes): StreamValue {
   return s;
 }
 
-function syntax(argv: Bytes[]): ReplyError {
-  return new ReplyError(
-    `ERR unknown subcommand or wrong number of arguments for '${
-      argv[1]!.slice(0, 128)
-    }'. Try XINFO HELP.`,
-  );
+/** The first `count` pending entries (0: all), in id order. */
+function firstPending(pel: Iterable<Nack>, count: number): Nack[] {
+  const out: Nack[] = [];
+  for (const n of pel) {
+    if (count !== 0 && out.length >= count) break;
+    out.push(n);
+  }
+  return out;
 }
 
 function lag(r: ReplyWriter, s: StreamValue, g: ConsumerGroup): void {
@@ -56,10 +58,10 @@ export function xinfoStream(c: Context, argv: Bytes[]): void {
   const opts = argv.length - 3;
   let full = false, count = 10;
   if (opts !== 0) {
-    if (opts !== 1 && opts !== 3) throw syntax(argv);
-    if (argv[3]!.toLowerCase() !== "full") throw syntax(argv);
+    if (opts !== 1 && opts !== 3) throw subcommandSyntax(argv);
+    if (argv[3]!.toLowerCase() !== "full") throw subcommandSyntax(argv);
     if (opts === 3) {
-      if (argv[4]!.toLowerCase() !== "count") throw syntax(argv);
+      if (argv[4]!.toLowerCase() !== "count") throw subcommandSyntax(argv);
       count = llArg(argv[5]!);
       if (count < 0) count = 10;
     }
@@ -110,11 +112,7 @@ export function xinfoStream(c: Context, argv: Bytes[]): void {
     r.bulk("pel-count");
     r.integer(g.pel.size);
     r.bulk("pending");
-    const pel = [];
-    for (const n of g.pel.values()) {
-      if (count !== 0 && pel.length >= count) break;
-      pel.push(n);
-    }
+    const pel = firstPending(g.pel.values(), count);
     r.array(pel.length);
     for (const n of pel) {
       r.array(4);
@@ -135,11 +133,7 @@ export function xinfoStream(c: Context, argv: Bytes[]): void {
       r.bulk("pel-count");
       r.integer(cons.pel.size);
       r.bulk("pending");
-      const own = [];
-      for (const n of cons.pel.values()) {
-        if (count !== 0 && own.length >= count) break;
-        own.push(n);
-      }
+      const own = firstPending(cons.pel.values(), count);
       r.array(own.length);
       for (const n of own) {
         r.array(3);

@@ -35,21 +35,45 @@ interface ReadBlock {
   ids: (StreamId | undefined)[];
 }
 
-/** Propagated commands and keyspace events a group read produced. */
+/**
+ * What a group command changed: the commands it propagates, the keyspace
+ * events of the consumers it created (sent once the reply is written) and
+ * the other changes Redis counts (claims, streams served).
+ */
 export interface GroupEffects {
   ops: Bytes[][];
   events: [Bytes, string][];
+  dirty: number;
+}
+
+/** No effects yet. */
+export function noEffects(): GroupEffects {
+  return { ops: [], events: [], dirty: 0 };
 }
 
 /**
- * Propagates a group command's effects as Redis 7.0 does: nothing when
- * there are none, one command as is, several inside MULTI/EXEC.
+ * Redis's preventCommandPropagation: a propagate() while propagation is
+ * off replaces the command as received with nothing.
+ */
+function preventPropagation(c: Context): void {
+  const off = c.noPropagation;
+  c.noPropagation = true;
+  c.propagate([]);
+  c.noPropagation = off;
+}
+
+/**
+ * Applies a group command's effects as Redis 7.0 does: each consumer
+ * created is an event and a change, the other changes are counted, and
+ * the commands go out one as is, several inside MULTI/EXEC (never the
+ * command itself).
  */
 export function flushEffects(c: Context, fx: GroupEffects): void {
-  if (fx.ops.length === 0) return;
+  preventPropagation(c);
   for (const [key, ev] of fx.events) c.changed(key, ev, "t");
+  if (fx.dirty !== 0) c.wrote(fx.dirty);
   if (fx.ops.length === 1) c.propagate(fx.ops[0]!);
-  else c.server.atomically(() => fx.ops.forEach((op) => c.propagate(op)));
+  else if (fx.ops.length > 1) c.server.atomically(() => fx.ops.forEach((op) => c.propagate(op)));
 }
 
 /** The XCLAIM Redis propagates for a NACK (streamPropagateXCLAIM). */
@@ -109,7 +133,7 @@ interface Serve {
 }
 
 /** XREAD [COUNT n] [BLOCK ms] STREAMS key ... id ... (and XREADGROUP). */
-export function xreadCommand(c: Context, argv: Bytes[], groupRead: boolean): void {
+function xreadGeneric(c: Context, argv: Bytes[], groupRead: boolean): void {
   let timeout = -1, count = 0, streamsArg = 0, n = 0, noack = false;
   let groupName: Bytes | undefined, consumerName: Bytes | undefined;
   for (let i = 1; i < argv.length; i++) {
@@ -230,6 +254,14 @@ export function xreadCommand(c: Context, argv: Bytes[], groupRead: boolean): voi
   c.reply.nullArray();
 }
 
+/** XREAD [COUNT count] [BLOCK milliseconds] STREAMS key [key ...] id [id ...] */
+export const xread = (c: Context, argv: Bytes[]): void => xreadGeneric(c, argv, false);
+/**
+ * XREADGROUP GROUP group consumer [COUNT count] [BLOCK milliseconds]
+ * [NOACK] STREAMS key [key ...] id [id ...]
+ */
+export const xreadgroup = (c: Context, argv: Bytes[]): void => xreadGeneric(c, argv, true);
+
 interface ServeOpts {
   count: number;
   groupName: Bytes | undefined;
@@ -288,7 +320,7 @@ function writeServed(c: Context, serve: Serve[], o: ServeOpts): void {
   const r = c.reply;
   if (r.resp === 2) r.array(serve.length);
   else r.map(serve.length);
-  const fx: GroupEffects = { ops: [], events: [] };
+  const fx = noEffects();
   for (const sv of serve) {
     if (r.resp === 2) r.array(2);
     r.bulk(sv.key);
@@ -296,6 +328,8 @@ function writeServed(c: Context, serve: Serve[], o: ServeOpts): void {
       writeRange(r, sv.s, sv.start, MAX_ID, { rev: false, count: o.count });
       continue;
     }
+    // Redis counts one change per stream a group read serves.
+    fx.dirty++;
     const [cons, created] = touchConsumer(c, sv.key, sv.group, o.consumerName!, fx);
     if (created && o.noack) {
       fx.ops.push(["XGROUP", "CREATECONSUMER", sv.key, o.groupName!, cons.name]);

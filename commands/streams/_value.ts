@@ -14,6 +14,7 @@ import type {
   StreamDumpEntry,
   StreamEntryId,
   StreamView,
+  ValueType,
 } from "../../core/keyspace.ts";
 import type { Digestible, ValueDigest } from "../../core/digest.ts";
 import { DELETED, lpIntSize, lpStringSize, SAMEFIELDS, StreamLog, StreamNode } from "./_log.ts";
@@ -258,3 +259,9 @@ export class StreamValue implements DataObject, Digestible, StreamView {
     g.lastId = id;
   }
 }
+
+/** The `stream` value type: persistence and RESTORE rebuild streams through it. */
+export const streamType: ValueType = {
+  name: "stream",
+  fromStreamDump: (d) => StreamValue.fromStreamDump(d),
+};

@@ -7,7 +7,14 @@
  */
 import { definePlugin } from "../../mod.ts";
 import { ManualClock } from "../../core/clock.ts";
-import { diffTest, RawClient, type Reply, startRespite, type Step } from "../_helpers.ts";
+import {
+  diffDirty,
+  diffTest,
+  RawClient,
+  type Reply,
+  startRespite,
+  type Step,
+} from "../_helpers.ts";
 import { assertEquals } from "../_assert.ts";
 
 const shape = (...cmd: string[]): Step => ({ cmd, shapeOnly: true });
@@ -467,3 +474,39 @@ Deno.test({
     }
   },
 });
+
+diffDirty("stream groups: XGROUP, XREADGROUP, XACK, XCLAIM, XAUTOCLAIM", [
+  ["XADD", "s", "1-1", "f", "v1"],
+  ["XADD", "s", "2-1", "f", "v2"],
+  ["XADD", "s", "3-1", "f", "v3"],
+  ["XGROUP", "CREATE", "s", "g", "0"],
+  ["XGROUP", "CREATE", "s", "g", "0"],
+  ["XGROUP", "CREATE", "new", "g", "$", "MKSTREAM"],
+  ["XGROUP", "CREATECONSUMER", "s", "g", "alice"],
+  ["XGROUP", "CREATECONSUMER", "s", "g", "alice"],
+  ["XGROUP", "SETID", "s", "g", "0"],
+  ["XGROUP", "SETID", "s", "g", "1-1", "ENTRIESREAD", "1"],
+  ["XREADGROUP", "GROUP", "g", "alice", "COUNT", "1", "STREAMS", "s", ">"],
+  ["XREADGROUP", "GROUP", "g", "bob", "STREAMS", "s", ">"],
+  ["XREADGROUP", "GROUP", "g", "bob", "STREAMS", "s", ">"],
+  ["XREADGROUP", "GROUP", "g", "bob", "STREAMS", "s", "0"],
+  ["XREADGROUP", "GROUP", "g", "carol", "STREAMS", "s", "0"],
+  ["XADD", "s", "4-1", "f", "v4"],
+  ["XREADGROUP", "GROUP", "g", "dave", "NOACK", "STREAMS", "s", ">"],
+  ["XACK", "s", "g", "2-1", "3-1", "9-9"],
+  ["XACK", "s", "g", "9-9"],
+  ["XACK", "none", "g", "1-1"],
+  ["XCLAIM", "s", "g", "carol", "0", "2-1", "JUSTID"],
+  ["XCLAIM", "s", "g", "carol", "0", "9-9"],
+  ["XCLAIM", "s", "g", "carol", "0", "9-9", "LASTID", "5-0"],
+  ["XGROUP", "SETID", "s", "g", "1-1"],
+  ["XREADGROUP", "GROUP", "g", "erin", "STREAMS", "s", ">"],
+  ["XAUTOCLAIM", "s", "g", "frank", "0", "0", "COUNT", "2", "JUSTID"],
+  ["XDEL", "s", "3-1"],
+  ["XAUTOCLAIM", "s", "g", "frank", "0", "0", "JUSTID"],
+  ["XAUTOCLAIM", "s", "g", "frank", "0", "0", "JUSTID"],
+  ["XGROUP", "DELCONSUMER", "s", "g", "frank"],
+  ["XGROUP", "DELCONSUMER", "s", "g", "frank"],
+  ["XGROUP", "DESTROY", "s", "g"],
+  ["XGROUP", "DESTROY", "s", "g"],
+]);

@@ -7,7 +7,7 @@
 import { Redis } from "ioredis";
 import { definePlugin } from "../../mod.ts";
 import { ManualClock } from "../../core/clock.ts";
-import { diffTest, RawClient, startRespite, type Step } from "../_helpers.ts";
+import { diffDirty, diffTest, RawClient, startRespite, type Step } from "../_helpers.ts";
 import { assertEquals } from "../_assert.ts";
 
 /** XADD key <i>-1 f v for i in [from, to]. */
@@ -545,3 +545,35 @@ Deno.test({
     }
   },
 });
+
+diffDirty("streams: XADD, XDEL, XTRIM, XSETID", [
+  ["XADD", "s", "1-1", "f", "v"],
+  ["XADD", "s", "2-1", "f", "v", "g", "w"],
+  ["XADD", "s", "3-*", "f", "v"],
+  ["XADD", "s", "1-1", "f", "v"],
+  ["XADD", "s", "MAXLEN", "2", "4-1", "f", "v"],
+  ["XADD", "s", "MAXLEN", "~", "1", "5-1", "f", "v"],
+  ["XADD", "none", "NOMKSTREAM", "1-1", "f", "v"],
+  ["XADD", "s", "MINID", "5", "6-1", "f", "v"],
+  ["XDEL", "s", "5-1", "9-9"],
+  ["XADD", "s", "7-1", "f", "v"],
+  ["XADD", "s", "8-1", "f", "v"],
+  ["XDEL", "s", "7-1", "8-1"],
+  ["XDEL", "s", "9-9"],
+  ["XDEL", "none", "1-1"],
+  ["XADD", "t", "1-1", "a", "1"],
+  ["XADD", "t", "2-1", "a", "2"],
+  ["XADD", "t", "3-1", "a", "3"],
+  ["XADD", "t", "4-1", "a", "4"],
+  ["XTRIM", "t", "MAXLEN", "1"],
+  ["XTRIM", "t", "MAXLEN", "5"],
+  ["XTRIM", "t", "MINID", "~", "9"],
+  ["XTRIM", "none", "MAXLEN", "0"],
+  ["XSETID", "t", "10-1"],
+  ["XSETID", "t", "10-1"],
+  ["XSETID", "t", "11-1", "ENTRIESADDED", "10", "MAXDELETEDID", "2-0"],
+  ["XSETID", "none", "1-1"],
+  ["XADD", "e", "1-1", "f", "v"],
+  ["XDEL", "e", "1-1"],
+  ["EXISTS", "e"],
+]);
