@@ -40,6 +40,11 @@ export interface ClientsService {
    * command it is running, for `argv-mem`.
    */
   infoLine(c: Context, argv?: readonly Bytes[]): string;
+  /**
+   * `c` must authenticate again before its next command (its ACL user was
+   * deleted; it is being disconnected).
+   */
+  deauthenticate(c: Context): void;
 }
 
 declare module "../../core/types.ts" {
@@ -82,7 +87,13 @@ const serverCommand = commandFamily({ group: "server" });
 function init(server: ServerApi): PluginInstance {
   let requirepass = "";
   const fds: ClientListState = { fds: new Map() };
-  server.provide("clients", { infoLine: (c, argv) => clientInfoLine(c, fds, argv) });
+  server.provide("clients", {
+    infoLine: (c, argv) => clientInfoLine(c, fds, argv),
+    deauthenticate(c) {
+      c.ext.authenticated = false;
+      updateStrict(c);
+    },
+  });
   const freeFds: number[] = [];
   let nextFd = 8;
 
@@ -99,15 +110,14 @@ function init(server: ServerApi): PluginInstance {
     return acl;
   };
 
-  /** Redis's authRequired(): a password is set and the client has not passed it. */
-  const authRequired = (c: Context) => {
-    const svc = authService();
-    if (svc !== undefined) return svc.authRequired(c);
-    return requirepass !== "" && c.ext.authenticated !== true;
-  };
-
   /** Whether a new (or RESET) client starts authenticated. */
   const startsAuthenticated = () => authService()?.startsAuthenticated() ?? requirepass === "";
+
+  /**
+   * Redis's authRequired(): the default user needs a password (or is off)
+   * and the client has not authenticated.
+   */
+  const authRequired = (c: Context) => c.ext.authenticated !== true && !startsAuthenticated();
 
   /** Unauthenticated clients get tighter request limits, as in Redis. */
   const updateStrict = (c: Context) => {
@@ -126,13 +136,12 @@ function init(server: ServerApi): PluginInstance {
   const authenticate = (c: Context, user: Bytes, pass: Bytes, via: Bytes): boolean => {
     const svc = authService();
     if (svc !== undefined) {
-      const ok = svc.authenticate(c, user, pass, via);
-      if (ok) updateStrict(c);
-      return ok;
+      if (!svc.authenticate(c, user, pass, via)) return false;
+    } else {
+      if (!credentialsOk(user, pass)) return false;
+      c.user = user;
     }
-    if (!credentialsOk(user, pass)) return false;
     c.ext.authenticated = true;
-    c.user = user;
     updateStrict(c);
     return true;
   };

@@ -81,13 +81,12 @@ import {
 /** What the connection plugin needs to authenticate clients. */
 export interface AuthService {
   /**
-   * Checks a user/password pair; on success the client is authenticated as
-   * that user. A failure is logged in the ACL LOG (`via` is the command
-   * name as the client typed it, Redis's log `object`).
+   * Checks a user/password pair; on success the client runs as that user
+   * (the connection plugin then counts it authenticated). A failure is
+   * logged in the ACL LOG (`via` is the command name as the client typed
+   * it, Redis's log `object`).
    */
   authenticate(c: Context, user: Bytes, pass: Bytes, via: Bytes): boolean;
-  /** Redis's authRequired(): the default user needs a password and `c` has not given one. */
-  authRequired(c: Context): boolean;
   /** The default user has `nopass` (AUTH <password> is then an error). */
   defaultNoPass(): boolean;
   /** New (or RESET) clients start authenticated: default is `on` and `nopass`. */
@@ -117,8 +116,6 @@ declare module "../../core/types.ts" {
   interface ClientExtensions {
     /** The ACL user the client runs as (acl plugin); the default user if unset. */
     aclUser?: User;
-    /** True once the client may run commands (connection plugin). */
-    authenticated?: boolean;
   }
   interface Services {
     /** Users and passwords (acl plugin). */
@@ -327,7 +324,7 @@ function init(server: ServerApi): PluginInstance {
       if (c.ext.aclUser !== u) continue;
       c.ext.aclUser = defaultUser;
       c.user = "default";
-      c.ext.authenticated = false;
+      server.service("clients")?.deauthenticate(c);
       if (c === self) c.close();
       else server.killClient(c.id);
     }
@@ -380,7 +377,6 @@ function init(server: ServerApi): PluginInstance {
         }
       }
       if (ok && u !== undefined) {
-        c.ext.authenticated = true;
         c.ext.aclUser = u;
         c.user = name;
         return true;
@@ -388,8 +384,6 @@ function init(server: ServerApi): PluginInstance {
       logEntry(c, DENIED_AUTH, c.flags.multi ? "multi" : "toplevel", via, name);
       return false;
     },
-    authRequired: (c) =>
-      (!defaultUser.nopass || !defaultUser.enabled) && c.ext.authenticated !== true,
     defaultNoPass: () => defaultUser.nopass,
     startsAuthenticated: () => defaultUser.nopass && defaultUser.enabled,
     userExists: (name) => users.has(name),
