@@ -5,13 +5,27 @@
  * @module
  */
 
-import type { CommandSpec } from "../../core/types.ts";
+import type { CommandArg, CommandSpec } from "../../core/types.ts";
 import { commandFamily, keys } from "../../core/registry.ts";
 import type { HashLimits } from "./_value.ts";
 import * as cmd from "./_commands.ts";
 import { hrandfield, hscan } from "./_random.ts";
 
 const command = commandFamily({ category: "hash" });
+
+/** HSET's and HMSET's arguments. */
+const HSET_ARGS: readonly CommandArg[] = [
+  { name: "key", type: "key", keySpecIndex: 0 },
+  {
+    name: "field_value",
+    type: "block",
+    flags: ["multiple"],
+    arguments: [
+      { name: "field", type: "string" },
+      { name: "value", type: "string" },
+    ],
+  },
+];
 
 /**
  * Every hash command, for a server whose listpack thresholds are `limits`
@@ -32,18 +46,7 @@ export function hashCommands(limits: HashLimits): CommandSpec[] {
         history: [
           ["4.0.0", "Accepts multiple `field` and `value` arguments."],
         ],
-        arguments: [
-          { name: "key", type: "key", keySpecIndex: 0 },
-          {
-            name: "field_value",
-            type: "block",
-            flags: ["multiple"],
-            arguments: [
-              { name: "field", type: "string" },
-              { name: "value", type: "string" },
-            ],
-          },
-        ],
+        arguments: HSET_ARGS,
       },
       handler: (c, argv) => cmd.hset(c, argv, limits),
     }),
@@ -76,18 +79,7 @@ export function hashCommands(limits: HashLimits): CommandSpec[] {
         deprecatedSince: "4.0.0",
         replacedBy: "`HSET` with multiple field-value pairs",
         docFlags: ["deprecated"],
-        arguments: [
-          { name: "key", type: "key", keySpecIndex: 0 },
-          {
-            name: "field_value",
-            type: "block",
-            flags: ["multiple"],
-            arguments: [
-              { name: "field", type: "string" },
-              { name: "value", type: "string" },
-            ],
-          },
-        ],
+        arguments: HSET_ARGS,
       },
       handler: (c, argv) => cmd.hmset(c, argv, limits),
     }),

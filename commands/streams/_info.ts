@@ -10,7 +10,7 @@ import { Err, ReplyError } from "../../core/errors.ts";
 import { replyHelp } from "../../core/help.ts";
 import { MAX_ID, ZERO_ID } from "./_id.ts";
 import type { StreamValue } from "./_value.ts";
-import type { ConsumerGroup, Nack } from "./_groups.ts";
+import type { ConsumerGroup, IdMap, Nack } from "./_groups.ts";
 import { getStream, llArg, subcommandSyntax, writeEntry, writeRange } from "./_commands.ts";
 
 /** XINFO HELP */
@@ -31,14 +31,28 @@ function streamOrNoKey(c: Context, key: Bytes): StreamValue {
   return s;
 }
 
-/** The first `count` pending entries (0: all), in id order. */
-function firstPending(pel: Iterable<Nack>, count: number): Nack[] {
-  const out: Nack[] = [];
-  for (const n of pel) {
-    if (count !== 0 && out.length >= count) break;
-    out.push(n);
+/**
+ * XINFO STREAM FULL's `pel-count` and `pending` fields of a group or a
+ * consumer: the first `count` entries (0: all) in id order, each with its
+ * owner when the list is a group's.
+ */
+function writePending(r: ReplyWriter, pel: IdMap, count: number, owners: boolean): void {
+  r.bulk("pel-count");
+  r.integer(pel.size);
+  r.bulk("pending");
+  const list: Nack[] = [];
+  for (const n of pel.values()) {
+    if (count !== 0 && list.length >= count) break;
+    list.push(n);
   }
-  return out;
+  r.array(list.length);
+  for (const n of list) {
+    r.array(owners ? 4 : 3);
+    r.bulk(n.id.toString());
+    if (owners) r.bulk(n.consumer!.name);
+    r.integer(n.deliveryTime);
+    r.integer(n.deliveryCount);
+  }
 }
 
 function lag(r: ReplyWriter, s: StreamValue, g: ConsumerGroup): void {
@@ -109,18 +123,7 @@ export function xinfoStream(c: Context, argv: Bytes[]): void {
     entriesRead(r, g);
     r.bulk("lag");
     lag(r, s, g);
-    r.bulk("pel-count");
-    r.integer(g.pel.size);
-    r.bulk("pending");
-    const pel = firstPending(g.pel.values(), count);
-    r.array(pel.length);
-    for (const n of pel) {
-      r.array(4);
-      r.bulk(n.id.toString());
-      r.bulk(n.consumer!.name);
-      r.integer(n.deliveryTime);
-      r.integer(n.deliveryCount);
-    }
+    writePending(r, g.pel, count, true);
     r.bulk("consumers");
     const consumers = g.sortedConsumers();
     r.array(consumers.length);
@@ -130,17 +133,7 @@ export function xinfoStream(c: Context, argv: Bytes[]): void {
       r.bulk(cons.name);
       r.bulk("seen-time");
       r.integer(cons.seenTime);
-      r.bulk("pel-count");
-      r.integer(cons.pel.size);
-      r.bulk("pending");
-      const own = firstPending(cons.pel.values(), count);
-      r.array(own.length);
-      for (const n of own) {
-        r.array(3);
-        r.bulk(n.id.toString());
-        r.integer(n.deliveryTime);
-        r.integer(n.deliveryCount);
-      }
+      writePending(r, cons.pel, count, false);
     }
   }
 }

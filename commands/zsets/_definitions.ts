@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { CommandHandler, CommandSpec } from "../../core/types.ts";
+import type { CommandArg, CommandHandler, CommandSpec } from "../../core/types.ts";
 import { commandFamily, keys } from "../../core/registry.ts";
 import type { ZsetLimits } from "./_value.ts";
 import * as cmd from "./_commands.ts";
@@ -14,6 +14,38 @@ import * as pop from "./_pop.ts";
 import { type SetOpOptions, zsetOperation } from "./_store.ts";
 
 const command = commandFamily({ category: "sortedset", group: "sorted-set" });
+
+/** The WEIGHTS and AGGREGATE options of ZUNION, ZINTER and their STORE forms. */
+const WEIGHTS_AGGREGATE: readonly CommandArg[] = [
+  { name: "weight", type: "integer", token: "WEIGHTS", flags: ["optional", "multiple"] },
+  {
+    name: "aggregate",
+    type: "oneof",
+    token: "AGGREGATE",
+    flags: ["optional"],
+    arguments: [
+      { name: "sum", type: "pure-token", token: "SUM" },
+      { name: "min", type: "pure-token", token: "MIN" },
+      { name: "max", type: "pure-token", token: "MAX" },
+    ],
+  },
+];
+
+/** ZUNION's and ZINTER's arguments. */
+const UNION_INTER_ARGS: readonly CommandArg[] = [
+  { name: "numkeys", type: "integer" },
+  { name: "key", type: "key", keySpecIndex: 0, flags: ["multiple"] },
+  ...WEIGHTS_AGGREGATE,
+  { name: "withscores", type: "pure-token", token: "WITHSCORES", flags: ["optional"] },
+];
+
+/** ZUNIONSTORE's and ZINTERSTORE's arguments. */
+const UNION_INTER_STORE_ARGS: readonly CommandArg[] = [
+  { name: "destination", type: "key", keySpecIndex: 0 },
+  { name: "numkeys", type: "integer" },
+  { name: "key", type: "key", keySpecIndex: 1, flags: ["multiple"] },
+  ...WEIGHTS_AGGREGATE,
+];
 
 /**
  * Every sorted-set command, for a server whose listpack thresholds are
@@ -702,23 +734,7 @@ export function zsetCommands(limits: ZsetLimits): CommandSpec[] {
         since: "6.2.0",
         complexity:
           "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.",
-        arguments: [
-          { name: "numkeys", type: "integer" },
-          { name: "key", type: "key", keySpecIndex: 0, flags: ["multiple"] },
-          { name: "weight", type: "integer", token: "WEIGHTS", flags: ["optional", "multiple"] },
-          {
-            name: "aggregate",
-            type: "oneof",
-            token: "AGGREGATE",
-            flags: ["optional"],
-            arguments: [
-              { name: "sum", type: "pure-token", token: "SUM" },
-              { name: "min", type: "pure-token", token: "MIN" },
-              { name: "max", type: "pure-token", token: "MAX" },
-            ],
-          },
-          { name: "withscores", type: "pure-token", token: "WITHSCORES", flags: ["optional"] },
-        ],
+        arguments: UNION_INTER_ARGS,
       },
       handler: setOp({ op: "union" }),
     }),
@@ -732,23 +748,7 @@ export function zsetCommands(limits: ZsetLimits): CommandSpec[] {
         since: "6.2.0",
         complexity:
           "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
-        arguments: [
-          { name: "numkeys", type: "integer" },
-          { name: "key", type: "key", keySpecIndex: 0, flags: ["multiple"] },
-          { name: "weight", type: "integer", token: "WEIGHTS", flags: ["optional", "multiple"] },
-          {
-            name: "aggregate",
-            type: "oneof",
-            token: "AGGREGATE",
-            flags: ["optional"],
-            arguments: [
-              { name: "sum", type: "pure-token", token: "SUM" },
-              { name: "min", type: "pure-token", token: "MIN" },
-              { name: "max", type: "pure-token", token: "MAX" },
-            ],
-          },
-          { name: "withscores", type: "pure-token", token: "WITHSCORES", flags: ["optional"] },
-        ],
+        arguments: UNION_INTER_ARGS,
       },
       handler: setOp({ op: "inter" }),
     }),
@@ -783,23 +783,7 @@ export function zsetCommands(limits: ZsetLimits): CommandSpec[] {
         since: "2.0.0",
         complexity:
           "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.",
-        arguments: [
-          { name: "destination", type: "key", keySpecIndex: 0 },
-          { name: "numkeys", type: "integer" },
-          { name: "key", type: "key", keySpecIndex: 1, flags: ["multiple"] },
-          { name: "weight", type: "integer", token: "WEIGHTS", flags: ["optional", "multiple"] },
-          {
-            name: "aggregate",
-            type: "oneof",
-            token: "AGGREGATE",
-            flags: ["optional"],
-            arguments: [
-              { name: "sum", type: "pure-token", token: "SUM" },
-              { name: "min", type: "pure-token", token: "MIN" },
-              { name: "max", type: "pure-token", token: "MAX" },
-            ],
-          },
-        ],
+        arguments: UNION_INTER_STORE_ARGS,
       },
       handler: setOp({ op: "union", store: true }),
     }),
@@ -816,23 +800,7 @@ export function zsetCommands(limits: ZsetLimits): CommandSpec[] {
         since: "2.0.0",
         complexity:
           "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
-        arguments: [
-          { name: "destination", type: "key", keySpecIndex: 0 },
-          { name: "numkeys", type: "integer" },
-          { name: "key", type: "key", keySpecIndex: 1, flags: ["multiple"] },
-          { name: "weight", type: "integer", token: "WEIGHTS", flags: ["optional", "multiple"] },
-          {
-            name: "aggregate",
-            type: "oneof",
-            token: "AGGREGATE",
-            flags: ["optional"],
-            arguments: [
-              { name: "sum", type: "pure-token", token: "SUM" },
-              { name: "min", type: "pure-token", token: "MIN" },
-              { name: "max", type: "pure-token", token: "MAX" },
-            ],
-          },
-        ],
+        arguments: UNION_INTER_STORE_ARGS,
       },
       handler: setOp({ op: "inter", store: true }),
     }),
