@@ -6,11 +6,11 @@
  * @module
  */
 
-import type { Bytes, CommandSpec, Context } from "../../core/types.ts";
+import type { Bytes, CommandArg, Context } from "../../core/types.ts";
 import { keys } from "../../core/registry.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
 import { parseBigInteger } from "../../core/number.ts";
-import { lookupRead } from "./_util.ts";
+import { command, lookupRead } from "./_util.ts";
 
 const LLONG_MAX = 9223372036854775807n;
 const LLONG_MIN = -9223372036854775808n;
@@ -106,106 +106,158 @@ function ttlGeneric(c: Context, key: Bytes, ms: boolean, absolute: boolean): voi
   c.reply.integer(ms ? ttl : Math.floor((ttl + 500) / 1000));
 }
 
-type Doc = { name: string; summary: string; since: string };
-
-function setter(doc: Doc, relative: boolean, seconds: boolean): CommandSpec {
-  return {
-    name: doc.name,
-    docs: { summary: doc.summary, since: doc.since, group: "generic", complexity: "O(1)" },
-    arity: -3,
-    flags: ["write", "fast"],
-    categories: ["keyspace"],
-    keySpecs: [keys.one(1, ["RW", "UPDATE"])],
-    handler: (c, argv) => expireGeneric(c, argv, relative, seconds),
-  };
+function persist(c: Context, argv: Bytes[]): void {
+  const key = argv[1]!;
+  if (c.db.get(key) !== undefined && c.db.persist(key)) {
+    c.changed(key, "persist", "g");
+    c.reply.integer(1);
+  } else {
+    c.reply.integer(0);
+  }
 }
 
-function getter(doc: Doc, ms: boolean, absolute: boolean): CommandSpec {
-  return {
-    name: doc.name,
-    docs: { summary: doc.summary, since: doc.since, group: "generic", complexity: "O(1)" },
-    arity: 2,
-    flags: ["readonly", "fast"],
-    categories: ["keyspace"],
-    keySpecs: [keys.one(1, ["RO", "ACCESS"])],
-    handler: (c, argv) => ttlGeneric(c, argv[1]!, ms, absolute),
-  };
-}
+const KEY: CommandArg = { name: "key", type: "key", keySpecIndex: 0 };
+/** NX | XX | GT | LT of the EXPIRE family (Redis 7.0). */
+const CONDITION: CommandArg = {
+  name: "condition",
+  type: "oneof",
+  since: "7.0.0",
+  flags: ["optional"],
+  arguments: [
+    { name: "nx", type: "pure-token", token: "NX" },
+    { name: "xx", type: "pure-token", token: "XX" },
+    { name: "gt", type: "pure-token", token: "GT" },
+    { name: "lt", type: "pure-token", token: "LT" },
+  ],
+};
+const CONDITION_HISTORY = [["7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."]] as const;
+const TTL_HISTORY = [["2.8.0", "Added the -2 reply."]] as const;
 
 /** The commands of this file. */
-export const expireCommands: readonly CommandSpec[] = [
-  setter(
-    { name: "expire", summary: "Set a key's time to live in seconds", since: "1.0.0" },
-    true,
-    true,
-  ),
-  setter(
-    { name: "pexpire", summary: "Set a key's time to live in milliseconds", since: "2.6.0" },
-    true,
-    false,
-  ),
-  setter(
-    {
-      name: "expireat",
+export const expireCommands = [
+  command({
+    name: "expire",
+    arity: -3,
+    flags: ["write", "fast"],
+    keySpecs: [keys.one(1, ["RW", "UPDATE"])],
+    docs: {
+      summary: "Set a key's time to live in seconds",
+      since: "1.0.0",
+      complexity: "O(1)",
+      history: CONDITION_HISTORY,
+      arguments: [KEY, { name: "seconds", type: "integer" }, CONDITION],
+    },
+    handler: (c, argv) => expireGeneric(c, argv, true, true),
+  }),
+  command({
+    name: "pexpire",
+    arity: -3,
+    flags: ["write", "fast"],
+    keySpecs: [keys.one(1, ["RW", "UPDATE"])],
+    docs: {
+      summary: "Set a key's time to live in milliseconds",
+      since: "2.6.0",
+      complexity: "O(1)",
+      history: CONDITION_HISTORY,
+      arguments: [KEY, { name: "milliseconds", type: "integer" }, CONDITION],
+    },
+    handler: (c, argv) => expireGeneric(c, argv, true, false),
+  }),
+  command({
+    name: "expireat",
+    arity: -3,
+    flags: ["write", "fast"],
+    keySpecs: [keys.one(1, ["RW", "UPDATE"])],
+    docs: {
       summary: "Set the expiration for a key as a UNIX timestamp",
       since: "1.2.0",
+      complexity: "O(1)",
+      history: CONDITION_HISTORY,
+      arguments: [KEY, { name: "unix-time-seconds", type: "unix-time" }, CONDITION],
     },
-    false,
-    true,
-  ),
-  setter(
-    {
-      name: "pexpireat",
+    handler: (c, argv) => expireGeneric(c, argv, false, true),
+  }),
+  command({
+    name: "pexpireat",
+    arity: -3,
+    flags: ["write", "fast"],
+    keySpecs: [keys.one(1, ["RW", "UPDATE"])],
+    docs: {
       summary: "Set the expiration for a key as a UNIX timestamp specified in milliseconds",
       since: "2.6.0",
+      complexity: "O(1)",
+      history: CONDITION_HISTORY,
+      arguments: [KEY, { name: "unix-time-milliseconds", type: "unix-time" }, CONDITION],
     },
-    false,
-    false,
-  ),
-  getter(
-    { name: "ttl", summary: "Get the time to live for a key in seconds", since: "1.0.0" },
-    false,
-    false,
-  ),
-  getter(
-    { name: "pttl", summary: "Get the time to live for a key in milliseconds", since: "2.6.0" },
-    true,
-    false,
-  ),
-  getter(
-    { name: "expiretime", summary: "Get the expiration Unix timestamp for a key", since: "7.0.0" },
-    false,
-    true,
-  ),
-  getter(
-    {
-      name: "pexpiretime",
+    handler: (c, argv) => expireGeneric(c, argv, false, false),
+  }),
+  command({
+    name: "ttl",
+    arity: 2,
+    flags: ["readonly", "fast"],
+    keySpecs: [keys.one(1, ["RO", "ACCESS"])],
+    tips: ["nondeterministic_output"],
+    docs: {
+      summary: "Get the time to live for a key in seconds",
+      since: "1.0.0",
+      complexity: "O(1)",
+      history: TTL_HISTORY,
+      arguments: [KEY],
+    },
+    handler: (c, argv) => ttlGeneric(c, argv[1]!, false, false),
+  }),
+  command({
+    name: "pttl",
+    arity: 2,
+    flags: ["readonly", "fast"],
+    keySpecs: [keys.one(1, ["RO", "ACCESS"])],
+    tips: ["nondeterministic_output"],
+    docs: {
+      summary: "Get the time to live for a key in milliseconds",
+      since: "2.6.0",
+      complexity: "O(1)",
+      history: TTL_HISTORY,
+      arguments: [KEY],
+    },
+    handler: (c, argv) => ttlGeneric(c, argv[1]!, true, false),
+  }),
+  command({
+    name: "expiretime",
+    arity: 2,
+    flags: ["readonly", "fast"],
+    keySpecs: [keys.one(1, ["RO", "ACCESS"])],
+    docs: {
+      summary: "Get the expiration Unix timestamp for a key",
+      since: "7.0.0",
+      complexity: "O(1)",
+      arguments: [KEY],
+    },
+    handler: (c, argv) => ttlGeneric(c, argv[1]!, false, true),
+  }),
+  command({
+    name: "pexpiretime",
+    arity: 2,
+    flags: ["readonly", "fast"],
+    keySpecs: [keys.one(1, ["RO", "ACCESS"])],
+    docs: {
       summary: "Get the expiration Unix timestamp for a key in milliseconds",
       since: "7.0.0",
+      complexity: "O(1)",
+      arguments: [KEY],
     },
-    true,
-    true,
-  ),
-  {
+    handler: (c, argv) => ttlGeneric(c, argv[1]!, true, true),
+  }),
+  command({
     name: "persist",
     arity: 2,
     flags: ["write", "fast"],
-    categories: ["keyspace"],
     keySpecs: [keys.one(1, ["RW", "UPDATE"])],
     docs: {
       summary: "Remove the expiration from a key",
       since: "2.2.0",
-      group: "generic",
       complexity: "O(1)",
+      arguments: [KEY],
     },
-    handler(c, argv) {
-      const key = argv[1]!;
-      if (c.db.get(key) !== undefined && c.db.persist(key)) {
-        c.changed(key, "persist", "g");
-        c.reply.integer(1);
-      } else {
-        c.reply.integer(0);
-      }
-    },
-  },
+    handler: persist,
+  }),
 ];

@@ -5,11 +5,11 @@
  * @module
  */
 
-import type { Bytes, CommandSpec, Context } from "../../core/types.ts";
+import type { Bytes, CommandArg, Context } from "../../core/types.ts";
 import type { Database } from "../../core/keyspace.ts";
 import { keys } from "../../core/registry.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
-import { dbArg, lookupRead } from "./_util.ts";
+import { command, dbArg, lookupRead } from "./_util.ts";
 
 const SAME = "ERR source and destination objects are the same";
 
@@ -43,8 +43,9 @@ function rename(c: Context, argv: Bytes[], nx: boolean): void {
   if (expire !== -1) db.setExpire(dst, expire);
   db.delete(src);
   if (access !== undefined) db.access.set(dst, access);
+  // One change in all, as Redis counts a rename.
   c.changed(src, "rename_from", "g");
-  c.changed(dst, "rename_to", "g");
+  c.changed(dst, "rename_to", "g", 0);
   if (nx) c.reply.integer(1);
   else c.reply.ok();
 }
@@ -99,68 +100,83 @@ function move(c: Context, argv: Bytes[]): void {
   if (expire !== -1) dst.setExpire(key, expire);
   moveAccess(src, key, dst, key);
   src.delete(key);
+  // One change in all, as Redis counts a move.
   c.changed(key, "move_from", "g");
-  c.changedIn(dst, key, "move_to", "g");
+  c.changedIn(dst, key, "move_to", "g", 0);
   c.reply.integer(1);
 }
 
+/** RENAME's and RENAMENX's arguments. */
+const RENAME_ARGS: readonly CommandArg[] = [
+  { name: "key", type: "key", keySpecIndex: 0 },
+  { name: "newkey", type: "key", keySpecIndex: 1 },
+];
+
 /** The commands of this file. */
-export const moveCommands: readonly CommandSpec[] = [
-  {
+export const moveCommands = [
+  command({
     name: "rename",
     arity: 3,
     flags: ["write"],
-    categories: ["keyspace"],
     keySpecs: [keys.one(1, ["RW", "ACCESS", "DELETE"]), keys.one(2, ["OW", "UPDATE"])],
     docs: {
       summary: "Rename a key",
       since: "1.0.0",
-      group: "generic",
       complexity: "O(1)",
+      arguments: RENAME_ARGS,
     },
     handler: (c, argv) => rename(c, argv, false),
-  },
-  {
+  }),
+  command({
     name: "renamenx",
     arity: 3,
     flags: ["write", "fast"],
-    categories: ["keyspace"],
     keySpecs: [keys.one(1, ["RW", "ACCESS", "DELETE"]), keys.one(2, ["OW", "INSERT"])],
     docs: {
       summary: "Rename a key, only if the new key does not exist",
       since: "1.0.0",
-      group: "generic",
       complexity: "O(1)",
+      history: [[
+        "3.2.0",
+        "The command no longer returns an error when source and destination names are the same.",
+      ]],
+      arguments: RENAME_ARGS,
     },
     handler: (c, argv) => rename(c, argv, true),
-  },
-  {
+  }),
+  command({
     name: "copy",
     arity: -3,
     flags: ["write", "denyoom"],
-    categories: ["keyspace"],
     keySpecs: [keys.one(1, ["RO", "ACCESS"]), keys.one(2, ["OW", "UPDATE"])],
     docs: {
       summary: "Copy a key",
       since: "6.2.0",
-      group: "generic",
       complexity:
         "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.",
+      arguments: [
+        { name: "source", type: "key", keySpecIndex: 0 },
+        { name: "destination", type: "key", keySpecIndex: 1 },
+        { name: "destination-db", type: "integer", token: "DB", flags: ["optional"] },
+        { name: "replace", type: "pure-token", token: "REPLACE", flags: ["optional"] },
+      ],
     },
     handler: copy,
-  },
-  {
+  }),
+  command({
     name: "move",
     arity: 3,
     flags: ["write", "fast"],
-    categories: ["keyspace"],
     keySpecs: [keys.one(1, ["RW", "ACCESS", "UPDATE"])],
     docs: {
       summary: "Move a key to another database",
       since: "1.0.0",
-      group: "generic",
       complexity: "O(1)",
+      arguments: [
+        { name: "key", type: "key", keySpecIndex: 0 },
+        { name: "db", type: "integer" },
+      ],
     },
     handler: move,
-  },
+  }),
 ];

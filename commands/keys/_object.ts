@@ -16,11 +16,12 @@
  * @module
  */
 
-import type { Bytes, CommandHandler, CommandSpec, Context } from "../../core/types.ts";
+import type { Bytes, CommandArg, Context } from "../../core/types.ts";
 import type { Value } from "../../core/keyspace.ts";
 import { keys } from "../../core/registry.ts";
 import { parseInteger } from "../../core/number.ts";
-import { lookupRead } from "./_util.ts";
+import { replyHelp } from "../../core/help.ts";
+import { command, lookupRead } from "./_util.ts";
 
 /** Redis's `OBJ_SHARED_REFCOUNT`: the refcount of shared objects. */
 const SHARED_REFCOUNT = 2147483647;
@@ -64,7 +65,6 @@ const LFU_MSG =
   "Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
 
 const HELP = [
-  "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
   "ENCODING <key>",
   "    Return the kind of internal representation used in order to store the value",
   "    associated with a <key>.",
@@ -77,8 +77,6 @@ const HELP = [
   "REFCOUNT <key>",
   "    Return the number of references of the value associated with the specified",
   "    <key>.",
-  "HELP",
-  "    Prints this help.",
 ];
 
 /** Looks the key up (counted, not touched); replies null when missing. */
@@ -88,103 +86,123 @@ function lookup(c: Context, key: Bytes): Value | undefined {
   return v;
 }
 
-function sub(
-  name: string,
-  summary: string,
-  since: string,
-  handler: CommandHandler,
-): CommandSpec {
-  return {
-    name,
-    arity: 3,
-    flags: ["readonly"],
-    categories: ["keyspace"],
-    keySpecs: [keys.one(2, ["RO"])],
-    docs: { summary, since, group: "generic", complexity: "O(1)" },
-    handler,
-  };
+function encoding(c: Context, argv: Bytes[]): void {
+  const v = lookup(c, argv[2]!);
+  if (v === undefined) return;
+  c.reply.bulk(typeof v === "string" ? stringEncoding(v) : v.encoding());
 }
 
+function freq(c: Context, argv: Bytes[]): void {
+  const key = argv[2]!;
+  if (lookup(c, key) === undefined) return;
+  if (!policy(c).endsWith("-lfu")) {
+    c.reply.error(
+      `ERR An LFU maxmemory policy is not selected, access frequency not tracked. ${LFU_MSG}`,
+    );
+    return;
+  }
+  // No per-key counter is kept: a key's counter starts at LFU_INIT_VAL
+  // and decays by one per idle minute (lfu-decay-time 1), as in Redis.
+  const at = c.db.access.get(key);
+  const minutes = at === undefined ? 0 : Math.floor((c.server.clock.now() - at) / 60000);
+  c.reply.integer(Math.max(0, LFU_INIT - minutes));
+}
+
+function idletime(c: Context, argv: Bytes[]): void {
+  const key = argv[2]!;
+  if (lookup(c, key) === undefined) return;
+  if (policy(c).endsWith("-lfu")) {
+    c.reply.error(`ERR An LFU maxmemory policy is selected, idle time not tracked. ${LFU_MSG}`);
+    return;
+  }
+  const at = c.db.access.get(key);
+  const idle = at === undefined ? 0 : Math.max(0, c.server.clock.now() - at);
+  c.reply.integer(Math.floor(idle / 1000));
+}
+
+const KEY: readonly CommandArg[] = [{ name: "key", type: "key", keySpecIndex: 0 }];
+
 /** The OBJECT container command. */
-export const objectCommand: CommandSpec = {
+export const objectCommand = command({
   name: "object",
   arity: -2,
   flags: [],
   docs: {
     summary: "A container for object introspection commands",
     since: "2.2.3",
-    group: "generic",
     complexity: "Depends on subcommand.",
   },
   // In the order Redis lists them (COMMAND INFO, COMMAND DOCS).
   subcommands: [
-    sub("encoding", "Inspect the internal encoding of a Redis object", "2.2.3", (c, argv) => {
-      const v = lookup(c, argv[2]!);
-      if (v === undefined) return;
-      c.reply.bulk(typeof v === "string" ? stringEncoding(v) : v.encoding());
-    }),
-    sub(
-      "refcount",
-      "Get the number of references to the value of the key",
-      "2.2.3",
-      (c, argv) => {
-        const v = lookup(c, argv[2]!);
-        if (v !== undefined) c.reply.integer(refcount(c, v));
+    command({
+      name: "freq",
+      arity: 3,
+      flags: ["readonly"],
+      keySpecs: [keys.one(2, ["RO"])],
+      tips: ["nondeterministic_output"],
+      docs: {
+        summary: "Get the logarithmic access frequency counter of a Redis object",
+        since: "4.0.0",
+        complexity: "O(1)",
+        arguments: KEY,
       },
-    ),
-    {
+      handler: freq,
+    }),
+    command({
+      name: "idletime",
+      arity: 3,
+      flags: ["readonly"],
+      keySpecs: [keys.one(2, ["RO"])],
+      tips: ["nondeterministic_output"],
+      docs: {
+        summary: "Get the time since a Redis object was last accessed",
+        since: "2.2.3",
+        complexity: "O(1)",
+        arguments: KEY,
+      },
+      handler: idletime,
+    }),
+    command({
       name: "help",
       arity: 2,
       flags: ["loading", "stale"],
-      categories: ["keyspace"],
       docs: {
         summary: "Show helpful text about the different subcommands",
         since: "6.2.0",
-        group: "generic",
         complexity: "O(1)",
       },
-      handler(c) {
-        c.reply.array(HELP.length);
-        for (const line of HELP) c.reply.simple(line);
+      handler: (c, argv) => replyHelp(c, argv, HELP),
+    }),
+    command({
+      name: "encoding",
+      arity: 3,
+      flags: ["readonly"],
+      keySpecs: [keys.one(2, ["RO"])],
+      tips: ["nondeterministic_output"],
+      docs: {
+        summary: "Inspect the internal encoding of a Redis object",
+        since: "2.2.3",
+        complexity: "O(1)",
+        arguments: KEY,
       },
-    },
-    sub(
-      "freq",
-      "Get the logarithmic access frequency counter of a Redis object",
-      "4.0.0",
-      (c, argv) => {
-        const key = argv[2]!;
-        if (lookup(c, key) === undefined) return;
-        if (!policy(c).endsWith("-lfu")) {
-          c.reply.error(
-            `ERR An LFU maxmemory policy is not selected, access frequency not tracked. ${LFU_MSG}`,
-          );
-          return;
-        }
-        // No per-key counter is kept: a key's counter starts at LFU_INIT_VAL
-        // and decays by one per idle minute (lfu-decay-time 1), as in Redis.
-        const at = c.db.access.get(key);
-        const minutes = at === undefined ? 0 : Math.floor((c.server.clock.now() - at) / 60000);
-        c.reply.integer(Math.max(0, LFU_INIT - minutes));
+      handler: encoding,
+    }),
+    command({
+      name: "refcount",
+      arity: 3,
+      flags: ["readonly"],
+      keySpecs: [keys.one(2, ["RO"])],
+      tips: ["nondeterministic_output"],
+      docs: {
+        summary: "Get the number of references to the value of the key",
+        since: "2.2.3",
+        complexity: "O(1)",
+        arguments: KEY,
       },
-    ),
-    sub(
-      "idletime",
-      "Get the time since a Redis object was last accessed",
-      "2.2.3",
-      (c, argv) => {
-        const key = argv[2]!;
-        if (lookup(c, key) === undefined) return;
-        if (policy(c).endsWith("-lfu")) {
-          c.reply.error(
-            `ERR An LFU maxmemory policy is selected, idle time not tracked. ${LFU_MSG}`,
-          );
-          return;
-        }
-        const at = c.db.access.get(key);
-        const idle = at === undefined ? 0 : Math.max(0, c.server.clock.now() - at);
-        c.reply.integer(Math.floor(idle / 1000));
+      handler(c, argv) {
+        const v = lookup(c, argv[2]!);
+        if (v !== undefined) c.reply.integer(refcount(c, v));
       },
-    ),
+    }),
   ],
-};
+});

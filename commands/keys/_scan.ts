@@ -9,25 +9,31 @@
  * @module
  */
 
-import type { CommandSpec } from "../../core/types.ts";
 import { typeOf } from "../../core/keyspace.ts";
 import { globMatch } from "../../core/glob.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
 import { parseScanCursor } from "../../core/cursor.ts";
 import { parseInteger } from "../../core/number.ts";
+import { command } from "./_util.ts";
 
 /** The SCAN command. */
-export const scanCommand: CommandSpec = {
+export const scanCommand = command({
   name: "scan",
   arity: -2,
   flags: ["readonly"],
-  categories: ["keyspace"],
+  tips: ["nondeterministic_output", "request_policy:special"],
   docs: {
     summary: "Incrementally iterate the keys space",
     since: "2.8.0",
-    group: "generic",
     complexity:
       "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.",
+    history: [["6.0.0", "Added the `TYPE` subcommand."]],
+    arguments: [
+      { name: "cursor", type: "integer" },
+      { name: "pattern", type: "pattern", token: "MATCH", flags: ["optional"] },
+      { name: "count", type: "integer", token: "COUNT", flags: ["optional"] },
+      { name: "type", type: "string", token: "TYPE", since: "6.0.0", flags: ["optional"] },
+    ],
   },
   handler(c, argv) {
     const cursor = parseScanCursor(argv[1]!);
@@ -67,4 +73,4 @@ export const scanCommand: CommandSpec = {
     c.reply.bulk(page.cursor);
     c.reply.bulkArray(out);
   },
-};
+});

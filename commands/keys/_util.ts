@@ -1,6 +1,6 @@
 /**
- * Helpers shared by the generic key commands: counted lookups and database
- * index arguments.
+ * Helpers shared by the generic key commands: their family builder,
+ * counted lookups and database index arguments.
  *
  * @module
  */
@@ -9,6 +9,10 @@ import type { Bytes, Context } from "../../core/types.ts";
 import type { Database, Value } from "../../core/keyspace.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
 import { parseBigInteger } from "../../core/number.ts";
+import { commandFamily } from "../../core/registry.ts";
+
+/** The builder of the generic key commands: ACL @keyspace, DOCS group `generic`. */
+export const command = commandFamily({ category: "keyspace", group: "generic" });
 
 /**
  * Looks a key up for reading and counts a keyspace hit or miss, as Redis's

@@ -4,8 +4,7 @@
  * @module
  */
 
-import { builtinPlugins } from "../../mod.ts";
-import { diffTest, type Step } from "../_helpers.ts";
+import { diffDirty, diffTest, type Step } from "../_helpers.ts";
 
 const u = (...cmd: string[]): Step => ({ cmd, unordered: true });
 
@@ -476,15 +475,74 @@ export const SCRIPTS: Record<string, Step[]> = {
   ],
 };
 
-// The collections script needs other families' commands; until they are
-// registered it is reported as ignored rather than failing here.
-const registered = new Set(builtinPlugins.flatMap((p) => (p.commands ?? []).map((c) => c.name)));
-const needs = ["rpush", "llen", "hset", "hlen", "sadd", "scard", "zadd", "zcard"];
+for (const [name, script] of Object.entries(SCRIPTS)) diffTest(name, script);
 
-for (const [name, script] of Object.entries(SCRIPTS)) {
-  if (name.startsWith("collections") && !needs.every((c) => registered.has(c))) {
-    Deno.test({ name: `diff: ${name}`, ignore: true, fn() {} });
-  } else {
-    diffTest(name, script);
-  }
-}
+diffDirty("keys: DEL and UNLINK count one per deleted key", [
+  ["MSET", "a", "1", "b", "2", "c", "3", "d", "4"],
+  ["DEL", "a", "b", "missing", "a"],
+  ["DEL", "a"],
+  ["UNLINK", "c", "d", "c"],
+  ["UNLINK", "c"],
+  ["TOUCH", "a", "b"],
+  ["EXISTS", "a"],
+]);
+
+diffDirty("keys: the EXPIRE family and PERSIST count only applied changes", [
+  ["SET", "k", "v"],
+  ["EXPIRE", "k", "100"],
+  ["EXPIRE", "k", "100", "NX"],
+  ["EXPIRE", "k", "200", "XX"],
+  ["EXPIRE", "k", "100", "GT"],
+  ["EXPIRE", "k", "300", "GT"],
+  ["PEXPIRE", "k", "500000", "LT"],
+  ["PEXPIRE", "k", "50000", "LT"],
+  ["EXPIREAT", "k", "4000000000"],
+  ["PEXPIREAT", "k", "4000000000000"],
+  ["PERSIST", "k"],
+  ["PERSIST", "k"],
+  ["PERSIST", "missing"],
+  ["EXPIRE", "k", "100", "XX"],
+  ["EXPIRE", "k", "100", "LT"],
+  ["EXPIRE", "missing", "10"],
+  ["EXPIRE", "k", "10", "NX", "XX"],
+  ["EXPIRE", "k", "x"],
+  ["EXPIRE", "k", "-1"],
+  ["EXISTS", "k"],
+  ["SET", "k", "v"],
+  ["EXPIREAT", "k", "1"],
+  ["SET", "k", "v"],
+  ["PEXPIREAT", "k", "1"],
+  ["TTL", "k"],
+]);
+
+diffDirty("keys: RENAME, RENAMENX, MOVE and COPY count one per move", [
+  ["SET", "k", "v"],
+  ["RENAME", "k", "k"],
+  ["RENAME", "k", "k2"],
+  ["RENAME", "k", "k3"],
+  ["RENAMENX", "k2", "k2"],
+  ["SET", "k3", "v"],
+  ["RENAMENX", "k2", "k3"],
+  ["RENAME", "k2", "k3"],
+  ["RENAMENX", "k3", "k4"],
+  ["EXPIRE", "k4", "100"],
+  ["RENAME", "k4", "k5"],
+  ["MOVE", "k5", "1"],
+  ["MOVE", "k5", "1"],
+  ["SET", "k5", "v"],
+  ["MOVE", "k5", "1"],
+  ["MOVE", "k5", "0"],
+  ["MOVE", "k5", "99"],
+  ["COPY", "k5", "k6"],
+  ["COPY", "k5", "k6"],
+  ["COPY", "k5", "k6", "REPLACE"],
+  ["COPY", "k5", "k5"],
+  ["COPY", "k5", "k5", "DB", "1"],
+  ["COPY", "k5", "k5", "DB", "1", "REPLACE"],
+  ["COPY", "k5", "k7", "DB", "2"],
+  ["COPY", "missing", "k8"],
+  ["COPY", "k5", "k8", "BOGUS"],
+  ["RPUSH", "list", "a", "b"],
+  ["COPY", "list", "list2"],
+  ["RENAME", "list2", "list3"],
+]);
