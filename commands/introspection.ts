@@ -10,7 +10,13 @@
  * @module
  */
 
-import { ACL_CATEGORIES, commandFamily, definePlugin, keysAndFlags } from "../core/registry.ts";
+import {
+  ACL_CATEGORIES,
+  commandFamily,
+  definePlugin,
+  hasKeys,
+  keysAndFlags,
+} from "../core/registry.ts";
 import type {
   Bytes,
   CommandArg,
@@ -454,11 +460,6 @@ function lookupArgv(
   const base = commands.get(argv[0]!.toLowerCase());
   if (base === undefined || base.subcommands === undefined || argv.length === 1) return base;
   return base.subcommands.get(argv[1]!.toLowerCase());
-}
-
-function hasKeys(e: CommandEntry): boolean {
-  return e.spec.getKeys !== undefined ||
-    (e.spec.keySpecs ?? []).some((ks) => !ks.flags.includes("NOT_KEY"));
 }
 
 function getKeys(c: Context, argv: Bytes[], withFlags: boolean): void {

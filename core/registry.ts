@@ -222,6 +222,23 @@ function legacyRange(
 }
 
 /**
+ * Whether a command names keys at all (Redis's doesCommandHaveKeys): a
+ * `getKeys`, or a key spec that is not `NOT_KEY`.
+ *
+ * @example
+ * ```ts
+ * import { hasKeys, keys, makeEntry } from "./registry.ts";
+ * const e = makeEntry({ name: "get", arity: 2, flags: [], keySpecs: [keys.one(1, ["RO"])] });
+ * console.log(hasKeys(e)); // true
+ * ```
+ */
+export function hasKeys(entry: CommandEntry): boolean {
+  if (entry.spec.getKeys !== undefined) return true;
+  for (const ks of entry.spec.keySpecs ?? []) if (!ks.flags.includes("NOT_KEY")) return true;
+  return false;
+}
+
+/**
  * The argument positions of a command's keys, from its key specs (or its
  * `getKeys`). `argv` includes the command name.
  *

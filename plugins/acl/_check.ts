@@ -7,8 +7,8 @@
  * @module
  */
 
-import type { Bytes, CommandEntry, KeySpec, KeySpecFlag } from "../../core/types.ts";
-import { keyPositions } from "../../core/registry.ts";
+import type { Bytes, CommandEntry, KeySpecFlag } from "../../core/types.ts";
+import { hasKeys, keysAndFlags } from "../../core/registry.ts";
 import { globMatch } from "../../core/glob.ts";
 import { READ, type Selector, type User, WRITE } from "./_rules.ts";
 
@@ -36,8 +36,6 @@ interface KeyRef {
   need: number;
 }
 
-const single = new WeakMap<KeySpec, CommandEntry>();
-
 /** The permissions a key spec's flags ask for (ACLSelectorCheckKey). */
 function needOf(flags: readonly KeySpecFlag[]): number {
   let need = 0;
@@ -49,67 +47,12 @@ function needOf(flags: readonly KeySpecFlag[]): number {
 }
 
 /**
- * Key flags that depend on the arguments (VARIABLE_FLAGS), as Redis's
- * setGetKeys and bitfieldGetKeys refine them: SET needs read access only
- * with GET; BITFIELD with only GET operations needs no write access.
- */
-const VARIABLE: Record<string, (argv: readonly Bytes[]) => number> = {
-  set(argv) {
-    for (let i = 3; i < argv.length; i++) {
-      if (argv[i]!.toLowerCase() === "get") return READ | WRITE;
-    }
-    return WRITE;
-  },
-  bitfield(argv) {
-    for (let i = 2; i < argv.length; i++) {
-      const rem = argv.length - i - 1;
-      const a = argv[i]!.toLowerCase();
-      if (a === "get" && rem >= 2) i += 2;
-      else if (a === "overflow" && rem >= 1) i += 1;
-      else return READ | WRITE;
-    }
-    return READ;
-  },
-};
-
-/** Whether a command names keys (doesCommandHaveKeys). */
-export function hasKeys(cmd: CommandEntry): boolean {
-  if (cmd.spec.getKeys !== undefined) return true;
-  for (const ks of cmd.spec.keySpecs ?? []) if (!ks.flags.includes("NOT_KEY")) return true;
-  return false;
-}
-
-/**
- * The keys of a command with the permissions each needs. Keys that only a
- * `getKeys` function finds (SORT's STORE destination) need write access in
- * a write command, read access otherwise.
+ * The keys of a command with the permissions each needs, from the flags
+ * Redis's getKeysFromCommandWithSpecs gives them (a `VARIABLE_FLAGS` key,
+ * as SET's, takes its flags for this call).
  */
 export function keyRefs(cmd: CommandEntry, argv: readonly Bytes[]): KeyRef[] {
-  const out: KeyRef[] = [];
-  const seen = new Set<number>();
-  for (const ks of cmd.spec.keySpecs ?? []) {
-    if (ks.flags.includes("NOT_KEY")) continue;
-    let one = single.get(ks);
-    if (one === undefined) {
-      one = { ...cmd, spec: { name: cmd.spec.name, arity: 0, flags: [], keySpecs: [ks] } };
-      single.set(ks, one);
-    }
-    const variable = ks.flags.includes("VARIABLE_FLAGS") ? VARIABLE[cmd.fullName] : undefined;
-    const need = variable !== undefined ? variable(argv) : needOf(ks.flags);
-    for (const pos of keyPositions(one, argv)) {
-      if (cmd.spec.getKeys === undefined || !seen.has(pos)) out.push({ pos, need });
-      seen.add(pos);
-    }
-  }
-  if (cmd.spec.getKeys !== undefined) {
-    const positions = keyPositions(cmd, argv);
-    const specKeys = out.filter((k) => positions.includes(k.pos));
-    for (const pos of positions) {
-      if (!seen.has(pos)) specKeys.push({ pos, need: cmd.isWrite ? WRITE : READ });
-    }
-    return specKeys;
-  }
-  return out;
+  return keysAndFlags(cmd, argv).map(([pos, flags]) => ({ pos, need: needOf(flags) }));
 }
 
 /** Channel-bearing commands: where their channels are, and how they match. */
