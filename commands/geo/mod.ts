@@ -4,28 +4,19 @@
  *
  * A GEO set is a sorted set whose scores are 52-bit geohashes. This family
  * owns no value type: GEOADD runs the registered ZADD command with the
- * rewritten arguments (and propagates that ZADD, as Redis does), reads go
- * through {@link ScoredView}, and STORE builds its sorted set with the type
- * registry's `fromScored`.
+ * rewritten arguments (and propagates that ZADD, as Redis does), reads see
+ * sorted sets through their typed view (`viewOf(v, "zset")`), and STORE
+ * builds its sorted set with the registered `zset` type's `fromScored`.
  *
  * @module
  */
 
-import { definePlugin } from "../../core/registry.ts";
-import type {
-  Bytes,
-  CommandFlag,
-  CommandHandler,
-  CommandSpec,
-  Context,
-  KeySpec,
-} from "../../core/types.ts";
-import type { DataObject, ScoredView } from "../../core/keyspace.ts";
-import { Err, ReplyError } from "../../core/errors.ts";
-import { parseInteger } from "../../core/number.ts";
+import { commandFamily, definePlugin, keys } from "../../core/registry.ts";
+import type { Bytes, CommandArg, Context, KeySpec } from "../../core/types.ts";
+import { viewOf } from "../../core/keyspace.ts";
+import { Err, ReplyError, WRONGTYPE } from "../../core/errors.ts";
+import { parseInteger, parseScore } from "../../core/number.ts";
 import { formatLongDouble, type LongDouble } from "../../core/longdouble.ts";
-import { keys } from "../../core/registry.ts";
-import { parseScore } from "../../core/number.ts";
 import {
   decodeScore,
   distance,
@@ -153,8 +144,11 @@ function radiusArg(r: Bytes, unit: Bytes): [number, number] {
 
 /** Reads a sorted set as GEO does (WRONGTYPE for other types). */
 function lookup(c: Context, key: Bytes): ZsetReader | undefined {
-  const v = c.db.getTyped<DataObject & ScoredView>(key, "zset");
-  return v === undefined ? undefined : new ZsetReader(v);
+  const v = c.db.get(key);
+  if (v === undefined) return undefined;
+  const z = viewOf(v, "zset");
+  if (z === undefined) throw WRONGTYPE;
+  return new ZsetReader(z);
 }
 
 // ------------------------------------------------------------------ commands
@@ -447,138 +441,320 @@ function store(
 
 // --------------------------------------------------------------------- specs
 
-const RO_ACCESS: KeySpec[] = [keys.one(1, ["RO", "ACCESS"])];
-const STORE_KEYWORD = (startfrom: number, keyword: string): KeySpec => ({
-  flags: ["OW", "UPDATE"],
-  begin: { keyword, startfrom },
-  find: { range: { lastkey: 0, step: 1, limit: 0 } },
-});
+const command = commandFamily({ category: "geo" });
+
+/** A STORE / STOREDIST destination, found after its keyword. */
+function storeKey(keyword: string, startfrom: number): KeySpec {
+  return {
+    flags: ["OW", "UPDATE"],
+    begin: { keyword, startfrom },
+    find: { range: { lastkey: 0, step: 1, limit: 0 } },
+  };
+}
+
+const KEY: CommandArg = { name: "key", type: "key", keySpecIndex: 0 };
+const MEMBERS: CommandArg = { name: "member", type: "string", flags: ["multiple"] };
+const UNIT: CommandArg = {
+  name: "unit",
+  type: "oneof",
+  arguments: [
+    { name: "m", type: "pure-token", token: "M" },
+    { name: "km", type: "pure-token", token: "KM" },
+    { name: "ft", type: "pure-token", token: "FT" },
+    { name: "mi", type: "pure-token", token: "MI" },
+  ],
+};
+const WITH: readonly CommandArg[] = [
+  { name: "withcoord", type: "pure-token", token: "WITHCOORD", flags: ["optional"] },
+  { name: "withdist", type: "pure-token", token: "WITHDIST", flags: ["optional"] },
+  { name: "withhash", type: "pure-token", token: "WITHHASH", flags: ["optional"] },
+];
+const COUNT: CommandArg = {
+  name: "count",
+  type: "block",
+  flags: ["optional"],
+  arguments: [
+    { name: "count", type: "integer", token: "COUNT" },
+    { name: "any", type: "pure-token", token: "ANY", flags: ["optional"] },
+  ],
+};
+/** GEORADIUS's COUNT, whose ANY Redis dates. */
+const COUNT_ANY_SINCE: CommandArg = {
+  ...COUNT,
+  arguments: [
+    { name: "count", type: "integer", token: "COUNT" },
+    { name: "any", type: "pure-token", token: "ANY", since: "6.2.0", flags: ["optional"] },
+  ],
+};
+const ORDER: CommandArg = {
+  name: "order",
+  type: "oneof",
+  flags: ["optional"],
+  arguments: [
+    { name: "asc", type: "pure-token", token: "ASC" },
+    { name: "desc", type: "pure-token", token: "DESC" },
+  ],
+};
+const STORE: readonly CommandArg[] = [
+  { name: "key", type: "key", keySpecIndex: 1, token: "STORE", flags: ["optional"] },
+  { name: "key", type: "key", keySpecIndex: 2, token: "STOREDIST", flags: ["optional"] },
+];
+/** GEORADIUS[_RO]'s arguments before STORE. */
+const RADIUS_ARGS: readonly CommandArg[] = [
+  KEY,
+  { name: "longitude", type: "double" },
+  { name: "latitude", type: "double" },
+  { name: "radius", type: "double" },
+  UNIT,
+  ...WITH,
+  COUNT_ANY_SINCE,
+  ORDER,
+];
+/** GEORADIUSBYMEMBER[_RO]'s arguments before STORE. */
+const BYMEMBER_ARGS: readonly CommandArg[] = [
+  KEY,
+  { name: "member", type: "string" },
+  { name: "radius", type: "double" },
+  UNIT,
+  ...WITH,
+  COUNT,
+  ORDER,
+];
+/** GEOSEARCH[STORE]'s centre and shape. */
+const FROM_BY: readonly CommandArg[] = [
+  {
+    name: "from",
+    type: "oneof",
+    arguments: [
+      { name: "member", type: "string", token: "FROMMEMBER" },
+      {
+        name: "longitude_latitude",
+        type: "block",
+        token: "FROMLONLAT",
+        arguments: [{ name: "longitude", type: "double" }, { name: "latitude", type: "double" }],
+      },
+    ],
+  },
+  {
+    name: "by",
+    type: "oneof",
+    arguments: [
+      {
+        name: "circle",
+        type: "block",
+        arguments: [{ name: "radius", type: "double", token: "BYRADIUS" }, UNIT],
+      },
+      {
+        name: "box",
+        type: "block",
+        arguments: [
+          { name: "width", type: "double", token: "BYBOX" },
+          { name: "height", type: "double" },
+          UNIT,
+        ],
+      },
+    ],
+  },
+  ORDER,
+  COUNT,
+];
 
 const RADIUS_COMPLEXITY =
   "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.";
 const SEARCH_COMPLEXITY =
   "O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape";
-
-function spec(
-  name: string,
-  arity: number,
-  flags: readonly CommandFlag[],
-  keySpecs: readonly KeySpec[],
-  handler: CommandHandler,
-  doc: { summary: string; since: string; complexity: string },
-): CommandSpec {
-  return {
-    name,
-    arity,
-    flags,
-    categories: ["geo"],
-    keySpecs,
-    handler,
-    docs: { ...doc, group: "geo" },
-  };
-}
+const UPPERCASE_UNITS = ["7.0.0", "Added support for uppercase unit names."] as const;
 
 /** Every GEO command, with Redis 7.0's COMMAND INFO and DOCS. */
-export const geoCommands: readonly CommandSpec[] = [
-  spec("geoadd", -5, ["write", "denyoom"], [keys.one(1, ["RW", "UPDATE"])], geoadd, {
-    summary:
-      "Add one or more geospatial items in the geospatial index represented using a sorted set",
-    since: "3.2.0",
-    complexity:
-      "O(log(N)) for each item added, where N is the number of elements in the sorted set.",
+export const geoCommands = [
+  command({
+    name: "geoadd",
+    arity: -5,
+    flags: ["write", "denyoom"],
+    keySpecs: [keys.one(1, ["RW", "UPDATE"])],
+    docs: {
+      summary:
+        "Add one or more geospatial items in the geospatial index represented using a sorted set",
+      since: "3.2.0",
+      complexity:
+        "O(log(N)) for each item added, where N is the number of elements in the sorted set.",
+      history: [["6.2.0", "Added the `CH`, `NX` and `XX` options."]],
+      arguments: [
+        KEY,
+        {
+          name: "condition",
+          type: "oneof",
+          since: "6.2.0",
+          flags: ["optional"],
+          arguments: [
+            { name: "nx", type: "pure-token", token: "NX" },
+            { name: "xx", type: "pure-token", token: "XX" },
+          ],
+        },
+        { name: "change", type: "pure-token", token: "CH", since: "6.2.0", flags: ["optional"] },
+        {
+          name: "longitude_latitude_member",
+          type: "block",
+          flags: ["multiple"],
+          arguments: [
+            { name: "longitude", type: "double" },
+            { name: "latitude", type: "double" },
+            { name: "member", type: "string" },
+          ],
+        },
+      ],
+    },
+    handler: geoadd,
   }),
-  spec("geopos", -2, ["readonly"], RO_ACCESS, geopos, {
-    summary: "Returns longitude and latitude of members of a geospatial index",
-    since: "3.2.0",
-    complexity: "O(N) where N is the number of members requested.",
+  command({
+    name: "geodist",
+    arity: -4,
+    flags: ["readonly"],
+    keySpecs: [keys.one(1, ["RO", "ACCESS"])],
+    docs: {
+      summary: "Returns the distance between two members of a geospatial index",
+      since: "3.2.0",
+      complexity: "O(log(N))",
+      arguments: [
+        KEY,
+        { name: "member1", type: "string" },
+        { name: "member2", type: "string" },
+        { ...UNIT, flags: ["optional"] },
+      ],
+    },
+    handler: geodist,
   }),
-  spec("geodist", -4, ["readonly"], RO_ACCESS, geodist, {
-    summary: "Returns the distance between two members of a geospatial index",
-    since: "3.2.0",
-    complexity: "O(log(N))",
+  command({
+    name: "geohash",
+    arity: -2,
+    flags: ["readonly"],
+    keySpecs: [keys.one(1, ["RO", "ACCESS"])],
+    docs: {
+      summary: "Returns members of a geospatial index as standard geohash strings",
+      since: "3.2.0",
+      complexity:
+        "O(log(N)) for each member requested, where N is the number of elements in the sorted set.",
+      arguments: [KEY, MEMBERS],
+    },
+    handler: geohash,
   }),
-  spec("geohash", -2, ["readonly"], RO_ACCESS, geohash, {
-    summary: "Returns members of a geospatial index as standard geohash strings",
-    since: "3.2.0",
-    complexity:
-      "O(log(N)) for each member requested, where N is the number of elements in the sorted set.",
+  command({
+    name: "geopos",
+    arity: -2,
+    flags: ["readonly"],
+    keySpecs: [keys.one(1, ["RO", "ACCESS"])],
+    docs: {
+      summary: "Returns longitude and latitude of members of a geospatial index",
+      since: "3.2.0",
+      complexity: "O(N) where N is the number of members requested.",
+      arguments: [KEY, MEMBERS],
+    },
+    handler: geopos,
   }),
-  spec(
-    "georadius",
-    -6,
-    ["write", "denyoom"],
-    [keys.one(1, ["RO", "ACCESS"]), STORE_KEYWORD(6, "STORE"), STORE_KEYWORD(6, "STOREDIST")],
-    (c, a) => georadiusGeneric(c, a, { kind: Kind.Coords }),
-    {
+  command({
+    name: "georadius",
+    arity: -6,
+    flags: ["write", "denyoom"],
+    keySpecs: [keys.one(1, ["RO", "ACCESS"]), storeKey("STORE", 6), storeKey("STOREDIST", 6)],
+    docs: {
       summary:
         "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point",
       since: "3.2.0",
       complexity: RADIUS_COMPLEXITY,
+      docFlags: ["deprecated"],
+      deprecatedSince: "6.2.0",
+      replacedBy: "`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` argument",
+      history: [["6.2.0", "Added the `ANY` option for `COUNT`."], UPPERCASE_UNITS],
+      arguments: [...RADIUS_ARGS, ...STORE],
     },
-  ),
-  spec(
-    "georadiusbymember",
-    -5,
-    ["write", "denyoom"],
-    [keys.one(1, ["RO", "ACCESS"]), STORE_KEYWORD(5, "STORE"), STORE_KEYWORD(5, "STOREDIST")],
-    (c, a) => georadiusGeneric(c, a, { kind: Kind.Member }),
-    {
+    handler: (c, a) => georadiusGeneric(c, a, { kind: Kind.Coords }),
+  }),
+  command({
+    name: "georadius_ro",
+    arity: -6,
+    flags: ["readonly"],
+    keySpecs: [keys.one(1, ["RO", "ACCESS"])],
+    docs: {
+      summary: "A read-only variant for GEORADIUS",
+      since: "3.2.10",
+      complexity: RADIUS_COMPLEXITY,
+      docFlags: ["deprecated"],
+      deprecatedSince: "6.2.0",
+      replacedBy: "`GEOSEARCH` with the `BYRADIUS` argument",
+      history: [["6.2.0", "Added the `ANY` option for `COUNT`."]],
+      arguments: RADIUS_ARGS,
+    },
+    handler: (c, a) => georadiusGeneric(c, a, { kind: Kind.Coords, noStore: true }),
+  }),
+  command({
+    name: "georadiusbymember",
+    arity: -5,
+    flags: ["write", "denyoom"],
+    keySpecs: [keys.one(1, ["RO", "ACCESS"]), storeKey("STORE", 5), storeKey("STOREDIST", 5)],
+    docs: {
       summary:
         "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member",
       since: "3.2.0",
       complexity: RADIUS_COMPLEXITY,
+      docFlags: ["deprecated"],
+      deprecatedSince: "6.2.0",
+      replacedBy: "`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` and `FROMMEMBER` arguments",
+      history: [UPPERCASE_UNITS],
+      arguments: [...BYMEMBER_ARGS, ...STORE],
     },
-  ),
-  spec(
-    "georadius_ro",
-    -6,
-    ["readonly"],
-    RO_ACCESS,
-    (c, a) => georadiusGeneric(c, a, { kind: Kind.Coords, noStore: true }),
-    {
-      summary: "A read-only variant for GEORADIUS",
-      since: "3.2.10",
-      complexity: RADIUS_COMPLEXITY,
-    },
-  ),
-  spec(
-    "georadiusbymember_ro",
-    -5,
-    ["readonly"],
-    RO_ACCESS,
-    (c, a) => georadiusGeneric(c, a, { kind: Kind.Member, noStore: true }),
-    {
+    handler: (c, a) => georadiusGeneric(c, a, { kind: Kind.Member }),
+  }),
+  command({
+    name: "georadiusbymember_ro",
+    arity: -5,
+    flags: ["readonly"],
+    keySpecs: [keys.one(1, ["RO", "ACCESS"])],
+    docs: {
       summary: "A read-only variant for GEORADIUSBYMEMBER",
       since: "3.2.10",
       complexity: RADIUS_COMPLEXITY,
+      docFlags: ["deprecated"],
+      deprecatedSince: "6.2.0",
+      replacedBy: "`GEOSEARCH` with the `BYRADIUS` and `FROMMEMBER` arguments",
+      arguments: BYMEMBER_ARGS,
     },
-  ),
-  spec(
-    "geosearch",
-    -7,
-    ["readonly"],
-    RO_ACCESS,
-    (c, a) => georadiusGeneric(c, a, { kind: Kind.Search }),
-    {
+    handler: (c, a) => georadiusGeneric(c, a, { kind: Kind.Member, noStore: true }),
+  }),
+  command({
+    name: "geosearch",
+    arity: -7,
+    flags: ["readonly"],
+    keySpecs: [keys.one(1, ["RO", "ACCESS"])],
+    docs: {
       summary:
         "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle.",
       since: "6.2.0",
       complexity: SEARCH_COMPLEXITY,
+      history: [UPPERCASE_UNITS],
+      arguments: [KEY, ...FROM_BY, ...WITH],
     },
-  ),
-  spec(
-    "geosearchstore",
-    -8,
-    ["write", "denyoom"],
-    [keys.one(1, ["OW", "UPDATE"]), keys.one(2, ["RO", "ACCESS"])],
-    (c, a) => georadiusGeneric(c, a, { kind: Kind.Search, store: true }),
-    {
+    handler: (c, a) => georadiusGeneric(c, a, { kind: Kind.Search }),
+  }),
+  command({
+    name: "geosearchstore",
+    arity: -8,
+    flags: ["write", "denyoom"],
+    keySpecs: [keys.one(1, ["OW", "UPDATE"]), keys.one(2, ["RO", "ACCESS"])],
+    docs: {
       summary:
         "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key.",
       since: "6.2.0",
       complexity: SEARCH_COMPLEXITY,
+      history: [UPPERCASE_UNITS],
+      arguments: [
+        { name: "destination", type: "key", keySpecIndex: 0 },
+        { name: "source", type: "key", keySpecIndex: 1 },
+        ...FROM_BY,
+        { name: "storedist", type: "pure-token", token: "STOREDIST", flags: ["optional"] },
+      ],
     },
-  ),
+    handler: (c, a) => georadiusGeneric(c, a, { kind: Kind.Search, store: true }),
+  }),
 ];
 
 /** The GEO family plugin (it needs the sorted-set family). */

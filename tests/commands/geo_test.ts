@@ -8,6 +8,7 @@ import { Redis } from "ioredis";
 
 import {
   captureWrites,
+  diffDirty,
   hasRedis,
   RawClient,
   type RealRedis,
@@ -698,3 +699,27 @@ async function assertRejects(fn: () => Promise<unknown>): Promise<void> {
   }
   throw new Error("expected a rejection");
 }
+
+diffDirty("geo: GEOADD counts as its ZADD, STORE one change per stored member", [
+  ["GEOADD", "g", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"],
+  ["GEOADD", "g", "13.361389", "38.115556", "Palermo"],
+  ["GEOADD", "g", "CH", "13.361389", "38.115556", "Palermo", "1", "1", "Other"],
+  ["GEOADD", "g", "XX", "2", "2", "Other", "3", "3", "New"],
+  ["GEOADD", "g", "NX", "2", "2", "Other"],
+  ["GEOADD", "g", "NX", "XX", "2", "2", "Other"],
+  ["GEOADD", "g", "200", "100", "bad"],
+  ["GEOSEARCHSTORE", "dst", "g", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km"],
+  ["GEOSEARCHSTORE", "dst", "g", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km", "STOREDIST"],
+  ["GEOSEARCHSTORE", "dst", "g", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km"],
+  ["GEOSEARCHSTORE", "dst", "g", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km"],
+  ["GEOSEARCHSTORE", "dst", "nothing", "FROMLONLAT", "0", "0", "BYBOX", "1", "1", "km"],
+  ["GEORADIUS", "g", "15", "37", "200", "km", "STORE", "r"],
+  ["GEORADIUS", "g", "15", "37", "200", "km", "STOREDIST", "r"],
+  ["GEORADIUS", "g", "15", "37", "200", "km", "COUNT", "1", "STORE", "r"],
+  ["GEORADIUS", "g", "0", "0", "1", "km", "STORE", "r"],
+  ["GEORADIUSBYMEMBER", "g", "Palermo", "200", "km", "STORE", "m"],
+  ["GEORADIUSBYMEMBER", "g", "Palermo", "200", "km", "STOREDIST", "m"],
+  ["GEORADIUSBYMEMBER", "nothing", "Palermo", "200", "km", "STORE", "m"],
+  ["GEORADIUS", "g", "15", "37", "200", "km"],
+  ["GEOSEARCH", "g", "FROMMEMBER", "Palermo", "BYRADIUS", "200", "km"],
+]);
