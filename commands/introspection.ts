@@ -28,7 +28,7 @@ import type {
 } from "../core/types.ts";
 import { ReplyError } from "../core/errors.ts";
 import { globMatch } from "../core/glob.ts";
-import { replyHelp } from "../core/help.ts";
+import { helpSubcommand } from "../core/help.ts";
 
 // Redis 7.0's tips by command (from its COMMAND output), grouped by tip set.
 const TIP_TABLE: readonly (readonly [string, string])[] = [
@@ -637,17 +637,7 @@ export const commandSpec: CommandSpec = command({
       },
       handler: (c, argv) => getKeys(c, argv, false),
     },
-    {
-      name: "help",
-      arity: 2,
-      flags: ["loading", "stale"],
-      docs: {
-        summary: "Show helpful text about the different subcommands",
-        since: "5.0.0",
-        complexity: "O(1)",
-      },
-      handler: (c, argv) => replyHelp(c, argv, HELP),
-    },
+    helpSubcommand(HELP),
     {
       name: "docs",
       arity: -2,

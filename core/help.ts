@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Bytes, Context } from "./types.ts";
+import type { Bytes, CommandSpec, Context } from "./types.ts";
 
 /**
  * Replies a container command's HELP as Redis does: a header naming the
@@ -38,4 +38,32 @@ export function replyHelp(c: Context, argv: readonly Bytes[], lines: readonly st
   for (const l of lines) r.simple(l);
   r.simple("HELP");
   r.simple("    Prints this help.");
+}
+
+/**
+ * A container command's HELP subcommand as Redis defines every one (arity
+ * 2, `loading` and `stale`, the same summary), replying `lines` through
+ * {@link replyHelp}. `since` is the version that gave the container its
+ * HELP. A family builder adds the family's category and group to it as to
+ * any subcommand.
+ *
+ * @example
+ * ```ts
+ * import { helpSubcommand } from "./help.ts";
+ * const help = helpSubcommand(["COUNT", "    Return the number of things."], "6.2.0");
+ * console.log(help.name, help.arity, help.docs?.since); // help 2 6.2.0
+ * ```
+ */
+export function helpSubcommand(lines: readonly string[], since = "5.0.0"): CommandSpec {
+  return {
+    name: "help",
+    arity: 2,
+    flags: ["loading", "stale"],
+    docs: {
+      summary: "Show helpful text about the different subcommands",
+      since,
+      complexity: "O(1)",
+    },
+    handler: (c, argv) => replyHelp(c, argv, lines),
+  };
 }

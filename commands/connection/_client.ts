@@ -12,7 +12,7 @@
 import type { Bytes, CommandSpec, Context } from "../../core/types.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
 import { parseInteger } from "../../core/number.ts";
-import { replyHelp } from "../../core/help.ts";
+import { helpSubcommand } from "../../core/help.ts";
 
 /** Redis's order of CLIENT LIST flag letters. */
 const FLAG_ORDER = "OSMPxbtRBdcuAUre";
@@ -379,17 +379,7 @@ export function clientCommand(opts: ClientCommandOptions): CommandSpec {
           c.reply.integer(c.id);
         },
       },
-      {
-        name: "help",
-        arity: 2,
-        flags: ["loading", "stale"],
-        docs: {
-          summary: "Show helpful text about the different subcommands",
-          since: "5.0.0",
-          complexity: "O(1)",
-        },
-        handler: (c, argv) => replyHelp(c, argv, HELP),
-      },
+      helpSubcommand(HELP),
       {
         name: "list",
         arity: -2,

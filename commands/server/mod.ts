@@ -22,7 +22,7 @@ import type { ConfigDirective } from "../../core/config.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
 import { createInfo } from "./_info.ts";
 import { type DebugHandler, debugHandler, type DebugService } from "./_debug.ts";
-import { replyHelp } from "../../core/help.ts";
+import { helpSubcommand } from "../../core/help.ts";
 
 export type { DebugHandler, DebugService } from "./_debug.ts";
 
@@ -339,17 +339,7 @@ export default definePlugin({
               throw new ReplyError("ERR The server is running without a config file");
             },
           },
-          {
-            name: "help",
-            arity: 2,
-            flags: ["loading", "stale"],
-            docs: {
-              summary: "Show helpful text about the different subcommands",
-              since: "5.0.0",
-              complexity: "O(1)",
-            },
-            handler: (c, argv) => replyHelp(c, argv, CONFIG_HELP),
-          },
+          helpSubcommand(CONFIG_HELP),
           {
             name: "get",
             arity: -3,

@@ -35,7 +35,7 @@ import type {
 } from "../../core/types.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
 import { ACL_CATEGORIES, commandFamily } from "../../core/registry.ts";
-import { replyHelp } from "../../core/help.ts";
+import { helpSubcommand } from "../../core/help.ts";
 import { parseInteger } from "../../core/number.ts";
 import { bytesToString, byteStringToUtf8, stringToBytes } from "../../core/resp/bytes.ts";
 import type {} from "../../commands/connection/mod.ts";
@@ -765,17 +765,7 @@ function init(server: ServerApi): PluginInstance {
         },
         handler: aclLog,
       },
-      {
-        name: "help",
-        arity: 2,
-        flags: ["loading", "stale"],
-        docs: {
-          summary: "Show helpful text about the different subcommands",
-          since: "6.0.0",
-          complexity: "O(1)",
-        },
-        handler: (c, argv) => replyHelp(c, argv, HELP),
-      },
+      helpSubcommand(HELP, "6.0.0"),
       {
         name: "list",
         arity: 2,

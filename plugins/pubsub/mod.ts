@@ -24,7 +24,7 @@ import type {
   ServerApi,
 } from "../../core/types.ts";
 import { globMatch } from "../../core/glob.ts";
-import { replyHelp } from "../../core/help.ts";
+import { helpSubcommand } from "../../core/help.ts";
 import { PubSubHub, type SubKind } from "./_hub.ts";
 
 /** A client's subscriptions, as other plugins may read them. */
@@ -363,17 +363,7 @@ function init(server: ServerApi): PluginInstance {
           },
           handler: listNames("shard"),
         },
-        {
-          name: "help",
-          arity: 2,
-          flags: ["loading", "stale"],
-          docs: {
-            summary: "Show helpful text about the different subcommands",
-            since: "6.2.0",
-            complexity: "O(1)",
-          },
-          handler: (c, argv) => replyHelp(c, argv, HELP),
-        },
+        helpSubcommand(HELP, "6.2.0"),
       ],
     }),
   ];
