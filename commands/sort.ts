@@ -322,9 +322,9 @@ const sortRo = command({
  * keyspace's element views.
  *
  * @example
- * ```ts ignore
- * import sort from "./commands/sort.ts";
- * await startServer({ port: 0, plugins: [lists, sort] });
+ * ```ts
+ * import sort from "./sort.ts";
+ * console.log(sort.commands.map((c) => c.name)); // [ "sort", "sort_ro" ]
  * ```
  */
 export default definePlugin({ name: "sort", commands: [sort, sortRo] });
