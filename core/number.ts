@@ -85,43 +85,68 @@ export function parseFloatStrict(s: string): number | undefined {
  * ```
  */
 export function formatDouble(d: number): string {
+  // Fast path: a safe integer's shortest form is its exact digits, which
+  // is what %.17g prints for it (beyond 2^53 they can differ).
+  if (Number.isSafeInteger(d) && d !== 0) return String(d);
+  return formatG(d, 17);
+}
+
+/**
+ * Formats a double like C's `%.<precision>g` (2 to 17 significant digits),
+ * rounding ties to even as glibc's printf does. NaN is `nan`.
+ *
+ * @example
+ * ```ts
+ * import { formatG } from "./number.ts";
+ * console.log(formatG(1e15, 14), formatG(0.1, 17)); // "1e+15" "0.10000000000000001"
+ * ```
+ */
+export function formatG(d: number, precision: number): string {
   if (d === Infinity) return "inf";
   if (d === -Infinity) return "-inf";
   if (Number.isNaN(d)) return "nan";
   if (d === 0) return Object.is(d, -0) ? "-0" : "0";
-  // Fast path: a safe integer's shortest form is its exact digits, which
-  // is what %.17g prints for it (beyond 2^53 they can differ).
-  if (Number.isSafeInteger(d)) return String(d);
-  let e = d.toExponential(16);
-  if (!Number.isInteger(d) && Number.isInteger(d * 33554432)) e = halfEven17(d, e);
+  let e = d.toExponential(precision - 1);
+  // toExponential rounds an exact tie away from zero; printf to even. A
+  // tie needs d = N * 10^k exactly, N of precision + 1 digits: then 5^-k
+  // divides N, so d has at most TIE_BITS[precision] binary fraction digits.
+  if (Number.isInteger(d * TIE_SCALE[precision]!)) e = halfEven(d, e, precision);
   const at = e.indexOf("e");
   const exp = Number(e.slice(at + 1));
   const neg = d < 0 ? "-" : "";
   const digits = e.slice(neg.length, at).replace(".", "");
-  if (exp < -4 || exp >= 17) {
+  if (exp < -4 || exp >= precision) {
     const frac = digits.slice(1).replace(/0+$/, "");
     const ae = Math.abs(exp);
     return `${neg}${digits[0]}${frac ? "." + frac : ""}e${exp < 0 ? "-" : "+"}${
       ae < 10 ? "0" : ""
     }${ae}`;
   }
-  // Fixed notation from the same 17 rounded digits (toFixed would round again).
+  // Fixed notation from the same rounded digits (toFixed would round again).
   const int = exp < 0 ? "0" : digits.slice(0, exp + 1);
   const frac = (exp < 0 ? "0".repeat(-exp - 1) + digits : digits.slice(exp + 1)).replace(/0+$/, "");
   return `${neg}${int}${frac ? "." + frac : ""}`;
 }
 
+/** 2^floor((p + 1) * log5(10)) by precision p: see {@link formatG}. */
+const TIE_SCALE = Array.from(
+  { length: 18 },
+  (_, p) => 2 ** Math.floor((p + 1) * Math.log(10) / Math.log(5)),
+);
+
 /**
- * `toExponential` rounds exact ties away from zero; C's printf rounds them
- * to even. A tie at the 18th digit needs a value with at most 25 binary
- * fraction digits (the caller's test), whose expansion `toFixed(25)` gives
- * exactly; then `e` is corrected when the 17th digit is even.
+ * `e` (d rounded to `precision` digits by toExponential) with an exact tie
+ * rounded to even instead. 40 digits show a tie exactly: a double that is
+ * no (precision + 1)-digit decimal differs from every one by more than
+ * 10^-33 of itself.
  */
-function halfEven17(d: number, e: string): string {
-  const exact = Math.abs(d).toFixed(25).replace(".", "").replace(/^0+/, "").replace(/0+$/, "");
-  if (exact.length !== 18 || exact[17] !== "5" || (exact.charCodeAt(16) & 1) === 1) return e;
-  const e18 = d.toExponential(17); // exact here: 18 significant digits
-  return e18.slice(0, e18.indexOf("e") - 1) + e18.slice(e18.indexOf("e"));
+function halfEven(d: number, e: string, precision: number): string {
+  const long = d.toExponential(40);
+  const at = long.indexOf("e");
+  const cut = (d < 0 ? 2 : 1) + precision; // sign, first digit and point
+  if (!/^50*$/.test(long.slice(cut, at))) return e;
+  if ((long.charCodeAt(cut - 1) & 1) === 1) return e;
+  return long.slice(0, cut) + long.slice(at);
 }
 
 /** The result of {@link strtod}: the value and how many chars it consumed. */

@@ -44,6 +44,8 @@ export interface ReplyWriter {
   error(msg: string): void;
   /** An integer: `:<n>`. */
   integer(n: number): void;
+  /** An integer given as a BigInt (64-bit values beyond 2^53): `:<n>`. */
+  bigInteger(n: bigint): void;
   /** A bulk string of bytes. */
   bulk(s: Bytes): void;
   /** A null bulk string (`$-1` in RESP2, `_` in RESP3). */

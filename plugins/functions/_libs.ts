@@ -10,17 +10,11 @@
  */
 
 import type { Bytes } from "../../core/types.ts";
-import type { Script, ScriptVM } from "../scripting/_vm.ts";
+import type { LibraryVm, Registration } from "../scripting/mod.ts";
 import { BAD_NAME, parseLibraryMeta, validName } from "./_meta.ts";
-import type { Registration } from "./_register.ts";
 
-/** A registered function. */
-export interface FunctionInfo {
-  readonly name: Bytes;
-  readonly ref: number;
-  readonly description: Bytes | undefined;
-  /** What the VM runs: `sha` is the function's name (error messages). */
-  readonly script: Script;
+/** A registered function, in its library. */
+export interface FunctionInfo extends Registration {
   readonly library: Library;
 }
 
@@ -55,36 +49,20 @@ export class Libraries {
 
 /** Creates libraries in one VM (the Lua engine). */
 export class LibraryEngine {
-  #pending: Library | undefined;
+  /** The VM, created on first use (see the plugin). */
+  constructor(readonly vm: () => LibraryVm) {}
 
-  constructor(readonly vm: () => ScriptVM) {}
-
-  /** Takes a registration for the library being loaded (see `makeRegister`). */
-  register(r: Registration): string | undefined {
-    const lib = this.#pending;
-    if (lib === undefined) {
-      return "redis.register_function can only be called on FUNCTION LOAD command";
-    }
+  /** Takes a registration of the library being loaded, or returns the error refusing it. */
+  #register(lib: Library, r: Registration): string | undefined {
     if (!validName(r.name)) return BAD_NAME;
     if (lib.functions.has(r.name)) return "Function already exists in the library";
-    lib.functions.set(r.name, {
-      name: r.name,
-      ref: r.ref,
-      description: r.description,
-      script: { sha: r.name, body: lib.code, flags: r.flags },
-      library: lib,
-    });
+    lib.functions.set(r.name, { ...r, library: lib });
     return undefined;
-  }
-
-  /** Whether a library is loading (register_function is allowed). */
-  get loading(): boolean {
-    return this.#pending !== undefined;
   }
 
   /** Frees a library's functions in the VM. */
   release(lib: Library): void {
-    for (const f of lib.functions.values()) this.vm().unref(f.ref);
+    for (const f of lib.functions.values()) this.vm().release(f);
   }
 
   /**
@@ -104,14 +82,7 @@ export class LibraryEngine {
       return { error: `ERR Library '${meta.name}' already exists` };
     }
     const lib: Library = { name: meta.name, code, functions: new Map() };
-    const vm = this.vm();
-    this.#pending = lib;
-    let err: string | undefined;
-    try {
-      err = vm.loadLibrary(code, meta.offset);
-    } finally {
-      this.#pending = undefined;
-    }
+    let err = this.vm().load(code, meta.offset, (r) => this.#register(lib, r));
     if (err === undefined && lib.functions.size === 0) err = "ERR No functions registered";
     if (err === undefined) {
       for (const f of lib.functions.values()) {
@@ -166,5 +137,39 @@ export class LibraryEngine {
     ctx.libraries.clear();
     ctx.functions.clear();
     ctx.functionCount = 0;
+  }
+}
+
+/** One server's libraries (Redis's `curr_functions_lib_ctx`) and their engine. */
+export class FunctionStore {
+  readonly engine: LibraryEngine;
+  current: Libraries = new Libraries();
+
+  constructor(vm: () => LibraryVm) {
+    this.engine = new LibraryEngine(vm);
+  }
+
+  /** Every library's code, in creation order. */
+  codes(): Bytes[] {
+    return [...this.current.libraries.values()].map((l) => l.code);
+  }
+
+  /** Loads codes into a new set of libraries, or returns the first error reply. */
+  build(codes: readonly Bytes[]): Libraries | { error: string } {
+    const ctx = new Libraries();
+    for (const code of codes) {
+      const r = this.engine.create(ctx, code, false);
+      if ("error" in r) {
+        this.engine.clear(ctx);
+        return r;
+      }
+    }
+    return ctx;
+  }
+
+  /** Makes `ctx` the current libraries, freeing the old ones. */
+  replace(ctx: Libraries): void {
+    this.engine.clear(this.current);
+    this.current = ctx;
   }
 }

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import type { Bytes, ServerApi } from "../../core/types.ts";
 import type { Value } from "../../core/keyspace.ts";
 import { byteStringToUtf8 } from "../../core/resp/bytes.ts";
+import type {} from "../replication/mod.ts";
 import { ByteReader, RdbError } from "./_buf.ts";
 import { Crc64 } from "./_crc64.ts";
 import { type EncodeOptions, OP, RDB_VERSION, RdbEncoder } from "./_encode.ts";

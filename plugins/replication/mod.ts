@@ -6,10 +6,9 @@
  * REPLCONF, WAIT, min-replicas-to-write, REPLICAOF/SLAVEOF, ROLE and the
  * INFO replication fields.
  *
- * The pieces: `replication_backlog.ts` (the ring buffer),
- * `replication_master.ts` (ids, offsets, attached replicas),
- * `replication_replica.ts` (the link to a master), `replication_wait.ts`
- * (WAIT).
+ * The pieces: `_backlog.ts` (the ring buffer), `_master.ts` (ids,
+ * offsets, attached replicas), `_replica.ts` (the link to a master),
+ * `_wait.ts` (WAIT).
  *
  * @module
  */
@@ -322,7 +321,7 @@ function init(server: ServerApi): PluginInstance {
         master.close();
         waits.releaseAll();
       },
-      info(section: string) {
+      info(section: string): Record<string, string | number> | undefined {
         if (section === "stats") {
           return {
             sync_full: master.syncFull,

@@ -14,7 +14,6 @@
  */
 
 import type { Bytes, ReplyWriter } from "../../core/types.ts";
-import { BufferWriter } from "../../core/resp/writer.ts";
 import { formatDouble } from "../../core/number.ts";
 import { fromLua, lua, type LuaState, toLua } from "./_fengari.ts";
 
@@ -53,16 +52,16 @@ const ARRAY = 0, MAP = 1, SET = 2;
  * A reply writer whose output is a Lua value on the stack of `L`. One
  * instance serves every `redis.call`; {@link LuaReplyWriter.begin} resets it.
  */
-export class LuaReplyWriter extends BufferWriter {
+export class LuaReplyWriter implements ReplyWriter {
   #frames: Frame[] = [];
+  resp: 2 | 3 = 2;
+  errorCount = 0;
   /** Whether the (top-level) reply was an error. */
   isError = false;
   /** Values pushed at the top level (1 after a complete reply). */
   produced = 0;
 
-  constructor(readonly L: LuaState) {
-    super(16);
-  }
+  constructor(readonly L: LuaState) {}
 
   /** Prepares for the next command's reply. */
   begin(resp: 2 | 3): void {
@@ -127,81 +126,80 @@ export class LuaReplyWriter extends BufferWriter {
     this.#done();
   }
 
-  override ok(): void {
+  ok(): void {
     this.simple("OK");
   }
 
-  override simple(s: string): void {
+  simple(s: string): void {
     this.#single("ok", () => lua.lua_pushstring(this.L, toLua(s)));
   }
 
-  override error(msg: string): void {
+  error(msg: string): void {
     this.errorCount++;
-    this.onError?.(msg);
     if (this.#frames.length === 0) this.isError = true;
     pushErrorTable(this.L, "-" + msg);
     this.#done();
   }
 
-  override integer(n: number): void {
+  integer(n: number): void {
     lua.lua_pushnumber(this.L, n);
     this.#done();
   }
 
-  override bigInteger(n: bigint): void {
+  bigInteger(n: bigint): void {
     this.integer(Number(n));
   }
 
-  override bulk(s: Bytes): void {
+  bulk(s: Bytes): void {
     lua.lua_pushstring(this.L, toLua(s));
     this.#done();
   }
 
-  override nullBulk(): void {
+  nullBulk(): void {
     if (this.resp === 3) lua.lua_pushnil(this.L);
     else lua.lua_pushboolean(this.L, false);
     this.#done();
   }
 
-  override nullArray(): void {
+  nullArray(): void {
     this.nullBulk();
   }
 
-  override array(n: number): void {
+  array(n: number): void {
     if (n < 0) return this.nullArray();
     this.#open(ARRAY, n);
   }
 
-  override map(n: number): void {
+  map(n: number): void {
     if (this.resp === 2) this.#open(ARRAY, n * 2);
     else this.#open(MAP, n);
   }
 
-  override set(n: number): void {
+  set(n: number): void {
     this.#open(this.resp === 2 ? ARRAY : SET, n);
   }
 
-  override push(n: number): void {
+  push(n: number): void {
     this.#open(ARRAY, n);
   }
 
-  override double(d: number): void {
+  double(d: number): void {
     if (this.resp === 2) return this.bulk(formatDouble(d));
     this.#single("double", () => lua.lua_pushnumber(this.L, d));
   }
 
-  override bool(b: boolean): void {
+  bool(b: boolean): void {
     if (this.resp === 2) return this.integer(b ? 1 : 0);
     lua.lua_pushboolean(this.L, b);
     this.#done();
   }
 
-  override bigNumber(digits: string): void {
+  bigNumber(digits: string): void {
     if (this.resp === 2) return this.bulk(digits);
     this.#single("big_number", () => lua.lua_pushstring(this.L, digits));
   }
 
-  override verbatim(s: Bytes, format = "txt"): void {
+  verbatim(s: Bytes, format = "txt"): void {
     if (this.resp === 2) return this.bulk(s);
     const L = this.L;
     this.#single("verbatim_string", () => {
@@ -213,12 +211,12 @@ export class LuaReplyWriter extends BufferWriter {
     });
   }
 
-  override bulkArray(items: readonly Bytes[]): void {
+  bulkArray(items: readonly Bytes[]): void {
     this.#open(ARRAY, items.length);
     for (const s of items) this.bulk(s);
   }
 
-  override raw(bytes: Uint8Array): void {
+  raw(bytes: Uint8Array): void {
     let at = 0;
     while (at < bytes.length) at = this.#parse(bytes, at);
   }
@@ -343,7 +341,7 @@ export function replyFromLua(L: LuaState, w: ReplyWriter, scriptResp: 2 | 3): vo
 }
 
 function writeInteger(w: ReplyWriter, n: number): void {
-  if (!Number.isSafeInteger(n) && w instanceof BufferWriter) w.bigInteger(BigInt(n));
+  if (!Number.isSafeInteger(n)) w.bigInteger(BigInt(n));
   else w.integer(n);
 }
 

@@ -1,7 +1,7 @@
 /**
  * `bit`: LuaBitOp 1.0.2 (32-bit operations, signed results).
  * It uses the locals that `scripting_lib_common.ts` declares: the parts
- * are one Lua chunk, joined in `scripting_libs.ts`.
+ * are one Lua chunk, joined in `_libs.ts`.
  *
  * @module
  */

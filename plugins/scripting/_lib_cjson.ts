@@ -1,7 +1,7 @@
 /**
  * `cjson`: lua-cjson 2.1.0 as Redis 7.0 ships it.
  * It uses the locals that `scripting_lib_common.ts` declares: the parts
- * are one Lua chunk, joined in `scripting_libs.ts`.
+ * are one Lua chunk, joined in `_libs.ts`.
  *
  * @module
  */

@@ -1,7 +1,7 @@
 /**
  * `struct`: lua-struct 0.2 as patched by Redis.
  * It uses the locals that `scripting_lib_common.ts` declares: the parts
- * are one Lua chunk, joined in `scripting_libs.ts`.
+ * are one Lua chunk, joined in `_libs.ts`.
  *
  * @module
  */

@@ -23,6 +23,7 @@
  * @module
  */
 
+import { fromLua, lauxlib, lua, type LuaJsFunction, type LuaState, toLua } from "./_fengari.ts";
 import { COMMON_SOURCE } from "./_lib_common.ts";
 import { CJSON_SOURCE } from "./_lib_cjson.ts";
 import { CMSGPACK_SOURCE } from "./_lib_cmsgpack.ts";
@@ -35,3 +36,43 @@ import { STRUCT_SOURCE } from "./_lib_struct.ts";
  */
 export const LUA_LIBS_SOURCE: string = COMMON_SOURCE + CJSON_SOURCE + CMSGPACK_SOURCE +
   BIT_SOURCE + STRUCT_SOURCE;
+
+/**
+ * `wrap(f)` for the libraries' chunk: a JS closure calling the Lua function
+ * `f`. Redis's libraries are C functions, which a Lua tail call (`return
+ * cjson.encode(x)`) cannot drop from the stack; a Lua wrapper can, and the
+ * error would lose the script's position. On a string error the caller's
+ * position (`user_script:N: `) is prepended and "bad argument" messages
+ * name the function as its caller does ('?' from pcall); a table error
+ * re-raises its [1] unchanged (errors raised inside C code carry no
+ * position).
+ */
+export function wrapLibFunction(L: LuaState): number {
+  const wrapped: LuaJsFunction = (L) => {
+    const n = lua.lua_gettop(L);
+    lua.lua_pushvalue(L, lua.lua_upvalueindex(1));
+    lua.lua_insert(L, 1);
+    if (lua.lua_pcall(L, n, lua.LUA_MULTRET, 0) === lua.LUA_OK) return lua.lua_gettop(L);
+    if (lua.lua_type(L, -1) === lua.LUA_TTABLE) {
+      lua.lua_rawgeti(L, -1, 1);
+    } else {
+      const msg = fromLua(lua.lua_tolstring(L, -1) ?? new Uint8Array());
+      const m = /^(bad argument #\d+ to )'[^']*'/.exec(msg);
+      if (m) {
+        const ar = new lua.lua_Debug();
+        lua.lua_getstack(L, 0, ar);
+        lua.lua_getinfo(L, "n", ar);
+        const name = ar.name ? fromLua(ar.name) : "?";
+        lua.lua_pop(L, 1);
+        lua.lua_pushstring(L, toLua(`${m[1]}'${name}'${msg.slice(m[0].length)}`));
+      }
+      lauxlib.luaL_where(L, 1);
+      lua.lua_insert(L, -2);
+      lua.lua_concat(L, 2);
+    }
+    return lua.lua_error(L);
+  };
+  lua.lua_pushvalue(L, 1);
+  lua.lua_pushjsclosure(L, wrapped, 1);
+  return 1;
+}

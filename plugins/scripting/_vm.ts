@@ -1,8 +1,9 @@
 /**
- * The Lua VM of the scripting plugin: one fengari state per server
- * (recreated by SCRIPT FLUSH) holding Redis 7.0's sandbox, the `redis.*`
- * API, the compiled scripts (in the registry, as `f_<sha>`) and the run of
- * one script with its KEYS and ARGV.
+ * The Lua VM of the scripting plugin: a fengari state holding Redis 7.0's
+ * sandbox, the `redis.*` API, the compiled scripts (registry slots) and the
+ * run of one script with its KEYS and ARGV. EVAL has one per server
+ * (recreated by SCRIPT FLUSH); the functions plugin gets its own, in
+ * library mode, through the `scripting` service.
  *
  * The sandbox follows Redis 7.0: reading a missing global raises "Script
  * attempted to access nonexistent global variable", and the globals and the
@@ -11,7 +12,7 @@
  * tables whose metatable reads through and refuses writes).
  *
  * Numbers: Redis's Lua 5.1 has only doubles; fengari's integers are 32-bit
- * and wrap. Every numeral is read as a float (see `scripting_fengari.ts`),
+ * and wrap. Every numeral is read as a float (see `_fengari.ts`),
  * `math.floor` and `math.ceil` return floats and Redis's replies are pushed
  * as floats, so arithmetic behaves as in Redis.
  *
@@ -33,69 +34,41 @@ import {
   type LuaString,
   toLua,
 } from "./_fengari.ts";
+import { openBase51 } from "./_lua51.ts";
 import { LuaReplyWriter, pushErrorTable, replyFromLua } from "./_convert.ts";
-import { LUA_LIBS_SOURCE } from "./_libs.ts";
+import { LUA_LIBS_SOURCE, wrapLibFunction } from "./_libs.ts";
 import { LIBRARY_ENV, LOCK, PRELUDE } from "./_env.ts";
+import type { ScriptFlags } from "./_flags.ts";
+import { makeRegister, type RegistrationSink } from "./_register.ts";
 
-/** Shebang flags (`#!lua flags=...`), as Redis 7.0's SCRIPT_FLAG_*. */
-export interface ScriptFlags {
-  /** No shebang: Redis's backwards-compatible eval mode. */
-  compat: boolean;
-  noWrites: boolean;
-  allowOom: boolean;
-  allowStale: boolean;
-  noCluster: boolean;
-  allowCrossSlot: boolean;
-}
-
-/**
- * The {@link Trait} bits of EVAL or FCALL of a script with declared flags
- * (Redis's scriptFlagsToCmdFlags): a script is a write unless `no-writes`,
- * may grow memory unless `allow-oom` or `no-writes`, and is refused on a
- * stale replica unless `allow-stale`. Without a shebang (`compat`), the
- * command's own flags stand.
- */
-export function scriptTraits(base: number, flags: ScriptFlags): number {
-  if (flags.compat) return base;
-  let t = base & ~(Trait.WRITE | Trait.DENYOOM | Trait.MAY_REPLICATE | Trait.DENYSTALE);
-  if (!flags.noWrites) t |= Trait.WRITE | Trait.MAY_REPLICATE;
-  if (!flags.noWrites && !flags.allowOom) t |= Trait.DENYOOM;
-  if (!flags.allowStale) t |= Trait.DENYSTALE;
-  return t;
-}
-
-/** A cached script. */
+/** A script of EVAL's cache, compiled in the VM. */
 export interface Script {
   readonly sha: string;
   readonly body: Bytes;
   readonly flags: ScriptFlags;
+  /** Its registry slot in the VM that compiled it. */
+  readonly ref: number;
 }
 
 /** What a run needs to know about its caller. */
 export interface RunOptions {
   caller: Context;
-  script: Script;
+  /** What errors name: the script's SHA-1, or the function's name. */
+  name: string;
+  flags: ScriptFlags;
+  /** The registry slot of the compiled script or registered function. */
+  ref: number;
+  /**
+   * A function registered by a library (FCALL): called with `(keys, args)`
+   * instead of KEYS/ARGV globals.
+   */
+  fn: boolean;
   keys: Bytes[];
   args: Bytes[];
   /** EVAL_RO / EVALSHA_RO, or a `no-writes` script. */
   readOnly: boolean;
   /** Master link or AOF loading: no ACL, read-only-replica or OOM checks. */
   obey: boolean;
-  /**
-   * A function registered by a library (FCALL): its registry slot. It is
-   * called with `(keys, args)` instead of KEYS/ARGV globals, and its errors
-   * name `script.sha` (the function's name).
-   */
-  ref?: number;
-}
-
-/**
- * A VM that holds function libraries (Redis's functions engine) rather
- * than EVAL scripts: see {@link ScriptVM.loadLibrary}.
- */
-export interface LibraryMode {
-  /** `redis.register_function`, available only while a library loads. */
-  register: LuaJsFunction;
 }
 
 /** Where the VM asks the server about its state. */
@@ -156,12 +129,14 @@ export class ScriptVM {
   #errHandler = 0;
   /** Library mode: registry slot of the function switching the globals. */
   #envSwitch = 0;
+  /** Library mode: where registrations go while a library loads. */
+  #sink: RegistrationSink | undefined;
 
   /**
    * `library` makes a functions VM: its chunks see globals that
    * {@link ScriptVM.loadLibrary} can switch to the loading API.
    */
-  constructor(host: VmHost, library?: LibraryMode) {
+  constructor(host: VmHost, library = false) {
     this.#host = host;
     const L = lauxlib.luaL_newstate();
     this.L = L;
@@ -172,9 +147,9 @@ export class ScriptVM {
     this.#open(library);
   }
 
-  #open(library: LibraryMode | undefined): void {
+  #open(library: boolean): void {
     const L = this.L;
-    lauxlib.luaL_requiref(L, "_G", lualib.luaopen_base, true);
+    lauxlib.luaL_requiref(L, "_G", openBase51, true);
     lauxlib.luaL_requiref(L, "table", lualib.luaopen_table, true);
     lauxlib.luaL_requiref(L, "string", lualib.luaopen_string, true);
     lauxlib.luaL_requiref(L, "math", lualib.luaopen_math, true);
@@ -191,10 +166,10 @@ export class ScriptVM {
     lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, "redis_G");
     this.#exec(LOCK, "=[redis]", 1);
     lua.lua_rawseti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
-    if (library !== undefined) {
+    if (library) {
       // Chunks compiled from now on get the switchable globals.
       lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
-      lua.lua_pushjsfunction(L, library.register);
+      lua.lua_pushjsfunction(L, makeRegister(() => this.#sink));
       this.#exec(LIBRARY_ENV, "=[redis]", 2, 2);
       this.#envSwitch = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
       lua.lua_rawseti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
@@ -512,7 +487,7 @@ export class ScriptVM {
         });
         if (err !== undefined) return "-" + err;
       }
-      if (!opts.script.flags.allowOom && (cmd.traits & Trait.DENYOOM) !== 0) {
+      if (!opts.flags.allowOom && (cmd.traits & Trait.DENYOOM) !== 0) {
         const err = server.admit(opts.caller, cmd, argv, { traits: cmd.traits, phases: OOM_PHASE });
         if (err !== undefined) return "-" + err;
       }
@@ -534,12 +509,11 @@ export class ScriptVM {
 
   /**
    * Compiles a script body (after its shebang line, kept as an empty line
-   * so line numbers hold) and stores it in the registry. Returns the error
-   * message on a syntax error.
+   * so line numbers hold) into a registry slot. Returns the slot, or the
+   * error reply on a syntax error.
    */
-  compile(script: Script, shebangLength: number): string | undefined {
+  compile(body: Bytes, shebangLength: number): number | string {
     const L = this.L;
-    const body = script.body;
     const src = toLua(body).subarray(shebangLength);
     if (lauxlib.luaL_loadbuffer(L, src, null, "@user_script") !== lua.LUA_OK) {
       const msg = fromLua(lua.lua_tolstring(L, -1) ?? new Uint8Array());
@@ -549,18 +523,18 @@ export class ScriptVM {
         msg.replace(/ near <eof>$/, " near '<eof>'");
     }
     // An integer registry slot: the per-run lookup hashes no string.
-    this.#refs.set(script.sha, lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX));
-    return undefined;
+    return lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
   }
 
   /**
    * Runs a function library's code (from its shebang line's newline on, so
    * line numbers hold) as Redis's FUNCTION LOAD: its globals are then only
    * `redis.register_function`, `redis.log` and the log/version constants
-   * (library mode, see the constructor). Returns the error reply, or
-   * undefined once the code ran (it registered what it registered).
+   * (library mode, see the constructor), and its registrations go to
+   * `sink`. Returns the error reply, or undefined once the code ran (it
+   * registered what it registered).
    */
-  loadLibrary(code: Bytes, offset: number): string | undefined {
+  loadLibrary(code: Bytes, offset: number, sink: RegistrationSink): string | undefined {
     const L = this.L;
     const base = this.#globals;
     lua.lua_settop(L, base);
@@ -574,10 +548,12 @@ export class ScriptVM {
       return "ERR Error compiling function: " + msg.replace(/ near <eof>$/, " near '<eof>'");
     }
     this.#switchEnv(true);
+    this.#sink = sink;
     let status: number;
     try {
       status = lua.lua_pcall(L, 0, 0, base + 1);
     } finally {
+      this.#sink = undefined;
       this.#switchEnv(false);
     }
     let err: string | undefined;
@@ -604,14 +580,6 @@ export class ScriptVM {
     lauxlib.luaL_unref(this.L, lua.LUA_REGISTRYINDEX, ref);
   }
 
-  /** Compiled functions by sha: their registry slots. */
-  readonly #refs = new Map<string, number>();
-
-  /** Whether `sha` is compiled in this VM. */
-  has(sha: string): boolean {
-    return this.#refs.has(sha);
-  }
-
   /** Pushes an array of strings as a Lua table. */
   #pushArray(items: Bytes[]): void {
     const L = this.L;
@@ -625,11 +593,7 @@ export class ScriptVM {
   /** Sets a global array (KEYS, ARGV) in the real globals table. */
   #setArray(name: LuaString, items: Bytes[]): void {
     const L = this.L;
-    lua.lua_createtable(L, items.length, 0);
-    for (let i = 0; i < items.length; i++) {
-      lua.lua_pushstring(L, toLua(items[i]!));
-      lua.lua_rawseti(L, -2, i + 1);
-    }
+    this.#pushArray(items);
     lua.lua_pushstring(L, name);
     lua.lua_insert(L, -2);
     lua.lua_rawset(L, this.#globals);
@@ -643,12 +607,11 @@ export class ScriptVM {
     lua.lua_settop(L, base);
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.#errHandler);
     let nargs = 0;
-    if (opts.ref === undefined) {
-      lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.#refs.get(opts.script.sha)!);
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, opts.ref);
+    if (!opts.fn) {
       this.#setArray(KEYS, opts.keys);
       this.#setArray(ARGV, opts.args);
     } else {
-      lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, opts.ref);
       this.#pushArray(opts.keys);
       this.#pushArray(opts.args);
       nargs = 2;
@@ -672,12 +635,12 @@ export class ScriptVM {
     } else if (!lua.lua_istable(L, -1)) {
       const s = lua.lua_tolstring(L, -1);
       w.error(
-        `ERR Error running script ${opts.script.sha}, ${
+        `ERR Error running script ${opts.name}, ${
           s === null ? "execution failure" : fromLua(s).slice(0, 100)
         }`.replace(/[\r\n]/g, " "),
       );
     } else {
-      w.error(errorMessage(L, opts.script.sha));
+      w.error(errorMessage(L, opts.name));
     }
     lua.lua_settop(L, base);
   }
@@ -716,44 +679,4 @@ function errorMessage(L: LuaState, sha: string): string {
   let out = msg;
   if (source !== undefined && line !== undefined) out += ` script: ${sha}, on ${source}:${line}.`;
   return out.replace(/[\r\n]/g, " ");
-}
-
-/**
- * `wrap(f)` for the libraries' chunk: a JS closure calling the Lua function
- * `f`. Redis's libraries are C functions, which a Lua tail call (`return
- * cjson.encode(x)`) cannot drop from the stack; a Lua wrapper can, and the
- * error would lose the script's position. On a string error the caller's
- * position (`user_script:N: `) is prepended and "bad argument" messages
- * name the function as its caller does ('?' from pcall); a table error
- * re-raises its [1] unchanged (errors raised inside C code carry no
- * position).
- */
-function wrapLibFunction(L: LuaState): number {
-  const wrapped: LuaJsFunction = (L) => {
-    const n = lua.lua_gettop(L);
-    lua.lua_pushvalue(L, lua.lua_upvalueindex(1));
-    lua.lua_insert(L, 1);
-    if (lua.lua_pcall(L, n, lua.LUA_MULTRET, 0) === lua.LUA_OK) return lua.lua_gettop(L);
-    if (lua.lua_type(L, -1) === lua.LUA_TTABLE) {
-      lua.lua_rawgeti(L, -1, 1);
-    } else {
-      const msg = fromLua(lua.lua_tolstring(L, -1) ?? new Uint8Array());
-      const m = /^(bad argument #\d+ to )'[^']*'/.exec(msg);
-      if (m) {
-        const ar = new lua.lua_Debug();
-        lua.lua_getstack(L, 0, ar);
-        lua.lua_getinfo(L, "n", ar);
-        const name = ar.name ? fromLua(ar.name) : "?";
-        lua.lua_pop(L, 1);
-        lua.lua_pushstring(L, toLua(`${m[1]}'${name}'${msg.slice(m[0].length)}`));
-      }
-      lauxlib.luaL_where(L, 1);
-      lua.lua_insert(L, -2);
-      lua.lua_concat(L, 2);
-    }
-    return lua.lua_error(L);
-  };
-  lua.lua_pushvalue(L, 1);
-  lua.lua_pushjsclosure(L, wrapped, 1);
-  return 1;
 }

@@ -10,6 +10,7 @@ import { Redis } from "ioredis";
 import { assertEquals, assertOk } from "../_assert.ts";
 import {
   captureWrites,
+  diffDirty,
   diffTest,
   hasRedis,
   RawClient,
@@ -493,3 +494,41 @@ Deno.test({
     }
   },
 });
+
+/** FUNCTION DUMP of library `d` (function `d1`), as redis-server 7.0 makes it. */
+const DUMP_D = "\xf5@C#!lua name=d\x0aredis.register_function('d1', function() return 1 end)" +
+  "\x0a\x00\xfc+\xdb\x13\x94\x1f\xadi";
+
+diffDirty("FUNCTION LOAD, DELETE, FLUSH and RESTORE count one change each; FCALL its writes", [
+  FLUSH,
+  LOAD("dl", one("dl1")),
+  LOAD("dl", one("dl1")),
+  ["FUNCTION", "LOAD", "REPLACE", lib("dl", one("dl1"))],
+  ["FUNCTION", "LOAD", lib("bad", "return 1")],
+  ["FUNCTION", "LIST"],
+  ["FUNCTION", "DUMP"],
+  ["FUNCTION", "STATS"],
+  ["FUNCTION", "DELETE", "dl"],
+  ["FUNCTION", "DELETE", "dl"],
+  FLUSH,
+  FLUSH,
+  ["FUNCTION", "FLUSH", "SYNC"],
+  ["FUNCTION", "RESTORE", DUMP_D],
+  ["FUNCTION", "RESTORE", DUMP_D],
+  ["FUNCTION", "RESTORE", DUMP_D, "REPLACE"],
+  ["FUNCTION", "RESTORE", DUMP_D, "FLUSH"],
+  ["FUNCTION", "RESTORE", "garbage"],
+  ["FUNCTION", "RESTORE", DUMP_D, "BAD"],
+  LOAD(
+    "fw",
+    "redis.register_function('w', function(keys) redis.call('set', keys[1], 'x') " +
+      "return redis.call('incr', keys[2]) end)\n" +
+      "redis.register_function{function_name='r', callback=function(keys) " +
+      "return redis.call('get', keys[1]) end, flags={'no-writes'}}",
+  ),
+  ["FCALL", "w", "2", "fd:a", "fd:n"],
+  ["FCALL", "r", "1", "fd:a"],
+  ["FCALL_RO", "r", "1", "fd:a"],
+  ["FCALL", "nofn", "0"],
+  FLUSH,
+]);

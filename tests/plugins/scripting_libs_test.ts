@@ -8,124 +8,48 @@
  * their IEEE double bytes, tables with sorted keys.
  */
 
-import fengari from "fengari";
-import { LUA_LIBS_SOURCE } from "../../plugins/scripting/_libs.ts";
+import {
+  fromLua,
+  lauxlib,
+  lua,
+  lualib,
+  type LuaState,
+  toLua,
+} from "../../plugins/scripting/_fengari.ts";
+import { LUA_LIBS_SOURCE, wrapLibFunction } from "../../plugins/scripting/_libs.ts";
 import { assertEquals } from "../_assert.ts";
 import { hasRedis, RawClient, startRealRedis } from "../_helpers.ts";
 
-type State = unknown;
-type OpenFn = (L: State) => number;
-const f = fengari as unknown as {
-  lua: {
-    lua_pop(L: State, n: number): void;
-    lua_pcall(L: State, nargs: number, nres: number, msgh: number): number;
-    lua_tolstring(L: State, i: number): Uint8Array | null;
-    lua_settop(L: State, i: number): void;
-    lua_gettop(L: State): number;
-    lua_pushvalue(L: State, i: number): void;
-    lua_insert(L: State, i: number): void;
-    lua_type(L: State, i: number): number;
-    lua_rawgeti(L: State, i: number, n: number): number;
-    lua_error(L: State): number;
-    lua_concat(L: State, n: number): void;
-    lua_upvalueindex(i: number): number;
-    lua_pushjsclosure(L: State, fn: OpenFn, n: number): void;
-    lua_pushjsfunction(L: State, fn: OpenFn): void;
-    lua_pushlightuserdata(L: State, p: object): void;
-    lua_getstack(L: State, level: number, ar: object): number;
-    lua_getinfo(L: State, what: Uint8Array, ar: object): number;
-    lua_pushstring(L: State, s: Uint8Array): void;
-    lua_Debug: new () => { name: Uint8Array | null };
-    LUA_MULTRET: number;
-    LUA_TTABLE: number;
-  };
-  lauxlib: {
-    luaL_newstate(): State;
-    luaL_requiref(L: State, name: Uint8Array, open: OpenFn, glb: number): void;
-    luaL_loadbuffer(L: State, buf: Uint8Array, sz: null, name: Uint8Array): number;
-    luaL_where(L: State, level: number): void;
-  };
-  lualib: Record<"luaopen_base" | "luaopen_table" | "luaopen_string" | "luaopen_math", OpenFn>;
-};
-
-const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
-const str = (b: Uint8Array | null) => {
-  let s = "";
-  for (const x of b ?? []) s += String.fromCharCode(x);
-  return s;
-};
-
-/**
- * The host `wrap` the libraries accept (see plugins/scripting/_libs.ts):
- * a JS closure calling the Lua function, so that errors carry the
- * caller's position as they do for Redis's C libraries.
- */
-function hostWrap(L: State): number {
-  const { lua, lauxlib } = f;
-  const wrapped: OpenFn = (L) => {
-    const n = lua.lua_gettop(L);
-    lua.lua_pushvalue(L, lua.lua_upvalueindex(1));
-    lua.lua_insert(L, 1);
-    if (lua.lua_pcall(L, n, lua.LUA_MULTRET, 0) !== 0) {
-      if (lua.lua_type(L, -1) === lua.LUA_TTABLE) {
-        lua.lua_rawgeti(L, -1, 1);
-      } else {
-        // luaL_argerror names the function as its caller does ('?' when
-        // called by pcall itself)
-        const msg = str(lua.lua_tolstring(L, -1));
-        const m = /^(bad argument #\d+ to )'[^']*'/.exec(msg);
-        if (m) {
-          const ar = new lua.lua_Debug();
-          lua.lua_getstack(L, 0, ar);
-          lua.lua_getinfo(L, bytes("n"), ar);
-          const name = ar.name ? str(ar.name) : "?";
-          lua.lua_pop(L, 1);
-          lua.lua_pushstring(L, bytes(m[1] + "'" + name + "'" + msg.slice(m[0].length)));
-        }
-        lauxlib.luaL_where(L, 1);
-        lua.lua_insert(L, -2);
-        lua.lua_concat(L, 2);
-      }
-      return lua.lua_error(L);
-    }
-    return lua.lua_gettop(L);
-  };
-  lua.lua_pushvalue(L, 1);
-  lua.lua_pushjsclosure(L, wrapped, 1);
-  return 1;
-}
-
 /** A fengari state with Redis's libraries, as the scripting VM has them. */
-function newState(): State {
-  const { lua, lauxlib, lualib } = f;
+function newState(): LuaState {
   const L = lauxlib.luaL_newstate();
-  const libs: [string, OpenFn][] = [
+  const libs = [
     ["_G", lualib.luaopen_base],
     ["table", lualib.luaopen_table],
     ["string", lualib.luaopen_string],
     ["math", lualib.luaopen_math],
-  ];
+  ] as const;
   for (const [name, open] of libs) {
-    lauxlib.luaL_requiref(L, bytes(name), open, 1);
+    lauxlib.luaL_requiref(L, name, open, true);
     lua.lua_pop(L, 1);
   }
-  const st = lauxlib.luaL_loadbuffer(L, bytes(LUA_LIBS_SOURCE), null, bytes("=libs"));
+  const st = lauxlib.luaL_loadbuffer(L, toLua(LUA_LIBS_SOURCE), null, "=libs");
   lua.lua_pushlightuserdata(L, {}); // cjson.null, as in Redis
-  lua.lua_pushjsfunction(L, hostWrap);
-  if (st !== 0 || lua.lua_pcall(L, 2, 0, 0) !== 0) {
-    throw new Error("libs failed: " + str(lua.lua_tolstring(L, -1)));
+  lua.lua_pushjsfunction(L, wrapLibFunction);
+  if (st !== lua.LUA_OK || lua.lua_pcall(L, 2, 0, 0) !== lua.LUA_OK) {
+    throw new Error("libs failed: " + fromLua(lua.lua_tolstring(L, -1) ?? new Uint8Array()));
   }
   return L;
 }
 
 /** Runs a chunk that returns one string; returns it (or the load/run error). */
-function runLocal(L: State, src: string): string {
-  const { lua, lauxlib } = f;
+function runLocal(L: LuaState, src: string): string {
+  const str = (b: Uint8Array | null) => fromLua(b ?? new Uint8Array());
   lua.lua_settop(L, 0);
-  if (lauxlib.luaL_loadbuffer(L, bytes(src), null, bytes("@user_script")) !== 0) {
+  if (lauxlib.luaL_loadbuffer(L, toLua(src), null, "@user_script") !== lua.LUA_OK) {
     return "LOADERR " + str(lua.lua_tolstring(L, -1));
   }
-  if (lua.lua_pcall(L, 0, 1, 0) !== 0) return "RUNERR " + str(lua.lua_tolstring(L, -1));
+  if (lua.lua_pcall(L, 0, 1, 0) !== lua.LUA_OK) return "RUNERR " + str(lua.lua_tolstring(L, -1));
   return str(lua.lua_tolstring(L, -1));
 }
 

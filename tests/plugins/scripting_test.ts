@@ -9,6 +9,7 @@ import { Redis } from "ioredis";
 import { assertEquals } from "../_assert.ts";
 import {
   captureWrites,
+  diffDirty,
   diffTest,
   freePort,
   hasRedis,
@@ -243,6 +244,25 @@ diffTest("writes, SELECT inside a script, atomic effects", [
   E("return redis.call('incr','c')", "0"),
   ["EXEC"],
   E("return redis.call('xread','count','1','streams','nostream','0')", "0"),
+]);
+
+diffDirty("SCRIPT LOAD and FLUSH change nothing; EVAL counts its writes", [
+  ["SCRIPT", "FLUSH"],
+  ["SCRIPT", "LOAD", "return redis.call('set', KEYS[1], 'v')"],
+  ["SCRIPT", "LOAD", "return 1"],
+  ["SCRIPT", "FLUSH"],
+  ["SCRIPT", "FLUSH", "ASYNC"],
+  E("return redis.call('get', 'd:a')", "0"),
+  E("return redis.call('set', 'd:a', '1')", "0"),
+  E("redis.call('set', 'd:a', '1') redis.call('set', 'd:b', '2') return 1", "0"),
+  E("redis.call('incr', 'd:n') redis.call('del', 'd:none') return redis.call('incr', 'd:n')", "0"),
+  E("redis.call('rpush', 'd:l', 'a', 'b', 'c') return redis.call('lpop', 'd:l', 2)", "0"),
+  E("redis.set_repl(redis.REPL_NONE) return redis.call('set', 'd:a', '2')", "0"),
+  E("return redis.pcall('incr', 'd:l')", "0"),
+  E("redis.call('set', 'd:c', '1') return redis.call('nocommand')", "0"),
+  E("#!lua flags=no-writes\nreturn redis.call('get', 'd:a')", "0"),
+  ["EVAL_RO", "return redis.call('get', 'd:a')", "0"],
+  ["EVALSHA", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "0"],
 ]);
 
 diffTest("ACL checks inside scripts", [

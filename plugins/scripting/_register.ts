@@ -1,25 +1,25 @@
 /**
  * `redis.register_function` as Redis 7.0's luaRegisterFunction: positional
  * `(name, callback)` or named `{function_name=, callback=, flags=,
- * description=}` arguments, read into a {@link Registration} for the
- * library being loaded. Errors are raised as Redis's error tables, with
- * Redis's messages.
+ * description=}` arguments, read into a {@link Registration} of plain
+ * values for the library being loaded. Errors are raised as Redis's error
+ * tables, with Redis's messages.
  *
  * @module
  */
 
 import type { Bytes } from "../../core/types.ts";
-import type { ScriptFlags } from "../scripting/_vm.ts";
-import { fromLua, lauxlib, lua, type LuaJsFunction, type LuaState } from "../scripting/_fengari.ts";
-import { pushErrorTable } from "../scripting/_convert.ts";
+import { noFlags, type ScriptFlags, setFlag } from "./_flags.ts";
+import { fromLua, lauxlib, lua, type LuaJsFunction, type LuaState } from "./_fengari.ts";
+import { pushErrorTable } from "./_convert.ts";
 
 /** A function a library registers. */
 export interface Registration {
-  name: Bytes;
-  /** Registry slot of the callback. */
-  ref: number;
-  flags: ScriptFlags;
-  description: Bytes | undefined;
+  readonly name: Bytes;
+  /** The VM's handle of the callback (a registry slot), to call or release it. */
+  readonly handle: number;
+  readonly flags: ScriptFlags;
+  readonly description: Bytes | undefined;
 }
 
 /**
@@ -27,15 +27,6 @@ export interface Registration {
  * refuses it (bad or duplicate name).
  */
 export type RegistrationSink = (r: Registration) => string | undefined;
-
-/** Redis's script flags by name, in Redis's order (FUNCTION LIST shows them so). */
-export const FUNCTION_FLAGS: readonly [string, keyof ScriptFlags][] = [
-  ["no-writes", "noWrites"],
-  ["allow-oom", "allowOom"],
-  ["allow-stale", "allowStale"],
-  ["no-cluster", "noCluster"],
-  ["allow-cross-slot-keys", "allowCrossSlot"],
-];
 
 function raise(L: LuaState, msg: string): never {
   pushErrorTable(L, msg);
@@ -62,26 +53,12 @@ function readFlags(L: LuaState, flags: ScriptFlags): boolean {
     const s = stringAt(L, -1);
     lua.lua_pop(L, 1);
     if (s === undefined) return false;
-    const f = FUNCTION_FLAGS.find(([n]) => n === s.toLowerCase());
-    if (f === undefined) return false;
-    flags[f[1]] = true;
+    if (!setFlag(flags, s.toLowerCase())) return false;
   }
 }
 
-/** A function's flags before any is set (functions are never in compat mode). */
-function noFlags(): ScriptFlags {
-  return {
-    compat: false,
-    noWrites: false,
-    allowOom: false,
-    allowStale: false,
-    noCluster: false,
-    allowCrossSlot: false,
-  };
-}
-
-/** Named arguments; leaves the callback's ref or raises. */
-function readNamed(L: LuaState): Omit<Registration, "ref"> & { ref: number | undefined } {
+/** Named arguments; takes a registry slot for the callback, or raises. */
+function readNamed(L: LuaState): Registration {
   if (lua.lua_type(L, 1) !== lua.LUA_TTABLE) {
     raise(
       L,
@@ -90,7 +67,7 @@ function readNamed(L: LuaState): Omit<Registration, "ref"> & { ref: number | und
     );
   }
   let name: Bytes | undefined, description: Bytes | undefined, ref: number | undefined;
-  const flags = noFlags();
+  const flags = noFlags(false);
   const fail = (msg: string): never => {
     if (ref !== undefined) lauxlib.luaL_unref(L, lua.LUA_REGISTRYINDEX, ref);
     return raise(L, msg);
@@ -137,7 +114,7 @@ function readNamed(L: LuaState): Omit<Registration, "ref"> & { ref: number | und
   }
   if (name === undefined) fail("redis.register_function must get a function name argument");
   if (ref === undefined) fail("redis.register_function must get a callback argument");
-  return { name: name!, ref, flags, description };
+  return { name: name!, handle: ref!, flags, description };
 }
 
 /**
@@ -154,8 +131,7 @@ export function makeRegister(sink: () => RegistrationSink | undefined): LuaJsFun
     if (argc < 1 || argc > 2) raise(L, "wrong number of arguments to redis.register_function");
     let reg: Registration;
     if (argc === 1) {
-      const r = readNamed(L);
-      reg = { ...r, ref: r.ref! };
+      reg = readNamed(L);
     } else {
       const name = stringAt(L, 1);
       if (name === undefined) {
@@ -167,14 +143,14 @@ export function makeRegister(sink: () => RegistrationSink | undefined): LuaJsFun
       lua.lua_settop(L, 2);
       reg = {
         name: name!,
-        ref: lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX),
-        flags: noFlags(),
+        handle: lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX),
+        flags: noFlags(false),
         description: undefined,
       };
     }
     const err = take!(reg);
     if (err !== undefined) {
-      lauxlib.luaL_unref(L, lua.LUA_REGISTRYINDEX, reg.ref);
+      lauxlib.luaL_unref(L, lua.LUA_REGISTRYINDEX, reg.handle);
       raise(L, err);
     }
     return 0;

@@ -1,0 +1,260 @@
+/**
+ * Makes fengari behave as Redis's Lua 5.1 below the API, by replacing
+ * functions of its internal modules (fengari's modules call each other
+ * through their module objects, so a replacement there reaches every
+ * caller): numbers, loading (source only, never bytecode) and the wording
+ * of syntax errors. Loading this module applies the changes, once per
+ * process (fengari's modules are shared by every server in it); it also
+ * gives the base library Lua 5.1's `load` and `loadstring`
+ * ({@link openBase51}).
+ *
+ * @module
+ */
+
+// A full npm: specifier, not the import map's: Respite's mod.ts must load
+// without an import map (in a program that imports it by path or URL).
+// deno-lint-ignore-file no-import-prefix
+import { lauxlib, lua, lualib, type LuaState, type LuaString, toLua } from "./_fengari.ts";
+import type { LuaThread, Zio } from "npm:fengari@0.1.5";
+import ldebug from "npm:fengari@0.1.5/src/ldebug.js";
+import ldo from "npm:fengari@0.1.5/src/ldo.js";
+import lfunc from "npm:fengari@0.1.5/src/lfunc.js";
+import lobject from "npm:fengari@0.1.5/src/lobject.js";
+import lparser, { type Dyndata } from "npm:fengari@0.1.5/src/lparser.js";
+import lstring from "npm:fengari@0.1.5/src/lstring.js";
+import lzio, { type MBuffer } from "npm:fengari@0.1.5/src/lzio.js";
+import { formatG } from "../../core/number.ts";
+
+/** A hex integer numeral, as the lexer and `tonumber` accept it. */
+const HEX = /^\s*([-+]?)0[xX]([0-9a-fA-F]+)\s*$/;
+
+/**
+ * Makes fengari's numbers behave as Lua 5.1's, where all are doubles.
+ * fengari's modules call these conversions through the module object, so
+ * replacing them there reaches the lexer, `tonumber`, `tostring`, string
+ * coercion and concatenation.
+ *
+ * - `luaO_str2num`: every numeral is a float (fengari's integers are
+ *   32-bit and wrap: `2147483647 + 1` would be negative), a hex one read
+ *   in full (`0x100000000`, which BullMQ's priorities use, wrapped to 0).
+ * - `luaO_tostring`: floats print as C's `%.14g` (fengari prints `1e15`
+ *   as `1000000000000000`; Lua 5.1 prints `1e+15`).
+ */
+function luaNumbers(): void {
+  const str2num = lobject.luaO_str2num;
+  lobject.luaO_str2num = (s, o) => {
+    const n = str2num(s, o);
+    if (n !== 0 && o.ttisinteger()) {
+      const hex = HEX.exec(String.fromCharCode(...s.subarray(0, Math.min(s.length, 64))));
+      o.setfltvalue(hex ? (hex[1] === "-" ? -1 : 1) * parseInt(hex[2]!, 16) : o.value);
+    }
+    return n;
+  };
+  // Concatenation and coercion format through luaO_tostring; tostring()
+  // through luaO_pushvfstring("%f", n).
+  const tostring = lobject.luaO_tostring;
+  lobject.luaO_tostring = (L, o) => {
+    if (o.ttisinteger()) return tostring(L, o);
+    o.setsvalue(lstring.luaS_bless(L, toLua(formatG14(o.value))));
+  };
+  const pushvfstring = lobject.luaO_pushvfstring;
+  lobject.luaO_pushvfstring = (L, fmt, argp) =>
+    fmt.length === 2 && fmt[0] === 37 && fmt[1] === 102 // "%f"
+      ? pushvfstring(L, PERCENT_S, [toLua(formatG14(Number(argp[0])))])
+      : pushvfstring(L, fmt, argp);
+}
+
+/** "%s" as a Lua string. */
+const PERCENT_S = new Uint8Array([37, 115]);
+
+const f64 = new Float64Array(1);
+const f64Bytes = new Uint8Array(f64.buffer);
+
+/**
+ * C's `%.14g`, as Lua 5.1 formats numbers (glibc spells NaN with its
+ * sign: 0/0 is `-nan`).
+ */
+function formatG14(x: number): string {
+  if (!Number.isNaN(x)) return formatG(x, 14);
+  f64[0] = x;
+  return f64Bytes[7]! & 0x80 ? "-nan" : "nan";
+}
+
+/** What fengari's parser needs (its SParser, without the mode). */
+interface Parse {
+  z: Zio;
+  name: LuaString;
+  buff: MBuffer;
+  dyd: Dyndata;
+}
+
+/**
+ * Every chunk is parsed as source, as in Redis, whose Lua never loads
+ * precompiled chunks: crafted bytecode escapes any sandbox. A binary chunk
+ * is then a syntax error at its first byte (ESC), whatever the caller
+ * (EVAL, SCRIPT LOAD, FUNCTION LOAD, `load`, `loadstring`) and whatever
+ * load mode it asks for. lua_load reaches the parser through the module
+ * object, so replacing it there covers every path.
+ */
+function sourceChunksOnly(): void {
+  const parse = (L: LuaThread, p: Parse): void => {
+    lfunc.luaF_initupvals(L, lparser.luaY_parser(L, p.z, p.buff, p.dyd, p.name, p.z.zgetc()));
+  };
+  ldo.luaD_protectedparser = (L, z, name) => {
+    const p: Parse = { z, name, buff: new lzio.MBuffer(), dyd: new lparser.Dyndata() };
+    L.nny++; // no yielding while parsing, as fengari's own
+    const status = ldo.luaD_pcall(L, parse, p, L.top, L.errfunc);
+    L.nny--;
+    return status;
+  };
+}
+
+const TOKEN_CHAR = toLua("'%c'");
+const TOKEN_CNTRL = toLua("'char(%d)'");
+const TOKEN_QUOTED = toLua("'%s'");
+const NEAR = toLua("%s near %s");
+const NEAR_QUOTED = toLua("%s near '%s'");
+const EXPECTED = toLua("%s expected");
+const EXPECTED_QUOTED = toLua("'%s' expected");
+const EOF = toLua("<eof>");
+const AT_LINE = toLua("%s:%d: %s");
+const QUOTE = 39;
+
+/**
+ * Syntax errors as Lua 5.1 words them. The lexer and parser format them
+ * through the lobject and ldebug module objects (runtime errors do not).
+ *
+ * - A stray control character is `'char(27)'` (5.3: `'<\27>'`), any other
+ *   byte is quoted as it is (5.3: `'<\128>'`).
+ * - The end of the chunk is quoted, `near '<eof>'` and `'<eof>' expected`.
+ * - Chunk names are cut as 5.1 cuts them ({@link chunkid51}), with its
+ *   larger size for syntax errors (80, where 5.3 uses 60 for all).
+ */
+function syntaxErrors51(): void {
+  const pushfstring = lobject.luaO_pushfstring;
+  lobject.luaO_pushfstring = (L, fmt, ...argp) => {
+    if (sameBytes(fmt, TOKEN_CHAR)) {
+      const c = Number(argp[0]);
+      return c < 32 || c === 127
+        ? pushfstring(L, TOKEN_CNTRL, c)
+        : pushfstring(L, TOKEN_QUOTED, Uint8Array.of(c));
+    }
+    if (sameBytes(fmt, NEAR) && argp[1] instanceof Uint8Array && sameBytes(argp[1], EOF)) {
+      return pushfstring(L, NEAR_QUOTED, argp[0], argp[1]);
+    }
+    if (sameBytes(fmt, EXPECTED) && argp[0] instanceof Uint8Array && argp[0][0] !== QUOTE) {
+      return pushfstring(L, EXPECTED_QUOTED, argp[0]);
+    }
+    return pushfstring(L, fmt, ...argp);
+  };
+  // fengari's bufflen leaves out C's terminating NUL.
+  lobject.luaO_chunkid = (source, bufflen) => chunkid51(source, bufflen + 1);
+  ldebug.luaG_addinfo = (L, msg, src, line) =>
+    lobject.luaO_pushfstring(L, AT_LINE, src ? chunkid51(src.getstr(), 80) : toLua("?"), line, msg);
+}
+
+/**
+ * Lua 5.1's luaO_chunkid: how a chunk name is shown in a message given a
+ * C buffer of `size` bytes (its NUL included). `=name` is shown as is,
+ * `@file` keeps its end, and a source string its first line, in
+ * `[string "..."]`.
+ */
+function chunkid51(source: LuaString, size: number): LuaString {
+  const nul = source.indexOf(0);
+  const src = nul < 0 ? source : source.subarray(0, nul);
+  if (src[0] === 61) return src.subarray(1, size); // '='
+  if (src[0] === 64) { // '@'
+    const max = size - 8; // sizeof(" '...' ")
+    const name = src.subarray(1);
+    return name.length > max ? concatBytes(toLua("..."), name.subarray(name.length - max)) : name;
+  }
+  let len = src.findIndex((c) => c === 10 || c === 13);
+  if (len < 0) len = src.length;
+  const max = size - 17; // sizeof(" [string \"...\"] ")
+  if (len > max) len = max;
+  return len < src.length
+    ? concatBytes(toLua('[string "'), src.subarray(0, len), toLua('..."]'))
+    : concatBytes(toLua('[string "'), src, toLua('"]'));
+}
+
+function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The base library with Lua 5.1's `load` (a reader function only, no mode
+ * or environment) and `loadstring`, which 5.3 lacks. Scripts must not get
+ * 5.3's `load` of a string: Redis's Lua has none.
+ */
+export function openBase51(L: LuaState): number {
+  const n = lualib.luaopen_base(L);
+  lua.lua_pushjsfunction(L, load51);
+  lua.lua_setfield(L, -2, "load");
+  lua.lua_pushjsfunction(L, loadstring51);
+  lua.lua_setfield(L, -2, "loadstring");
+  return n;
+}
+
+/** Lua 5.1's `loadstring(s [, chunkname])`. */
+function loadstring51(L: LuaState): number {
+  const s = lauxlib.luaL_checklstring(L, 1);
+  const name = lauxlib.luaL_optstring(L, 2, s);
+  return loaded(L, lauxlib.luaL_loadbuffer(L, s, null, cString(name)));
+}
+
+/** Lua 5.1's `load(func [, chunkname])`: the arguments checked in its order. */
+function load51(L: LuaState): number {
+  const name = lauxlib.luaL_optstring(L, 2, "=(load)");
+  lauxlib.luaL_checktype(L, 1, lua.LUA_TFUNCTION);
+  lua.lua_settop(L, 3); // the function, the name and a slot for each piece
+  return loaded(L, lua.lua_load(L, readPiece, null, cString(name), null));
+}
+
+/** `load`'s reader: calls the function for the next piece of the chunk. */
+function readPiece(L: LuaState): LuaString | null {
+  lauxlib.luaL_checkstack(L, 2, "too many nested functions");
+  lua.lua_pushvalue(L, 1);
+  lua.lua_call(L, 0, 1);
+  if (lua.lua_isnil(L, -1)) {
+    lua.lua_pop(L, 1);
+    return null;
+  }
+  if (!lua.lua_isstring(L, -1)) lauxlib.luaL_error(L, "reader function must return a string");
+  lua.lua_replace(L, 3); // keeps the piece on the stack while it is read
+  return lua.lua_tolstring(L, 3);
+}
+
+/** The loaded function, or nil and the error message. */
+function loaded(L: LuaState, status: number): number {
+  if (status === lua.LUA_OK) return 1;
+  lua.lua_pushnil(L);
+  lua.lua_insert(L, -2);
+  return 2;
+}
+
+/** A chunk name as Lua 5.1's C API sees it: up to its first NUL. */
+function cString(s: LuaString): LuaString {
+  const nul = s.indexOf(0);
+  return nul < 0 ? s : s.subarray(0, nul);
+}
+
+/** Marks fengari's modules as changed, so a second copy of this module changes nothing. */
+const PATCHED = Symbol.for("respite.lua51");
+if (!(PATCHED in lobject)) {
+  Object.defineProperty(lobject, PATCHED, { value: true });
+  luaNumbers();
+  sourceChunksOnly();
+  syntaxErrors51();
+}
