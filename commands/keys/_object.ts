@@ -20,7 +20,7 @@ import type { Bytes, CommandArg, Context } from "../../core/types.ts";
 import type { Value } from "../../core/keyspace.ts";
 import { keys } from "../../core/registry.ts";
 import { parseInteger } from "../../core/number.ts";
-import { replyHelp } from "../../core/help.ts";
+import { helpSubcommand } from "../../core/help.ts";
 import { command, lookupRead } from "./_util.ts";
 
 /** Redis's `OBJ_SHARED_REFCOUNT`: the refcount of shared objects. */
@@ -162,17 +162,7 @@ export const objectCommand = command({
       },
       handler: idletime,
     }),
-    command({
-      name: "help",
-      arity: 2,
-      flags: ["loading", "stale"],
-      docs: {
-        summary: "Show helpful text about the different subcommands",
-        since: "6.2.0",
-        complexity: "O(1)",
-      },
-      handler: (c, argv) => replyHelp(c, argv, HELP),
-    }),
+    command(helpSubcommand(HELP, "6.2.0")),
     command({
       name: "encoding",
       arity: 3,
