@@ -1,6 +1,5 @@
 /**
- * The RDB plugin's commands: SAVE, BGSAVE, LASTSAVE, DUMP, RESTORE, and
- * DEBUG RELOAD.
+ * The RDB plugin's commands: SAVE, BGSAVE, LASTSAVE, DUMP and RESTORE.
  *
  * @module
  */
@@ -8,56 +7,58 @@
 import type { Bytes, CommandSpec, Context } from "../../core/types.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
 import { intArg } from "../../core/number.ts";
-import { keys } from "../../core/registry.ts";
+import { commandFamily, keys } from "../../core/registry.ts";
 import { bytesToStr, strToBytes } from "./_buf.ts";
 import type { RdbPersistence } from "./_persist.ts";
 import { NotPersistedError } from "./_module.ts";
 
 const BUSYKEY = "BUSYKEY Target key name already exists.";
 
-/** Finds the calling server's persistence state. */
-export type StateOf = (c: Context) => RdbPersistence;
+const command = commandFamily({ group: "server" });
 
-/** The command specs, bound to a state lookup. */
-export function rdbCommands(stateOf: StateOf): CommandSpec[] {
+/** The commands of one server's RDB persistence. */
+export function rdbCommands(st: RdbPersistence): CommandSpec[] {
   return [
-    {
+    command({
       name: "save",
       arity: 1,
-      flags: ["admin", "noscript", "no_multi"],
+      flags: ["admin", "noscript", "no_async_loading", "no_multi"],
       docs: {
-        summary: "Synchronously saves the database(s) to disk.",
+        summary: "Synchronously save the dataset to disk",
         since: "1.0.0",
-        group: "server",
         complexity: "O(N) where N is the total number of keys in all databases",
       },
       handler(c) {
-        const st = stateOf(c);
         if (st.bgsave !== undefined) {
           throw new ReplyError("ERR Background save already in progress");
         }
         if (st.saveSync()) c.reply.ok();
         else c.reply.error("ERR");
       },
-    },
-    {
+    }),
+    command({
       name: "bgsave",
       arity: -1,
-      flags: ["admin", "noscript"],
+      flags: ["admin", "noscript", "no_async_loading"],
       docs: {
-        summary: "Asynchronously saves the database(s) to disk.",
+        summary: "Asynchronously save the dataset to disk",
         since: "1.0.0",
-        group: "server",
         complexity: "O(1)",
+        history: [["3.2.2", "Added the `SCHEDULE` option."]],
+        arguments: [{
+          name: "schedule",
+          type: "pure-token",
+          token: "SCHEDULE",
+          since: "3.2.2",
+          flags: ["optional"],
+        }],
       },
       handler(c, argv) {
-        let schedule = false;
-        if (argv.length > 1) {
-          if (argv.length === 2 && argv[1]!.toLowerCase() === "schedule") schedule = true;
-          else throw new ReplyError(Err.syntax);
+        // SCHEDULE is accepted: what it waits for in Redis, a running AOF
+        // rewrite, does not hold back a save here.
+        if (argv.length > 1 && !(argv.length === 2 && argv[1]!.toLowerCase() === "schedule")) {
+          throw new ReplyError(Err.syntax);
         }
-        void schedule;
-        const st = stateOf(c);
         if (st.bgsave !== undefined) {
           throw new ReplyError("ERR Background save already in progress");
         }
@@ -70,32 +71,34 @@ export function rdbCommands(stateOf: StateOf): CommandSpec[] {
         st.startBgsave();
         c.reply.simple("Background saving started");
       },
-    },
-    {
+    }),
+    command({
       name: "lastsave",
       arity: 1,
       flags: ["loading", "stale", "fast"],
       categories: ["admin", "dangerous"],
+      tips: ["nondeterministic_output"],
       docs: {
-        summary: "Returns the Unix timestamp of the last successful save to disk.",
+        summary: "Get the UNIX time stamp of the last successful save to disk",
         since: "1.0.0",
-        group: "server",
         complexity: "O(1)",
       },
-      handler: (c) => c.reply.integer(stateOf(c).lastSave),
-    },
-    {
+      handler: (c) => c.reply.integer(st.lastSave),
+    }),
+    command({
       name: "dump",
       arity: 2,
       flags: ["readonly"],
       categories: ["keyspace"],
       keySpecs: [keys.one(1, ["RO", "ACCESS"])],
+      tips: ["nondeterministic_output"],
       docs: {
-        summary: "Returns a serialized representation of the value stored at a key.",
+        summary: "Return a serialized version of the value stored at the specified key.",
         since: "2.6.0",
         group: "generic",
         complexity:
           "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).",
+        arguments: [{ name: "key", type: "key", keySpecIndex: 0 }],
       },
       handler(c, argv) {
         const key = argv[1]!;
@@ -109,7 +112,7 @@ export function rdbCommands(stateOf: StateOf): CommandSpec[] {
         c.db.touch(key);
         let payload: Uint8Array;
         try {
-          payload = stateOf(c).dumpValue(v);
+          payload = st.dumpValue(v);
         } catch (e) {
           // A volatile or unregistered type: a reply, not a crash.
           if (e instanceof NotPersistedError) throw new ReplyError(`ERR ${e.message}`);
@@ -117,26 +120,65 @@ export function rdbCommands(stateOf: StateOf): CommandSpec[] {
         }
         c.reply.bulk(bytesToStr(payload));
       },
-    },
-    {
+    }),
+    command({
       name: "restore",
       arity: -4,
       flags: ["write", "denyoom"],
       categories: ["keyspace", "dangerous"],
       keySpecs: [keys.one(1, ["OW", "UPDATE"])],
       docs: {
-        summary: "Creates a key from the serialized representation of a value.",
+        summary:
+          "Create a key using the provided serialized value, previously obtained using DUMP.",
         since: "2.6.0",
         group: "generic",
         complexity:
           "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).",
+        history: [
+          ["3.0.0", "Added the `REPLACE` modifier."],
+          ["5.0.0", "Added the `ABSTTL` modifier."],
+          ["5.0.0", "Added the `IDLETIME` and `FREQ` options."],
+        ],
+        arguments: [
+          { name: "key", type: "key", keySpecIndex: 0 },
+          { name: "ttl", type: "integer" },
+          { name: "serialized-value", type: "string" },
+          {
+            name: "replace",
+            type: "pure-token",
+            token: "REPLACE",
+            since: "3.0.0",
+            flags: ["optional"],
+          },
+          {
+            name: "absttl",
+            type: "pure-token",
+            token: "ABSTTL",
+            since: "5.0.0",
+            flags: ["optional"],
+          },
+          {
+            name: "seconds",
+            type: "integer",
+            token: "IDLETIME",
+            since: "5.0.0",
+            flags: ["optional"],
+          },
+          {
+            name: "frequency",
+            type: "integer",
+            token: "FREQ",
+            since: "5.0.0",
+            flags: ["optional"],
+          },
+        ],
       },
-      handler: restore(stateOf),
-    },
+      handler: restore(st),
+    }),
   ];
 }
 
-function restore(stateOf: StateOf) {
+function restore(st: RdbPersistence) {
   return (c: Context, argv: Bytes[]): void => {
     let replace = false, absttl = false, idle = -1, freq = -1;
     for (let j = 4; j < argv.length; j++) {
@@ -165,7 +207,7 @@ function restore(stateOf: StateOf) {
     if (ttl < 0) throw new ReplyError("ERR Invalid TTL value, must be >= 0");
     let value;
     try {
-      value = stateOf(c).restoreValue(strToBytes(argv[3]!));
+      value = st.restoreValue(strToBytes(argv[3]!));
     } catch (e) {
       throw new ReplyError((e as Error).message);
     }

@@ -2,26 +2,27 @@
  * The RDB value encoder: one key's value in the encoding Redis 7.0 writes
  * (RDB version 10), shared by files, DUMP and the AOF preamble.
  *
- * Values are read through the views families implement (ElementsView,
- * PairsView, ScoredView, StreamView), never through their classes.
+ * Values are read through the views families implement (`viewOf`:
+ * ElementsView, PairsView, ScoredView, StreamView), never through their
+ * classes.
  *
  * @module
  */
 
 import type { Bytes } from "../../core/types.ts";
-import type {
-  DataObject,
-  ElementsView,
-  PairsView,
-  ScoredView,
-  Value,
-  ValueType,
+import {
+  type DataObject,
+  type ElementsView,
+  type Value,
+  type ValueType,
+  type ValueViews,
+  viewOf,
 } from "../../core/keyspace.ts";
 import { formatDouble } from "../../core/number.ts";
 import { ByteWriter } from "./_buf.ts";
 import { lzfCompress } from "./_lzf.ts";
 import { intsetOf, ListpackBuilder } from "./_packed.ts";
-import { encodeStream, isStreamView } from "./_stream.ts";
+import { encodeStream } from "./_stream.ts";
 import { moduleRdbOf, writeModuleValue } from "./_module.ts";
 
 /** RDB object types (`RDB_TYPE_*`). */
@@ -86,6 +87,13 @@ const NODE_BYTES = [4096, 8192, 16384, 32768, 65536];
 const SIZE_ESTIMATE_OVERHEAD = 8;
 /** Redis's safety limit for count-limited quicklist nodes. */
 const SIZE_SAFETY_LIMIT = 8192;
+
+/** `v` through its type's view; a value whose type does not match its RDB type throws. */
+function view<K extends keyof ValueViews>(v: DataObject, type: K): ValueViews[K] {
+  const out = viewOf(v, type);
+  if (out === undefined) throw new Error(`a ${v.type} value cannot be saved as a ${type}`);
+  return out;
+}
 
 let scratch = new Uint8Array(1024);
 let scratchOut = new Uint8Array(1024);
@@ -229,25 +237,25 @@ export class RdbEncoder {
   object(t: number, v: DataObject): void {
     switch (t) {
       case T.LIST_QUICKLIST_2:
-        return this.#quicklist(v as unknown as ElementsView);
+        return this.#quicklist(view(v, "list"));
       case T.SET_INTSET:
-        return this.blob(intsetOf((v as unknown as ElementsView).elements()));
+        return this.blob(intsetOf(view(v, "set").elements()));
       case T.SET: {
-        const e = v as unknown as ElementsView;
+        const e = view(v, "set");
         this.len(e.length);
         for (const m of e.elements()) this.string(m);
         return;
       }
       case T.HASH_LISTPACK: {
         const b = new ListpackBuilder();
-        for (const [f, val] of (v as unknown as PairsView).pairs()) {
+        for (const [f, val] of view(v, "hash").pairs()) {
           b.add(f);
           b.add(val);
         }
         return this.blob(b.finish());
       }
       case T.HASH: {
-        const h = v as unknown as PairsView;
+        const h = view(v, "hash");
         this.len(h.length);
         for (const [f, val] of h.pairs()) {
           this.string(f);
@@ -257,7 +265,7 @@ export class RdbEncoder {
       }
       case T.ZSET_LISTPACK: {
         const b = new ListpackBuilder();
-        for (const [m, s] of (v as unknown as ScoredView).scored()) {
+        for (const [m, s] of view(v, "zset").scored()) {
           b.add(m);
           b.add(formatDouble(s));
         }
@@ -266,7 +274,7 @@ export class RdbEncoder {
       case T.ZSET_2: {
         // Redis saves from the highest score down, so its loader can
         // insert at the head; any order loads the same.
-        const z = v as unknown as ScoredView;
+        const z = view(v, "zset");
         const all = [...z.scored()];
         this.len(all.length);
         for (let i = all.length - 1; i >= 0; i--) {
@@ -277,8 +285,7 @@ export class RdbEncoder {
         return;
       }
       case T.STREAM_LISTPACKS_2:
-        if (!isStreamView(v)) throw new Error("the stream value cannot be saved");
-        return encodeStream(this, v);
+        return encodeStream(this, view(v, "stream"));
       case T.MODULE_2:
         return writeModuleValue(this, moduleRdbOf(v, this.opts.types), v);
     }

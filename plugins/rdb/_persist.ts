@@ -404,19 +404,31 @@ export class RdbPersistence implements RdbService {
 
   /** SAVE: serializes and writes synchronously. Returns false on failure (logged). */
   saveSync(): boolean {
+    try {
+      this.save();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Redis's rdbSave (SAVE, DEBUG RELOAD, the final save): writes the dump
+   * synchronously and resets the change count; throws on failure (logged).
+   */
+  save(): void {
     const server = this.server;
     try {
       this.writeDumpSync(this.path());
     } catch (e) {
       server.log("warning", `Failed saving the DB: ${errText(e)}`);
-      return false;
+      throw e;
     }
     server.log("notice", "DB saved on disk");
     server.dirty = 0;
     this.lastSave = Math.floor(server.clock.now() / 1000);
     this.lastBgsaveOk = true;
     this.saves++;
-    return true;
   }
 
   /** BGSAVE: starts a background save; false when one is already running. */

@@ -121,7 +121,7 @@ export interface RdbService {
   load(bytes: Uint8Array, opts?: LoadOptions): LoadResult;
   /**
    * DUMP's payload: value, RDB version (2 bytes LE), CRC64 (8 bytes LE).
-   * A plugin type's value is a module value (see `rdb_module.ts`). Throws
+   * A plugin type's value is a module value (see `_module.ts`). Throws
    * a `NotPersistedError` for a value of a volatile or unregistered type.
    */
   dumpValue(value: Value): Uint8Array;

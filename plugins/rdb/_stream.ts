@@ -14,7 +14,6 @@
 
 import type { Bytes } from "../../core/types.ts";
 import type {
-  DataObject,
   StreamDump,
   StreamDumpEntry,
   StreamDumpGroup,
@@ -34,11 +33,6 @@ const SAMEFIELDS = 2;
 /** `RDB_TYPE_STREAM_LISTPACKS`, `_2`, `_3`. */
 const V1 = 15, V3 = 21;
 const U64 = (1n << 64n) - 1n;
-
-/** Whether a value can be read as a stream. */
-export function isStreamView(v: DataObject): v is DataObject & StreamView {
-  return typeof (v as Partial<StreamView>).streamDump === "function";
-}
 
 /** Writes a stream's body (`rdbSaveObject` for OBJ_STREAM, version 2). */
 export function encodeStream(e: RdbEncoder, v: StreamView): void {

@@ -5,16 +5,18 @@
  * (see {@link RdbService}). Files are Redis 7.0's RDB version 10; the
  * loader reads what Redis 2.x to 7.2 wrote.
  *
- * The codec lives in `rdb_*.ts`: byte helpers (`rdb_buf`), CRC-64
- * (`rdb_crc64`), LZF (`rdb_lzf`), listpack/ziplist/intset/zipmap
- * (`rdb_packed`), values (`rdb_encode`, `rdb_decode`, `rdb_stream`),
- * whole files (`rdb_file`) and background snapshots (`rdb_snapshot`).
+ * The codec lives in the private files: byte helpers (`_buf.ts`), CRC-64
+ * (`_crc64.ts`), LZF (`_lzf.ts`), listpack/ziplist/intset/zipmap
+ * (`_packed.ts`), values (`_encode.ts`, `_decode.ts`, `_stream.ts`,
+ * `_module.ts` for plugin types), whole files (`_file.ts`) and background
+ * snapshots (`_snapshot.ts`); one server's state is `_persist.ts`, its
+ * commands `_commands.ts`.
  *
  * @module
  */
 
 import { definePlugin } from "../../core/registry.ts";
-import type { Bytes, Context, ServerApi } from "../../core/types.ts";
+import type { Bytes, Context } from "../../core/types.ts";
 import { Trait } from "../../core/types.ts";
 import { ConfigError } from "../../core/config.ts";
 import { ReplyError } from "../../core/errors.ts";
@@ -38,41 +40,35 @@ declare module "../../core/types.ts" {
   }
 }
 
-const STATES = new WeakMap<ServerApi, RdbPersistence>();
-
-function stateOf(c: Context): RdbPersistence {
-  const s = STATES.get(c.server);
-  if (s === undefined) throw new ReplyError("ERR RDB persistence is not initialised");
-  return s;
-}
-
 /** DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: saves, then loads the dump again. */
-const debugReload = (c: Context, argv: Bytes[]): void => {
-  const st = stateOf(c);
-  let save = true;
-  for (let i = 2; i < argv.length; i++) {
-    const o = argv[i]!.toLowerCase();
-    if (o === "nosave") save = false;
-    else if (o !== "merge" && o !== "noflush") {
-      throw new ReplyError("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
+function debugReload(st: RdbPersistence) {
+  return (c: Context, argv: Bytes[]): void => {
+    let save = true;
+    for (let i = 2; i < argv.length; i++) {
+      const o = argv[i]!.toLowerCase();
+      if (o === "nosave") save = false;
+      else if (o !== "merge" && o !== "noflush") {
+        throw new ReplyError(
+          "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.",
+        );
+      }
     }
-  }
-  const path = st.path();
-  let bytes: Uint8Array;
-  try {
-    if (save) st.writeDumpSync(path);
-    bytes = Deno.readFileSync(path);
-  } catch (e) {
-    throw new ReplyError(`ERR Error trying to save the DB: ${(e as Error).message}`);
-  }
-  try {
-    st.load(bytes, { keepExpired: false });
-  } catch (e) {
-    throw new ReplyError(`ERR Error trying to load the RDB dump: ${(e as Error).message}`);
-  }
-  c.server.log("notice", "DB reloaded by DEBUG RELOAD");
-  c.reply.ok();
-};
+    let bytes: Uint8Array;
+    try {
+      if (save) st.save();
+      bytes = Deno.readFileSync(st.path());
+    } catch (e) {
+      throw new ReplyError(`ERR Error trying to save the DB: ${(e as Error).message}`);
+    }
+    try {
+      st.load(bytes, { keepExpired: false });
+    } catch (e) {
+      throw new ReplyError(`ERR Error trying to load the RDB dump: ${(e as Error).message}`);
+    }
+    c.server.log("notice", "DB reloaded by DEBUG RELOAD");
+    c.reply.ok();
+  };
+}
 
 const MISCONF = "MISCONF Redis is configured to save RDB snapshots, but it's currently " +
   "unable to persist to disk. Commands that may modify the data set are disabled, because " +
@@ -126,12 +122,11 @@ export default definePlugin({
   ],
   init(server) {
     const st = new RdbPersistence(server);
-    STATES.set(server, st);
     server.config.watch("save", (v) => (st.savePoints = parseSavePoints(v)));
     server.provide("rdb", st);
-    server.service("debug")?.register("reload", debugReload);
+    server.service("debug")?.register("reload", debugReload(st));
     return {
-      commands: rdbCommands(stateOf),
+      commands: rdbCommands(st),
       admission: {
         misconf(_c, cmd, _argv, traits) {
           if (st.lastBgsaveOk || st.savePoints.length === 0) return undefined;
