@@ -694,3 +694,26 @@ diffDirty("hashes: every write command", [
   ["SET", "s", "x"],
   ["HSET", "s", "a", "1"],
 ]);
+
+Deno.test("hashes: two servers in one process keep their own listpack thresholds", async () => {
+  const a = await startRespite({ config: { "hash-max-listpack-entries": "1" } });
+  const b = await startRespite();
+  const ca = await RawClient.connect(a.port), cb = await RawClient.connect(b.port);
+  try {
+    for (const c of [ca, cb]) await c.call("HSET", "h", "f1", "1", "f2", "2");
+    assertEquals(await ca.call("OBJECT", "ENCODING", "h"), "hashtable");
+    assertEquals(await cb.call("OBJECT", "ENCODING", "h"), "listpack");
+    await cb.call("CONFIG", "SET", "hash-max-listpack-value", "1");
+    for (const c of [ca, cb]) await c.call("HSET", "g", "f", "1");
+    assertEquals(await ca.call("OBJECT", "ENCODING", "g"), "listpack");
+    await cb.call("HSET", "g", "long", "value");
+    assertEquals(await cb.call("OBJECT", "ENCODING", "g"), "hashtable");
+    await ca.call("HSET", "g", "long", "value");
+    assertEquals(await ca.call("OBJECT", "ENCODING", "g"), "hashtable");
+  } finally {
+    ca.close();
+    cb.close();
+    await a.close();
+    await b.close();
+  }
+});

@@ -621,3 +621,29 @@ diffDirty("sets: every write command", [
   ["SADD", "str", "a"],
   ["SUNIONSTORE", "d", "str"],
 ]);
+
+Deno.test("sets: two servers in one process keep their own set-max-intset-entries", async () => {
+  const a = await startRespite({ config: { "set-max-intset-entries": "1" } });
+  const b = await startRespite();
+  const ca = await RawClient.connect(a.port), cb = await RawClient.connect(b.port);
+  try {
+    for (const c of [ca, cb]) {
+      await c.call("SADD", "s", "1", "2");
+      await c.call("SUNIONSTORE", "u", "s");
+    }
+    assertEquals(await ca.call("OBJECT", "ENCODING", "s"), "hashtable");
+    assertEquals(await ca.call("OBJECT", "ENCODING", "u"), "hashtable");
+    assertEquals(await cb.call("OBJECT", "ENCODING", "s"), "intset");
+    assertEquals(await cb.call("OBJECT", "ENCODING", "u"), "intset");
+    await ca.call("CONFIG", "SET", "set-max-intset-entries", "512");
+    await cb.call("CONFIG", "SET", "set-max-intset-entries", "0");
+    for (const c of [ca, cb]) await c.call("SADD", "t", "7");
+    assertEquals(await ca.call("OBJECT", "ENCODING", "t"), "intset");
+    assertEquals(await cb.call("OBJECT", "ENCODING", "t"), "hashtable");
+  } finally {
+    ca.close();
+    cb.close();
+    await a.close();
+    await b.close();
+  }
+});

@@ -7,7 +7,14 @@
 import { Redis } from "ioredis";
 import { definePlugin } from "../../mod.ts";
 import { ManualClock } from "../../core/clock.ts";
-import { diffDirty, diffTest, RawClient, startRespite, type Step } from "../_helpers.ts";
+import {
+  diffDirty,
+  diffTest,
+  RawClient,
+  type Reply,
+  startRespite,
+  type Step,
+} from "../_helpers.ts";
 import { assertEquals } from "../_assert.ts";
 
 /** XADD key <i>-1 f v for i in [from, to]. */
@@ -577,3 +584,25 @@ diffDirty("streams: XADD, XDEL, XTRIM, XSETID", [
   ["XDEL", "e", "1-1"],
   ["EXISTS", "e"],
 ]);
+
+Deno.test("streams: two servers in one process keep their own node limits", async () => {
+  const a = await startRespite({ config: { "stream-node-max-entries": "1" } });
+  const b = await startRespite();
+  const ca = await RawClient.connect(a.port), cb = await RawClient.connect(b.port);
+  const listpacks = async (c: RawClient) => {
+    const info = await c.call("XINFO", "STREAM", "s") as Reply[];
+    return info[info.indexOf("radix-tree-keys") + 1];
+  };
+  try {
+    for (const c of [ca, cb]) {
+      for (let i = 1; i <= 3; i++) await c.call("XADD", "s", `${i}-1`, "f", "v");
+    }
+    assertEquals(await listpacks(ca), 3);
+    assertEquals(await listpacks(cb), 1);
+  } finally {
+    ca.close();
+    cb.close();
+    await a.close();
+    await b.close();
+  }
+});

@@ -993,3 +993,25 @@ diffDirty("zsets: every write command", [
   ["SET", "str", "v"],
   ["ZADD", "str", "1", "a"],
 ]);
+
+Deno.test("zsets: two servers in one process keep their own listpack thresholds", async () => {
+  const a = await startRespite({ config: { "zset-max-listpack-entries": "1" } });
+  const b = await startRespite();
+  const ca = await RawClient.connect(a.port), cb = await RawClient.connect(b.port);
+  try {
+    for (const c of [ca, cb]) {
+      await c.call("ZADD", "z", "1", "a", "2", "b");
+      await c.call("ZUNIONSTORE", "u", "1", "z");
+      await c.call("ZRANGESTORE", "r", "z", "0", "-1");
+    }
+    for (const k of ["z", "u", "r"]) {
+      assertEquals(await ca.call("OBJECT", "ENCODING", k), "skiplist");
+      assertEquals(await cb.call("OBJECT", "ENCODING", k), "listpack");
+    }
+  } finally {
+    ca.close();
+    cb.close();
+    await a.close();
+    await b.close();
+  }
+});
