@@ -11,7 +11,7 @@
  */
 
 import type { Bytes } from "../../core/types.ts";
-import type { DataObject, Keyspace, ValueType } from "../../core/keyspace.ts";
+import { type DataObject, type Keyspace, type ValueType, viewOf } from "../../core/keyspace.ts";
 import { formatDouble } from "../../core/number.ts";
 import { bytesToString } from "../../core/resp/bytes.ts";
 import { NATIVE_TYPES as NATIVE, notPersistedWarning } from "../../core/value_type.ts";
@@ -26,10 +26,6 @@ export class RewriteError extends Error {
     super(message);
     this.name = "RewriteError";
   }
-}
-
-function score(n: number): string {
-  return n === Infinity ? "inf" : n === -Infinity ? "-inf" : formatDouble(n);
 }
 
 /** Emits `cmd key item...` in batches of {@link ITEMS_PER_CMD} items. */
@@ -63,23 +59,19 @@ function valueCommands(
   dump: ((v: DataObject) => Uint8Array) | undefined,
   t: ValueType | undefined,
 ): void {
-  const o = v as unknown as {
-    elements?: () => Iterable<Bytes>;
-    entries?: () => Iterable<[Bytes, number]>;
-    map?: Map<Bytes, Bytes>;
-  };
+  // viewOf(v, v.type) is never undefined.
   switch (v.type) {
     case "list":
-      batched(out, "RPUSH", key, map(o.elements!(), (e) => [e]));
+      batched(out, "RPUSH", key, map(viewOf(v, "list")!.elements(), (e) => [e]));
       return;
     case "set":
-      batched(out, "SADD", key, map(o.elements!(), (e) => [e]));
+      batched(out, "SADD", key, map(viewOf(v, "set")!.elements(), (e) => [e]));
       return;
     case "zset":
-      batched(out, "ZADD", key, map(o.entries!(), ([m, s]) => [score(s), m]));
+      batched(out, "ZADD", key, map(viewOf(v, "zset")!.scored(), ([m, s]) => [formatDouble(s), m]));
       return;
     case "hash":
-      batched(out, "HMSET", key, map(o.map!, ([f, val]) => [f, val]));
+      batched(out, "HMSET", key, map(viewOf(v, "hash")!.pairs(), ([f, val]) => [f, val]));
       return;
     default: {
       if (t?.rewrite !== undefined) {

@@ -8,7 +8,7 @@
  *   Redis does), or creates a base file for the empty dataset.
  * - Every propagated write (deterministic form, MULTI/EXEC from
  *   `atomically`) is appended; `appendfsync` decides when it is fsynced
- *   (see `aof_writer.ts`).
+ *   (see `_writer.ts`).
  * - BGREWRITEAOF, automatic rewrites and `CONFIG SET appendonly yes` start
  *   a point-in-time snapshot (the rdb plugin serializes it in slices, so
  *   the server keeps answering), open a new incremental file at that same
@@ -20,7 +20,7 @@
  */
 
 import { join } from "node:path";
-import { definePlugin } from "../../core/registry.ts";
+import { commandFamily, definePlugin } from "../../core/registry.ts";
 import type { ServerApi } from "../../core/types.ts";
 import { Trait } from "../../core/types.ts";
 import type { DataObject } from "../../core/keyspace.ts";
@@ -529,6 +529,8 @@ function syncDir(dir: string): void {
   } catch { /* not supported here */ }
 }
 
+const command = commandFamily({ group: "server" });
+
 /** The AOF plugin. */
 export default definePlugin({
   name: "aof",
@@ -565,14 +567,15 @@ export default definePlugin({
     /** A rewrite the shutdown stopped, settled once its files are gone. */
     let rewriteCancelled: Promise<void> | undefined;
     return {
-      commands: [{
+      commands: [command({
         name: "bgrewriteaof",
         arity: 1,
-        flags: ["admin", "noscript"],
-        summary: "Asynchronously rewrite the append-only file",
-        since: "1.0.0",
-        group: "server",
-        complexity: "O(1)",
+        flags: ["admin", "noscript", "no_async_loading"],
+        docs: {
+          summary: "Asynchronously rewrite the append-only file",
+          since: "1.0.0",
+          complexity: "O(1)",
+        },
         handler(c) {
           if (aof.rewrite) {
             c.reply.error("ERR Background append only file rewriting already in progress");
@@ -584,7 +587,7 @@ export default definePlugin({
             );
           }
         },
-      }],
+      })],
       admission: {
         // Redis's writeCommandsDeniedByDiskError: while the AOF cannot be
         // written, writes (and PING, for monitoring) are refused rather than

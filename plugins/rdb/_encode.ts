@@ -15,7 +15,6 @@ import {
   type ElementsView,
   type Value,
   type ValueType,
-  type ValueViews,
   viewOf,
 } from "../../core/keyspace.ts";
 import { formatDouble } from "../../core/number.ts";
@@ -87,13 +86,6 @@ const NODE_BYTES = [4096, 8192, 16384, 32768, 65536];
 const SIZE_ESTIMATE_OVERHEAD = 8;
 /** Redis's safety limit for count-limited quicklist nodes. */
 const SIZE_SAFETY_LIMIT = 8192;
-
-/** `v` through its type's view; a value whose type does not match its RDB type throws. */
-function view<K extends keyof ValueViews>(v: DataObject, type: K): ValueViews[K] {
-  const out = viewOf(v, type);
-  if (out === undefined) throw new Error(`a ${v.type} value cannot be saved as a ${type}`);
-  return out;
-}
 
 let scratch = new Uint8Array(1024);
 let scratchOut = new Uint8Array(1024);
@@ -233,29 +225,32 @@ export class RdbEncoder {
     this.object(t, v);
   }
 
-  /** The value body for RDB type `t`. */
+  /**
+   * The value body for RDB type `t`, which {@link RdbEncoder.typeOf} chose
+   * for `v`'s type (so `viewOf(v, v.type)` is never undefined).
+   */
   object(t: number, v: DataObject): void {
     switch (t) {
       case T.LIST_QUICKLIST_2:
-        return this.#quicklist(view(v, "list"));
+        return this.#quicklist(viewOf(v, "list")!);
       case T.SET_INTSET:
-        return this.blob(intsetOf(view(v, "set").elements()));
+        return this.blob(intsetOf(viewOf(v, "set")!.elements()));
       case T.SET: {
-        const e = view(v, "set");
+        const e = viewOf(v, "set")!;
         this.len(e.length);
         for (const m of e.elements()) this.string(m);
         return;
       }
       case T.HASH_LISTPACK: {
         const b = new ListpackBuilder();
-        for (const [f, val] of view(v, "hash").pairs()) {
+        for (const [f, val] of viewOf(v, "hash")!.pairs()) {
           b.add(f);
           b.add(val);
         }
         return this.blob(b.finish());
       }
       case T.HASH: {
-        const h = view(v, "hash");
+        const h = viewOf(v, "hash")!;
         this.len(h.length);
         for (const [f, val] of h.pairs()) {
           this.string(f);
@@ -265,7 +260,7 @@ export class RdbEncoder {
       }
       case T.ZSET_LISTPACK: {
         const b = new ListpackBuilder();
-        for (const [m, s] of view(v, "zset").scored()) {
+        for (const [m, s] of viewOf(v, "zset")!.scored()) {
           b.add(m);
           b.add(formatDouble(s));
         }
@@ -274,7 +269,7 @@ export class RdbEncoder {
       case T.ZSET_2: {
         // Redis saves from the highest score down, so its loader can
         // insert at the head; any order loads the same.
-        const z = view(v, "zset");
+        const z = viewOf(v, "zset")!;
         const all = [...z.scored()];
         this.len(all.length);
         for (let i = all.length - 1; i >= 0; i--) {
@@ -285,7 +280,7 @@ export class RdbEncoder {
         return;
       }
       case T.STREAM_LISTPACKS_2:
-        return encodeStream(this, view(v, "stream"));
+        return encodeStream(this, viewOf(v, "stream")!);
       case T.MODULE_2:
         return writeModuleValue(this, moduleRdbOf(v, this.opts.types), v);
     }
