@@ -3,9 +3,8 @@
  * LIST, GETKEYS, GETKEYSANDFLAGS, HELP), generated from the registered
  * {@link CommandEntry} list, in Redis 7.0's reply layout.
  *
- * Command tips and key-spec notes come from a spec's `tips` / `notes` when
- * given; otherwise from tables of Redis 7.0's own values below, so built-in
- * families report what Redis reports without repeating it in every spec.
+ * Everything comes from the commands' definitions: flags, key specs and
+ * their `notes`, `tips` and `docs`.
  *
  * @module
  */
@@ -29,130 +28,6 @@ import type {
 import { ReplyError } from "../core/errors.ts";
 import { globMatch } from "../core/glob.ts";
 import { helpSubcommand } from "../core/help.ts";
-
-// Redis 7.0's tips by command (from its COMMAND output), grouped by tip set.
-const TIP_TABLE: readonly (readonly [string, string])[] = [
-  [
-    "nondeterministic_output",
-    "client|info client|list cluster|bumpepoch cluster|count-failure-reports " +
-    "cluster|getkeysinslot cluster|info cluster|links cluster|nodes cluster|replicas " +
-    "cluster|shards cluster|slaves cluster|slots dump hrandfield hscan lastsave " +
-    "migrate object|encoding object|freq object|idletime object|refcount pttl spop " +
-    "srandmember sscan time ttl xadd xautoclaim xclaim xinfo|consumers xpending xtrim " +
-    "zrandmember zscan",
-  ],
-  [
-    "nondeterministic_output request_policy:all_nodes response_policy:special",
-    "latency|doctor latency|graph latency|histogram latency|history latency|latest",
-  ],
-  [
-    "nondeterministic_output request_policy:all_shards response_policy:special",
-    "function|stats info memory|doctor memory|malloc-stats memory|stats",
-  ],
-  [
-    "nondeterministic_output request_policy:special",
-    "scan",
-  ],
-  [
-    "nondeterministic_output_order",
-    "command command|docs command|info command|list function|list hgetall hkeys hvals " +
-    "module|list sdiff sinter smembers sunion",
-  ],
-  [
-    "request_policy:all_nodes nondeterministic_output",
-    "slowlog|get",
-  ],
-  [
-    "request_policy:all_nodes response_policy:agg_sum nondeterministic_output",
-    "slowlog|len",
-  ],
-  [
-    "request_policy:all_nodes response_policy:all_succeeded",
-    "config|set latency|reset script|flush script|load slowlog|reset",
-  ],
-  [
-    "request_policy:all_shards nondeterministic_output",
-    "randomkey",
-  ],
-  [
-    "request_policy:all_shards nondeterministic_output_order",
-    "keys",
-  ],
-  [
-    "request_policy:all_shards response_policy:agg_logical_and",
-    "script|exists",
-  ],
-  [
-    "request_policy:all_shards response_policy:agg_min",
-    "wait",
-  ],
-  [
-    "request_policy:all_shards response_policy:agg_sum",
-    "dbsize",
-  ],
-  [
-    "request_policy:all_shards response_policy:all_succeeded",
-    "flushall flushdb function|delete function|flush function|load function|restore " +
-    "memory|purge ping",
-  ],
-  [
-    "request_policy:all_shards response_policy:one_succeeded",
-    "function|kill script|kill",
-  ],
-  [
-    "request_policy:multi_shard",
-    "mget",
-  ],
-  [
-    "request_policy:multi_shard response_policy:agg_min",
-    "msetnx",
-  ],
-  [
-    "request_policy:multi_shard response_policy:agg_sum",
-    "del exists touch unlink",
-  ],
-  [
-    "request_policy:multi_shard response_policy:all_succeeded",
-    "mset",
-  ],
-];
-const NOTES: Record<string, readonly string[]> = {
-  "bitfield": ["This command allows both access and modification of the key"],
-  "eval": ["We cannot tell how the keys will be used so we assume the worst, RW and UPDATE"],
-  "eval_ro": ["We cannot tell how the keys will be used so we assume the worst, RO and ACCESS"],
-  "fcall": ["We cannot tell how the keys will be used so we assume the worst, RW and UPDATE"],
-  "fcall_ro": ["We cannot tell how the keys will be used so we assume the worst, RO and ACCESS"],
-  "getex": ["RW and UPDATE because it changes the TTL"],
-  "pfcount": [
-    "RW because it may change the internal representation of the key, and propagate to replicas",
-  ],
-  "set": ["RW and ACCESS due to the optional `GET` argument"],
-  "sort": [
-    "",
-    "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort",
-    "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array",
-  ],
-  "sort_ro": [
-    "",
-    "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort",
-  ],
-  "xadd": ["UPDATE instead of INSERT because of the optional trimming feature"],
-};
-
-const TIPS = new Map<string, readonly string[]>();
-for (const [tips, names] of TIP_TABLE) {
-  const list = tips.split(" ");
-  for (const n of names.split(" ")) TIPS.set(n, list);
-}
-
-/** Commands Redis 7.0 flags `no_async_loading` (a flag specs cannot express). */
-const NO_ASYNC_LOADING = new Set(
-  ("replicaof module|load module|loadex module|unload sync slaveof psync cluster|failover " +
-    "cluster|delslots cluster|bumpepoch cluster|forget cluster|addslotsrange " +
-    "cluster|flushslots cluster|delslotsrange cluster|set-config-epoch cluster|meet " +
-    "cluster|saveconfig cluster|addslots cluster|replicate cluster|setslot bgsave " +
-    "bgrewriteaof save").split(" "),
-);
 
 /** COMMAND INFO's flag order (Redis's `commandFlagNames`; may_replicate hidden). */
 const FLAG_ORDER: readonly string[] = [
@@ -200,9 +75,6 @@ function rank(order: readonly string[], x: string): number {
 export function commandFlags(e: CommandEntry): string[] {
   const out: string[] = [];
   for (const f of e.flagSet) if (f !== "may_replicate") out.push(f);
-  if (NO_ASYNC_LOADING.has(e.fullName) && !e.flagSet.has("no_async_loading")) {
-    out.push("no_async_loading");
-  }
   return out.sort((a, b) => rank(FLAG_ORDER, a) - rank(FLAG_ORDER, b));
 }
 
@@ -211,11 +83,6 @@ export function commandCategories(e: CommandEntry): string[] {
   return [...e.categories]
     .sort((a, b) => rank(ACL_CATEGORIES, a) - rank(ACL_CATEGORIES, b))
     .map((c) => "@" + c);
-}
-
-/** The command's tips: its spec's, or Redis's for a built-in command. */
-export function commandTips(e: CommandEntry): readonly string[] {
-  return e.spec.tips ?? TIPS.get(e.fullName) ?? [];
 }
 
 /** Key-spec flags as Redis prints them: RO/RW/OW/RM upper case, the rest lower. */
@@ -302,16 +169,12 @@ export function writeCommandInfo(r: ReplyWriter, e: CommandEntry): void {
   r.integer(e.legacyKeys[1]);
   r.integer(e.legacyKeys[2]);
   writeStatusSet(r, commandCategories(e));
-  const tips = commandTips(e);
+  const tips = e.spec.tips ?? [];
   r.set(tips.length);
   for (const t of tips) r.bulk(t);
   const specs = e.spec.keySpecs ?? [];
-  const notes = NOTES[e.fullName];
   r.set(specs.length);
-  specs.forEach((ks, i) => {
-    const n = ks.notes ?? notes?.[i];
-    writeKeySpec(r, ks, n === "" ? undefined : n);
-  });
+  for (const ks of specs) writeKeySpec(r, ks, ks.notes === "" ? undefined : ks.notes);
   if (e.subcommands === undefined) {
     // Redis answers an empty *set* here but an array when there are some.
     r.set(0);
