@@ -13,8 +13,11 @@
 
 import type { Bytes, Context } from "../../core/types.ts";
 import { parseTimeout } from "../../core/blocking.ts";
-import { getList, mpopFirst, parseMpop, popMany, whereArg } from "./_ops.ts";
+import { getList, mpopFirst, parseMpop, popOne, whereArg } from "./_ops.ts";
 import { lmoveGeneric } from "./_commands.ts";
+
+/** The block's data: a re-run finds it in `c.blockedData` (a wake-up). */
+const WOKEN = "woken";
 
 function bpop(c: Context, argv: Bytes[], left: boolean): void {
   const last = argv.length - 1;
@@ -23,7 +26,8 @@ function bpop(c: Context, argv: Bytes[], left: boolean): void {
     const key = argv[i]!;
     const l = getList(c, key);
     if (l === undefined) continue;
-    const v = popMany(c, key, l, left, 1)[0]!;
+    // Redis counts no change when it serves a woken BLPOP or BRPOP.
+    const v = popOne(c, key, l, left, c.blockedData !== WOKEN);
     c.propagate([left ? "LPOP" : "RPOP", key]);
     const r = c.reply;
     r.array(2);
@@ -31,7 +35,7 @@ function bpop(c: Context, argv: Bytes[], left: boolean): void {
     r.bulk(v);
     return;
   }
-  c.block({ keys: argv.slice(1, last), timeoutMs, type: "list" });
+  c.block({ keys: argv.slice(1, last), timeoutMs, type: "list", data: WOKEN });
 }
 
 /** BLPOP key [key ...] timeout */
@@ -47,14 +51,16 @@ function bmove(c: Context, argv: Bytes[], opts: {
 }): void {
   const src = argv[1]!;
   if (getList(c, src) !== undefined) {
-    lmoveGeneric(c, argv, opts.fromLeft, opts.toLeft);
+    // Redis counts no change when it serves a woken BLMOVE or BRPOPLPUSH.
+    const counted = c.blockedData !== WOKEN;
+    lmoveGeneric(c, argv, { fromLeft: opts.fromLeft, toLeft: opts.toLeft, counted });
     c.propagate(opts.rewrite);
     return;
   }
   // Inside MULTI Redis answers a null bulk here, though a timeout gives a
   // null array.
   if (!c.blockable) c.reply.nullBulk();
-  else c.block({ keys: [src], timeoutMs: opts.timeoutMs, type: "list" });
+  else c.block({ keys: [src], timeoutMs: opts.timeoutMs, type: "list", data: WOKEN });
 }
 
 /** BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout */

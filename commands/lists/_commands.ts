@@ -14,10 +14,12 @@ import {
   deleteIfEmpty,
   getList,
   longArg,
+  type MoveEnds,
   moveOne,
   mpopFirst,
   parseMpop,
   popMany,
+  popOne,
   rangeArg,
   type Span,
   whereArg,
@@ -71,7 +73,7 @@ function pop(c: Context, argv: Bytes[], left: boolean): void {
     return;
   }
   if (!hasCount) {
-    r.bulk(popMany(c, key, l, left, 1)[0]!);
+    r.bulk(popOne(c, key, l, left, true));
     return;
   }
   r.bulkArray(popMany(c, key, l, left, count));
@@ -241,25 +243,26 @@ export function lpos(c: Context, argv: Bytes[]): void {
 }
 
 /** The shared body of LMOVE / RPOPLPUSH (and their blocking forms when data is there). */
-export function lmoveGeneric(c: Context, argv: Bytes[], fromLeft: boolean, toLeft: boolean): void {
+export function lmoveGeneric(c: Context, argv: Bytes[], ends: MoveEnds): void {
   const src = argv[1]!, dst = argv[2]!;
   const list = getList(c, src);
   if (list === undefined) {
     c.reply.nullBulk();
     return;
   }
-  c.reply.bulk(moveOne(c, { src, dst, list, fromLeft, toLeft }));
+  c.reply.bulk(moveOne(c, { ...ends, src, dst, list }));
 }
 
 /** LMOVE source destination LEFT|RIGHT LEFT|RIGHT */
 export function lmove(c: Context, argv: Bytes[]): void {
-  const fromLeft = whereArg(argv[3]!), toLeft = whereArg(argv[4]!);
-  lmoveGeneric(c, argv, fromLeft, toLeft);
+  lmoveGeneric(c, argv, { fromLeft: whereArg(argv[3]!), toLeft: whereArg(argv[4]!) });
 }
+
+const RPOPLPUSH: MoveEnds = { fromLeft: false, toLeft: true };
 
 /** RPOPLPUSH source destination */
 export function rpoplpush(c: Context, argv: Bytes[]): void {
-  lmoveGeneric(c, argv, false, true);
+  lmoveGeneric(c, argv, RPOPLPUSH);
 }
 
 /** LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count] */

@@ -78,6 +78,24 @@ export function deleteIfEmpty(c: Context, key: Bytes, l: ListValue): void {
 }
 
 /**
+ * Pops one element from one end of a non-empty list, notifies `lpop` /
+ * `rpop` and deletes the list when emptied. `counted` is false when
+ * Redis counts no change: it serves a woken BLPOP or BRPOP so.
+ */
+export function popOne(
+  c: Context,
+  key: Bytes,
+  l: ListValue,
+  left: boolean,
+  counted: boolean,
+): Bytes {
+  const v = (left ? l.popFront() : l.popBack())!;
+  c.changed(key, left ? "lpop" : "rpop", "l", counted ? 1 : 0);
+  deleteIfEmpty(c, key, l);
+  return v;
+}
+
+/**
  * Pops up to `count` elements from one end of a non-empty list (in pop
  * order), notifies `lpop` / `rpop` and deletes the list when emptied.
  */
@@ -96,6 +114,17 @@ export function popMany(
   return out;
 }
 
+/** Which ends a move takes from and pushes to (LMOVE's LEFT|RIGHT pair). */
+export interface MoveEnds {
+  fromLeft: boolean;
+  toLeft: boolean;
+  /**
+   * False when Redis counts no change: it serves a woken BLMOVE or
+   * BRPOPLPUSH so. Default true.
+   */
+  counted?: boolean;
+}
+
 /**
  * LMOVE's core (lmoveGenericCommand): pops from a non-empty `src` and
  * pushes to `dst`, with Redis's event order (push on dst, pop on src, then
@@ -103,7 +132,7 @@ export function popMany(
  */
 export function moveOne(
   c: Context,
-  opts: { src: Bytes; dst: Bytes; list: ListValue; fromLeft: boolean; toLeft: boolean },
+  opts: MoveEnds & { src: Bytes; dst: Bytes; list: ListValue },
 ): Bytes {
   const { src, dst, list, fromLeft, toLeft } = opts;
   let target = getList(c, dst);
@@ -115,7 +144,7 @@ export function moveOne(
   if (toLeft) target.pushFront(v);
   else target.pushBack(v);
   // One change in all, as Redis counts a move.
-  c.changed(dst, toLeft ? "lpush" : "rpush", "l");
+  c.changed(dst, toLeft ? "lpush" : "rpush", "l", opts.counted === false ? 0 : 1);
   c.changed(src, fromLeft ? "lpop" : "rpop", "l", 0);
   deleteIfEmpty(c, src, list);
   return v;

@@ -187,6 +187,7 @@ function xreadGeneric(c: Context, argv: Bytes[], groupRead: boolean): void {
       groupName,
       consumerName,
       noack,
+      woken: true,
       timeout,
     });
     return;
@@ -237,7 +238,7 @@ function xreadGeneric(c: Context, argv: Bytes[], groupRead: boolean): void {
     }
   }
   if (serve.length !== 0) {
-    writeServed(c, serve, { count, groupName, consumerName, noack });
+    writeServed(c, serve, { count, groupName, consumerName, noack, woken: false });
     return;
   }
   if (timeout !== -1) {
@@ -267,6 +268,8 @@ interface ServeOpts {
   groupName: Bytes | undefined;
   consumerName: Bytes | undefined;
   noack: boolean;
+  /** A wake-up's re-run (Redis serves it without XREADGROUP's own counts). */
+  woken: boolean;
 }
 
 /** A re-run after a wake-up: serve the first stream with data, or block again. */
@@ -328,8 +331,9 @@ function writeServed(c: Context, serve: Serve[], o: ServeOpts): void {
       writeRange(r, sv.s, sv.start, MAX_ID, { rev: false, count: o.count });
       continue;
     }
-    // Redis counts one change per stream a group read serves.
-    fx.dirty++;
+    // Redis counts one change per stream a group read serves (only the
+    // consumers created when it serves a woken reader).
+    if (!o.woken) fx.dirty++;
     const [cons, created] = touchConsumer(c, sv.key, sv.group, o.consumerName!, fx);
     if (created && o.noack) {
       fx.ops.push(["XGROUP", "CREATECONSUMER", sv.key, o.groupName!, cons.name]);

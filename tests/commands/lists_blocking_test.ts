@@ -327,3 +327,50 @@ Deno.test({
     }
   },
 });
+
+/** `rdb_changes_since_last_save`: Redis's change counter. */
+async function dirty(c: RawClient): Promise<number> {
+  const info = await c.call("INFO", "persistence") as string;
+  return Number(/rdb_changes_since_last_save:(\d+)/.exec(info)![1]);
+}
+
+// Redis counts no change when it serves a woken BLPOP, BRPOP, BLMOVE or
+// BRPOPLPUSH (the write that woke it counts), BLMPOP's and BZMPOP's popped
+// elements, one for BZPOPMIN, and for XREADGROUP only the consumer it
+// creates; the same reads served at once count as their non-blocking twins.
+scenarioTest("change counts of the clients a write serves, every blocking family", async (
+  port,
+) => {
+  const [w, p] = await clients(port, 2);
+  const out: Reply[] = [];
+  const cases: [string[][], string[], string[]][] = [
+    [[], ["BLPOP", "q", "0"], ["RPUSH", "q", "a", "b", "c"]],
+    [[], ["BRPOP", "q", "0"], ["RPUSH", "q", "a", "b"]],
+    [[], ["BLMOVE", "q", "d", "LEFT", "LEFT", "0"], ["RPUSH", "q", "a"]],
+    [[], ["BRPOPLPUSH", "q", "d", "0"], ["RPUSH", "q", "a", "b"]],
+    [[], ["BLMPOP", "0", "1", "q", "LEFT", "COUNT", "5"], ["RPUSH", "q", "a", "b", "c"]],
+    [[], ["BZPOPMIN", "z", "0"], ["ZADD", "z", "1", "a", "2", "b"]],
+    [[], ["BZMPOP", "0", "1", "z", "MAX", "COUNT", "5"], ["ZADD", "z", "1", "a", "2", "b"]],
+    [
+      [["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]],
+      ["XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"],
+      ["XADD", "s", "1-1", "f", "v"],
+    ],
+    [
+      [["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]],
+      ["XREADGROUP", "GROUP", "g", "c", "NOACK", "BLOCK", "0", "STREAMS", "s", ">"],
+      ["XADD", "s", "1-1", "f", "v"],
+    ],
+    [[], ["XREAD", "BLOCK", "0", "STREAMS", "s", "$"], ["XADD", "s", "1-1", "f", "v"]],
+  ];
+  for (const [setup, block, write] of cases) {
+    await p!.call("FLUSHALL");
+    for (const argv of setup) await p!.call(...argv);
+    await send(w!, ...block);
+    await waitBlocked(p!, 1);
+    const before = await dirty(p!);
+    out.push(await p!.call(...write), (await w!.read()).value, (await dirty(p!)) - before);
+  }
+  for (const x of [w, p]) x!.close();
+  return out;
+});
