@@ -688,6 +688,8 @@ diffDirty("hashes: every write command", [
   ["HINCRBY", "h", "e", "x"],
   ["HINCRBYFLOAT", "h", "c", "1.5"],
   ["HINCRBYFLOAT", "h", "m", "0"],
+  ["HINCRBYFLOAT", "h", "e", "x"],
+  ["HINCRBYFLOAT", "h", "a9", "inf"],
   ["HSET", "two", "a", "1", "b", "2"],
   ["HDEL", "two", "a", "b"],
   ["EXISTS", "two"],

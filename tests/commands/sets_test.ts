@@ -609,6 +609,8 @@ diffDirty("sets: every write command", [
   ["SMOVE", "a", "c", "3"],
   ["SMOVE", "none", "c", "3"],
   ["SMOVE", "b", "b", "2"],
+  ["SADD", "c", "4"],
+  ["SMOVE", "b", "c", "4"],
   ["SINTERSTORE", "d", "b", "c"],
   ["SINTERSTORE", "d", "b", "nope"],
   ["SINTERSTORE", "d", "b", "nope"],
