@@ -10,7 +10,6 @@ import type {
   Bytes,
   CommandEntry,
   CommandFlag,
-  CommandHandler,
   CommandSpec,
   Hooks,
   KeySpec,
@@ -442,29 +441,4 @@ export function commandFamily(opts: FamilyOptions): (spec: CommandSpec) => Comma
     return out;
   };
   return build;
-}
-
-/**
- * The positional spec builder some families still use while they move to
- * {@link commandFamily}; removed once none does.
- *
- * @deprecated use {@link commandFamily}
- */
-export function commandGroup(category: string, group: string = category) {
-  return (
-    name: string,
-    arity: number,
-    flags: readonly CommandFlag[],
-    keySpecs: readonly KeySpec[],
-    handler: CommandHandler,
-    docs: { summary: string; since: string; complexity?: string },
-  ): CommandSpec => ({
-    name,
-    arity,
-    flags,
-    categories: [category],
-    keySpecs,
-    handler,
-    docs: { ...docs, group, complexity: docs.complexity ?? "O(1)" },
-  });
 }
