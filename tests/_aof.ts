@@ -1,22 +1,23 @@
 /**
- * Helpers of the AOF tests: one-shot commands, INFO persistence, waiting
- * for a rewrite, and the two servers with AOF on in a directory (the AOF
- * directory is `aofdir`).
+ * Helpers of the AOF tests: INFO persistence, waiting for a rewrite, and
+ * the two servers with AOF on in a directory (the AOF directory is
+ * `aofdir`).
  *
  * @module
  */
 
-import { freePort, RawClient, sleep, startRespite } from "./_helpers.ts";
+import {
+  call,
+  info as infoSection,
+  RawClient,
+  startRealRedis,
+  startRespite,
+  until,
+} from "./_helpers.ts";
 
-export async function call(port: number, ...argv: string[]) {
-  const c = await RawClient.connect(port);
-  try {
-    return await c.call(...argv);
-  } finally {
-    c.close();
-  }
-}
+export { call };
 
+/** Runs commands one after the other on one connection. */
 export async function run(port: number, cmds: string[][]): Promise<void> {
   const c = await RawClient.connect(port);
   try {
@@ -26,51 +27,37 @@ export async function run(port: number, cmds: string[][]): Promise<void> {
   }
 }
 
+/** INFO persistence's fields. */
 export async function info(port: number): Promise<Record<string, string>> {
-  const text = String(await call(port, "INFO", "persistence"));
-  return Object.fromEntries(
-    text.split("\r\n").filter((l) => l.includes(":")).map((l) => l.split(":") as [string, string]),
-  );
+  return Object.fromEntries(await infoSection(port, "persistence"));
 }
 
-export async function waitRewrite(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+/** Waits until no AOF rewrite is running or scheduled. */
+export function waitRewrite(port: number): Promise<void> {
+  return until("the AOF rewrite to finish", async () => {
     const f = await info(port);
-    if (f.aof_rewrite_in_progress === "0" && f.aof_rewrite_scheduled === "0") return;
-    await sleep(20);
-  }
-  throw new Error("rewrite did not finish");
+    return f.aof_rewrite_in_progress === "0" && f.aof_rewrite_scheduled === "0";
+  });
 }
 
-export async function startRedisAof(dir: string, extra: string[] = []) {
-  const port = freePort();
-  const child = new Deno.Command("redis-server", {
-    args: [
-      ...["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes"],
-      ...["--dir", dir, "--appenddirname", "aofdir", "--enable-debug-command", "yes", ...extra],
-    ],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  for (let i = 0; i < 200; i++) {
-    try {
-      (await Deno.connect({ port, hostname: "127.0.0.1" })).close();
-      break;
-    } catch {
-      await sleep(20);
-    }
-  }
+/** redis-server with AOF on in `dir`; `stop` shuts it down (SHUTDOWN NOSAVE). */
+export async function startRedisAof(
+  dir: string,
+  extra: string[] = [],
+): Promise<{ port: number; stop(): Promise<void> }> {
+  const p = await startRealRedis(["--appendonly", "yes", "--appenddirname", "aofdir", ...extra], {
+    dir,
+  });
   return {
-    port,
+    port: p.port,
     async stop() {
-      try {
-        await call(port, "SHUTDOWN", "NOSAVE");
-      } catch { /* the connection closes */ }
-      await child.status;
+      await call(p.port, "SHUTDOWN", "NOSAVE").catch(() => {/* the connection closes */});
+      await p.stop();
     },
   };
 }
 
+/** Respite in-process with AOF on in `dir` (DEBUG on). */
 export function respite(dir: string, extra: Record<string, string> = {}) {
   return startRespite({
     config: {

@@ -36,11 +36,28 @@ export const hasRedis: boolean = (() => {
   }
 })();
 
-/** A real redis-server child process. */
-export interface RealRedis {
-  port: number;
-  stop(): Promise<void>;
+/**
+ * A small seeded PRNG (mulberry32): numbers in [0, 1), the same for a
+ * seed, so a failure reproduces.
+ */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
+
+/** The permissions `deno task start` grants (deno.json). */
+export const START_PERMS: readonly string[] = [
+  "--allow-net",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env=FENGARICONF",
+];
 
 /** Picks a free TCP port. */
 export function freePort(): number {
@@ -50,48 +67,203 @@ export function freePort(): number {
   return port;
 }
 
-/** Starts a real redis-server (no persistence) and waits until it answers. */
-export async function startRealRedis(extra: string[] = []): Promise<RealRedis> {
-  const port = freePort();
-  const dir = await Deno.makeTempDir({ prefix: "respite-redis-" });
-  const child = new Deno.Command("redis-server", {
-    args: [
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      "--save",
-      "",
-      "--appendonly",
-      "no",
-      "--dir",
-      dir,
-      "--enable-debug-command",
-      "yes",
-      ...extra,
-    ],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  for (let i = 0; i < 200; i++) {
+/** Sleeps. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Polls `fn` until true, or throws after `ms`. */
+export async function until(
+  what: string,
+  fn: () => Promise<boolean>,
+  ms = 10000,
+): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await fn()) return;
+    await sleep(20);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Waits until something accepts connections on `port`; false after `ms`. */
+export async function waitPort(port: number, ms = 10000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
     try {
-      const c = await Deno.connect({ port, hostname: "127.0.0.1" });
-      c.close();
-      break;
+      (await Deno.connect({ port, hostname: "127.0.0.1" })).close();
+      return true;
     } catch {
-      await new Promise((r) => setTimeout(r, 25));
+      await sleep(25);
     }
   }
-  return {
+  return false;
+}
+
+/** Runs one command on a fresh connection. */
+export async function call(port: number, ...argv: string[]): Promise<Reply> {
+  const c = await RawClient.connect(port);
+  try {
+    return await c.call(...argv);
+  } finally {
+    c.close();
+  }
+}
+
+/** INFO `section` as a map of its fields. */
+export async function info(port: number, section: string): Promise<Map<string, string>> {
+  const text = String(await call(port, "INFO", section));
+  const m = new Map<string, string>();
+  for (const line of text.split("\r\n")) {
+    const i = line.indexOf(":");
+    if (i > 0) m.set(line.slice(0, i), line.slice(i + 1));
+  }
+  return m;
+}
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+/** A server child process: Respite (main.ts) or redis-server. */
+export interface Proc {
+  readonly port: number;
+  /** Its `dir`. */
+  readonly dir: string;
+  readonly pid: number;
+  /** Everything it logged so far (stdout and stderr). */
+  log(): string;
+  /** Waits until the log matches `re` `times` times; throws after `ms`. */
+  waitLog(re: RegExp, ms?: number, times?: number): Promise<void>;
+  /** The exit code once exited, or undefined if still running after `ms`. */
+  exited(ms: number): Promise<number | undefined>;
+  /** Sends a signal (SIGSTOP / SIGCONT pause and resume it); none once exited. */
+  signal(sig: Deno.Signal): void;
+  /**
+   * Kills it if still running and waits for it; removes its `dir` when
+   * that was made for it.
+   */
+  stop(): Promise<void>;
+}
+
+/** Options of {@link spawnServer}. */
+export interface SpawnOptions {
+  /** Its `dir` (and working directory); default: a new temporary one. */
+  dir?: string;
+  /**
+   * Runs it with SIGXFSZ ignored, so a file-size limit set later
+   * (prlimit) fails its writes with EFBIG instead of killing it.
+   */
+  ignoreXfsz?: boolean;
+}
+
+/**
+ * Starts a server process on a free port, `--port` and `--dir` first (so
+ * `args` may override them), and waits until it accepts connections.
+ * Throws with its log when it exits or never listens.
+ */
+export async function spawnServer(
+  kind: "respite" | "redis",
+  args: readonly string[],
+  opts: SpawnOptions = {},
+): Promise<Proc> {
+  const port = freePort();
+  const ownDir = opts.dir === undefined;
+  const dir = opts.dir ?? Deno.makeTempDirSync({ prefix: `respite-${kind}-` });
+  const serverArgs = ["--port", String(port), "--dir", dir, ...args];
+  let cmd = kind === "redis" ? "redis-server" : Deno.execPath();
+  let argv = kind === "redis" ? serverArgs : ["run", "-A", MAIN, ...serverArgs];
+  if (opts.ignoreXfsz) {
+    argv = ["-c", 'trap "" XFSZ; exec "$0" "$@"', cmd, ...argv];
+    cmd = "bash";
+  }
+  const child = new Deno.Command(cmd, {
+    args: argv,
+    cwd: dir,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let text = "";
+  const dec = new TextDecoder();
+  const drain = async (s: ReadableStream<Uint8Array>) => {
+    for await (const chunk of s) text += dec.decode(chunk, { stream: true });
+  };
+  const drained = Promise.all([drain(child.stdout), drain(child.stderr)]);
+  let code: number | undefined;
+  const status = child.status.then((s) => (code = s.code));
+  const proc: Proc = {
     port,
+    dir,
+    pid: child.pid,
+    log: () => text,
+    async waitLog(re, ms = 5000, times = 1) {
+      const g = new RegExp(re.source, re.flags.includes("g") ? re.flags : re.flags + "g");
+      const deadline = Date.now() + ms;
+      while ((text.match(g)?.length ?? 0) < times) {
+        if (Date.now() > deadline) throw new Error(`log never matched ${re}:\n${text}`);
+        await sleep(20);
+      }
+    },
+    async exited(ms) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([status, new Promise((r) => (timer = setTimeout(r, ms)))]);
+      clearTimeout(timer);
+      if (code === undefined) return undefined;
+      await drained;
+      return code;
+    },
+    signal(sig) {
+      if (code === undefined) child.kill(sig);
+    },
     async stop() {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* already gone */ }
-      await child.status;
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      if (code === undefined) {
+        try {
+          child.kill("SIGCONT");
+          child.kill("SIGKILL");
+        } catch { /* gone already */ }
+      }
+      await status;
+      await drained;
+      if (ownDir) await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
+  for (let i = 0; i < 400; i++) {
+    try {
+      (await Deno.connect({ port, hostname: "127.0.0.1" })).close();
+      return proc;
+    } catch {
+      if ((await proc.exited(25)) !== undefined) break;
+    }
+  }
+  await proc.stop();
+  throw new Error(`${kind} did not start on port ${port}:\n${text}`);
+}
+
+/** A real redis-server child process (see {@link startRealRedis}). */
+export type RealRedis = Proc;
+
+/**
+ * Starts a real redis-server on 127.0.0.1 (no persistence, DEBUG on) and
+ * waits until it answers; `extra` arguments override those.
+ */
+export function startRealRedis(
+  extra: readonly string[] = [],
+  opts: SpawnOptions = {},
+): Promise<Proc> {
+  return spawnServer("redis", [
+    ...["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    ...["--enable-debug-command", "yes", ...extra],
+  ], opts);
+}
+
+/**
+ * Starts Respite as a process (main.ts; no snapshots, DEBUG on) and waits
+ * until it answers; `extra` arguments override those.
+ */
+export function startRespiteProc(
+  extra: readonly string[] = [],
+  opts: SpawnOptions = {},
+): Promise<Proc> {
+  return spawnServer("respite", ["--save", "", "--enable-debug-command", "yes", ...extra], opts);
 }
 
 /** Bytes as a byte string, in chunks (a spread of a large reply overflows the stack). */
@@ -381,27 +553,37 @@ export function sharedServers(): Promise<{ respite: ServerHandle; redis: RealRed
  * is reported as ignored, visibly.
  */
 export function diffTest(name: string, script: readonly Step[]): void {
+  registerDiff(`diff: ${name}`, (_, port) => runScript(port, script), (i) => {
+    const step = script[i]!;
+    return `step ${i}: ${JSON.stringify(Array.isArray(step) ? step : step.cmd)}`;
+  });
+}
+
+/**
+ * Registers a test that runs `run` on the shared Respite, then on the
+ * shared redis-server, and compares their results one by one (`label`
+ * names the i-th in a failure). Without redis-server it is reported as
+ * ignored, visibly.
+ */
+function registerDiff<T>(
+  name: string,
+  run: (server: "respite" | "redis", port: number) => Promise<T[]>,
+  label: (i: number) => string,
+): void {
   Deno.test({
-    name: `diff: ${name}`,
+    name,
     ignore: !hasRedis,
     sanitizeOps: false,
     sanitizeResources: false,
     async fn() {
       const { respite, redis } = await sharedServers();
-      const ours = await runScript(respite.port, script);
-      const theirs = await runScript(redis!.port, script);
-      for (let i = 0; i < script.length; i++) {
-        const step = script[i]!;
-        const argv = Array.isArray(step) ? step : step.cmd;
-        assertEquals(ours[i], theirs[i], `step ${i}: ${JSON.stringify(argv)}`);
+      const ours = await run("respite", respite.port);
+      const theirs = await run("redis", redis!.port);
+      for (let i = 0; i < Math.max(ours.length, theirs.length); i++) {
+        assertEquals(ours[i], theirs[i], label(i));
       }
     },
   });
-}
-
-/** Sleeps. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 /** Runs redis-cli with arguments against a port; returns stdout. */
@@ -531,21 +713,12 @@ export function diffSession(
   steps: readonly SessionStep[],
   opts: SessionOptions = {},
 ): void {
-  Deno.test({
-    name: `diff: ${name}`,
-    ignore: !hasRedis,
-    sanitizeOps: false,
-    sanitizeResources: false,
-    async fn() {
-      const { respite, redis } = await sharedServers();
-      const ours = await runSession("respite", respite.port, steps, opts);
-      const theirs = await runSession("redis", redis!.port, steps, opts);
-      const cmds = steps.filter((s) => !("act" in s));
-      for (let i = 0; i < cmds.length; i++) {
-        assertEquals(ours[i], theirs[i], `step ${i}: ${JSON.stringify(cmds[i])}`);
-      }
-    },
-  });
+  const cmds = steps.filter((s) => !("act" in s));
+  registerDiff(
+    `diff: ${name}`,
+    (server, port) => runSession(server, port, steps, opts),
+    (i) => `step ${i}: ${JSON.stringify(cmds[i])}`,
+  );
 }
 
 /** `rdb_changes_since_last_save` of a server (Redis's `dirty`). */
@@ -570,37 +743,19 @@ async function dirtyOf(c: RawClient): Promise<number> {
  * ```
  */
 export function diffDirty(name: string, script: readonly string[][]): void {
-  Deno.test({
-    name: `diff: dirty: ${name}`,
-    ignore: !hasRedis,
-    sanitizeOps: false,
-    sanitizeResources: false,
-    async fn() {
-      const { respite, redis } = await sharedServers();
-      const run = async (port: number) => {
-        const c = await RawClient.connect(port);
-        try {
-          await c.call("FLUSHALL");
-          const out: [Reply, number][] = [];
-          for (const argv of script) {
-            const before = await dirtyOf(c);
-            const reply = await c.call(...argv);
-            out.push([reply, (await dirtyOf(c)) - before]);
-          }
-          return out;
-        } finally {
-          c.close();
-        }
-      };
-      const ours = await run(respite.port);
-      const theirs = await run(redis!.port);
-      for (let i = 0; i < script.length; i++) {
-        assertEquals(
-          ours[i],
-          theirs[i],
-          `step ${i}: ${JSON.stringify(script[i])} [reply, changes]`,
-        );
+  registerDiff(`diff: dirty: ${name}`, async (_, port) => {
+    const c = await RawClient.connect(port);
+    try {
+      await c.call("FLUSHALL");
+      const out: [Reply, number][] = [];
+      for (const argv of script) {
+        const before = await dirtyOf(c);
+        const reply = await c.call(...argv);
+        out.push([reply, (await dirtyOf(c)) - before]);
       }
-    },
-  });
+      return out;
+    } finally {
+      c.close();
+    }
+  }, (i) => `step ${i}: ${JSON.stringify(script[i])} [reply, changes]`);
 }

@@ -6,155 +6,33 @@
  * @module
  */
 
-import { freePort, RawClient, redisCli, sleep } from "./_helpers.ts";
+import {
+  call,
+  info,
+  prng,
+  type Proc,
+  RawClient,
+  redisCli,
+  sleep,
+  type SpawnOptions,
+  startRealRedis,
+  startRespiteProc as startRespite,
+  until,
+} from "./_helpers.ts";
 
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
+export { call, info, type Proc, until };
 
-/** A server child process. */
-export interface Proc {
-  readonly port: number;
-  /** Everything it logged so far. */
-  log(): string;
-  /** Sends a signal (SIGSTOP / SIGCONT pause and resume it). */
-  signal(sig: Deno.Signal): void;
-  /** Kills it and waits for it to exit. */
-  stop(): Promise<void>;
-}
-
-async function waitPort(port: number): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    try {
-      const c = await Deno.connect({ port, hostname: "127.0.0.1" });
-      c.close();
-      return;
-    } catch {
-      await sleep(25);
-    }
-  }
-  throw new Error(`port ${port} never opened`);
-}
-
-function spawn(cmd: string, args: string[], port: number): Promise<Proc> {
-  const child = new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).spawn();
-  let text = "";
-  const dec = new TextDecoder();
-  const drain = async (s: ReadableStream<Uint8Array>) => {
-    for await (const chunk of s) text += dec.decode(chunk);
-  };
-  const drained = Promise.all([drain(child.stdout), drain(child.stderr)]);
-  let exited = false;
-  const status = child.status.then((s) => {
-    exited = true;
-    return s;
-  });
-  const proc: Proc = {
-    port,
-    log: () => text,
-    signal(sig) {
-      if (!exited) child.kill(sig);
-    },
-    async stop() {
-      if (!exited) {
-        try {
-          child.kill("SIGCONT");
-          child.kill("SIGKILL");
-        } catch { /* gone */ }
-      }
-      await status;
-      await drained;
-    },
-  };
-  return waitPort(port).then(() => proc, async (e) => {
-    await proc.stop();
-    throw new Error(`${e}\n${text}`);
-  });
-}
+/** Diskless full syncs start at once, without waiting for more replicas. */
+const NO_SYNC_DELAY = ["--repl-diskless-sync-delay", "0"];
 
 /** Starts `main.ts` on a free port (diskless sync without delay, DEBUG on). */
-export function startRespiteProc(args: string[] = []): Promise<Proc> {
-  const port = freePort();
-  return spawn(Deno.execPath(), [
-    "run",
-    "-A",
-    MAIN,
-    "--port",
-    String(port),
-    "--repl-diskless-sync-delay",
-    "0",
-    "--enable-debug-command",
-    "yes",
-    // No snapshots into the working directory unless a test asks for them.
-    "--save",
-    "",
-    "--dir",
-    Deno.makeTempDirSync({ prefix: "respite-repl-" }),
-    ...args,
-  ], port);
+export function startRespiteProc(args: string[] = [], opts: SpawnOptions = {}): Promise<Proc> {
+  return startRespite([...NO_SYNC_DELAY, ...args], opts);
 }
 
-/** Starts redis-server on a free port, with a temporary directory. */
-export async function startRedisProc(args: string[] = []): Promise<Proc> {
-  const port = freePort();
-  const dir = await Deno.makeTempDir({ prefix: "respite-repl-" });
-  const p = await spawn("redis-server", [
-    "--port",
-    String(port),
-    "--bind",
-    "127.0.0.1",
-    "--save",
-    "",
-    "--appendonly",
-    "no",
-    "--dir",
-    dir,
-    "--repl-diskless-sync-delay",
-    "0",
-    "--enable-debug-command",
-    "yes",
-    ...args,
-  ], port);
-  return {
-    ...p,
-    async stop() {
-      await p.stop();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
-    },
-  };
-}
-
-/** Runs one command on a fresh connection. */
-export async function call(port: number, ...argv: string[]): Promise<unknown> {
-  const c = await RawClient.connect(port);
-  try {
-    return await c.call(...argv);
-  } finally {
-    c.close();
-  }
-}
-
-/** INFO `section` as a map. */
-export async function info(port: number, section: string): Promise<Map<string, string>> {
-  const text = String(await call(port, "INFO", section));
-  const m = new Map<string, string>();
-  for (const line of text.split("\r\n")) {
-    const i = line.indexOf(":");
-    if (i > 0) m.set(line.slice(0, i), line.slice(i + 1));
-  }
-  return m;
-}
-
-/** Polls `fn` until true, or throws after `ms`. */
-export async function until(
-  what: string,
-  fn: () => Promise<boolean>,
-  ms = 10000,
-): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await fn()) return;
-    await sleep(20);
-  }
-  throw new Error(`timed out waiting for ${what}`);
+/** Starts redis-server on a free port (diskless sync without delay, DEBUG on). */
+export function startRedisProc(args: string[] = [], opts: SpawnOptions = {}): Promise<Proc> {
+  return startRealRedis([...NO_SYNC_DELAY, ...args], opts);
 }
 
 /** Waits until every replica's link is up and it applied the master's offset. */
@@ -195,17 +73,6 @@ export async function pipe(port: number, cmds: readonly string[][]): Promise<str
   return (await redisCli(port, ["--pipe"], s)).trim();
 }
 
-/** A small seeded PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * `n` writes of every type, deterministic for a seed: strings, counters,
  * lists, hashes, sets, sorted sets, streams, bitmaps, TTLs (some short, so
@@ -214,7 +81,7 @@ function rng(seed: number): () => number {
  * EXPIRE, XADD *, GETEX, SET EX).
  */
 export function mixedLoad(n: number, seed = 1, prefix = ""): string[][] {
-  const r = rng(seed);
+  const r = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const k = (t: string) => `${prefix}${t}:${Math.floor(r() * 40)}`;
   const v = () => `v${Math.floor(r() * 1000)}`;

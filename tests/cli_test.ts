@@ -6,13 +6,12 @@
 
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, hasRedis, RawClient, sleep } from "./_helpers.ts";
+import { freePort, hasRedis, RawClient, START_PERMS, waitPort } from "./_helpers.ts";
 import { assertEquals, assertMatch, assertOk } from "./_assert.ts";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const MAIN = join(ROOT, "main.ts");
-/** The permissions `deno task start` gives (deno.json). */
-const PERMS = ["--allow-net", "--allow-read", "--allow-write", "--allow-env=FENGARICONF"];
+const PERMS = START_PERMS;
 /** The V8 tuning `deno task start` adds. */
 const V8_FLAGS = "--v8-flags=--max-semi-space-size=8";
 const dec = new TextDecoder();
@@ -73,16 +72,7 @@ async function startMain(args: string[], opts: { cwd?: string; port?: number } =
     stderr: "piped",
   }).spawn();
   const output = child.output();
-  let up = false;
-  for (let i = 0; i < 200 && !up; i++) {
-    try {
-      (await Deno.connect({ port, hostname: "127.0.0.1" })).close();
-      up = true;
-    } catch {
-      await sleep(50);
-    }
-  }
-  if (!up) {
+  if (!(await waitPort(port))) {
     try {
       child.kill("SIGKILL");
     } catch { /* gone */ }

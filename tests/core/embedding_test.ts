@@ -9,6 +9,7 @@
 
 import { fileURLToPath } from "node:url";
 import { assertEquals } from "../_assert.ts";
+import { START_PERMS } from "../_helpers.ts";
 
 const MOD = new URL("../../mod.ts", import.meta.url).href;
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -40,14 +41,7 @@ console.log(JSON.stringify(got));
       // The permissions `deno task start` grants; the script's directory has
       // no deno.json, so none is used.
       const out = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "--allow-net",
-          "--allow-read",
-          "--allow-write",
-          "--allow-env=FENGARICONF",
-          "embed.ts",
-        ],
+        args: ["run", ...START_PERMS, "embed.ts"],
         cwd: dir,
         stdout: "piped",
         stderr: "piped",

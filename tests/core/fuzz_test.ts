@@ -25,22 +25,10 @@
 
 import { ProtocolError, RequestParser } from "../../core/resp/parser.ts";
 import { assertEquals, assertOk } from "../_assert.ts";
-import { RawClient, startRespite } from "../_helpers.ts";
+import { prng, RawClient, startRespite } from "../_helpers.ts";
 
 const FRAMES = Number(Deno.env.get("FUZZ_FRAMES") ?? "100000");
 const SEED = Number(Deno.env.get("FUZZ_SEED") ?? "1");
-
-/** mulberry32: a small seeded PRNG, so every run is reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Commands the fuzzer builds frames from: data commands with bounded
@@ -189,7 +177,7 @@ class FrameMaker {
 }
 
 Deno.test(`fuzz: ${FRAMES} seeded frames through the request parser`, () => {
-  const m = new FrameMaker(rng(SEED));
+  const m = new FrameMaker(prng(SEED));
   const limits = { maxBulk: 512 * 1024 * 1024, maxQuery: 1024 * 1024 * 1024 };
   let p = new RequestParser(limits);
   let commands = 0, errors = 0;
@@ -233,7 +221,7 @@ Deno.test({
         if (line.includes(" failed: ")) internal.push(line);
       },
     });
-    const m = new FrameMaker(rng(SEED + 1));
+    const m = new FrameMaker(prng(SEED + 1));
     const sentinel = await RawClient.connect(s.port);
     let done = false, pings = 0, maxLatency = 0;
     const watch = (async () => {

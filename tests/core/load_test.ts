@@ -24,7 +24,7 @@
  */
 
 import { assertEquals, assertOk } from "../_assert.ts";
-import { encodeCommand, freePort, RawClient, sleep } from "../_helpers.ts";
+import { encodeCommand, RawClient, sleep, startRespiteProc } from "../_helpers.ts";
 
 const CONNS = 2000;
 const IDLE = 1000, SLOW = 100, SUBS = 100, QBUF = 50, REPLICAS = 5;
@@ -120,47 +120,21 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const port = freePort();
     const maxclients = CONNS + 2; // the load plus the sentinel and the publisher
-    const logfile = await Deno.makeTempFile({ prefix: "respite-load-", suffix: ".log" });
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        new URL("../../main.ts", import.meta.url).pathname,
-        "--port",
-        String(port),
-        "--save",
-        "",
-        "--maxclients",
-        String(maxclients),
-        "--timeout",
-        "3",
-        "--client-output-buffer-limit",
-        "normal 256kb 128kb 1 pubsub 1mb 512kb 1 replica 1mb 512kb 1",
-        "--repl-diskless-sync-delay",
-        "0",
-        "--client-query-buffer-limit",
-        "1mb",
-        "--logfile",
-        logfile,
-      ],
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
+    const proc = await startRespiteProc([
+      ...["--maxclients", String(maxclients), "--timeout", "3"],
+      "--client-output-buffer-limit",
+      "normal 256kb 128kb 1 pubsub 1mb 512kb 1 replica 1mb 512kb 1",
+      ...["--repl-diskless-sync-delay", "0", "--client-query-buffer-limit", "1mb"],
+      ...["--logfile", "respite.log"], // in its dir, its working directory
+    ]);
+    const port = proc.port;
     const conns: Deno.TcpConn[] = [];
     try {
-      const sentinel = await (async () => {
-        for (let i = 0; i < 200; i++) {
-          const c = await RawClient.connect(port).catch(() => undefined);
-          if (c) return c;
-          await sleep(50);
-        }
-        throw new Error("server did not start");
-      })();
+      const sentinel = await RawClient.connect(port);
       const pub = await RawClient.connect(port);
       assertEquals(await pub.call("SET", "big", "b".repeat(256 * 1024)), "OK");
-      const baseline = rssOf(child.pid);
+      const baseline = rssOf(proc.pid);
       let maxRss = baseline, maxLatency = 0, pings = 0, done = false;
       const watch = (async () => {
         while (!done) {
@@ -168,7 +142,7 @@ Deno.test({
           assertEquals(await sentinel.call("PING"), "PONG");
           maxLatency = Math.max(maxLatency, performance.now() - t0);
           pings++;
-          maxRss = Math.max(maxRss, rssOf(child.pid));
+          maxRss = Math.max(maxRss, rssOf(proc.pid));
           await sleep(20);
         }
       })();
@@ -272,7 +246,7 @@ Deno.test({
       assertEquals(await closed(idle, 8000), IDLE, "timeout");
       const elapsed = Date.now() - t0;
       // The output-limit closes are the server's own (its log says so).
-      const log = await Deno.readTextFile(logfile);
+      const log = await Deno.readTextFile(`${proc.dir}/respite.log`);
       const limitCloses = log.split("closed for overcoming of output buffer limits").length - 1;
       assertEquals(limitCloses, SLOW + SUBS + REPLICAS);
 
@@ -301,9 +275,7 @@ Deno.test({
           c.close();
         } catch { /* closed */ }
       }
-      child.kill("SIGKILL");
-      await child.status;
-      await Deno.remove(logfile).catch(() => {});
+      await proc.stop();
     }
   },
 });

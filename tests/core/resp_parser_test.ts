@@ -5,6 +5,7 @@
 
 import { ProtocolError, RequestParser } from "../../core/resp/parser.ts";
 import { assertEquals, assertOk, assertThrows } from "../_assert.ts";
+import { prng } from "../_helpers.ts";
 
 const LIMITS = { maxBulk: 512 * 1024 * 1024, maxQuery: 1024 * 1024 * 1024 };
 
@@ -43,18 +44,6 @@ function protocolError(s: string, limits = LIMITS): string | undefined {
 
 function mb(...argv: string[]): string {
   return `*${argv.length}\r\n` + argv.map((a) => `$${a.length}\r\n${a}\r\n`).join("");
-}
-
-/** A small seeded PRNG (mulberry32): failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 Deno.test("parser: multibulk shapes", () => {

@@ -7,7 +7,7 @@ import { BufferWriter } from "../../core/resp/writer.ts";
 import { formatDouble } from "../../core/number.ts";
 import { bytesToString, stringToBytes } from "../../core/resp/bytes.ts";
 import { assertEquals, assertOk } from "../_assert.ts";
-import { encodeCommand, hasRedis, RawClient, startRealRedis } from "../_helpers.ts";
+import { encodeCommand, hasRedis, prng, RawClient, startRealRedis } from "../_helpers.ts";
 
 /** Runs `fn` on a fresh writer and returns what it wrote, as a byte string. */
 function out(resp: 2 | 3, fn: (w: BufferWriter) => void, size?: number): string {
@@ -203,18 +203,6 @@ const DOUBLE_CASES: [number, string][] = [
 Deno.test("formatDouble: %.17g", () => {
   for (const [d, want] of DOUBLE_CASES) assertEquals(formatDouble(d), want, String(d));
 });
-
-/** A small seeded PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 Deno.test({
   name: "formatDouble: matches redis-server's ZSCORE on random doubles",

@@ -7,21 +7,20 @@
  * since whether the process exits is the point.
  */
 
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import {
   diffTest,
-  freePort,
   hasRedis,
+  type Proc,
   RawClient,
   type Reply,
   sleep,
+  spawnServer,
   startRespite,
+  until,
 } from "../_helpers.ts";
 import { assertEquals, assertMatch, assertOk } from "../_assert.ts";
 
-const ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
-const MAIN = join(ROOT, "main.ts");
 const REFUSED = "-ERR Errors trying to SHUTDOWN. Check logs.\r\n";
 const dec = new TextDecoder();
 
@@ -33,115 +32,6 @@ const hasPrlimit: boolean = (() => {
     return false;
   }
 })();
-
-/** A server process, its log collected as it runs. */
-interface Proc {
-  readonly port: number;
-  readonly dir: string;
-  readonly child: Deno.ChildProcess;
-  /** Everything logged so far (stdout and stderr). */
-  log(): string;
-  /** Waits until the log matches `re` `times` times; throws after `ms`. */
-  waitLog(re: RegExp, ms?: number, times?: number): Promise<void>;
-  /** The exit code once exited, or undefined if still running after `ms`. */
-  exited(ms: number): Promise<number | undefined>;
-  /** Kills it if still running and waits for it. */
-  stop(): Promise<void>;
-}
-
-/**
- * Starts a server process on a free port in `dir` and waits until it
- * accepts connections. `ignoreXfsz` runs it with SIGXFSZ ignored, so a
- * file-size limit set later (prlimit) fails writes with EFBIG instead of
- * killing it.
- */
-async function spawn(
-  kind: "respite" | "redis",
-  args: string[],
-  opts: { dir?: string; ignoreXfsz?: boolean } = {},
-): Promise<Proc> {
-  const port = freePort();
-  const dir = opts.dir ?? Deno.makeTempDirSync({ prefix: "respite-shutdown-" });
-  const serverArgs = ["--port", String(port), "--dir", dir, ...args];
-  let cmd: string, argv: string[];
-  if (kind === "redis") {
-    cmd = "redis-server";
-    argv = serverArgs;
-  } else {
-    cmd = Deno.execPath();
-    argv = ["run", "-A", MAIN, ...serverArgs];
-  }
-  if (opts.ignoreXfsz) {
-    argv = ["-c", 'trap "" XFSZ; exec "$0" "$@"', cmd, ...argv];
-    cmd = "bash";
-  }
-  const child = new Deno.Command(cmd, {
-    args: argv,
-    cwd: dir,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let text = "";
-  const drain = async (s: ReadableStream<Uint8Array>) => {
-    for await (const chunk of s) text += dec.decode(chunk, { stream: true });
-  };
-  const drained = Promise.all([drain(child.stdout), drain(child.stderr)]);
-  const status = child.status;
-  const proc: Proc = {
-    port,
-    dir,
-    child,
-    log: () => text,
-    async waitLog(re, ms = 5000, times = 1) {
-      const g = new RegExp(re.source, re.flags.includes("g") ? re.flags : re.flags + "g");
-      const deadline = Date.now() + ms;
-      while ((text.match(g)?.length ?? 0) < times) {
-        if (Date.now() > deadline) throw new Error(`log never matched ${re}:\n${text}`);
-        await sleep(20);
-      }
-    },
-    async exited(ms) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const s = await Promise.race([
-        status,
-        new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms))),
-      ]);
-      clearTimeout(timer);
-      if (s === undefined) return undefined;
-      await drained;
-      return s.code;
-    },
-    async stop() {
-      if ((await proc.exited(0)) === undefined) {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* gone already */ }
-      }
-      await status;
-      await drained;
-    },
-  };
-  for (let i = 0; i < 200; i++) {
-    try {
-      (await Deno.connect({ port, hostname: "127.0.0.1" })).close();
-      return proc;
-    } catch {
-      if ((await proc.exited(50)) !== undefined) break;
-    }
-  }
-  await proc.stop();
-  throw new Error(`${kind} did not start:\n${text}`);
-}
-
-/** Retries `check` until it is true; throws after `ms`. */
-async function eventually(check: () => Promise<boolean>, ms: number, what: string) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 /** Sets a running process's file-size soft limit (bytes, or "unlimited"). */
 async function setFileSizeLimit(pid: number, limit: string): Promise<void> {
@@ -155,7 +45,7 @@ async function setFileSizeLimit(pid: number, limit: string): Promise<void> {
 
 /** Reads `dir`'s dump back through a fresh Respite. */
 async function readBack(dir: string, key: string, extra: string[] = []): Promise<Reply> {
-  const p = await spawn("respite", ["--save", "", ...extra], { dir });
+  const p = await spawnServer("respite", ["--save", "", ...extra], { dir });
   const c = await RawClient.connect(p.port);
   try {
     return await c.call("GET", key);
@@ -172,12 +62,11 @@ async function withServer(
   fn: (p: Proc) => Promise<void>,
   opts: { ignoreXfsz?: boolean } = {},
 ): Promise<void> {
-  const p = await spawn(kind, args, opts);
+  const p = await spawnServer(kind, args, opts);
   try {
     await fn(p);
   } finally {
     await p.stop();
-    Deno.removeSync(p.dir, { recursive: true });
   }
 }
 
@@ -203,7 +92,7 @@ Deno.test("SHUTDOWN whose final save fails is refused, the server keeps serving,
       const c = await RawClient.connect(p.port);
       // ...and the cron still runs: active expiry removes a key nobody reads.
       assertEquals(await c.call("SET", "t", "x", "PX", "20"), "OK");
-      await eventually(async () => (await c.call("DBSIZE")) === 1, 5000, "active expiry");
+      await until("active expiry", async () => (await c.call("DBSIZE")) === 1, 5000);
       c.close();
       assertEquals(await p.exited(200), undefined);
 
@@ -227,7 +116,7 @@ Deno.test("SIGTERM whose final save fails: logged, the server keeps running; SHU
     try {
       Deno.mkdirSync(join(p.dir, "dump.rdb"));
       assertEquals(await a.call("SET", "a", "1"), "OK");
-      p.child.kill("SIGTERM");
+      p.signal("SIGTERM");
       await p.waitLog(
         /# SIGTERM received but errors trying to shut down the server, check the logs for more information\n/,
       );
@@ -236,7 +125,7 @@ Deno.test("SIGTERM whose final save fails: logged, the server keeps running; SHU
       assertEquals(await a.call("GET", "a"), "1");
       // The refused shutdown is over: a SIGINT now is a new attempt, not
       // the "exit now" of a second signal during a shutdown.
-      p.child.kill("SIGINT");
+      p.signal("SIGINT");
       await p.waitLog(/# SIGINT received but errors trying to shut down the server/);
       assertEquals(await p.exited(200), undefined);
       assertOk(!p.log().includes("You insist"), p.log());
@@ -278,9 +167,9 @@ Deno.test("a second SIGINT during a shutdown exits at once with status 1", async
       assertEquals(await a.call("SETRANGE", "big", String(32 * 1024 * 1024 - 1), "x"), 32 << 20);
       await a.write("GET big\r\n");
       await sleep(200);
-      p.child.kill("SIGINT");
+      p.signal("SIGINT");
       await p.waitLog(/# User requested shutdown\.\.\.\n/);
-      p.child.kill("SIGINT");
+      p.signal("SIGINT");
       assertEquals(await p.exited(5000), 1);
       assertMatch(p.log(), /# You insist\.\.\. exiting now\.\n/);
     } finally {
@@ -297,7 +186,7 @@ Deno.test({
       const a = await RawClient.connect(p.port);
       try {
         // Past 64 KiB every write to a file fails with EFBIG.
-        await setFileSizeLimit(p.child.pid, "65536");
+        await setFileSizeLimit(p.pid, "65536");
         assertEquals(await a.call("SET", "big", "x".repeat(100_000)), "OK");
         // Later writes are refused rather than acknowledged and lost.
         const refused = await a.call("SET", "small", "1") as { error: string };
@@ -313,15 +202,15 @@ Deno.test({
 
         // The AOF stayed open with the unwritten tail buffered: once the
         // cron's retry writes it, writes are accepted again.
-        await setFileSizeLimit(p.child.pid, "unlimited");
-        await eventually(async () => await a.call("SET", "small", "1") === "OK", 5000, "writes");
+        await setFileSizeLimit(p.pid, "unlimited");
+        await until("writes", async () => await a.call("SET", "small", "1") === "OK", 5000);
         await a.write("SHUTDOWN\r\n");
         assertEquals(await a.closedWithin(5000), true);
         assertEquals(await p.exited(5000), 0);
       } finally {
         a.close();
       }
-      const q = await spawn("respite", ["--save", "", "--appendonly", "yes"], { dir: p.dir });
+      const q = await spawnServer("respite", ["--save", "", "--appendonly", "yes"], { dir: p.dir });
       const c = await RawClient.connect(q.port);
       try {
         assertEquals(await c.call("STRLEN", "big"), 100_000);
@@ -341,7 +230,7 @@ Deno.test({
     await withServer("respite", ["--save", "", "--appendonly", "yes"], async (p) => {
       const a = await RawClient.connect(p.port);
       try {
-        await setFileSizeLimit(p.child.pid, "65536");
+        await setFileSizeLimit(p.pid, "65536");
         assertEquals(await a.call("SET", "big", "x".repeat(100_000)), "OK");
         await a.write("SHUTDOWN FORCE\r\n");
         assertEquals(await a.closedWithin(5000), true);
@@ -368,7 +257,7 @@ Deno.test("shutdown-on-sigint and shutdown-on-sigterm choose a signal's modifier
     } finally {
       a.close();
     }
-    p.child.kill("SIGINT");
+    p.signal("SIGINT");
     assertEquals(await p.exited(5000), 0);
     assertEquals(await readBack(p.dir, "a"), "1");
   });
@@ -384,7 +273,7 @@ Deno.test("shutdown-on-sigint and shutdown-on-sigterm choose a signal's modifier
       } finally {
         a.close();
       }
-      p.child.kill("SIGTERM");
+      p.signal("SIGTERM");
       assertEquals(await p.exited(5000), 0);
       assertOk(!p.log().includes("Saving the final RDB snapshot"), p.log());
     },
@@ -392,7 +281,7 @@ Deno.test("shutdown-on-sigint and shutdown-on-sigterm choose a signal's modifier
   // FORCE: the failing save is logged and the server exits.
   await withServer("respite", ["--save", "3600 1", "--shutdown-on-sigterm", "force"], async (p) => {
     Deno.mkdirSync(join(p.dir, "dump.rdb"));
-    p.child.kill("SIGTERM");
+    p.signal("SIGTERM");
     assertEquals(await p.exited(5000), 0);
     assertMatch(p.log(), /# Error trying to save the DB\. Exit anyway\.\n/);
   });
@@ -456,7 +345,7 @@ Deno.test({
           const c = await RawClient.connect(p.port);
           out.push(await c.command("PING"));
           c.close();
-          p.child.kill("SIGTERM");
+          p.signal("SIGTERM");
           await p.waitLog(/Errors trying to shut down the server/, 5000, 2);
           out.push(await p.exited(300));
           out.push(await a.command("GET", "a"));
@@ -488,15 +377,11 @@ Deno.test({
       await withServer(kind, args, async (p) => {
         const a = await RawClient.connect(p.port);
         try {
-          await eventually(
-            async () => {
-              const info = String(await a.call("INFO", "persistence"));
-              return info.includes("aof_rewrite_in_progress:0") && info.includes("aof_enabled:1");
-            },
-            5000,
-            "the AOF",
-          );
-          await setFileSizeLimit(p.child.pid, "65536");
+          await until("the AOF", async () => {
+            const info = String(await a.call("INFO", "persistence"));
+            return info.includes("aof_rewrite_in_progress:0") && info.includes("aof_enabled:1");
+          }, 5000);
+          await setFileSizeLimit(p.pid, "65536");
           out.push(await a.call("SET", "big", "x".repeat(100_000)));
           // The reason depends on how the write failed (short or not).
           const prefix = (r: Reply) =>
@@ -507,8 +392,8 @@ Deno.test({
           out.push(prefix(await a.call("PING")));
           out.push(await a.call("GET", "small"));
           out.push(await a.call("STRLEN", "big"));
-          await setFileSizeLimit(p.child.pid, "unlimited");
-          await eventually(async () => await a.call("PING") === "PONG", 5000, "the AOF retry");
+          await setFileSizeLimit(p.pid, "unlimited");
+          await until("the AOF retry", async () => await a.call("PING") === "PONG", 5000);
           out.push(await a.call("SET", "small", "1"));
         } finally {
           a.close();
