@@ -146,7 +146,7 @@ export class Client implements Context {
   }
 
   setReplyMode(mode: "on" | "off" | "skip"): void {
-    // SKIP applies to the next command; the server's loop turns it back.
+    // SKIP applies to the next command; the connection loop turns it back.
     if (mode === "skip") {
       if (this.flags.replyMode !== "off") this.flags.replyMode = "skip";
       return;

@@ -1,7 +1,7 @@
 /**
- * The dispatcher: command lookup, arity, the before/after hooks, the
- * handler, statistics and default propagation. Everything a command needs
- * checked comes from its spec.
+ * The dispatcher: command lookup, arity, the admission phases, the
+ * before/after hooks, the handler, statistics and default propagation.
+ * Everything a command needs checked comes from its spec.
  *
  * @module
  */
