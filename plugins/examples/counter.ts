@@ -37,6 +37,7 @@
  */
 
 import {
+  commandFamily,
   type Context,
   type DataObject,
   definePlugin,
@@ -106,6 +107,13 @@ export const counterType: ValueType<Counter> = {
   memoryUsage: () => 32,
 };
 
+/**
+ * The builder of the plugin's commands, as the built-in families have
+ * theirs: it files their docs under COMMAND DOCS's `module` group (and a
+ * `category` here would put them all in one ACL category).
+ */
+const command = commandFamily({ group: "module" });
+
 /** The counter at `key`, undefined when missing; WRONGTYPE for other types. */
 function lookup(c: Context, key: string): Counter | undefined {
   // getTyped throws the WRONGTYPE reply error before anything is written.
@@ -136,7 +144,7 @@ export const counter = definePlugin({
 
     return {
       commands: [
-        {
+        command({
           name: "counter.incr",
           arity: -2,
           flags: ["write", "denyoom", "fast"],
@@ -144,7 +152,6 @@ export const counter = definePlugin({
           docs: {
             summary: "Increments a counter and returns its new value",
             since: "1.0.0",
-            group: "module",
             complexity: "O(1)",
           },
           handler(c, argv) {
@@ -164,8 +171,8 @@ export const counter = definePlugin({
             c.changed(key, "counter.incr", "d");
             c.reply.integer(next);
           },
-        },
-        {
+        }),
+        command({
           name: "counter.get",
           arity: 2,
           flags: ["readonly", "fast"],
@@ -173,7 +180,6 @@ export const counter = definePlugin({
           docs: {
             summary: "Returns the value of a counter",
             since: "1.0.0",
-            group: "module",
             complexity: "O(1)",
           },
           handler(c, argv) {
@@ -181,8 +187,8 @@ export const counter = definePlugin({
             if (cur) c.reply.integer(cur.value);
             else c.reply.nullBulk();
           },
-        },
-        {
+        }),
+        command({
           name: "counter.reset",
           arity: 2,
           flags: ["write", "fast"],
@@ -190,7 +196,6 @@ export const counter = definePlugin({
           docs: {
             summary: "Deletes a counter and returns its last value",
             since: "1.0.0",
-            group: "module",
             complexity: "O(1)",
           },
           handler(c, argv) {
@@ -205,7 +210,7 @@ export const counter = definePlugin({
             c.changed(key, "del", "g");
             c.reply.integer(cur.value);
           },
-        },
+        }),
       ],
       hooks: {
         // `INFO counters` shows these lines.

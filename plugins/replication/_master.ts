@@ -5,7 +5,7 @@
  *
  * A replica is an ordinary client that sent PSYNC (or SYNC). From then on
  * its writer carries the stream; replies to anything else it sends are
- * dropped, as Redis does for replica clients.
+ * dropped (its reply mode is off), as Redis does for replica clients.
  *
  * @module
  */
@@ -60,13 +60,16 @@ export class ReplicaPeer {
     this.ackTime = now;
   }
 
-  /** Writes stream bytes to the replica's socket buffer. */
+  /**
+   * Writes stream bytes to the replica's socket buffer, past the reply
+   * mode that drops everything else.
+   */
   write(bytes: Uint8Array): void {
-    const w = this.c.reply;
-    const was = (w as BufferWriter).enabled;
-    (w as BufferWriter).enabled = true;
-    w.raw(bytes);
-    (w as BufferWriter).enabled = was;
+    const c = this.c;
+    const off = c.flags.replyMode === "off";
+    if (off) c.setReplyMode("on");
+    c.reply.raw(bytes);
+    if (off) c.setReplyMode("off");
   }
 
   /** Writes a byte string. */
@@ -212,7 +215,7 @@ export class MasterSide {
     this.syncFull++;
     c.kind = "replica";
     c.ext.replicaPeer = peer;
-    (c.reply as BufferWriter).enabled = false;
+    c.setReplyMode("off");
     peer.eof = info.capaEof && !oldSync && this.server.config.bool("repl-diskless-sync");
     this.server.log("notice", `Replica ${name} asks for synchronization`);
     this.ensureBacklog();
@@ -253,7 +256,7 @@ export class MasterSide {
     peer.writeText(peer.info.capaPsync2 ? `+CONTINUE ${this.replid}\r\n` : "+CONTINUE\r\n");
     const missing = b.from(off);
     peer.write(missing);
-    (c.reply as BufferWriter).enabled = false;
+    c.setReplyMode("off");
     this.replicas.push(peer);
     this.syncPartialOk++;
     this.server.log(

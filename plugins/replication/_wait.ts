@@ -11,11 +11,12 @@
  */
 
 import type { Context } from "../../core/types.ts";
-import type { Client } from "../../core/client.ts";
 import type { MasterSide } from "./_master.ts";
 
 interface Waiter {
-  readonly c: Client;
+  readonly c: Context;
+  /** Sends the reply and lets the client's pipelined input go on. */
+  readonly resume: () => void;
   /** The offset the replicas must reach. */
   readonly offset: number;
   readonly needed: number;
@@ -54,9 +55,7 @@ export class WaitList {
       c.reply.integer(acked);
       return;
     }
-    const client = c as Client;
-    const w: Waiter = { c: client, offset, needed, timer: undefined };
-    client.suspended = true;
+    const w: Waiter = { c, resume: c.suspend(), offset, needed, timer: undefined };
     this.#waiters.push(w);
     if (timeoutMs > 0) w.timer = setTimeout(() => this.#finish(w), timeoutMs);
     // Once per event-loop turn, however many clients started waiting.
@@ -90,7 +89,7 @@ export class WaitList {
       w.c.reply.error(error);
       w.c.close();
     }
-    w.c.resume();
+    w.resume();
   }
 
   /** A client went away: stop waiting for it. */

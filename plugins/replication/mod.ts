@@ -13,8 +13,14 @@
  * @module
  */
 
-import { definePlugin } from "../../core/registry.ts";
-import type { CommandSpec, Context, PluginInstance, ServerApi } from "../../core/types.ts";
+import { commandFamily, definePlugin } from "../../core/registry.ts";
+import type {
+  CommandArg,
+  CommandSpec,
+  Context,
+  PluginInstance,
+  ServerApi,
+} from "../../core/types.ts";
 import { Trait } from "../../core/types.ts";
 import { ConfigError } from "../../core/config.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
@@ -63,13 +69,28 @@ function parseReplicaof(v: string): [string, number] | undefined {
   return [parts[0]!, port];
 }
 
-const admin = (name: string, arity: number, extra: Partial<CommandSpec>): CommandSpec => ({
-  name,
-  arity,
-  flags: ["admin", "noscript"],
-  ...extra,
-  ...(extra.docs ? { docs: { group: "server", complexity: "O(1)", ...extra.docs } } : {}),
-});
+const command = commandFamily({ group: "server" });
+
+/** REPLICAOF's and SLAVEOF's arguments in COMMAND DOCS. */
+const REPLICAOF_ARGS: CommandArg[] = [{
+  name: "args",
+  type: "oneof",
+  arguments: [
+    {
+      name: "host-port",
+      type: "block",
+      arguments: [{ name: "host", type: "string" }, { name: "port", type: "integer" }],
+    },
+    {
+      name: "no-one",
+      type: "block",
+      arguments: [
+        { name: "no", type: "pure-token", token: "NO" },
+        { name: "one", type: "pure-token", token: "ONE" },
+      ],
+    },
+  ],
+}];
 
 function init(server: ServerApi): PluginInstance {
   const master = new MasterSide(server);
@@ -109,11 +130,15 @@ function init(server: ServerApi): PluginInstance {
   const who = (c: Context) => `'id=${c.id} addr=${c.addr} laddr=${c.laddr} name=${c.name}'`;
 
   const commands: CommandSpec[] = [
-    admin("replconf", -1, {
+    command({
+      name: "replconf",
+      arity: -1,
       flags: ["admin", "noscript", "loading", "stale", "allow_busy"],
       docs: {
         summary: "An internal command for configuring the replication stream",
         since: "3.0.0",
+        complexity: "O(1)",
+        docFlags: ["syscmd"],
       },
       handler(c, argv) {
         if (argv.length % 2 === 0) throw new ReplyError(Err.syntax);
@@ -144,11 +169,17 @@ function init(server: ServerApi): PluginInstance {
         c.reply.ok();
       },
     }),
-    admin("psync", -3, {
-      flags: ["admin", "noscript", "no_multi"],
+    command({
+      name: "psync",
+      arity: -3,
+      flags: ["admin", "noscript", "no_async_loading", "no_multi"],
       docs: {
         summary: "Internal command used for replication",
         since: "2.8.0",
+        arguments: [
+          { name: "replicationid", type: "string" },
+          { name: "offset", type: "integer" },
+        ],
       },
       handler(c, argv) {
         if (c.ext.replicaPeer !== undefined) return;
@@ -158,12 +189,11 @@ function init(server: ServerApi): PluginInstance {
         master.psync(c, argv[1]!, argv[2]!, false);
       },
     }),
-    admin("sync", 1, {
-      flags: ["admin", "noscript", "no_multi"],
-      docs: {
-        summary: "Internal command used for replication",
-        since: "1.0.0",
-      },
+    command({
+      name: "sync",
+      arity: 1,
+      flags: ["admin", "noscript", "no_async_loading", "no_multi"],
+      docs: { summary: "Internal command used for replication", since: "1.0.0" },
       handler(c) {
         if (c.ext.replicaPeer !== undefined) return;
         if (replica.active && replica.state !== "connected") {
@@ -172,17 +202,22 @@ function init(server: ServerApi): PluginInstance {
         master.psync(c, "?", "-1", true);
       },
     }),
-    {
+    command({
       name: "wait",
       arity: 3,
       flags: ["noscript"],
       categories: ["connection"],
+      tips: ["request_policy:all_shards", "response_policy:agg_min"],
       docs: {
         summary:
           "Wait for the synchronous replication of all the write commands sent in the context of the current connection",
         since: "3.0.0",
         group: "generic",
         complexity: "O(1)",
+        arguments: [
+          { name: "numreplicas", type: "integer" },
+          { name: "timeout", type: "integer" },
+        ],
       },
       handler(c, argv) {
         if (replica.active) throw new ReplyError(WAIT_ON_REPLICA);
@@ -193,8 +228,8 @@ function init(server: ServerApi): PluginInstance {
         if (t < 0) throw new ReplyError("ERR timeout is negative");
         waits.wait(c, n, t);
       },
-    },
-    {
+    }),
+    command({
       name: "role",
       arity: 1,
       flags: ["noscript", "loading", "stale", "fast"],
@@ -202,7 +237,6 @@ function init(server: ServerApi): PluginInstance {
       docs: {
         summary: "Return the role of the instance in the context of replication",
         since: "2.8.12",
-        group: "server",
         complexity: "O(1)",
       },
       handler(c) {
@@ -223,16 +257,30 @@ function init(server: ServerApi): PluginInstance {
         r.bulk(replica.state);
         r.integer(replica.state === "connected" ? master.offset : -1);
       },
-    },
+    }),
   ];
 
-  const replicaof = (name: string): CommandSpec =>
-    admin(name, 3, {
-      flags: ["admin", "noscript", "stale"],
-      docs: {
-        summary: "Make the server a replica of another instance, or promote it as master.",
-        since: name === "slaveof" ? "1.0.0" : "5.0.0",
-      },
+  const replicaof = (name: "replicaof" | "slaveof"): CommandSpec =>
+    command({
+      name,
+      arity: 3,
+      flags: ["admin", "noscript", "stale", "no_async_loading"],
+      docs: name === "replicaof"
+        ? {
+          summary: "Make the server a replica of another instance, or promote it as master.",
+          since: "5.0.0",
+          complexity: "O(1)",
+          arguments: REPLICAOF_ARGS,
+        }
+        : {
+          summary: "Make the server a replica of another instance, or promote it as master.",
+          since: "1.0.0",
+          complexity: "O(1)",
+          deprecatedSince: "5.0.0",
+          replacedBy: "`REPLICAOF`",
+          docFlags: ["deprecated"],
+          arguments: REPLICAOF_ARGS,
+        },
       handler(c, argv) {
         if (c.ext.replicaPeer !== undefined) {
           throw new ReplyError("ERR Command is not valid when client is a replica.");
