@@ -2,12 +2,11 @@
  * ACL: users, the Redis 7.0 rule language, the ACL command, and the
  * permission check every command goes through.
  *
- * - A before-command hook checks the client's user against the command, its
- *   keys (read or write, from the key specs) and its channels, for every
- *   command, user plugins' included. Refusals answer Redis's NOPERM errors,
- *   go to the ACL LOG and, inside MULTI, fail the transaction (EXECABORT).
- *   The hook must run before the transactions plugin's, which queues
- *   commands: list this plugin before "transactions" (the built-ins do).
+ * - An admission check (the `acl` phase) checks the client's user against
+ *   the command, its keys (read or write, from the flags of the key specs)
+ *   and its channels, for every command, user plugins' included. Refusals
+ *   answer Redis's NOPERM errors, go to the ACL LOG and, inside MULTI, fail
+ *   the transaction (EXECABORT): admission runs before MULTI queues.
  * - Commands run later than they were admitted (EXEC's queue, a script's
  *   `redis.call`) are checked again through {@link AuthService.permits}, by
  *   the plugin that runs them.
