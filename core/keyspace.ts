@@ -299,13 +299,7 @@ export class Database {
         else if (!keepTtl) this.expires.delete(key);
       }
     }
-    const onNew = this.keyspace.onNew;
-    if (onNew !== undefined && !this.data.has(key)) {
-      this.data.set(key, value);
-      onNew(this, key);
-      return;
-    }
-    this.data.set(key, value);
+    this.replace(key, value);
   }
 
   /** Stores a value keeping any TTL (in-place updates such as APPEND). */
