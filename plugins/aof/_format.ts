@@ -7,6 +7,7 @@
 
 import type { Bytes } from "../../core/types.ts";
 import { splitArgs } from "../../core/config.ts";
+import { reprArg } from "../../core/conf_file.ts";
 
 /** Encodes a command as a RESP array of bulk strings (a byte string). */
 export function encodeCommand(argv: readonly Bytes[]): Bytes {
@@ -68,23 +69,6 @@ function needsRepr(s: string): boolean {
   return false;
 }
 
-/** Quotes a name as Redis's `sdscatrepr` does. */
-function repr(s: string): string {
-  let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const ch = s[i]!, c = s.charCodeAt(i);
-    if (ch === "\\" || ch === '"') out += "\\" + ch;
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\r") out += "\\r";
-    else if (ch === "\t") out += "\\t";
-    else if (c === 7) out += "\\a";
-    else if (c === 8) out += "\\b";
-    else if (c < 32 || c >= 127) out += "\\x" + c.toString(16).padStart(2, "0");
-    else out += ch;
-  }
-  return out + '"';
-}
-
 /**
  * Formats a manifest exactly as Redis 7 writes it: the base first, then
  * history, then incremental files, one `file <name> seq <n> type <t>` line
@@ -93,7 +77,7 @@ function repr(s: string): string {
 export function formatManifest(m: Manifest): string {
   let out = "";
   const line = (f: AofFileInfo) =>
-    `file ${needsRepr(f.name) ? repr(f.name) : f.name} seq ${f.seq} type ${f.type}\n`;
+    `file ${needsRepr(f.name) ? reprArg(f.name) : f.name} seq ${f.seq} type ${f.type}\n`;
   if (m.base) out += line(m.base);
   for (const f of m.history) out += line(f);
   for (const f of m.incr) out += line(f);

@@ -6,8 +6,8 @@
  * @module
  */
 
-import { commandFamily } from "../../core/registry.ts";
-import type { Bytes, CommandSpec, Context, ServerApi } from "../../core/types.ts";
+import { commandFamily, keys } from "../../core/registry.ts";
+import type { Bytes, CommandArg, CommandSpec, Context, ServerApi } from "../../core/types.ts";
 import { ReplyError } from "../../core/errors.ts";
 import { parseInteger } from "../../core/number.ts";
 import { globMatch } from "../../core/glob.ts";
@@ -66,6 +66,14 @@ const syntaxError = (sub: string) =>
   );
 
 const command = commandFamily({ category: "scripting" });
+
+/** FCALL's and FCALL_RO's arguments in COMMAND DOCS. */
+const FCALL_ARGS: readonly CommandArg[] = [
+  { name: "function", type: "string" },
+  { name: "numkeys", type: "integer" },
+  { name: "key", type: "key", keySpecIndex: 0, flags: ["optional", "multiple"] },
+  { name: "arg", type: "string", flags: ["optional", "multiple"] },
+];
 
 /** What the commands work on. */
 export interface FunctionsHost {
@@ -192,39 +200,41 @@ export function functionsCommands(host: FunctionsHost): CommandSpec[] {
     c.reply.ok();
   }
 
-  const fcallSpec = (ro: boolean): CommandSpec =>
+  return [
     command({
-      name: ro ? "fcall_ro" : "fcall",
+      name: "fcall",
       arity: -3,
-      flags: ro
-        ? ["readonly", "noscript", "stale", "skip_monitor", "no_mandatory_keys"]
-        : ["noscript", "stale", "skip_monitor", "no_mandatory_keys"],
+      flags: ["noscript", "stale", "skip_monitor", "no_mandatory_keys"],
       keySpecs: [{
-        notes: ro
-          ? "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS"
-          : "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE",
-        flags: ro ? ["RO", "ACCESS"] : ["RW", "ACCESS", "UPDATE"],
-        begin: { index: 2 },
-        find: { keynum: { keynumidx: 0, firstkey: 1, step: 1 } },
+        ...keys.counted(2, ["RW", "ACCESS", "UPDATE"]),
+        notes: "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE",
       }],
       docs: {
-        summary: ro ? "Invoke a read-only function" : "Invoke a function",
+        summary: "Invoke a function",
         since: "7.0.0",
         complexity: "Depends on the function that is executed.",
-        arguments: [
-          { name: "function", type: "string" },
-          { name: "numkeys", type: "integer" },
-          { name: "key", type: "key", keySpecIndex: 0, flags: ["optional", "multiple"] },
-          { name: "arg", type: "string", flags: ["optional", "multiple"] },
-        ],
+        arguments: FCALL_ARGS,
       },
       traitsFor,
-      handler: (c, argv) => fcall(c, argv, ro),
-    });
-
-  return [
-    fcallSpec(false),
-    fcallSpec(true),
+      handler: (c, argv) => fcall(c, argv, false),
+    }),
+    command({
+      name: "fcall_ro",
+      arity: -3,
+      flags: ["readonly", "noscript", "stale", "skip_monitor", "no_mandatory_keys"],
+      keySpecs: [{
+        ...keys.counted(2, ["RO", "ACCESS"]),
+        notes: "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS",
+      }],
+      docs: {
+        summary: "Invoke a read-only function",
+        since: "7.0.0",
+        complexity: "Depends on the function that is executed.",
+        arguments: FCALL_ARGS,
+      },
+      traitsFor,
+      handler: (c, argv) => fcall(c, argv, true),
+    }),
     command({
       name: "function",
       arity: -2,

@@ -7,6 +7,7 @@
  */
 
 import type { Bytes } from "../../core/types.ts";
+import { splitArgs } from "../../core/config.ts";
 
 /** What the shebang line says. */
 export interface LibraryMeta {
@@ -55,68 +56,4 @@ export function parseLibraryMeta(code: Bytes): LibraryMeta | string {
   }
   if (name === undefined) return "ERR Library name was not given";
   return { engine: parts[0]!.slice(2), name, offset: end };
-}
-
-const SPACE = /[ \n\r\t\v\f]/;
-const ESCAPES: Record<string, string> = { n: "\n", r: "\r", t: "\t", b: "\b", a: "\x07" };
-
-/**
- * Splits a line into arguments as Redis's sdssplitargs: blanks separate,
- * "double quotes" take C escapes (`\n`, `\xHH`), 'single quotes' take
- * `\'`; a closing quote must be followed by a blank. Undefined for
- * unbalanced quotes.
- */
-export function splitArgs(line: string): string[] | undefined {
-  const out: string[] = [];
-  let i = 0;
-  const n = line.length;
-  for (;;) {
-    while (i < n && SPACE.test(line[i]!)) i++;
-    if (i >= n) return out;
-    let cur = "";
-    let inDq = false, inSq = false;
-    for (;;) {
-      const ch = line[i];
-      if (inDq) {
-        if (ch === undefined) return undefined;
-        if (
-          ch === "\\" && line[i + 1] === "x" && /^[0-9a-fA-F]{2}$/.test(line.slice(i + 2, i + 4))
-        ) {
-          cur += String.fromCharCode(parseInt(line.slice(i + 2, i + 4), 16));
-          i += 3;
-        } else if (ch === "\\" && i + 1 < n) {
-          const e = line[++i]!;
-          cur += ESCAPES[e] ?? e;
-        } else if (ch === '"') {
-          if (i + 1 < n && !SPACE.test(line[i + 1]!)) return undefined;
-          i++;
-          break;
-        } else {
-          cur += ch;
-        }
-      } else if (inSq) {
-        if (ch === undefined) return undefined;
-        if (ch === "\\" && line[i + 1] === "'") {
-          cur += "'";
-          i++;
-        } else if (ch === "'") {
-          if (i + 1 < n && !SPACE.test(line[i + 1]!)) return undefined;
-          i++;
-          break;
-        } else {
-          cur += ch;
-        }
-      } else if (ch === undefined || SPACE.test(ch)) {
-        break;
-      } else if (ch === '"') {
-        inDq = true;
-      } else if (ch === "'") {
-        inSq = true;
-      } else {
-        cur += ch;
-      }
-      i++;
-    }
-    out.push(cur);
-  }
 }

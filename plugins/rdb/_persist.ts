@@ -30,6 +30,24 @@ export const BAD_PAYLOAD = "ERR DUMP payload version or checksum are wrong";
 /** RESTORE's error for a payload whose value does not decode. */
 export const BAD_FORMAT = "ERR Bad data format";
 
+/** A DUMP payload's footer after what `e` wrote: the RDB version (2 bytes LE), CRC64 (8 bytes LE). */
+function sealPayload(e: RdbEncoder): Uint8Array {
+  e.w.u16le(RDB_VERSION);
+  e.w.bytes(new Crc64().update(e.w.buf, 0, e.w.pos).bytes());
+  return e.w.result().slice();
+}
+
+/** A DUMP payload without its footer, once the footer checks (verifyDumpPayload). */
+function payloadBody(payload: Uint8Array): Uint8Array {
+  const n = payload.length;
+  if (n < 10) throw new Error(BAD_PAYLOAD);
+  const version = payload[n - 10]! | (payload[n - 9]! << 8);
+  if (version > RDB_VERSION) throw new Error(BAD_PAYLOAD);
+  const crc = new Crc64().update(payload, 0, n - 8).bytes();
+  for (let i = 0; i < 8; i++) if (crc[i] !== payload[n - 8 + i]) throw new Error(BAD_PAYLOAD);
+  return payload.subarray(0, n - 10);
+}
+
 /** Parses the `save` directive: pairs of (seconds >= 1, changes >= 0). */
 export function parseSavePoints(v: string): [number, number][] {
   if (v === "") return [];
@@ -324,21 +342,13 @@ export class RdbPersistence implements RdbService {
   dumpValue(value: Value): Uint8Array {
     const e = new RdbEncoder(this.encodeOptions());
     e.value(value);
-    e.w.u16le(RDB_VERSION);
-    const crc = new Crc64().update(e.w.buf, 0, e.w.pos).bytes();
-    e.w.bytes(crc);
-    return e.w.result().slice();
+    return sealPayload(e);
   }
 
   restoreValue(payload: Uint8Array): Value {
-    const n = payload.length;
-    if (n < 10) throw new Error(BAD_PAYLOAD);
-    const version = payload[n - 10]! | (payload[n - 9]! << 8);
-    if (version > RDB_VERSION) throw new Error(BAD_PAYLOAD);
-    const crc = new Crc64().update(payload, 0, n - 8).bytes();
-    for (let i = 0; i < 8; i++) if (crc[i] !== payload[n - 8 + i]) throw new Error(BAD_PAYLOAD);
+    const body = payloadBody(payload);
     try {
-      const r = new ByteReader(payload.subarray(0, n - 10));
+      const r = new ByteReader(body);
       const d = new RdbDecoder(r, this.server.keyspace.types);
       const v = d.value(r.u8());
       if (v === EMPTY) throw new Error(BAD_FORMAT);
@@ -351,24 +361,16 @@ export class RdbPersistence implements RdbService {
   dumpFunctions(codes: readonly Bytes[]): Uint8Array {
     const e = new RdbEncoder(this.encodeOptions());
     for (const code of codes) writeFunction(e, code);
-    e.w.u16le(RDB_VERSION);
-    const crc = new Crc64().update(e.w.buf, 0, e.w.pos).bytes();
-    e.w.bytes(crc);
-    return e.w.result().slice();
+    return sealPayload(e);
   }
 
   restoreFunctions(payload: Uint8Array): Bytes[] {
-    const n = payload.length;
-    if (n < 10) throw new Error(BAD_PAYLOAD);
-    const version = payload[n - 10]! | (payload[n - 9]! << 8);
-    if (version > RDB_VERSION) throw new Error(BAD_PAYLOAD);
-    const crc = new Crc64().update(payload, 0, n - 8).bytes();
-    for (let i = 0; i < 8; i++) if (crc[i] !== payload[n - 8 + i]) throw new Error(BAD_PAYLOAD);
     // As functionRestoreCommand: records up to the 10-byte footer.
-    const r = new ByteReader(payload.subarray(0, n - 10));
+    const body = payloadBody(payload);
+    const r = new ByteReader(body);
     const d = new RdbDecoder(r, this.server.keyspace.types);
     const codes: Bytes[] = [];
-    while (r.pos < n - 10) {
+    while (r.pos < body.length) {
       const type = r.u8();
       if (type === OP.FUNCTION) throw new Error("ERR Pre-GA function format not supported");
       if (type !== OP.FUNCTION2) throw new Error("ERR given type is not a function");

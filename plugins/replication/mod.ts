@@ -15,6 +15,7 @@
 
 import { commandFamily, definePlugin } from "../../core/registry.ts";
 import type {
+  Bytes,
   CommandArg,
   CommandSpec,
   Context,
@@ -260,72 +261,79 @@ function init(server: ServerApi): PluginInstance {
     }),
   ];
 
-  const replicaof = (name: "replicaof" | "slaveof"): CommandSpec =>
+  /** REPLICAOF and SLAVEOF (replicaofCommand). */
+  const replicaofHandler = (c: Context, argv: Bytes[]): void => {
+    if (c.ext.replicaPeer !== undefined) {
+      throw new ReplyError("ERR Command is not valid when client is a replica.");
+    }
+    const host = argv[1]!, portArg = argv[2]!;
+    if (host.toLowerCase() === "no" && portArg.toLowerCase() === "one") {
+      if (replica.active) {
+        replica.unsetMaster();
+        master.shiftReplicationId();
+        // Replicas reconnect and learn the new id with +CONTINUE.
+        master.disconnectReplicas();
+        master.seldb = -1;
+        cfg.set("replicaof", "", true);
+        server.log("notice", `MASTER MODE enabled (user request from ${who(c)})`);
+      }
+      c.reply.ok();
+      return;
+    }
+    const port = parseInteger(portArg);
+    if (port === undefined || port < 0 || port > 65535) {
+      throw new ReplyError("ERR Invalid master port");
+    }
+    if (
+      replica.active && replica.host.toLowerCase() === host.toLowerCase() &&
+      replica.port === port
+    ) {
+      server.log(
+        "notice",
+        "REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.",
+      );
+      c.reply.simple("OK Already connected to specified master");
+      return;
+    }
+    const wasMaster = !replica.active;
+    replica.setMaster(host, port, wasMaster);
+    // What blocked clients wait for now comes from the master (or never):
+    // served here it would make this replica's data differ from it.
+    server.unblockAllClients(UNBLOCKED_ROLE);
+    waits.abortAll(UNBLOCKED_ROLE);
+    cfg.set("replicaof", `${host} ${port}`, true);
+    server.log("notice", `REPLICAOF ${host}:${port} enabled (user request from ${who(c)})`);
+    c.reply.ok();
+  };
+  commands.push(
     command({
-      name,
+      name: "replicaof",
       arity: 3,
       flags: ["admin", "noscript", "stale", "no_async_loading"],
-      docs: name === "replicaof"
-        ? {
-          summary: "Make the server a replica of another instance, or promote it as master.",
-          since: "5.0.0",
-          complexity: "O(1)",
-          arguments: REPLICAOF_ARGS,
-        }
-        : {
-          summary: "Make the server a replica of another instance, or promote it as master.",
-          since: "1.0.0",
-          complexity: "O(1)",
-          deprecatedSince: "5.0.0",
-          replacedBy: "`REPLICAOF`",
-          docFlags: ["deprecated"],
-          arguments: REPLICAOF_ARGS,
-        },
-      handler(c, argv) {
-        if (c.ext.replicaPeer !== undefined) {
-          throw new ReplyError("ERR Command is not valid when client is a replica.");
-        }
-        const host = argv[1]!, portArg = argv[2]!;
-        if (host.toLowerCase() === "no" && portArg.toLowerCase() === "one") {
-          if (replica.active) {
-            replica.unsetMaster();
-            master.shiftReplicationId();
-            // Replicas reconnect and learn the new id with +CONTINUE.
-            master.disconnectReplicas();
-            master.seldb = -1;
-            cfg.set("replicaof", "", true);
-            server.log("notice", `MASTER MODE enabled (user request from ${who(c)})`);
-          }
-          c.reply.ok();
-          return;
-        }
-        const port = parseInteger(portArg);
-        if (port === undefined || port < 0 || port > 65535) {
-          throw new ReplyError("ERR Invalid master port");
-        }
-        if (
-          replica.active && replica.host.toLowerCase() === host.toLowerCase() &&
-          replica.port === port
-        ) {
-          server.log(
-            "notice",
-            "REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.",
-          );
-          c.reply.simple("OK Already connected to specified master");
-          return;
-        }
-        const wasMaster = !replica.active;
-        replica.setMaster(host, port, wasMaster);
-        // What blocked clients wait for now comes from the master (or never):
-        // served here it would make this replica's data differ from it.
-        server.unblockAllClients(UNBLOCKED_ROLE);
-        waits.abortAll(UNBLOCKED_ROLE);
-        cfg.set("replicaof", `${host} ${port}`, true);
-        server.log("notice", `REPLICAOF ${host}:${port} enabled (user request from ${who(c)})`);
-        c.reply.ok();
+      docs: {
+        summary: "Make the server a replica of another instance, or promote it as master.",
+        since: "5.0.0",
+        complexity: "O(1)",
+        arguments: REPLICAOF_ARGS,
       },
-    });
-  commands.push(replicaof("replicaof"), replicaof("slaveof"));
+      handler: replicaofHandler,
+    }),
+    command({
+      name: "slaveof",
+      arity: 3,
+      flags: ["admin", "noscript", "stale", "no_async_loading"],
+      docs: {
+        summary: "Make the server a replica of another instance, or promote it as master.",
+        since: "1.0.0",
+        complexity: "O(1)",
+        deprecatedSince: "5.0.0",
+        replacedBy: "`REPLICAOF`",
+        docFlags: ["deprecated"],
+        arguments: REPLICAOF_ARGS,
+      },
+      handler: replicaofHandler,
+    }),
+  );
 
   let lastCron = 0;
   return {

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { commandFamily } from "../../core/registry.ts";
-import type { Bytes, CommandSpec, Context, ServerApi } from "../../core/types.ts";
+import { commandFamily, keys } from "../../core/registry.ts";
+import type { Bytes, CommandArg, CommandSpec, Context, ServerApi } from "../../core/types.ts";
 import { Trait } from "../../core/types.ts";
 import { ReplyError } from "../../core/errors.ts";
 import { intArg } from "../../core/number.ts";
@@ -38,11 +38,11 @@ const HELP = [
 const command = commandFamily({ category: "scripting" });
 
 /** The arguments after the script in COMMAND DOCS. */
-const KEYS_AND_ARGS = [
+const KEYS_AND_ARGS: readonly CommandArg[] = [
   { name: "numkeys", type: "integer" },
   { name: "key", type: "key", keySpecIndex: 0, flags: ["optional", "multiple"] },
   { name: "arg", type: "string", flags: ["optional", "multiple"] },
-] as const;
+];
 
 /** The scripting commands of one server. */
 export function scriptingCommands(server: ServerApi, cache: ScriptCache): CommandSpec[] {
@@ -100,10 +100,8 @@ export function scriptingCommands(server: ServerApi, cache: ScriptCache): Comman
       arity: -3,
       flags: ["noscript", "stale", "skip_monitor", "no_mandatory_keys"],
       keySpecs: [{
+        ...keys.counted(2, ["RW", "ACCESS", "UPDATE"]),
         notes: "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE",
-        flags: ["RW", "ACCESS", "UPDATE"],
-        begin: { index: 2 },
-        find: { keynum: { keynumidx: 0, firstkey: 1, step: 1 } },
       }],
       docs: {
         summary: "Execute a Lua script server side",
@@ -118,11 +116,7 @@ export function scriptingCommands(server: ServerApi, cache: ScriptCache): Comman
       name: "evalsha",
       arity: -3,
       flags: ["noscript", "stale", "skip_monitor", "no_mandatory_keys"],
-      keySpecs: [{
-        flags: ["RW", "ACCESS", "UPDATE"],
-        begin: { index: 2 },
-        find: { keynum: { keynumidx: 0, firstkey: 1, step: 1 } },
-      }],
+      keySpecs: [keys.counted(2, ["RW", "ACCESS", "UPDATE"])],
       docs: {
         summary: "Execute a Lua script server side",
         since: "2.6.0",
@@ -137,10 +131,8 @@ export function scriptingCommands(server: ServerApi, cache: ScriptCache): Comman
       arity: -3,
       flags: ["readonly", "noscript", "stale", "skip_monitor", "no_mandatory_keys"],
       keySpecs: [{
+        ...keys.counted(2, ["RO", "ACCESS"]),
         notes: "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS",
-        flags: ["RO", "ACCESS"],
-        begin: { index: 2 },
-        find: { keynum: { keynumidx: 0, firstkey: 1, step: 1 } },
       }],
       docs: {
         summary: "Execute a read-only Lua script server side",
@@ -155,11 +147,7 @@ export function scriptingCommands(server: ServerApi, cache: ScriptCache): Comman
       name: "evalsha_ro",
       arity: -3,
       flags: ["readonly", "noscript", "stale", "skip_monitor", "no_mandatory_keys"],
-      keySpecs: [{
-        flags: ["RO", "ACCESS"],
-        begin: { index: 2 },
-        find: { keynum: { keynumidx: 0, firstkey: 1, step: 1 } },
-      }],
+      keySpecs: [keys.counted(2, ["RO", "ACCESS"])],
       docs: {
         summary: "Execute a read-only Lua script server side",
         since: "7.0.0",
