@@ -145,6 +145,10 @@ export class Client implements Context {
     if (!this.noPropagation) this.server.emitPropagate(this.db.index, argv);
   }
 
+  preventPropagation(): void {
+    this.rewritten = true;
+  }
+
   setReplyMode(mode: "on" | "off" | "skip"): void {
     // SKIP applies to the next command; the connection loop turns it back.
     if (mode === "skip") {

@@ -10,7 +10,8 @@
  * @module
  */
 
-import { ReplyError } from "./errors.ts";
+import { Err, ReplyError } from "./errors.ts";
+import { parseInteger } from "./number.ts";
 
 interface LiveScan {
   owner: object;
@@ -97,4 +98,53 @@ export function parseScanCursor(s: string): string {
   if (n > ULONG_MAX) throw new ReplyError("ERR invalid cursor");
   if (m[1] === "-" && n !== 0n) n = ULONG_MAX + 1n - n;
   return n.toString();
+}
+
+/** SCAN's options (see {@link parseScanOptions}). */
+export interface ScanOptions {
+  /** How many entries to examine (COUNT, default 10). */
+  count: number;
+  /** MATCH's pattern; undefined for none or `*`. */
+  pattern: string | undefined;
+  /** SCAN's TYPE filter, lower case. */
+  type: string | undefined;
+}
+
+/**
+ * Parses the options of SCAN, HSCAN, SSCAN and ZSCAN from `argv[from]` on,
+ * as Redis's scanGenericCommand: `COUNT n` (an integer of at least 1),
+ * `MATCH pattern`, and for SCAN only (`withType`) `TYPE type`; anything
+ * else is a syntax error.
+ *
+ * @example
+ * ```ts
+ * import { parseScanOptions } from "./cursor.ts";
+ * const o = parseScanOptions(["HSCAN", "h", "0", "MATCH", "f*", "COUNT", "100"], 3);
+ * console.log(o.count, o.pattern); // 100 "f*"
+ * ```
+ */
+export function parseScanOptions(
+  argv: readonly string[],
+  from: number,
+  withType = false,
+): ScanOptions {
+  const o: ScanOptions = { count: 10, pattern: undefined, type: undefined };
+  for (let i = from; i < argv.length; i += 2) {
+    const opt = argv[i]!.toLowerCase();
+    if (i + 1 >= argv.length) throw new ReplyError(Err.syntax);
+    const v = argv[i + 1]!;
+    if (opt === "count") {
+      const n = parseInteger(v);
+      if (n === undefined) throw new ReplyError(Err.notInteger);
+      if (n < 1) throw new ReplyError(Err.syntax);
+      o.count = n;
+    } else if (opt === "match") {
+      o.pattern = v === "*" ? undefined : v;
+    } else if (opt === "type" && withType) {
+      o.type = v.toLowerCase();
+    } else {
+      throw new ReplyError(Err.syntax);
+    }
+  }
+  return o;
 }

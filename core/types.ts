@@ -685,6 +685,12 @@ export interface Context {
    */
   propagate(argv: readonly Bytes[]): void;
   /**
+   * The command as received is not propagated, whatever it changed (Redis's
+   * preventCommandPropagation): its effects went out through
+   * {@link Context.propagate} in another form, or need none.
+   */
+  preventPropagation(): void;
+  /**
    * While true, nothing this client runs is propagated (a script after
    * `redis.set_repl(redis.REPL_NONE)`).
    */

@@ -9,7 +9,7 @@ import type { Bytes, Context } from "../../core/types.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
 import { parseBigInteger, parseInteger } from "../../core/number.ts";
 import { globMatch } from "../../core/glob.ts";
-import { parseScanCursor } from "../../core/cursor.ts";
+import { parseScanCursor, parseScanOptions } from "../../core/cursor.ts";
 import type { HashObject } from "./_value.ts";
 
 const LONG_MAX = 9223372036854775807n;
@@ -106,23 +106,7 @@ export function hscan(c: Context, argv: Bytes[]): void {
     r.array(0);
     return;
   }
-  let count = 10;
-  let pattern: string | undefined;
-  for (let i = 3; i < argv.length; i += 2) {
-    const opt = argv[i]!.toLowerCase();
-    const more = argv.length - i >= 2;
-    if (opt === "count" && more) {
-      const n = parseInteger(argv[i + 1]!);
-      if (n === undefined) throw NOT_INTEGER;
-      if (n < 1) throw SYNTAX;
-      count = n;
-    } else if (opt === "match" && more) {
-      const p = argv[i + 1]!;
-      pattern = p === "*" ? undefined : p;
-    } else {
-      throw SYNTAX;
-    }
-  }
+  const { count, pattern } = parseScanOptions(argv, 3);
   let next = "0";
   let entries: Iterable<[Bytes, Bytes]>;
   if (!h.ht) {

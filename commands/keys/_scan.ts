@@ -11,9 +11,9 @@
 
 import { typeOf } from "../../core/keyspace.ts";
 import { globMatch } from "../../core/glob.ts";
-import { Err, ReplyError } from "../../core/errors.ts";
-import { parseScanCursor } from "../../core/cursor.ts";
-import { parseInteger } from "../../core/number.ts";
+
+import { parseScanCursor, parseScanOptions } from "../../core/cursor.ts";
+
 import { command } from "./_util.ts";
 
 /** The SCAN command. */
@@ -37,27 +37,7 @@ export const scanCommand = command({
   },
   handler(c, argv) {
     const cursor = parseScanCursor(argv[1]!);
-    let count = 10;
-    let pattern: string | undefined;
-    let type: string | undefined;
-    for (let i = 2; i < argv.length;) {
-      const opt = argv[i]!.toLowerCase();
-      const more = argv.length - i >= 2;
-      if (opt === "count" && more) {
-        const n = parseInteger(argv[i + 1]!);
-        if (n === undefined) throw new ReplyError(Err.notInteger);
-        if (n < 1) throw new ReplyError(Err.syntax);
-        count = n;
-      } else if (opt === "match" && more) {
-        const p = argv[i + 1]!;
-        pattern = p === "*" ? undefined : p;
-      } else if (opt === "type" && more) {
-        type = argv[i + 1]!.toLowerCase();
-      } else {
-        throw new ReplyError(Err.syntax);
-      }
-      i += 2;
-    }
+    const { count, pattern, type } = parseScanOptions(argv, 2, true);
     const db = c.db;
     // COUNT bounds the keys examined, not the keys returned, as in Redis.
     const page = c.server.keyspace.cursors.scan(db.data, cursor, count, () => db.data.keys());

@@ -12,7 +12,7 @@ import type { Bytes, Context } from "../../core/types.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
 import { parseBigInteger, parseInteger } from "../../core/number.ts";
 import { globMatch } from "../../core/glob.ts";
-import { parseScanCursor } from "../../core/cursor.ts";
+import { parseScanCursor, parseScanOptions } from "../../core/cursor.ts";
 import { type SetLimits, SetValue } from "./_value.ts";
 
 const SYNTAX = new ReplyError(Err.syntax);
@@ -209,23 +209,7 @@ export function sscan(c: Context, argv: Bytes[]): void {
     c.reply.array(0);
     return;
   }
-  let count = 10;
-  let pattern: string | undefined;
-  for (let i = 3; i < argv.length; i += 2) {
-    const opt = argv[i]!.toLowerCase();
-    if (i + 1 >= argv.length) throw SYNTAX;
-    if (opt === "count") {
-      const v = parseInteger(argv[i + 1]!);
-      if (v === undefined) throw new ReplyError(Err.notInteger);
-      if (v < 1) throw SYNTAX;
-      count = v;
-    } else if (opt === "match") {
-      const p = argv[i + 1]!;
-      pattern = p === "*" ? undefined : p;
-    } else {
-      throw SYNTAX;
-    }
-  }
+  const { count, pattern } = parseScanOptions(argv, 3);
   let items: Bytes[];
   let next = "0";
   if (s.intset) {

@@ -52,24 +52,13 @@ export function noEffects(): GroupEffects {
 }
 
 /**
- * Redis's preventCommandPropagation: a propagate() while propagation is
- * off replaces the command as received with nothing.
- */
-function preventPropagation(c: Context): void {
-  const off = c.noPropagation;
-  c.noPropagation = true;
-  c.propagate([]);
-  c.noPropagation = off;
-}
-
-/**
  * Applies a group command's effects as Redis 7.0 does: each consumer
  * created is an event and a change, the other changes are counted, and
  * the commands go out one as is, several inside MULTI/EXEC (never the
  * command itself).
  */
 export function flushEffects(c: Context, fx: GroupEffects): void {
-  preventPropagation(c);
+  c.preventPropagation();
   for (const [key, ev] of fx.events) c.changed(key, ev, "t");
   if (fx.dirty !== 0) c.wrote(fx.dirty);
   if (fx.ops.length === 1) c.propagate(fx.ops[0]!);

@@ -13,7 +13,7 @@ import { Err, ReplyError } from "../../core/errors.ts";
 import { formatDouble, intArg, parseInteger } from "../../core/number.ts";
 import { parseTimeout } from "../../core/blocking.ts";
 import { globMatch } from "../../core/glob.ts";
-import { parseScanCursor } from "../../core/cursor.ts";
+import { parseScanCursor, parseScanOptions } from "../../core/cursor.ts";
 import { deleteIfEmpty, readZset } from "./_commands.ts";
 import type { ZSetObject } from "./_value.ts";
 import type { ZCursor } from "./_btree.ts";
@@ -268,20 +268,7 @@ export function zscan(c: Context, argv: Bytes[]): void {
     r.array(0);
     return;
   }
-  let count = 10;
-  let pattern: Bytes | undefined;
-  for (let i = 3; i < argv.length; i += 2) {
-    const o = argv[i]!.toLowerCase();
-    const more = i + 1 < argv.length;
-    if (o === "count" && more) {
-      count = intArg(argv[i + 1]!);
-      if (count < 1) throw new ReplyError(Err.syntax);
-    } else if (o === "match" && more) {
-      pattern = argv[i + 1] === "*" ? undefined : argv[i + 1]!;
-    } else {
-      throw new ReplyError(Err.syntax);
-    }
-  }
+  const { count, pattern } = parseScanOptions(argv, 3);
   let items: [Bytes, number][];
   let next = "0";
   if (z.listpack) {
