@@ -65,7 +65,12 @@ export function parseMemory(s: string): number | undefined {
   return Number(m[1]) * unit;
 }
 
-type Listener = (value: string) => void;
+/**
+ * Told a directive's value: as CONFIG GET shows it, and as it was given
+ * (a directive whose shown form drops something, as
+ * `notify-keyspace-events`'s `n` under `A`, reads the given one).
+ */
+type Listener = (value: string, given: string) => void;
 
 /**
  * The live configuration: canonical string values by directive name.
@@ -82,6 +87,8 @@ type Listener = (value: string) => void;
 export class ConfigStore {
   #defs = new Map<string, ConfigDirective>();
   #values = new Map<string, string>();
+  /** Values as given, before normalising. */
+  #given = new Map<string, string>();
   #listeners = new Map<string, Listener[]>();
 
   /** Declares a directive and sets its default. */
@@ -92,6 +99,7 @@ export class ConfigStore {
     this.#defs.set(d.name, d);
     for (const a of d.aliases ?? []) this.#defs.set(a, d);
     this.#values.set(d.name, this.#normalize(d, d.default));
+    this.#given.set(d.name, d.default);
   }
 
   /** The directive named `name` (or one of its aliases). */
@@ -133,7 +141,8 @@ export class ConfigStore {
     }
     const v = this.#normalize(d, value);
     this.#values.set(d.name, v);
-    for (const fn of this.#listeners.get(d.name) ?? []) fn(v);
+    this.#given.set(d.name, value);
+    for (const fn of this.#listeners.get(d.name) ?? []) fn(v, value);
   }
 
   /** Calls `fn` now and whenever the directive changes. */
@@ -143,7 +152,7 @@ export class ConfigStore {
     const list = this.#listeners.get(d.name) ?? [];
     list.push(fn);
     this.#listeners.set(d.name, list);
-    fn(this.#values.get(d.name)!);
+    fn(this.#values.get(d.name)!, this.#given.get(d.name)!);
   }
 
   /** Name/value pairs whose name matches any of the glob patterns. */

@@ -127,14 +127,6 @@ const ORDER: readonly [string, number][] = [
   ["n", N],
 ];
 
-/*
- * The directive's stored value is the normalised string, which loses `n`
- * under `A` (as CONFIG GET does in Redis, which still keeps the bit). The
- * validator remembers the bits it parsed so the change listener, which runs
- * right after it, applies them rather than re-parsing the normalised form.
- */
-let lastParsed: { text: string; flags: number } | undefined;
-
 /** The keyspace notifications plugin. */
 export default definePlugin({
   name: "notifications",
@@ -143,12 +135,7 @@ export default definePlugin({
     name: "notify-keyspace-events",
     type: "string",
     default: "",
-    validate(v: string): string {
-      const flags = parseEventFlags(v);
-      const text = formatEventFlags(flags);
-      lastParsed = { text, flags };
-      return text;
-    },
+    validate: (v: string): string => formatEventFlags(parseEventFlags(v)),
   }],
   init(server: ServerApi) {
     const pubsub = server.service("pubsub");
@@ -162,11 +149,10 @@ export default definePlugin({
     };
     const onNew = (db: Database, key: Bytes): void => publishEvent(db, key, "new");
 
-    server.config.watch("notify-keyspace-events", (v) => {
-      const parsed = lastParsed !== undefined && lastParsed.text === v
-        ? lastParsed.flags
-        : parseEventFlags(v);
-      lastParsed = undefined;
+    // The value as given: the shown form drops `n` under `A`, which Redis
+    // (and so this plugin) still applies.
+    server.config.watch("notify-keyspace-events", (_shown, given) => {
+      const parsed = parseEventFlags(given);
       // Without K or E nothing is published: keep the hot path at one test.
       flags = parsed & (K | E) ? parsed : 0;
       server.keyspace.onNew = flags & N ? onNew : undefined;
