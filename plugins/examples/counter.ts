@@ -57,7 +57,9 @@ export const COUNTER_TYPE = "counter";
  * and COPY uses `clone()`.
  */
 export class Counter implements DataObject {
-  readonly type = COUNTER_TYPE;
+  /** What TYPE replies. */
+  readonly type: string = COUNTER_TYPE;
+  /** @param value The count. */
   constructor(public value = 0) {}
 
   /** A counter is one integer. */
@@ -65,6 +67,7 @@ export class Counter implements DataObject {
     return "int";
   }
 
+  /** A copy, for COPY and snapshots. */
   clone(): Counter {
     return new Counter(this.value);
   }

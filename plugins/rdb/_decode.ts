@@ -33,9 +33,13 @@ export function parseScore(s: Bytes): number {
  * Reads RDB-encoded values from a {@link ByteReader}.
  *
  * @example
- * ```ts ignore
- * const d = new RdbDecoder(new ByteReader(bytes), server.keyspace.types);
- * const v = d.value(d.r.u8());
+ * ```ts
+ * import { ByteReader } from "./_buf.ts";
+ * import { RdbDecoder } from "./_decode.ts";
+ * // Type 0 (a string) of 5 bytes.
+ * const bytes = new Uint8Array([0, 5, 104, 101, 108, 108, 111]);
+ * const d = new RdbDecoder(new ByteReader(bytes), new Map());
+ * console.log(d.value(d.r.u8())); // hello
  * ```
  */
 export class RdbDecoder {

@@ -87,6 +87,7 @@ const SIZE_ESTIMATE_OVERHEAD = 8;
 /** Redis's safety limit for count-limited quicklist nodes. */
 const SIZE_SAFETY_LIMIT = 8192;
 
+/** Scratch buffers for compressing strings: reused, never holding anything between calls. */
 let scratch = new Uint8Array(1024);
 let scratchOut = new Uint8Array(1024);
 

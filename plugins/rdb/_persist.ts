@@ -183,6 +183,10 @@ export class AtomicFile {
   }
 }
 
+/**
+ * Numbers temporary file names: process-wide on purpose, since two servers
+ * of one process may save into the same directory at once.
+ */
 let tempSeq = 0;
 
 function dirOf(path: string): string {
@@ -198,9 +202,15 @@ function errText(e: unknown): string {
  * One server's RDB persistence.
  *
  * @example
- * ```ts ignore
- * const p = new RdbPersistence(server);
- * p.saveSync(); // SAVE
+ * ```ts
+ * import { startServer } from "../../mod.ts";
+ * import { RdbPersistence } from "./_persist.ts";
+ * const dir = Deno.makeTempDirSync();
+ * const s = await startServer({ port: 0, config: { dir }, logger: () => {} });
+ * const p = new RdbPersistence(s.server);
+ * console.log(p.saveSync()); // true: SAVE wrote dump.rdb
+ * await s.close();
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export class RdbPersistence implements RdbService {

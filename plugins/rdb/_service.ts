@@ -97,12 +97,15 @@ export interface SnapshotJob {
  * out the keys of volatile value types, with one warning each.
  *
  * @example
- * ```ts ignore
- * const rdb = server.service("rdb")!;
- * const file = rdb.serialize();           // whole dataset, synchronously
- * rdb.load(file);                         // replaces the dataset
+ * ```ts
+ * import { startServer } from "../../mod.ts";
+ * const s = await startServer({ port: 0, logger: () => {} });
+ * const rdb = s.server.service("rdb")!;
+ * const file = rdb.serialize(); // whole dataset, synchronously
+ * rdb.load(file); // replaces the dataset
  * const payload = rdb.dumpValue("hello"); // DUMP's payload
- * rdb.restoreValue(payload);              // "hello"
+ * console.log(rdb.restoreValue(payload)); // hello
+ * await s.close();
  * ```
  */
 export interface RdbService {

@@ -27,9 +27,17 @@ interface Waiter {
  * The clients blocked in WAIT on one server.
  *
  * @example
- * ```ts ignore
- * const waits = new WaitList(masterSide);
- * waits.wait(c, 2, 1000); // replies now or once 2 replicas acked or 1 s passed
+ * ```ts
+ * import { startServer } from "../../mod.ts";
+ * import { MasterSide } from "./_master.ts";
+ * import { WaitList } from "./_wait.ts";
+ * const s = await startServer({ port: 0, logger: () => {} });
+ * const waits = new WaitList(new MasterSide(s.server));
+ * // Replies now, or once 2 replicas acknowledged, or after 1 s: here
+ * // (no replica, none needed) at once.
+ * waits.wait(s.server.createInternalClient(), 0, 1000);
+ * console.log(waits.size); // 0
+ * await s.close();
  * ```
  */
 export class WaitList {

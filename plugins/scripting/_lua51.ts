@@ -3,10 +3,8 @@
  * functions of its internal modules (fengari's modules call each other
  * through their module objects, so a replacement there reaches every
  * caller): numbers, loading (source only, never bytecode) and the wording
- * of syntax errors. Loading this module applies the changes, once per
- * process (fengari's modules are shared by every server in it); it also
- * gives the base library Lua 5.1's `load` and `loadstring`
- * ({@link openBase51}).
+ * of syntax errors ({@link useLua51}); and the base library with Lua 5.1's
+ * `load` and `loadstring` ({@link openBase51}).
  *
  * @module
  */
@@ -250,9 +248,16 @@ function cString(s: LuaString): LuaString {
   return nul < 0 ? s : s.subarray(0, nul);
 }
 
-/** Marks fengari's modules as changed, so a second copy of this module changes nothing. */
+/** Marks fengari's modules as changed (shared by any copy of this module). */
 const PATCHED = Symbol.for("respite.lua51");
-if (!(PATCHED in lobject)) {
+
+/**
+ * Applies the changes to fengari, once per process: its modules are shared
+ * by every server (and every Lua state) in it. The scripting VM calls it
+ * before it creates a state.
+ */
+export function useLua51(): void {
+  if (PATCHED in lobject) return;
   Object.defineProperty(lobject, PATCHED, { value: true });
   luaNumbers();
   sourceChunksOnly();

@@ -15,10 +15,13 @@ import { pushErrorTable } from "./_convert.ts";
 
 /** A function a library registers. */
 export interface Registration {
+  /** The function's name, as registered (FCALL finds it in any case). */
   readonly name: Bytes;
   /** The VM's handle of the callback (a registry slot), to call or release it. */
   readonly handle: number;
+  /** The flags it declared (never `compat`: functions have no such mode). */
   readonly flags: ScriptFlags;
+  /** Its `description`, if it gave one. */
   readonly description: Bytes | undefined;
 }
 

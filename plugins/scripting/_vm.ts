@@ -34,7 +34,7 @@ import {
   type LuaString,
   toLua,
 } from "./_fengari.ts";
-import { openBase51 } from "./_lua51.ts";
+import { openBase51, useLua51 } from "./_lua51.ts";
 import { LuaReplyWriter, pushErrorTable, replyFromLua } from "./_convert.ts";
 import { LUA_LIBS_SOURCE, wrapLibFunction } from "./_libs.ts";
 import { LIBRARY_ENV, LOCK, PRELUDE } from "./_env.ts";
@@ -138,6 +138,7 @@ export class ScriptVM {
    */
   constructor(host: VmHost, library = false) {
     this.#host = host;
+    useLua51();
     const L = lauxlib.luaL_newstate();
     this.L = L;
     const server = host.server;
