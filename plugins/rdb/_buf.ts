@@ -127,18 +127,6 @@ export class ByteWriter {
   }
 }
 
-/** Byte string of `b[start, end)` (one char per byte). */
-export function bytesToStr(b: Uint8Array, start = 0, end: number = b.length): Bytes {
-  return bytesToString(b, start, end);
-}
-
-/** A byte string's bytes. */
-export function strToBytes(s: Bytes): Uint8Array {
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
-
 /**
  * A cursor over input bytes; every read checks bounds and throws an
  * {@link RdbError} naming the offset.
@@ -232,7 +220,7 @@ export class ByteReader {
   /** `n` bytes as a byte string. */
   str(n: number): Bytes {
     this.need(n);
-    const s = bytesToStr(this.buf, this.pos, this.pos + n);
+    const s = bytesToString(this.buf, this.pos, this.pos + n);
     this.pos += n;
     return s;
   }

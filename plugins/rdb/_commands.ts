@@ -8,7 +8,7 @@ import type { Bytes, CommandSpec, Context } from "../../core/types.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
 import { intArg } from "../../core/number.ts";
 import { commandFamily, keys } from "../../core/registry.ts";
-import { bytesToStr, strToBytes } from "./_buf.ts";
+import { bytesToString, stringToBytes } from "../../core/resp/bytes.ts";
 import type { RdbPersistence } from "./_persist.ts";
 import { NotPersistedError } from "./_module.ts";
 
@@ -118,7 +118,7 @@ export function rdbCommands(st: RdbPersistence): CommandSpec[] {
           if (e instanceof NotPersistedError) throw new ReplyError(`ERR ${e.message}`);
           throw e;
         }
-        c.reply.bulk(bytesToStr(payload));
+        c.reply.bulk(bytesToString(payload, 0, payload.length));
       },
     }),
     command({
@@ -207,7 +207,7 @@ function restore(st: RdbPersistence) {
     if (ttl < 0) throw new ReplyError("ERR Invalid TTL value, must be >= 0");
     let value;
     try {
-      value = st.restoreValue(strToBytes(argv[3]!));
+      value = st.restoreValue(stringToBytes(argv[3]!));
     } catch (e) {
       throw new ReplyError((e as Error).message);
     }

@@ -10,7 +10,8 @@
 
 import type { Bytes } from "../../core/types.ts";
 import type { Value, ValueType } from "../../core/keyspace.ts";
-import { type ByteReader, bytesToStr } from "./_buf.ts";
+import { bytesToString } from "../../core/resp/bytes.ts";
+import type { ByteReader } from "./_buf.ts";
 import { lzfDecompress } from "./_lzf.ts";
 import { readIntset, readListpack, readZiplist, readZipmap } from "./_packed.ts";
 import { T } from "./_encode.ts";
@@ -116,7 +117,7 @@ export class RdbDecoder {
         return String(r.i32le());
       case 3: {
         const d = this.#lzf();
-        return bytesToStr(d);
+        return bytesToString(d, 0, d.length);
       }
     }
     return r.fail("Unknown RDB string encoding type", r.pos - 1);

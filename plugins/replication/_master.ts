@@ -13,6 +13,7 @@
 import type { Bytes, Context, ServerApi } from "../../core/types.ts";
 import { BufferWriter } from "../../core/resp/writer.ts";
 import { randomHex } from "../../core/random.ts";
+import { stringToBytes } from "../../core/resp/bytes.ts";
 import { Backlog } from "./_backlog.ts";
 import type { SnapshotJob } from "../rdb/mod.ts";
 
@@ -74,15 +75,8 @@ export class ReplicaPeer {
 
   /** Writes a byte string. */
   writeText(s: string): void {
-    this.write(toBytes(s));
+    this.write(stringToBytes(s));
   }
-}
-
-/** Byte string to bytes. */
-export function toBytes(s: Bytes): Uint8Array {
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
 }
 
 const ZERO_ID = "0000000000000000000000000000000000000000";

@@ -14,9 +14,10 @@
 
 import type { Bytes, Context, ServerApi } from "../../core/types.ts";
 import { RequestParser } from "../../core/resp/parser.ts";
-import { bytesToString } from "../../core/resp/bytes.ts";
+import { bytesToString, stringToBytes } from "../../core/resp/bytes.ts";
+import { BufferWriter } from "../../core/resp/writer.ts";
 import { parseInteger } from "../../core/number.ts";
-import { type MasterSide, toBytes } from "./_master.ts";
+import type { MasterSide } from "./_master.ts";
 
 /** ROLE's link states. */
 export type LinkState = "connect" | "connecting" | "handshake" | "sync" | "connected";
@@ -28,9 +29,9 @@ const MAX_BUF = Number.MAX_SAFE_INTEGER;
 
 /** Encodes a command as RESP. */
 function encode(argv: readonly string[]): Uint8Array {
-  let s = `*${argv.length}\r\n`;
-  for (const a of argv) s += `$${a.length}\r\n${a}\r\n`;
-  return toBytes(s);
+  const w = new BufferWriter(64);
+  w.bulkArray(argv);
+  return w.take();
 }
 
 /** A growable byte queue (what was read and not yet consumed). */
@@ -395,7 +396,7 @@ export class ReplicaSide {
     }
     let payload: Uint8Array;
     if (header.startsWith("$EOF:")) {
-      const mark = toBytes(header.slice(5));
+      const mark = stringToBytes(header.slice(5));
       if (mark.length !== 40) throw new LinkError("Bad EOF mark from MASTER");
       this.server.log(
         "notice",

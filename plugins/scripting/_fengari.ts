@@ -20,7 +20,9 @@
 // Must load before fengari: it reads FENGARICONF once, when it loads.
 import "./_luaconf.ts";
 import fengari from "npm:fengari@0.1.5";
+import type { LuaString } from "npm:fengari@0.1.5";
 import type { Bytes } from "../../core/types.ts";
+import { bytesToString, stringToBytes } from "../../core/resp/bytes.ts";
 
 export type {
   LauxApi,
@@ -48,24 +50,11 @@ export const lualib = fengari.lualib;
  * console.log(toLua("\xff"), fromLua(toLua("ab"))); // Uint8Array(1) [ 255 ] ab
  * ```
  */
-export function toLua(s: Bytes): Uint8Array {
-  const n = s.length;
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = s.charCodeAt(i);
-  return out;
+export function toLua(s: Bytes): LuaString {
+  return stringToBytes(s);
 }
 
 /** A Lua string as a byte string, byte for byte. */
-export function fromLua(u: Uint8Array): Bytes {
-  const n = u.length;
-  if (n < 64) {
-    let s = "";
-    for (let i = 0; i < n; i++) s += String.fromCharCode(u[i]!);
-    return s;
-  }
-  let s = "";
-  for (let i = 0; i < n; i += 8192) {
-    s += String.fromCharCode.apply(null, Array.from(u.subarray(i, i + 8192)));
-  }
-  return s;
+export function fromLua(u: LuaString): Bytes {
+  return bytesToString(u, 0, u.length);
 }
