@@ -386,13 +386,7 @@ function tableReply(L: LuaState, w: ReplyWriter, resp: 2 | 3): void {
   }
   lua.lua_pop(L, 1);
   if (rawField(L, -1, "map") === lua.LUA_TTABLE) {
-    let n = 0;
-    lua.lua_pushnil(L);
-    while (lua.lua_next(L, -2) !== 0) {
-      n++;
-      lua.lua_pop(L, 1);
-    }
-    w.map(n);
+    w.map(tableSize(L));
     lua.lua_pushnil(L);
     while (lua.lua_next(L, -2) !== 0) {
       lua.lua_pushvalue(L, -2);
@@ -404,13 +398,7 @@ function tableReply(L: LuaState, w: ReplyWriter, resp: 2 | 3): void {
   }
   lua.lua_pop(L, 1);
   if (rawField(L, -1, "set") === lua.LUA_TTABLE) {
-    let n = 0;
-    lua.lua_pushnil(L);
-    while (lua.lua_next(L, -2) !== 0) {
-      n++;
-      lua.lua_pop(L, 1);
-    }
-    w.set(n);
+    w.set(tableSize(L));
     lua.lua_pushnil(L);
     while (lua.lua_next(L, -2) !== 0) {
       lua.lua_pop(L, 1);
@@ -434,6 +422,17 @@ function tableReply(L: LuaState, w: ReplyWriter, resp: 2 | 3): void {
     replyFromLua(L, w, resp);
   }
   lua.lua_pop(L, 1);
+}
+
+/** How many entries the table on top of the stack has. */
+function tableSize(L: LuaState): number {
+  let n = 0;
+  lua.lua_pushnil(L);
+  while (lua.lua_next(L, -2) !== 0) {
+    n++;
+    lua.lua_pop(L, 1);
+  }
+  return n;
 }
 
 /** Redis builds status lines with sdsnew: a NUL byte ends them. */
