@@ -11,7 +11,7 @@ import type { Bytes, CommandArg, CommandSpec, Context, ServerApi } from "../../c
 import { ReplyError } from "../../core/errors.ts";
 import { parseInteger } from "../../core/number.ts";
 import { globMatch } from "../../core/glob.ts";
-import { replyHelp } from "../../core/help.ts";
+import { helpSubcommand } from "../../core/help.ts";
 import { bytesToString, stringToBytes } from "../../core/resp/bytes.ts";
 import type { LibraryVm, ScriptingService } from "../scripting/mod.ts";
 import type {} from "../rdb/mod.ts";
@@ -336,17 +336,7 @@ export function functionsCommands(host: FunctionsHost): CommandSpec[] {
           },
           handler: list,
         },
-        {
-          name: "help",
-          arity: 2,
-          flags: ["loading", "stale"],
-          docs: {
-            summary: "Show helpful text about the different subcommands",
-            since: "7.0.0",
-            complexity: "O(1)",
-          },
-          handler: (c, argv) => replyHelp(c, argv, HELP),
-        },
+        helpSubcommand(HELP, "7.0.0"),
         {
           name: "kill",
           arity: 2,

@@ -10,7 +10,7 @@ import type { Bytes, CommandArg, CommandSpec, Context, ServerApi } from "../../c
 import { Trait } from "../../core/types.ts";
 import { ReplyError } from "../../core/errors.ts";
 import { intArg } from "../../core/number.ts";
-import { replyHelp } from "../../core/help.ts";
+import { helpSubcommand } from "../../core/help.ts";
 import { scriptTraits } from "./_flags.ts";
 import type { Script } from "./_vm.ts";
 import type { ScriptCache } from "./_cache.ts";
@@ -256,17 +256,7 @@ export function scriptingCommands(server: ServerApi, cache: ScriptCache): Comman
           },
           handler: (c, argv) => c.reply.bulk(cache.create(argv[2]!).sha),
         },
-        {
-          name: "help",
-          arity: 2,
-          flags: ["loading", "stale"],
-          docs: {
-            summary: "Show helpful text about the different subcommands",
-            since: "5.0.0",
-            complexity: "O(1)",
-          },
-          handler: (c, argv) => replyHelp(c, argv, HELP),
-        },
+        helpSubcommand(HELP),
         {
           name: "kill",
           arity: 2,
