@@ -229,14 +229,8 @@ interface FieldOp {
 
 /** Writes a 64-bit integer reply (beyond 2^53 when needed). */
 function replyInt64(c: Context, v: bigint): void {
-  if (v >= -9007199254740991n && v <= 9007199254740991n) {
-    c.reply.integer(Number(v));
-    return;
-  }
-  const s = `:${v}\r\n`;
-  const b = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
-  c.reply.raw(b);
+  if (v >= -9007199254740991n && v <= 9007199254740991n) c.reply.integer(Number(v));
+  else c.reply.bigInteger(v);
 }
 
 function bitfield(c: Context, argv: Bytes[], readonlyCmd: boolean): void {

@@ -57,7 +57,7 @@ function replyCard(c: Context, card: bigint): void {
   if (n <= BigInt(Number.MAX_SAFE_INTEGER) && n >= -BigInt(Number.MAX_SAFE_INTEGER)) {
     c.reply.integer(Number(n));
   } else {
-    c.reply.raw(new TextEncoder().encode(`:${n}\r\n`));
+    c.reply.bigInteger(n);
   }
 }
 

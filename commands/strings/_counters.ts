@@ -10,7 +10,7 @@ import { commandFamily, keys } from "../../core/registry.ts";
 import type { Bytes, CommandArg, Context } from "../../core/types.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
 import { parseBigInteger } from "../../core/number.ts";
-import { stringToBytes } from "../../core/resp/bytes.ts";
+
 import { addLongDouble, formatLongDouble, parseLongDouble } from "../../core/longdouble.ts";
 
 const INT64_MAX = 9223372036854775807n;
@@ -53,7 +53,7 @@ function toInt(s: string): number | bigint | undefined {
 /** Writes an integer reply of any 64-bit value. */
 function replyInt(c: Context, v: number | bigint): void {
   if (typeof v === "number") c.reply.integer(v);
-  else c.reply.raw(stringToBytes(`:${v}\r\n`));
+  else c.reply.bigInteger(v);
 }
 
 /** INCR/DECR/INCRBY/DECRBY: adds `incr`, refusing int64 overflow; keeps the TTL. */

@@ -98,14 +98,9 @@ export interface AuthService {
    * Whether `c`'s user may run `argv` now (a script's `redis.call`, a
    * command EXEC is about to run): `"ok"`, or what it lacks. A refusal is
    * logged in the ACL LOG under `log`, the context Redis names (`lua`,
-   * `multi`); `true` is `lua`; nothing is logged when it is absent or false.
+   * `multi`); nothing is logged without one (redis.acl_check_cmd).
    */
-  permits(
-    c: Context,
-    cmd: CommandEntry,
-    argv: Bytes[],
-    log?: "lua" | "multi" | boolean,
-  ): AclVerdict;
+  permits(c: Context, cmd: CommandEntry, argv: Bytes[], log?: "lua" | "multi"): AclVerdict;
 }
 
 /** {@link AuthService.permits}'s answer. */
@@ -357,10 +352,7 @@ function init(server: ServerApi): PluginInstance {
       if (u.unrestricted) return "ok";
       const r = checkCommand(u, cmd, argv);
       if (r.result === OK) return "ok";
-      if (log !== undefined && log !== false) {
-        const context = log === true ? "lua" : log;
-        logEntry(c, r.result, context, objectOf(r, cmd, argv), c.user, argv);
-      }
+      if (log !== undefined) logEntry(c, r.result, log, objectOf(r, cmd, argv), c.user, argv);
       return r.result === DENIED_KEY ? "key" : r.result === DENIED_CHANNEL ? "channel" : "command";
     },
     authenticate(c, name, pass, via) {

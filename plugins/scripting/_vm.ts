@@ -463,7 +463,7 @@ export class ScriptVM {
       return "Can not execute the command on a stale replica";
     }
     if (!opts.obey) {
-      const v = this.#host.server.service("auth")?.permits(opts.caller, cmd, argv, true) ?? "ok";
+      const v = this.#host.server.service("auth")?.permits(opts.caller, cmd, argv, "lua") ?? "ok";
       if (v !== "ok") {
         return v === "command"
           ? "The user executing the script can't run this command or subcommand"
@@ -504,7 +504,7 @@ export class ScriptVM {
     const cmd = this.#lookup(argv);
     if (cmd === undefined) this.#raise(L, "Invalid command passed to redis.acl_check_cmd()");
     const auth = this.#host.server.service("auth");
-    lua.lua_pushboolean(L, (auth?.permits(run.opts.caller, cmd, argv, false) ?? "ok") === "ok");
+    lua.lua_pushboolean(L, (auth?.permits(run.opts.caller, cmd, argv) ?? "ok") === "ok");
     return 1;
   }
 
