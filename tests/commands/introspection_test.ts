@@ -6,7 +6,16 @@
 
 import { Redis } from "ioredis";
 import { assertEquals, assertOk } from "../_assert.ts";
-import { diffTest, RawClient, type Reply, startRespite } from "../_helpers.ts";
+import {
+  diffTest,
+  hasRedis,
+  hasRedisCli,
+  RawClient,
+  redisCli,
+  type Reply,
+  sharedServers,
+  startRespite,
+} from "../_helpers.ts";
 import { definePlugin } from "../../mod.ts";
 
 const MINE = [
@@ -262,5 +271,37 @@ Deno.test({
       c.close();
       await s.close();
     }
+  },
+});
+
+Deno.test({
+  name: "diff: redis-cli's help shows the same syntax as with Redis (it reads COMMAND DOCS)",
+  ignore: !hasRedis || !hasRedisCli,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const { respite, redis } = await sharedServers();
+    for (
+      const topic of [
+        ["set"],
+        ["zadd"],
+        ["xadd"],
+        ["client", "kill"],
+        ["georadius"],
+        ["@list"],
+        ["@hash"],
+      ]
+    ) {
+      const ours = await redisCli(respite.port, ["help", ...topic]);
+      const theirs = await redisCli(redis!.port, ["help", ...topic]);
+      assertOk(theirs.includes("summary:"), `redis-cli help ${topic.join(" ")}: ${theirs}`);
+      assertEquals(ours, theirs, `help ${topic.join(" ")}`);
+    }
+    // The argument syntax comes from the arguments COMMAND DOCS lists.
+    assertOk(
+      (await redisCli(respite.port, ["help", "set"])).includes(
+        "key value [NX|XX] [GET] [EX seconds|PX milliseconds|",
+      ),
+    );
   },
 });
