@@ -438,6 +438,11 @@ function init(server: ServerApi): PluginInstance {
         dataset -= t.total;
         tables[db.index] = { data: t.data, sizes: new Map(), total: 0 };
       },
+      // A new client holds its buffers at once: counted now, not at the
+      // next cron tick, so its first write already sees them (as Redis).
+      clientConnected(): void {
+        if (tracking) clientsMem = measureClients();
+      },
       cron(): void {
         if (!tracking) return;
         clientsMem = measureClients();
