@@ -138,16 +138,31 @@ export interface Proc {
   /** Sends a signal (SIGSTOP / SIGCONT pause and resume it); none once exited. */
   signal(sig: Deno.Signal): void;
   /**
-   * Kills it if still running and waits for it; removes its `dir` when
-   * that was made for it.
+   * Kills it (SIGKILL) if still running and waits for it; removes its
+   * `dir` when that was made for it.
    */
   stop(): Promise<void>;
 }
 
-/** Options of {@link spawnServer}. */
+/** Options of {@link spawnServer} and {@link runToExit}. */
 export interface SpawnOptions {
-  /** Its `dir` (and working directory); default: a new temporary one. */
+  /** Its `dir`; default: a new temporary one, removed by `stop`. */
   dir?: string;
+  /**
+   * Its working directory, against which relative `--plugin` paths
+   * resolve; default: its `dir`.
+   */
+  cwd?: string;
+  /**
+   * A config file, passed before every other argument (the only place
+   * either server reads one); the arguments still override its lines.
+   */
+  conf?: string;
+  /**
+   * Respite's Deno permission flags; default `-A`. {@link START_PERMS}
+   * runs it with the permissions `deno task start` grants.
+   */
+  permissions?: readonly string[];
   /**
    * Runs it with SIGXFSZ ignored, so a file-size limit set later
    * (prlimit) fails its writes with EFBIG instead of killing it.
@@ -156,28 +171,69 @@ export interface SpawnOptions {
 }
 
 /**
- * Starts a server process on a free port, `--port` and `--dir` first (so
- * `args` may override them), and waits until it accepts connections.
- * Throws with its log when it exits or never listens.
+ * Starts a server process on a free port, `--port` and `--dir` before
+ * `args` (so they may override them; only `conf` comes earlier), and waits
+ * until it accepts connections. Throws with its log when it exits or
+ * never listens.
  */
 export async function spawnServer(
   kind: "respite" | "redis",
   args: readonly string[],
   opts: SpawnOptions = {},
 ): Promise<Proc> {
+  const proc = launch(kind, args, opts);
+  for (let i = 0; i < 400; i++) {
+    try {
+      (await Deno.connect({ port: proc.port, hostname: "127.0.0.1" })).close();
+      return proc;
+    } catch {
+      if ((await proc.exited(25)) !== undefined) break;
+    }
+  }
+  await proc.stop();
+  throw new Error(`${kind} did not start on port ${proc.port}:\n${proc.log()}`);
+}
+
+/**
+ * Runs a server that is expected to exit at start-up (a bad config, a
+ * file it refuses to load), as {@link spawnServer} would start it.
+ * `code` is its exit status, or undefined when it was still running after
+ * `ms` (it is killed then); `log` is everything it printed.
+ */
+export async function runToExit(
+  kind: "respite" | "redis",
+  args: readonly string[],
+  opts: SpawnOptions = {},
+  ms = 10000,
+): Promise<{ code: number | undefined; log: string }> {
+  const proc = launch(kind, args, opts);
+  try {
+    return { code: await proc.exited(ms), log: proc.log() };
+  } finally {
+    await proc.stop();
+  }
+}
+
+/** Spawns a server process without waiting for it to listen. */
+function launch(kind: "respite" | "redis", args: readonly string[], opts: SpawnOptions): Proc {
   const port = freePort();
   const ownDir = opts.dir === undefined;
   const dir = opts.dir ?? Deno.makeTempDirSync({ prefix: `respite-${kind}-` });
-  const serverArgs = ["--port", String(port), "--dir", dir, ...args];
+  const serverArgs = [
+    ...(opts.conf === undefined ? [] : [opts.conf]),
+    ...["--port", String(port), "--dir", dir, ...args],
+  ];
   let cmd = kind === "redis" ? "redis-server" : Deno.execPath();
-  let argv = kind === "redis" ? serverArgs : ["run", "-A", MAIN, ...serverArgs];
+  let argv = kind === "redis"
+    ? serverArgs
+    : ["run", ...(opts.permissions ?? ["-A"]), MAIN, ...serverArgs];
   if (opts.ignoreXfsz) {
     argv = ["-c", 'trap "" XFSZ; exec "$0" "$@"', cmd, ...argv];
     cmd = "bash";
   }
   const child = new Deno.Command(cmd, {
     args: argv,
-    cwd: dir,
+    cwd: opts.cwd ?? dir,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -190,7 +246,7 @@ export async function spawnServer(
   const drained = Promise.all([drain(child.stdout), drain(child.stderr)]);
   let code: number | undefined;
   const status = child.status.then((s) => (code = s.code));
-  const proc: Proc = {
+  return {
     port,
     dir,
     pid: child.pid,
@@ -226,16 +282,6 @@ export async function spawnServer(
       if (ownDir) await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
-  for (let i = 0; i < 400; i++) {
-    try {
-      (await Deno.connect({ port, hostname: "127.0.0.1" })).close();
-      return proc;
-    } catch {
-      if ((await proc.exited(25)) !== undefined) break;
-    }
-  }
-  await proc.stop();
-  throw new Error(`${kind} did not start on port ${port}:\n${text}`);
 }
 
 /** A real redis-server child process (see {@link startRealRedis}). */
@@ -549,12 +595,15 @@ export function sharedServers(): Promise<{ respite: ServerHandle; redis: RealRed
 
 /**
  * Registers a differential test: the script runs against Respite and a real
- * redis-server, and every reply must match. Without redis-server the test
- * is reported as ignored, visibly.
+ * redis-server, and every reply must match. A generated script may be
+ * given as the function that builds it, called once when the test runs.
+ * Without redis-server the test is reported as ignored, visibly.
  */
-export function diffTest(name: string, script: readonly Step[]): void {
-  registerDiff(`diff: ${name}`, (_, port) => runScript(port, script), (i) => {
-    const step = script[i]!;
+export function diffTest(name: string, script: readonly Step[] | (() => readonly Step[])): void {
+  let built: readonly Step[] | undefined;
+  const steps = () => built ??= typeof script === "function" ? script() : script;
+  registerDiff(`diff: ${name}`, (_, port) => runScript(port, steps()), (i) => {
+    const step = steps()[i]!;
     return `step ${i}: ${JSON.stringify(Array.isArray(step) ? step : step.cmd)}`;
   });
 }
@@ -640,6 +689,32 @@ export function captureWrites(): WriteCapture {
     },
   };
   return { plugin, propagated, events };
+}
+
+/**
+ * A checker of single writes through `c`: it runs `argv`, then asserts its
+ * reply, the commands it propagated and the key changes it made (`evs`;
+ * not checked when omitted), counting only what this command recorded.
+ *
+ * @example
+ * ```ts ignore
+ * const cap = captureWrites();
+ * const s = await startRespite({ plugins: [cap.plugin] });
+ * const step = checkWrites(await RawClient.connect(s.port), cap);
+ * await step(["LPUSH", "l", "z"], 1, [["LPUSH", "l", "z"]], ["lpush:l:l"]);
+ * ```
+ */
+export function checkWrites(
+  c: RawClient,
+  cap: WriteCapture,
+): (argv: string[], reply: Reply, props: string[][], evs?: string[]) => Promise<void> {
+  return async (argv, reply, props, evs) => {
+    cap.propagated.length = 0;
+    cap.events.length = 0;
+    assertEquals(await c.call(...argv), reply, JSON.stringify(argv));
+    assertEquals(cap.propagated, props, `propagated for ${JSON.stringify(argv)}`);
+    if (evs !== undefined) assertEquals(cap.events, evs, `events for ${JSON.stringify(argv)}`);
+  };
 }
 
 /**

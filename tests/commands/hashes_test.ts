@@ -8,10 +8,10 @@ import { createClient } from "redis";
 import { builtinPlugins } from "../../mod.ts";
 import {
   captureWrites,
+  checkWrites,
   diffDirty,
   diffTest,
   RawClient,
-  type Reply,
   startRespite,
   type Step,
 } from "../_helpers.ts";
@@ -585,20 +585,14 @@ Deno.test({
 });
 
 Deno.test("hashes: propagation, keyspace events and dirty counts", async () => {
-  const { plugin: capture, propagated: prop, events } = captureWrites();
-  const s = await startRespite({ plugins: [capture] });
+  const cap = captureWrites();
+  const s = await startRespite({ plugins: [cap.plugin] });
   const c = await RawClient.connect(s.port);
   const dirty = async () => {
     const info = await c.call("INFO", "persistence") as string;
     return Number(/rdb_changes_since_last_save:(\d+)/.exec(info)![1]);
   };
-  const step = async (argv: string[], reply: Reply, props: string[][], evs: string[]) => {
-    prop.length = 0;
-    events.length = 0;
-    assertEquals(await c.call(...argv), reply, JSON.stringify(argv));
-    assertEquals(prop, props, `propagated for ${JSON.stringify(argv)}`);
-    assertEquals(events, evs, `events for ${JSON.stringify(argv)}`);
-  };
+  const step = checkWrites(c, cap);
   try {
     const d0 = await dirty();
     await step(["HSET", "h", "a", "1", "b", "2"], 2, [["HSET", "h", "a", "1", "b", "2"]], [

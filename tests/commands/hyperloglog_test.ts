@@ -13,66 +13,22 @@ import { Redis } from "ioredis";
 import {
   captureWrites,
   diffDirty,
+  diffTest,
   hasRedis,
   RawClient,
-  type RealRedis,
   type Reply,
-  startRealRedis,
+  sharedServers,
   startRespite,
 } from "../_helpers.ts";
 import { assertEquals } from "../_assert.ts";
-import { builtinPlugins, type Plugin, type ServerHandle } from "../../mod.ts";
-import hyperloglog from "../../commands/hyperloglog/mod.ts";
 import { murmurHash64A } from "../../commands/hyperloglog/_codec.ts";
 
-/** Our plugin, unless the built-ins already register it. */
-const PLUGINS: Plugin[] = builtinPlugins.some((p) => p.name === "hyperloglog") ? [] : [hyperloglog];
-
-let servers: Promise<{ ours: ServerHandle; redis: RealRedis }> | undefined;
-
-function getServers(): Promise<{ ours: ServerHandle; redis: RealRedis }> {
-  servers ??= (async () => {
-    const ours = await startRespite({ plugins: PLUGINS });
-    const redis = await startRealRedis();
-    globalThis.addEventListener("unload", () => {
-      ours.close();
-      redis.stop();
-    });
-    return { ours, redis };
-  })();
-  return servers;
-}
-
-async function run(port: number, script: readonly string[][]): Promise<Reply[]> {
-  const c = await RawClient.connect(port);
-  try {
-    await c.call("FLUSHALL");
-    await c.call("CONFIG", "SET", "hll-sparse-max-bytes", "3000");
-    const out: Reply[] = [];
-    for (const argv of script) out.push(await c.call(...argv));
-    return out;
-  } finally {
-    c.close();
-  }
-}
-
-/** A differential test: every reply must equal redis-server's. */
+/**
+ * A differential test. Some change hll-sparse-max-bytes on the shared
+ * servers: each starts from Redis's default.
+ */
 function hllDiff(name: string, script: () => string[][]): void {
-  Deno.test({
-    name: `diff: ${name}`,
-    ignore: !hasRedis,
-    sanitizeOps: false,
-    sanitizeResources: false,
-    async fn() {
-      const { ours, redis } = await getServers();
-      const steps = script();
-      const a = await run(ours.port, steps);
-      const b = await run(redis.port, steps);
-      for (let i = 0; i < steps.length; i++) {
-        assertEquals(a[i], b[i], `step ${i}: ${JSON.stringify(steps[i]).slice(0, 200)}`);
-      }
-    },
-  });
+  diffTest(name, () => [["CONFIG", "SET", "hll-sparse-max-bytes", "3000"], ...script()]);
 }
 
 const range = (n: number, f: (i: number) => string): string[] =>
@@ -369,7 +325,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const { ours, redis } = await getServers();
+    const { respite, redis } = await sharedServers();
     const script: string[][] = [
       ["PFADD", "h", "a", "b", "c"],
       ["PFADD", "h", "a"],
@@ -414,8 +370,8 @@ Deno.test({
         sub.close();
       }
     };
-    const a = await trace(ours.port);
-    const b = await trace(redis.port);
+    const a = await trace(respite.port);
+    const b = await trace(redis!.port);
     assertEquals(a.deltas, b.deltas);
     assertEquals(a.events, b.events);
     // Not vacuous: PFADD counts changed registers, PFCOUNT's cache update
@@ -431,7 +387,7 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const cap = captureWrites();
-    const s = await startRespite({ plugins: [...PLUGINS, cap.plugin] });
+    const s = await startRespite({ plugins: [cap.plugin] });
     const c = await RawClient.connect(s.port);
     try {
       await c.call("PFADD", "h", "a");
@@ -496,7 +452,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const s = await startRespite({ plugins: PLUGINS });
+    const s = await startRespite();
     const io = new Redis({ port: s.port, lazyConnect: true, enableReadyCheck: false });
     try {
       await io.connect();
@@ -538,7 +494,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const s = await startRespite({ plugins: PLUGINS });
+    const s = await startRespite();
     const c = await RawClient.connect(s.port);
     try {
       // Every register at 63: Redis's llroundl overflows to LLONG_MIN.

@@ -5,8 +5,8 @@
  * blocked_clients. Multi-client scenarios also run against redis-server and
  * must give the same replies.
  */
-import { definePlugin } from "../../mod.ts";
 import {
+  captureWrites,
   encodeCommand,
   hasRedis,
   RawClient,
@@ -274,15 +274,7 @@ Deno.test({
   name: "blocking: a served pop is propagated as the pop that happened",
   ...opts,
   async fn() {
-    const prop: string[][] = [];
-    const capture = definePlugin({
-      name: "capture",
-      hooks: {
-        propagate(_db, argv) {
-          prop.push([...argv]);
-        },
-      },
-    });
+    const { plugin: capture, propagated: prop } = captureWrites();
     const s = await startRespite({ plugins: [capture] });
     const [a, b, c, d, p] = await clients(s.port, 5);
     try {

@@ -6,10 +6,10 @@
 import { Redis } from "ioredis";
 import {
   captureWrites,
+  checkWrites,
   diffDirty,
   diffTest,
   RawClient,
-  type Reply,
   startRespite,
 } from "../_helpers.ts";
 import { assertEquals } from "../_assert.ts";
@@ -423,16 +423,10 @@ Deno.test("lists: deque matches an array model", () => {
 // ---- Propagation and keyspace events.
 
 Deno.test("lists: propagated argv and keyspace events", async () => {
-  const { plugin: capture, propagated: prop, events } = captureWrites();
-  const s = await startRespite({ plugins: [capture] });
+  const cap = captureWrites();
+  const s = await startRespite({ plugins: [cap.plugin] });
   const c = await RawClient.connect(s.port);
-  const step = async (argv: string[], reply: Reply, props: string[][], evs: string[]) => {
-    prop.length = 0;
-    events.length = 0;
-    assertEquals(await c.call(...argv), reply, JSON.stringify(argv));
-    assertEquals(prop, props, `propagated for ${JSON.stringify(argv)}`);
-    assertEquals(events, evs, `events for ${JSON.stringify(argv)}`);
-  };
+  const step = checkWrites(c, cap);
   try {
     await step(["RPUSH", "l", "a", "b", "c", "d"], 4, [["RPUSH", "l", "a", "b", "c", "d"]], [
       "rpush:l:l",

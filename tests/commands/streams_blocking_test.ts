@@ -4,8 +4,7 @@
  * groups, and the errors Redis 7.0 gives a blocked XREADGROUP whose stream
  * or group goes away.
  */
-import { definePlugin } from "../../mod.ts";
-import { encodeCommand, RawClient, sleep, startRespite } from "../_helpers.ts";
+import { captureWrites, encodeCommand, RawClient, sleep, startRespite } from "../_helpers.ts";
 import { assertEquals } from "../_assert.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -151,15 +150,7 @@ Deno.test({
   name: "streams blocking: XREADGROUP, one consumer per group gets each entry; propagation",
   ...opts,
   async fn() {
-    const prop: string[][] = [];
-    const capture = definePlugin({
-      name: "capture",
-      hooks: {
-        propagate(_db, argv) {
-          prop.push([...argv]);
-        },
-      },
-    });
+    const { plugin: capture, propagated: prop } = captureWrites();
     const s = await startRespite({ plugins: [capture] });
     const w = await RawClient.connect(s.port);
     const c1 = await RawClient.connect(s.port), c2 = await RawClient.connect(s.port);

@@ -5,9 +5,9 @@
  * manual-clock test checks those values exactly; a capture plugin checks
  * what is propagated (the forms Redis 7.0 writes to its AOF).
  */
-import { definePlugin } from "../../mod.ts";
 import { ManualClock } from "../../core/clock.ts";
 import {
+  captureWrites,
   diffDirty,
   diffTest,
   RawClient,
@@ -386,15 +386,7 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const clock = new ManualClock(5_000);
-    const prop: string[][] = [];
-    const capture = definePlugin({
-      name: "capture",
-      hooks: {
-        propagate(_db, argv) {
-          prop.push([...argv]);
-        },
-      },
-    });
+    const { plugin: capture, propagated: prop } = captureWrites();
     const s = await startRespite({ plugins: [capture], clock });
     const c = await RawClient.connect(s.port);
     const step = async (argv: string[], props: string[][]) => {

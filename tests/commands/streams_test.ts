@@ -5,9 +5,9 @@
  * clock, propagation, and a real client.
  */
 import { Redis } from "ioredis";
-import { definePlugin } from "../../mod.ts";
 import { ManualClock } from "../../core/clock.ts";
 import {
+  captureWrites,
   diffDirty,
   diffTest,
   RawClient,
@@ -428,19 +428,7 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const clock = new ManualClock(1_700_000_000_000);
-    const prop: string[][] = [];
-    const events: string[] = [];
-    const capture = definePlugin({
-      name: "capture",
-      hooks: {
-        propagate(_db, argv) {
-          prop.push([...argv]);
-        },
-        keyChanged(_db, key, event, cls) {
-          events.push(`${event}:${cls}:${key}`);
-        },
-      },
-    });
+    const { plugin: capture, propagated: prop, events } = captureWrites();
     const s = await startRespite({ plugins: [capture], clock });
     const c = await RawClient.connect(s.port);
     const step = async (argv: string[], props: string[][], evs?: string[]) => {

@@ -8,6 +8,7 @@ import { createClient } from "redis";
 import { ManualClock } from "../../mod.ts";
 import {
   captureWrites,
+  checkWrites,
   diffDirty,
   diffTest,
   hasRedis,
@@ -566,16 +567,10 @@ Deno.test({
 Deno.test("strings: propagated argv and keyspace events", async () => {
   const clock = new ManualClock(1_700_000_000_000);
   const t0 = clock.now();
-  const { plugin: capture, propagated: prop, events } = captureWrites();
-  const s = await startRespite({ plugins: [capture], clock });
+  const cap = captureWrites();
+  const s = await startRespite({ plugins: [cap.plugin], clock });
   const c = await RawClient.connect(s.port);
-  const step = async (argv: string[], reply: Reply, props: string[][], evs: string[] = []) => {
-    prop.length = 0;
-    events.length = 0;
-    assertEquals(await c.call(...argv), reply, JSON.stringify(argv));
-    assertEquals(prop, props, `propagated for ${JSON.stringify(argv)}`);
-    if (evs.length) assertEquals(events, evs, `events for ${JSON.stringify(argv)}`);
-  };
+  const step = checkWrites(c, cap);
   try {
     await step(["SET", "k", "v"], "OK", [["SET", "k", "v"]], ["set:$:k"]);
     await step(

@@ -6,6 +6,7 @@
  */
 
 import { assertEquals } from "../_assert.ts";
+import { prng } from "../_helpers.ts";
 import { ZTree } from "../../commands/zsets/_btree.ts";
 import type { LexRange, ScoreRange } from "../../commands/zsets/_range.ts";
 import { lexGteMin, lexLteMax, scoreGteMin, scoreLteMax } from "../../commands/zsets/_range.ts";
@@ -16,17 +17,6 @@ function before(a: Entry, b: Entry): boolean {
   return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
 }
 
-/** mulberry32, seeded so failures reproduce. */
-function rng(seed: number): (n: number) => number {
-  let s = seed >>> 0;
-  return (n) => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
-}
-
 function contents(t: ZTree): Entry[] {
   const out: Entry[] = [];
   t.forEach((m, s) => out.push([s, m]));
@@ -34,7 +24,9 @@ function contents(t: ZTree): Entry[] {
 }
 
 function runModel(seed: number, sameScore: boolean): void {
-  const ri = rng(seed);
+  const rand = prng(seed);
+  /** An integer in [0, n). */
+  const ri = (n: number) => Math.floor(rand() * n);
   const t = new ZTree();
   const ref: Entry[] = [];
   const dict = new Map<string, number>();

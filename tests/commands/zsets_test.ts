@@ -7,11 +7,12 @@ import { Redis } from "ioredis";
 
 import {
   captureWrites,
+  checkWrites,
   diffDirty,
   diffTest,
   hasRedis,
+  prng,
   RawClient,
-  type Reply,
   sharedServers,
   startRespite,
 } from "../_helpers.ts";
@@ -622,19 +623,8 @@ diffTest("COMMAND INFO of the sorted-set commands", [
 
 // ---- A seeded random comparison with the oracle.
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function randomScript(seed: number, n: number): string[][] {
-  const r = rng(seed);
+  const r = prng(seed);
   const pick = <T>(a: readonly T[]): T => a[Math.floor(r() * a.length)]!;
   const member = () => `m${Math.floor(r() * 60)}`;
   const score = () =>
@@ -707,7 +697,7 @@ diffTest("random ZADD/ZREM/ZINCRBY/ZRANGE/ZRANK/ZRANGEBYSCORE (seeded)", randomS
 
 /** Equal scores, lex ranges and set operations over three keys. */
 function randomLexScript(seed: number, n: number): string[][] {
-  const r = rng(seed);
+  const r = prng(seed);
   const pick = <T>(a: readonly T[]): T => a[Math.floor(r() * a.length)]!;
   const member = () =>
     pick(["", "a", "ab", "abc", "b", "ba", "c", "\x00", "\xff", "zz"]) +
@@ -776,16 +766,11 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const { plugin: capture, propagated: prop, events } = captureWrites();
-    const s = await startRespite({ plugins: [capture] });
+    const cap = captureWrites();
+    const { propagated: prop, events } = cap;
+    const s = await startRespite({ plugins: [cap.plugin] });
     const c = await RawClient.connect(s.port);
-    const step = async (argv: string[], reply: Reply, props: string[][], evs: string[]) => {
-      prop.length = 0;
-      events.length = 0;
-      assertEquals(await c.call(...argv), reply, JSON.stringify(argv));
-      assertEquals(prop, props, `propagated for ${JSON.stringify(argv)}`);
-      assertEquals(events, evs, `events for ${JSON.stringify(argv)}`);
-    };
+    const step = checkWrites(c, cap);
     try {
       await step(["ZADD", "z", "1", "a", "2", "b"], 2, [["ZADD", "z", "1", "a", "2", "b"]], [
         "zadd:z:z",

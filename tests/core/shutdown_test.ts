@@ -15,6 +15,7 @@ import {
   RawClient,
   type Reply,
   sleep,
+  type SpawnOptions,
   spawnServer,
   startRespite,
   until,
@@ -60,7 +61,7 @@ async function withServer(
   kind: "respite" | "redis",
   args: string[],
   fn: (p: Proc) => Promise<void>,
-  opts: { ignoreXfsz?: boolean } = {},
+  opts: SpawnOptions = {},
 ): Promise<void> {
   const p = await spawnServer(kind, args, opts);
   try {

@@ -6,14 +6,18 @@
  * @module
  */
 
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { freePort, hasRedis, RawClient, sleep, startRealRedis, startRespite } from "../_helpers.ts";
+import { join } from "node:path";
+import {
+  hasRedis,
+  RawClient,
+  runToExit,
+  spawnServer,
+  START_PERMS,
+  startRealRedis,
+  startRespite,
+} from "../_helpers.ts";
 import { assertEquals, assertMatch } from "../_assert.ts";
 
-const ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
-const MAIN = join(ROOT, "main.ts");
-const dec = new TextDecoder();
 const noSanitize = { sanitizeOps: false, sanitizeResources: false };
 
 /** Sorts the single-command rules of each line (Redis's order is random). */
@@ -165,57 +169,25 @@ Deno.test({
   },
 });
 
-/** Runs a program to completion (for runs that fail at start-up). */
-async function run(cmd: string, args: string[], cwd: string) {
-  const out = await new Deno.Command(cmd, {
-    args,
-    cwd,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  })
-    .output();
-  return { code: out.code, out: dec.decode(out.stdout) + dec.decode(out.stderr) };
-}
-
 Deno.test({
   name: "acl config: `user` directives in a config file read by main.ts",
   ...noSanitize,
   async fn() {
     const dir = await Deno.makeTempDir();
-    const port = freePort();
     const conf = join(dir, "respite.conf");
     await Deno.writeTextFile(
       conf,
       [
-        `port ${port}`,
         "requirepass rootpw",
         'user alice on ">pass word" ~a* +@read',
         "user bob on nopass (~x +get) &c",
         "user default on >newroot ~* &* +@all",
       ].join("\n") + "\n",
     );
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-net",
-        "--allow-read",
-        "--allow-write",
-        "--allow-env=FENGARICONF",
-        MAIN,
-        conf,
-      ],
-      cwd: dir, // the default save points write dump.rdb here
-      stdin: "null",
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
+    const p = await spawnServer("respite", [], { conf, dir, permissions: START_PERMS });
     let c: RawClient | undefined;
     try {
-      for (let i = 0; i < 200 && c === undefined; i++) {
-        c = await RawClient.connect(port).catch(() => undefined);
-        if (c === undefined) await sleep(50);
-      }
+      c = await RawClient.connect(p.port);
       // The `user default` line wins over requirepass, as in Redis.
       assertEquals(await c!.call("AUTH", "rootpw"), {
         error: "WRONGPASS invalid username-password pair or user is disabled.",
@@ -233,8 +205,7 @@ Deno.test({
       assertEquals(await c!.call("AUTH", "alice", "pass word"), "OK");
     } finally {
       c?.close();
-      child.kill("SIGTERM");
-      await child.status;
+      await p.stop();
       await Deno.remove(dir, { recursive: true });
     }
   },
@@ -255,19 +226,19 @@ Deno.test({
       ];
       for (const [i, text] of cases.entries()) {
         const conf = join(dir, `bad${i}.conf`);
-        await Deno.writeTextFile(conf, `port ${freePort()}\n${text}\n`);
-        const ours = await run(Deno.execPath(), ["run", "--allow-all", MAIN, conf], dir);
-        const theirs = await run("redis-server", [conf], dir);
+        await Deno.writeTextFile(conf, `${text}\n`);
+        const ours = await runToExit("respite", [], { conf, dir });
+        const theirs = await runToExit("redis", [], { conf, dir });
         assertEquals(ours.code, 1, text);
         assertEquals(theirs.code, 1, text);
         const fatal = (s: string) => s.slice(s.indexOf("*** FATAL")).trim();
-        assertEquals(fatal(ours.out), fatal(theirs.out), text);
+        assertEquals(fatal(ours.log), fatal(theirs.log), text);
       }
       const both = join(dir, "both.conf");
-      await Deno.writeTextFile(both, `port ${freePort()}\naclfile ${dir}/x.acl\nuser a on\n`);
-      const ours = await run(Deno.execPath(), ["run", "--allow-all", MAIN, both], dir);
+      await Deno.writeTextFile(both, `aclfile ${dir}/x.acl\nuser a on\n`);
+      const ours = await runToExit("respite", [], { conf: both, dir });
       assertEquals(ours.code, 1);
-      assertMatch(ours.out, /users defined in redis\.conf and at the same setting an ACL file/);
+      assertMatch(ours.log, /users defined in redis\.conf and at the same setting an ACL file/);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -6,31 +6,11 @@
  */
 
 import { assertEquals, assertOk } from "../_assert.ts";
-import { freePort, RawClient, sleep, startRespite } from "../_helpers.ts";
+import { RawClient, sleep, spawnServer, startRespite } from "../_helpers.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-
-async function spawnRespite(dir: string, extra: string[]) {
-  const port = freePort();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      MAIN,
-      ...["--port", String(port), "--dir", dir, "--appendonly", "yes", ...extra],
-    ],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  for (let i = 0; i < 500; i++) {
-    try {
-      (await Deno.connect({ port, hostname: "127.0.0.1" })).close();
-      break;
-    } catch {
-      await sleep(10);
-    }
-  }
-  return { port, child };
+/** main.ts with AOF on in `dir`, which `stop` keeps: the crash's AOF is loaded from it. */
+function spawnRespite(dir: string, extra: string[]) {
+  return spawnServer("respite", ["--appendonly", "yes", ...extra], { dir });
 }
 
 interface Ack {
@@ -72,14 +52,13 @@ async function crash(
 ): Promise<{ acks: Ack[][]; after: number[]; killedAt: number }> {
   const dir = await Deno.makeTempDir({ prefix: "respite-aof-crash-" });
   try {
-    const { port, child } = await spawnRespite(dir, ["--appendfsync", policy]);
+    const p = await spawnRespite(dir, ["--appendfsync", policy]);
     let killedAt = 0;
     const t0 = performance.now();
-    const load = writeLoad(port, 4, () => killedAt !== 0);
+    const load = writeLoad(p.port, 4, () => killedAt !== 0);
     while (performance.now() - t0 < 1500) await sleep(50);
     killedAt = performance.now();
-    child.kill("SIGKILL");
-    await child.status;
+    await p.stop(); // SIGKILL: the crash
     const acks = await load;
     const after = await reload(dir, 4);
     return { acks, after, killedAt };
@@ -132,8 +111,8 @@ Deno.test({
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "respite-aof-crash-" });
     try {
-      const { port, child } = await spawnRespite(dir, ["--appendfsync", "always"]);
-      const c = await RawClient.connect(port);
+      const p = await spawnRespite(dir, ["--appendfsync", "always"]);
+      const c = await RawClient.connect(p.port);
       // A pipeline of 20k writes, then a rewrite killed at once.
       let batch = "";
       for (let i = 0; i < 20000; i++) {
@@ -143,8 +122,7 @@ Deno.test({
       await c.write(batch);
       for (let i = 0; i < 20000; i++) await c.read();
       assertEquals(await c.call("BGREWRITEAOF"), "Background append only file rewriting started");
-      child.kill("SIGKILL");
-      await child.status;
+      await p.stop(); // SIGKILL, with the rewrite under way
       c.close();
       const r = await startRespite({ config: { appendonly: "yes", dir } });
       const c2 = await RawClient.connect(r.port);

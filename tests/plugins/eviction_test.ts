@@ -20,13 +20,13 @@ import eviction, { OOM_ERROR } from "../../plugins/eviction/mod.ts";
 import { assertEquals, assertOk } from "../_assert.ts";
 import {
   encodeCommand,
-  freePort,
   hasRedis,
   RawClient,
   type Reply,
   sleep,
   startRealRedis,
   startRespite,
+  startRespiteProc,
 } from "../_helpers.ts";
 
 /** The built-ins with the eviction plugin before transactions (as Redis checks OOM before queueing). */
@@ -308,35 +308,15 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const port = freePort();
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        new URL("../../main.ts", import.meta.url).pathname,
-        "--port",
-        String(port),
-        "--save",
-        "",
-        "--maxmemory",
-        "64mb",
-        "--maxmemory-policy",
-        "allkeys-lru",
-        ...(builtinPlugins.some((p) => p.name === "eviction")
-          ? []
-          : ["--plugin", new URL("../../plugins/eviction/mod.ts", import.meta.url).pathname]),
-      ],
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
+    const proc = await startRespiteProc([
+      ...["--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru"],
+      ...(builtinPlugins.some((p) => p.name === "eviction")
+        ? []
+        : ["--plugin", new URL("../../plugins/eviction/mod.ts", import.meta.url).pathname]),
+    ]);
     try {
-      let w: RawClient | undefined;
-      for (let i = 0; i < 200 && w === undefined; i++) {
-        w = await RawClient.connect(port).catch(() => undefined);
-        if (w === undefined) await sleep(50);
-      }
-      const writer = w!;
-      const reader = await RawClient.connect(port);
+      const writer = await RawClient.connect(proc.port);
+      const reader = await RawClient.connect(proc.port);
       const value = "v".repeat(16 * 1024);
       const total = 500 * 1024 * 1024;
       const keys = Math.ceil(total / value.length);
@@ -349,7 +329,7 @@ Deno.test({
           reads++;
           if (r === value) hits++;
           else if (r !== null) throw new Error(`bad read: ${JSON.stringify(r).slice(0, 80)}`);
-          maxRss = Math.max(maxRss, rssOf(child.pid));
+          maxRss = Math.max(maxRss, rssOf(proc.pid));
         }
       })();
       const PIPE = 64;
@@ -363,11 +343,11 @@ Deno.test({
         await writer.write(buf);
         for (let j = 0; j < n; j++) assertEquals((await writer.read(10_000)).value, "OK");
         written = i + n;
-        if (rssAt3q === 0 && written >= keys * 0.75) rssAt3q = rssOf(child.pid);
+        if (rssAt3q === 0 && written >= keys * 0.75) rssAt3q = rssOf(proc.pid);
       }
       done = true;
       await readLoop;
-      maxRss = Math.max(maxRss, rssOf(child.pid));
+      maxRss = Math.max(maxRss, rssOf(proc.pid));
       const info = await reader.call("INFO");
       const used = Number(infoField(info, "used_memory"));
       const evicted = Number(infoField(info, "evicted_keys"));
@@ -382,8 +362,8 @@ Deno.test({
       // server runs with --v8-flags=--max-old-space-size=160.
       assertOk(maxRss < 480 * 1024 * 1024, `max RSS ${maxRss >> 20} MB`);
       assertOk(
-        rssOf(child.pid) < rssAt3q + 48 * 1024 * 1024,
-        `RSS ${rssAt3q >> 20} MB at 375 MB written, ${rssOf(child.pid) >> 20} MB at 500 MB`,
+        rssOf(proc.pid) < rssAt3q + 48 * 1024 * 1024,
+        `RSS ${rssAt3q >> 20} MB at 375 MB written, ${rssOf(proc.pid) >> 20} MB at 500 MB`,
       );
       assertOk(reads > 100 && hits > reads / 2, `reads ${reads}, hits ${hits}`);
       console.log(
@@ -394,8 +374,7 @@ Deno.test({
       writer.close();
       reader.close();
     } finally {
-      child.kill("SIGKILL");
-      await child.status;
+      await proc.stop();
     }
   },
 });

@@ -12,15 +12,14 @@ import { join } from "node:path";
 import { assertEquals, assertOk as assert } from "../_assert.ts";
 import {
   encodeCommand,
-  freePort,
   RawClient,
   type Reply,
   sleep,
+  spawnServer,
   startRespite,
 } from "../_helpers.ts";
 
 const KEYS = Number(Deno.env.get("RDB_TEST_KEYS") ?? 200_000);
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 /** A command that may take long (DEBUG DIGEST of many keys). */
 async function slow(c: RawClient, ...argv: string[]): Promise<Reply> {
@@ -174,29 +173,6 @@ Deno.test({
   },
 });
 
-/** Starts main.ts as a child process and waits until it answers. */
-async function startMain(args: string[]) {
-  const port = freePort();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args, "--port", String(port)],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const output = child.output();
-  for (let i = 0; i < 200; i++) {
-    try {
-      (await Deno.connect({ port, hostname: "127.0.0.1" })).close();
-      return { port, child, output };
-    } catch {
-      await sleep(50);
-    }
-  }
-  child.kill("SIGKILL");
-  const o = await output;
-  throw new Error(`main.ts did not start: ${new TextDecoder().decode(o.stdout)}`);
-}
-
 Deno.test({
   name: "rdb bgsave: SIGKILL during BGSAVE leaves the previous dump.rdb intact; SIGTERM saves",
   sanitizeOps: false,
@@ -204,7 +180,7 @@ Deno.test({
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "respite-rdb-" });
     try {
-      let m = await startMain(["--dir", dir, "--enable-debug-command", "yes"]);
+      let m = await spawnServer("respite", ["--enable-debug-command", "yes"], { dir });
       let c = await RawClient.connect(m.port);
       await c.call("SET", "marker", "v1");
       assertEquals(await c.call("SAVE"), "OK");
@@ -214,29 +190,25 @@ Deno.test({
       assertEquals(await c.call("BGSAVE"), "Background saving started");
       const info = await c.call("INFO", "persistence") as string;
       assert(info.includes("rdb_bgsave_in_progress:1"), "BGSAVE ended before the kill");
-      m.child.kill("SIGKILL");
-      await m.output;
+      await m.stop(); // SIGKILL, with the BGSAVE under way
       c.close();
       assertEquals(await Deno.readFile(join(dir, "dump.rdb")), saved);
       // The old file still loads.
-      m = await startMain(["--dir", dir, "--save", "3600 1"]);
+      m = await spawnServer("respite", ["--save", "3600 1"], { dir });
       c = await RawClient.connect(m.port);
       assertEquals(await c.call("GET", "marker"), "v1");
       assertEquals(await c.call("DBSIZE"), 1);
       await c.call("SET", "marker", "v3");
       c.close();
       // SIGTERM with save points configured saves before exiting.
-      m.child.kill("SIGTERM");
-      const out = await m.output;
-      assertEquals(out.code, 0);
-      const log = new TextDecoder().decode(out.stdout);
-      assert(log.includes("Saving the final RDB snapshot before exiting."), log);
-      m = await startMain(["--dir", dir]);
+      m.signal("SIGTERM");
+      assertEquals(await m.exited(10_000), 0, m.log());
+      assert(m.log().includes("Saving the final RDB snapshot before exiting."), m.log());
+      m = await spawnServer("respite", [], { dir });
       c = await RawClient.connect(m.port);
       assertEquals(await c.call("GET", "marker"), "v3");
       c.close();
-      m.child.kill("SIGKILL");
-      await m.output;
+      await m.stop();
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

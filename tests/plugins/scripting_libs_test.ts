@@ -18,7 +18,7 @@ import {
 } from "../../plugins/scripting/_fengari.ts";
 import { LUA_LIBS_SOURCE, wrapLibFunction } from "../../plugins/scripting/_libs.ts";
 import { assertEquals } from "../_assert.ts";
-import { hasRedis, RawClient, startRealRedis } from "../_helpers.ts";
+import { hasRedis, prng, RawClient, startRealRedis } from "../_helpers.ts";
 
 /** A fengari state with Redis's libraries, as the scripting VM has them. */
 function newState(): LuaState {
@@ -134,15 +134,6 @@ async function compare(exprs: string[]): Promise<void> {
   } finally {
     await redis.stop();
   }
-}
-
-// A deterministic generator for the random cases.
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
 }
 
 function randomBytes(r: () => number, n: number): string {
@@ -470,7 +461,7 @@ Deno.test({
   name: "scripting libs: random binary strings and numbers round-trip as in redis-server",
   ignore: !hasRedis,
   fn: () => {
-    const r = rng(7);
+    const r = prng(7);
     const exprs: string[] = [];
     for (let i = 0; i < 40; i++) {
       const raw = randomBytes(r, Math.floor(r() * (i < 30 ? 40 : 300)));

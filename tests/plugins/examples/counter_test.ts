@@ -11,12 +11,14 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import counter, { Counter, counterType } from "../../../plugins/examples/counter.ts";
 import {
-  freePort,
   hasRedis,
   hasRedisCli,
   RawClient,
   redisCli,
+  runToExit,
   sleep,
+  spawnServer,
+  START_PERMS,
   startRealRedis,
   startRespite,
 } from "../../_helpers.ts";
@@ -154,44 +156,17 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const port = freePort();
     const dir = Deno.makeTempDirSync({ prefix: "respite-counter-" });
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-net",
-        "--allow-read",
-        "--allow-write",
-        "--allow-env=FENGARICONF",
-        "main.ts",
-        "--plugin",
-        "plugins/examples/counter.ts",
-        "--counter-max",
-        "50",
-        "--port",
-        String(port),
-        // With the default save points, SHUTDOWN saves: into a directory of
-        // the test's own.
-        "--dir",
-        dir,
-      ],
-      cwd: ROOT,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const output = child.output();
+    // As `deno task start` runs it, from the repository root (where the
+    // plugin's relative path resolves). With the default save points,
+    // SHUTDOWN saves: into a directory of the test's own.
+    const p = await spawnServer(
+      "respite",
+      ["--plugin", "plugins/examples/counter.ts", "--counter-max", "50"],
+      { dir, cwd: ROOT, permissions: START_PERMS },
+    );
+    const port = p.port;
     try {
-      let up = false;
-      for (let i = 0; i < 200 && !up; i++) {
-        try {
-          (await Deno.connect({ port, hostname: "127.0.0.1" })).close();
-          up = true;
-        } catch {
-          await sleep(50);
-        }
-      }
-      assertOk(up, "main.ts did not start");
       assertEquals(await redisCli(port, ["--no-raw", "COUNTER.INCR", "k", "7"]), "(integer) 7\n");
       assertEquals(await redisCli(port, ["--no-raw", "COUNTER.GET", "k"]), "(integer) 7\n");
       assertEquals(await redisCli(port, ["--no-raw", "TYPE", "k"]), "counter\n");
@@ -212,10 +187,11 @@ Deno.test({
       assertEquals(await io.call("COUNTER.INCR", "k", "43"), 50);
       io.disconnect();
     } finally {
-      child.kill("SIGTERM");
-      const o = await output;
-      assertEquals(o.code, 0);
-      const log = new TextDecoder().decode(o.stdout);
+      p.signal("SIGTERM");
+      const code = await p.exited(10_000);
+      await p.stop();
+      const log = p.log();
+      assertEquals(code, 0, log);
       assertOk(log.includes("* Plugin 'counter' loaded\n"));
       // SIGTERM saved the dataset (save points are on), counters included.
       assertOk(log.includes("DB saved on disk"), log);
@@ -404,17 +380,9 @@ Deno.test({
         "OK",
       );
       assertEquals(await call(s.port, "SAVE"), "OK");
-      const child = new Deno.Command("redis-server", {
-        args: ["--port", String(freePort()), "--save", "", "--dir", dir],
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
       // It does not start: it exits after its report (or is killed here).
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10000);
-      const out = await child.output();
-      clearTimeout(timer);
-      assertOk(out.signal === null, "redis-server loaded module data it has no module for");
-      const log = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+      const { code, log } = await runToExit("redis", ["--save", ""], { dir });
+      assertOk(code !== undefined, "redis-server loaded module data it has no module for");
       assertMatch(
         log,
         /The RDB file contains module data I can't load: no matching module type 'CounterEx'/,
