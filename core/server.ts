@@ -14,6 +14,7 @@ import {
   type AdmissionCheck,
   type AdmissionChecks,
   type AdmissionPhase,
+  type ArmedCheck,
   type Bytes,
   type ClientInfoContribution,
   type CommandEntry,
@@ -72,6 +73,8 @@ export interface ServerOptions {
  * await server.close();
  * ```
  */
+const alwaysArmed = (): boolean => true;
+
 export class Server implements ClientHost {
   readonly config: ConfigStore = new ConfigStore();
   readonly keyspace: Keyspace;
@@ -83,7 +86,10 @@ export class Server implements ClientHost {
   readonly hooks: HookLists = emptyHooks();
   /** Every admission check, in phase order (what the dispatcher runs). */
   admission: readonly AdmissionCheck[] = [];
-  #checks = new Map<AdmissionPhase, AdmissionCheck[]>();
+  /** Every check by phase, armed or not. */
+  #checks = new Map<AdmissionPhase, ArmedCheck[]>();
+  /** The armed checks by phase (what `admit` runs). */
+  #armed = new Map<AdmissionPhase, AdmissionCheck[]>();
   readonly commands: Map<string, CommandEntry> = new Map();
   readonly dispatcher: Dispatcher;
   readonly blocking: BlockingManager;
@@ -159,8 +165,10 @@ export class Server implements ClientHost {
         this.keyspace.types.registerAll(inst.types, p.name);
       }
     }
-    this.admission = ADMISSION_PHASES.flatMap((phase) => this.#checks.get(phase) ?? []);
+    this.rearm();
     for (const h of this.hooks.load) h();
+    // Loading may have changed what arms a check (ACL users from a file).
+    this.rearm();
   }
 
   #addChecks(checks: AdmissionChecks | undefined): void {
@@ -170,8 +178,21 @@ export class Server implements ClientHost {
       if (check === undefined) continue;
       let list = this.#checks.get(phase);
       if (list === undefined) this.#checks.set(phase, list = []);
-      list.push(check);
+      list.push(typeof check === "function" ? { check, armed: alwaysArmed } : check);
     }
+  }
+
+  rearm(): void {
+    const all: AdmissionCheck[] = [];
+    this.#armed = new Map();
+    for (const phase of ADMISSION_PHASES) {
+      const armed = (this.#checks.get(phase) ?? []).filter((a) => a.armed()).map((a) => a.check);
+      if (armed.length === 0) continue;
+      this.#armed.set(phase, armed);
+      all.push(...armed);
+    }
+    // A new array: the dispatcher reads it once per command.
+    this.admission = all;
   }
 
   admit(
@@ -181,7 +202,7 @@ export class Server implements ClientHost {
     opts: { traits: number; phases: readonly AdmissionPhase[] },
   ): string | undefined {
     for (const phase of opts.phases) {
-      for (const check of this.#checks.get(phase) ?? []) {
+      for (const check of this.#armed.get(phase) ?? []) {
         const err = check(c, cmd, argv, opts.traits, true);
         if (err !== undefined) return err;
       }

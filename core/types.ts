@@ -271,8 +271,22 @@ export type AdmissionCheck = (
   nested: boolean,
 ) => string | undefined;
 
+/**
+ * An admission check that is often idle (no `maxmemory`, not a replica, no
+ * client in MULTI): `armed` says whether it can refuse anything now, and
+ * the dispatcher skips it while it cannot, so commands pay only for the
+ * checks that matter. The plugin calls {@link ServerApi.rearm} when what
+ * `armed` depends on changes.
+ */
+export interface ArmedCheck {
+  check: AdmissionCheck;
+  armed(): boolean;
+}
+
 /** A plugin's admission checks, by phase. */
-export type AdmissionChecks = { readonly [P in AdmissionPhase]?: AdmissionCheck };
+export type AdmissionChecks = {
+  readonly [P in AdmissionPhase]?: AdmissionCheck | ArmedCheck;
+};
 
 /** A command handler. It writes exactly one reply through `c.reply`. */
 export type CommandHandler = (c: Context, argv: Bytes[]) => void;
@@ -775,9 +789,15 @@ export interface ServerApi {
    */
   atomically<T>(fn: () => T): T;
   /**
-   * Runs the admission checks of `phases` (in that order) for a command
-   * EXEC or a script is about to run, as `nested` checks. Returns the first
-   * refusal, or undefined.
+   * Asks every admission check whether it is armed again (see
+   * {@link ArmedCheck}): call it when a check's `armed` may have changed
+   * (a config value, the role, a failed save, a first client in MULTI).
+   */
+  rearm(): void;
+  /**
+   * Runs the armed admission checks of `phases` (in that order) for a
+   * command EXEC or a script is about to run, as `nested` checks. Returns
+   * the first refusal, or undefined.
    */
   admit(
     c: Context,

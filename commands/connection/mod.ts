@@ -105,6 +105,7 @@ function init(server: ServerApi): PluginInstance {
       acl = server.service("auth");
       acl?.onDefaultUserChange(() => {
         for (const c of server.clients.values()) updateStrict(c);
+        server.rearm();
       });
     }
     return acl;
@@ -127,6 +128,7 @@ function init(server: ServerApi): PluginInstance {
   server.config.watch("requirepass", (v) => {
     requirepass = v;
     for (const c of server.clients.values()) updateStrict(c);
+    server.rearm();
   });
 
   /** Checks a user/password pair against the default user. */
@@ -426,9 +428,13 @@ function init(server: ServerApi): PluginInstance {
       },
     },
     admission: {
-      auth(c, cmd) {
-        if (c.ext.authenticated === true || !authRequired(c)) return undefined;
-        return cmd.flagSet.has("no_auth") ? undefined : NOAUTH;
+      // Armed while new clients must authenticate (a password is set).
+      auth: {
+        armed: () => !startsAuthenticated(),
+        check(c, cmd) {
+          if (c.ext.authenticated === true || !authRequired(c)) return undefined;
+          return cmd.flagSet.has("no_auth") ? undefined : NOAUTH;
+        },
       },
     },
   };

@@ -198,6 +198,7 @@ function init(server: ServerApi): PluginInstance {
   const defaultListeners: (() => void)[] = [];
   const defaultChanged = () => {
     for (const fn of defaultListeners) fn();
+    server.rearm();
   };
 
   const setDefaultPassword = (pass: Bytes) => {
@@ -262,6 +263,7 @@ function init(server: ServerApi): PluginInstance {
     }
     u.refresh();
     if (u === defaultUser) defaultChanged();
+    else server.rearm();
     if (!u.enabled) {
       server.log(
         "notice",
@@ -413,6 +415,7 @@ function init(server: ServerApi): PluginInstance {
     u.copyFrom(temp);
     users.set(name, u);
     if (u === defaultUser) defaultChanged();
+    else server.rearm();
     c.reply.ok();
   };
 
@@ -428,6 +431,7 @@ function init(server: ServerApi): PluginInstance {
       disconnectUser(u, c);
       deleted++;
     }
+    if (deleted !== 0) server.rearm();
     c.reply.integer(deleted);
   };
 
@@ -771,6 +775,23 @@ function init(server: ServerApi): PluginInstance {
     ],
   })];
 
+  /** The ACL phase of admission: the user's permissions for this command. */
+  const aclCheck = (c: Context, cmd: CommandEntry, argv: Bytes[]): string | undefined => {
+    const u = c.ext.aclUser ?? defaultUser;
+    if (u.unrestricted) return undefined;
+    const r = checkCommand(u, cmd, argv);
+    if (r.result === OK) return undefined;
+    // Redis records the refused command as the client's last one.
+    c.lastCommand = cmd.fullName;
+    const ctx = c.flags.multi ? "multi" : "toplevel";
+    logEntry(c, r.result, ctx, objectOf(r, cmd, argv), c.user, argv);
+    return r.result === DENIED_CMD
+      ? `NOPERM this user has no permissions to run the '${cmd.fullName}' command`
+      : r.result === DENIED_KEY
+      ? NOPERM_KEY
+      : NOPERM_CHANNEL;
+  };
+
   return {
     commands,
     hooks: {
@@ -783,20 +804,14 @@ function init(server: ServerApi): PluginInstance {
       },
     },
     admission: {
-      acl(c, cmd, argv) {
-        const u = c.ext.aclUser ?? defaultUser;
-        if (u.unrestricted) return undefined;
-        const r = checkCommand(u, cmd, argv);
-        if (r.result === OK) return undefined;
-        // Redis records the refused command as the client's last one.
-        c.lastCommand = cmd.fullName;
-        const ctx = c.flags.multi ? "multi" : "toplevel";
-        logEntry(c, r.result, ctx, objectOf(r, cmd, argv), c.user, argv);
-        return r.result === DENIED_CMD
-          ? `NOPERM this user has no permissions to run the '${cmd.fullName}' command`
-          : r.result === DENIED_KEY
-          ? NOPERM_KEY
-          : NOPERM_CHANNEL;
+      // Armed while some user is restricted (only the default user with
+      // every permission, as out of the box, makes it idle).
+      acl: {
+        armed: () => {
+          for (const u of users.values()) if (!u.unrestricted) return true;
+          return false;
+        },
+        check: (c, cmd, argv) => aclCheck(c, cmd, argv),
       },
     },
   };

@@ -56,8 +56,9 @@ export class AofWriter {
   incrSize = 0;
   /** Total AOF size, base included (Redis's `aof_current_size`). */
   currentSize = 0;
-  /** `aof_last_write_status`. */
-  lastWriteOk = true;
+  #lastWriteOk = true;
+  /** Told when {@link AofWriter.lastWriteOk} changes (the MISCONF check re-arms). */
+  onStatusChange: (() => void) | undefined;
   /** Why the last write or fsync failed (`strerror`'s words), while it is not ok. */
   lastWriteError = "";
   /** When a write error was last logged (clock ms). */
@@ -67,6 +68,17 @@ export class AofWriter {
     readonly now: () => number,
     readonly log: (level: "notice" | "warning", msg: string) => void,
   ) {}
+
+  /** `aof_last_write_status`: whether the last write and fsync succeeded. */
+  get lastWriteOk(): boolean {
+    return this.#lastWriteOk;
+  }
+
+  set lastWriteOk(ok: boolean) {
+    if (ok === this.#lastWriteOk) return;
+    this.#lastWriteOk = ok;
+    this.onStatusChange?.();
+  }
 
   /** True while a file is open for appending. */
   get open(): boolean {

@@ -72,7 +72,7 @@ interface BaseOut {
 /** The AOF subsystem's state. */
 class Aof {
   /** `off`, `on`, or `wait`: turned on, waiting for its first rewrite. */
-  state: "off" | "on" | "wait" = "off";
+  #state: "off" | "on" | "wait" = "off";
   manifest: Manifest = emptyManifest();
   readonly writer: AofWriter;
   rewrite: Rewrite | undefined;
@@ -92,6 +92,18 @@ class Aof {
       () => server.clock.now(),
       (level, msg) => server.log(level, msg),
     );
+    this.writer.onStatusChange = () => server.rearm();
+  }
+
+  /** Off, on, or waiting for the first rewrite; changes re-arm MISCONF's check. */
+  get state(): "off" | "on" | "wait" {
+    return this.#state;
+  }
+
+  set state(s: "off" | "on" | "wait") {
+    if (s === this.#state) return;
+    this.#state = s;
+    this.server.rearm();
   }
 
   get filename(): string {
@@ -592,10 +604,13 @@ export default definePlugin({
         // Redis's writeCommandsDeniedByDiskError: while the AOF cannot be
         // written, writes (and PING, for monitoring) are refused rather than
         // acknowledged and lost.
-        misconf(_c, cmd, _argv, traits) {
-          if (aof.state === "off" || aof.writer.lastWriteOk) return undefined;
-          if ((traits & Trait.WRITE) === 0 && cmd.fullName !== "ping") return undefined;
-          return `MISCONF Errors writing to the AOF file: ${aof.writer.lastWriteError}`;
+        // Armed while the AOF is on and its last write or fsync failed.
+        misconf: {
+          armed: () => aof.state !== "off" && !aof.writer.lastWriteOk,
+          check(_c, cmd, _argv, traits) {
+            if ((traits & Trait.WRITE) === 0 && cmd.fullName !== "ping") return undefined;
+            return `MISCONF Errors writing to the AOF file: ${aof.writer.lastWriteError}`;
+          },
         },
       },
       hooks: {

@@ -339,6 +339,8 @@ function init(server: ServerApi): PluginInstance {
 
   function applyMaxmemory(v: number): void {
     maxmemory = v;
+    if (v === 0) oomAtAdmission = false;
+    server.rearm();
     if (v > 0 && !tracking) {
       tracking = true;
       recount();
@@ -390,21 +392,23 @@ function init(server: ServerApi): PluginInstance {
 
   return {
     admission: {
-      oom(c, cmd, _argv, traits, nested) {
-        // A script or EXEC re-checking a command sees the state found when
-        // it was admitted (Redis's pre_command_oom_state): keys are not
-        // evicted in the middle of a script.
-        if (nested) return oomAtAdmission && (traits & Trait.DENYOOM) !== 0 ? OOM_ERROR : undefined;
-        if (maxmemory === 0) {
-          oomAtAdmission = false;
-          return undefined;
-        }
-        // Inside MULTI any queued command may grow memory, so only the
-        // commands that end a transaction pass.
-        const reject = (traits & Trait.DENYOOM) !== 0 ||
-          (c.flags.multi && !MULTI_ALLOWED.has(cmd.fullName));
-        oomAtAdmission = performEvictions() === "fail";
-        return oomAtAdmission && reject ? OOM_ERROR : undefined;
+      // Armed while maxmemory is set.
+      oom: {
+        armed: () => maxmemory !== 0,
+        check(c, cmd, _argv, traits, nested) {
+          // A script or EXEC re-checking a command sees the state found when
+          // it was admitted (Redis's pre_command_oom_state): keys are not
+          // evicted in the middle of a script.
+          if (nested) {
+            return oomAtAdmission && (traits & Trait.DENYOOM) !== 0 ? OOM_ERROR : undefined;
+          }
+          // Inside MULTI any queued command may grow memory, so only the
+          // commands that end a transaction pass.
+          const reject = (traits & Trait.DENYOOM) !== 0 ||
+            (c.flags.multi && !MULTI_ALLOWED.has(cmd.fullName));
+          oomAtAdmission = performEvictions() === "fail";
+          return oomAtAdmission && reject ? OOM_ERROR : undefined;
+        },
       },
     },
     hooks: {

@@ -105,8 +105,17 @@ export class PubSubHub {
    */
   #updateKind(c: Context): void {
     if (c.kind === "replica") return;
-    c.kind = this.count(c) + this.shardCount(c) > 0 ? "pubsub" : "normal";
+    const kind = this.count(c) + this.shardCount(c) > 0 ? "pubsub" : "normal";
+    if (kind === c.kind) return;
+    c.kind = kind;
+    this.subscribedClients += kind === "pubsub" ? 1 : -1;
+    if (this.subscribedClients === (kind === "pubsub" ? 1 : 0)) this.onFirstOrLast?.();
   }
+
+  /** Clients in subscribed mode. */
+  subscribedClients = 0;
+  /** Told when the first client enters subscribed mode or the last one leaves it. */
+  onFirstOrLast: (() => void) | undefined;
 
   /**
    * Delivers `message` to the channel's subscribers, then to every matching

@@ -84,6 +84,7 @@ const HELP = [
 
 function init(server: ServerApi): PluginInstance {
   const hub = new PubSubHub();
+  hub.onFirstOrLast = () => server.rearm();
   server.provide("pubsub", {
     publish: (channel, message) => hub.publish(channel, message),
     subscriptions: (c) => c.ext.pubsub,
@@ -371,14 +372,18 @@ function init(server: ServerApi): PluginInstance {
   return {
     commands,
     admission: {
-      pubsub(c, cmd) {
-        // RESP3 clients may run anything while subscribed; RESP2 ones get
-        // Redis's error for anything but the pub/sub commands and PING.
-        if (c.kind !== "pubsub" || c.resp !== 2 || ALLOWED_SUBSCRIBED.has(cmd.fullName)) {
-          return undefined;
-        }
-        return `ERR Can't execute '${cmd.fullName}': only (P|S)SUBSCRIBE / ` +
-          "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context";
+      // Armed while some client is subscribed.
+      pubsub: {
+        armed: () => hub.subscribedClients !== 0,
+        check(c, cmd) {
+          // RESP3 clients may run anything while subscribed; RESP2 ones get
+          // Redis's error for anything but the pub/sub commands and PING.
+          if (c.kind !== "pubsub" || c.resp !== 2 || ALLOWED_SUBSCRIBED.has(cmd.fullName)) {
+            return undefined;
+          }
+          return `ERR Can't execute '${cmd.fullName}': only (P|S)SUBSCRIBE / ` +
+            "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context";
+        },
       },
     },
     hooks: {

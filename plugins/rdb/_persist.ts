@@ -216,12 +216,23 @@ function errText(e: unknown): string {
 export class RdbPersistence implements RdbService {
   /** Unix seconds of the last successful save (start-up time at first). */
   lastSave: number;
-  lastBgsaveOk = true;
+  #lastBgsaveOk = true;
   lastBgsaveTimeSec = -1;
   /** Unix ms of the last BGSAVE attempt (save points retry after 5 s). */
   lastBgsaveTry = 0;
   saves = 0;
   lastLoadExpired = 0;
+
+  /** Whether the last BGSAVE succeeded; its changes re-arm MISCONF's check. */
+  get lastBgsaveOk(): boolean {
+    return this.#lastBgsaveOk;
+  }
+
+  set lastBgsaveOk(ok: boolean) {
+    if (ok === this.#lastBgsaveOk) return;
+    this.#lastBgsaveOk = ok;
+    this.server.rearm();
+  }
   lastLoadLoaded = 0;
   /** The running BGSAVE, if any. */
   bgsave: Snapshot | undefined;

@@ -122,20 +122,31 @@ export default definePlugin({
   ],
   init(server) {
     const st = new RdbPersistence(server);
-    server.config.watch("save", (v) => (st.savePoints = parseSavePoints(v)));
+    server.config.watch("save", (v) => {
+      st.savePoints = parseSavePoints(v);
+      server.rearm();
+    });
+    let stopWrites = true;
+    server.config.watch("stop-writes-on-bgsave-error", (v) => {
+      stopWrites = v === "yes";
+      server.rearm();
+    });
     server.provide("rdb", st);
     server.service("debug")?.register("reload", debugReload(st));
     return {
       commands: rdbCommands(st),
       admission: {
-        misconf(_c, cmd, _argv, traits) {
-          if (st.lastBgsaveOk || st.savePoints.length === 0) return undefined;
-          // PING too, so that monitoring sees the failure.
-          if ((traits & Trait.WRITE) === 0 && cmd.fullName !== "ping") return undefined;
-          if (!server.config.bool("stop-writes-on-bgsave-error") || server.keyspace.isReplica) {
-            return undefined;
-          }
-          return MISCONF;
+        // Armed after a failed BGSAVE, when save points and
+        // stop-writes-on-bgsave-error make it refuse writes.
+        misconf: {
+          armed: () =>
+            !st.lastBgsaveOk && st.savePoints.length !== 0 && stopWrites &&
+            !server.keyspace.isReplica,
+          check(_c, cmd, _argv, traits) {
+            // PING too, so that monitoring sees the failure.
+            if ((traits & Trait.WRITE) === 0 && cmd.fullName !== "ping") return undefined;
+            return MISCONF;
+          },
         },
       },
       hooks: {

@@ -101,10 +101,23 @@ function init(server: ServerApi): PluginInstance {
   master.streamDb = () => (replica.active ? replica.streamDb() : 0);
   const cfg = server.config;
   let readOnly = true, serveStale = true, minToWrite = 0, maxLag = 10;
-  cfg.watch("replica-read-only", (v) => (readOnly = v === "yes"));
-  cfg.watch("replica-serve-stale-data", (v) => (serveStale = v === "yes"));
-  cfg.watch("min-replicas-to-write", (v) => (minToWrite = Number(v)));
-  cfg.watch("min-replicas-max-lag", (v) => (maxLag = Number(v)));
+  // Each change may arm or disarm an admission check below.
+  cfg.watch("replica-read-only", (v) => {
+    readOnly = v === "yes";
+    server.rearm();
+  });
+  cfg.watch("replica-serve-stale-data", (v) => {
+    serveStale = v === "yes";
+    server.rearm();
+  });
+  cfg.watch("min-replicas-to-write", (v) => {
+    minToWrite = Number(v);
+    server.rearm();
+  });
+  cfg.watch("min-replicas-max-lag", (v) => {
+    maxLag = Number(v);
+    server.rearm();
+  });
   cfg.watch("repl-backlog-size", (v) => master.backlog?.resize(Number(v)));
   const startup = parseReplicaof(cfg.get("replicaof"));
   if (startup !== undefined) replica.setMaster(startup[0], startup[1], false);
@@ -270,6 +283,7 @@ function init(server: ServerApi): PluginInstance {
     if (host.toLowerCase() === "no" && portArg.toLowerCase() === "one") {
       if (replica.active) {
         replica.unsetMaster();
+        server.rearm();
         master.shiftReplicationId();
         // Replicas reconnect and learn the new id with +CONTINUE.
         master.disconnectReplicas();
@@ -297,6 +311,7 @@ function init(server: ServerApi): PluginInstance {
     }
     const wasMaster = !replica.active;
     replica.setMaster(host, port, wasMaster);
+    server.rearm();
     // What blocked clients wait for now comes from the master (or never):
     // served here it would make this replica's data differ from it.
     server.unblockAllClients(UNBLOCKED_ROLE);
@@ -340,20 +355,29 @@ function init(server: ServerApi): PluginInstance {
     commands,
     // Redis's checkGoodReplicasStatus, its read-only replica and its stale
     // replica checks.
+    // Armed only in the roles and settings where they can refuse.
     admission: {
-      noreplicas(_c, _cmd, _argv, traits) {
-        if (replica.active || minToWrite === 0 || maxLag === 0) return undefined;
-        if ((traits & Trait.WRITE) === 0) return undefined;
-        return master.goodReplicas(maxLag) >= minToWrite ? undefined : NOREPLICAS;
+      noreplicas: {
+        armed: () => !replica.active && minToWrite !== 0 && maxLag !== 0,
+        check(_c, _cmd, _argv, traits) {
+          if ((traits & Trait.WRITE) === 0) return undefined;
+          return master.goodReplicas(maxLag) >= minToWrite ? undefined : NOREPLICAS;
+        },
       },
-      readonly(c, _cmd, _argv, traits) {
-        if (!replica.active || !readOnly || (traits & Trait.WRITE) === 0) return undefined;
-        // The master's own stream is never refused.
-        return c.id === 0 ? undefined : READONLY;
+      readonly: {
+        armed: () => replica.active && readOnly,
+        check(c, _cmd, _argv, traits) {
+          if ((traits & Trait.WRITE) === 0) return undefined;
+          // The master's own stream is never refused.
+          return c.id === 0 ? undefined : READONLY;
+        },
       },
-      stale(_c, _cmd, _argv, traits) {
-        if (!replica.active || serveStale || replica.state === "connected") return undefined;
-        return (traits & Trait.DENYSTALE) !== 0 ? MASTERDOWN : undefined;
+      stale: {
+        armed: () => replica.active && !serveStale,
+        check(_c, _cmd, _argv, traits) {
+          if (replica.state === "connected") return undefined;
+          return (traits & Trait.DENYSTALE) !== 0 ? MASTERDOWN : undefined;
+        },
       },
     },
     hooks: {
