@@ -171,6 +171,20 @@ export class Server implements ClientHost {
     this.rearm();
   }
 
+  /**
+   * A plugin's subcommand of another plugin's container command
+   * (`client|tracking`): the container must be registered first (list its
+   * plugin in `dependencies`).
+   */
+  #registerSubcommand(spec: CommandSpec, parentName: string, name: string): void {
+    const parent = this.commands.get(parentName);
+    if (parent?.subcommands === undefined) {
+      throw new Error(`command '${spec.name}': no container command '${parentName}' to add it to`);
+    }
+    if (parent.subcommands.has(name)) throw new Error(`command '${spec.name}' registered twice`);
+    parent.subcommands.set(name, makeEntry({ ...spec, name }, parent));
+  }
+
   #addChecks(checks: AdmissionChecks | undefined): void {
     if (checks === undefined) return;
     for (const phase of ADMISSION_PHASES) {
@@ -212,6 +226,11 @@ export class Server implements ClientHost {
 
   #register(specs: readonly CommandSpec[], hooks?: Hooks): void {
     for (const spec of specs) {
+      const bar = spec.name.indexOf("|");
+      if (bar !== -1) {
+        this.#registerSubcommand(spec, spec.name.slice(0, bar), spec.name.slice(bar + 1));
+        continue;
+      }
       if (this.commands.has(spec.name)) throw new Error(`command '${spec.name}' registered twice`);
       this.commands.set(spec.name, makeEntry(spec));
     }

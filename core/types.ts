@@ -309,7 +309,11 @@ export type CommandHandler = (c: Context, argv: Bytes[]) => void;
  * ```
  */
 export interface CommandSpec {
-  /** Lower-case name; subcommands are written `parent|sub`. */
+  /**
+   * Lower-case name. A plugin adds a subcommand to another plugin's
+   * container command by naming it `parent|sub` (`client|tracking`), with
+   * the container's plugin in its `dependencies`.
+   */
   name: string;
   /** N: exactly N arguments (name included); -N: at least N. */
   arity: number;
