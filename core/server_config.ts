@@ -129,15 +129,6 @@ export const coreDirectives: readonly ConfigDirective[] = [
       "noeviction",
     ],
   },
-  {
-    name: "slowlog-log-slower-than",
-    type: "int",
-    default: "10000",
-    min: -1,
-    max: Number.MAX_SAFE_INTEGER,
-  },
-  { name: "slowlog-max-len", type: "int", default: "128", min: 0, max: 2147483647 },
-  { name: "latency-tracking", type: "bool", default: "yes" },
   { name: "plugin", type: "string", default: "", mutable: false },
   ...tlsDirectives,
 ];

@@ -170,9 +170,9 @@ Deno.test("cli: config file, include, options override the file, stdin", async (
     await Deno.writeTextFile(
       join(dir, "main.conf"),
       '# comment\n\nHZ 15\ninclude conf.d/*.conf\nmaxmemory-policy "allkeys-lru"\n' +
-        "slowlog-max-len 5\n",
+        "acllog-max-len 5\n",
     );
-    await Deno.writeTextFile(join(dir, "conf.d", "a.conf"), "slowlog-max-len 7\ntimeout 9\n");
+    await Deno.writeTextFile(join(dir, "conf.d", "a.conf"), "acllog-max-len 7\ntimeout 9\n");
     await Deno.writeTextFile(join(dir, "conf.d", "b.conf"), "timeout 11\n");
     const s = await startMain(["main.conf", "--timeout", "30"], { cwd: dir });
     const c = await RawClient.connect(s.port);
@@ -182,7 +182,7 @@ Deno.test("cli: config file, include, options override the file, stdin", async (
       "allkeys-lru",
     ]);
     // The file's line after the include wins over the included value...
-    assertEquals(await c.call("CONFIG", "GET", "slowlog-max-len"), ["slowlog-max-len", "5"]);
+    assertEquals(await c.call("CONFIG", "GET", "acllog-max-len"), ["acllog-max-len", "5"]);
     // ...and the command line wins over both.
     assertEquals(await c.call("CONFIG", "GET", "timeout"), ["timeout", "30"]);
     c.close();
