@@ -53,6 +53,8 @@ export class Expiry {
    */
   cycle(now: number): void {
     const { keyspace, config } = this.host;
+    // The cron moves the keyspace's LRU clock too (between client batches).
+    keyspace.setTime(now);
     if (!keyspace.activeExpire) return;
     const budget = (1000 / config.number("hz")) * 0.25;
     const t0 = performance.now();

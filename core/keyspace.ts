@@ -214,11 +214,6 @@ export function typeOf(v: Value): string {
   return typeof v === "string" ? "string" : v.type;
 }
 
-/** Per-key access metadata for OBJECT IDLETIME / FREQ. */
-export interface KeyMeta {
-  lastAccess: number;
-}
-
 /** Called when a key expires (lazily or actively). */
 export type ExpireListener = (db: Database, key: Bytes) => void;
 
@@ -239,25 +234,47 @@ export class Database {
   data: Map<Bytes, Value> = new Map();
   /** The key -> absolute expiry (Unix ms) map. */
   expires: Map<Bytes, number> = new Map();
-  /** Last access times, kept only while `trackAccess` is on. */
-  access: Map<Bytes, number> = new Map();
+  /**
+   * Redis's per-object `lru` field, per key: the {@link Keyspace.lruClock}
+   * of its last read or write, times two, plus one when the key's string
+   * was modified in place (Redis's "raw" encoding, see
+   * {@link Database.markRaw}). A small integer, so an update allocates
+   * nothing; a read writes it only when the coarse clock moved since.
+   */
+  #meta: Map<Bytes, number> = new Map();
+  /** When keys with no entry in `#meta` (loaded in bulk) were last accessed. */
+  #baseline: number;
   #randomIt: Iterator<Bytes> | undefined;
   #expireIt: Iterator<[Bytes, number]> | undefined;
 
-  constructor(readonly index: number, readonly keyspace: Keyspace) {}
+  constructor(readonly index: number, readonly keyspace: Keyspace) {
+    this.#baseline = keyspace.lruClock;
+  }
 
   /** Number of keys, expired-but-not-reclaimed ones included (as Redis). */
   get size(): number {
     return this.data.size;
   }
 
-  /** Looks a key up, expiring it first if its time has passed. */
+  /**
+   * Looks a key up, expiring it first if its time has passed, and records
+   * the access (OBJECT IDLETIME, LRU and LFU eviction).
+   */
   get(key: Bytes): Value | undefined {
     if (this.expires.size !== 0 && this.#expireIfNeeded(key)) return undefined;
     const v = this.data.get(key);
-    const onAccess = this.keyspace.onAccess;
-    if (onAccess !== undefined && v !== undefined) onAccess(this, key);
+    if (v !== undefined) this.touch(key);
     return v;
+  }
+
+  /**
+   * Looks a key up as {@link Database.get} does, without recording an
+   * access: Redis's `LOOKUP_NOTOUCH` (TYPE, TTL, EXISTS, OBJECT, SCAN's
+   * TYPE filter).
+   */
+  peek(key: Bytes): Value | undefined {
+    if (this.expires.size !== 0 && this.#expireIfNeeded(key)) return undefined;
+    return this.data.get(key);
   }
 
   /** Looks up a string value; throws WRONGTYPE for other types. */
@@ -288,6 +305,9 @@ export class Database {
    * semantics); use {@link Database.replace} to keep it implicitly.
    */
   set(key: Bytes, value: Value, keepTtl = false): void {
+    // Overwriting a key is an access to it (Redis's lookupKeyWrite).
+    const onAccess = this.keyspace.onAccess;
+    if (onAccess !== undefined && this.data.has(key)) onAccess(this, key);
     if (this.expires.size !== 0) {
       const at = this.expires.get(key);
       if (at !== undefined) {
@@ -302,8 +322,12 @@ export class Database {
     this.replace(key, value);
   }
 
-  /** Stores a value keeping any TTL (in-place updates such as APPEND). */
+  /**
+   * Stores a value keeping any TTL (in-place updates such as APPEND). The
+   * key counts as accessed now, and its string as not raw.
+   */
   replace(key: Bytes, value: Value): void {
+    this.#meta.set(key, this.keyspace.lruClock * 2);
     const onNew = this.keyspace.onNew;
     if (onNew !== undefined && !this.data.has(key)) {
       this.data.set(key, value);
@@ -317,7 +341,7 @@ export class Database {
   delete(key: Bytes): boolean {
     if (!this.data.delete(key)) return false;
     if (this.expires.size !== 0) this.expires.delete(key);
-    if (this.access.size !== 0) this.access.delete(key);
+    this.#meta.delete(key);
     return true;
   }
 
@@ -340,7 +364,8 @@ export class Database {
   clear(): void {
     this.data = new Map();
     this.expires = new Map();
-    this.access = new Map();
+    this.#meta = new Map();
+    this.#baseline = this.keyspace.lruClock;
     this.#randomIt = undefined;
     this.#expireIt = undefined;
   }
@@ -349,7 +374,8 @@ export class Database {
   swapWith(other: Database): void {
     [this.data, other.data] = [other.data, this.data];
     [this.expires, other.expires] = [other.expires, this.expires];
-    [this.access, other.access] = [other.access, this.access];
+    [this.#meta, other.#meta] = [other.#meta, this.#meta];
+    [this.#baseline, other.#baseline] = [other.#baseline, this.#baseline];
     this.#randomIt = this.#expireIt = undefined;
     other.#randomIt = other.#expireIt = undefined;
   }
@@ -371,7 +397,7 @@ export class Database {
         }
         key = r.value;
       }
-      if (key !== undefined && this.get(key) !== undefined) return key;
+      if (key !== undefined && this.peek(key) !== undefined) return key;
     }
     return undefined;
   }
@@ -417,11 +443,71 @@ export class Database {
     this.keyspace.onExpire?.(this, key);
   }
 
-  /** Records an access for OBJECT IDLETIME when tracking is on. */
+  /**
+   * Records an access to an existing key (what every {@link Database.get}
+   * does; TOUCH calls it). The raw mark is kept.
+   */
   touch(key: Bytes): void {
-    if (this.keyspace.trackAccess) {
-      this.access.set(key, this.keyspace.clock.now());
+    const ks = this.keyspace;
+    const now = ks.lruClock;
+    const m = this.#meta;
+    const cur = m.get(key);
+    if (cur === undefined) m.set(key, now * 2);
+    else if (cur >> 1 !== now) m.set(key, now * 2 + (cur & 1));
+    const onAccess = ks.onAccess;
+    if (onAccess !== undefined) onAccess(this, key);
+  }
+
+  /**
+   * Seconds since the key was last read or written (OBJECT IDLETIME), on
+   * Redis's one-second LRU clock. The key must exist.
+   */
+  idleSeconds(key: Bytes): number {
+    const at = this.#meta.get(key);
+    return Math.max(0, this.keyspace.lruNow() - (at === undefined ? this.#baseline : at >> 1));
+  }
+
+  /**
+   * Sets a key's access data from a serialized form (RESTORE's IDLETIME
+   * and FREQ, an RDB file's IDLE and FREQ records): `idle` seconds ago
+   * (none when negative), and the LFU counter `freq` (none when negative),
+   * which the keyspace's {@link Keyspace.onFrequency} listener keeps.
+   */
+  restoreAccess(key: Bytes, idle: number, freq: number): void {
+    if (idle >= 0) {
+      const m = this.#meta;
+      m.set(key, (this.keyspace.lruClock - idle) * 2 + ((m.get(key) ?? 0) & 1));
     }
+    if (freq >= 0) this.keyspace.onFrequency?.(this, key, freq);
+  }
+
+  /**
+   * Gives `newKey` in `to` the access data of `key` (RENAME and MOVE keep
+   * the object, so its idle time and encoding). With `fresh`, only the
+   * encoding is carried and the access is now (COPY makes a new object).
+   */
+  copyMeta(key: Bytes, to: Database, newKey: Bytes, fresh = false): void {
+    const cur = this.#meta.get(key);
+    const raw = cur === undefined ? 0 : cur & 1;
+    to.#meta.set(
+      newKey,
+      fresh || cur === undefined ? this.keyspace.lruClock * 2 + raw : cur,
+    );
+  }
+
+  /**
+   * Marks the key's string as modified in place: Redis keeps such a string
+   * "raw" (APPEND, SETRANGE, SETBIT), whatever it holds, until it is
+   * replaced by a new value. Call it after storing the value.
+   */
+  markRaw(key: Bytes): void {
+    const m = this.#meta;
+    m.set(key, (m.get(key) ?? this.keyspace.lruClock * 2) | 1);
+  }
+
+  /** Whether the key's string was modified in place (see {@link Database.markRaw}). */
+  isRaw(key: Bytes): boolean {
+    return ((this.#meta.get(key) ?? 0) & 1) === 1;
   }
 }
 
@@ -461,12 +547,23 @@ export class Keyspace {
    */
   loading = false;
   /**
-   * Called for every successful lookup while set (LRU/LFU eviction tracks
-   * access through it); undefined otherwise, so reads cost nothing extra.
+   * Called for every recorded access while set (LFU eviction counts
+   * accesses through it); undefined otherwise, so reads cost nothing extra.
    */
   onAccess: ((db: Database, key: Bytes) => void) | undefined;
-  /** Whether last-access times are recorded (OBJECT IDLETIME). */
-  trackAccess = false;
+  /**
+   * Keeps a restored LFU counter (see {@link Database.restoreAccess}); set
+   * by the eviction plugin under an LFU policy.
+   */
+  onFrequency: ((db: Database, key: Bytes, freq: number) => void) | undefined;
+  /**
+   * Redis's LRU clock: whole seconds since the keyspace was made, as of
+   * the last {@link Keyspace.setTime} (each batch of a client's commands,
+   * and the cron). Access times are recorded on it, so a read costs no
+   * clock call.
+   */
+  lruClock = 0;
+  #epoch: number;
   /** Whether the cron's active expiry cycle runs (DEBUG SET-ACTIVE-EXPIRE). */
   activeExpire = true;
   /**
@@ -479,6 +576,7 @@ export class Keyspace {
 
   constructor(opts: KeyspaceOptions) {
     this.clock = opts.clock ?? { now: () => Date.now() };
+    this.#epoch = Math.floor(this.clock.now() / 1000);
     this.dbs = [];
     for (let i = 0; i < opts.databases; i++) {
       this.dbs.push(new Database(i, this));
@@ -488,6 +586,16 @@ export class Keyspace {
   /** The database with that index (the caller checks the range). */
   db(index: number): Database {
     return this.dbs[index]!;
+  }
+
+  /** Advances {@link Keyspace.lruClock} to `nowMs` (Unix ms). */
+  setTime(nowMs: number): void {
+    this.lruClock = Math.floor(nowMs / 1000) - this.#epoch;
+  }
+
+  /** The LRU clock read from the clock now (for idle times). */
+  lruNow(): number {
+    return Math.floor(this.clock.now() / 1000) - this.#epoch;
   }
 
   /** Total keys over all databases. */

@@ -8,7 +8,7 @@ import type { CommandArg, Context } from "../../core/types.ts";
 import { typeOf } from "../../core/keyspace.ts";
 import { keys } from "../../core/registry.ts";
 import { globMatch } from "../../core/glob.ts";
-import { command, lookupRead } from "./_util.ts";
+import { command, lookupNoTouch, lookupRead } from "./_util.ts";
 
 /** DEL and UNLINK: one change per key deleted. */
 function del(c: Context, argv: string[]): void {
@@ -28,7 +28,7 @@ function del(c: Context, argv: string[]): void {
 /** EXISTS: duplicates count once each, as in Redis. */
 function exists(c: Context, argv: string[]): void {
   let n = 0;
-  for (let i = 1; i < argv.length; i++) if (lookupRead(c, argv[i]!) !== undefined) n++;
+  for (let i = 1; i < argv.length; i++) if (lookupNoTouch(c, argv[i]!) !== undefined) n++;
   c.reply.integer(n);
 }
 
@@ -36,10 +36,8 @@ function touch(c: Context, argv: string[]): void {
   let n = 0;
   for (let i = 1; i < argv.length; i++) {
     const key = argv[i]!;
-    if (lookupRead(c, key) !== undefined) {
-      c.db.touch(key);
-      n++;
-    }
+    // The lookup records the access.
+    if (lookupRead(c, key) !== undefined) n++;
   }
   c.reply.integer(n);
 }
@@ -129,7 +127,7 @@ export const basicCommands = [
       arguments: [{ name: "key", type: "key", keySpecIndex: 0 }],
     },
     handler(c, argv) {
-      const v = lookupRead(c, argv[1]!);
+      const v = lookupNoTouch(c, argv[1]!);
       c.reply.simple(v === undefined ? "none" : typeOf(v));
     },
   }),

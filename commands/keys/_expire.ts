@@ -10,7 +10,7 @@ import type { Bytes, CommandArg, Context } from "../../core/types.ts";
 import { keys } from "../../core/registry.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
 import { parseBigInteger } from "../../core/number.ts";
-import { command, lookupRead } from "./_util.ts";
+import { command, lookupNoTouch } from "./_util.ts";
 
 const LLONG_MAX = 9223372036854775807n;
 const LLONG_MIN = -9223372036854775808n;
@@ -92,7 +92,7 @@ function expireGeneric(c: Context, argv: Bytes[], relative: boolean, seconds: bo
 
 /** Redis's `ttlGenericCommand`. */
 function ttlGeneric(c: Context, key: Bytes, ms: boolean, absolute: boolean): void {
-  if (lookupRead(c, key) === undefined) {
+  if (lookupNoTouch(c, key) === undefined) {
     c.reply.integer(-2);
     return;
   }

@@ -6,18 +6,11 @@
  */
 
 import type { Bytes, CommandArg, Context } from "../../core/types.ts";
-import type { Database } from "../../core/keyspace.ts";
 import { keys } from "../../core/registry.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
 import { command, dbArg, lookupRead } from "./_util.ts";
 
 const SAME = "ERR source and destination objects are the same";
-
-/** Carries a key's last-access time to its new place (OBJECT IDLETIME). */
-function moveAccess(from: Database, key: Bytes, to: Database, newKey: Bytes): void {
-  const t = from.access.get(key);
-  if (t !== undefined) to.access.set(newKey, t);
-}
 
 function rename(c: Context, argv: Bytes[], nx: boolean): void {
   const db = c.db;
@@ -38,11 +31,11 @@ function rename(c: Context, argv: Bytes[], nx: boolean): void {
     }
     db.delete(dst);
   }
-  const access = db.access.get(src);
   db.set(dst, value);
   if (expire !== -1) db.setExpire(dst, expire);
+  // The same object under a new name: its access time and encoding.
+  db.copyMeta(src, db, dst);
   db.delete(src);
-  if (access !== undefined) db.access.set(dst, access);
   // One change in all, as Redis counts a rename.
   c.changed(src, "rename_from", "g");
   c.changed(dst, "rename_to", "g", 0);
@@ -81,6 +74,8 @@ function copy(c: Context, argv: Bytes[]): void {
   }
   dst.set(newKey, typeof value === "string" ? value : value.clone());
   if (expire !== -1) dst.setExpire(newKey, expire);
+  // A copy is a new object with the same encoding.
+  src.copyMeta(key, dst, newKey, true);
   c.changedIn(dst, newKey, "copy_to", "g");
   c.reply.integer(1);
 }
@@ -98,7 +93,7 @@ function move(c: Context, argv: Bytes[]): void {
   const expire = src.getExpire(key);
   dst.set(key, value);
   if (expire !== -1) dst.setExpire(key, expire);
-  moveAccess(src, key, dst, key);
+  src.copyMeta(key, dst, key);
   src.delete(key);
   // One change in all, as Redis counts a move.
   c.changed(key, "move_from", "g");

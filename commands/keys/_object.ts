@@ -2,16 +2,14 @@
  * OBJECT ENCODING | REFCOUNT | IDLETIME | FREQ | HELP.
  *
  * Strings are stored as bare byte strings, so their encoding is derived
- * from the value the way Redis's `tryObjectEncoding` would pick it. Strings
- * Redis keeps "raw" because they were built in place (APPEND, SETRANGE) are
- * reported as "embstr" when short.
+ * from the value the way Redis's `tryObjectEncoding` would pick it, except
+ * for strings modified in place (APPEND, SETRANGE, ...), which Redis keeps
+ * "raw": the keyspace marks those (`Database.markRaw`).
  *
- * IDLETIME reads the keyspace's last-access times (`Database.access`) when
- * access tracking is on (`Keyspace.trackAccess`); otherwise it replies 0.
- * Recording a write time on every write would cost a map entry per key,
- * which is not worth it for an introspection command. FREQ keeps no
- * per-key counter: it reports Redis's initial counter, decayed by idle
- * minutes when access times are known.
+ * IDLETIME reads the keyspace's access times, kept for every key on
+ * Redis's one-second LRU clock whatever the policy. FREQ reads the LFU
+ * counter the eviction plugin keeps under an LFU policy. Neither lookup
+ * counts as an access.
  *
  * @module
  */
@@ -21,15 +19,13 @@ import type { Value } from "../../core/keyspace.ts";
 import { keys } from "../../core/registry.ts";
 import { parseInteger } from "../../core/number.ts";
 import { helpSubcommand } from "../../core/help.ts";
-import { command, lookupRead } from "./_util.ts";
+import { command, lookupNoTouch } from "./_util.ts";
+import type {} from "../../plugins/eviction/mod.ts"; // the `eviction` service's type
 
 /** Redis's `OBJ_SHARED_REFCOUNT`: the refcount of shared objects. */
 const SHARED_REFCOUNT = 2147483647;
 /** Redis's `OBJ_SHARED_INTEGERS`. */
 const SHARED_INTEGERS = 10000;
-/** Redis's `LFU_INIT_VAL`: the counter of a new key. */
-const LFU_INIT = 5;
-
 /**
  * The encoding Redis gives a string value: "int" for a canonical integer of
  * at most 20 chars that fits a signed 64-bit long, "embstr" up to 44 bytes,
@@ -50,8 +46,14 @@ function policy(c: Context): string {
   return c.server.config.get("maxmemory-policy");
 }
 
-function refcount(c: Context, v: Value): number {
-  if (typeof v !== "string" || v.length > 4 || stringEncoding(v) !== "int") return 1;
+/** OBJECT ENCODING's answer for the value of `key`. */
+export function encodingOf(c: Context, key: Bytes, v: Value): string {
+  if (typeof v !== "string") return v.encoding();
+  return c.db.isRaw(key) ? "raw" : stringEncoding(v);
+}
+
+function refcount(c: Context, key: Bytes, v: Value): number {
+  if (typeof v !== "string" || v.length > 4 || encodingOf(c, key, v) !== "int") return 1;
   const n = Number(v);
   if (n < 0 || n >= SHARED_INTEGERS) return 1;
   // Redis stops sharing integers when an LRU/LFU policy needs per-key metadata.
@@ -81,31 +83,30 @@ const HELP = [
 
 /** Looks the key up (counted, not touched); replies null when missing. */
 function lookup(c: Context, key: Bytes): Value | undefined {
-  const v = lookupRead(c, key);
+  const v = lookupNoTouch(c, key);
   if (v === undefined) c.reply.nullBulk();
   return v;
 }
 
 function encoding(c: Context, argv: Bytes[]): void {
-  const v = lookup(c, argv[2]!);
-  if (v === undefined) return;
-  c.reply.bulk(typeof v === "string" ? stringEncoding(v) : v.encoding());
+  const key = argv[2]!;
+  const v = lookup(c, key);
+  if (v !== undefined) c.reply.bulk(encodingOf(c, key, v));
 }
 
 function freq(c: Context, argv: Bytes[]): void {
   const key = argv[2]!;
   if (lookup(c, key) === undefined) return;
-  if (!policy(c).endsWith("-lfu")) {
+  const counter = policy(c).endsWith("-lfu")
+    ? c.server.service("eviction")?.lfuCounter(c.db, key)
+    : undefined;
+  if (counter === undefined) {
     c.reply.error(
       `ERR An LFU maxmemory policy is not selected, access frequency not tracked. ${LFU_MSG}`,
     );
     return;
   }
-  // No per-key counter is kept: a key's counter starts at LFU_INIT_VAL
-  // and decays by one per idle minute (lfu-decay-time 1), as in Redis.
-  const at = c.db.access.get(key);
-  const minutes = at === undefined ? 0 : Math.floor((c.server.clock.now() - at) / 60000);
-  c.reply.integer(Math.max(0, LFU_INIT - minutes));
+  c.reply.integer(counter);
 }
 
 function idletime(c: Context, argv: Bytes[]): void {
@@ -115,9 +116,7 @@ function idletime(c: Context, argv: Bytes[]): void {
     c.reply.error(`ERR An LFU maxmemory policy is selected, idle time not tracked. ${LFU_MSG}`);
     return;
   }
-  const at = c.db.access.get(key);
-  const idle = at === undefined ? 0 : Math.max(0, c.server.clock.now() - at);
-  c.reply.integer(Math.floor(idle / 1000));
+  c.reply.integer(c.db.idleSeconds(key));
 }
 
 const KEY: readonly CommandArg[] = [{ name: "key", type: "key", keySpecIndex: 0 }];
@@ -191,7 +190,7 @@ export const objectCommand = command({
       },
       handler(c, argv) {
         const v = lookup(c, argv[2]!);
-        if (v !== undefined) c.reply.integer(refcount(c, v));
+        if (v !== undefined) c.reply.integer(refcount(c, argv[2]!, v));
       },
     }),
   ],

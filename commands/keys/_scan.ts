@@ -44,7 +44,7 @@ export const scanCommand = command({
     const out: string[] = [];
     for (const key of page.items) {
       if (pattern !== undefined && !globMatch(pattern, key)) continue;
-      const v = db.get(key); // reclaims the key when expired
+      const v = db.peek(key); // reclaims the key when expired; not an access
       if (v === undefined) continue;
       if (type !== undefined && typeOf(v) !== type) continue;
       out.push(key);

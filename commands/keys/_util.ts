@@ -19,7 +19,18 @@ export const command = commandFamily({ category: "keyspace", group: "generic" })
  * `lookupKeyRead` does (write lookups are not counted).
  */
 export function lookupRead(c: Context, key: Bytes, db: Database = c.db): Value | undefined {
-  const v = db.get(key);
+  return counted(c, db.get(key));
+}
+
+/**
+ * {@link lookupRead} without recording an access to the key: Redis's
+ * `LOOKUP_NOTOUCH` (TYPE, TTL, EXISTS, OBJECT).
+ */
+export function lookupNoTouch(c: Context, key: Bytes, db: Database = c.db): Value | undefined {
+  return counted(c, db.peek(key));
+}
+
+function counted(c: Context, v: Value | undefined): Value | undefined {
   if (v === undefined) c.server.stats.keyspaceMisses++;
   else c.server.stats.keyspaceHits++;
   return v;

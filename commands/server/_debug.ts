@@ -135,14 +135,11 @@ function debugObject(c: Context, key: Bytes): string {
   // Like Redis, DEBUG OBJECT sees logically expired keys.
   const v = db.data.get(key);
   if (v === undefined) throw new ReplyError("ERR no such key");
-  const now = c.server.clock.now();
-  const last = db.access.get(key) ?? now;
-  const enc = typeof v === "string" ? stringEncoding(v) : v.encoding();
+  const idle = db.idleSeconds(key);
+  const enc = typeof v !== "string" ? v.encoding() : db.isRaw(key) ? "raw" : stringEncoding(v);
   return `Value at:${pseudoAddress(key)} refcount:1 encoding:${enc} serializedlength:${
     serializedLength(v)
-  } lru:${Math.floor(last / 1000) & 0xffffff} lru_seconds_idle:${
-    Math.max(0, Math.floor((now - last) / 1000))
-  }`;
+  } lru:${(Math.floor(c.server.clock.now() / 1000) - idle) & 0xffffff} lru_seconds_idle:${idle}`;
 }
 
 function protocol(c: Context, type: string): void {

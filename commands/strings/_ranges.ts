@@ -43,6 +43,8 @@ function appendCommand(c: Context, argv: Bytes[]): void {
     checkLength(c, old.length, add.length);
     const v = build(() => old + add);
     db.replace(key, v);
+    // Redis appends in place, to a string it makes "raw" first.
+    db.markRaw(key);
     len = v.length;
   }
   c.changed(key, "append", "$");
@@ -101,6 +103,8 @@ function setrangeCommand(c: Context, argv: Bytes[]): void {
   );
   if (old === undefined) db.set(key, v);
   else db.replace(key, v);
+  // Written in place, as Redis does, in a "raw" string (a new one too).
+  db.markRaw(key);
   c.changed(key, "setrange", "$");
   c.reply.integer(v.length);
 }

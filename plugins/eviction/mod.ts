@@ -25,37 +25,31 @@
  * Eviction stops after `maxmemory-eviction-tenacity`'s time budget and
  * goes on in a timer, as Redis does.
  *
- * **Access tracking.** Only under an LRU or LFU policy: reads record the
- * access time in `Database.access` (OBJECT IDLETIME) and, for LFU, bump a
- * logarithmic counter, through the keyspace's `onAccess` listener (so with other
- * policies the read path is untouched); writes count as accesses. Commands
- * Redis runs with `LOOKUP_NOTOUCH` (OBJECT, TYPE, TTL, EXISTS...) do not
- * count.
+ * **Access tracking.** The keyspace records every key's last access on
+ * its one-second LRU clock whatever the policy (OBJECT IDLETIME, and what
+ * LRU policies evict by). Under an LFU policy this plugin also keeps
+ * Redis's logarithmic counter per key, bumped through the keyspace's
+ * `onAccess` listener (set only then) and by writes. Lookups Redis makes
+ * with `LOOKUP_NOTOUCH` (OBJECT, TYPE, TTL, EXISTS...) use
+ * `Database.peek` and count as neither.
  *
  * @module
  */
 
 import { definePlugin } from "../../core/registry.ts";
-import type {
-  Bytes,
-  CommandEntry,
-  Context,
-  EventClass,
-  PluginInstance,
-  ServerApi,
-} from "../../core/types.ts";
+import type { Bytes, EventClass, PluginInstance, ServerApi } from "../../core/types.ts";
 import { Trait } from "../../core/types.ts";
 import type { Database, Value } from "../../core/keyspace.ts";
 import { bytesToHuman } from "../../core/number.ts";
-import { keyBytes, MAP_ENTRY, MAP_ENTRY_NUMBER } from "./_size.ts";
+import { keyBytes, MAP_ENTRY } from "./_size.ts";
 import { EvictionPool, KeySampler } from "./_pool.ts";
-import { lfuCounter, lfuNew, lfuTouch } from "./_lfu.ts";
+import { LFU_INIT_VAL, lfuCounter, lfuMinutes, lfuNew, lfuTouch } from "./_lfu.ts";
 
 /** What the plugin offers other plugins (OBJECT FREQ, MEMORY USAGE). */
 export interface EvictionService {
   /** Estimated bytes in use (`used_memory`). */
   usedMemory(): number;
-  /** A key's LFU counter (decayed), when an LFU policy tracks it. */
+  /** A key's LFU counter (decayed); undefined unless an LFU policy is selected. */
   lfuCounter(db: Database, key: Bytes): number | undefined;
   /** Keys evicted since start (INFO `evicted_keys`). */
   readonly evictedKeys: number;
@@ -73,21 +67,6 @@ export const OOM_ERROR = "OOM command not allowed when used memory > 'maxmemory'
 
 /** Commands that still run inside MULTI when out of memory. */
 const MULTI_ALLOWED = new Set(["exec", "discard", "quit", "reset"]);
-
-/** Commands whose lookups Redis makes with LOOKUP_NOTOUCH. */
-const NO_TOUCH = new Set([
-  "object|idletime",
-  "object|freq",
-  "object|encoding",
-  "object|refcount",
-  "type",
-  "ttl",
-  "pttl",
-  "expiretime",
-  "pexpiretime",
-  "exists",
-  "memory|usage",
-]);
 
 type Policy =
   | "noeviction"
@@ -118,12 +97,7 @@ function init(server: ServerApi): PluginInstance {
   let samples = 5;
   let tenacity = 10;
   const lfuOpts = { decayTime: 1, logFactor: 10 };
-  let lru = false;
   let lfu = false;
-  /** Set before each command: Redis's LOOKUP_NOTOUCH lookups. */
-  let noTouch = false;
-  /** Whether this plugin tracks accesses (an LRU or LFU policy). */
-  let tracked = false;
 
   // Memory accounting: only while maxmemory is set.
   let tracking = false;
@@ -138,11 +112,13 @@ function init(server: ServerApi): PluginInstance {
   const pool = new EvictionPool();
   const sampler = new KeySampler();
   let nextDb = 0;
-  /** When access tracking began: keys not read since count as idle since. */
-  let trackingSince = clock.now();
 
-  /** Bytes of bookkeeping per key beyond the key and value themselves. */
-  const extraPerKey = () => MAP_ENTRY + (lru || lfu ? MAP_ENTRY_NUMBER : 0) + (lfu ? MAP_ENTRY : 0);
+  /**
+   * Bytes of bookkeeping per key beyond the key and value themselves: the
+   * keyspace's access entry, this plugin's size entry and, under LFU, its
+   * counter.
+   */
+  const extraPerKey = () => MAP_ENTRY + MAP_ENTRY + (lfu ? MAP_ENTRY : 0);
 
   function sizeOf(db: Database, key: Bytes, v: Value): number {
     return keyBytes(key, v, db.expires.size !== 0 && db.expires.has(key), extraPerKey(), ks.types);
@@ -221,25 +197,22 @@ function init(server: ServerApi): PluginInstance {
     return m;
   }
 
+  /** An access under LFU (the keyspace records access times itself). */
   function accessed(db: Database, key: Bytes): void {
     const now = clock.now();
-    db.access.set(key, now);
-    if (lfu) {
-      const m = counterTable(db);
-      const cur = m.get(key);
-      m.set(key, cur === undefined ? lfuNew(now) : lfuTouch(cur, now, lfuOpts));
-    }
+    const m = counterTable(db);
+    const cur = m.get(key);
+    m.set(key, cur === undefined ? lfuNew(now) : lfuTouch(cur, now, lfuOpts));
   }
 
-  function setTracking(on: boolean): void {
-    ks.trackAccess = on;
-    ks.onAccess = on
-      ? (db, key) => {
-        if (!noTouch) accessed(db, key);
-      }
+  /** LFU counters are kept only under an LFU policy. */
+  function setLfu(on: boolean): void {
+    lfu = on;
+    counters = new WeakMap();
+    ks.onAccess = on ? accessed : undefined;
+    ks.onFrequency = on
+      ? (db, key, freq) => counterTable(db).set(key, lfuMinutes(clock.now()) * 256 + freq)
       : undefined;
-    if (!on) { for (const db of ks.dbs) db.access.clear(); }
-    if (!lfu) counters = new WeakMap();
   }
 
   // ---- eviction ----
@@ -251,10 +224,9 @@ function init(server: ServerApi): PluginInstance {
     }
     if (lfu) {
       const c = counters.get(db.data)?.get(key);
-      return 255 - (c === undefined ? 5 : lfuCounter(c, now, lfuOpts.decayTime));
+      return 255 - (c === undefined ? LFU_INIT_VAL : lfuCounter(c, now, lfuOpts.decayTime));
     }
-    // Keys never accessed since tracking began count as idle since then.
-    return now - (db.access.get(key) ?? trackingSince);
+    return db.idleSeconds(key);
   }
 
   /** The next key to evict, or undefined when nothing is evictable. */
@@ -361,17 +333,11 @@ function init(server: ServerApi): PluginInstance {
 
   server.config.watch("maxmemory-policy", (v) => {
     policy = v as Policy;
-    const wasLfu = lfu;
-    lru = policy.endsWith("-lru");
-    lfu = policy.endsWith("-lfu");
     pool.clear();
-    if (lfu !== wasLfu) counters = new WeakMap();
-    if ((lru || lfu) !== tracked) {
-      tracked = lru || lfu;
-      trackingSince = clock.now();
-      setTracking(tracked);
+    if (policy.endsWith("-lfu") !== lfu) {
+      setLfu(!lfu);
+      if (tracking) recount(); // bookkeeping per key changed
     }
-    if (tracking) recount(); // bookkeeping per key changed
   });
   server.config.watch("maxmemory-samples", (v) => (samples = Number(v)));
   server.config.watch("maxmemory-eviction-tenacity", (v) => (tenacity = Number(v)));
@@ -382,8 +348,15 @@ function init(server: ServerApi): PluginInstance {
   server.provide("eviction", {
     usedMemory: () => tracking ? used() : sampledDataset() + measureClients(),
     lfuCounter(db, key) {
-      const c = lfu ? counters.get(db.data)?.get(key) : undefined;
-      return c === undefined ? undefined : lfuCounter(c, clock.now(), lfuOpts.decayTime);
+      if (!lfu) return undefined;
+      const c = counters.get(db.data)?.get(key);
+      if (c !== undefined) return lfuCounter(c, clock.now(), lfuOpts.decayTime);
+      // No counter yet (written before LFU was selected): a new key's, as
+      // of its last access.
+      const periods = lfuOpts.decayTime > 0
+        ? Math.floor(db.idleSeconds(key) / 60 / lfuOpts.decayTime)
+        : 0;
+      return Math.max(0, LFU_INIT_VAL - periods);
     },
     get evictedKeys() {
       return evictedKeys;
@@ -412,16 +385,15 @@ function init(server: ServerApi): PluginInstance {
       },
     },
     hooks: {
-      beforeCommand(_c: Context, cmd: CommandEntry): boolean {
-        if (tracked) noTouch = NO_TOUCH.has(cmd.fullName);
-        return true;
-      },
-      keyChanged(db: Database, key: Bytes, event: string, _cls: EventClass): void {
-        if (!tracking && !tracked) return;
+      keyChanged(db: Database, key: Bytes, _event: string, _cls: EventClass): void {
+        if (!tracking && !lfu) return;
         const v = db.data.get(key);
-        if (tracked) {
-          if (v === undefined) counters.get(db.data)?.delete(key);
-          else if (event !== "evicted") accessed(db, key);
+        if (lfu) {
+          // A new key starts at LFU_INIT_VAL; a written key was counted by
+          // its lookup (or Database.set), as Redis's lookupKeyWrite does.
+          const m = counterTable(db);
+          if (v === undefined) m.delete(key);
+          else if (!m.has(key)) m.set(key, lfuNew(clock.now()));
         }
         if (!tracking) return;
         const t = table(db);
@@ -501,11 +473,16 @@ export default definePlugin({
   name: "eviction",
   dependencies: [],
   config: [
-    { name: "maxmemory-samples", type: "int", default: "5", min: 1, max: 64 },
+    { name: "maxmemory-samples", type: "int", default: "5", min: 1, max: 2147483647 },
     { name: "maxmemory-eviction-tenacity", type: "int", default: "10", min: 0, max: 100 },
     { name: "lfu-log-factor", type: "int", default: "10", min: 0, max: 2147483647 },
     { name: "lfu-decay-time", type: "int", default: "1", min: 0, max: 2147483647 },
-    { name: "replica-ignore-maxmemory", type: "bool", default: "yes" },
+    {
+      name: "replica-ignore-maxmemory",
+      type: "bool",
+      default: "yes",
+      aliases: ["slave-ignore-maxmemory"],
+    },
   ],
   init,
 });

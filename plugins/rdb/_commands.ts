@@ -225,7 +225,7 @@ function restore(st: RdbPersistence) {
     }
     db.set(key, value);
     if (ttl !== 0) db.setExpire(key, ttl);
-    if (idle >= 0 && db.keyspace.trackAccess) db.access.set(key, now - idle * 1000);
+    db.restoreAccess(key, idle, freq);
     c.changed(key, "restore", "g");
     if (ttl !== 0 && !absttl) {
       const out = argv.slice();

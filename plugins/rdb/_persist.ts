@@ -347,7 +347,7 @@ export class RdbPersistence implements RdbService {
           throw new RdbError(`RDB has duplicated key '${k.key}' in DB ${k.db}`, k.offset);
         }
         if (k.expireAt !== -1) db.expires.set(k.key, k.expireAt);
-        if (k.idle >= 0 && ks.trackAccess) db.access.set(k.key, now - k.idle * 1000);
+        if (k.idle >= 0 || k.freq >= 0) db.restoreAccess(k.key, k.idle, k.freq);
         keys++;
       });
       fns?.replace(codes);
