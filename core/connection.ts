@@ -180,13 +180,13 @@ export class Connections {
           break;
         }
         c.lastInteraction = host.clock.now();
+        // Access times of the batch's keys are recorded on this clock.
+        host.keyspace.setTime(c.lastInteraction);
         this.#processInput(c);
         if (c.writer.len !== 0) this.flush(c);
         // Without an output limit, wait for the write before reading more:
         // a client that does not read stalls only itself, with bounded
         // memory. With one, keep reading as Redis does, so the limit sees
-        // Access times of the batch's keys are recorded on this clock.
-        host.keyspace.setTime(c.lastInteraction);
         // the output pile up and disconnects the client.
         if (c.writing && (c.flags.closeAfterReply || !this.#hasOutputLimit(c))) {
           await c.writing;
