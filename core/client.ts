@@ -159,6 +159,17 @@ export class Client implements Context {
     this.writer.enabled = mode === "on";
   }
 
+  beginPush(): boolean {
+    const restore = this.writer.enabled;
+    // An internal client's writer output goes nowhere: keep it off.
+    if (this.conn !== undefined) this.writer.enabled = true;
+    return restore;
+  }
+
+  endPush(restore: boolean): void {
+    this.writer.enabled = restore;
+  }
+
   get strictInput(): boolean {
     return this.parser.strict;
   }

@@ -716,6 +716,16 @@ export interface Context {
   /** CLIENT REPLY: replies on, off, or off for the next command only. */
   setReplyMode(mode: "on" | "off" | "skip"): void;
   /**
+   * Starts out-of-band output (Redis's CLIENT_PUSHING): what is written to
+   * {@link Context.reply} until {@link Context.endPush} reaches the client
+   * even under CLIENT REPLY OFF or SKIP, as pub/sub messages, subscription
+   * confirmations and invalidation messages do. Returns what `endPush`
+   * restores, so pushes nest.
+   */
+  beginPush(): boolean;
+  /** Ends out-of-band output started by {@link Context.beginPush}. */
+  endPush(restore: boolean): void;
+  /**
    * Unauthenticated clients get tighter request limits (Redis: a multibulk
    * of at most 10 arguments of at most 16 KB each until AUTH).
    */

@@ -356,6 +356,9 @@ export type Reply =
 export class RawClient {
   #buf = new Uint8Array(0);
   #closed = false;
+  #chunk = new Uint8Array(65536);
+  /** A socket read still pending from a call that timed out. */
+  #inflight: Promise<number | null> | undefined;
   private constructor(readonly conn: Deno.TcpConn) {}
 
   /** Connects to 127.0.0.1:port. */
@@ -394,28 +397,67 @@ export class RawClient {
         return { raw, value: r.value };
       }
       if (Date.now() > deadline) throw new Error("read timeout");
-      const chunk = new Uint8Array(65536);
-      const n = await readWithTimeout(this.conn, chunk, deadline - Date.now());
+      const n = await this.#readMore(deadline - Date.now());
+      if (n === "timeout") throw new Error("read timeout");
       if (n === null) throw new Error("connection closed");
-      const next = new Uint8Array(this.#buf.length + n);
-      next.set(this.#buf);
-      next.set(chunk.subarray(0, n), this.#buf.length);
-      this.#buf = next;
+    }
+  }
+
+  /**
+   * Reads more bytes into the buffer within `ms`. A read that times out
+   * stays pending and the next call takes it over, so no byte is lost to an
+   * abandoned read (what `pending` relies on).
+   */
+  async #readMore(ms: number): Promise<number | null | "timeout"> {
+    const chunk = this.#chunk;
+    this.#inflight ??= this.conn.read(chunk);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const n = await Promise.race([
+      this.#inflight,
+      new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), Math.max(1, ms)))),
+    ]).finally(() => clearTimeout(timer));
+    if (n === "timeout") return n;
+    this.#inflight = undefined;
+    if (n === null) return null;
+    const next = new Uint8Array(this.#buf.length + n);
+    next.set(this.#buf);
+    next.set(chunk.subarray(0, n), this.#buf.length);
+    this.#buf = next;
+    return n;
+  }
+
+  /**
+   * Every complete reply that arrives within `ms` (pushes the server sends
+   * on its own: pub/sub messages, invalidations), in order; none is `[]`.
+   */
+  async pending(ms = 100): Promise<Reply[]> {
+    const out: Reply[] = [];
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const r = parseReply(this.#buf, 0);
+      if (r) {
+        out.push(r.value);
+        this.#buf = this.#buf.slice(r.end);
+        continue;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) return out;
+      const n = await this.#readMore(left);
+      if (n === "timeout" || n === null) return out;
     }
   }
 
   /** Resolves true when the server closes the connection within `ms`. */
   async closedWithin(ms = 2000): Promise<boolean> {
     const deadline = Date.now() + ms;
-    const chunk = new Uint8Array(65536);
     for (;;) {
       const left = deadline - Date.now();
       if (left <= 0) return false;
       try {
-        const n = await readWithTimeout(this.conn, chunk, left);
+        const n = await this.#readMore(left);
+        if (n === "timeout") return false;
         if (n === null) return true;
-      } catch (e) {
-        if ((e as Error).message === "read timeout") return false;
+      } catch {
         return true;
       }
     }
@@ -424,27 +466,11 @@ export class RawClient {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    // Closing ends a pending read with an error nobody waits for.
+    this.#inflight?.catch(() => {});
     try {
       this.conn.close();
     } catch { /* already closed */ }
-  }
-}
-
-async function readWithTimeout(
-  conn: Deno.Conn,
-  buf: Uint8Array,
-  ms: number,
-): Promise<number | null> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      conn.read(buf),
-      new Promise<never>((_, rej) => {
-        timer = setTimeout(() => rej(new Error("read timeout")), Math.max(1, ms));
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -719,11 +745,16 @@ export function checkWrites(
 
 /**
  * One step of a differential session: a command sent by client `n`
- * (`[n, ...argv]`), or an action run beside the server between commands
- * (`{ act }`, given which server it is and its port).
+ * (`[n, ...argv]`), its reply read; a command sent without reading a reply
+ * (`{ send: [n, ...argv] }`, for CLIENT REPLY OFF); what client `n`
+ * received on its own within 100 ms (`{ read: n }`: pushes, messages, as a
+ * list); or an action run beside the server between commands (`{ act }`,
+ * given which server it is and its port).
  */
 export type SessionStep =
   | readonly [client: number, ...argv: string[]]
+  | { send: readonly [client: number, ...argv: string[]] }
+  | { read: number }
   | { act: (server: "respite" | "redis", port: number) => unknown };
 
 /** Options of {@link diffSession}. */
@@ -757,6 +788,15 @@ async function runSession(
         await step.act(which, port);
         continue;
       }
+      if ("send" in step) {
+        const [n, ...argv] = step.send;
+        await clients[n]!.write(encodeCommand(argv));
+        continue;
+      }
+      if ("read" in step) {
+        out.push(await clients[step.read]!.pending());
+        continue;
+      }
       const [n, ...argv] = step;
       out.push(await clients[n]!.call(...argv));
     }
@@ -788,7 +828,7 @@ export function diffSession(
   steps: readonly SessionStep[],
   opts: SessionOptions = {},
 ): void {
-  const cmds = steps.filter((s) => !("act" in s));
+  const cmds = steps.filter((s) => !("act" in s) && !("send" in s));
   registerDiff(
     `diff: ${name}`,
     (server, port) => runSession(server, port, steps, opts),

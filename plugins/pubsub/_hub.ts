@@ -164,8 +164,11 @@ export class PubSubHub {
  * Appends the frame to the subscriber's output and schedules its write.
  * While a write to that subscriber is in flight, output accumulates and
  * leaves in the next write, so a busy subscriber gets few large writes.
+ * A message is pushed: it reaches a client whose replies are off too.
  */
 function deliver(c: Context, frame: Frame): void {
+  const restore = c.beginPush();
   c.reply.raw(frame.bytes(c.resp));
+  c.endPush(restore);
   c.flush();
 }

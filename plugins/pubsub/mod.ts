@@ -21,6 +21,7 @@ import type {
   CommandSpec,
   Context,
   PluginInstance,
+  ReplyWriter,
   ServerApi,
 } from "../../core/types.ts";
 import { globMatch } from "../../core/glob.ts";
@@ -43,6 +44,14 @@ export interface PubSubService {
    * subscriber); undefined when it never subscribed.
    */
   subscriptions(c: Context): SubscriptionsView | undefined;
+  /**
+   * Sends one client a `message` on `channel` whatever it subscribed to,
+   * with a payload of any RESP type written by `payload` (client tracking's
+   * invalidations on `__redis__:invalidate` carry an array of keys or a
+   * null). Only a client in subscribed mode can take one: false, and
+   * nothing sent, otherwise.
+   */
+  message(c: Context, channel: Bytes, payload: (w: ReplyWriter) => void): boolean;
 }
 
 declare module "../../core/types.ts" {
@@ -88,15 +97,31 @@ function init(server: ServerApi): PluginInstance {
   server.provide("pubsub", {
     publish: (channel, message) => hub.publish(channel, message),
     subscriptions: (c) => c.ext.pubsub,
+    message(c, channel, payload) {
+      if (c.kind !== "pubsub") return false;
+      const restore = c.beginPush();
+      c.reply.push(3);
+      c.reply.bulk("message");
+      c.reply.bulk(channel);
+      payload(c.reply);
+      c.endPush(restore);
+      c.flush();
+      return true;
+    },
   });
 
-  /** The `<kind> <name> <count>` confirmation (a push frame in RESP3). */
+  /**
+   * The `<kind> <name> <count>` confirmation (a push frame in RESP3). As in
+   * Redis it is pushed, so a client whose replies are off gets it too.
+   */
   const confirm = (c: Context, what: string, name: Bytes | null, count: number) => {
+    const restore = c.beginPush();
     c.reply.push(3);
     c.reply.bulk(what);
     if (name === null) c.reply.nullBulk();
     else c.reply.bulk(name);
     c.reply.integer(count);
+    c.endPush(restore);
   };
 
   const countOf = (c: Context, kind: SubKind) =>

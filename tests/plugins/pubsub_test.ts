@@ -12,6 +12,7 @@ import { createClient } from "redis";
 import { definePlugin } from "../../mod.ts";
 import {
   diffDirty,
+  diffSession,
   diffTest,
   hasRedis,
   RawClient,
@@ -557,3 +558,31 @@ Deno.test({
     }
   },
 });
+
+// ---------------------------------------------------------------------------
+// CLIENT REPLY OFF: pub/sub output is pushed, so it is not a reply to drop
+
+diffSession("pubsub: confirmations and messages reach a client whose replies are off", [
+  { send: [0, "CLIENT", "REPLY", "OFF"] },
+  [0, "SUBSCRIBE", "ch"],
+  [0, "PSUBSCRIBE", "c*"],
+  [1, "PUBLISH", "ch", "hi"],
+  { read: 0 },
+  { send: [0, "PING"] },
+  [0, "UNSUBSCRIBE", "ch"],
+  { read: 0 },
+  [0, "RESET"],
+  { send: [0, "CLIENT", "REPLY", "SKIP"] },
+  [0, "SUBSCRIBE", "ch"],
+  [0, "PING"],
+]);
+
+diffSession("pubsub: keyspace notifications reach a client whose replies are off", [
+  [1, "CONFIG", "SET", "notify-keyspace-events", "KA"],
+  { send: [0, "CLIENT", "REPLY", "OFF"] },
+  [0, "SUBSCRIBE", "__keyspace@0__:k"],
+  [1, "SET", "k", "v"],
+  [1, "DEL", "k"],
+  { read: 0 },
+  [0, "RESET"],
+], { cleanup: [["CONFIG", "SET", "notify-keyspace-events", ""]] });
