@@ -15,9 +15,10 @@
  * - container elements: the element strings plus their structure's share.
  *
  * Containers are measured from a sample of their first few elements times
- * their length, so the estimate stays O(1) per write even on a list of a
- * million elements. A plugin's type gives its own estimate through its
- * value type's `memoryUsage`.
+ * their length (5 by default, as Redis's MEMORY USAGE), so the estimate
+ * stays O(1) per write even on a list of a million elements; MEMORY USAGE
+ * ... SAMPLES picks another count. A plugin's type gives its own estimate
+ * through its value type's `memoryUsage`.
  *
  * @module
  */
@@ -29,8 +30,11 @@ import { type Value, type ValueType, viewOf } from "../../core/keyspace.ts";
 export const MAP_ENTRY = 40;
 /** A `Map` entry whose value is a heap number (times in ms). */
 export const MAP_ENTRY_NUMBER = 56;
-/** How many elements of a container are looked at to size it. */
-const SAMPLE = 8;
+/**
+ * How many elements of a container are looked at to size it (Redis's
+ * `OBJ_COMPUTE_SIZE_DEF_SAMPLES`).
+ */
+export const DEFAULT_SAMPLES = 5;
 
 /** Bytes of a flat one-byte string of `len` characters. */
 export function stringBytes(len: number): number {
@@ -46,22 +50,26 @@ const ELEMENT_OVERHEAD: Record<string, number> = {
   stream: 96, // an entry: id, field/value array and the log's node share
 };
 
-/** Average bytes of the sampled elements (strings), or a default. */
-function sampleAverage(items: Iterable<Bytes | [Bytes, Bytes]>, fallback: number): number {
+/** Average bytes of the first `samples` elements (strings), or a default. */
+function sampleAverage(
+  items: Iterable<Bytes | [Bytes, Bytes]>,
+  samples: number,
+  fallback: number,
+): number {
   let n = 0, total = 0;
   for (const it of items) {
     total += typeof it === "string"
       ? stringBytes(it.length)
       : stringBytes(it[0].length) + stringBytes(it[1].length);
-    if (++n === SAMPLE) break;
+    if (++n === samples) break;
   }
   return n === 0 ? fallback : total / n;
 }
 
 /**
- * Estimated bytes of a stored value (not its key nor its table entry). A
- * value whose registered type in `types` has `memoryUsage` is measured by
- * it.
+ * Estimated bytes of a stored value (not its key nor its table entry),
+ * from `samples` of a container's elements (0: all of them). A value
+ * whose registered type in `types` has `memoryUsage` is measured by it.
  *
  * @example
  * ```ts
@@ -69,17 +77,22 @@ function sampleAverage(items: Iterable<Bytes | [Bytes, Bytes]>, fallback: number
  * console.log(valueBytes("hello")); // 24
  * ```
  */
-export function valueBytes(v: Value, types?: ReadonlyMap<string, ValueType>): number {
+export function valueBytes(
+  v: Value,
+  types?: ReadonlyMap<string, ValueType>,
+  samples: number = DEFAULT_SAMPLES,
+): number {
   if (typeof v === "string") return stringBytes(v.length);
   const own = types?.get(v.type)?.memoryUsage?.(v);
   if (own !== undefined && Number.isFinite(own) && own >= 0) return Math.round(own);
   const len = "length" in v && typeof v.length === "number" ? v.length : 1;
   const per = ELEMENT_OVERHEAD[v.type] ?? 64;
   let avg = 32;
+  const n = samples === 0 ? Infinity : samples;
   const hash = viewOf(v, "hash");
   const elements = viewOf(v, "list") ?? viewOf(v, "set") ?? viewOf(v, "zset");
-  if (hash !== undefined) avg = sampleAverage(hash.pairs(), 48);
-  else if (elements !== undefined) avg = sampleAverage(elements.elements(), 24);
+  if (hash !== undefined) avg = sampleAverage(hash.pairs(), n, 48);
+  else if (elements !== undefined) avg = sampleAverage(elements.elements(), n, 24);
   else if (v.type === "stream") avg = 64;
   // The object itself and its backing structure's fixed part.
   return 96 + Math.round(len * (avg + per));
@@ -88,8 +101,8 @@ export function valueBytes(v: Value, types?: ReadonlyMap<string, ValueType>): nu
 /**
  * Estimated bytes one key costs: its name, its value (measured with
  * `types`, see {@link valueBytes}), its entry in the key table, in the
- * expiry table when it has a TTL, and the bookkeeping this plugin keeps for
- * it (`extra`: size, access-time, LFU entries).
+ * expiry table when it has a TTL, and the bookkeeping kept for it (`extra`:
+ * access-time, size and LFU entries).
  */
 export function keyBytes(
   key: Bytes,
@@ -97,7 +110,8 @@ export function keyBytes(
   hasTtl: boolean,
   extra: number,
   types?: ReadonlyMap<string, ValueType>,
+  samples: number = DEFAULT_SAMPLES,
 ): number {
-  return stringBytes(key.length) + valueBytes(v, types) + MAP_ENTRY +
+  return stringBytes(key.length) + valueBytes(v, types, samples) + MAP_ENTRY +
     (hasTtl ? MAP_ENTRY_NUMBER : 0) + extra;
 }

@@ -1,5 +1,6 @@
 /**
- * `maxmemory` and its eviction policies, as Redis 7.0's `evict.c`.
+ * `maxmemory` and its eviction policies, as Redis 7.0's `evict.c`, and the
+ * MEMORY command (`_memory.ts`), which reports the same accounting.
  *
  * **Memory accounting.** While `maxmemory` is set, every key's estimated
  * size (see `eviction_size.ts`) is kept in a per-database table updated by
@@ -43,6 +44,7 @@ import type { Database, Value } from "../../core/keyspace.ts";
 import { bytesToHuman } from "../../core/number.ts";
 import { keyBytes, MAP_ENTRY } from "./_size.ts";
 import { EvictionPool, KeySampler } from "./_pool.ts";
+import { memoryCommand, type MemoryFigures } from "./_memory.ts";
 import { LFU_INIT_VAL, lfuCounter, lfuMinutes, lfuNew, lfuTouch } from "./_lfu.ts";
 
 /** What the plugin offers other plugins (OBJECT FREQ, MEMORY USAGE). */
@@ -363,7 +365,34 @@ function init(server: ServerApi): PluginInstance {
     },
   });
 
+  /** INFO memory's figures, estimated from a sample without maxmemory. */
+  function figures(): MemoryFigures {
+    const clients = tracking ? clientsMem : measureClients();
+    const data = tracking ? dataset : sampledDataset();
+    const u = data + clients;
+    if (u > peak) peak = u;
+    return { used: u, peak, dataset: data, clients };
+  }
+
+  const memory = memoryCommand({
+    server,
+    figures,
+    keyUsage: (db, key, v, samples) =>
+      keyBytes(
+        key,
+        v,
+        db.expires.size !== 0 && db.expires.has(key),
+        extraPerKey(),
+        ks.types,
+        samples,
+      ),
+    // The size table exists only while maxmemory is set.
+    perKeyOverhead: () => MAP_ENTRY + extraPerKey() - (tracking ? 0 : MAP_ENTRY),
+    startRss: Deno.memoryUsage().rss,
+  });
+
   return {
+    commands: [memory],
     admission: {
       // Armed while maxmemory is set.
       oom: {
@@ -439,10 +468,7 @@ function init(server: ServerApi): PluginInstance {
       info(section: string): Record<string, string | number> | undefined {
         if (section === "stats") return { evicted_keys: evictedKeys };
         if (section !== "memory") return undefined;
-        const clients = tracking ? clientsMem : measureClients();
-        const data = tracking ? dataset : sampledDataset();
-        const u = data + clients;
-        if (u > peak) peak = u;
+        const { used: u, dataset: data, clients } = figures();
         const m = Deno.memoryUsage();
         return {
           used_memory: u,
@@ -468,7 +494,7 @@ function init(server: ServerApi): PluginInstance {
   };
 }
 
-/** The eviction plugin: `maxmemory`, its policies and memory accounting. */
+/** The eviction plugin: `maxmemory`, its policies, memory accounting and MEMORY. */
 export default definePlugin({
   name: "eviction",
   dependencies: [],

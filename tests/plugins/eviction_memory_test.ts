@@ -1,0 +1,163 @@
+/**
+ * MEMORY (plugins/eviction/_memory.ts): its replies and errors against
+ * redis-server, STATS' fields in Redis's order, USAGE as the estimate
+ * `maxmemory` counts, DOCTOR's reports.
+ *
+ * @module
+ */
+
+import {
+  diffTest,
+  hasRedis,
+  RawClient,
+  type Reply,
+  sharedServers,
+  startRespite,
+} from "../_helpers.ts";
+import { assertEquals, assertOk } from "../_assert.ts";
+
+diffTest("MEMORY: help, errors, USAGE of a missing key, PURGE, an empty instance's DOCTOR", [
+  ["MEMORY", "HELP"],
+  ["MEMORY", "help"],
+  ["MEMORY"],
+  ["MEMORY", "NOPE"],
+  ["MEMORY", "HELP", "x"],
+  ["MEMORY", "STATS", "x"],
+  ["MEMORY", "DOCTOR", "x"],
+  ["MEMORY", "PURGE", "x"],
+  ["MEMORY", "MALLOC-STATS", "x"],
+  ["MEMORY", "USAGE"],
+  ["MEMORY", "USAGE", "nokey"],
+  ["MEMORY", "USAGE", "nokey", "SAMPLES", "5", "samples", "0"],
+  ["SET", "k", "v"],
+  ["MEMORY", "USAGE", "k", "SAMPLES"],
+  ["MEMORY", "USAGE", "k", "SAMPLES", "x"],
+  ["MEMORY", "USAGE", "k", "SAMPLES", "-1"],
+  ["MEMORY", "USAGE", "k", "SAMPLES", "99999999999999999999"],
+  ["MEMORY", "USAGE", "k", "FOO", "1"],
+  { cmd: ["MEMORY", "USAGE", "k"], shapeOnly: true },
+  { cmd: ["MEMORY", "USAGE", "k", "SAMPLES", "0"], shapeOnly: true },
+  ["MEMORY", "PURGE"],
+  ["MEMORY", "DOCTOR"],
+  { cmd: ["MEMORY", "MALLOC-STATS"], shapeOnly: true },
+]);
+
+/** MEMORY STATS as [name, kind] pairs, nested maps flattened with their parent. */
+function statsShape(r: Reply): string[] {
+  const pairs: [Reply, Reply][] = Array.isArray(r)
+    ? Array.from({ length: r.length / 2 }, (_, i) => [r[2 * i]!, r[2 * i + 1]!])
+    : (r as { map: [Reply, Reply][] }).map;
+  const out: string[] = [];
+  for (const [k, v] of pairs) {
+    if (Array.isArray(v) || (v !== null && typeof v === "object" && "map" in v)) {
+      out.push(`${k}:`, ...statsShape(v).map((s) => `  ${s}`));
+    } else {
+      // RESP2 answers doubles as bulk strings.
+      const kind = typeof v === "string" || (typeof v === "object" && v !== null && "double" in v)
+        ? "double"
+        : typeof v;
+      out.push(`${k} ${kind}`);
+    }
+  }
+  return out;
+}
+
+Deno.test({
+  name:
+    "MEMORY STATS: Redis 7.0's fields in its order, in RESP2 and RESP3 (diff with redis-server)",
+  ignore: !hasRedis,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const { respite, redis } = await sharedServers();
+    const shapes = [];
+    for (const port of [respite.port, redis!.port]) {
+      const c = await RawClient.connect(port);
+      try {
+        await c.call("FLUSHALL");
+        await c.call("SET", "a", "1");
+        await c.call("SELECT", "3");
+        await c.call("SET", "b", "1", "EX", "100");
+        const resp2 = statsShape(await c.call("MEMORY", "STATS"));
+        await c.call("HELLO", "3");
+        const resp3 = statsShape(await c.call("MEMORY", "STATS"));
+        shapes.push([resp2, resp3]);
+        await c.call("FLUSHALL");
+      } finally {
+        c.close();
+      }
+    }
+    assertEquals(shapes[0], shapes[1]);
+  },
+});
+
+async function field(c: RawClient, section: string, name: string): Promise<number> {
+  const text = String(await c.call("INFO", section));
+  return Number(new RegExp(`^${name}:(.*)$`, "m").exec(text)![1]);
+}
+
+/** MEMORY STATS as a name -> value map (RESP2). */
+async function stats(c: RawClient): Promise<Map<string, Reply>> {
+  const r = await c.call("MEMORY", "STATS") as Reply[];
+  const m = new Map<string, Reply>();
+  for (let i = 0; i < r.length; i += 2) m.set(String(r[i]), r[i + 1]!);
+  return m;
+}
+
+Deno.test("MEMORY USAGE is what maxmemory counts for the key; STATS adds up", async () => {
+  const s = await startRespite({ config: { maxmemory: "100mb" } });
+  const c = await RawClient.connect(s.port);
+  try {
+    const cases: string[][] = [
+      ["SET", "s", "x".repeat(1000)],
+      ["SET", "t", "x", "EX", "100"],
+      ["RPUSH", "l", ...Array.from({ length: 50 }, (_, i) => "y".repeat(i * 10))],
+      ["HSET", "h", "f1", "v1", "f2", "v2"],
+      ["SADD", "st", "a", "b", "c"],
+      ["ZADD", "z", "1", "a", "2", "b"],
+      ["XADD", "x", "*", "f", "v"],
+    ];
+    for (const argv of cases) {
+      const before = await field(c, "memory", "used_memory");
+      await c.call(...argv);
+      const grew = await field(c, "memory", "used_memory") - before;
+      assertEquals(await c.call("MEMORY", "USAGE", argv[1]!), grew, argv.join(" "));
+    }
+    // Elements of different sizes: sampling all of them changes the estimate.
+    const five = await c.call("MEMORY", "USAGE", "l") as number;
+    const all = await c.call("MEMORY", "USAGE", "l", "SAMPLES", "0") as number;
+    assertOk(all > five, `SAMPLES 0 ${all} vs default ${five}`);
+    const st = await stats(c);
+    assertEquals(st.get("keys.count"), 7);
+    assertEquals(st.get("total.allocated"), await field(c, "memory", "used_memory"));
+    assertEquals(
+      (st.get("dataset.bytes") as number) + (st.get("overhead.total") as number),
+      st.get("total.allocated"),
+    );
+    assertOk((st.get("overhead.total") as number) >= (st.get("clients.normal") as number));
+    assertOk(Array.isArray(st.get("db.0")));
+    assertEquals(st.get("db.1"), undefined);
+  } finally {
+    c.close();
+    await s.close();
+  }
+});
+
+Deno.test("MEMORY DOCTOR: reports a past peak (over 150% of what is used now)", async () => {
+  const s = await startRespite({ config: { maxmemory: "1gb" } });
+  const c = await RawClient.connect(s.port);
+  try {
+    const big = "x".repeat(1 << 20);
+    for (let i = 0; i < 20; i++) await c.call("SET", `big${i}`, big);
+    const calm = String(await c.call("MEMORY", "DOCTOR"));
+    assertOk(!calm.includes("Peak memory"), calm);
+    for (let i = 0; i < 14; i++) await c.call("DEL", `big${i}`);
+    const text = String(await c.call("MEMORY", "DOCTOR"));
+    assertOk(text.startsWith("Sam, I detected a few issues"), text);
+    assertOk(text.includes(" * Peak memory: In the past this instance used more than 150%"), text);
+    assertOk(text.endsWith("I'm here to keep you safe, Sam. I want to help you.\n"), text);
+  } finally {
+    c.close();
+    await s.close();
+  }
+});
