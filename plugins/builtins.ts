@@ -17,6 +17,7 @@ import hyperloglog from "../commands/hyperloglog/mod.ts";
 import keys from "../commands/keys/mod.ts";
 import lists from "../commands/lists/mod.ts";
 import sort from "../commands/sort.ts";
+import lolwut from "../commands/lolwut.ts";
 import hashes from "../commands/hashes/mod.ts";
 import sets from "../commands/sets/mod.ts";
 import zsets from "../commands/zsets/mod.ts";
@@ -48,6 +49,7 @@ export const builtinPlugins: readonly Plugin[] = [
   keys,
   lists,
   sort,
+  lolwut,
   hashes,
   sets,
   zsets,
