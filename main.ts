@@ -29,14 +29,7 @@
 
 import { dirname, isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import {
-  builtinPlugins,
-  type Plugin,
-  REDIS_VERSION,
-  RESPITE_VERSION,
-  type ServerHandle,
-  startServer,
-} from "./mod.ts";
+import { builtinPlugins, type Plugin, REDIS_VERSION, RESPITE_VERSION, Server } from "./mod.ts";
 import { ConfigStore } from "./core/config.ts";
 import { coreDirectives } from "./core/server_config.ts";
 import { signalShutdownOptions } from "./commands/server/mod.ts";
@@ -54,6 +47,7 @@ import {
   readConfFile,
 } from "./core/conf_file.ts";
 import { bytesToString, byteStringToUtf8, stringToBytes } from "./core/resp/bytes.ts";
+import type { CommandRename } from "./core/conf_file.ts";
 import { logLine } from "./core/log.ts";
 
 const USAGE = `Usage: respite [/path/to/redis.conf] [options] [-]
@@ -132,7 +126,7 @@ function isPlugin(v: unknown): v is Plugin {
 /** The configuration and plugins to start with, or an exit status. */
 async function loadConfiguration(
   args: readonly string[],
-): Promise<{ applied: AppliedConf; plugins: Plugin[] } | number> {
+): Promise<{ applied: AppliedConf; plugins: Plugin[]; file: string | undefined } | number> {
   const cl = parseCommandLine(args);
   if (cl.kind === "version") {
     console.log(`Respite v=${RESPITE_VERSION} redis_version=${REDIS_VERSION}`);
@@ -145,6 +139,7 @@ async function loadConfiguration(
   const cwd = Deno.cwd();
   let text = "";
   let fileDir = cwd;
+  let file: string | undefined;
   const stack: string[] = [];
   if (cl.file !== undefined) {
     const path = resolve(cwd, byteStringToUtf8(cl.file));
@@ -161,6 +156,7 @@ async function loadConfiguration(
       return 1;
     }
     fileDir = dirname(path);
+    file = path;
     stack.push(path);
   }
   if (cl.stdin) {
@@ -207,7 +203,7 @@ async function loadConfiguration(
     return 1;
   }
   try {
-    return { applied: applyConf(lines, store), plugins };
+    return { applied: applyConf(lines, store), plugins, file };
   } catch (e) {
     if (!(e instanceof ConfFileError)) throw e;
     reportConfError(e);
@@ -218,6 +214,109 @@ async function loadConfiguration(
 /** redis-server's save points when no `save` directive is given. */
 const REDIS_DEFAULT_SAVE = "3600 1 300 100 60 10000";
 
+/** The pid file a daemon writes when none is configured, as Redis's. */
+const DEFAULT_PIDFILE = "/var/run/redis.pid";
+
+/**
+ * The last argument of the process a `daemonize yes` server re-launches in
+ * the background: that one runs the server instead of launching another.
+ */
+const DAEMON_CHILD = "--respite-daemonized";
+
+/**
+ * The command that runs this server again with the same arguments: the
+ * binary itself when compiled, else Deno with the command line it was
+ * started with (`/proc/self/cmdline`, readable with `--allow-all`) or, when
+ * that cannot be read, `deno run` with the permissions it was granted.
+ */
+function selfCommand(args: readonly string[]): { cmd: string; args: string[] } {
+  const cmd = Deno.execPath();
+  if (Deno.build.standalone) return { cmd, args: [...args] };
+  try {
+    const argv = Deno.readTextFileSync("/proc/self/cmdline").split("\0");
+    argv.pop();
+    if (argv.length > 1) return { cmd, args: argv.slice(1) };
+  } catch { /* not Linux, or /proc needs --allow-all */ }
+  const flags: string[] = [];
+  for (const name of ["net", "read", "write", "run", "sys", "ffi"] as const) {
+    if (Deno.permissions.querySync({ name }).state === "granted") flags.push(`--allow-${name}`);
+  }
+  if (Deno.permissions.querySync({ name: "env" }).state === "granted") {
+    flags.push("--allow-env");
+  } else if (
+    Deno.permissions.querySync({ name: "env", variable: "FENGARICONF" }).state === "granted"
+  ) {
+    flags.push("--allow-env=FENGARICONF");
+  }
+  return { cmd, args: ["run", ...flags, Deno.mainModule, ...args] };
+}
+
+/**
+ * `daemonize yes`: Deno cannot fork, so the server runs again as a
+ * detached process (a new session, standard streams on /dev/null) and this
+ * one exits, as Redis's parent does. Needs `--allow-run`.
+ */
+function daemonize(args: readonly string[]): number {
+  const self = selfCommand(args);
+  try {
+    const child = new Deno.Command(self.cmd, {
+      args: [...self.args, DAEMON_CHILD],
+      cwd: Deno.cwd(),
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+      detached: true,
+    }).spawn();
+    child.unref();
+    return 0;
+  } catch (e) {
+    writeAll(
+      Deno.stdout,
+      stringToBytes(
+        earlyLog(
+          `Can't daemonize: ${
+            osReason(e)
+          } (Deno cannot fork: the server re-launches itself in the background, which needs --allow-run)`,
+        ) + "\n",
+      ),
+    );
+    return 1;
+  }
+}
+
+/**
+ * Renames a command as a `rename-command` line does (an empty name removes
+ * it); the reason when it cannot, as Redis words it.
+ */
+function renameCommand(server: Server, r: CommandRename): string | undefined {
+  const cmd = server.commands.get(r.from);
+  if (cmd === undefined) return "No such command in rename-command";
+  const to = r.to.toLowerCase();
+  if (to !== "" && to !== r.from && server.commands.has(to)) {
+    return "Target command name already exists";
+  }
+  server.commands.delete(r.from);
+  if (to !== "") server.commands.set(to, cmd);
+  return undefined;
+}
+
+/**
+ * The start-up banner, as Redis's ASCII-art logo gives it (shown with
+ * `always-show-logo yes` or on a terminal): the version, the mode, the port
+ * and `PID: <pid>`, which tools and Redis's test suite look for.
+ */
+function banner(port: number): string {
+  const pad = " ".repeat(17);
+  return [
+    "",
+    `${pad}Respite ${RESPITE_VERSION} (Redis ${REDIS_VERSION} compatible) 64 bit`,
+    `${pad}Running in standalone mode`,
+    `${pad}Port: ${port}`,
+    `${pad}PID: ${Deno.pid}`,
+    "",
+  ].join("\n");
+}
+
 /**
  * Runs the server until it shuts down; returns the exit status.
  *
@@ -227,51 +326,79 @@ const REDIS_DEFAULT_SAVE = "3600 1 300 100 60 10000";
  * console.log(await main(["--version"])); // 0
  * ```
  */
-
-export async function main(args: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[]): Promise<number> {
+  const daemonChild = argv.at(-1) === DAEMON_CHILD;
+  const args = daemonChild ? argv.slice(0, -1) : argv;
   const loaded = await loadConfiguration(args);
   if (typeof loaded === "number") return loaded;
-  const { applied, plugins } = loaded;
+  const { applied, plugins, file } = loaded;
   const cfg = applied.config;
   // As redis-server: without a `save` line, snapshot on Redis's default
   // points. (An embedded server saves nothing unless told to.)
   if (!("save" in cfg)) cfg.save = REDIS_DEFAULT_SAVE;
+  const background = cfg.daemonize === "yes";
   let logger: (line: string) => void;
   try {
     logger = makeLogger(cfg.logfile ?? "");
   } catch (e) {
-    writeAll(
-      Deno.stdout,
-      stringToBytes(earlyLog(`Can't open the log file: ${osReason(e)}`) + "\n"),
-    );
+    reportConfError(new ConfFileError(`Can't open the log file: ${osReason(e)}`));
     return 1;
   }
+  if (background && !daemonChild) return daemonize(args);
+  // A daemon writes a pid file even when none is configured, as Redis.
+  const pidfile = background && (cfg.pidfile ?? "") === "" ? DEFAULT_PIDFILE : cfg.pidfile ?? "";
+  if (pidfile !== "") {
+    cfg.pidfile = pidfile;
+    try {
+      Deno.writeTextFileSync(byteStringToUtf8(pidfile), `${Deno.pid}\n`);
+    } catch (e) {
+      logger(earlyLog(`Failed to write PID file: ${osReason(e)}`));
+    }
+  }
+  logger(earlyLog("oO0OoO0OoO0Oo Respite is starting oO0OoO0OoO0Oo"));
+  logger(earlyLog("Configuration loaded"));
+  const s = (() => {
+    try {
+      return new Server({ plugins: [...builtinPlugins, ...plugins], config: cfg, logger });
+    } catch (e) {
+      logger(earlyLog(`Fatal: ${e instanceof Error ? e.message : String(e)}`));
+      return undefined;
+    }
+  })();
+  if (s === undefined) return 1;
+  s.config.file = file;
+  for (const r of applied.renames) {
+    const reason = renameCommand(s, r);
+    if (reason !== undefined) {
+      reportConfError(new ConfFileError(reason, r.at));
+      return 1;
+    }
+  }
   // Listen for signals before the port opens: whoever sees the port open
-  // may signal at once.
-  let handle: ServerHandle | undefined;
+  // may signal at once. Until it is bound, a signal just exits.
+  let bound = false;
   /** A signal's shutdown is under way (cleared when it is refused). */
   let shuttingDown = false;
   const listeners: [Deno.Signal, () => void][] = [];
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
     const fn = () => {
-      if (!handle) Deno.exit(0); // not started yet: nothing to shut down
-      const server = handle.server;
+      if (!bound) Deno.exit(0); // not started yet: nothing to shut down
       if (shuttingDown) {
         if (sig === "SIGINT") {
-          server.log("warning", "You insist... exiting now.");
+          s.log("warning", "You insist... exiting now.");
           Deno.exit(1);
         }
         return;
       }
       shuttingDown = true;
-      server.log("warning", `Received ${sig} scheduling shutdown...`);
+      s.log("warning", `Received ${sig} scheduling shutdown...`);
       const directive = sig === "SIGINT" ? "shutdown-on-sigint" : "shutdown-on-sigterm";
-      const flags = server.config.directive(directive) ? server.config.get(directive) : "";
+      const flags = s.config.directive(directive) ? s.config.get(directive) : "";
       // A refused shutdown (a final save failed) leaves the server serving,
       // as Redis does: exiting would lose the data.
-      server.shutdown(signalShutdownOptions(flags)).catch(() => {
+      s.shutdown(signalShutdownOptions(flags)).catch(() => {
         shuttingDown = false;
-        server.log(
+        s.log(
           "warning",
           `${sig} received but errors trying to shut down the server, check the logs for more information`,
         );
@@ -282,51 +409,50 @@ export async function main(args: readonly string[]): Promise<number> {
       listeners.push([sig, fn]);
     } catch { /* SIGTERM is not available on Windows */ }
   }
+  // The ports first: one in use is found before a long load.
   try {
-    handle = await startServer({ plugins, config: cfg, logger });
+    s.bind();
   } catch (e) {
     if (e instanceof Deno.errors.AddrInUse || e instanceof Deno.errors.AddrNotAvailable) {
-      const port = cfg.port ?? "6379";
-      const bind = cfg.bind ?? "127.0.0.1";
-      logger(earlyLog(
-        `Warning: Could not create server TCP listening socket ${bind}:${port}: bind: ${
-          osReason(e)
-        }`,
-      ));
-      logger(earlyLog(`Failed listening on port ${port} (tcp), aborting.`));
+      s.log("warning", `Failed listening on port ${cfg.port ?? "6379"} (tcp), aborting.`);
     } else {
-      logger(earlyLog(`Fatal: ${e instanceof Error ? e.message : String(e)}`));
+      s.log("warning", `Fatal: ${e instanceof Error ? e.message : String(e)}`);
     }
     return 1;
   }
-  const server = handle.server;
-  server.log(
+  bound = true;
+  s.log(
     "warning",
-    `Respite ${RESPITE_VERSION} (Redis ${REDIS_VERSION} compatible), bits=64, pid=${Deno.pid}, port=${handle.port}, just started`,
+    `Respite ${RESPITE_VERSION} (Redis ${REDIS_VERSION} compatible), bits=64, pid=${Deno.pid}, port=${s.port}, just started`,
   );
-  for (const w of applied.warnings) server.log("warning", w);
-  for (const p of plugins) server.log("notice", `Plugin '${p.name}' loaded`);
-  const pidfile = server.config.get("pidfile");
-  if (pidfile !== "") {
-    try {
-      Deno.writeTextFileSync(byteStringToUtf8(pidfile), `${Deno.pid}\n`);
-    } catch (e) {
-      server.log("warning", `Failed to write PID file: ${osReason(e)}`);
-    }
+  for (const p of plugins) s.log("notice", `Plugin '${p.name}' loaded`);
+  if (s.config.bool("always-show-logo") || (cfg.logfile ?? "") === "" && Deno.stdout.isTerminal()) {
+    logger(banner(s.port));
+  } else {
+    s.log("notice", `Running mode=standalone, port=${s.port}.`);
   }
-  server.log("notice", `Running mode=standalone, port=${handle.port}.`);
-  server.log("warning", "Server initialized");
-  server.log("notice", "Ready to accept connections");
+  if (s.config.bool("cluster-enabled")) {
+    s.log("warning", "cluster-enabled yes: cluster mode is not available, running standalone");
+  }
+  s.log("warning", "Server initialized");
+  try {
+    s.load();
+  } catch (e) {
+    s.log("warning", e instanceof Error ? e.message : String(e));
+    await s.close();
+    return 1;
+  }
+  s.log("notice", "Ready to accept connections");
 
-  await handle.finished;
+  await s.finished;
   for (const [sig, fn] of listeners) Deno.removeSignalListener(sig, fn);
   if (pidfile !== "") {
-    server.log("notice", "Removing the pid file.");
+    s.log("notice", "Removing the pid file.");
     try {
       Deno.removeSync(byteStringToUtf8(pidfile));
     } catch { /* already gone */ }
   }
-  server.log("warning", "Respite is now ready to exit, bye bye...");
+  s.log("warning", "Respite is now ready to exit, bye bye...");
   return 0;
 }
 

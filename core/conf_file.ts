@@ -21,7 +21,14 @@
  */
 
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { ConfigError, type ConfigStore, splitArgs } from "./config.ts";
+import {
+  type ConfigDirective,
+  ConfigError,
+  type ConfigStore,
+  formatMemory,
+  type RewriteLine,
+  splitArgs,
+} from "./config.ts";
 import { globMatch } from "./glob.ts";
 import { bytesToString, utf8ToByteString } from "./resp/bytes.ts";
 import { REDIS_VERSION } from "./version.ts";
@@ -112,6 +119,7 @@ export function osReason(e: unknown): string {
   if (e instanceof Deno.errors.NotFound) return "No such file or directory";
   if (e instanceof Deno.errors.PermissionDenied) return "Permission denied";
   if (e instanceof Deno.errors.IsADirectory) return "Is a directory";
+  if (e instanceof Deno.errors.NotADirectory) return "Not a directory";
   const msg = e instanceof Error ? e.message : String(e);
   return msg.replace(/\s*\(os error \d+\).*$/s, "");
 }
@@ -349,20 +357,17 @@ export function pluginLines(lines: readonly ConfLine[]): PluginRef[] {
 }
 
 /**
- * Redis's directives that take several arguments (`save 900 1`). The others
- * take exactly one, as in Redis (`wrong number of arguments`).
+ * Directives that take several arguments on a line (`save 900 1`) besides
+ * those declared `multiArg`: the ones plugins declare without saying so.
+ * The others take exactly one, as in Redis (`wrong number of arguments`).
  */
 const MULTI_ARG = new Set([
   "save",
-  "bind",
-  "client-output-buffer-limit",
-  "oom-score-adj-values",
   "replicaof",
   "slaveof",
   "latency-tracking-info-percentiles",
   "shutdown-on-sigterm",
   "shutdown-on-sigint",
-  "plugin",
   "user",
 ]);
 
@@ -375,75 +380,29 @@ const ACCUMULATE = new Set(["save", "plugin"]);
  */
 const ACCUMULATE_LINES = new Set(["user"]);
 
-/** Directives Redis 7.0 ignores silently (deprecated). */
+/** Directives Redis 7.0 still accepts and ignores (deprecated), with their argument count. */
 const DEPRECATED = new Set([
   "list-max-ziplist-entries",
   "list-max-ziplist-value",
   "lua-replicate-commands",
 ]);
 
-/**
- * Redis 7.0's directives. One that no plugin declares is ignored with a
- * warning, so a stock redis.conf loads. The security-relevant ones
- * (`requirepass`, `masterauth`, `masteruser`, `aclfile`, `unixsocket`,
- * `tls-*`) are left out on purpose: ignoring them would start a server less
- * protected than its configuration says, so they stay fatal until a plugin
- * declares them.
- */
-const REDIS_DIRECTIVES = new Set(
-  (
-    "acl-pubsub-default acllog-max-len active-defrag-cycle-max active-defrag-cycle-min " +
-    "active-defrag-ignore-bytes active-defrag-max-scan-fields active-defrag-threshold-lower " +
-    "active-defrag-threshold-upper active-expire-effort activedefrag activerehashing " +
-    "always-show-logo aof-disable-auto-gc aof-load-truncated aof-rewrite-incremental-fsync " +
-    "aof-timestamp-enabled aof-use-rdb-preamble aof_rewrite_cpulist appenddirname " +
-    "appendfilename appendfsync appendonly auto-aof-rewrite-min-size " +
-    "auto-aof-rewrite-percentage bgsave_cpulist bind bind-source-addr bio_cpulist " +
-    "busy-reply-threshold client-output-buffer-limit client-query-buffer-limit " +
-    "cluster-allow-pubsubshard-when-down cluster-allow-reads-when-down " +
-    "cluster-allow-replica-migration cluster-announce-bus-port cluster-announce-hostname " +
-    "cluster-announce-ip cluster-announce-port cluster-announce-tls-port cluster-config-file " +
-    "cluster-link-sendbuf-limit cluster-migration-barrier cluster-node-timeout cluster-port " +
-    "cluster-preferred-endpoint-type cluster-replica-no-failover " +
-    "cluster-replica-validity-factor cluster-require-full-coverage cluster-slave-no-failover " +
-    "cluster-slave-validity-factor crash-log-enabled crash-memcheck-enabled daemonize " +
-    "databases dbfilename dir disable-thp dynamic-hz enable-debug-command " +
-    "enable-module-command enable-protected-configs hash-max-listpack-entries " +
-    "hash-max-listpack-value hash-max-ziplist-entries hash-max-ziplist-value " +
-    "hll-sparse-max-bytes hz ignore-warnings io-threads io-threads-do-reads " +
-    "jemalloc-bg-thread latency-monitor-threshold latency-tracking " +
-    "latency-tracking-info-percentiles lazyfree-lazy-eviction lazyfree-lazy-expire " +
-    "lazyfree-lazy-server-del lazyfree-lazy-user-del lazyfree-lazy-user-flush lfu-decay-time " +
-    "lfu-log-factor list-compress-depth list-max-listpack-size list-max-ziplist-size logfile " +
-    "loglevel lua-time-limit maxclients maxmemory maxmemory-clients " +
-    "maxmemory-eviction-tenacity maxmemory-policy maxmemory-samples min-replicas-max-lag " +
-    "min-replicas-to-write min-slaves-max-lag min-slaves-to-write no-appendfsync-on-rewrite " +
-    "notify-keyspace-events oom-score-adj oom-score-adj-values pidfile port " +
-    "proc-title-template propagation-error-behavior proto-max-bulk-len rdb-del-sync-files " +
-    "rdb-save-incremental-fsync rdbchecksum rdbcompression repl-backlog-size " +
-    "repl-backlog-ttl repl-disable-tcp-nodelay repl-diskless-load repl-diskless-sync " +
-    "repl-diskless-sync-delay repl-diskless-sync-max-replicas repl-ping-replica-period " +
-    "repl-ping-slave-period repl-timeout replica-announce-ip replica-announce-port " +
-    "replica-announced replica-ignore-disk-write-errors replica-ignore-maxmemory " +
-    "replica-lazy-flush replica-priority replica-read-only replica-serve-stale-data replicaof " +
-    "sanitize-dump-payload save server_cpulist set-max-intset-entries set-proc-title " +
-    "shutdown-on-sigint shutdown-on-sigterm shutdown-timeout slave-announce-ip " +
-    "slave-announce-port slave-ignore-maxmemory slave-lazy-flush slave-priority " +
-    "slave-read-only slave-serve-stale-data slaveof slowlog-log-slower-than slowlog-max-len " +
-    "socket-mark-id stop-writes-on-bgsave-error stream-node-max-bytes " +
-    "stream-node-max-entries supervised syslog-enabled syslog-facility syslog-ident " +
-    "tcp-backlog tcp-keepalive timeout tracking-table-max-keys unixsocketperm " +
-    "zset-max-listpack-entries zset-max-listpack-value zset-max-ziplist-entries " +
-    "zset-max-ziplist-value"
-  ).split(" "),
-);
+/** A `rename-command` line: a command to rename (or remove, `to` empty). */
+export interface CommandRename {
+  /** The command's name, lower case. */
+  from: string;
+  /** Its new name; empty removes the command. */
+  to: string;
+  /** The line, for errors (`No such command in rename-command`). */
+  at: { line: number; text: string };
+}
 
 /** The result of {@link applyConf}. */
 export interface AppliedConf {
   /** Canonical directive name -> value, in the order first set. */
   config: Record<string, string>;
-  /** Redis directives no plugin declares, ignored: one message each. */
-  warnings: string[];
+  /** `rename-command` lines, in order, for the server's command table. */
+  renames: CommandRename[];
 }
 
 /**
@@ -451,7 +410,8 @@ export interface AppliedConf {
  * every directive: the core's and every plugin's) and returns the values to
  * start a server with. Repeated `save` lines add up (`save ""` clears), as
  * in a Redis config file, and so do `plugin` lines; other directives keep
- * their last value. Throws a {@link ConfFileError} for the first bad line.
+ * their last value. Throws a {@link ConfFileError} for the first bad line:
+ * a name no one declares stops start-up, as in Redis.
  *
  * @example
  * ```ts
@@ -465,7 +425,7 @@ export interface AppliedConf {
  */
 export function applyConf(lines: readonly ConfLine[], store: ConfigStore): AppliedConf {
   const config: Record<string, string> = {};
-  const warnings: string[] = [];
+  const renames: CommandRename[] = [];
   const lists = new Map<string, string[]>();
   for (const l of lines) {
     if (l.error) throw l.error;
@@ -473,15 +433,21 @@ export function applyConf(lines: readonly ConfLine[], store: ConfigStore): Appli
     const name = l.args[0]!;
     const d = store.directive(name);
     if (!d) {
-      if (DEPRECATED.has(name)) continue;
-      if (REDIS_DIRECTIVES.has(name)) {
-        warnings.push(`Ignoring unsupported directive '${name}' (config line ${l.line})`);
+      if (DEPRECATED.has(name) && l.args.length === 2) continue;
+      if (name === "rename-command" && l.args.length === 3) {
+        renames.push({ from: l.args[1]!.toLowerCase(), to: l.args[2]!, at });
         continue;
+      }
+      if (name === "loadmodule" && l.args.length >= 2) {
+        throw new ConfFileError(
+          "Redis modules cannot be loaded: Respite takes plugins instead (plugin <path>)",
+          at,
+        );
       }
       throw new ConfFileError(BAD_DIRECTIVE, at);
     }
     let values = l.args.slice(1);
-    const multi = MULTI_ARG.has(name) || MULTI_ARG.has(d.name);
+    const multi = d.multiArg === true || MULTI_ARG.has(name) || MULTI_ARG.has(d.name);
     if (!multi && values.length !== 1) {
       throw new ConfFileError("wrong number of arguments", at);
     }
@@ -521,5 +487,154 @@ export function applyConf(lines: readonly ConfLine[], store: ConfigStore): Appli
     }
     config[d.name] = store.get(d.name);
   }
-  return { config, warnings };
+  return { config, renames };
 }
+
+/** The comment CONFIG REWRITE puts before the lines it appends. */
+export const REWRITE_SIGNATURE = "# Generated by CONFIG REWRITE";
+
+/**
+ * The lines CONFIG REWRITE writes for a directive's value, by its type as
+ * Redis's `rewrite` functions do (a directive may give its own). None means
+ * the directive is unset: its lines leave the file.
+ *
+ * @example
+ * ```ts
+ * import { rewriteLinesFor } from "./conf_file.ts";
+ * const d = { name: "maxmemory", type: "memory", default: "0" } as const;
+ * console.log(rewriteLinesFor(d, "1073741824", "0")); // [{ line: "maxmemory 1gb", force: true }]
+ * ```
+ */
+export function rewriteLinesFor(
+  d: ConfigDirective,
+  value: string,
+  defaultValue: string,
+): RewriteLine[] {
+  if (d.rewrite) return [...d.rewrite(value, d.name)];
+  const force = value !== defaultValue;
+  switch (d.type) {
+    case "memory":
+      return [{
+        line: `${d.name} ${value.endsWith("%") ? value : formatMemory(BigInt(value))}`,
+        force,
+      }];
+    case "string":
+      if (d.emptyIsNull && value === "") return [];
+      return [{ line: `${d.name} ${reprArg(value)}`, force }];
+    default:
+      return [{ line: `${d.name} ${value}`, force }];
+  }
+}
+
+/** What {@link rewriteConf} writes besides the directives' values. */
+export interface RewriteExtras {
+  /**
+   * The users to write as `user` lines (ACL LIST's lines), or undefined to
+   * write none (users come from an `aclfile`).
+   */
+  users?: readonly string[];
+}
+
+/**
+ * CONFIG REWRITE's new file, as Redis's `rewriteConfig` makes it from the
+ * old one (`undefined` when there is none): comments, blank lines and the
+ * order are kept; each directive's lines are replaced in place by its
+ * current value (an alias's lines by its name's); a value not
+ * at its default and not in the file is appended under
+ * {@link REWRITE_SIGNATURE}; lines a directive no longer needs are blanked
+ * (an unset one, the extra `save` lines) and runs of blank lines collapse
+ * into one. Lines of other directives (`include`, `rename-command`) stay;
+ * an unparsable one becomes a `# ??? ` comment.
+ *
+ * @example
+ * ```ts
+ * import { ConfigStore } from "./config.ts";
+ * import { rewriteConf } from "./conf_file.ts";
+ * const store = new ConfigStore();
+ * store.declare({ name: "hz", type: "int", default: "10" });
+ * store.declare({ name: "timeout", type: "int", default: "0" });
+ * store.set("hz", "20");
+ * store.set("timeout", "5");
+ * console.log(rewriteConf("# mine\nhz 10\n", store));
+ * // "# mine\nhz 20\n\n# Generated by CONFIG REWRITE\ntimeout 5\n"
+ * ```
+ */
+export function rewriteConf(
+  old: string | undefined,
+  store: ConfigStore,
+  extras: RewriteExtras = {},
+): string {
+  const lines: string[] = [];
+  const optionLines = new Map<string, number[]>();
+  let needsSignature = true;
+  if (old !== undefined && old !== "") {
+    for (const raw of old.split("\n")) {
+      const line = raw.replace(REWRITE_TRIM, "");
+      if (line === "" || line[0] === "#") {
+        if (needsSignature && line === REWRITE_SIGNATURE) needsSignature = false;
+        lines.push(line);
+        continue;
+      }
+      const argv = splitArgs(line);
+      if (argv === undefined || argv.length === 0) {
+        lines.push("# ??? " + line);
+        continue;
+      }
+      lines.push(line);
+      // An alias (`slaveof`, `hash-max-ziplist-entries`) stands for its name.
+      const name = argv[0]!.toLowerCase().replace("slave", "replica");
+      const option = store.directive(name)?.name ?? name;
+      const at = optionLines.get(option);
+      if (at === undefined) optionLines.set(option, [lines.length - 1]);
+      else at.push(lines.length - 1);
+    }
+  }
+  const processed = new Set<string>();
+  const rewrite = (option: string, line: string, force: boolean) => {
+    processed.add(option);
+    const at = optionLines.get(option);
+    if (at === undefined) {
+      if (!force) return;
+      if (needsSignature) {
+        lines.push(REWRITE_SIGNATURE);
+        needsSignature = false;
+      }
+      lines.push(line);
+      return;
+    }
+    lines[at.shift()!] = line;
+    if (at.length === 0) optionLines.delete(option);
+  };
+  for (const d of store.directives()) {
+    if (d.fileOnly) continue;
+    processed.add(d.name);
+    const lines = rewriteLinesFor(d, store.get(d.name), store.defaultOf(d.name));
+    for (const { line, force } of lines) rewrite(d.name, line, force);
+  }
+  // Then what is no parameter: the users, the plugins (Redis's modules).
+  for (const u of extras.users ?? []) rewrite("user", u, true);
+  for (const d of store.directives()) {
+    if (!d.fileOnly || d.rewrite === undefined) continue;
+    for (const { line } of d.rewrite(store.get(d.name), d.name)) rewrite(d.name, line, true);
+  }
+  // Lines no value took any more (a second `save`, an unset directive).
+  for (const [option, at] of optionLines) {
+    if (!processed.has(option)) continue;
+    for (const i of at) lines[i] = "";
+  }
+  let out = "";
+  let wasEmpty = false;
+  for (const l of lines) {
+    if (l === "") {
+      if (wasEmpty) continue;
+      wasEmpty = true;
+    } else {
+      wasEmpty = false;
+    }
+    out += l + "\n";
+  }
+  return out;
+}
+
+/** What Redis's rewrite trims from each line of the old file. */
+const REWRITE_TRIM = /^[\r\n\t ]+|[\r\n\t ]+$/g;

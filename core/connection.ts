@@ -110,16 +110,20 @@ export class Connections {
     });
   }
 
-  /** Serves every connection `l` accepts, until it is closed. */
-  async accept(l: Deno.Listener | Deno.TlsListener): Promise<void> {
+  /**
+   * Serves every connection `l` accepts, until it is closed; `unixPath`
+   * for a Unix socket's (its clients are local: protected mode lets them
+   * in, and their address is `<path>:0`, as in Redis).
+   */
+  async accept(l: Deno.Listener | Deno.TlsListener, unixPath?: string): Promise<void> {
     try {
-      for await (const conn of l) this.#serve(conn as Deno.TcpConn);
+      for await (const conn of l) this.#serve(conn as Deno.TcpConn, unixPath);
     } catch (e) {
       if (!this.halted) this.host.log("warning", `accept failed: ${e}`);
     }
   }
 
-  async #serve(conn: Deno.TcpConn): Promise<void> {
+  async #serve(conn: Deno.TcpConn, unixPath?: string): Promise<void> {
     const host = this.host;
     if (this.clients.size >= this.#maxclients) {
       host.stats.rejectedConnections++;
@@ -130,6 +134,7 @@ export class Connections {
     host.stats.totalConnections++;
     const peer = (conn.remoteAddr as Deno.NetAddr).hostname;
     if (
+      unixPath === undefined &&
       protectedModeRefuses(host.config.bool("protected-mode"), this.#defaultUserNoPass(), peer)
     ) {
       host.stats.rejectedConnections++;
@@ -145,8 +150,8 @@ export class Connections {
       this.#nextId++,
       host,
       host.keyspace.db(0),
-      fmtAddr(conn.remoteAddr as Deno.NetAddr),
-      fmtAddr(conn.localAddr as Deno.NetAddr),
+      unixPath === undefined ? fmtAddr(conn.remoteAddr as Deno.NetAddr) : `${unixPath}:0`,
+      unixPath === undefined ? fmtAddr(conn.localAddr as Deno.NetAddr) : `${unixPath}:0`,
     );
     c.writer.onError = (msg) => countError(host.stats, msg);
     let closedBySelf = false;

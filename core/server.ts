@@ -42,7 +42,7 @@ import { coreDirectives } from "./server_config.ts";
 import { VERSION } from "./version.ts";
 import { randomHex } from "./random.ts";
 import { BlockingManager, type BlockSpec } from "./blocking.ts";
-import { listenTls, tlsMaterial } from "./tls.ts";
+import { Listeners } from "./listeners.ts";
 import { LOG_SEVERITY, type LogLevel, logLine } from "./log.ts";
 
 /** How long a committed shutdown waits for replies still being written. */
@@ -114,10 +114,10 @@ export class Server implements ClientHost {
     errorCodes: new Map(),
   };
   dirty = 0;
-  port = 0;
-  /** The TLS port actually bound (0 when TLS is off). */
-  tlsPort = 0;
-  #listeners: (Deno.Listener | Deno.TlsListener)[] = [];
+  /** The listening sockets (TCP, TLS, Unix). */
+  readonly listeners: Listeners;
+  /** Set once the load hooks have run. */
+  #loaded = false;
   #services = new Map<keyof Services, unknown>();
   #cron: ReturnType<typeof setInterval> | undefined;
   /** A shutdown in its prepare stage (it may still be refused). */
@@ -153,6 +153,11 @@ export class Server implements ClientHost {
     this.expiry = new Expiry(this);
     this.connections = new Connections(this);
     this.clients = this.connections.clients;
+    this.listeners = new Listeners({
+      config: this.config,
+      accept: (l, unixPath) => void this.connections.accept(l, unixPath),
+      log: (level, msg) => this.log(level, msg),
+    });
     this.config.watch("loglevel", (v) => (this.#logLevel = v as LogLevel));
     for (const p of this.plugins) {
       this.#register(p.commands ?? [], p.hooks);
@@ -166,9 +171,16 @@ export class Server implements ClientHost {
       }
     }
     this.rearm();
-    for (const h of this.hooks.load) h();
-    // Loading may have changed what arms a check (ACL users from a file).
-    this.rearm();
+  }
+
+  /** The TCP port bound. */
+  get port(): number {
+    return this.listeners.port;
+  }
+
+  /** The TLS port bound (0 when TLS is off). */
+  get tlsPort(): number {
+    return this.listeners.tlsPort;
   }
 
   /**
@@ -243,30 +255,22 @@ export class Server implements ClientHost {
   }
 
   /**
-   * Binds every `bind` address on `port` (and `tls-port` when TLS is
-   * configured), starts accepting clients and starts the cron.
+   * Binds the listening sockets, then loads the dataset (see
+   * {@link Server.bind} and {@link Server.load}).
    */
   listen(): void {
-    const addrs = this.config.get("bind").split(/\s+/).filter((a) => a !== "");
-    this.port = this.#bindAll(
-      addrs,
-      this.config.number("port"),
-      (hostname, port) => Deno.listen({ hostname, port, transport: "tcp" }),
-    );
-    let material;
-    try {
-      material = tlsMaterial(this.config);
-    } catch (e) {
-      for (const l of this.#listeners) l.close();
-      throw e;
-    }
-    if (material !== undefined) {
-      this.tlsPort = this.#bindAll(
-        addrs,
-        this.config.number("tls-port"),
-        (hostname, port) => listenTls(hostname, port, material),
-      );
-    }
+    this.bind();
+    this.load();
+  }
+
+  /**
+   * Binds every `bind` address on `port` (and `tls-port` when TLS is
+   * configured, and `unixsocket`), starts accepting clients and starts the
+   * cron. Clients are served once the dataset is loaded: loading holds the
+   * event loop.
+   */
+  bind(): void {
+    this.listeners.open();
     const hz = this.config.number("hz");
     this.#cron = setInterval(() => this.#tick(), Math.max(1, Math.floor(1000 / hz)));
     this.config.watch("hz", (v) => {
@@ -277,32 +281,16 @@ export class Server implements ClientHost {
   }
 
   /**
-   * Opens a listener on each address (`-addr` is optional: it may fail)
-   * and returns the port bound: port 0 picks one, which the next
-   * addresses then share. A required address that fails closes every
-   * listener and throws.
+   * Runs the `load` hooks once (persistence plugins load their data, ACL
+   * its users): after binding, as Redis does, so a port in use is found
+   * before a long load.
    */
-  #bindAll(
-    addrs: readonly string[],
-    port: number,
-    open: (hostname: string, port: number) => Deno.Listener | Deno.TlsListener,
-  ): number {
-    for (const raw of addrs) {
-      const optional = raw.startsWith("-");
-      const hostname = optional ? raw.slice(1) : raw;
-      try {
-        const l = open(hostname === "*" ? "0.0.0.0" : hostname, port);
-        if (port === 0) port = (l.addr as Deno.NetAddr).port;
-        this.#listeners.push(l);
-        this.connections.accept(l);
-      } catch (e) {
-        if (!optional) {
-          for (const l of this.#listeners) l.close();
-          throw e;
-        }
-      }
-    }
-    return port;
+  load(): void {
+    if (this.#loaded) return;
+    this.#loaded = true;
+    for (const h of this.hooks.load) h();
+    // Loading may have changed what arms a check (ACL users from a file).
+    this.rearm();
   }
 
   resumeClient(c: Client): void {
@@ -481,11 +469,7 @@ export class Server implements ClientHost {
     return this.#closing = (async () => {
       if (this.#cron !== undefined) clearInterval(this.#cron);
       this.#cron = undefined;
-      for (const l of this.#listeners) {
-        try {
-          l.close();
-        } catch { /* already closed */ }
-      }
+      this.listeners.close();
       for (const h of this.hooks.shutdown) {
         try {
           await h(opts);

@@ -19,17 +19,11 @@ import { byteStringToUtf8 } from "./resp/bytes.ts";
 
 /** The `tls-*` directives Respite implements. */
 export const tlsDirectives: readonly ConfigDirective[] = [
-  { name: "tls-port", type: "int", default: "0", min: 0, max: 65535, mutable: false },
-  { name: "tls-cert-file", type: "string", default: "", mutable: false },
-  { name: "tls-key-file", type: "string", default: "", mutable: false },
-  { name: "tls-ca-cert-file", type: "string", default: "", mutable: false },
-  {
-    name: "tls-auth-clients",
-    type: "enum",
-    default: "yes",
-    values: ["no", "yes", "optional"],
-    mutable: false,
-  },
+  { name: "tls-port", type: "int", default: "0", min: 0, max: 65535 },
+  { name: "tls-cert-file", type: "string", default: "", emptyIsNull: true },
+  { name: "tls-key-file", type: "string", default: "", emptyIsNull: true },
+  { name: "tls-ca-cert-file", type: "string", default: "", emptyIsNull: true },
+  { name: "tls-auth-clients", type: "enum", default: "yes", values: ["no", "yes", "optional"] },
 ];
 
 /** Why `tls-auth-clients` other than `no` is refused. */
@@ -54,8 +48,9 @@ function readPem(what: string, path: string): string {
 }
 
 /**
- * Reads and checks the TLS configuration; undefined when `tls-port` is 0.
- * Throws a {@link ConfigError} with the reason when it cannot be served.
+ * Reads and checks the TLS configuration; undefined when `tls-port` is 0
+ * (unless `required`: TLS is configured for another use). Throws a
+ * {@link ConfigError} with the reason when it cannot be served.
  *
  * @example
  * ```ts
@@ -66,8 +61,8 @@ function readPem(what: string, path: string): string {
  * console.log(tlsMaterial(cfg)); // undefined: tls-port is 0
  * ```
  */
-export function tlsMaterial(config: ConfigStore): TlsMaterial | undefined {
-  if (config.number("tls-port") === 0) return undefined;
+export function tlsMaterial(config: ConfigStore, required = false): TlsMaterial | undefined {
+  if (!required && config.number("tls-port") === 0) return undefined;
   if (config.get("tls-auth-clients") !== "no") throw new ConfigError(TLS_AUTH_UNSUPPORTED);
   const cert = readPem("tls-cert-file", config.get("tls-cert-file"));
   const key = readPem("tls-key-file", config.get("tls-key-file"));

@@ -282,6 +282,28 @@ const FAILING: { args: string[]; files?: Record<string, string> }[] = [
   { args: ["t.conf", "--hz", "x"], files: { "t.conf": "port 7000" } },
   { args: ["t.conf"], files: { "t.conf": "include\n" } },
   { args: ["t.conf"], files: { "t.conf": "hz 5\ninclude INC\n", "i.conf": "hz 6\n\nbad line\n" } },
+  // Redis's validation and reasons, for every kind of directive.
+  { args: ["--dir", "/etc/hostname"] },
+  { args: ["--dir", "/nonexistent/dir"] },
+  { args: ["--hz", "-1"] },
+  { args: ["--maxclients", "-1"] },
+  { args: ["--maxmemory", "-1"] },
+  { args: ["--maxmemory-clients", "101%"] },
+  { args: ["--unixsocketperm", "999"] },
+  { args: ["--activedefrag", "yes"] },
+  { args: ["--appendfilename", "a/b"] },
+  { args: ["--dbfilename", "a/b"] },
+  { args: ["--oom-score-adj-values", "1", "2"] },
+  { args: ["--client-output-buffer-limit", "master", "1", "2", "3"] },
+  { args: ["--replicaof", "localhost"] },
+  { args: ["--save", "10"] },
+  { args: ["--proc-title-template", "{nope}"] },
+  { args: ["--cluster-announce-hostname", "a_b"] },
+  { args: ["--enable-protected-configs", "maybe"] },
+  { args: ["--lua-replicate-commands", "yes", "no"] },
+  { args: ["--logfile", "/nonexistent/dir/redis.log"] },
+  { args: ["t.conf"], files: { "t.conf": "rename-command NOSUCH x\n" } },
+  { args: ["t.conf"], files: { "t.conf": "rename-command GET SET\n" } },
 ];
 
 Deno.test({
@@ -309,6 +331,240 @@ Deno.test({
       const strip = (s: string) => s.replace(/^\d+:C [^#]+/, "");
       assertEquals(ours.code, 1);
       assertEquals(strip(ours.stdout), strip(theirs.stdout));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("cli: --dir names the real cause; a special directory such as /proc is accepted", async () => {
+  const file = await runMain(["--port", "0", "--dir", "/etc/hostname"]);
+  assertEquals(file.code, 1);
+  assertMatch(file.stderr, /\nNot a directory\n$/);
+  // Deno's permissions keep /proc from being inspected: it is taken as Redis takes it.
+  const s = await startMain(["--dir", "/proc", "--save", ""]);
+  const c = await RawClient.connect(s.port);
+  assertEquals(await c.call("CONFIG", "GET", "dir"), ["dir", "/proc"]);
+  c.close();
+  s.child.kill("SIGTERM");
+  assertEquals((await s.finish()).code, 0);
+});
+
+Deno.test("cli: the banner has Redis's PID line, before Server initialized", async () => {
+  const s = await startMain(["--always-show-logo", "yes", "--save", ""]);
+  s.child.kill("SIGTERM");
+  const r = await s.finish();
+  assertEquals(r.code, 0);
+  assertMatch(r.stdout, new RegExp(` PID: ${s.child.pid}\n[\\s\\S]*# Server initialized\n`));
+  assertMatch(r.stdout, new RegExp(` Port: ${s.port}\n`));
+  // Without the logo, Redis's one line.
+  const t = await startMain(["--save", ""]);
+  t.child.kill("SIGTERM");
+  assertMatch(
+    (await t.finish()).stdout,
+    new RegExp(`\\* Running mode=standalone, port=${t.port}\\.\n`),
+  );
+});
+
+Deno.test("cli: the ports are bound before the dataset is loaded", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "respite-cli-" });
+  const l = Deno.listen({ port: 0, hostname: "127.0.0.1" });
+  const port = (l.addr as Deno.NetAddr).port;
+  try {
+    // A dump.rdb that cannot be loaded: with the port free, loading fails...
+    await Deno.writeTextFile(join(dir, "dump.rdb"), "REDIS0011 not an rdb");
+    const free = await runMain(["--port", "0"], { cwd: dir });
+    assertEquals(free.code, 1);
+    assertMatch(free.stdout, /Fatal error loading the DB/);
+    // ...with the port in use, the port is what stops it, before any load.
+    const busy = await runMain(["--port", String(port)], { cwd: dir });
+    assertEquals(busy.code, 1);
+    assertMatch(
+      busy.stdout,
+      new RegExp(`# Failed listening on port ${port} \\(tcp\\), aborting\\.\n$`),
+    );
+    assertOk(!busy.stdout.includes("loading the DB"), busy.stdout);
+  } finally {
+    l.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli: rename-command renames or removes a command", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "respite-cli-" });
+  try {
+    await Deno.writeTextFile(
+      join(dir, "r.conf"),
+      'rename-command FLUSHALL ""\nrename-command ECHO SAY\nsave ""\n',
+    );
+    const s = await startMain(["r.conf"], { cwd: dir });
+    const c = await RawClient.connect(s.port);
+    assertEquals(await c.call("FLUSHALL"), {
+      error: "ERR unknown command 'FLUSHALL', with args beginning with: ",
+    });
+    assertEquals(await c.call("SAY", "hi"), "hi");
+    assertEquals((await c.call("ECHO", "hi") as { error: string }).error.split(" ")[0], "ERR");
+    c.close();
+    s.child.kill("SIGTERM");
+    assertEquals((await s.finish()).code, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** Waits until nothing listens on 127.0.0.1:port; false after `ms`. */
+async function waitClosed(port: number, ms = 5000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    try {
+      (await Deno.connect({ port, hostname: "127.0.0.1" })).close();
+    } catch {
+      return true;
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return false;
+}
+
+/** The session a process leads (`/proc/<pid>/stat`'s sixth field). */
+function sessionOf(pid: number): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[3]);
+}
+
+Deno.test({
+  name: "cli: daemonize yes detaches, writes the pid file and logs to logfile",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "respite-daemon-" });
+    const port = freePort();
+    const pidfile = join(dir, "r.pid"), logfile = join(dir, "r.log");
+    try {
+      const args = [
+        ...["--daemonize", "yes", "--port", String(port), "--save", ""],
+        ...["--pidfile", pidfile, "--logfile", logfile],
+      ];
+      // The parent exits at once, as Redis's does; the server goes on.
+      const t0 = performance.now();
+      const r = await new Deno.Command(Deno.execPath(), {
+        args: ["run", ...PERMS, "--allow-run", MAIN, ...args],
+        cwd: dir,
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assertEquals(r.code, 0, dec.decode(r.stdout) + dec.decode(r.stderr));
+      assertEquals(dec.decode(r.stdout), "");
+      assertOk(await waitPort(port), "the daemon never listened");
+      assertOk(performance.now() - t0 < 15000);
+      const c = await RawClient.connect(port);
+      const pid = Number((await Deno.readTextFile(pidfile)).trim());
+      const info = String(await c.call("INFO", "server"));
+      assertMatch(info, new RegExp(`\r\nprocess_id:${pid}\r\n`));
+      assertEquals(await c.call("CONFIG", "GET", "daemonize"), ["daemonize", "yes"]);
+      // A session of its own: no terminal to lose.
+      assertEquals(sessionOf(pid), pid);
+      await c.write("SHUTDOWN NOSAVE\r\n");
+      await c.closedWithin(3000);
+      c.close();
+      assertOk(await waitClosed(port));
+      const log = await Deno.readTextFile(logfile);
+      assertMatch(log, new RegExp(`^${pid}:M .* \\* Ready to accept connections$`, "m"));
+      assertMatch(log, /Removing the pid file\./);
+      assertOk(!(await Deno.stat(pidfile).then(() => true, () => false)), "pid file left");
+      // Without --allow-run it cannot re-launch itself: it says so.
+      const denied = await runMain(args, { cwd: dir });
+      assertEquals(denied.code, 1);
+      assertMatch(denied.stdout, /Can't daemonize: .*--allow-run/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+/** Debian's redis.conf, installed by the redis-server package. */
+const DEBIAN_CONF = "/etc/redis/redis.conf";
+
+/** Whether Debian's file is there and its log file can be written here. */
+const hasDebianConf = (() => {
+  try {
+    Deno.statSync(DEBIAN_CONF);
+    const log = /^logfile\s+(\S+)/m.exec(Deno.readTextFileSync(DEBIAN_CONF))?.[1];
+    if (log !== undefined) Deno.openSync(log, { append: true, create: true }).close();
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+Deno.test({
+  name: "cli: starts on Debian's /etc/redis/redis.conf with only --port and --dir",
+  ignore: !hasDebianConf,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "respite-debian-" });
+    const port = freePort();
+    try {
+      // As `deno task start` runs, with the permission daemonizing needs.
+      const r = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          ...PERMS,
+          "--allow-run",
+          MAIN,
+          DEBIAN_CONF,
+          "--port",
+          String(port),
+          "--dir",
+          dir,
+        ],
+        cwd: dir,
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assertEquals(r.code, 0, dec.decode(r.stdout) + dec.decode(r.stderr));
+      assertOk(await waitPort(port), "never listened");
+      const c = await RawClient.connect(port);
+      try {
+        assertEquals(await c.call("PING"), "PONG");
+        assertEquals(await c.call("CONFIG", "GET", "daemonize"), ["daemonize", "yes"]);
+        assertEquals(await c.call("CONFIG", "GET", "dir"), ["dir", await Deno.realPath(dir)]);
+        assertMatch(
+          String(await c.call("INFO", "server")),
+          /\r\nconfig_file:\/etc\/redis\/redis\.conf\r\n/,
+        );
+        assertEquals(await c.call("SET", "k", "v"), "OK");
+        await c.write("SHUTDOWN NOSAVE\r\n");
+        await c.closedWithin(3000);
+      } finally {
+        c.close();
+      }
+      assertOk(await waitClosed(port));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "cli: starts on Debian's redis.conf run in the foreground (Redis's own defaults)",
+  ignore: !hasDebianConf,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "respite-debian-" });
+    try {
+      // Redis's source redis.conf is Debian's but for these lines.
+      const text = (await Deno.readTextFile(DEBIAN_CONF))
+        .replace(/^daemonize yes$/m, "daemonize no")
+        .replace(/^(pidfile|logfile) .*$/gm, "")
+        .replace(/^dir .*$/m, "dir ./");
+      await Deno.writeTextFile(join(dir, "redis.conf"), text);
+      const s = await startMain(["redis.conf", "--dir", dir], { cwd: dir });
+      const c = await RawClient.connect(s.port);
+      assertEquals(await c.call("PING"), "PONG");
+      assertEquals(await c.call("CONFIG", "REWRITE"), "OK");
+      c.close();
+      s.child.kill("SIGTERM");
+      assertEquals((await s.finish()).code, 0);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -443,7 +443,13 @@ function init(server: ServerApi): PluginInstance {
 /** The connection plugin. */
 const connection: Plugin = {
   name: "connection",
-  config: [{ name: "requirepass", type: "string", default: "" }],
+  config: [{
+    name: "requirepass",
+    type: "string",
+    default: "",
+    sensitive: true,
+    emptyIsNull: true,
+  }],
   init,
 };
 

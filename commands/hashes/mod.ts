@@ -13,6 +13,7 @@
 
 import { definePlugin } from "../../core/registry.ts";
 import { nonNegative } from "../../core/number.ts";
+import { LONG_MAX } from "../../core/config.ts";
 import { type HashLimits, hashType } from "./_value.ts";
 import { hashCommands } from "./_definitions.ts";
 
@@ -43,7 +44,10 @@ export default definePlugin({
       type: "memory",
       default: "64",
       aliases: ["hash-max-ziplist-value"],
-      validate: nonNegative("memory"),
+      // A size_t: -1 wraps above the maximum.
+      min: 0,
+      max: LONG_MAX,
+      unsigned: true,
     },
   ],
   init(server) {

@@ -19,7 +19,7 @@
 import { commandFamily, definePlugin, keys } from "../../core/registry.ts";
 import type { Bytes, CommandSpec, Context, EventClass } from "../../core/types.ts";
 import { ReplyError } from "../../core/errors.ts";
-import { nonNegative } from "../../core/number.ts";
+import { LONG_MAX } from "../../core/config.ts";
 import {
   cachedCard,
   denseAdd,
@@ -310,7 +310,10 @@ export default definePlugin({
     name: "hll-sparse-max-bytes",
     type: "memory",
     default: "3000",
-    validate: nonNegative("memory"),
+    // A size_t: -1 wraps above the maximum.
+    min: 0,
+    max: LONG_MAX,
+    unsigned: true,
   }],
   init(server) {
     // Kept current by the watcher (called at once), as writes read it often.

@@ -39,9 +39,14 @@ export const DEBUG_NOT_ALLOWED =
   "you can run it from a local connection, otherwise you need to set this option in the " +
   "configuration file, and then restart the server.";
 
-/** True when the client connects from the loopback address (Redis's islocalClient). */
+/**
+ * True when the client connects from the loopback address or through the
+ * Unix socket (Redis's islocalClient). A TCP client's address is an IP and
+ * a port; a Unix socket client's is the socket's path and `:0`.
+ */
 export function isLocalClient(c: Context): boolean {
   const a = c.addr;
+  if (!a.startsWith("[") && !/^\d+\.\d+\.\d+\.\d+:\d+$/.test(a)) return true;
   const host = a.startsWith("[") ? a.slice(1, a.indexOf("]")) : a.slice(0, a.lastIndexOf(":"));
   return host === "127.0.0.1" || host === "::1" || host === "::ffff:127.0.0.1";
 }

@@ -11,6 +11,7 @@ import process from "node:process";
 import type { ServerApi } from "../../core/types.ts";
 import { RESPITE_VERSION } from "../../core/version.ts";
 import { bytesToHuman } from "../../core/number.ts";
+import { utf8ToByteString } from "../../core/resp/bytes.ts";
 import { randomHex } from "../../core/random.ts";
 
 type Fields = Record<string, string | number>;
@@ -153,7 +154,7 @@ export function createInfo(server: ServerApi): Info {
       configured_hz: server.config.get("hz"),
       lru_clock: Math.floor(now / 1000) & 0xffffff,
       executable: granted({ name: "read" }) ? Deno.execPath() : "",
-      config_file: "",
+      config_file: utf8ToByteString(server.config.file ?? ""),
       io_threads_active: 0,
       respite_version: RESPITE_VERSION,
     };

@@ -17,12 +17,11 @@ import type {
   ShutdownOptions,
 } from "../../core/types.ts";
 import type { Database } from "../../core/keyspace.ts";
-import { ConfigError } from "../../core/config.ts";
-import type { ConfigDirective } from "../../core/config.ts";
+import { ConfigError, type RewriteLine } from "../../core/config.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
 import { createInfo } from "./_info.ts";
 import { type DebugHandler, debugHandler, type DebugService } from "./_debug.ts";
-import { helpSubcommand } from "../../core/help.ts";
+import { configSubcommands } from "./_config.ts";
 
 export type { DebugHandler, DebugService } from "./_debug.ts";
 
@@ -34,97 +33,6 @@ declare module "../../core/types.ts" {
 }
 
 const command = commandFamily({ group: "server" });
-
-const CONFIG_HELP = [
-  "GET <pattern>",
-  "    Return parameters matching the glob-like <pattern> and their values.",
-  "SET <directive> <value>",
-  "    Set the configuration <directive> to <value>.",
-  "RESETSTAT",
-  "    Reset statistics reported by the INFO command.",
-  "REWRITE",
-  "    Rewrite the configuration file.",
-];
-
-/** CONFIG GET: exact names answer under the name as asked, patterns by glob. */
-function configGet(c: Context, argv: Bytes[]): void {
-  const cfg = c.server.config;
-  const out: [string, string][] = [];
-  const seen = new Set<string>();
-  const add = (name: string, value: string) => {
-    const k = name.toLowerCase();
-    if (seen.has(k)) return;
-    seen.add(k);
-    out.push([name, value]);
-  };
-  for (let i = 2; i < argv.length; i++) {
-    const p = argv[i]!;
-    if (!/[*?[]/.test(p)) {
-      if (cfg.directive(p) !== undefined) add(p, cfg.get(p));
-      continue;
-    }
-    for (const [name, value] of cfg.match([p])) add(name, value);
-  }
-  const r = c.reply;
-  r.map(out.length);
-  for (const [k, v] of out) {
-    r.bulk(k);
-    r.bulk(v);
-  }
-}
-
-/**
- * CONFIG SET: validates every pair first (unknown, immutable, duplicate),
- * then sets them in order and restores the old values if one fails, so the
- * change is all or nothing.
- */
-function configSet(c: Context, argv: Bytes[]): void {
-  if (argv.length % 2 !== 0) throw new ReplyError(Err.syntax);
-  const cfg = c.server.config;
-  const pairs: [string, string, ConfigDirective][] = [];
-  let failure: string | undefined;
-  for (let i = 2; i < argv.length; i += 2) {
-    const name = argv[i]!;
-    const d = cfg.directive(name);
-    if (d === undefined) {
-      if (failure === undefined) {
-        throw new ReplyError(
-          `ERR Unknown option or number of arguments for CONFIG SET - '${name}'`,
-        );
-      }
-      continue;
-    }
-    if (failure !== undefined) continue;
-    if (d.mutable === false) {
-      failure = setFailed(name, "can't set immutable config");
-    } else if (pairs.some(([, , other]) => other === d)) {
-      failure = setFailed(name, "duplicate parameter");
-    }
-    pairs.push([name, argv[i + 1]!, d]);
-  }
-  if (failure !== undefined) throw new ReplyError(failure);
-  const done: [string, string][] = [];
-  for (const [name, value, d] of pairs) {
-    const old = cfg.get(d.name);
-    try {
-      cfg.set(d.name, value);
-    } catch (e) {
-      for (const [n, v] of done.reverse()) {
-        try {
-          cfg.set(n, v, true);
-        } catch { /* the old value was valid when it was set */ }
-      }
-      const reason = e instanceof ConfigError ? e.message : String((e as Error)?.message ?? e);
-      throw new ReplyError(setFailed(name, reason));
-    }
-    done.push([d.name, old]);
-  }
-  c.reply.ok();
-}
-
-function setFailed(name: string, reason: string): string {
-  return `ERR CONFIG SET failed (possibly related to argument '${name}') - ${reason}`;
-}
 
 /** Clears INFO's counters and every command's statistics (CONFIG RESETSTAT). */
 function resetStats(server: ServerApi): void {
@@ -272,6 +180,11 @@ function normalizeSignalFlags(v: string): string {
   return set.length === 0 ? "default" : set.join(" ");
 }
 
+/** CONFIG REWRITE's line for `shutdown-on-sig*`: the flags as separate arguments. */
+function rewriteSignalFlags(v: string, name: string): RewriteLine[] {
+  return [{ line: `${name} ${v}`, force: v !== "default" }];
+}
+
 /**
  * The shutdown options a signal asks for (`shutdown-on-sigterm`,
  * `shutdown-on-sigint`): `default` is a plain SHUTDOWN.
@@ -300,13 +213,17 @@ export default definePlugin({
       name: "shutdown-on-sigterm",
       type: "string",
       default: "default",
+      multiArg: true,
       validate: normalizeSignalFlags,
+      rewrite: rewriteSignalFlags,
     },
     {
       name: "shutdown-on-sigint",
       type: "string",
       default: "default",
+      multiArg: true,
       validate: normalizeSignalFlags,
+      rewrite: rewriteSignalFlags,
     },
   ],
   init(server) {
@@ -325,85 +242,10 @@ export default definePlugin({
           since: "2.0.0",
           complexity: "Depends on subcommand.",
         },
-        subcommands: [
-          {
-            name: "rewrite",
-            arity: 2,
-            flags: ["admin", "noscript", "loading", "stale"],
-            docs: {
-              summary: "Rewrite the configuration file with the in memory configuration",
-              since: "2.8.0",
-              complexity: "O(1)",
-            },
-            handler() {
-              throw new ReplyError("ERR The server is running without a config file");
-            },
-          },
-          helpSubcommand(CONFIG_HELP),
-          {
-            name: "get",
-            arity: -3,
-            flags: ["admin", "noscript", "loading", "stale"],
-            docs: {
-              summary: "Get the values of configuration parameters",
-              since: "2.0.0",
-              complexity: "O(N) when N is the number of configuration parameters provided",
-              history: [
-                ["7.0.0", "Added the ability to pass multiple pattern parameters in one call"],
-              ],
-              arguments: [
-                {
-                  name: "parameter",
-                  type: "block",
-                  flags: ["multiple"],
-                  arguments: [{ name: "parameter", type: "string" }],
-                },
-              ],
-            },
-            handler: configGet,
-          },
-          {
-            name: "resetstat",
-            arity: 2,
-            flags: ["admin", "noscript", "loading", "stale"],
-            docs: {
-              summary: "Reset the stats returned by INFO",
-              since: "2.0.0",
-              complexity: "O(1)",
-            },
-            handler(c) {
-              resetStats(c.server);
-              info.reset();
-              c.reply.ok();
-            },
-          },
-          {
-            name: "set",
-            arity: -4,
-            flags: ["admin", "noscript", "loading", "stale"],
-            tips: ["request_policy:all_nodes", "response_policy:all_succeeded"],
-            docs: {
-              summary: "Set configuration parameters to the given values",
-              since: "2.0.0",
-              complexity: "O(N) when N is the number of configuration parameters provided",
-              history: [
-                ["7.0.0", "Added the ability to set multiple parameters in one call."],
-              ],
-              arguments: [
-                {
-                  name: "parameter_value",
-                  type: "block",
-                  flags: ["multiple"],
-                  arguments: [
-                    { name: "parameter", type: "string" },
-                    { name: "value", type: "string" },
-                  ],
-                },
-              ],
-            },
-            handler: configSet,
-          },
-        ],
+        subcommands: configSubcommands((c) => {
+          resetStats(c.server);
+          info.reset();
+        }),
       }),
       command({
         name: "info",

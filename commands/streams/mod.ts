@@ -15,6 +15,7 @@
 
 import { definePlugin } from "../../core/registry.ts";
 import { nonNegative } from "../../core/number.ts";
+import { LONG_MAX } from "../../core/config.ts";
 import type { NodeLimits } from "./_log.ts";
 import { streamType } from "./_value.ts";
 import { streamCommands } from "./_definitions.ts";
@@ -37,7 +38,10 @@ export default definePlugin({
       name: "stream-node-max-bytes",
       type: "memory",
       default: "4096",
-      validate: nonNegative("memory"),
+      // A size_t: -1 wraps above the maximum.
+      min: 0,
+      max: LONG_MAX,
+      unsigned: true,
     },
     {
       name: "stream-node-max-entries",

@@ -15,6 +15,7 @@
 
 import { definePlugin } from "../../core/registry.ts";
 import { nonNegative } from "../../core/number.ts";
+import { LONG_MAX } from "../../core/config.ts";
 import { type ZsetLimits, zsetType } from "./_value.ts";
 import { zsetCommands } from "./_definitions.ts";
 
@@ -44,7 +45,10 @@ export default definePlugin({
       type: "memory",
       default: "64",
       aliases: ["zset-max-ziplist-value"],
-      validate: nonNegative("memory"),
+      // A size_t: -1 wraps above the maximum.
+      min: 0,
+      max: LONG_MAX,
+      unsigned: true,
     },
   ],
   init(server) {

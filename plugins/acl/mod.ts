@@ -23,6 +23,7 @@
 
 import { timingSafeEqual } from "node:crypto";
 import { definePlugin } from "../../core/registry.ts";
+import { LONG_MAX } from "../../core/config.ts";
 import type {
   Bytes,
   CommandEntry,
@@ -833,14 +834,15 @@ export default definePlugin({
       type: "string",
       default: "",
       mutable: false,
-      hidden: true,
+      fileOnly: true,
       validate(v: string) {
         validateUserDirectives(v);
         return v;
       },
     },
     { name: "aclfile", type: "string", default: "", mutable: false },
-    { name: "acllog-max-len", type: "int", default: "128", min: 0 },
+    // An unsigned long in Redis: -1 is above the maximum.
+    { name: "acllog-max-len", type: "int", default: "128", min: 0, max: LONG_MAX, unsigned: true },
     {
       name: "acl-pubsub-default",
       type: "enum",

@@ -21,6 +21,7 @@
 
 import { join } from "node:path";
 import { commandFamily, definePlugin } from "../../core/registry.ts";
+import { ConfigError, LONG_MAX } from "../../core/config.ts";
 import type { ServerApi } from "../../core/types.ts";
 import { Trait } from "../../core/types.ts";
 import type { DataObject } from "../../core/keyspace.ts";
@@ -444,7 +445,6 @@ class Aof {
         "warning",
         "Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error.",
       );
-      this.server.config.set("appendonly", "no");
     }
   }
 
@@ -544,6 +544,17 @@ function syncDir(dir: string): void {
 const command = commandFamily({ group: "server" });
 
 /** The AOF plugin. */
+/** Redis's check of `appendfilename` and `appenddirname`: a name, not a path. */
+function onlyName(directive: string, what: string): (v: string) => string {
+  return (v) => {
+    if (v === "") throw new ConfigError(`${directive} can't be empty`);
+    if (v.includes("/") || v.includes("\\")) {
+      throw new ConfigError(`${directive} can't be a path, just a ${what}`);
+    }
+    return v;
+  };
+}
+
 export default definePlugin({
   name: "aof",
   dependencies: ["rdb"],
@@ -555,15 +566,27 @@ export default definePlugin({
       default: "everysec",
       values: ["everysec", "always", "no"],
     },
-    { name: "appendfilename", type: "string", default: "appendonly.aof", mutable: false },
-    { name: "appenddirname", type: "string", default: "appendonlydir", mutable: false },
+    {
+      name: "appendfilename",
+      type: "string",
+      default: "appendonly.aof",
+      mutable: false,
+      validate: onlyName("appendfilename", "filename"),
+    },
+    {
+      name: "appenddirname",
+      type: "string",
+      default: "appendonlydir",
+      mutable: false,
+      validate: onlyName("appenddirname", "dirname"),
+    },
     { name: "auto-aof-rewrite-percentage", type: "int", default: "100", min: 0, max: 2147483647 },
     {
       name: "auto-aof-rewrite-min-size",
       type: "memory",
       default: "64mb",
       min: 0,
-      max: Number.MAX_SAFE_INTEGER,
+      max: LONG_MAX,
     },
     { name: "aof-load-truncated", type: "bool", default: "yes" },
     { name: "aof-use-rdb-preamble", type: "bool", default: "yes" },
@@ -572,8 +595,13 @@ export default definePlugin({
     const aof = new Aof(server);
     server.config.watch("appendonly", (v) => {
       if (aof.starting) return;
-      if (v === "yes") aof.start();
-      else aof.stop();
+      if (v === "yes") {
+        aof.start();
+        // Redis's failed apply: CONFIG SET answers it and keeps `no`.
+        if (aof.state === "off") throw new ConfigError("Unable to turn on AOF. Check server logs.");
+      } else {
+        aof.stop();
+      }
     });
     server.config.watch("appendfsync", (v) => (aof.writer.policy = v as FsyncPolicy));
     /** A rewrite the shutdown stopped, settled once its files are gone. */

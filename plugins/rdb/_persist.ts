@@ -518,6 +518,12 @@ export class RdbPersistence implements RdbService {
       bytes = Deno.readFileSync(path);
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) return;
+      // A `dir` Deno's permissions keep closed (/proc without --allow-all)
+      // holds no dump Redis could have written: start empty, as Redis there.
+      if (e instanceof Deno.errors.NotCapable) {
+        server.log("warning", `Not loading ${path}: ${errText(e)}`);
+        return;
+      }
       throw new Error(`Fatal error loading the DB (${path}): ${errText(e)}. Exiting.`);
     }
     const t0 = performance.now();

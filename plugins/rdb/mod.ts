@@ -95,10 +95,25 @@ export default definePlugin({
           throw new ConfigError((e as Error).message);
         }
       },
+      // One `save <seconds> <changes>` line per point, or `save ""`.
+      rewrite: (v, name) =>
+        parseSavePoints(v).map(([s, c]) => ({ line: `${name} ${s} ${c}`, force: true }))
+          .concat(v === "" ? [{ line: `${name} ""`, force: true }] : []),
     },
-    { name: "dbfilename", type: "string", default: "dump.rdb" },
+    {
+      name: "dbfilename",
+      type: "string",
+      default: "dump.rdb",
+      protected: true,
+      validate(v) {
+        if (v.includes("/") || v.includes("\\")) {
+          throw new ConfigError("dbfilename can't be a path, just a filename");
+        }
+        return v;
+      },
+    },
     { name: "rdbcompression", type: "bool", default: "yes" },
-    { name: "rdbchecksum", type: "bool", default: "yes" },
+    { name: "rdbchecksum", type: "bool", default: "yes", mutable: false },
     { name: "stop-writes-on-bgsave-error", type: "bool", default: "yes" },
     {
       name: "sanitize-dump-payload",
@@ -110,7 +125,14 @@ export default definePlugin({
     { name: "rdb-save-incremental-fsync", type: "bool", default: "yes" },
     // Redis's test-only knob: microseconds to sleep after each key saved
     // in the background (here: a pause between keys, the server answering).
-    { name: "rdb-key-save-delay", type: "int", default: "0", min: -2147483648, max: 2147483647 },
+    {
+      name: "rdb-key-save-delay",
+      type: "int",
+      default: "0",
+      min: -2147483648,
+      max: 2147483647,
+      hidden: true,
+    },
     {
       // Respite's own: what a corrupt RDB at start-up does (Redis: fail).
       name: "rdb-load-corrupt",
@@ -118,6 +140,7 @@ export default definePlugin({
       default: "fail",
       values: ["fail", "empty"],
       mutable: false,
+      hidden: true,
     },
   ],
   init(server) {

@@ -23,7 +23,7 @@ import type {
   ServerApi,
 } from "../../core/types.ts";
 import { Trait } from "../../core/types.ts";
-import { ConfigError } from "../../core/config.ts";
+import { ConfigError, LONG_MAX } from "../../core/config.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
 import { parseInteger } from "../../core/number.ts";
 import type {} from "../rdb/mod.ts";
@@ -119,6 +119,10 @@ function init(server: ServerApi): PluginInstance {
     server.rearm();
   });
   cfg.watch("repl-backlog-size", (v) => master.backlog?.resize(Number(v)));
+  // CONFIG SET raises a backlog below 16kb to that, as Redis's resize does.
+  cfg.onApply(["repl-backlog-size"], () => {
+    if (cfg.number("repl-backlog-size") < 16384) cfg.set("repl-backlog-size", "16384", true);
+  });
   const startup = parseReplicaof(cfg.get("replicaof"));
   if (startup !== undefined) replica.setMaster(startup[0], startup[1], false);
 
@@ -431,6 +435,9 @@ export default definePlugin({
       default: "",
       aliases: ["slaveof"],
       mutable: false,
+      multiArg: true,
+      // `replicaof <host> <port>` on a replica; a master's lines go.
+      rewrite: (v, name) => v === "" ? [] : [{ line: `${name} ${v}`, force: true }],
       validate(v) {
         const p = parseReplicaof(v);
         return p === undefined ? "" : `${p[0]} ${p[1]}`;
@@ -448,9 +455,9 @@ export default definePlugin({
       type: "memory",
       default: "1mb",
       min: 1,
-      max: Number.MAX_SAFE_INTEGER,
+      max: LONG_MAX,
     },
-    { name: "repl-backlog-ttl", type: "int", default: "3600", min: 0, max: 2147483647 },
+    { name: "repl-backlog-ttl", type: "int", default: "3600", min: 0, max: LONG_MAX },
     {
       name: "repl-ping-replica-period",
       type: "int",
@@ -492,7 +499,13 @@ export default definePlugin({
       max: 2147483647,
       aliases: ["min-slaves-max-lag"],
     },
-    { name: "replica-announce-ip", type: "string", default: "", aliases: ["slave-announce-ip"] },
+    {
+      name: "replica-announce-ip",
+      type: "string",
+      default: "",
+      aliases: ["slave-announce-ip"],
+      emptyIsNull: true,
+    },
     {
       name: "replica-announce-port",
       type: "int",
@@ -512,8 +525,8 @@ export default definePlugin({
     },
     { name: "replica-lazy-flush", type: "bool", default: "no", aliases: ["slave-lazy-flush"] },
     { name: "replica-ignore-disk-write-errors", type: "bool", default: "no" },
-    { name: "masterauth", type: "string", default: "", hidden: true },
-    { name: "masteruser", type: "string", default: "" },
+    { name: "masterauth", type: "string", default: "", sensitive: true, emptyIsNull: true },
+    { name: "masteruser", type: "string", default: "", sensitive: true, emptyIsNull: true },
   ],
   init,
 });

@@ -162,8 +162,20 @@ Deno.test("conf: errors name the line and give Redis's reason", () => {
     fatal(3, "port abc", "argument couldn't be parsed into an integer"),
   );
   assertEquals(
-    applyErr("hz 900"),
-    fatal(1, "hz 900", "argument must be between 1 and 500 inclusive"),
+    applyErr("hz -1"),
+    fatal(1, "hz -1", "argument must be between 0 and 2147483647 inclusive"),
+  );
+  assertEquals(
+    applyErr("maxclients -1"),
+    fatal(1, "maxclients -1", "argument must be between 1 and 4294967295 inclusive"),
+  );
+  assertEquals(
+    applyErr("dir /etc/hostname"),
+    fatal(1, "dir /etc/hostname", "Not a directory"),
+  );
+  assertEquals(
+    applyErr("dir /nonexistent/x"),
+    fatal(1, "dir /nonexistent/x", "No such file or directory"),
   );
   assertEquals(
     applyErr("protected-mode maybe"),
@@ -173,7 +185,7 @@ Deno.test("conf: errors name the line and give Redis's reason", () => {
     applyErr("maxmemory 1zb"),
     fatal(1, "maxmemory 1zb", "argument must be a memory value"),
   );
-  // Security-relevant directives are never silently ignored.
+  // A directive no plugin of this store declares is refused.
   assertEquals(
     applyErr("requirepass secret"),
     fatal(1, "requirepass secret", "Bad directive or wrong number of arguments"),
@@ -217,19 +229,39 @@ Deno.test("conf: multi-argument directives, accumulating save and plugin lines",
   assertEquals(applyConf(parseConf("hz 5\nhz 6", { baseDir: "/" }), store()).config, { hz: "6" });
 });
 
-Deno.test("conf: deprecated directives are skipped, unsupported Redis ones warned about", () => {
+Deno.test("conf: deprecated directives are skipped, undeclared ones stop start-up", () => {
   const s = new ConfigStore();
   for (const d of coreDirectives) s.declare(d);
-  const { config, warnings } = applyConf(
-    parseConf("lua-replicate-commands yes\nrdbcompression yes\nhz 12", { baseDir: "/" }),
+  const { config, renames } = applyConf(
+    parseConf(
+      'lua-replicate-commands yes\nlist-max-ziplist-entries 5\nhz 12\nrename-command FLUSHALL ""',
+      { baseDir: "/" },
+    ),
     s,
   );
   assertEquals(config, { hz: "12" });
+  assertEquals(renames, [{
+    from: "flushall",
+    to: "",
+    at: { line: 4, text: 'rename-command FLUSHALL ""' },
+  }]);
+  // A Redis directive no plugin declares is an error, as an unknown one is.
   assertEquals(
-    warnings,
-    s.directive("rdbcompression")
-      ? []
-      : ["Ignoring unsupported directive 'rdbcompression' (config line 2)"],
+    applyErr("hz 5\nstop-writes-on-bgsave-error yes"),
+    fatal(2, "stop-writes-on-bgsave-error yes", "Bad directive or wrong number of arguments"),
+  );
+  // A deprecated one with the wrong number of arguments too, as in Redis.
+  assertEquals(
+    applyErr("lua-replicate-commands"),
+    fatal(1, "lua-replicate-commands", "Bad directive or wrong number of arguments"),
+  );
+  assertEquals(
+    applyErr("loadmodule /x.so"),
+    fatal(
+      1,
+      "loadmodule /x.so",
+      "Redis modules cannot be loaded: Respite takes plugins instead (plugin <path>)",
+    ),
   );
 });
 
