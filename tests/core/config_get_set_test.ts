@@ -361,3 +361,40 @@ Deno.test("CONFIG SET restores every value when an apply fails", async () => {
     await s.close();
   }
 });
+
+Deno.test({
+  name: "diff: CONFIG SET appendonly yes that cannot start the AOF answers Redis's reason",
+  ignore: !hasRedis,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    // A file where the AOF directory should go: the AOF cannot start.
+    const dirs = await Promise.all([0, 1].map(() => Deno.makeTempDir({ prefix: "respite-aof-" })));
+    for (const d of dirs) await Deno.writeTextFile(`${d}/appendonlydir`, "");
+    const respite = await startRespite({ config: { dir: dirs[0]! } });
+    const redis = await startRealRedis([], { dir: dirs[1]! });
+    try {
+      const out: Reply[][] = [];
+      for (const port of [respite.port, redis.port]) {
+        const c = await RawClient.connect(port);
+        try {
+          out.push([
+            await c.call("CONFIG", "SET", "appendonly", "yes"),
+            await c.call("CONFIG", "GET", "appendonly"),
+          ]);
+        } finally {
+          c.close();
+        }
+      }
+      assertEquals(out[0], out[1]);
+      assertEquals(out[0]![0], {
+        error:
+          "ERR CONFIG SET failed (possibly related to argument 'appendonly') - Unable to turn on AOF. Check server logs.",
+      });
+    } finally {
+      await respite.close();
+      await redis.stop();
+      for (const d of dirs) await Deno.remove(d, { recursive: true });
+    }
+  },
+});
