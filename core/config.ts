@@ -310,8 +310,12 @@ export function normalizeValue(d: ConfigDirective, raw: string, current: string)
  */
 type Listener = (value: string, given: string) => void;
 
-/** Puts a CONFIG SET in force (see {@link ConfigStore.onApply}). */
-type Applier = () => void | Promise<void>;
+/**
+ * Puts a CONFIG SET in force (see {@link ConfigStore.onApply}); `canWait`
+ * when the caller can wait for a promise (else the applier must finish, or
+ * fail, at once).
+ */
+type Applier = (canWait: boolean) => void | Promise<void>;
 
 /**
  * The live configuration: canonical string values by directive name.
@@ -409,11 +413,14 @@ export class ConfigStore {
    * the watchers and running the appliers again. Values that do not change
    * tell no one. Fails with a {@link ConfigSetError} naming the directive as
    * `pairs` spelled it (lower case): thrown, or the rejection of the promise
-   * returned when an applier works asynchronously.
+   * returned when an applier works asynchronously (only when `canWait`).
    *
    * The caller checks the names first (unknown, immutable, duplicates).
    */
-  setMany(pairs: readonly (readonly [string, string])[]): void | Promise<void> {
+  setMany(
+    pairs: readonly (readonly [string, string])[],
+    canWait = false,
+  ): void | Promise<void> {
     const items = pairs.map(([name, value]) => {
       const d = this.directive(name);
       if (!d) throw new ConfigSetError(name, "Unknown option");
@@ -446,7 +453,7 @@ export class ConfigStore {
         for (; i < appliers.length; i++) {
           let r;
           try {
-            r = appliers[i]!.fn();
+            r = appliers[i]!.fn(canWait);
           } catch { /* as above */ }
           if (r instanceof Promise) return r.catch(() => {}).then(() => reapply(i + 1));
         }
@@ -473,7 +480,7 @@ export class ConfigStore {
         const a = appliers[i]!;
         let r;
         try {
-          r = a.fn();
+          r = a.fn(canWait);
         } catch (e) {
           return fail(e, a.param);
         }

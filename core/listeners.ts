@@ -2,9 +2,15 @@
  * The server's listening sockets: TCP on every `bind` address at `port`,
  * TLS on `tls-port` at the same addresses, and the Unix socket
  * `unixsocket`. While the server runs, CONFIG SET of `port` and `bind`
- * rebinds, and of `tls-port` and the TLS files reloads TLS, as Redis's
+ * rebinds, and of `tls-port` and the TLS settings reloads TLS, as Redis's
  * `changeListenPort`, `changeBindAddr` and `applyTlsCfg` do: on a failure
  * the old sockets stay and CONFIG SET answers Redis's reason.
+ *
+ * New sockets are opened before the old ones close where they can be.
+ * Where an address must be freed first (a wildcard giving way to a
+ * specific address, new certificates on the same TLS port), the change
+ * waits for Deno to release the old socket, which it does only once its
+ * pending accept has unwound, a moment after `close()`.
  *
  * @module
  */
@@ -25,10 +31,18 @@ export interface ListenerHost {
 
 type Socket = Deno.Listener | Deno.TlsListener;
 
+/** Sockets by the `bind` address (as written) they listen on. */
+type Sockets = Map<string, Socket>;
+
+type Opener = (hostname: string, port: number) => Socket;
+
 /** Redis's reasons for a failed apply. */
 const PORT_FAILED = "Unable to listen on this port. Check server logs.";
 const BIND_FAILED = "Failed to bind to specified addresses.";
 const TLS_FAILED = "Unable to update TLS configuration. Check server logs.";
+
+/** How many times a just-closed address is retried while Deno releases it. */
+const RELEASE_ATTEMPTS = 40;
 
 /**
  * The listening sockets of one server.
@@ -46,10 +60,10 @@ export class Listeners {
   port = 0;
   /** The TLS port bound (0 when TLS is off). */
   tlsPort = 0;
-  #tcp: Socket[] = [];
-  #tls: Socket[] = [];
+  #tcp: Sockets = new Map();
+  #tls: Sockets = new Map();
   #unix: { socket: Socket; path: string } | undefined;
-  /** The `bind` addresses the sockets are on. */
+  /** The `bind` addresses in force. */
   #addrs: string[] = [];
   #open = false;
   /** The certificate and key the TLS sockets serve. */
@@ -58,14 +72,14 @@ export class Listeners {
   constructor(readonly host: ListenerHost) {
     const cfg = host.config;
     cfg.onApply(["port"], () => this.#applyPort());
-    cfg.onApply(["bind"], () => this.#applyBind());
-    cfg.onApply(["tls-port"], () => this.#applyTls(PORT_FAILED));
+    cfg.onApply(["bind"], (canWait) => this.#applyBind(canWait));
+    cfg.onApply(["tls-port"], (canWait) => this.#applyTls(PORT_FAILED, canWait));
     // Redis's applyTlsCfg: every TLS setting but the port and tls-auth-clients.
     cfg.onApply(
       cfg.directives().map((d) => d.name).filter((n) =>
         n.startsWith("tls-") && n !== "tls-port" && n !== "tls-auth-clients"
       ),
-      () => this.#applyTls(TLS_FAILED),
+      (canWait) => this.#applyTls(TLS_FAILED, canWait),
     );
   }
 
@@ -81,11 +95,7 @@ export class Listeners {
       const material = tlsMaterial(cfg);
       this.#tlsMaterial = material;
       if (material !== undefined) {
-        [this.#tls, this.tlsPort] = this.#bindAll(
-          addrs,
-          cfg.number("tls-port"),
-          (h, p) => listenTls(h, p, material),
-        );
+        [this.#tls, this.tlsPort] = this.#bindAll(addrs, cfg.number("tls-port"), tls(material));
       }
       this.#unix = this.#openUnix();
     } catch (e) {
@@ -96,7 +106,8 @@ export class Listeners {
     this.#open = true;
     // Port 0 picked one: CONFIG GET (and CONFIG REWRITE) show it.
     if (cfg.number("port") !== this.port) cfg.set("port", String(this.port), true);
-    for (const l of [...this.#tcp, ...this.#tls]) this.host.accept(l);
+    this.#accept(this.#tcp);
+    this.#accept(this.#tls);
     if (this.#unix) this.host.accept(this.#unix.socket, this.#unix.path);
   }
 
@@ -105,10 +116,8 @@ export class Listeners {
     this.#open = false;
     closeAll(this.#tcp);
     closeAll(this.#tls);
-    this.#tcp = [];
-    this.#tls = [];
     if (this.#unix) {
-      closeAll([this.#unix.socket]);
+      closeAll(new Map([["", this.#unix.socket]]));
       this.host.log("notice", "Removing the unix socket file.");
       try {
         Deno.removeSync(this.#unix.path);
@@ -117,19 +126,19 @@ export class Listeners {
     }
   }
 
+  #accept(sockets: Sockets): void {
+    for (const l of sockets.values()) this.host.accept(l);
+  }
+
   /**
    * Opens a socket on each address (`-addr` is optional: it may fail) and
    * returns them with the port bound: port 0 picks one, which the next
    * addresses then share. A required address that fails closes the
-   * sockets opened here and throws.
+   * sockets opened here and throws; `quiet` leaves an address in use
+   * unlogged (it is retried).
    */
-  #bindAll(
-    addrs: readonly string[],
-    port: number,
-    open: (hostname: string, port: number) => Socket,
-    quiet = false,
-  ): [Socket[], number] {
-    const out: Socket[] = [];
+  #bindAll(addrs: readonly string[], port: number, open: Opener, quiet = false): [Sockets, number] {
+    const out: Sockets = new Map();
     for (const raw of addrs) {
       const optional = raw.startsWith("-");
       const addr = optional ? raw.slice(1) : raw;
@@ -137,7 +146,7 @@ export class Listeners {
       try {
         const l = open(hostname, port);
         if (port === 0) port = (l.addr as Deno.NetAddr).port;
-        out.push(l);
+        out.set(raw, l);
       } catch (e) {
         if (optional) continue;
         if (!quiet || !(e instanceof Deno.errors.AddrInUse)) {
@@ -153,6 +162,18 @@ export class Listeners {
       }
     }
     return [out, port];
+  }
+
+  /** {@link Listeners.#bindAll}, retried while just-closed sockets are released. */
+  async #rebindAll(addrs: readonly string[], port: number, open: Opener): Promise<Sockets> {
+    for (let attempt = 0;; attempt++) {
+      await new Promise((r) => setTimeout(r, attempt === 0 ? 0 : 5));
+      try {
+        return this.#bindAll(addrs, port, open, attempt < RELEASE_ATTEMPTS)[0];
+      } catch (e) {
+        if (!(e instanceof Deno.errors.AddrInUse) || attempt >= RELEASE_ATTEMPTS) throw e;
+      }
+    }
   }
 
   #openUnix(): { socket: Socket; path: string } | undefined {
@@ -179,7 +200,7 @@ export class Listeners {
   #applyPort(): void {
     const cfg = this.host.config;
     if (!this.#open || cfg.number("port") === this.port) return;
-    let sockets: Socket[], port: number;
+    let sockets: Sockets, port: number;
     try {
       [sockets, port] = this.#bindAll(this.#addrs, cfg.number("port"), tcp);
     } catch {
@@ -189,81 +210,99 @@ export class Listeners {
     closeAll(this.#tcp);
     this.#tcp = sockets;
     this.port = port;
-    for (const l of sockets) this.host.accept(l);
+    this.#accept(sockets);
   }
 
   /**
-   * Opens sockets as {@link Listeners.#bindAll} does, once the sockets just
-   * closed on those addresses are released: Deno frees a listener's port
-   * only after its pending accept has unwound, a moment after `close()`.
+   * `bind` changed: the new addresses are bound first and the dropped ones
+   * closed after, so a failure leaves everything as it was. An address in
+   * use by one being dropped (`*` giving way to `127.0.0.1`) waits for it
+   * to be released; if it then fails, the dropped ones come back.
    */
-  async #rebindAll(
-    addrs: readonly string[],
-    port: number,
-    open: (hostname: string, port: number) => Socket,
-  ): Promise<[Socket[], number]> {
-    for (let attempt = 0;; attempt++) {
-      await new Promise((r) => setTimeout(r, attempt === 0 ? 0 : 5));
-      try {
-        return this.#bindAll(addrs, port, open, attempt < RELEASE_ATTEMPTS);
-      } catch (e) {
-        if (!(e instanceof Deno.errors.AddrInUse) || attempt >= RELEASE_ATTEMPTS) throw e;
-      }
-    }
-  }
-
-  /**
-   * `bind` changed: the old sockets close first (the new addresses may
-   * include them), and come back when a new address cannot be bound, as
-   * Redis's `changeBindAddr` does.
-   */
-  async #applyBind(): Promise<void> {
+  #applyBind(canWait: boolean): void | Promise<void> {
     if (!this.#open) return;
     const addrs = bindAddrs(this.host.config.get("bind"));
     const old = this.#addrs;
-    if (addrs.join(" ") === old.join(" ")) return;
-    closeAll(this.#tcp);
-    closeAll(this.#tls);
-    this.#tcp = [];
-    this.#tls = [];
-    const reopen = async (list: readonly string[]) => {
-      const [tcpSockets] = await this.#rebindAll(list, this.port, tcp);
-      let tlsSockets: Socket[] = [];
-      const material = this.#tlsMaterial;
-      if (material !== undefined && this.tlsPort !== 0) {
+    const added = addrs.filter((a) => !old.includes(a));
+    const dropped = old.filter((a) => !addrs.includes(a));
+    if (added.length === 0 && dropped.length === 0) return;
+    const material = this.tlsPort !== 0 ? this.#tlsMaterial : undefined;
+    const done = (tcpSockets: Sockets, tlsSockets: Sockets) => {
+      for (const a of dropped) {
+        closeAll(new Map([[a, this.#tcp.get(a)], [a + "/tls", this.#tls.get(a)]]));
+        this.#tcp.delete(a);
+        this.#tls.delete(a);
+      }
+      for (const [a, l] of tcpSockets) this.#tcp.set(a, l);
+      for (const [a, l] of tlsSockets) this.#tls.set(a, l);
+      this.#addrs = addrs;
+      this.#accept(tcpSockets);
+      this.#accept(tlsSockets);
+    };
+    let tcpSockets: Sockets = new Map();
+    try {
+      [tcpSockets] = this.#bindAll(added, this.port, tcp, true);
+      const tlsSockets = material ? this.#bindAll(added, this.tlsPort, tls(material), true)[0] : [];
+      done(tcpSockets, new Map(tlsSockets));
+      return;
+    } catch (e) {
+      closeAll(tcpSockets);
+      if (!(e instanceof Deno.errors.AddrInUse) || dropped.length === 0 || !canWait) {
+        throw new ConfigError(BIND_FAILED);
+      }
+    }
+    // An added address clashes with a dropped one: free those first.
+    return (async () => {
+      const keep = (a: string) => !dropped.includes(a);
+      const closing = new Map([...this.#tcp].filter(([a]) => !keep(a)));
+      const closingTls = new Map([...this.#tls].filter(([a]) => !keep(a)));
+      closeAll(closing);
+      closeAll(closingTls);
+      for (const a of dropped) {
+        this.#tcp.delete(a);
+        this.#tls.delete(a);
+      }
+      const open = async (list: readonly string[]): Promise<[Sockets, Sockets]> => {
+        const t = await this.#rebindAll(list, this.port, tcp);
         try {
-          [tlsSockets] = await this.#rebindAll(
-            list,
-            this.tlsPort,
-            (h, p) => listenTls(h, p, material),
-          );
+          return [
+            t,
+            material ? await this.#rebindAll(list, this.tlsPort, tls(material)) : new Map(),
+          ];
         } catch (e) {
-          closeAll(tcpSockets);
+          closeAll(t);
           throw e;
         }
-      }
-      this.#tcp = tcpSockets;
-      this.#tls = tlsSockets;
-      for (const l of [...tcpSockets, ...tlsSockets]) this.host.accept(l);
-    };
-    try {
-      await reopen(addrs);
-      this.#addrs = addrs;
-    } catch {
-      this.host.log("warning", "Failed to bind, trying to restore old listening sockets.");
+      };
       try {
-        await reopen(old);
-      } catch { /* nothing left to listen on */ }
-      throw new ConfigError(BIND_FAILED);
-    }
+        const [t, s] = await open(added);
+        this.#addrs = addrs;
+        for (const [a, l] of t) this.#tcp.set(a, l);
+        for (const [a, l] of s) this.#tls.set(a, l);
+        this.#accept(t);
+        this.#accept(s);
+      } catch {
+        this.host.log("warning", "Failed to bind, trying to restore old listening sockets.");
+        try {
+          const [t, s] = await open(dropped);
+          for (const [a, l] of t) this.#tcp.set(a, l);
+          for (const [a, l] of s) this.#tls.set(a, l);
+          this.#accept(t);
+          this.#accept(s);
+        } catch { /* those addresses are gone */ }
+        throw new ConfigError(BIND_FAILED);
+      }
+    })();
   }
 
   /**
-   * `tls-port` or a TLS file changed: read the TLS material again and
-   * reopen the TLS sockets with it (none when `tls-port` is 0). When the
-   * new sockets cannot be opened, the old ones come back.
+   * `tls-port` or a TLS setting changed: read the TLS material again and
+   * reopen the TLS sockets with it (none when `tls-port` is 0). A new port
+   * is opened before the old one closes; new files on the same port wait
+   * for it to be released. When the new sockets cannot be opened, the old
+   * ones come back.
    */
-  async #applyTls(reason: string): Promise<void> {
+  #applyTls(reason: string, canWait: boolean): void | Promise<void> {
     if (!this.#open) return;
     const cfg = this.host.config;
     // TLS is configured for the port, replication or the cluster bus.
@@ -279,44 +318,56 @@ export class Listeners {
     const port = cfg.number("tls-port");
     if (port === 0) material = undefined;
     const old = this.#tls, oldPort = this.tlsPort, oldMaterial = this.#tlsMaterial;
-    if (material === oldMaterial && port === oldPort) return;
-    // The same port is freed first; another one is opened before the old closes.
-    const samePort = port === oldPort && port !== 0;
-    if (samePort) closeAll(old);
-    let sockets: Socket[] = [], bound = 0;
-    if (material !== undefined) {
-      const m = material;
+    const swap = (sockets: Sockets, bound: number) => {
+      this.#tls = sockets;
+      this.tlsPort = bound;
+      this.#tlsMaterial = material;
+      this.#accept(sockets);
+    };
+    if (port === oldPort && sameMaterial(material, oldMaterial)) {
+      this.#tlsMaterial = material;
+      return;
+    }
+    if (port !== oldPort || oldPort === 0) {
+      let sockets: Sockets = new Map(), bound = 0;
+      if (material !== undefined) {
+        try {
+          [sockets, bound] = this.#bindAll(this.#addrs, port, tls(material));
+        } catch {
+          throw new ConfigError(reason);
+        }
+      }
+      closeAll(old);
+      swap(sockets, bound);
+      return;
+    }
+    // New files on the same port: it must be freed first.
+    if (!canWait) throw new ConfigError(reason);
+    closeAll(old);
+    const m = material;
+    return (async () => {
       try {
-        [sockets, bound] = samePort
-          ? await this.#rebindAll(this.#addrs, port, (h, p) => listenTls(h, p, m))
-          : this.#bindAll(this.#addrs, port, (h, p) => listenTls(h, p, m));
+        swap(m ? await this.#rebindAll(this.#addrs, port, tls(m)) : new Map(), m ? port : 0);
       } catch {
-        if (samePort && oldMaterial !== undefined) {
+        if (oldMaterial !== undefined) {
           try {
-            [this.#tls] = await this.#rebindAll(
-              this.#addrs,
-              oldPort,
-              (h, p) => listenTls(h, p, oldMaterial),
-            );
-            for (const l of this.#tls) this.host.accept(l);
+            const back = await this.#rebindAll(this.#addrs, oldPort, tls(oldMaterial));
+            this.#tls = back;
+            this.#accept(back);
           } catch {
-            this.#tls = [];
+            this.#tls = new Map();
             this.tlsPort = 0;
           }
         }
         throw new ConfigError(reason);
       }
-    }
-    if (!samePort) closeAll(old);
-    this.#tls = sockets;
-    this.tlsPort = bound;
-    this.#tlsMaterial = material;
-    for (const l of sockets) this.host.accept(l);
+    })();
   }
 }
 
-/** How many times a just-closed address is retried while Deno releases it. */
-const RELEASE_ATTEMPTS = 20;
+function sameMaterial(a: TlsMaterial | undefined, b: TlsMaterial | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.cert === b.cert && a.key === b.key);
+}
 
 /** The `bind` value's addresses (`""` binds none). */
 function bindAddrs(v: string): string[] {
@@ -327,10 +378,14 @@ function tcp(hostname: string, port: number): Deno.Listener {
   return Deno.listen({ hostname, port, transport: "tcp" });
 }
 
-function closeAll(sockets: readonly Socket[]): void {
-  for (const l of sockets) {
+function tls(material: TlsMaterial): Opener {
+  return (hostname, port) => listenTls(hostname, port, material);
+}
+
+function closeAll(sockets: ReadonlyMap<string, Socket | undefined>): void {
+  for (const l of sockets.values()) {
     try {
-      l.close();
+      l?.close();
     } catch { /* already closed */ }
   }
 }

@@ -94,7 +94,8 @@ function configSet(c: Context, argv: Bytes[]): void {
   };
   let done: void | Promise<void>;
   try {
-    done = cfg.setMany(pairs);
+    // A client that cannot wait (inside EXEC) gets an answer at once.
+    done = cfg.setMany(pairs, c.blockable);
   } catch (e) {
     return failed(e);
   }

@@ -268,3 +268,24 @@ Deno.test({
     }
   },
 });
+
+Deno.test("CONFIG SET bind from an address to the wildcard and back waits for the old socket", async () => {
+  const s = await startRespite({ bind: "127.0.0.1" });
+  const c = await RawClient.connect(s.port);
+  try {
+    assertEquals(await c.call("CONFIG", "SET", "bind", "*"), "OK");
+    assertEquals(await c.call("CONFIG", "GET", "bind"), ["bind", "*"]);
+    assertOk(await listening(s.port));
+    assertEquals(await c.call("CONFIG", "SET", "bind", "127.0.0.1"), "OK");
+    assertOk(await listening(s.port));
+    // Inside EXEC the answer comes at once, in its place in EXEC's reply.
+    assertEquals(await c.call("MULTI"), "OK");
+    assertEquals(await c.call("CONFIG", "SET", "bind", "127.0.0.1 -192.0.2.1"), "QUEUED");
+    assertEquals(await c.call("PING"), "QUEUED");
+    assertEquals(await c.call("EXEC"), ["OK", "PONG"]);
+    assertEquals(await c.call("CONFIG", "GET", "bind"), ["bind", "127.0.0.1 -192.0.2.1"]);
+  } finally {
+    c.close();
+    await s.close();
+  }
+});
