@@ -17,6 +17,13 @@
  * In a `deno compile`d binary only plugins embedded at compile time can be
  * imported: `deno compile --include plugins/examples/counter.ts ... main.ts`.
  *
+ * Start-up follows Redis's order: the configuration is read and checked,
+ * `daemonize yes` re-launches the server detached (Deno cannot fork; this
+ * needs `--allow-run`) and the pid file is written, `rename-command` lines
+ * rename commands, the ports are bound (a port in use is found before a
+ * long load), then the dataset is loaded. The config file's absolute path
+ * is what CONFIG REWRITE rewrites and INFO's `config_file` shows.
+ *
  * Errors in the configuration are printed as `redis-server` prints them and
  * the process exits with status 1. SIGINT and SIGTERM shut the server down
  * as SHUTDOWN does, with the modifiers of `shutdown-on-sigint` and

@@ -613,6 +613,8 @@ export function rewriteConf(
   }
   // Then what is no parameter: the users, the plugins (Redis's modules).
   for (const u of extras.users ?? []) rewrite("user", u, true);
+  // With an aclfile the users live there: the file's `user` lines go.
+  processed.add("user");
   for (const d of store.directives()) {
     if (!d.fileOnly || d.rewrite === undefined) continue;
     for (const { line } of d.rewrite(store.get(d.name), d.name)) rewrite(d.name, line, true);

@@ -103,9 +103,9 @@ export interface ConfigDirective {
   /** Answers `CONFIG GET` only when named, not to a pattern (HIDDEN_CONFIG). */
   hidden?: boolean;
   /**
-   * A config file directive that is no parameter (Redis's `user`,
-   * `loadmodule`): CONFIG GET and SET do not know it, and CONFIG REWRITE
-   * comments its lines out and appends the lines its `rewrite` gives.
+   * A config file directive that is no parameter (Redis's `user`): CONFIG
+   * GET and SET do not know it; CONFIG REWRITE writes what its `rewrite`
+   * gives in place of its lines.
    */
   fileOnly?: boolean;
 }
