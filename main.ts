@@ -133,7 +133,16 @@ function isPlugin(v: unknown): v is Plugin {
 /** The configuration and plugins to start with, or an exit status. */
 async function loadConfiguration(
   args: readonly string[],
-): Promise<{ applied: AppliedConf; plugins: Plugin[]; file: string | undefined } | number> {
+): Promise<
+  | {
+    applied: AppliedConf;
+    plugins: Plugin[];
+    file: string | undefined;
+    /** The config read from stdin (`-`), for a daemon re-launched. */
+    stdin: Uint8Array | undefined;
+  }
+  | number
+> {
   const cl = parseCommandLine(args);
   if (cl.kind === "version") {
     console.log(`Respite v=${RESPITE_VERSION} redis_version=${REDIS_VERSION}`);
@@ -147,6 +156,7 @@ async function loadConfiguration(
   let text = "";
   let fileDir = cwd;
   let file: string | undefined;
+  let stdin: Uint8Array | undefined;
   const stack: string[] = [];
   if (cl.file !== undefined) {
     const path = resolve(cwd, byteStringToUtf8(cl.file));
@@ -177,6 +187,7 @@ async function loadConfiguration(
       off += c.length;
     }
     text += bytesToString(all, 0, all.length);
+    stdin = all;
   }
   const lines: ConfLine[] = parseConf(text, { baseDir: fileDir, includeStack: stack });
   if (!lines.at(-1)?.error) {
@@ -210,7 +221,7 @@ async function loadConfiguration(
     return 1;
   }
   try {
-    return { applied: applyConf(lines, store), plugins, file };
+    return { applied: applyConf(lines, store), plugins, file, stdin };
   } catch (e) {
     if (!(e instanceof ConfFileError)) throw e;
     reportConfError(e);
@@ -263,17 +274,23 @@ function selfCommand(args: readonly string[]): { cmd: string; args: string[] } {
  * detached process (a new session, standard streams on /dev/null) and this
  * one exits, as Redis's parent does. Needs `--allow-run`.
  */
-function daemonize(args: readonly string[]): number {
+async function daemonize(args: readonly string[], stdin: Uint8Array | undefined): Promise<number> {
   const self = selfCommand(args);
   try {
     const child = new Deno.Command(self.cmd, {
       args: [...self.args, DAEMON_CHILD],
       cwd: Deno.cwd(),
-      stdin: "null",
+      // Config read from stdin (`-`) is handed on.
+      stdin: stdin === undefined ? "null" : "piped",
       stdout: "null",
       stderr: "null",
       detached: true,
     }).spawn();
+    if (stdin !== undefined) {
+      const w = child.stdin.getWriter();
+      await w.write(stdin);
+      await w.close();
+    }
     child.unref();
     return 0;
   } catch (e) {
@@ -338,7 +355,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const args = daemonChild ? argv.slice(0, -1) : argv;
   const loaded = await loadConfiguration(args);
   if (typeof loaded === "number") return loaded;
-  const { applied, plugins, file } = loaded;
+  const { applied, plugins, file, stdin } = loaded;
   const cfg = applied.config;
   // As redis-server: without a `save` line, snapshot on Redis's default
   // points. (An embedded server saves nothing unless told to.)
@@ -351,7 +368,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     reportConfError(new ConfFileError(`Can't open the log file: ${osReason(e)}`));
     return 1;
   }
-  if (background && !daemonChild) return daemonize(args);
+  if (background && !daemonChild) return await daemonize(args, stdin);
   // A daemon writes a pid file even when none is configured, as Redis.
   const pidfile = background && (cfg.pidfile ?? "") === "" ? DEFAULT_PIDFILE : cfg.pidfile ?? "";
   if (pidfile !== "") {

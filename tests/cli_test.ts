@@ -476,6 +476,30 @@ Deno.test({
       const denied = await runMain(args, { cwd: dir });
       assertEquals(denied.code, 1);
       assertMatch(denied.stdout, /Can't daemonize: .*--allow-run/);
+      // Config from stdin (`-`) reaches the daemon too.
+      const port2 = freePort();
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["run", ...PERMS, "--allow-run", MAIN, "-"],
+        cwd: dir,
+        stdin: "piped",
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      const w = child.stdin.getWriter();
+      await w.write(
+        new TextEncoder().encode(
+          `daemonize yes\nport ${port2}\nsave ""\npidfile ${pidfile}\nlogfile ${logfile}\n`,
+        ),
+      );
+      await w.close();
+      assertEquals((await child.status).code, 0);
+      assertOk(await waitPort(port2), "the daemon fed by stdin never listened");
+      const d = await RawClient.connect(port2);
+      assertEquals(await d.call("CONFIG", "GET", "daemonize"), ["daemonize", "yes"]);
+      await d.write("SHUTDOWN NOSAVE\r\n");
+      await d.closedWithin(3000);
+      d.close();
+      assertOk(await waitClosed(port2));
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
