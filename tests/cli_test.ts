@@ -509,10 +509,18 @@ Deno.test({
 /** Debian's redis.conf, installed by the redis-server package. */
 const DEBIAN_CONF = "/etc/redis/redis.conf";
 
-/** Whether Debian's file is there and its log file can be written here. */
+/** Whether Debian's file is there. */
 const hasDebianConf = (() => {
   try {
-    Deno.statSync(DEBIAN_CONF);
+    return Deno.statSync(DEBIAN_CONF).isFile;
+  } catch {
+    return false;
+  }
+})();
+
+/** Whether the log file Debian's file names can be written here (as root). */
+const debianLogWritable = hasDebianConf && (() => {
+  try {
     const log = /^logfile\s+(\S+)/m.exec(Deno.readTextFileSync(DEBIAN_CONF))?.[1];
     if (log !== undefined) Deno.openSync(log, { append: true, create: true }).close();
     return true;
@@ -523,7 +531,7 @@ const hasDebianConf = (() => {
 
 Deno.test({
   name: "cli: starts on Debian's /etc/redis/redis.conf with only --port and --dir",
-  ignore: !hasDebianConf,
+  ignore: !debianLogWritable,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "respite-debian-" });
     const port = freePort();
@@ -589,6 +597,24 @@ Deno.test({
       c.close();
       s.child.kill("SIGTERM");
       assertEquals((await s.finish()).code, 0);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "cli: where Debian's log file cannot be opened, start-up fails as redis-server's does",
+  ignore: !hasDebianConf || debianLogWritable || !hasRedis,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "respite-debian-" });
+    try {
+      const args = [DEBIAN_CONF, "--port", String(freePort()), "--dir", dir];
+      const ours = await runMain(args, { cwd: dir });
+      const theirs = await runRedisFailing(args, dir);
+      assertEquals(ours.code, 1);
+      assertEquals(theirs.code, 1);
+      assertEquals(ours.stderr, theirs.stderr);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
