@@ -135,7 +135,7 @@ function dirError(e: unknown): ConfigError {
  * it from inspecting (`/proc` without `--allow-all`) is taken as given, as
  * Redis takes any directory it can enter.
  */
-export function validateDir(v: string): string {
+function validateDir(v: string): string {
   const path = byteStringToUtf8(v);
   let abs: string;
   try {
