@@ -345,6 +345,27 @@ export class Connections {
     return over;
   }
 
+  /** An id for a new client. */
+  nextId(): number {
+    return this.#nextId++;
+  }
+
+  /**
+   * Lists a client the server connected itself (a replica's link to its
+   * master): the `clientConnected` hooks run, and {@link Connections.drop}
+   * (CLIENT KILL) calls `close`.
+   */
+  adopt(c: Client, close: () => void): void {
+    let closed = false;
+    c.closer = () => {
+      if (closed) return;
+      closed = true;
+      close();
+    };
+    this.clients.set(c.id, c);
+    for (const h of this.host.hooks.clientConnected) h(c);
+  }
+
   /** Closes a client and forgets it; the `clientClosed` hooks run. */
   drop(c: Client): void {
     if (c.closed) return;

@@ -11,6 +11,7 @@ import type { HookLists } from "./registry.ts";
 import type { Client } from "./client.ts";
 import { ReplyError } from "./errors.ts";
 import type { BlockingManager } from "./blocking.ts";
+import { type Pause, POSTPONED } from "./pause.ts";
 
 /** What the dispatcher needs from the server. */
 export interface DispatchHost {
@@ -19,6 +20,8 @@ export interface DispatchHost {
   /** The admission checks, in phase order. */
   readonly admission: readonly AdmissionCheck[];
   readonly blocking: BlockingManager;
+  /** Where CLIENT PAUSE is kept. */
+  readonly keyspace: { readonly pause: Pause };
   dirty: number;
   readonly stats: { totalCommands: number };
   emitPropagate(dbIndex: number, argv: readonly Bytes[]): void;
@@ -108,6 +111,10 @@ export class Dispatcher {
         }
       }
     }
+    // CLIENT PAUSE: the command waits for its end (a replica never does).
+    if (host.keyspace.pause.level !== 0 && c.kind !== "replica" && this.#postpone(c, cmd, argv)) {
+      return;
+    }
     const before = hooks.beforeCommand;
     for (let i = 0; i < before.length; i++) {
       if (!before[i]!(c, cmd, argv)) {
@@ -117,6 +124,31 @@ export class Dispatcher {
     }
     this.run(c, cmd, argv);
     if (host.blocking.hasReady) host.blocking.serveReady();
+  }
+
+  /**
+   * Parks `c` with its command while the pause holds it (Redis's
+   * BLOCKED_POSTPONE: a blocked client, no key, no timeout); when the pause
+   * ends the command goes through admission again, then the client reads
+   * on. False when the pause lets the command through.
+   */
+  #postpone(c: Client, cmd: CommandEntry, argv: Bytes[]): boolean {
+    const pause = this.host.keyspace.pause;
+    const traitsFor = cmd.spec.traitsFor;
+    if (!pause.holds(traitsFor === undefined ? cmd.traits : traitsFor(c, argv, cmd.traits))) {
+      return false;
+    }
+    const blocking = this.host.blocking;
+    c.lastCommand = cmd.fullName;
+    blocking.block(c, cmd, argv, { keys: [], timeoutMs: 0, type: "", data: POSTPONED });
+    pause.whenOver(() => {
+      // Gone meanwhile (closed, or unblocked another way).
+      if (c.blockState?.spec.data !== POSTPONED) return;
+      blocking.unblock(c, "gone");
+      this.execute(c, argv);
+      if (!c.suspended) c.resume();
+    });
+    return true;
   }
 
   /**

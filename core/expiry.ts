@@ -53,8 +53,13 @@ export class Expiry {
    */
   cycle(now: number): void {
     const { keyspace, config } = this.host;
-    // The cron moves the keyspace's LRU clock too (between client batches).
+    // The cron moves the keyspace's LRU clock too (between client batches),
+    // and ends a CLIENT PAUSE whose time is up: nothing expires during one.
     keyspace.setTime(now);
+    if (keyspace.pause.level !== 0) {
+      keyspace.pause.tick(now);
+      if (keyspace.pause.level !== 0) return;
+    }
     if (!keyspace.activeExpire) return;
     const budget = (1000 / config.number("hz")) * 0.25;
     const t0 = performance.now();

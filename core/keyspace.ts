@@ -13,6 +13,7 @@ import type { Clock } from "./clock.ts";
 import { WRONGTYPE } from "./errors.ts";
 import { ScanCursors } from "./cursor.ts";
 import { ValueTypes } from "./value_type.ts";
+import { Pause } from "./pause.ts";
 
 export type { ValueType } from "./value_type.ts";
 
@@ -432,8 +433,9 @@ export class Database {
     const at = this.expires.get(key);
     if (at === undefined || at > this.keyspace.clock.now()) return false;
     if (this.keyspace.loading) return false;
-    // A replica shows the key as gone but waits for the master's DEL.
-    if (this.keyspace.isReplica) return true;
+    // A replica shows the key as gone but waits for the master's DEL; under
+    // CLIENT PAUSE the dataset stands still.
+    if (this.keyspace.isReplica || this.keyspace.pause.level !== 0) return true;
     this.#expireNow(key);
     return true;
   }
@@ -566,6 +568,11 @@ export class Keyspace {
   #epoch: number;
   /** Whether the cron's active expiry cycle runs (DEBUG SET-ACTIVE-EXPIRE). */
   activeExpire = true;
+  /**
+   * CLIENT PAUSE: while on, commands wait and keys neither expire nor get
+   * evicted (see `pause.ts`).
+   */
+  readonly pause: Pause = new Pause({ now: () => this.clock.now() });
   /**
    * Value types registered by plugins, by name. Registering checks that a
    * type is persisted or volatile (see {@link ValueTypes}).

@@ -22,6 +22,7 @@ import {
   type Context,
   type EventClass,
   type Hooks,
+  type ListedLink,
   type Plugin,
   type ReplyWriter,
   type ServerStats,
@@ -366,9 +367,12 @@ export class Server implements ClientHost {
     this.dispatcher.run(c as Client, cmd, argv);
   }
 
-  createInternalClient(opts: { reply?: ReplyWriter } = {}): Context {
-    const c = new Client(0, this, this.keyspace.db(0), "", "", opts.reply);
+  createInternalClient(opts: { reply?: ReplyWriter; listed?: ListedLink } = {}): Context {
+    const l = opts.listed;
+    const id = l === undefined ? 0 : l.id ?? this.connections.nextId();
+    const c = new Client(id, this, this.keyspace.db(0), l?.addr ?? "", l?.laddr ?? "", opts.reply);
     c.writer.enabled = false;
+    if (l !== undefined) this.connections.adopt(c, l.close);
     return c;
   }
 

@@ -758,8 +758,11 @@ export interface Context {
   blockable: boolean;
   /** During a wake-up re-run: the `data` the handler passed to `block`. */
   readonly blockedData: unknown;
-  /** Which output buffer limit applies (`client-output-buffer-limit`). */
-  kind: "normal" | "pubsub" | "replica";
+  /**
+   * Which output buffer limit applies (`client-output-buffer-limit`);
+   * `master` is a replica's link to its master (CLIENT LIST's `M`).
+   */
+  kind: "normal" | "pubsub" | "replica" | "master";
 }
 
 /** The server as plugins see it. */
@@ -842,8 +845,12 @@ export interface ServerApi {
    * replies go to `reply` when given, else they are discarded. It is not
    * listed in {@link ServerApi.clients}, and its id is 0, which admission
    * checks take as the server's own (never refused as a client would be).
+   * With `listed` it is a connection the server opened itself (a replica's
+   * link to its master): it gets an id (`listed.id`, to keep one across a
+   * reconnection) and is listed like any client, and CLIENT KILL calls
+   * `listed.close`.
    */
-  createInternalClient(opts?: { reply?: ReplyWriter }): Context;
+  createInternalClient(opts?: { reply?: ReplyWriter; listed?: ListedLink }): Context;
   /** A service another plugin provides, if loaded. */
   service<K extends keyof Services>(name: K): Services[K] | undefined;
   /** Collects INFO lines that plugins contribute to a section. */
@@ -876,6 +883,18 @@ export interface ServerApi {
    * when a `prepareShutdown` hook refused (a final save failed).
    */
   shutdown(opts?: ShutdownOptions): Promise<void>;
+}
+
+/** A connection the server opened itself, listed among its clients. */
+export interface ListedLink {
+  /** The peer's address (`ip:port`). */
+  addr: string;
+  /** The local address. */
+  laddr: string;
+  /** An id to keep (the link reconnected); a new one when absent. */
+  id?: number;
+  /** Closes the connection (CLIENT KILL, the server's shutdown). */
+  close(): void;
 }
 
 /** SHUTDOWN's modifiers, passed to the shutdown hooks. */

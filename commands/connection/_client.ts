@@ -13,6 +13,8 @@ import type { Bytes, CommandSpec, Context } from "../../core/types.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
 import { parseInteger } from "../../core/number.ts";
 import { helpSubcommand } from "../../core/help.ts";
+import { parseTimeout } from "../../core/blocking.ts";
+import { PauseLevel, POSTPONED } from "../../core/pause.ts";
 
 /** Redis's order of CLIENT LIST flag letters. */
 const FLAG_ORDER = "OSMPxbtRBdcuAUre";
@@ -37,6 +39,7 @@ export function clientInfoLine(
   let sub = 0, psub = 0, ssub = 0, multi = -1, multiMem = 0, redir = -1;
   let flags = "";
   if (c.kind === "replica") flags += "S";
+  if (c.kind === "master") flags += "M";
   if (c.kind === "pubsub") flags += "P";
   for (const r of c.server.clientInfo(c)) {
     if (!r) continue;
@@ -224,7 +227,9 @@ export function clientCommand(opts: ClientCommandOptions): CommandSpec {
               throw new ReplyError("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
             }
           }
-          c.reply.integer(c.server.unblockClient(id, error) ? 1 : 0);
+          // A client CLIENT PAUSE holds waits for the pause, not for data.
+          const paused = c.server.clients.get(id)?.blockedData === POSTPONED;
+          c.reply.integer(!paused && c.server.unblockClient(id, error) ? 1 : 0);
         },
       },
       {
@@ -337,6 +342,20 @@ export function clientCommand(opts: ClientCommandOptions): CommandSpec {
         },
       },
       {
+        name: "unpause",
+        arity: 2,
+        flags: ["admin", "noscript", "loading", "stale"],
+        docs: {
+          summary: "Resume processing of clients that were paused",
+          since: "6.2.0",
+          complexity: "O(N) Where N is the number of paused clients",
+        },
+        handler(c) {
+          c.server.keyspace.pause.stop();
+          c.reply.ok();
+        },
+      },
+      {
         name: "reply",
         arity: 3,
         flags: ["noscript", "loading", "stale"],
@@ -378,6 +397,31 @@ export function clientCommand(opts: ClientCommandOptions): CommandSpec {
         handler(c) {
           c.reply.integer(c.id);
         },
+      },
+      {
+        name: "pause",
+        arity: -3,
+        flags: ["admin", "noscript", "loading", "stale"],
+        docs: {
+          summary: "Stop processing commands from clients for some time",
+          since: "2.9.50",
+          complexity: "O(1)",
+          history: [["6.2.0", "`CLIENT PAUSE WRITE` mode added along with the `mode` option."]],
+          arguments: [
+            { name: "timeout", type: "integer" },
+            {
+              name: "mode",
+              type: "oneof",
+              since: "6.2.0",
+              flags: ["optional"],
+              arguments: [
+                { name: "write", type: "pure-token", token: "WRITE" },
+                { name: "all", type: "pure-token", token: "ALL" },
+              ],
+            },
+          ],
+        },
+        handler: clientPause,
       },
       helpSubcommand(HELP),
       {
@@ -500,6 +544,29 @@ export function clientCommand(opts: ClientCommandOptions): CommandSpec {
     ],
   };
 }
+
+/** CLIENT PAUSE timeout [WRITE|ALL]: the mode is checked before the timeout, as in Redis. */
+function clientPause(c: Context, argv: Bytes[]): void {
+  if (argv.length > 4) {
+    throw new ReplyError(
+      `ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try CLIENT HELP.`,
+    );
+  }
+  let level: number = PauseLevel.ALL;
+  if (argv.length === 4) {
+    const mode = argv[3]!.toLowerCase();
+    if (mode === "write") level = PauseLevel.WRITE;
+    else if (mode !== "all") throw new ReplyError("ERR CLIENT PAUSE mode must be WRITE or ALL");
+  }
+  const ms = parseTimeout(argv[2]!, "milliseconds");
+  const now = c.server.clock.now();
+  // Redis 7.0 adds the time unchecked: an end past 2^63 wraps to the past,
+  // and the pause ends at once.
+  c.server.keyspace.pause.start(level, ms > LLONG_MAX - now ? 0 : now + ms);
+  c.reply.ok();
+}
+
+const LLONG_MAX = 9223372036854775807;
 
 function clientList(c: Context, argv: Bytes[], state: ClientListState): string {
   const all = c.server.clients;

@@ -426,6 +426,10 @@ function init(server: ServerApi): PluginInstance {
           freeFds.push(fd);
         }
       },
+      // A CLIENT PAUSE's timer must not outlive the server.
+      shutdown() {
+        server.keyspace.pause.close();
+      },
     },
     admission: {
       // Armed while new clients must authenticate (a password is set).

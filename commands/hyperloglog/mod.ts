@@ -239,7 +239,8 @@ function hyperloglogCommands(sparseMax: SparseMax): CommandSpec[] {
     command({
       name: "pfcount",
       arity: -2,
-      flags: ["readonly"],
+      // may_replicate (hidden by COMMAND INFO): it may rewrite the key.
+      flags: ["readonly", "may_replicate"],
       keySpecs: [{
         ...keys.rest(1, ["RW", "ACCESS"]),
         notes:

@@ -204,7 +204,7 @@ export function functionsCommands(host: FunctionsHost): CommandSpec[] {
     command({
       name: "fcall",
       arity: -3,
-      flags: ["noscript", "stale", "skip_monitor", "no_mandatory_keys"],
+      flags: ["noscript", "stale", "skip_monitor", "may_replicate", "no_mandatory_keys"],
       keySpecs: [{
         ...keys.counted(2, ["RW", "ACCESS", "UPDATE"]),
         notes: "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE",

@@ -7,7 +7,13 @@
  * The stream is applied as Redis does: command by command, a MULTI ... EXEC
  * block at once (queued until its EXEC arrives), and the applied bytes go
  * verbatim to this server's own replicas and backlog (chained replication
- * keeps the master's id and offsets).
+ * keeps the master's id and offsets). Under CLIENT PAUSE the commands the
+ * pause holds wait, while the link goes on reading.
+ *
+ * While the link is up its client is listed as Redis's master client
+ * (CLIENT LIST's `flags=M`, CLIENT KILL TYPE master): killing it drops the
+ * link, which reconnects and resumes with a partial resynchronization, the
+ * client keeping its id and selected database.
  *
  * @module
  */
@@ -98,7 +104,10 @@ export class ReplicaSide {
   #conn: Deno.TcpConn | undefined;
   #writes: Promise<unknown> = Promise.resolve();
   #ackTimer: ReturnType<typeof setInterval> | undefined;
+  /** The master client: it applies the stream; listed while the link is up. */
   #client: Context | undefined;
+  /** Set while the master client is unlisted (its link is not to close). */
+  #unlisting = false;
   #in = new ByteQueue();
 
   constructor(readonly server: ServerApi, readonly master: MasterSide) {}
@@ -139,6 +148,7 @@ export class ReplicaSide {
   /** Closes the link and ends its loop. */
   #stop(): void {
     this.#gen++;
+    this.#unlist();
     if (this.#ackTimer !== undefined) clearInterval(this.#ackTimer);
     this.#ackTimer = undefined;
     try {
@@ -183,6 +193,7 @@ export class ReplicaSide {
         this.downSince = this.server.clock.now();
         backoff = 100;
       }
+      this.#unlist();
       try {
         this.#conn?.close();
       } catch { /* closed */ }
@@ -318,17 +329,58 @@ export class ReplicaSide {
     this.state = "connected";
     this.downSince = 0;
     this.readOffset = m.offset;
-    this.#client ??= this.#newClient();
+    // A partial resync resurrects the cached master client (its id, its
+    // database); a full one made a new client.
+    if (this.#client === undefined || this.#client.closed) {
+      this.#client = this.#newClient(this.#client);
+    }
     this.#ackTimer = setInterval(() => this.#sendAck(), 1000);
     this.#sendAck();
     await this.#stream(gen);
   }
 
-  #newClient(): Context {
-    const c = this.server.createInternalClient();
+  /**
+   * The master client for the link now up, listed; `cached` is the one
+   * this link resumes (a partial resync): its id and database are kept.
+   */
+  #newClient(cached?: Context): Context {
+    this.#unlist();
+    const conn = this.#conn;
+    const local = conn?.localAddr as Deno.NetAddr | undefined;
+    const c = this.server.createInternalClient({
+      listed: {
+        addr: hostPort(this.host, this.port),
+        laddr: local === undefined ? "" : hostPort(local.hostname, local.port),
+        ...(cached === undefined ? {} : { id: cached.id }),
+        // CLIENT KILL: this link drops (and reconnects).
+        close: () => {
+          if (this.#unlisting) return;
+          try {
+            conn?.close();
+          } catch { /* already closed */ }
+        },
+      },
+    });
     c.blockable = false;
-    c.name = "";
+    c.kind = "master";
+    c.user = "(superuser)";
+    if (cached !== undefined) {
+      c.db = cached.db;
+      c.lastCommand = cached.lastCommand;
+    }
     return c;
+  }
+
+  /** Takes the master client off the client list, leaving the link as it is. */
+  #unlist(): void {
+    const c = this.#client;
+    if (c === undefined || c.closed || c.id === 0) return;
+    this.#unlisting = true;
+    try {
+      this.server.killClient(c.id);
+    } finally {
+      this.#unlisting = false;
+    }
   }
 
   /** The database the master's stream has selected (0 before any). */
@@ -483,6 +535,9 @@ export class ReplicaSide {
     // Bytes applied but held back inside an open MULTI.
     let held = 0;
     let multi: Bytes[][] | undefined;
+    // A command CLIENT PAUSE holds, with its size in the stream.
+    let pending: Bytes[] | undefined, pendingBytes = 0, waiting = false;
+    const pause = this.server.keyspace.pause;
     const feedIn = (data: Uint8Array) => {
       if (data.length === 0) return;
       acc += parser.start - mark;
@@ -491,18 +546,34 @@ export class ReplicaSide {
       fwd.append(data);
       this.readOffset += data.length;
     };
-    // Bytes that followed the RDB payload in the same reads.
-    if (this.#in.length !== 0) feedIn(this.#in.take(this.#in.length).slice());
-    const conn = this.#conn!;
-    const chunk = new Uint8Array(65536);
-    for (;;) {
+    /** Applies what was read, up to a command the pause holds. */
+    const drain = () => {
       for (;;) {
-        const argv = parser.next();
-        acc += parser.start - mark;
-        mark = parser.start;
-        if (argv === null) break;
-        const n = acc;
-        acc = 0;
+        let argv = pending, n = pendingBytes;
+        pending = undefined;
+        if (argv === undefined) {
+          const next = parser.next();
+          acc += parser.start - mark;
+          mark = parser.start;
+          if (next === null) break;
+          argv = next;
+          n = acc;
+          acc = 0;
+        }
+        if (pause.level !== 0 && this.#held(argv, multi)) {
+          pending = argv;
+          pendingBytes = n;
+          if (!waiting) {
+            waiting = true;
+            pause.whenOver(() => {
+              waiting = false;
+              if (gen !== this.#gen) return;
+              drain();
+              this.server.serveBlocked();
+            });
+          }
+          return;
+        }
         held += n;
         multi = this.#apply(argv, multi);
         if (multi === undefined) {
@@ -510,13 +581,37 @@ export class ReplicaSide {
           held = 0;
         }
       }
+    };
+    // Bytes that followed the RDB payload in the same reads.
+    if (this.#in.length !== 0) feedIn(this.#in.take(this.#in.length).slice());
+    const conn = this.#conn!;
+    const chunk = new Uint8Array(65536);
+    for (;;) {
+      if (pending === undefined) drain();
       this.server.serveBlocked();
       const r = await conn.read(chunk);
       if (gen !== this.#gen) return;
       if (r === null) throw new LinkError("Connection with master lost.");
       this.lastIo = this.server.clock.now();
+      if (this.#client !== undefined) this.#client.lastInteraction = this.lastIo;
       feedIn(chunk.subarray(0, r));
     }
+  }
+
+  /**
+   * Whether CLIENT PAUSE holds this command from the master (an EXEC by
+   * what it runs), as it holds a client's.
+   */
+  #held(argv: Bytes[], multi: Bytes[][] | undefined): boolean {
+    const pause = this.server.keyspace.pause;
+    let traits = 0;
+    const name = argv[0]!.toLowerCase();
+    const queue = multi !== undefined && name === "exec" ? multi : [argv];
+    for (const a of queue) {
+      const cmd = this.server.resolveCommand(a);
+      if (typeof cmd !== "string") traits |= cmd.traits;
+    }
+    return pause.holds(traits);
   }
 
   /** Applies one command from the master; returns the open MULTI queue, if any. */
@@ -564,4 +659,9 @@ export class ReplicaSide {
       ks.loading = was;
     }
   }
+}
+
+/** `host:port`, an IPv6 host in brackets, as CLIENT LIST shows addresses. */
+function hostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }

@@ -373,7 +373,7 @@ function init(server: ServerApi): PluginInstance {
         check(c, _cmd, _argv, traits) {
           if ((traits & Trait.WRITE) === 0) return undefined;
           // The master's own stream is never refused.
-          return c.id === 0 ? undefined : READONLY;
+          return c.id === 0 || c.kind === "master" ? undefined : READONLY;
         },
       },
       stale: {

@@ -98,7 +98,7 @@ export function scriptingCommands(server: ServerApi, cache: ScriptCache): Comman
     command({
       name: "eval",
       arity: -3,
-      flags: ["noscript", "stale", "skip_monitor", "no_mandatory_keys"],
+      flags: ["noscript", "stale", "skip_monitor", "may_replicate", "no_mandatory_keys"],
       keySpecs: [{
         ...keys.counted(2, ["RW", "ACCESS", "UPDATE"]),
         notes: "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE",
@@ -115,7 +115,7 @@ export function scriptingCommands(server: ServerApi, cache: ScriptCache): Comman
     command({
       name: "evalsha",
       arity: -3,
-      flags: ["noscript", "stale", "skip_monitor", "no_mandatory_keys"],
+      flags: ["noscript", "stale", "skip_monitor", "may_replicate", "no_mandatory_keys"],
       keySpecs: [keys.counted(2, ["RW", "ACCESS", "UPDATE"])],
       docs: {
         summary: "Execute a Lua script server side",
