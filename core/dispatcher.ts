@@ -1,12 +1,20 @@
 /**
  * The dispatcher: command lookup, arity, the admission phases, the
- * before/after hooks, the handler, statistics and default propagation.
- * Everything a command needs checked comes from its spec.
+ * before/after hooks, the handler, statistics, default propagation and
+ * the observers (MONITOR, SLOWLOG, latency tracking), which see every call
+ * with its duration. Everything a command needs checked comes from its spec.
  *
  * @module
  */
 
-import type { AdmissionCheck, Bytes, CommandEntry } from "./types.ts";
+import type {
+  AdmissionCheck,
+  Bytes,
+  CallEnd,
+  CommandEntry,
+  CommandObserver,
+  CommandObservers,
+} from "./types.ts";
 import type { HookLists } from "./registry.ts";
 import type { Client } from "./client.ts";
 import { ReplyError } from "./errors.ts";
@@ -45,13 +53,47 @@ const SAMPLE = 16; // a power of two
  * await s.close();
  * ```
  */
-export class Dispatcher {
+export class Dispatcher implements CommandObservers {
   // Raw command names as clients spell them ("GET", "get") -> entry, so the
   // hot path does not lower-case a string per command.
   #cache = new Map<string, CommandEntry>();
   #tick = 0;
+  /** The observers' callbacks, rebuilt (never mutated) when they change. */
+  #before: NonNullable<CommandObserver["before"]>[] = [];
+  #after: NonNullable<CommandObserver["after"]>[] = [];
+  #observers: CommandObserver[] = [];
+  /**
+   * Timing while observers need every call's duration: a clock read costs
+   * ~80 ns, so a command pipelined behind another of the same client
+   * starts where that one ended (its parsing is counted in) and costs one
+   * read, not two. `#end` is the last read, valid until the event loop
+   * may wait (a microtask forgets it); `#from` hands it to the next run.
+   */
+  #end = -1;
+  #endClient: Client | undefined;
+  #from = -1;
+  #expiring = false;
+  readonly #expire = (): void => {
+    this.#end = -1;
+    this.#expiring = false;
+  };
 
   constructor(readonly host: DispatchHost) {}
+
+  observe(observer: CommandObserver): () => void {
+    this.#observers = [...this.#observers, observer];
+    this.#rebuild();
+    return () => {
+      this.#observers = this.#observers.filter((o) => o !== observer);
+      this.#rebuild();
+    };
+  }
+
+  #rebuild(): void {
+    const os = this.#observers;
+    this.#before = os.flatMap((o) => o.before ? [o.before.bind(o)] : []);
+    this.#after = os.flatMap((o) => o.after ? [o.after.bind(o)] : []);
+  }
 
   /** Finds a command by any spelling of its name. */
   lookup(name: string): CommandEntry | undefined {
@@ -122,8 +164,14 @@ export class Dispatcher {
         return;
       }
     }
+    if (c === this.#endClient) this.#from = this.#end;
     this.run(c, cmd, argv);
     if (host.blocking.hasReady) host.blocking.serveReady();
+    this.#endClient = c;
+    if (this.#end >= 0 && !this.#expiring) {
+      this.#expiring = true;
+      queueMicrotask(this.#expire);
+    }
   }
 
   /**
@@ -168,12 +216,21 @@ export class Dispatcher {
    * after-hooks. EXEC calls it for each queued command on the same client:
    * the running command's state (its changes, its errors, what block()
    * re-runs) is set aside meanwhile, so each nested command is counted and
-   * propagated as its own and EXEC as neither.
+   * propagated as its own and EXEC as neither. A blocked command's re-run
+   * is not counted as a call again (Redis counts the call when made).
    */
   run(c: Client, cmd: CommandEntry, argv: Bytes[]): void {
     const host = this.host;
     const w = c.reply;
     const after = host.hooks.afterCommand;
+    const from = this.#from;
+    this.#from = -1;
+    const woken = c.blockState;
+    const before = this.#before;
+    if (before.length !== 0 && woken === undefined) {
+      for (let i = 0; i < before.length; i++) before[i]!(c, cmd, argv);
+    }
+    const observers = this.#after;
     const errorsBefore = w.errorCount;
     const outerChanges = c.changes, outerRewritten = c.rewritten, outerNested = c.nestedErrors;
     const outerCmd = c.runningCmd, outerArgv = c.runningArgv;
@@ -184,10 +241,11 @@ export class Dispatcher {
     c.runningCmd = cmd;
     c.runningArgv = argv;
     // performance.now() costs ~90 ns, a tenth of a pipelined GET. Without
-    // after-command hooks (which need exact times), time one call in
-    // SAMPLE and scale, which keeps INFO commandstats' averages right.
-    const timed = after.length !== 0 || (this.#tick++ & (SAMPLE - 1)) === 0;
-    const t0 = timed ? performance.now() : 0;
+    // after-command hooks or observers (which need exact times), time one
+    // call in SAMPLE and scale, which keeps INFO commandstats' averages right.
+    const exact = after.length !== 0 || observers.length !== 0;
+    const timed = exact || (this.#tick++ & (SAMPLE - 1)) === 0;
+    const t0 = !timed ? 0 : exact && from >= 0 ? from : performance.now();
     if (cmd.isWrite) {
       const bw = host.hooks.beforeWrite;
       for (let i = 0; i < bw.length; i++) bw[i]!(c, cmd, argv);
@@ -204,12 +262,16 @@ export class Dispatcher {
     }
     let us = 0;
     if (timed) {
-      us = (performance.now() - t0) * 1000;
-      cmd.usec += after.length !== 0 ? us : us * SAMPLE;
+      const t1 = performance.now();
+      us = (t1 - t0) * 1000;
+      cmd.usec += exact ? us : us * SAMPLE;
+      this.#end = exact ? t1 : -1;
     }
-    cmd.calls++;
-    c.commands++;
-    host.stats.totalCommands++;
+    if (woken === undefined) {
+      cmd.calls++;
+      c.commands++;
+      host.stats.totalCommands++;
+    }
     // Errors of nested commands are theirs (an EXEC whose queue had one
     // did not fail).
     const errors = w.errorCount - errorsBefore;
@@ -224,6 +286,18 @@ export class Dispatcher {
     c.nestedErrors = outerNested + errors;
     c.runningCmd = outerCmd;
     c.runningArgv = outerArgv;
+    if (observers.length !== 0) {
+      const blocked = c.blockState;
+      // A re-run that found nothing again is still the same pending call.
+      if (woken === undefined || !woken.reblocked) {
+        const end: CallEnd = woken !== undefined
+          ? "woken"
+          : blocked !== undefined
+          ? "blocked"
+          : "ran";
+        for (let i = 0; i < observers.length; i++) observers[i]!(c, cmd, argv, us, end);
+      }
+    }
     for (let i = 0; i < after.length; i++) after[i]!(c, cmd, argv, us);
   }
 }

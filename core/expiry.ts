@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Bytes, ServerStats } from "./types.ts";
+import type { Bytes, ServerStats, Services } from "./types.ts";
 import type { Database, Keyspace } from "./keyspace.ts";
 import type { HookLists } from "./registry.ts";
 import type { BlockingManager } from "./blocking.ts";
@@ -20,6 +20,8 @@ export interface ExpiryHost {
   readonly hooks: HookLists;
   readonly blocking: BlockingManager;
   emitPropagate(dbIndex: number, argv: readonly Bytes[]): void;
+  /** The latency monitor, if loaded, hears of each cycle's duration. */
+  service<K extends keyof Services>(name: K): Services[K] | undefined;
 }
 
 /** Keys an active step examines per database, times `active-expire-effort`. */
@@ -64,14 +66,19 @@ export class Expiry {
     const budget = (1000 / config.number("hz")) * 0.25;
     const t0 = performance.now();
     const max = KEYS_PER_STEP * config.number("active-expire-effort");
-    for (;;) {
+    cycle: for (;;) {
       let again = false;
       for (const db of keyspace.dbs) {
         const [examined, expired] = db.activeExpireStep(max, now);
         if (examined !== 0 && expired * 4 > examined) again = true;
-        if (performance.now() - t0 > budget) return;
+        if (performance.now() - t0 > budget) break cycle;
       }
-      if (!again) return;
+      if (!again) break;
+    }
+    // Redis's `expire-cycle` latency event.
+    const latency = this.host.service("latency");
+    if (latency !== undefined && latency.threshold !== 0) {
+      latency.sample("expire-cycle", performance.now() - t0);
     }
   }
 

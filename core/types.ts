@@ -628,6 +628,85 @@ export interface Services {
    * it; without one, an empty `requirepass` decides.
    */
   defaultUserNoPass: () => boolean;
+  /**
+   * The latency monitor (LATENCY): whoever meets a latency-prone event
+   * (the expiry cycle, a snapshot slice, an AOF write) reports it here.
+   */
+  latency: LatencyMonitor;
+}
+
+/**
+ * The latency monitor as event sources see it (Redis's
+ * `latencyAddSampleIfNeeded`).
+ *
+ * @example
+ * ```ts
+ * import type { LatencyMonitor } from "./types.ts";
+ * function timed(latency: LatencyMonitor | undefined, work: () => void): void {
+ *   // Off (threshold 0): no clock read at all.
+ *   if (latency === undefined || latency.threshold === 0) return work();
+ *   const t0 = performance.now();
+ *   work();
+ *   latency.sample("expire-cycle", performance.now() - t0);
+ * }
+ * ```
+ */
+export interface LatencyMonitor {
+  /**
+   * `latency-monitor-threshold` in milliseconds; 0 while the monitor is
+   * off, when sources need not time anything.
+   */
+  readonly threshold: number;
+  /** Records that `event` lasted `ms`, if that reaches the threshold. */
+  sample(event: string, ms: number): void;
+}
+
+/**
+ * How a command's call ended, for {@link CommandObserver.after}: it ran;
+ * it blocked (its reply comes later, from a re-run); or it was a blocked
+ * command's re-run that finished, with its reply (Redis counts the call
+ * once, when it was first made, and logs its duration when it ends).
+ */
+export type CallEnd = "ran" | "blocked" | "woken";
+
+/**
+ * Sees the commands the dispatcher runs, nested ones included (EXEC's
+ * queue, a script's `redis.call`), as Redis's `call()` feeds MONITOR, the
+ * slow log and the latency histograms. Added with
+ * {@link CommandObservers.observe}; while none is, observing costs the
+ * dispatcher nothing.
+ */
+export interface CommandObserver {
+  /** Before the handler (MONITOR shows a script before what it runs). */
+  before?(c: Context, cmd: CommandEntry, argv: Bytes[]): void;
+  /**
+   * After the handler and its propagation, with the call's duration in
+   * microseconds (measured for every call while an observer is added). A
+   * re-run that blocked again is not reported.
+   */
+  after?(c: Context, cmd: CommandEntry, argv: Bytes[], micros: number, end: CallEnd): void;
+}
+
+/**
+ * Adds and removes {@link CommandObserver}s.
+ *
+ * @example
+ * ```ts
+ * import { startServer } from "../mod.ts";
+ * const s = await startServer({ port: 0, logger: () => {} });
+ * const seen: string[] = [];
+ * const stop = s.server.dispatcher.observe({
+ *   after: (_c, cmd) => void seen.push(cmd.fullName),
+ * });
+ * s.server.runCommand(s.server.createInternalClient(), s.server.commands.get("ping")!, ["PING"]);
+ * stop();
+ * console.log(seen); // [ "ping" ]
+ * await s.close();
+ * ```
+ */
+export interface CommandObservers {
+  /** Adds an observer; returns the function that removes it. */
+  observe(observer: CommandObserver): () => void;
 }
 
 /** A client's buffer sizes in bytes (see {@link Context.buffers}). */
@@ -653,6 +732,11 @@ export interface ClientFlags {
   closeAfterReply: boolean;
   noEvict: boolean;
   replyMode: "on" | "off" | "skip";
+  /**
+   * The client scripts run their commands as (Redis's CLIENT_SCRIPT):
+   * MONITOR shows it as `lua`, SLOWLOG by an unknown address.
+   */
+  script?: boolean;
 }
 
 /** The command context: the calling client as a handler sees it. */
@@ -784,6 +868,8 @@ export interface ServerApi {
   readonly clients: ReadonlyMap<number, Context>;
   /** Global statistics INFO reports. */
   readonly stats: ServerStats;
+  /** Observing the commands that run (see {@link CommandObserver}). */
+  readonly dispatcher: CommandObservers;
   /** Runs a hook chain (for plugins that raise events of their own). */
   emitKeyChanged(
     db: Database,

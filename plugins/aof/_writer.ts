@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { Bytes } from "../../core/types.ts";
+import type { Bytes, LatencyMonitor } from "../../core/types.ts";
 import { bytesToString, stringToBytes } from "../../core/resp/bytes.ts";
 import { encodeCommand } from "./_format.ts";
 
@@ -63,6 +63,8 @@ export class AofWriter {
   lastWriteError = "";
   /** When a write error was last logged (clock ms). */
   #lastErrorLog = 0;
+  /** The latency monitor, if loaded: it hears of slow writes and fsyncs. */
+  latency: (() => LatencyMonitor | undefined) | undefined;
 
   constructor(
     readonly now: () => number,
@@ -139,9 +141,12 @@ export class AofWriter {
     if (this.#buf === "" || this.#file === undefined) return undefined;
     const data = stringToBytes(this.#buf);
     let off = 0;
+    const latency = this.latency?.();
+    const t0 = latency !== undefined && latency.threshold !== 0 ? performance.now() : -1;
     try {
       while (off < data.length) off += this.#file.writeSync(data.subarray(off));
     } catch (e) {
+      if (t0 >= 0) this.#writeLatency(latency!, performance.now() - t0);
       this.#buf = bytesToString(data, off, data.length);
       this.#wrote(off);
       const now = this.now();
@@ -155,6 +160,7 @@ export class AofWriter {
       for (const w of this.#waiters.splice(0)) w.reject(e);
       return e;
     }
+    if (t0 >= 0) this.#writeLatency(latency!, performance.now() - t0);
     this.#buf = "";
     this.#wrote(off);
     if (!this.lastWriteOk) {
@@ -162,6 +168,12 @@ export class AofWriter {
       this.log("warning", "AOF write error looks solved, Redis can write again.");
     }
     return undefined;
+  }
+
+  /** Redis's AOF write events: by what else was going on, and all of them. */
+  #writeLatency(latency: LatencyMonitor, ms: number): void {
+    latency.sample(this.#syncing ? "aof-write-pending-fsync" : "aof-write-alone", ms);
+    latency.sample("aof-write", ms);
   }
 
   #wrote(n: number): void {
@@ -229,8 +241,12 @@ export class AofWriter {
     if (!file) return;
     const target = this.#written;
     this.#syncing = true;
+    // Under `always` clients wait for this fsync: Redis's aof-fsync-always.
+    const latency = this.policy === "always" ? this.latency?.() : undefined;
+    const t0 = latency !== undefined && latency.threshold !== 0 ? performance.now() : -1;
     file.syncData().then(
       () => {
+        if (t0 >= 0) latency!.sample("aof-fsync-always", performance.now() - t0);
         this.#synced = Math.max(this.#synced, target);
         this.lastFsync = this.now();
         this.#syncing = false;

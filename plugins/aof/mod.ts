@@ -94,6 +94,7 @@ class Aof {
       (level, msg) => server.log(level, msg),
     );
     this.writer.onStatusChange = () => server.rearm();
+    this.writer.latency = () => server.service("latency");
   }
 
   /** Off, on, or waiting for the first rewrite; changes re-arm MISCONF's check. */

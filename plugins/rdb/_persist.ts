@@ -294,7 +294,18 @@ export class RdbPersistence implements RdbService {
       checksum: this.server.config.bool("rdbchecksum"),
       keyDelayMs: this.server.config.number("rdb-key-save-delay") / 1000,
       warn: (m) => this.server.log("warning", m),
+      ...this.#sliceLatency(),
     });
+  }
+
+  /**
+   * A background snapshot's slices are what a fork is to Redis: the
+   * latency monitor records them as `fork` events (only while it is on).
+   */
+  #sliceLatency(): { onSlice?: (ms: number) => void } {
+    const latency = this.server.service("latency");
+    if (latency === undefined || latency.threshold === 0) return {};
+    return { onSlice: (ms) => latency.sample("fork", ms) };
   }
 
   // ------------------------------------------------------------ service

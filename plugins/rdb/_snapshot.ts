@@ -120,6 +120,11 @@ export interface SnapshotOptions {
   functions?: readonly Bytes[];
   /** Longest slice of work between two event-loop turns, in ms. */
   sliceMs?: number;
+  /**
+   * Told how long each slice of {@link Snapshot.start} held the event loop
+   * (ms): the pause a fork is to Redis, for the latency monitor.
+   */
+  onSlice?: (ms: number) => void;
   /** Pause after every key, in ms (`rdb-key-save-delay`, for tests). */
   keyDelayMs?: number;
   /**
@@ -251,7 +256,14 @@ export class Snapshot implements SnapshotJob {
     const delay = this.#opts.keyDelayMs ?? 0;
     const sink = this.#opts.sink;
     const it = this.#steps(delay > 0 ? 0 : this.#opts.sliceMs ?? 5, sink !== undefined, true);
-    for (let r = it.next(); !r.done; r = it.next()) {
+    const onSlice = this.#opts.onSlice;
+    const next = onSlice === undefined ? () => it.next() : () => {
+      const t0 = performance.now();
+      const r = it.next();
+      onSlice(performance.now() - t0);
+      return r;
+    };
+    for (let r = next(); !r.done; r = next()) {
       if (sink !== undefined) {
         await sink(this.#buffered());
         this.#recycle();

@@ -145,6 +145,7 @@ export class ScriptVM {
     this.#writer = new LuaReplyWriter(L);
     this.#client = server.createInternalClient({ reply: this.#writer });
     this.#client.blockable = false;
+    this.#client.flags.script = true;
     this.#open(library);
   }
 
