@@ -31,6 +31,7 @@ import scripting from "./scripting/mod.ts";
 import functions from "./functions/mod.ts";
 import pubsub from "./pubsub/mod.ts";
 import notifications from "./notifications.ts";
+import monitor from "./monitor/mod.ts";
 
 /** Every built-in family and subsystem. */
 export const builtinPlugins: readonly Plugin[] = [
@@ -63,4 +64,5 @@ export const builtinPlugins: readonly Plugin[] = [
   functions,
   pubsub,
   notifications,
+  monitor,
 ];
