@@ -32,6 +32,7 @@ import functions from "./functions/mod.ts";
 import pubsub from "./pubsub/mod.ts";
 import notifications from "./notifications.ts";
 import monitor from "./monitor/mod.ts";
+import latency from "./latency/mod.ts";
 
 /** Every built-in family and subsystem. */
 export const builtinPlugins: readonly Plugin[] = [
@@ -65,4 +66,5 @@ export const builtinPlugins: readonly Plugin[] = [
   pubsub,
   notifications,
   monitor,
+  latency,
 ];
