@@ -33,6 +33,7 @@ import pubsub from "./pubsub/mod.ts";
 import notifications from "./notifications.ts";
 import monitor from "./monitor/mod.ts";
 import latency from "./latency/mod.ts";
+import module from "./module.ts";
 
 /** Every built-in family and subsystem. */
 export const builtinPlugins: readonly Plugin[] = [
@@ -67,4 +68,5 @@ export const builtinPlugins: readonly Plugin[] = [
   notifications,
   monitor,
   latency,
+  module,
 ];
