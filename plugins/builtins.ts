@@ -30,6 +30,7 @@ import transactions from "./transactions/mod.ts";
 import scripting from "./scripting/mod.ts";
 import functions from "./functions/mod.ts";
 import pubsub from "./pubsub/mod.ts";
+import tracking from "./tracking/mod.ts";
 import notifications from "./notifications.ts";
 import monitor from "./monitor/mod.ts";
 import latency from "./latency/mod.ts";
@@ -65,6 +66,9 @@ export const builtinPlugins: readonly Plugin[] = [
   scripting,
   functions,
   pubsub,
+  // Before notifications: as in Redis, a change's invalidation goes out
+  // before its keyspace notification.
+  tracking,
   notifications,
   monitor,
   latency,
