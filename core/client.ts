@@ -21,6 +21,13 @@ import { RequestParser } from "./resp/parser.ts";
 import type { BlockSpec, BlockState } from "./blocking.ts";
 import type { CommandEntry } from "./types.ts";
 
+/** The bytes of a command's arguments (Redis's `argv_len_sum`). */
+function argvBytes(argv: readonly Bytes[] | undefined): number {
+  let n = 0;
+  for (const a of argv ?? []) n += a.length;
+  return n;
+}
+
 /** What the server needs from a client to run it. */
 export interface ClientHost extends ServerApi {
   /** Called by {@link Client.resume} to run input parked while suspended. */
@@ -83,6 +90,12 @@ export class Client implements Context {
   outputPending = 0;
   /** When the output buffer first went over the soft limit (0 = not over). */
   softLimitSince = 0;
+  /**
+   * The most reply bytes flushed at once since `outputPeakAt` (Redis's
+   * reply buffer peak, reset every 5 s by the cron).
+   */
+  outputPeak = 0;
+  outputPeakAt = 0;
   kind: "normal" | "pubsub" | "replica" = "normal";
   /** The write in progress, if any. */
   writing: Promise<void> | undefined;
@@ -186,6 +199,10 @@ export class Client implements Context {
       outputCapacity: this.writer.buf.length,
       inFlight: this.outputPending,
       writing: this.writing !== undefined,
+      outputPeak: Math.max(this.outputPeak, this.writer.len),
+      heldArgv: this.blockState === undefined
+        ? this.parser.partialArgvBytes
+        : argvBytes(this.blockState.argv),
     };
   }
 

@@ -294,6 +294,7 @@ export class Connections {
           if (c.writer.len !== len) i = -1;
         }
         if (c.closed) break;
+        if (c.writer.len > c.outputPeak) c.outputPeak = c.writer.len;
         const data = c.writer.detach();
         c.outputPending = data.length;
         let off = 0;
@@ -398,6 +399,11 @@ export class Connections {
     }
     for (const c of this.clients.values()) {
       if (c.softLimitSince !== 0) this.#overOutputLimit(c);
+      // CLIENT LIST's `rbp` covers the last 5 s (reply-buffer-peak-reset-time).
+      if (now - c.outputPeakAt >= 5000) {
+        c.outputPeak = c.writer.len;
+        c.outputPeakAt = now;
+      }
     }
   }
 }

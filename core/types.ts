@@ -723,6 +723,14 @@ export interface ClientBuffers {
   readonly inFlight: number;
   /** A write to the socket is in progress (CLIENT LIST `events=rw`). */
   readonly writing: boolean;
+  /** The most reply bytes buffered at once over the last 5 s (`rbp`). */
+  readonly outputPeak: number;
+  /**
+   * Bytes of the arguments of the command the client is blocked in,
+   * waits to run or is still receiving (`argv-mem` of a client other than
+   * the caller).
+   */
+  readonly heldArgv: number;
 }
 
 /** Client flags Redis shows in CLIENT LIST. */

@@ -27,8 +27,9 @@ export interface ClientListState {
 
 /**
  * One CLIENT LIST line (no trailing newline), with Redis 7.0's fields in
- * its order. `argv` is the running command's arguments when `c` is the
- * caller (for `argv-mem`).
+ * its order, then Redis 7.2's `lib-name` and `lib-ver` (CLIENT SETINFO's).
+ * `argv` is the running command's arguments when `c` is the caller (for
+ * `argv-mem`).
  */
 export function clientInfoLine(
   c: Context,
@@ -57,27 +58,32 @@ export function clientInfoLine(
   flags = [...new Set(flags)].sort((a, b) => FLAG_ORDER.indexOf(a) - FLAG_ORDER.indexOf(b))
     .join("");
   if (flags === "") flags = "N";
-  let argvMem = 0;
-  for (const a of argv ?? []) argvMem += a.length;
   const b = c.buffers;
+  // The running command's arguments for the caller; for another client
+  // those of the command it is blocked in or waits to run.
+  let argvMem = 0;
+  if (argv === undefined) argvMem = b.heldArgv;
+  else for (const a of argv) argvMem += a.length;
   const qbuf = b.query;
-  const rbs = b.queryCapacity;
-  const qbufFree = rbs - qbuf;
-  const obl = b.output;
   const omem = b.inFlight;
-  const oll = omem > 0 ? 1 : 0;
-  // Redis's fixed per-client overhead is about 4.9 KB beyond its buffers.
-  const totMem = rbs + b.outputCapacity + argvMem + multiMem + omem + 4890;
+  // What the client holds, as Redis's getClientMemoryUsage counts it: its
+  // buffers as allocated, output in flight, the arguments and MULTI queue
+  // it holds, and its own state.
+  const totMem = b.queryCapacity + b.outputCapacity + omem + argvMem + multiMem + CLIENT_STATE;
   const events = b.writing ? "rw" : "r";
   const age = Math.max(0, Math.floor(now / 1000) - Math.floor(c.createdAt / 1000));
   const idle = Math.max(0, Math.floor(now / 1000) - Math.floor(c.lastInteraction / 1000));
   return `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${state.fds.get(c.id) ?? -1} ` +
     `name=${c.name} age=${age} idle=${idle} flags=${flags} db=${c.db.index} ` +
     `sub=${sub} psub=${psub} ssub=${ssub} multi=${multi} qbuf=${qbuf} ` +
-    `qbuf-free=${qbufFree} argv-mem=${argvMem} multi-mem=${multiMem} rbs=${rbs} ` +
-    `rbp=${rbs} obl=${obl} oll=${oll} omem=${omem} tot-mem=${totMem} events=${events} ` +
-    `cmd=${c.lastCommand} user=${c.user} redir=${redir} resp=${c.resp}`;
+    `qbuf-free=${b.queryCapacity - qbuf} argv-mem=${argvMem} multi-mem=${multiMem} ` +
+    `rbs=${b.outputCapacity} rbp=${b.outputPeak} obl=${b.output} oll=${omem > 0 ? 1 : 0} ` +
+    `omem=${omem} tot-mem=${totMem} events=${events} cmd=${c.lastCommand} user=${c.user} ` +
+    `redir=${redir} resp=${c.resp} lib-name=${c.libName} lib-ver=${c.libVer}`;
 }
+
+/** Bytes of a client's own state beyond its buffers (its objects, in V8). */
+const CLIENT_STATE = 1024;
 
 /**
  * Redis's client name rule (also for SETINFO values): printable ASCII

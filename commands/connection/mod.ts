@@ -226,7 +226,7 @@ function init(server: ServerApi): PluginInstance {
         c.ext.authenticated = startsAuthenticated();
         updateStrict(c);
         c.name = "";
-        c.flags.noEvict = false;
+        // CLIENT NO-EVICT outlives RESET, as in Redis 7.0.
         // A skipped RESET stays silent; REPLY OFF is lifted before replying.
         if (c.flags.replyMode === "off") c.setReplyMode("on");
         c.reply.simple("RESET");

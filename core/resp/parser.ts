@@ -15,6 +15,11 @@ import { splitArgs } from "../config.ts";
 /** Redis's PROTO_INLINE_MAX_SIZE: longest inline line or header line. */
 export const INLINE_MAX = 64 * 1024;
 const INITIAL_SIZE = 16 * 1024;
+/**
+ * Redis's PROTO_MBULK_BIG_ARG: a bulk this long gets a buffer of its exact
+ * size instead of a doubled one.
+ */
+const BIG_ARG = 32 * 1024;
 
 /**
  * A protocol error. `reply` is the error reply to send (without `-`) before
@@ -52,6 +57,13 @@ export class RequestParser {
   buf: Uint8Array = new Uint8Array(INITIAL_SIZE);
   start = 0;
   end = 0;
+  /** The buffer of the usual size, kept to go back to after a big request. */
+  #small: Uint8Array = this.buf;
+  /**
+   * Where the bytes of the current read began: while its commands run they
+   * still count as held (Redis trims its query buffer after the batch).
+   */
+  #batchStart = 0;
   limits: ParserLimits;
   /** Set when an unauthenticated client must get Redis's tighter limits. */
   strict = false;
@@ -74,36 +86,54 @@ export class RequestParser {
    */
   writable(min = 4096): Uint8Array {
     if (this.start === this.end) {
-      this.start = this.end = 0;
+      this.start = this.end = this.#batchStart = 0;
       this.#scanStart = -1;
     }
+    // A big bulk being read gets room for exactly what is left of it, as
+    // Redis sizes its query buffer for such an argument.
+    const bulkLeft = this.#bulk >= BIG_ARG ? this.#bulk + 2 - (this.end - this.start) : 0;
+    if (bulkLeft > 0) min = bulkLeft;
     if (this.buf.length - this.end < min) {
       this.#scanStart = -1;
       const used = this.end - this.start;
       if (this.start > 0 && this.buf.length - used >= min) {
         this.buf.copyWithin(0, this.start, this.end);
       } else {
-        let size = this.buf.length * 2;
-        while (size - used < min) size *= 2;
+        let size = used + min;
+        if (bulkLeft === 0) {
+          size = this.buf.length * 2;
+          while (size - used < min) size *= 2;
+        }
         const next = new Uint8Array(size);
         next.set(this.buf.subarray(this.start, this.end));
         this.buf = next;
       }
-      this.start = 0;
+      this.start = this.#batchStart = 0;
       this.end = used;
     }
     return this.buf.subarray(this.end);
   }
 
   /**
-   * Drops a buffer grown past 256 KB once nothing is pending, so one big
-   * request does not pin memory for the life of the connection. Call it only
-   * when no read into the buffer is in flight.
+   * Goes back to the usual 16 KB buffer once a bigger one is not needed
+   * (nothing pending, or a little that fits), so a big request does not pin
+   * memory for the life of the connection; Redis's cron shrinks its query
+   * buffers the same way, a second or two later. Call it only when no read
+   * into the buffer is in flight.
    */
   shrink(): void {
-    if (this.start === this.end && this.buf.length > INITIAL_SIZE * 16) {
-      this.buf = new Uint8Array(INITIAL_SIZE);
-      this.start = this.end = 0;
+    const buf = this.buf;
+    if (buf === this.#small) return;
+    const used = this.end - this.start;
+    if (used === 0) {
+      this.buf = this.#small;
+      this.start = this.end = this.#batchStart = 0;
+      this.#scanStart = -1;
+    } else if (used <= INITIAL_SIZE / 2 && this.#bulk < BIG_ARG) {
+      this.#small.set(buf.subarray(this.start, this.end));
+      this.buf = this.#small;
+      this.start = this.#batchStart = 0;
+      this.end = used;
       this.#scanStart = -1;
     }
   }
@@ -117,8 +147,16 @@ export class RequestParser {
    * reads 16 KB at a time and cannot tell those apart either).
    */
   commit(n: number): void {
+    this.#batchStart = this.start;
     this.end += n;
     if (this.end - n - this.start > this.limits.maxQuery) throw queryLimit();
+  }
+
+  /** Bytes of the arguments of a command not complete yet (`argv-mem`). */
+  get partialArgvBytes(): number {
+    let n = 0;
+    for (const a of this.#argv) n += a.length;
+    return n;
   }
 
   /** Copies bytes in (tests, and callers without a read view). */
@@ -127,9 +165,13 @@ export class RequestParser {
     this.commit(bytes.length);
   }
 
-  /** Bytes received but not yet parsed (for CLIENT LIST `qbuf`). */
+  /**
+   * Bytes held in the buffer (CLIENT LIST `qbuf`): those not yet parsed,
+   * and while a batch runs, the commands of it already parsed too (Redis
+   * trims its query buffer after the batch).
+   */
   get pending(): number {
-    return this.end - this.start;
+    return this.end - this.#batchStart;
   }
 
   /**
@@ -139,7 +181,10 @@ export class RequestParser {
   next(): string[] | null {
     for (;;) {
       if (this.#multibulk === 0) {
-        if (this.start >= this.end) return null;
+        if (this.start >= this.end) {
+          this.#batchStart = this.start;
+          return null;
+        }
         if (this.buf[this.start] !== 42) { // not '*': inline command
           const argv = this.#inline();
           if (argv === null) return this.#incomplete();
@@ -175,6 +220,8 @@ export class RequestParser {
   /** Null, after checking `client-query-buffer-limit` on what is left. */
   #incomplete(): null {
     if (this.end - this.start > this.limits.maxQuery) throw queryLimit();
+    // The batch is done: what is left is all the buffer holds.
+    this.#batchStart = this.start;
     return null;
   }
 

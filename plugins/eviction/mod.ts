@@ -26,6 +26,12 @@
  * Eviction stops after `maxmemory-eviction-tenacity`'s time budget and
  * goes on in a timer, as Redis does.
  *
+ * **Client eviction.** With `maxmemory-clients` set (bytes, or a share of
+ * `maxmemory`; at least 128 KB), the cron closes the biggest normal and
+ * pub/sub clients while they hold more than that (their buffers as
+ * allocated), sparing those that sent CLIENT NO-EVICT ON, as Redis's
+ * `evictClients` does before it sleeps (INFO `evicted_clients`).
+ *
  * **Access tracking.** The keyspace records every key's last access on
  * its one-second LRU clock whatever the policy (OBJECT IDLETIME, and what
  * LRU policies evict by). Under an LFU policy this plugin also keeps
@@ -38,12 +44,13 @@
  */
 
 import { definePlugin } from "../../core/registry.ts";
-import type { Bytes, EventClass, PluginInstance, ServerApi } from "../../core/types.ts";
+import type { Bytes, Context, EventClass, PluginInstance, ServerApi } from "../../core/types.ts";
 import { Trait } from "../../core/types.ts";
 import type { Database, Value } from "../../core/keyspace.ts";
 import { bytesToHuman } from "../../core/number.ts";
 import { keyBytes, MAP_ENTRY } from "./_size.ts";
 import { EvictionPool, KeySampler } from "./_pool.ts";
+import type {} from "../../commands/connection/mod.ts"; // the `clients` service's type
 import { memoryCommand, type MemoryFigures } from "./_memory.ts";
 import { LFU_INIT_VAL, lfuCounter, lfuMinutes, lfuNew, lfuTouch } from "./_lfu.ts";
 
@@ -168,6 +175,56 @@ function init(server: ServerApi): PluginInstance {
       n += b.outputCapacity + b.inFlight + b.queryCapacity;
     }
     return n;
+  }
+
+  // ---- client eviction (maxmemory-clients) ----
+
+  /** `maxmemory-clients` as shown (bytes, or a percentage of maxmemory). */
+  let clientsSetting = "0";
+  /** The limit in bytes; 0 when client eviction is off. */
+  let clientsLimit = 0;
+  let evictedClients = 0;
+
+  /** Redis's getClientEvictionLimit. */
+  function applyClientsLimit(): void {
+    const v = clientsSetting;
+    const limit = v.endsWith("%")
+      ? Math.floor(maxmemory * Number(v.slice(0, -1)) / 100)
+      : Number(v);
+    // Never so small that no client could talk to the server.
+    clientsLimit = limit > 0 ? Math.max(limit, 128 * 1024) : 0;
+  }
+
+  /** What a client holds, as Redis's client eviction counts it. */
+  function clientMemory(c: Context): number {
+    const b = c.buffers;
+    return b.queryCapacity + b.outputCapacity + b.inFlight + b.heldArgv;
+  }
+
+  /**
+   * Redis's evictClients: while normal and pub/sub clients hold more than
+   * the limit, the biggest that did not ask for CLIENT NO-EVICT are closed.
+   */
+  function evictClients(): void {
+    let total = 0;
+    const candidates: [number, Context][] = [];
+    for (const c of server.clients.values()) {
+      if (c.kind !== "normal" && c.kind !== "pubsub") continue;
+      const m = clientMemory(c);
+      total += m;
+      if (!c.flags.noEvict) candidates.push([m, c]);
+    }
+    if (total < clientsLimit) return;
+    candidates.sort((a, b) => b[0] - a[0]);
+    for (const [m, c] of candidates) {
+      const line = server.service("clients")?.infoLine(c) ?? `id=${c.id} addr=${c.addr}`;
+      server.log("notice", `Evicting client: ${line}`);
+      server.killClient(c.id);
+      evictedClients++;
+      total -= m;
+      if (total < clientsLimit) return;
+    }
+    server.log("warning", "Over client maxmemory after evicting all evictable clients");
   }
 
   /** Average estimated bytes per key from a sample (INFO without maxmemory). */
@@ -315,6 +372,7 @@ function init(server: ServerApi): PluginInstance {
 
   function applyMaxmemory(v: number): void {
     maxmemory = v;
+    applyClientsLimit();
     if (v === 0) oomAtAdmission = false;
     server.rearm();
     if (v > 0 && !tracking) {
@@ -348,6 +406,13 @@ function init(server: ServerApi): PluginInstance {
   server.config.watch("lfu-log-factor", (v) => (lfuOpts.logFactor = Number(v)));
   server.config.watch("lfu-decay-time", (v) => (lfuOpts.decayTime = Number(v)));
   server.config.watch("maxmemory", (v) => applyMaxmemory(Number(v)));
+  // Declared by the core; absent when the server is built without it.
+  if (server.config.directive("maxmemory-clients") !== undefined) {
+    server.config.watch("maxmemory-clients", (v) => {
+      clientsSetting = v;
+      applyClientsLimit();
+    });
+  }
 
   server.provide("eviction", {
     usedMemory: () => tracking ? used() : sampledDataset() + measureClients(),
@@ -451,6 +516,8 @@ function init(server: ServerApi): PluginInstance {
         if (tracking) clientsMem = measureClients();
       },
       cron(): void {
+        // Redis checks client memory before each sleep; the cron does here.
+        if (clientsLimit !== 0) evictClients();
         if (!tracking) return;
         clientsMem = measureClients();
         // Keys written without a keyChanged event (a load) are found by
@@ -468,7 +535,9 @@ function init(server: ServerApi): PluginInstance {
         if (u > maxmemory) performEvictions();
       },
       info(section: string): Record<string, string | number> | undefined {
-        if (section === "stats") return { evicted_keys: evictedKeys };
+        if (section === "stats") {
+          return { evicted_keys: evictedKeys, evicted_clients: evictedClients };
+        }
         if (section !== "memory") return undefined;
         const { used: u, dataset: data, clients } = figures();
         const m = Deno.memoryUsage();
