@@ -77,8 +77,13 @@ async function bufferScenario(port: number): Promise<Record<string, unknown>> {
     // A client that does not read its replies: output piles up.
     await a.call("SET", "big", "z".repeat(1 << 20));
     const slowId = Number(await slow.call("CLIENT", "ID"));
-    for (let i = 0; i < 8; i++) await slow.write(encodeCommand(["GET", "big"]));
-    await until("output to pile up", async () => n(await lineOf(a, slowId), "omem") > 0);
+    // Enough that no socket buffer can take it all; Redis installs its write
+    // handler only once a write falls short, so wait for that too.
+    for (let i = 0; i < 32; i++) await slow.write(encodeCommand(["GET", "big"]));
+    await until("output to pile up", async () => {
+      const l = await lineOf(a, slowId);
+      return n(l, "omem") > 0 && l.events === "rw";
+    });
     const piled = await lineOf(a, slowId);
     out.piled = [piled.events, n(piled, "oll") > 0, n(piled, "tot-mem") > n(piled, "omem")];
     return out;

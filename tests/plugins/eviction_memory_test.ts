@@ -6,6 +6,7 @@
  * @module
  */
 
+import { type DataObject, definePlugin, keys } from "../../mod.ts";
 import {
   diffTest,
   hasRedis,
@@ -156,6 +157,47 @@ Deno.test("MEMORY DOCTOR: reports a past peak (over 150% of what is used now)", 
     assertOk(text.startsWith("Sam, I detected a few issues"), text);
     assertOk(text.includes(" * Peak memory: In the past this instance used more than 150%"), text);
     assertOk(text.endsWith("I'm here to keep you safe, Sam. I want to help you.\n"), text);
+  } finally {
+    c.close();
+    await s.close();
+  }
+});
+
+class Blob implements DataObject {
+  readonly type = "blob";
+  encoding(): string {
+    return "raw";
+  }
+  clone(): Blob {
+    return new Blob();
+  }
+}
+
+Deno.test("MEMORY USAGE: a plugin's value type gives its own size (memoryUsage)", async () => {
+  const blobs = definePlugin({
+    name: "blobs",
+    types: [{ name: "blob", volatile: true, memoryUsage: () => 12345 }],
+    commands: [{
+      name: "blob.set",
+      arity: 2,
+      flags: ["write"],
+      keySpecs: [keys.one(1, ["OW", "UPDATE"])],
+      handler(c, argv) {
+        c.db.set(argv[1]!, new Blob());
+        c.changed(argv[1]!, "blob.set", "g");
+        c.reply.ok();
+      },
+    }],
+  });
+  const s = await startRespite({ plugins: [blobs] });
+  const c = await RawClient.connect(s.port);
+  try {
+    await c.call("BLOB.SET", "b");
+    await c.call("SET", "s", "x");
+    const blob = await c.call("MEMORY", "USAGE", "b") as number;
+    const str = await c.call("MEMORY", "USAGE", "s") as number;
+    // The same key overhead around 12345 bytes instead of a 1-byte string's.
+    assertEquals(blob - str, 12345 - 24);
   } finally {
     c.close();
     await s.close();
