@@ -153,6 +153,7 @@ export class Connections {
       unixPath === undefined ? fmtAddr(conn.remoteAddr as Deno.NetAddr) : `${unixPath}:0`,
       unixPath === undefined ? fmtAddr(conn.localAddr as Deno.NetAddr) : `${unixPath}:0`,
     );
+    if (unixPath !== undefined) c.flags.unixSocket = true;
     c.writer.onError = (msg) => countError(host.stats, msg);
     let closedBySelf = false;
     c.closer = () => {

@@ -154,7 +154,10 @@ export class Dispatcher implements CommandObservers {
       }
     }
     // CLIENT PAUSE: the command waits for its end (a replica never does).
-    if (host.keyspace.pause.level !== 0 && c.kind !== "replica" && this.#postpone(c, cmd, argv)) {
+    if (
+      host.keyspace.pause.level !== 0 && c.kind !== "replica" && c.flags.neverPaused !== true &&
+      this.#postpone(c, cmd, argv)
+    ) {
       return;
     }
     const before = hooks.beforeCommand;

@@ -741,6 +741,13 @@ export interface ClientFlags {
   noEvict: boolean;
   replyMode: "on" | "off" | "skip";
   /**
+   * Never held by CLIENT PAUSE, as replicas are (a monitor: Redis flags
+   * monitors as replicas).
+   */
+  neverPaused?: boolean;
+  /** Connected through the Unix socket (`unixsocket`; CLIENT LIST's `U`). */
+  unixSocket?: boolean;
+  /**
    * The client scripts run their commands as (Redis's CLIENT_SCRIPT):
    * MONITOR shows it as `lua`, SLOWLOG by an unknown address.
    */

@@ -57,6 +57,7 @@ export const START_PERMS: readonly string[] = [
   "--allow-read",
   "--allow-write",
   "--allow-env=FENGARICONF",
+  "--allow-run",
 ];
 
 /** Picks a free TCP port. */

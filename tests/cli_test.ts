@@ -19,10 +19,10 @@ const dec = new TextDecoder();
 /** Runs main.ts to completion (for runs that exit by themselves). */
 async function runMain(
   args: string[],
-  opts: { cwd?: string; stdin?: string } = {},
+  opts: { cwd?: string; stdin?: string; perms?: readonly string[] } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMS, MAIN, ...args],
+    args: ["run", ...(opts.perms ?? PERMS), MAIN, ...args],
     cwd: opts.cwd ?? ROOT,
     stdin: opts.stdin === undefined ? "null" : "piped",
     stdout: "piped",
@@ -447,7 +447,7 @@ Deno.test({
       // The parent exits at once, as Redis's does; the server goes on.
       const t0 = performance.now();
       const r = await new Deno.Command(Deno.execPath(), {
-        args: ["run", ...PERMS, "--allow-run", MAIN, ...args],
+        args: ["run", ...PERMS, MAIN, ...args],
         cwd: dir,
         stdin: "null",
         stdout: "piped",
@@ -473,13 +473,14 @@ Deno.test({
       assertMatch(log, /Removing the pid file\./);
       assertOk(!(await Deno.stat(pidfile).then(() => true, () => false)), "pid file left");
       // Without --allow-run it cannot re-launch itself: it says so.
-      const denied = await runMain(args, { cwd: dir });
+      const perms = PERMS.filter((p) => p !== "--allow-run");
+      const denied = await runMain(args, { cwd: dir, perms });
       assertEquals(denied.code, 1);
       assertMatch(denied.stdout, /Can't daemonize: .*--allow-run/);
       // Config from stdin (`-`) reaches the daemon too.
       const port2 = freePort();
       const child = new Deno.Command(Deno.execPath(), {
-        args: ["run", ...PERMS, "--allow-run", MAIN, "-"],
+        args: ["run", ...PERMS, MAIN, "-"],
         cwd: dir,
         stdin: "piped",
         stdout: "null",
@@ -536,12 +537,11 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "respite-debian-" });
     const port = freePort();
     try {
-      // As `deno task start` runs, with the permission daemonizing needs.
+      // As `deno task start` runs.
       const r = await new Deno.Command(Deno.execPath(), {
         args: [
           "run",
           ...PERMS,
-          "--allow-run",
           MAIN,
           DEBIAN_CONF,
           "--port",

@@ -55,6 +55,7 @@ export function clientInfoLine(
   if (c.suspended) flags += "b";
   if (c.flags.closeAfterReply) flags += "c";
   if (c.flags.noEvict) flags += "e";
+  if (c.flags.unixSocket) flags += "U";
   flags = [...new Set(flags)].sort((a, b) => FLAG_ORDER.indexOf(a) - FLAG_ORDER.indexOf(b))
     .join("");
   if (flags === "") flags = "N";

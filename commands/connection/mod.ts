@@ -279,7 +279,7 @@ function init(server: ServerApi): PluginInstance {
           if (n < 2 || n > 3) throw new ReplyError("NOPROTO unsupported protocol version");
           ver = n;
         }
-        let user: Bytes | undefined, pass: Bytes | undefined, name: Bytes | undefined;
+        let user: Bytes | undefined, pass: Bytes | undefined;
         for (; i < argv.length; i++) {
           const more = argv.length - 1 - i;
           const opt = argv[i]!;
@@ -288,8 +288,11 @@ function init(server: ServerApi): PluginInstance {
             user = argv[++i]!;
             pass = argv[++i]!;
           } else if (o === "setname" && more >= 1) {
-            name = argv[++i]!;
+            // Redis 7.0 names the client at once, so the name stays even
+            // when a later option, the password or NOAUTH fails the call.
+            const name = argv[++i]!;
             if (!validClientName(name)) throw new ReplyError(BAD_NAME);
+            c.name = name;
           } else {
             throw new ReplyError(`ERR Syntax error in HELLO option '${opt}'`);
           }
@@ -298,7 +301,6 @@ function init(server: ServerApi): PluginInstance {
           throw new ReplyError(WRONGPASS);
         }
         if (authRequired(c)) throw new ReplyError(NOAUTH_HELLO);
-        if (name !== undefined) c.name = name;
         if (ver !== 0) c.resp = ver as 2 | 3;
         const r = c.reply;
         r.map(7);

@@ -74,6 +74,7 @@ export class Monitors {
   add(c: Context): boolean {
     if (this.clients.has(c)) return false;
     this.clients.add(c);
+    c.flags.neverPaused = true;
     if (this.#stop === undefined) this.#stop = this.server.dispatcher.observe(this.#observer);
     if (this.clients.size === 1) this.server.rearm();
     return true;
@@ -82,6 +83,7 @@ export class Monitors {
   /** Stops `c` monitoring (RESET, a closed connection). */
   remove(c: Context): void {
     if (!this.clients.delete(c)) return;
+    c.flags.neverPaused = false;
     if (this.clients.size !== 0) return;
     this.#stop?.();
     this.#stop = undefined;

@@ -117,6 +117,20 @@ async function pauseScenario(port: number): Promise<Reply[]> {
     out.push(await a.call("PING"));
     out.push(Date.now() - t0 >= 250);
 
+    // A monitor is never paused (Redis flags monitors as replicas).
+    const m = await RawClient.connect(port);
+    try {
+      out.push(await m.call("MONITOR"));
+      out.push(await admin.call("CLIENT", "PAUSE", "500", "ALL"));
+      const t1 = Date.now();
+      out.push(await m.call("PING"));
+      out.push(Date.now() - t1 < 250);
+      out.push(/ "PING"$/.test(String((await m.read()).value)));
+      await admin.call("PING"); // waits for the pause's end
+    } finally {
+      m.close();
+    }
+
     // A pause started inside MULTI applies once EXEC is done.
     out.push(await a.call("MULTI"));
     out.push(await a.call("SET", "t1", "x"), await a.call("CLIENT", "PAUSE", "60000", "WRITE"));

@@ -99,6 +99,11 @@ diffTest("hello errors and shape", [
   { cmd: ["HELLO"], shapeOnly: true },
   { cmd: ["HELLO", "2", "AUTH", "default", "anything", "SETNAME", "n1"], shapeOnly: true },
   ["CLIENT", "GETNAME"],
+  // The name is set as the option is read, even when the call then fails.
+  ["HELLO", "2", "SETNAME", "kept", "bad"],
+  ["CLIENT", "GETNAME"],
+  ["HELLO", "2", "SETNAME", "n2", "AUTH", "nobody", "pw"],
+  ["CLIENT", "GETNAME"],
 ]);
 
 diffTest("auth without a password", [

@@ -156,10 +156,10 @@ Deno.test({
       assertEquals((await cli(["-s", sock, "PING"])).trim(), "PONG");
       assertEquals((await cli(["-s", sock, "SET", "k", "v"])).trim(), "OK");
       assertEquals(Deno.statSync(sock).mode! & 0o777, 0o700);
-      // Its clients are local, named by the socket's path.
+      // Its clients are local, named by the socket's path, flagged U.
       assertMatch(
         await cli(["-s", sock, "CLIENT", "INFO"]),
-        new RegExp(`addr=${sock}:0 laddr=${sock}:0 `),
+        new RegExp(`addr=${sock}:0 laddr=${sock}:0 .* flags=U `),
       );
       assertEquals(
         (await cli(["-s", sock, "CONFIG", "GET", "unix*"])).trim().split("\n"),
