@@ -183,16 +183,43 @@ export async function spawnServer(
   opts: SpawnOptions = {},
 ): Promise<Proc> {
   const proc = launch(kind, args, opts);
-  for (let i = 0; i < 400; i++) {
-    try {
-      (await Deno.connect({ port: proc.port, hostname: "127.0.0.1" })).close();
-      return proc;
-    } catch {
-      if ((await proc.exited(25)) !== undefined) break;
-    }
+  const deadline = Date.now() + 10000;
+  while (Date.now() < deadline) {
+    // The port is bound before the dataset loads: ready means a reply that
+    // is not -LOADING (a -NOAUTH is one).
+    if (await answersPing(proc.port, deadline)) return proc;
+    if ((await proc.exited(25)) !== undefined) break;
   }
   await proc.stop();
   throw new Error(`${kind} did not start on port ${proc.port}:\n${proc.log()}`);
+}
+
+/** Whether a server on `port` answers PING with anything but -LOADING. */
+async function answersPing(port: number, deadline: number): Promise<boolean> {
+  let conn: Deno.TcpConn;
+  try {
+    conn = await Deno.connect({ port, hostname: "127.0.0.1" });
+  } catch {
+    return false;
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await conn.write(new TextEncoder().encode("PING\r\n"));
+    const buf = new Uint8Array(64);
+    const n = await Promise.race([
+      conn.read(buf),
+      new Promise<null>((r) =>
+        timer = setTimeout(() => r(null), Math.max(0, deadline - Date.now()))
+      ),
+    ]);
+    if (n === null) return false;
+    return !new TextDecoder().decode(buf.subarray(0, n)).startsWith("-LOADING");
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+    conn.close();
+  }
 }
 
 /**

@@ -66,6 +66,9 @@ async function withServer(
   const p = await spawnServer(kind, args, opts);
   try {
     await fn(p);
+  } catch (e) {
+    // The server's log says why it went away.
+    throw new Error(`${(e as Error).message}\n--- ${kind} log ---\n${p.log()}`, { cause: e });
   } finally {
     await p.stop();
   }
