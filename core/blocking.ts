@@ -18,6 +18,7 @@ import { type Database, typeOf } from "./keyspace.ts";
 import type { Clock } from "./clock.ts";
 import { ReplyError } from "./errors.ts";
 import { parseFloatStrict, parseInteger } from "./number.ts";
+import { POSTPONED } from "./pause.ts";
 
 /** What a blocking handler asks for. */
 export interface BlockSpec {
@@ -268,9 +269,12 @@ export class BlockingManager {
    * Ends every block with `error` and closes those connections once it is
    * written (Redis's disconnectAllBlockedClients: the instance changed
    * role, so what they wait for may never come, or come from a master).
+   * Clients a pause postponed stay: their command has not started, and
+   * runs (or is refused) from scratch when the pause ends, as in Redis.
    */
   unblockAll(error: string): void {
     for (const c of [...this.blocked]) {
+      if (c.blockState?.spec.data === POSTPONED) continue;
       this.#release(c);
       c.writer.error(error);
       c.flags.closeAfterReply = true;
