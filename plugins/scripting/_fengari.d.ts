@@ -155,7 +155,7 @@ declare module "npm:fengari@0.1.5" {
 }
 
 declare module "npm:fengari@0.1.5/src/lobject.js" {
-  import type { LuaString, LuaThread, TValue } from "npm:fengari@0.1.5";
+  import type { LuaString, LuaThread, TString, TValue } from "npm:fengari@0.1.5";
   /** fengari's lobject module: number <-> string conversions, messages. */
   const lobject: {
     luaO_str2num(s: LuaString, o: TValue): number;
@@ -163,6 +163,7 @@ declare module "npm:fengari@0.1.5/src/lobject.js" {
     luaO_pushvfstring(L: LuaThread, fmt: LuaString, argp: unknown[]): unknown;
     luaO_pushfstring(L: LuaThread, fmt: LuaString, ...argp: unknown[]): unknown;
     luaO_chunkid(source: LuaString, bufflen: number): LuaString;
+    pushsvalue2s(L: LuaThread, ts: TString): void;
   };
   export default lobject;
 }

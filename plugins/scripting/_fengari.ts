@@ -4,8 +4,10 @@
  * types). `_lua51.ts` makes the engine behind it behave as Redis's Lua 5.1.
  *
  * fengari's strings are `Uint8Array`s; Respite's are byte strings (one char
- * per byte). {@link toLua} and {@link fromLua} convert byte for byte (never
- * `to_luastring`, which UTF-8-encodes).
+ * per byte). {@link toLua}, {@link fromLua} and {@link pushBytes} convert
+ * byte for byte (never `to_luastring`, which UTF-8-encodes). Lua strings are
+ * immutable, so the last short strings converted each way are kept and
+ * reused: scripts pass the same keys and command names again and again.
  *
  * fengari is imported by its full `npm:` specifier, so a program that
  * imports Respite's `mod.ts` needs no import map.
@@ -20,7 +22,9 @@
 // Must load before fengari: it reads FENGARICONF once, when it loads.
 import "./_luaconf.ts";
 import fengari from "npm:fengari@0.1.5";
-import type { LuaString } from "npm:fengari@0.1.5";
+import lobject from "npm:fengari@0.1.5/src/lobject.js";
+import lstring from "npm:fengari@0.1.5/src/lstring.js";
+import type { LuaState, LuaString, LuaThread, TString } from "npm:fengari@0.1.5";
 import type { Bytes } from "../../core/types.ts";
 import { bytesToString, stringToBytes } from "../../core/resp/bytes.ts";
 
@@ -32,6 +36,7 @@ export type {
   LualibApi,
   LuaState,
   LuaString,
+  TString,
 } from "npm:fengari@0.1.5";
 
 /** fengari's core Lua API. */
@@ -54,7 +59,86 @@ export function toLua(s: Bytes): LuaString {
   return stringToBytes(s);
 }
 
+/** Strings up to this length are kept for reuse; longer ones are rare in loops. */
+const SHORT = 64;
+/**
+ * Direct-mapped slots, each the last string converted that hashed there: a
+ * miss costs a few array writes, with no Map upkeep and nothing the GC must
+ * trace specially (a WeakMap costs more than it saves with random keys).
+ */
+const SLOTS = 256;
+const pushedBytes: (Bytes | undefined)[] = new Array(SLOTS).fill(undefined);
+const pushedLua: (TString | undefined)[] = new Array(SLOTS).fill(undefined);
+const decodedLua: (LuaString | undefined)[] = new Array(SLOTS).fill(undefined);
+const decodedBytes: Bytes[] = new Array(SLOTS).fill("");
+
+function bytesSlot(s: Bytes): number {
+  const n = s.length;
+  return (n * 31 + s.charCodeAt(0) * 7 + s.charCodeAt(n >> 1) * 3 + s.charCodeAt(n - 1)) &
+    (SLOTS - 1);
+}
+
+function luaSlot(u: LuaString): number {
+  const n = u.length;
+  return (n * 31 + u[0]! * 7 + u[n >> 1]! * 3 + u[n - 1]!) & (SLOTS - 1);
+}
+
 /** A Lua string as a byte string, byte for byte. */
 export function fromLua(u: LuaString): Bytes {
-  return bytesToString(u, 0, u.length);
+  const n = u.length;
+  if (n === 0 || n > SHORT) return bytesToString(u, 0, n);
+  const i = luaSlot(u);
+  if (decodedLua[i] === u) return decodedBytes[i]!;
+  const s = bytesToString(u, 0, n);
+  decodedLua[i] = u;
+  decodedBytes[i] = s;
+  return s;
+}
+
+/**
+ * Pushes a byte string onto the stack as a Lua string: one copy of the
+ * bytes, or none for a string pushed lately (`lua_pushstring` copies what
+ * it is given once more).
+ *
+ * @example
+ * ```ts
+ * import { fromLua, lauxlib, lua, pushBytes } from "./_fengari.ts";
+ * const L = lauxlib.luaL_newstate();
+ * pushBytes(L, "k\xff");
+ * console.log(fromLua(lua.lua_tolstring(L, -1)!) === "k\xff"); // true
+ * ```
+ */
+export function pushBytes(L: LuaState, s: Bytes): void {
+  const n = s.length;
+  let ts: TString;
+  if (n === 0 || n > SHORT) {
+    ts = lstring.luaS_bless(L as unknown as LuaThread, stringToBytes(s));
+  } else {
+    const i = bytesSlot(s);
+    const hit = pushedLua[i];
+    if (hit !== undefined && pushedBytes[i] === s) ts = hit;
+    else {
+      const u = stringToBytes(s);
+      ts = lstring.luaS_bless(L as unknown as LuaThread, u);
+      pushedBytes[i] = s;
+      pushedLua[i] = ts;
+      const j = luaSlot(u);
+      decodedLua[j] = u;
+      decodedBytes[j] = s;
+    }
+  }
+  lobject.pushsvalue2s(L as unknown as LuaThread, ts);
+}
+
+/**
+ * A Lua string made once, for {@link pushConstant}: it keeps the hash a
+ * table computes for it, so using it as a key costs no rehash.
+ */
+export function luaConstant(L: LuaState, s: Bytes): TString {
+  return lstring.luaS_bless(L as unknown as LuaThread, stringToBytes(s));
+}
+
+/** Pushes a string made by {@link luaConstant}. */
+export function pushConstant(L: LuaState, ts: TString): void {
+  lobject.pushsvalue2s(L as unknown as LuaThread, ts);
 }

@@ -28,11 +28,14 @@ import {
   fromLua,
   lauxlib,
   lua,
+  luaConstant,
   type LuaJsFunction,
   lualib,
   type LuaState,
-  type LuaString,
+  pushBytes,
+  pushConstant,
   toLua,
+  type TString,
 } from "./_fengari.ts";
 import { openBase51, useLua51 } from "./_lua51.ts";
 import { LuaReplyWriter, pushErrorTable, replyFromLua } from "./_convert.ts";
@@ -106,10 +109,6 @@ class Rand48 {
 
 const RAND_MAX = 2147483647;
 
-/** Global names set on every run, as Lua strings once. */
-const KEYS = toLua("KEYS");
-const ARGV = toLua("ARGV");
-
 /**
  * One Lua interpreter with Redis's environment. Created once per server
  * and again after SCRIPT FLUSH.
@@ -129,6 +128,9 @@ export class ScriptVM {
   #errHandler = 0;
   /** Library mode: registry slot of the function switching the globals. */
   #envSwitch = 0;
+  /** Global names set on every run, as Lua strings once. */
+  readonly #KEYS: TString;
+  readonly #ARGV: TString;
   /** Library mode: where registrations go while a library loads. */
   #sink: RegistrationSink | undefined;
 
@@ -141,6 +143,8 @@ export class ScriptVM {
     useLua51();
     const L = lauxlib.luaL_newstate();
     this.L = L;
+    this.#KEYS = luaConstant(L, "KEYS");
+    this.#ARGV = luaConstant(L, "ARGV");
     const server = host.server;
     this.#writer = new LuaReplyWriter(L);
     this.#client = server.createInternalClient({ reply: this.#writer });
@@ -587,17 +591,16 @@ export class ScriptVM {
     const L = this.L;
     lua.lua_createtable(L, items.length, 0);
     for (let i = 0; i < items.length; i++) {
-      lua.lua_pushstring(L, toLua(items[i]!));
+      pushBytes(L, items[i]!);
       lua.lua_rawseti(L, -2, i + 1);
     }
   }
 
   /** Sets a global array (KEYS, ARGV) in the real globals table. */
-  #setArray(name: LuaString, items: Bytes[]): void {
+  #setArray(name: TString, items: Bytes[]): void {
     const L = this.L;
+    pushConstant(L, name);
     this.#pushArray(items);
-    lua.lua_pushstring(L, name);
-    lua.lua_insert(L, -2);
     lua.lua_rawset(L, this.#globals);
   }
 
@@ -611,8 +614,8 @@ export class ScriptVM {
     let nargs = 0;
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, opts.ref);
     if (!opts.fn) {
-      this.#setArray(KEYS, opts.keys);
-      this.#setArray(ARGV, opts.args);
+      this.#setArray(this.#KEYS, opts.keys);
+      this.#setArray(this.#ARGV, opts.args);
     } else {
       this.#pushArray(opts.keys);
       this.#pushArray(opts.args);
