@@ -27,6 +27,12 @@ export const PauseLevel = {
 } as const;
 
 /**
+ * Why a pause is on (Redis's `pause_purpose`): CLIENT PAUSE, or FAILOVER
+ * holding writes while a replica takes over.
+ */
+export type PausePurpose = "client" | "failover";
+
+/**
  * The marker of a postponed client's block (`BlockSpec.data`): such a
  * client waits for the pause's end, not for a key.
  */
@@ -52,48 +58,81 @@ export const POSTPONED: unique symbol = Symbol("postponed by CLIENT PAUSE");
 export class Pause {
   /** The current level ({@link PauseLevel}); 0 when off. */
   level: number = PauseLevel.OFF;
-  /** When the pause ends (Unix ms). */
+  /** When the pause ends (Unix ms): the latest end of its purposes. */
   end = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #waiting: (() => void)[] = [];
+  /**
+   * The pause of each purpose (Redis's `client_pause_per_purpose`): CLIENT
+   * PAUSE's and FAILOVER's are kept apart, so CLIENT UNPAUSE does not end
+   * a failover's and each ends on its own.
+   */
+  #purposes = new Map<PausePurpose, { level: number; end: number }>();
 
   constructor(readonly clock: Clock) {}
 
   /**
-   * Starts or extends a pause until `end`: a pause already on keeps the
-   * later end and the stricter level, as Redis's does.
+   * Starts or extends the pause of a purpose until `end`: a pause already on
+   * for it keeps the later end and the stricter level, as Redis's does.
    */
-  start(level: number, end: number): void {
-    if (level > this.level) this.level = level;
-    if (end > this.end) this.end = end;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = setTimeout(
-      () => {
-        this.#timer = undefined;
-        this.tick();
-      },
-      // Timers take at most 2^31-1 ms; the cron checks the end too.
-      Math.min(2147483647, Math.max(0, this.end - this.clock.now())),
-    );
+  start(level: number, end: number, purpose: PausePurpose = "client"): void {
+    const p = this.#purposes.get(purpose);
+    if (p === undefined) this.#purposes.set(purpose, { level, end });
+    else {
+      if (level > p.level) p.level = level;
+      if (end > p.end) p.end = end;
+    }
+    this.#update();
   }
 
-  /** Ends the pause if its time has come (the timer, the cron). */
+  /** Ends the purposes whose time has come (the timer, the cron). */
   tick(now: number = this.clock.now()): void {
-    if (this.level !== PauseLevel.OFF && now >= this.end) this.stop();
+    if (this.level === PauseLevel.OFF) return;
+    let ended = false;
+    for (const [purpose, p] of this.#purposes) {
+      if (now >= p.end) {
+        this.#purposes.delete(purpose);
+        ended = true;
+      }
+    }
+    if (ended) this.#update();
   }
 
   /**
-   * Ends the pause (CLIENT UNPAUSE, or its time is up). What waited for it
+   * Ends a purpose's pause (CLIENT UNPAUSE, a failover's end). What waited
    * runs in a later task, in the order it was postponed, as Redis runs the
-   * paused clients after the current command.
+   * paused clients after the current command; what another purpose still
+   * holds waits again.
    */
-  stop(): void {
+  stop(purpose: PausePurpose = "client"): void {
+    if (this.#purposes.delete(purpose)) this.#update();
+  }
+
+  /** Recomputes the level and end from the purposes; releases waiters when the level drops. */
+  #update(): void {
+    let level: number = PauseLevel.OFF, end = 0, next = Infinity;
+    for (const p of this.#purposes.values()) {
+      if (p.level > level) level = p.level;
+      if (p.end > end) end = p.end;
+      if (p.end < next) next = p.end;
+    }
+    const dropped = level < this.level;
+    this.level = level;
+    this.end = end;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.level = PauseLevel.OFF;
-    this.end = 0;
+    if (next !== Infinity && next < Number.MAX_SAFE_INTEGER) {
+      this.#timer = setTimeout(
+        () => {
+          this.#timer = undefined;
+          this.tick();
+        },
+        // Timers take at most 2^31-1 ms; the cron checks the end too.
+        Math.min(2147483647, Math.max(0, next - this.clock.now())),
+      );
+    }
+    if (!dropped || this.#waiting.length === 0) return;
     const waiting = this.#waiting;
-    if (waiting.length === 0) return;
     this.#waiting = [];
     setTimeout(() => {
       for (const fn of waiting) fn();
@@ -110,8 +149,8 @@ export class Pause {
   }
 
   /**
-   * Runs `fn` once the pause is over (immediately, in a later task, when
-   * it already is).
+   * Runs `fn` once the pause is over or weaker (immediately, in a later
+   * task, when it is off): `fn` checks again whether it is still held.
    */
   whenOver(fn: () => void): void {
     if (this.level === PauseLevel.OFF) setTimeout(fn, 0);
@@ -123,5 +162,6 @@ export class Pause {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#waiting = [];
+    this.#purposes.clear();
   }
 }

@@ -425,12 +425,15 @@ export class MasterSide {
     return n;
   }
 
-  /** Runs once a second: pings, keep-alive newlines, timeouts. */
-  cron(now: number): void {
+  /**
+   * Runs once a second: pings (unless `noPing`: a failover waits for its
+   * target), keep-alive newlines, timeouts.
+   */
+  cron(now: number, noPing = false): void {
     if (this.replicas.length === 0) return;
     const cfg = this.server.config;
     const period = cfg.number("repl-ping-replica-period") * 1000;
-    if (!this.isReplica && now - this.#pingAt >= period) {
+    if (!this.isReplica && !noPing && now - this.#pingAt >= period) {
       this.#pingAt = now;
       this.feedCommand(this.seldb, ["PING"]);
     }
@@ -454,15 +457,35 @@ export class MasterSide {
     this.#job?.cancel();
   }
 
-  /** Sends `REPLCONF GETACK *` to every replica (WAIT). */
+  /**
+   * Sends `REPLCONF GETACK *` to every replica (WAIT); while writes are
+   * paused ({@link MasterSide.acksHeld}) it waits for the pause's end, as
+   * Redis, which does not grow the stream while clients are paused.
+   */
   requestAcks(): void {
-    if (this.replicas.length === 0) return;
+    if (this.replicas.length === 0 || this.isReplica) return;
+    if (this.acksHeld()) {
+      if (this.#acksAsked) return;
+      this.#acksAsked = true;
+      this.server.keyspace.pause.whenOver(() => {
+        this.#acksAsked = false;
+        this.requestAcks();
+      });
+      return;
+    }
     this.feedCommand(this.seldb, ["REPLCONF", "GETACK", "*"]);
   }
 
-  /** INFO lines for the replicas and the backlog. */
-  infoFields(): Record<string, string | number> {
-    const out: Record<string, string | number> = { connected_slaves: this.replicas.length };
+  /** Whether asking for acknowledgements must wait (a pause is on). */
+  acksHeld: () => boolean = () => false;
+  #acksAsked = false;
+
+  /** INFO lines for the replicas (`extra` comes after `connected_slaves`). */
+  infoFields(extra: Record<string, number> = {}): Record<string, string | number> {
+    const out: Record<string, string | number> = {
+      connected_slaves: this.replicas.length,
+      ...extra,
+    };
     const now = this.server.clock.now();
     this.replicas.forEach((p, i) => {
       out[`slave${i}`] = `ip=${
@@ -478,7 +501,6 @@ export class MasterSide {
   idFields(): Record<string, string | number> {
     const b = this.backlog;
     return {
-      master_failover_state: "no-failover",
       master_replid: this.replid,
       master_replid2: this.replid2,
       master_repl_offset: this.offset,
@@ -500,7 +522,8 @@ export class MasterSide {
   }
 }
 
-function peerIp(p: ReplicaPeer): string {
+/** The address a replica is known by: the one it announced, else its peer address. */
+export function peerIp(p: ReplicaPeer): string {
   if (p.info.ip !== "") return p.info.ip;
   const a = p.c.addr;
   const i = a.lastIndexOf(":");

@@ -31,6 +31,16 @@ export type LinkState = "connect" | "connecting" | "handshake" | "sync" | "conne
 /** Thrown to end a link attempt (logged, then retried). */
 class LinkError extends Error {}
 
+/** What the link asks of a FAILOVER handing this server over (see `_failover.ts`). */
+export interface FailoverLink {
+  /** Whether a failover is handing over now: PSYNC carries FAILOVER. */
+  inProgress(): boolean;
+  /** The target took over. */
+  accepted(): void;
+  /** The target refused: the failover aborts and the server is a master again. */
+  rejected(): void;
+}
+
 const MAX_BUF = Number.MAX_SAFE_INTEGER;
 
 /** Encodes a command as RESP. */
@@ -109,6 +119,11 @@ export class ReplicaSide {
   /** Set while the master client is unlisted (its link is not to close). */
   #unlisting = false;
   #in = new ByteQueue();
+  /**
+   * Set while a FAILOVER hands this server over to its new master: the
+   * PSYNC carries `FAILOVER`, and its answer ends the failover.
+   */
+  failover: FailoverLink | undefined;
 
   constructor(readonly server: ServerApi, readonly master: MasterSide) {}
 
@@ -121,14 +136,19 @@ export class ReplicaSide {
   setMaster(host: string, port: number, wasMaster: boolean): void {
     this.host = host;
     this.port = port;
-    if (wasMaster) this.hasCache = true;
+    if (wasMaster) {
+      // Our own history is the cached master (Redis's
+      // replicationCacheMasterUsingMyself): a partial resync may follow.
+      this.hasCache = true;
+      this.readOffset = this.master.offset;
+    }
     this.server.keyspace.isReplica = true;
     this.master.isReplica = true;
-    // Our replicas learn about the change (and resync with us).
-    this.master.disconnectReplicas();
+    // Our own replicas stay: they get the new master's stream through us,
+    // and are dropped only when its history turns out to differ.
+    if (this.state === "connected") this.downSince = this.server.clock.now();
     this.#stop();
     this.state = "connect";
-    this.downSince = this.server.clock.now();
     const gen = this.#gen;
     this.server.log("notice", `Connecting to MASTER ${host}:${port}`);
     setTimeout(() => this.#run(gen), 0);
@@ -163,16 +183,35 @@ export class ReplicaSide {
     this.#stop();
   }
 
-  /** Runs once per cron tick: drops a link silent for longer than `repl-timeout`. */
+  /**
+   * Runs once per cron tick: drops a link silent for longer than
+   * `repl-timeout`, whether it is connecting, in its handshake, receiving
+   * the payload or streaming (Redis's three timeouts).
+   */
   cron(now: number): void {
-    if (!this.active || this.#conn === undefined) return;
+    if (!this.active || this.state === "connect") return;
     const timeout = this.server.config.number("repl-timeout") * 1000;
-    if (now - this.lastIo > timeout) {
+    if (now - this.lastIo <= timeout) return;
+    if (this.state === "connected") {
       this.server.log("warning", "MASTER timeout: no data nor PING received...");
-      try {
-        this.#conn.close();
-      } catch { /* closed */ }
+    } else if (this.state === "sync") {
+      this.server.log(
+        "warning",
+        "Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.",
+      );
+    } else {
+      this.server.log("warning", "Timeout connecting to the MASTER...");
     }
+    this.lastIo = now;
+    const conn = this.#conn;
+    if (conn === undefined) {
+      // Still connecting: the attempt is dropped and a new one starts.
+      this.#abortConnect?.();
+      return;
+    }
+    try {
+      conn.close();
+    } catch { /* closed */ }
   }
 
   async #run(gen: number): Promise<void> {
@@ -249,11 +288,34 @@ export class ReplicaSide {
     }
   }
 
+  /** Ends a pending connect (the handshake timeout). */
+  #abortConnect: (() => void) | undefined;
+
+  /** Connects to the master; the cron's timeout may give up on it first. */
+  #connect(): Promise<Deno.TcpConn> {
+    const pending = Deno.connect({ hostname: this.host, port: this.port, transport: "tcp" });
+    return new Promise((resolve, reject) => {
+      let gaveUp = false;
+      this.#abortConnect = () => {
+        gaveUp = true;
+        reject(new LinkError("Connection attempt timed out"));
+      };
+      pending.then((conn) => {
+        this.#abortConnect = undefined;
+        if (gaveUp) conn.close();
+        else resolve(conn);
+      }, (e) => {
+        this.#abortConnect = undefined;
+        reject(e);
+      });
+    });
+  }
+
   async #session(gen: number): Promise<void> {
     this.state = "connecting";
     this.lastIo = this.server.clock.now();
     this.#in = new ByteQueue();
-    const conn = await Deno.connect({ hostname: this.host, port: this.port, transport: "tcp" });
+    const conn = await this.#connect();
     if (gen !== this.#gen) {
       conn.close();
       return;
@@ -292,17 +354,30 @@ export class ReplicaSide {
       }
     }
     const m = this.master;
+    const psync = this.hasCache ? ["PSYNC", m.replid, String(m.offset + 1)] : ["PSYNC", "?", "-1"];
     if (this.hasCache) {
       this.server.log(
         "notice",
         `Trying a partial resynchronization (request ${m.replid}:${m.offset + 1}).`,
       );
-      this.#send(["PSYNC", m.replid, String(m.offset + 1)]);
     } else {
       this.server.log("notice", "Partial resynchronization not possible (no cached master)");
-      this.#send(["PSYNC", "?", "-1"]);
     }
+    // A FAILOVER asks the target to take over with this PSYNC.
+    const failover = this.failover?.inProgress() === true ? this.failover : undefined;
+    if (failover !== undefined) psync.push("FAILOVER");
+    this.#send(psync);
     const r = await this.#reply();
+    if (failover !== undefined) {
+      if (r.startsWith("+FULLRESYNC") || r.startsWith("+CONTINUE")) {
+        failover.accepted();
+      } else {
+        this.server.log("warning", `Unexpected reply to PSYNC from master: ${r}`);
+        // The server is a master again: this link ends.
+        failover.rejected();
+        throw new LinkError("Failover target rejected psync request");
+      }
+    }
     if (r.startsWith("+FULLRESYNC")) {
       const [, id = "", off = "0"] = r.split(" ");
       this.server.log("notice", `Full resync from master: ${id}:${off}`);
@@ -405,15 +480,18 @@ export class ReplicaSide {
       master_link_status: up ? "up" : "down",
       master_last_io_seconds_ago: up ? Math.floor((now - this.lastIo) / 1000) : -1,
       master_sync_in_progress: this.state === "sync" ? 1 : 0,
-      slave_read_repl_offset: this.readOffset,
-      slave_repl_offset: this.master.offset,
+      // Without a master, nor a cached one, Redis shows 1.
+      slave_read_repl_offset: up || this.hasCache ? this.readOffset : 1,
+      slave_repl_offset: up || this.hasCache ? this.master.offset : 1,
     };
     if (this.state === "sync") {
-      const total = this.syncTotal;
+      // The size is -1 before the `$` line, 0 for an EOF-marked payload.
+      const total = this.syncTotal, read = this.syncRead;
+      const perc = total !== 0 ? read / total * 100 : 0;
       out.master_sync_total_bytes = total;
-      out.master_sync_read_bytes = this.syncRead;
-      out.master_sync_left_bytes = total === -1 ? -1 : total - this.syncRead;
-      out.master_sync_perc = (total > 0 ? this.syncRead * 100 / total : 0).toFixed(2);
+      out.master_sync_read_bytes = read;
+      out.master_sync_left_bytes = total - read;
+      out.master_sync_perc = Object.is(perc, -0) ? "-0.00" : perc.toFixed(2);
       out.master_sync_last_io_seconds_ago = Math.floor((now - this.lastIo) / 1000);
     }
     if (!up) {
@@ -450,6 +528,7 @@ export class ReplicaSide {
     if (header.startsWith("$EOF:")) {
       const mark = stringToBytes(header.slice(5));
       if (mark.length !== 40) throw new LinkError("Bad EOF mark from MASTER");
+      this.syncTotal = 0;
       this.server.log(
         "notice",
         "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to memory",

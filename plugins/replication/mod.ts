@@ -8,7 +8,7 @@
  *
  * The pieces: `_backlog.ts` (the ring buffer), `_master.ts` (ids,
  * offsets, attached replicas), `_replica.ts` (the link to a master),
- * `_wait.ts` (WAIT).
+ * `_wait.ts` (WAIT), `_failover.ts` (FAILOVER).
  *
  * @module
  */
@@ -30,6 +30,7 @@ import type {} from "../rdb/mod.ts";
 import { MasterSide } from "./_master.ts";
 import { ReplicaSide } from "./_replica.ts";
 import { WaitList } from "./_wait.ts";
+import { Failover } from "./_failover.ts";
 
 /** What the RDB plugin exchanges with replication (Redis's RDB `repl-*` AUX fields). */
 export interface ReplicationService {
@@ -137,15 +138,82 @@ function init(server: ServerApi): PluginInstance {
     rdbLoaded(aux) {
       const id = aux.get("repl-id"), off = Number(aux.get("repl-offset"));
       if (id === undefined || id.length !== 40 || !Number.isSafeInteger(off)) return;
-      master.replid = id;
-      master.clearReplid2();
       master.offset = off;
+      if (replica.active) {
+        // A replica resumes its master's history: the cached master.
+        master.replid = id;
+        master.clearReplid2();
+        master.resetBacklog();
+        replica.hasCache = true;
+        replica.readOffset = off;
+        return;
+      }
+      // A master starts a new history that continues the saved one: its
+      // replicas resume partially with the saved id as the second one.
+      master.replid2 = id;
+      master.secondOffset = off + 1;
       master.resetBacklog();
-      if (replica.active) replica.hasCache = true;
     },
   });
 
   const who = (c: Context) => `'id=${c.id} addr=${c.addr} laddr=${c.laddr} name=${c.name}'`;
+
+  /** Redis's replicationSetMaster: becomes (or stays) a replica of host:port. */
+  const becomeReplica = (host: string, port: number): void => {
+    const wasMaster = !replica.active;
+    replica.setMaster(host, port, wasMaster);
+    server.rearm();
+    // What blocked clients wait for now comes from the master (or never):
+    // served here it would make this replica's data differ from it.
+    server.unblockAllClients(UNBLOCKED_ROLE);
+    waits.abortAll(UNBLOCKED_ROLE);
+    cfg.set("replicaof", `${host} ${port}`, true);
+  };
+
+  /** Redis's replicationUnsetMaster: a master again, with a new history. */
+  const becomeMaster = (): void => {
+    if (!replica.active) return;
+    replica.unsetMaster();
+    server.rearm();
+    master.shiftReplicationId();
+    // Replicas reconnect and learn the new id with +CONTINUE.
+    master.disconnectReplicas();
+    master.seldb = -1;
+    cfg.set("replicaof", "", true);
+  };
+
+  const failover = new Failover(server, master, {
+    isReplica: () => replica.active,
+    becomeReplica,
+    becomeMaster,
+  });
+  replica.failover = {
+    inProgress: () => failover.state === "failover-in-progress",
+    accepted: () => failover.done(),
+    rejected: () => failover.abort("Failover target rejected psync request"),
+  };
+  // A failover's pause holds writes; acknowledgements asked meanwhile would
+  // move the offset the target must reach, so they wait for its end.
+  master.acksHeld = () => server.keyspace.pause.level !== 0;
+
+  /** SYNC and PSYNC's checks, PSYNC FAILOVER first (Redis's syncCommand). */
+  const syncChecks = (c: Context, argv: Bytes[]): void => {
+    if (
+      argv.length > 3 && argv[0]!.toLowerCase() === "psync" && argv[3]!.toLowerCase() === "failover"
+    ) {
+      server.log("warning", `Failover request received for replid ${argv[1]}.`);
+      if (!replica.active) throw new ReplyError("ERR PSYNC FAILOVER can't be sent to a master.");
+      if (argv[1]!.toLowerCase() !== master.replid) {
+        throw new ReplyError("ERR PSYNC FAILOVER replid must match my replid.");
+      }
+      becomeMaster();
+      server.log("notice", `MASTER MODE enabled (failover request from ${who(c)})`);
+    }
+    if (failover.active) throw new ReplyError("NOMASTERLINK Can't SYNC while failing over");
+    if (replica.active && replica.state !== "connected") {
+      throw new ReplyError("NOMASTERLINK Can't SYNC while not connected with my master");
+    }
+  };
 
   const commands: CommandSpec[] = [
     command({
@@ -201,9 +269,7 @@ function init(server: ServerApi): PluginInstance {
       },
       handler(c, argv) {
         if (c.ext.replicaPeer !== undefined) return;
-        if (replica.active && replica.state !== "connected") {
-          throw new ReplyError("NOMASTERLINK Can't SYNC while not connected with my master");
-        }
+        syncChecks(c, argv);
         master.psync(c, argv[1]!, argv[2]!, false);
       },
     }),
@@ -212,11 +278,9 @@ function init(server: ServerApi): PluginInstance {
       arity: 1,
       flags: ["admin", "noscript", "no_async_loading", "no_multi"],
       docs: { summary: "Internal command used for replication", since: "1.0.0" },
-      handler(c) {
+      handler(c, argv) {
         if (c.ext.replicaPeer !== undefined) return;
-        if (replica.active && replica.state !== "connected") {
-          throw new ReplyError("NOMASTERLINK Can't SYNC while not connected with my master");
-        }
+        syncChecks(c, argv);
         master.psync(c, "?", "-1", true);
       },
     }),
@@ -280,23 +344,18 @@ function init(server: ServerApi): PluginInstance {
 
   /** REPLICAOF and SLAVEOF (replicaofCommand). */
   const replicaofHandler = (c: Context, argv: Bytes[]): void => {
-    if (c.ext.replicaPeer !== undefined) {
-      throw new ReplyError("ERR Command is not valid when client is a replica.");
-    }
+    if (failover.active) throw new ReplyError("ERR REPLICAOF not allowed while failing over.");
     const host = argv[1]!, portArg = argv[2]!;
     if (host.toLowerCase() === "no" && portArg.toLowerCase() === "one") {
       if (replica.active) {
-        replica.unsetMaster();
-        server.rearm();
-        master.shiftReplicationId();
-        // Replicas reconnect and learn the new id with +CONTINUE.
-        master.disconnectReplicas();
-        master.seldb = -1;
-        cfg.set("replicaof", "", true);
+        becomeMaster();
         server.log("notice", `MASTER MODE enabled (user request from ${who(c)})`);
       }
       c.reply.ok();
       return;
+    }
+    if (c.ext.replicaPeer !== undefined) {
+      throw new ReplyError("ERR Command is not valid when client is a replica.");
     }
     const port = parseInteger(portArg);
     if (port === undefined || port < 0 || port > 65535) {
@@ -313,14 +372,7 @@ function init(server: ServerApi): PluginInstance {
       c.reply.simple("OK Already connected to specified master");
       return;
     }
-    const wasMaster = !replica.active;
-    replica.setMaster(host, port, wasMaster);
-    server.rearm();
-    // What blocked clients wait for now comes from the master (or never):
-    // served here it would make this replica's data differ from it.
-    server.unblockAllClients(UNBLOCKED_ROLE);
-    waits.abortAll(UNBLOCKED_ROLE);
-    cfg.set("replicaof", `${host} ${port}`, true);
+    becomeReplica(host, port);
     server.log("notice", `REPLICAOF ${host}:${port} enabled (user request from ${who(c)})`);
     c.reply.ok();
   };
@@ -353,6 +405,33 @@ function init(server: ServerApi): PluginInstance {
       handler: replicaofHandler,
     }),
   );
+
+  commands.push(command({
+    name: "failover",
+    arity: -1,
+    flags: ["admin", "noscript", "stale"],
+    docs: {
+      summary: "Start a coordinated failover between this server and one of its replicas.",
+      since: "6.2.0",
+      complexity: "O(1)",
+      arguments: [
+        {
+          name: "target",
+          type: "block",
+          token: "TO",
+          flags: ["optional"],
+          arguments: [
+            { name: "host", type: "string" },
+            { name: "port", type: "integer" },
+            { name: "force", type: "pure-token", token: "FORCE", flags: ["optional"] },
+          ],
+        },
+        { name: "abort", type: "pure-token", token: "ABORT", flags: ["optional"] },
+        { name: "milliseconds", type: "integer", token: "TIMEOUT", flags: ["optional"] },
+      ],
+    },
+    handler: (c, argv) => failover.command(c, argv),
+  }));
 
   let lastCron = 0;
   return {
@@ -396,14 +475,19 @@ function init(server: ServerApi): PluginInstance {
       },
       cron(now: number) {
         replica.cron(now);
-        if (now - lastCron < 1000) return;
+        // Every 100 ms while a failover is on, as Redis's replication cron.
+        if (now - lastCron < (failover.active ? 100 : 1000)) return;
         lastCron = now;
-        master.cron(now);
+        failover.update(now);
+        // No PING while a failover with a timeout holds writes: the target
+        // must reach the offset.
+        master.cron(now, failover.endTime !== 0 && server.keyspace.pause.level !== 0);
       },
       shutdown() {
         replica.close();
         master.close();
         waits.releaseAll();
+        server.keyspace.pause.stop("failover");
       },
       info(section: string): Record<string, string | number> | undefined {
         if (section === "stats") {
@@ -415,10 +499,14 @@ function init(server: ServerApi): PluginInstance {
         }
         if (section === "memory") return { mem_replication_backlog: master.backlog?.size ?? 0 };
         if (section !== "replication") return undefined;
+        const good = minToWrite !== 0 && maxLag !== 0
+          ? { min_slaves_good_slaves: master.goodReplicas(maxLag) }
+          : {};
+        const ids = { master_failover_state: failover.state, ...master.idFields() };
         if (!replica.active) {
-          return { role: "master", ...master.infoFields(), ...master.idFields() };
+          return { role: "master", ...master.infoFields(good), ...ids };
         }
-        return { ...replica.infoFields(), ...master.infoFields(), ...master.idFields() };
+        return { ...replica.infoFields(), ...master.infoFields(good), ...ids };
       },
     },
   };
