@@ -147,6 +147,8 @@ export interface Proc {
 
 /** Options of {@link spawnServer} and {@link runToExit}. */
 export interface SpawnOptions {
+  /** Its port; default: a free one (a restarted server keeps its own). */
+  port?: number;
   /** Its `dir`; default: a new temporary one, removed by `stop`. */
   dir?: string;
   /**
@@ -244,7 +246,7 @@ export async function runToExit(
 
 /** Spawns a server process without waiting for it to listen. */
 function launch(kind: "respite" | "redis", args: readonly string[], opts: SpawnOptions): Proc {
-  const port = freePort();
+  const port = opts.port ?? freePort();
   const ownDir = opts.dir === undefined;
   const dir = opts.dir ?? Deno.makeTempDirSync({ prefix: `respite-${kind}-` });
   const serverArgs = [
