@@ -1,61 +1,46 @@
 /**
- * The Lua environment Redis 7.0 gives scripts, as Lua source run once per
- * VM: Lua 5.1 compatibility on fengari's 5.3, Redis's error handler, and
+ * The sandbox Redis 7.0 gives scripts, built once per VM by
+ * {@link openSandbox}: Lua 5.1's libraries, Redis's error handler, and
  * read-only globals and library tables.
+ *
+ * As in Redis (script_lua.c, function_lua.c), the globals are a real
+ * table, read-only, whose metatable raises "Script attempted to access
+ * nonexistent global variable" for a missing name; every table reachable
+ * from it (the libraries, `redis`, the metatables, the strings'
+ * metatable) is read-only too ("Attempt to modify a readonly table").
+ * Reads cost nothing more than a plain table's: the mark is checked only
+ * when a table is written (see `_lua51.ts`).
+ *
+ * A functions VM (FUNCTION LOAD, FCALL) has, as Redis's, empty read-only
+ * globals whose read-only metatable reads through to those: to the usual
+ * globals when a function runs, to the loading API while a library loads
+ * (a `redis` table with only `register_function`, `log` and the log and
+ * version constants). Its `redis` table lacks EVAL's `breakpoint`,
+ * `debug` and `replicate_commands`, and its globals the error handler.
  *
  * @module
  */
 
-const READONLY_TABLE = "Attempt to modify a readonly table";
+import { fromLua, lauxlib, lua, type LuaJsFunction, type LuaState, toLua } from "./_fengari.ts";
+import { isReadonly, setReadonly } from "./_lua51.ts";
+import { stdlib51 } from "./_stdlib51.ts";
 
 /**
- * The Lua run with the real globals before they are locked ({@link LOCK}):
- * 5.1 compatibility and the error handler (Redis's __redis__err__handler,
- * which adds the source and line of the failing script frame).
+ * The Lua run once with the real globals, given whether the VM is a
+ * functions VM: Lua 5.1's `_VERSION`, and Redis's error
+ * handler (its __redis__err__handler, which adds the source and line of
+ * the failing script frame), kept in the registry (and, for EVAL, in the
+ * globals as Redis has it); then `debug` goes.
  */
-export const PRELUDE = `
+const PRELUDE = `
+local library = ...
 local G = _G
 local dbg = debug
-local type, tostring, next, error, setmetatable, rawset, gsub =
-  type, tostring, next, error, setmetatable, rawset, string.gsub
-unpack = table.unpack
-gcinfo = function() return collectgarbage("count") end
-math.mod = math.fmod
-math.pow = function(x, y) return x ^ y end
-math.ldexp = math.ldexp or function(m, e) return m * 2.0 ^ e end
-math.frexp = math.frexp or function(x)
-  if x == 0 or x ~= x or x == math.huge or x == -math.huge then return x, 0 end
-  local e = math.floor(math.log(math.abs(x), 2)) + 1
-  local m = x / 2.0 ^ e
-  if math.abs(m) >= 1 then m = m / 2; e = e + 1 end
-  if math.abs(m) < 0.5 then m = m * 2; e = e - 1 end
-  return m, e
-end
-math.log10 = math.log10 or function(x) return math.log(x, 10) end
-math.cosh = math.cosh or function(x) return (math.exp(x) + math.exp(-x)) / 2 end
-math.sinh = math.sinh or function(x) return (math.exp(x) - math.exp(-x)) / 2 end
-math.tanh = math.tanh or function(x) local a, b = math.exp(x), math.exp(-x) return (a - b) / (a + b) end
-local floor, ceil = math.floor, math.ceil
-math.floor = function(x) return floor(x) + 0.0 end
-math.ceil = function(x) return ceil(x) + 0.0 end
-table.getn = function(t) return #t end
-table.setn = function() error("'setn' is obsolete", 2) end
-table.maxn = function(t)
-  local n = 0
-  for k in next, t do if type(k) == "number" and k > n then n = k end end
-  return n
-end
-table.foreach = function(t, f)
-  for k, v in next, t do local r = f(k, v) if r ~= nil then return r end end
-end
-table.foreachi = function(t, f)
-  for i = 1, #t do local r = f(i, t[i]) if r ~= nil then return r end end
-end
-string.gfind = string.gmatch
-print, dofile, loadfile, rawlen = nil, nil, nil, nil
+local type, tostring, gsub = type, tostring, string.gsub
 -- An error in a function called without a name (pcall(load, "x")) names
 -- it '?', as Lua 5.1 does; 5.3 would look it up in the loaded libraries.
-dbg.getregistry()._LOADED = nil
+local reg = dbg.getregistry()
+reg._LOADED = nil
 _VERSION = "Lua 5.1"
 
 local function internal(i)
@@ -63,7 +48,7 @@ local function internal(i)
   local s = i.source
   return type(s) == "string" and s:sub(1, 2) == "=["
 end
-__redis__err__handler = function(err)
+local handler = function(err)
   local lvl = 2
   local i = dbg.getinfo(lvl, "nSl")
   while i and internal(i) do
@@ -81,84 +66,169 @@ __redis__err__handler = function(err)
   end
   return err
 end
+reg.__redis__err__handler = handler
+if library then
+  redis.breakpoint, redis.debug, redis.replicate_commands = nil, nil, nil
+else
+  __redis__err__handler = handler
+end
 debug = nil
 `;
 
-/**
- * The Lua that makes the globals and the library tables read-only: returns
- * the proxy scripts see as `_G`.
- */
-export const LOCK = `
-local G = _G
-local type, next, error, setmetatable, rawset, tostring = type, next, error, setmetatable, rawset, tostring
-local protected = setmetatable({}, {__mode = "k"})
-local function ro() error("${READONLY_TABLE}", 2) end
-local function proxy(t)
-  local p = {}
-  protected[p] = true
-  protected[t] = true
-  setmetatable(p, {
-    __index = t, __newindex = ro, __metatable = false,
-    __pairs = function() return next, t, nil end,
-    __len = function() return #t end,
-  })
-  return p
-end
-local seen = {[G] = true}
-local function deep(t)
-  for k, v in next, t do
-    if type(v) == "table" and not seen[v] then
-      seen[v] = true
-      deep(v)
-      rawset(t, k, proxy(v))
-    end
-  end
-end
-deep(G)
-G.rawset = function(t, k, v)
-  if protected[t] then error("${READONLY_TABLE}", 0) end
-  return rawset(t, k, v)
-end
-setmetatable(G, {
-  __index = function(_, k)
-    error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
-  end,
-  __metatable = false,
-})
-local env = proxy(G)
-rawset(G, "_G", env)
-return env
-`;
+/** The loading API's copies of the `redis` fields (Redis's luaRegisterLogFunction, luaRegisterVersion). */
+const LOADING_FIELDS = [
+  "log",
+  "LOG_DEBUG",
+  "LOG_VERBOSE",
+  "LOG_NOTICE",
+  "LOG_WARNING",
+  "REDIS_VERSION",
+  "REDIS_VERSION_NUM",
+];
 
 /**
- * The globals of a functions VM (run after {@link LOCK}, given the locked
- * globals and `redis.register_function`): an empty read-only table whose
- * reads go to the usual globals, or, while FUNCTION LOAD runs a library,
- * to Redis's loading API (a `redis` table with only `register_function`,
- * `log` and the log/version constants; any other name raises). Functions
- * defined by a library keep these globals, so at FCALL time they see the
- * usual ones, as in Redis (which swaps its globals' `__index`). Returns
- * the globals and the switch.
+ * Redis's luaProtectedTableError, the `__index` of the globals' metatable:
+ * a missing global raises, with the script's position.
  */
-export const LIBRARY_ENV = `
-local env, register = ...
-local setmetatable, error, tostring = setmetatable, error, tostring
-local function ro() error("${READONLY_TABLE}", 2) end
-local function missing(_, k)
-  error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
-end
-local function locked(t)
-  setmetatable(t, {__index = missing, __metatable = false})
-  return setmetatable({}, {__index = t, __newindex = ro, __metatable = false})
-end
-local redis = env.redis
-local api = {register_function = register, log = redis.log}
-for _, k in ipairs({"LOG_DEBUG", "LOG_VERBOSE", "LOG_NOTICE", "LOG_WARNING",
-    "REDIS_VERSION", "REDIS_VERSION_NUM"}) do
-  api[k] = redis[k]
-end
-local loading = locked({redis = locked(api)})
-local meta = {__index = env, __newindex = ro, __metatable = false}
-local globals = setmetatable({}, meta)
-return globals, function(on) meta.__index = on and loading or env end
-`;
+function protectedTableError(L: LuaState): number {
+  if (lua.lua_gettop(L) !== 2) {
+    lauxlib.luaL_error(L, "Wrong number of arguments to luaProtectedTableError");
+  }
+  if (!lua.lua_isstring(L, -1) && !lua.lua_isnumber(L, -1)) {
+    lauxlib.luaL_error(L, "Second argument to luaProtectedTableError must be a string or number");
+  }
+  return lauxlib.luaL_error(
+    L,
+    "Script attempted to access nonexistent global variable '%s'",
+    lua.lua_tolstring(L, -1),
+  );
+}
+
+/** Gives the table on top of the stack Redis's error metatable (luaSetErrorMetatable). */
+function setErrorMetatable(L: LuaState): void {
+  lua.lua_createtable(L, 0, 1);
+  lua.lua_pushjsfunction(L, protectedTableError);
+  lua.lua_setfield(L, -2, "__index");
+  lua.lua_setmetatable(L, -2);
+}
+
+/**
+ * Marks the table on top of the stack read-only, and every table reachable
+ * from it through values and metatables (luaSetTableProtectionRecursively).
+ */
+function protect(L: LuaState): void {
+  if (isReadonly(L, -1)) return;
+  setReadonly(L, -1, true);
+  lua.lua_checkstack(L, 3);
+  lua.lua_pushnil(L);
+  while (lua.lua_next(L, -2) !== 0) {
+    if (lua.lua_istable(L, -1)) protect(L);
+    lua.lua_pop(L, 1);
+  }
+  if (lua.lua_getmetatable(L, -1)) {
+    protect(L);
+    lua.lua_pop(L, 1);
+  }
+}
+
+/** Runs trusted set-up code with the `args` values on top of the stack. */
+function exec(L: LuaState, src: string, args: number): void {
+  let ok = lauxlib.luaL_loadbuffer(L, toLua(src), null, "=[redis]") === lua.LUA_OK;
+  if (ok) {
+    lua.lua_insert(L, -1 - args);
+    ok = lua.lua_pcall(L, args, 0, 0) === lua.LUA_OK;
+  }
+  if (!ok) {
+    const msg = fromLua(lua.lua_tolstring(L, -1) ?? new Uint8Array());
+    throw new Error(`scripting VM set-up failed: ${msg}`);
+  }
+}
+
+/**
+ * A functions VM's switch (called with a boolean): points the globals'
+ * metatable at the loading API (true) or back at the usual globals. Its
+ * upvalues: that metatable, the API, the globals.
+ */
+const switchGlobals: LuaJsFunction = (L) => {
+  const loading = lua.lua_toboolean(L, 1);
+  lua.lua_pushvalue(L, lua.lua_upvalueindex(1));
+  lua.lua_pushvalue(L, lua.lua_upvalueindex(loading ? 2 : 3));
+  setReadonly(L, -2, false);
+  lua.lua_setfield(L, -2, "__index");
+  setReadonly(L, -1, true);
+  lua.lua_pop(L, 1);
+  return 0;
+};
+
+/**
+ * Seals a VM whose globals hold the Lua libraries and the `redis` API
+ * (and cjson, cmsgpack, bit, struct): makes the libraries Lua 5.1's, adds
+ * the error handler (registry field `__redis__err__handler`), keeps the
+ * real globals at registry field `redis_G` and makes everything
+ * read-only. A functions VM (`register` given: `redis.register_function`)
+ * then gets its own globals for the chunks compiled from now on; returns
+ * the registry slot of their switch (see {@link switchGlobals}), or 0.
+ *
+ * @example
+ * ```ts ignore
+ * const envSwitch = openSandbox(L, makeRegister(() => sink)); // a functions VM
+ * ```
+ */
+export function openSandbox(L: LuaState, register?: LuaJsFunction): number {
+  const library = register !== undefined;
+  stdlib51(L);
+  lua.lua_pushboolean(L, library);
+  exec(L, PRELUDE, 1);
+  lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
+  const g = lua.lua_gettop(L);
+  lua.lua_pushvalue(L, g);
+  lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, "redis_G");
+  setErrorMetatable(L);
+  protect(L);
+  // The strings' metatable (its __index is `string`), as Redis since 7.0.15.
+  lua.lua_pushstring(L, "");
+  lua.lua_getmetatable(L, -1);
+  protect(L);
+  lua.lua_settop(L, g);
+  if (!library) {
+    lua.lua_settop(L, g - 1);
+    return 0;
+  }
+  // The loading API: {redis = {register_function, log, ...}}, each with
+  // the error metatable, read-only.
+  lua.lua_createtable(L, 0, 1);
+  const api = lua.lua_gettop(L);
+  lua.lua_createtable(L, 0, LOADING_FIELDS.length + 1);
+  lua.lua_pushjsfunction(L, register);
+  lua.lua_setfield(L, -2, "register_function");
+  lua.lua_getfield(L, g, "redis");
+  for (const k of LOADING_FIELDS) {
+    lua.lua_getfield(L, -1, k);
+    lua.lua_setfield(L, -3, k);
+  }
+  lua.lua_pop(L, 1);
+  setErrorMetatable(L);
+  lua.lua_setfield(L, api, "redis");
+  setErrorMetatable(L);
+  protect(L);
+  // The functions' globals: empty, reading through their metatable.
+  lua.lua_createtable(L, 0, 0);
+  const globals = lua.lua_gettop(L);
+  lua.lua_createtable(L, 0, 1);
+  const meta = lua.lua_gettop(L);
+  lua.lua_pushvalue(L, g);
+  lua.lua_setfield(L, meta, "__index");
+  lua.lua_pushvalue(L, meta);
+  lua.lua_setmetatable(L, globals);
+  setReadonly(L, meta, true);
+  setReadonly(L, globals, true);
+  lua.lua_pushvalue(L, globals);
+  lua.lua_rawseti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
+  lua.lua_pushvalue(L, meta);
+  lua.lua_pushvalue(L, api);
+  lua.lua_pushvalue(L, g);
+  lua.lua_pushjsclosure(L, switchGlobals, 3);
+  const ref = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+  lua.lua_settop(L, g - 1);
+  return ref;
+}

@@ -39,12 +39,16 @@ declare module "npm:fengari@0.1.5" {
     LUA_TSTRING: number;
     LUA_TTABLE: number;
     LUA_TFUNCTION: number;
+    LUA_TTHREAD: number;
+    lua_atnativeerror(L: LuaState, f: LuaJsFunction | null): LuaJsFunction | null;
     lua_checkstack(L: LuaState, n: number): boolean;
     lua_concat(L: LuaState, n: number): void;
     lua_Debug: new () => LuaDebug;
     lua_getinfo(L: LuaState, what: Str, ar: LuaDebug): number;
     lua_call(L: LuaState, nargs: number, nresults: number): void;
     lua_isnil(L: LuaState, idx: number): boolean;
+    lua_isnoneornil(L: LuaState, idx: number): boolean;
+    lua_isnumber(L: LuaState, idx: number): boolean;
     lua_load(
       L: LuaState,
       reader: (L: LuaState, data: unknown) => LuaString | null,
@@ -60,6 +64,7 @@ declare module "npm:fengari@0.1.5" {
     lua_error(L: LuaState): never;
     lua_getfield(L: LuaState, idx: number, k: Str): number;
     lua_getglobal(L: LuaState, name: Str): number;
+    lua_getmetatable(L: LuaState, idx: number): boolean;
     lua_gettop(L: LuaState): number;
     lua_insert(L: LuaState, idx: number): void;
     lua_isinteger(L: LuaState, idx: number): boolean;
@@ -74,19 +79,23 @@ declare module "npm:fengari@0.1.5" {
     lua_pushnil(L: LuaState): void;
     lua_pushnumber(L: LuaState, n: number): void;
     lua_pushstring(L: LuaState, s: Str): void;
+    lua_pushthread(L: LuaState): boolean;
     lua_pushvalue(L: LuaState, idx: number): void;
     lua_rawget(L: LuaState, idx: number): number;
     lua_rawgeti(L: LuaState, idx: number, n: number): number;
+    lua_rawlen(L: LuaState, idx: number): number;
     lua_rawset(L: LuaState, idx: number): void;
     lua_rawseti(L: LuaState, idx: number, n: number): void;
     lua_remove(L: LuaState, idx: number): void;
     lua_replace(L: LuaState, idx: number): void;
     lua_setfield(L: LuaState, idx: number, k: Str): void;
     lua_setglobal(L: LuaState, name: Str): void;
+    lua_setmetatable(L: LuaState, idx: number): void;
     lua_settop(L: LuaState, idx: number): void;
     lua_toboolean(L: LuaState, idx: number): boolean;
     lua_tolstring(L: LuaState, idx: number): LuaString | null;
     lua_tonumber(L: LuaState, idx: number): number;
+    lua_touserdata(L: LuaState, idx: number): unknown;
     lua_topointer(L: LuaState, idx: number): unknown;
     lua_type(L: LuaState, idx: number): number;
   }
@@ -96,14 +105,18 @@ declare module "npm:fengari@0.1.5" {
     luaL_newstate(): LuaState;
     luaL_loadbuffer(L: LuaState, buf: LuaString, name: Str | null, chunk: Str): number;
     luaL_requiref(L: LuaState, name: Str, open: LuaJsFunction, global: boolean): void;
+    luaL_argcheck(L: LuaState, cond: unknown, arg: number, msg: Str): void;
     luaL_checkany(L: LuaState, arg: number): void;
+    luaL_checkoption(L: LuaState, arg: number, def: Str | null, lst: LuaString[]): number;
     luaL_checklstring(L: LuaState, arg: number): LuaString;
     luaL_checkstack(L: LuaState, n: number, msg: Str): void;
     luaL_checktype(L: LuaState, arg: number, t: number): void;
     luaL_optstring(L: LuaState, arg: number, def: Str): LuaString;
     luaL_checkinteger(L: LuaState, arg: number): number;
     luaL_checknumber(L: LuaState, arg: number): number;
-    luaL_error(L: LuaState, fmt: Str): never;
+    luaL_error(L: LuaState, fmt: Str, ...args: unknown[]): never;
+    luaL_getmetafield(L: LuaState, obj: number, e: Str): number;
+    luaL_optnumber(L: LuaState, arg: number, def: number): number;
     luaL_argerror(L: LuaState, arg: number, msg: Str): never;
     luaL_where(L: LuaState, level: number): void;
     luaL_ref(L: LuaState, t: number): number;
@@ -230,11 +243,31 @@ declare module "npm:fengari@0.1.5/src/ldo.js" {
   export default ldo;
 }
 
+declare module "npm:fengari@0.1.5/src/ltable.js" {
+  import type { LuaThread, TValue } from "npm:fengari@0.1.5";
+  /** A Lua table as fengari holds it (its fields are fengari's). */
+  export interface Table {
+    /** Redis's read-only mark (set by `_lua51.ts`; absent on most tables). */
+    readonly?: boolean;
+  }
+  /** fengari's ltable module: the primitive table store. */
+  const ltable: { luaH_setfrom(L: LuaThread, t: Table, key: TValue, value: TValue): void };
+  export default ltable;
+}
+
+declare module "npm:fengari@0.1.5/src/llex.js" {
+  import type { LuaString } from "npm:fengari@0.1.5";
+  /** fengari's llex module: the name of the environment upvalue. */
+  const llex: { LUA_ENV: LuaString };
+  export default llex;
+}
+
 declare module "npm:fengari@0.1.5/src/ldebug.js" {
-  import type { LuaThread, TString } from "npm:fengari@0.1.5";
-  /** fengari's ldebug module: the position added to error messages. */
+  import type { LuaString, LuaThread, TString } from "npm:fengari@0.1.5";
+  /** fengari's ldebug module: runtime errors and the position added to them. */
   const ldebug: {
     luaG_addinfo(L: LuaThread, msg: unknown, src: TString | null, line: number): unknown;
+    luaG_runerror(L: LuaThread, fmt: LuaString, ...argp: unknown[]): never;
   };
   export default ldebug;
 }

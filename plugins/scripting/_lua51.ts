@@ -2,9 +2,11 @@
  * Makes fengari behave as Redis's Lua 5.1 below the API, by replacing
  * functions of its internal modules (fengari's modules call each other
  * through their module objects, so a replacement there reaches every
- * caller): numbers, loading (source only, never bytecode) and the wording
- * of syntax errors ({@link useLua51}); and the base library with Lua 5.1's
- * `load` and `loadstring` ({@link openBase51}).
+ * caller): numbers, loading (source only, never bytecode), the wording of
+ * syntax errors, no `_ENV`, Redis's read-only tables ({@link useLua51},
+ * {@link setReadonly}) and JS exceptions as Lua errors; and the base
+ * library with Lua 5.1's `load`, `loadstring` and `setmetatable`
+ * ({@link openBase51}).
  *
  * @module
  */
@@ -20,6 +22,8 @@ import lfunc from "npm:fengari@0.1.5/src/lfunc.js";
 import lobject from "npm:fengari@0.1.5/src/lobject.js";
 import lparser, { type Dyndata } from "npm:fengari@0.1.5/src/lparser.js";
 import lstring from "npm:fengari@0.1.5/src/lstring.js";
+import ltable, { type Table } from "npm:fengari@0.1.5/src/ltable.js";
+import llex from "npm:fengari@0.1.5/src/llex.js";
 import lzio, { type MBuffer } from "npm:fengari@0.1.5/src/lzio.js";
 import { formatG } from "../../core/number.ts";
 
@@ -202,7 +206,47 @@ export function openBase51(L: LuaState): number {
   lua.lua_setfield(L, -2, "load");
   lua.lua_pushjsfunction(L, loadstring51);
   lua.lua_setfield(L, -2, "loadstring");
+  lua.lua_pushjsfunction(L, setmetatable51);
+  lua.lua_setfield(L, -2, "setmetatable");
+  lua.lua_atnativeerror(L, nativeError);
   return n;
+}
+
+/**
+ * Lua 5.1's `setmetatable` with Redis's check: a read-only table's
+ * metatable cannot change (no position in the message: Redis raises it
+ * from the C API).
+ */
+function setmetatable51(L: LuaState): number {
+  const t = lua.lua_type(L, 2);
+  lauxlib.luaL_checktype(L, 1, lua.LUA_TTABLE);
+  lauxlib.luaL_argcheck(L, t === lua.LUA_TNIL || t === lua.LUA_TTABLE, 2, "nil or table expected");
+  if (lauxlib.luaL_getmetafield(L, 1, "__metatable") !== lua.LUA_TNIL) {
+    lauxlib.luaL_error(L, "cannot change a protected metatable");
+  }
+  if ((lua.lua_topointer(L, 1) as Table).readonly === true) {
+    lua.lua_pushstring(L, READONLY);
+    lua.lua_error(L);
+  }
+  lua.lua_settop(L, 2);
+  lua.lua_setmetatable(L, 1);
+  return 1;
+}
+
+/**
+ * A JS exception inside a script (a deep recursion through JS functions,
+ * an allocation too large for the engine, or a defect) becomes a Lua
+ * error with Lua's words, never JS's: a script can catch it with `pcall`,
+ * and its text is no JS message.
+ */
+function nativeError(L: LuaState): number {
+  const e = lua.lua_touserdata(L, 1);
+  const stack = e instanceof RangeError && /call stack/i.test(e.message);
+  lua.lua_pushstring(
+    L,
+    stack ? "stack overflow" : e instanceof RangeError ? "not enough memory" : "internal error",
+  );
+  return 1;
 }
 
 /** Lua 5.1's `loadstring(s [, chunkname])`. */
@@ -248,6 +292,67 @@ function cString(s: LuaString): LuaString {
   return nul < 0 ? s : s.subarray(0, nul);
 }
 
+/** Redis's message for a write to a read-only table. */
+const READONLY = toLua("Attempt to modify a readonly table");
+
+/**
+ * Redis's read-only tables (its Lua's `lua_enablereadonlytable`): every
+ * store into a marked table raises "Attempt to modify a readonly table",
+ * with the script's position when Lua code stores (assignments, a
+ * `__newindex` chain reaching the table) and without it from library
+ * functions (`rawset`, `table.insert`): the same paths and words as Redis.
+ * All of them end in ltable's luaH_setfrom, called through the module
+ * object; the host writes past the mark with {@link hostRawset}. Reads
+ * are untouched: a read-only table is an ordinary table.
+ */
+function readonlyTables(): void {
+  const setfrom = ltable.luaH_setfrom;
+  ltable.luaH_setfrom = (L, t, key, value) => {
+    if (t.readonly === true) ldebug.luaG_runerror(L, READONLY);
+    setfrom(L, t, key, value);
+  };
+}
+
+/**
+ * Marks the table at `idx` read-only, or writable again.
+ *
+ * @example
+ * ```ts ignore
+ * setReadonly(L, -1, true); // as Redis's lua_enablereadonlytable(L, -1, 1)
+ * ```
+ */
+export function setReadonly(L: LuaState, idx: number, on: boolean): void {
+  (lua.lua_topointer(L, idx) as Table).readonly = on;
+}
+
+/** Whether the table at `idx` is read-only. */
+export function isReadonly(L: LuaState, idx: number): boolean {
+  return (lua.lua_topointer(L, idx) as Table).readonly === true;
+}
+
+/**
+ * `lua_rawset` by the host into a table that may be read-only (KEYS and
+ * ARGV into the globals, as Redis lifts the protection around them).
+ */
+export function hostRawset(L: LuaState, idx: number): void {
+  const t = lua.lua_topointer(L, idx) as Table;
+  const ro = t.readonly === true;
+  t.readonly = false;
+  lua.lua_rawset(L, idx);
+  if (ro) t.readonly = true;
+}
+
+/**
+ * Lua 5.1 has no `_ENV`: a script's `_ENV` is an ordinary global name
+ * (missing, so it raises), not its environment. The parser names the
+ * environment upvalue after llex's constant, and the debug messages
+ * ("global 'x'") compare with the same bytes: renamed in place to a name
+ * no identifier can spell, both still agree.
+ */
+function noEnv(): void {
+  llex.LUA_ENV.set([40, 69, 78, 86]); // "(ENV"
+}
+
 /** Marks fengari's modules as changed (shared by any copy of this module). */
 const PATCHED = Symbol.for("respite.lua51");
 
@@ -262,4 +367,6 @@ export function useLua51(): void {
   luaNumbers();
   sourceChunksOnly();
   syntaxErrors51();
+  readonlyTables();
+  noEnv();
 }

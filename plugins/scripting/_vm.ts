@@ -7,9 +7,8 @@
  *
  * The sandbox follows Redis 7.0: reading a missing global raises "Script
  * attempted to access nonexistent global variable", and the globals and the
- * library tables are read-only ("Attempt to modify a readonly table").
- * Redis patches Lua for read-only tables; here they are proxies (empty
- * tables whose metatable reads through and refuses writes).
+ * library tables are read-only ("Attempt to modify a readonly table"), as
+ * Redis's patched Lua marks them (see `_env.ts` and `_lua51.ts`).
  *
  * Numbers: Redis's Lua 5.1 has only doubles; fengari's integers are 32-bit
  * and wrap. Every numeral is read as a float (see `_fengari.ts`),
@@ -37,10 +36,10 @@ import {
   toLua,
   type TString,
 } from "./_fengari.ts";
-import { openBase51, useLua51 } from "./_lua51.ts";
+import { hostRawset, openBase51, useLua51 } from "./_lua51.ts";
 import { LuaReplyWriter, pushErrorTable, replyFromLua } from "./_convert.ts";
 import { LUA_LIBS_SOURCE, wrapLibFunction } from "./_libs.ts";
-import { LIBRARY_ENV, LOCK, PRELUDE } from "./_env.ts";
+import { openSandbox } from "./_env.ts";
 import type { ScriptFlags } from "./_flags.ts";
 import { makeRegister, type RegistrationSink } from "./_register.ts";
 
@@ -164,25 +163,13 @@ export class ScriptVM {
     lua.lua_settop(L, 0);
     this.#registerApi();
     // The libraries first: they keep Lua 5.3's own functions (rawlen,
-    // integer math.floor) that the prelude then hides or replaces.
+    // integer math.floor) that the sandbox then hides or replaces.
     this.#openLibs();
-    this.#exec(PRELUDE, "=[redis]", 0);
+    this.#envSwitch = openSandbox(L, library ? makeRegister(() => this.#sink) : undefined);
     // The real globals stay reachable from JS (KEYS and ARGV go there).
-    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
-    lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, "redis_G");
-    this.#exec(LOCK, "=[redis]", 1);
-    lua.lua_rawseti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
-    if (library) {
-      // Chunks compiled from now on get the switchable globals.
-      lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
-      lua.lua_pushjsfunction(L, makeRegister(() => this.#sink));
-      this.#exec(LIBRARY_ENV, "=[redis]", 2, 2);
-      this.#envSwitch = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
-      lua.lua_rawseti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
-    }
     lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, "redis_G");
     this.#globals = lua.lua_gettop(L); // stays at stack slot 1
-    lua.lua_getfield(L, this.#globals, "__redis__err__handler");
+    lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, "__redis__err__handler");
     this.#errHandler = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
   }
 
@@ -202,23 +189,6 @@ export class ScriptVM {
     lua.lua_pushjsfunction(L, wrapLibFunction);
     if (lua.lua_pcall(L, 2, 0, 0) !== lua.LUA_OK) {
       throw new Error(`scripting VM set-up failed: ${fromLua(lua.lua_tolstring(L, -1)!)}`);
-    }
-  }
-
-  /**
-   * Runs trusted set-up code; `results` values are left on the stack. The
-   * `args` values on top of the stack are passed to it.
-   */
-  #exec(src: string, name: string, results: number, args = 0): void {
-    const L = this.L;
-    let ok = lauxlib.luaL_loadbuffer(L, toLua(src), null, name) === lua.LUA_OK;
-    if (ok) {
-      lua.lua_insert(L, -1 - args);
-      ok = lua.lua_pcall(L, args, results, 0) === lua.LUA_OK;
-    }
-    if (!ok) {
-      const msg = fromLua(lua.lua_tolstring(L, -1) ?? new Uint8Array());
-      throw new Error(`scripting VM set-up failed: ${msg}`);
     }
   }
 
@@ -601,7 +571,7 @@ export class ScriptVM {
     const L = this.L;
     pushConstant(L, name);
     this.#pushArray(items);
-    lua.lua_rawset(L, this.#globals);
+    hostRawset(L, this.#globals);
   }
 
   /** Runs a compiled script and writes its reply to the caller. */
