@@ -7,6 +7,7 @@
 import type { MachineInfo } from "./system.ts";
 import type { PersistenceResult, PersistenceSample } from "./persistence.ts";
 import type { ReplicationResult, ReplicationSample } from "./replication.ts";
+import type { BullmqResult, BullmqSample } from "./bullmq.ts";
 
 /** The median of one test at one pipeline depth, both servers. */
 export interface Row {
@@ -57,6 +58,8 @@ export interface Report {
   persistence: PersistenceResult | undefined;
   /** Writes/s carried to one replica (bench/replication.ts), when measured. */
   replication: ReplicationResult | undefined;
+  /** BullMQ's jobs added and processed per second (bench/bullmq.ts), when measured. */
+  bullmq?: BullmqResult | undefined;
   seconds: number;
   /** 1-minute load average before and after the run. */
   load: [string, string];
@@ -96,6 +99,7 @@ export const ISSUES: readonly { issue: number; title: string }[] = [
   { issue: 5, title: "transactions and pub/sub" },
   { issue: 6, title: "persistence" },
   { issue: 7, title: "replication" },
+  { issue: 15, title: "scripts: BUSY state, sealed sandbox, faster EVAL" },
 ];
 
 /** Minimum Respite/Redis ops/s ratios: [issue, pipeline, row id, minimum]. */
@@ -111,6 +115,7 @@ const RATIO_GOALS: readonly [number, number, string, number][] = [
   [3, 16, "ZADD", 0.4],
   [3, 16, "LRANGE_100", 0.4],
   [4, 16, "XADD", 0.4],
+  [15, 16, "EVAL", 0.5],
 ];
 
 /** Rows that must be present (measured on both servers) with no ratio target. */
@@ -191,6 +196,19 @@ export function checkTargets(r: Report): TargetResult[] {
       "(no ratio target; the ratio shown is Respite/Redis writes/s)",
     actual: replicated ? ratio(rp.respite.writesPerSec, rp.redis.writesPerSec) : undefined,
     pass: rp === undefined ? undefined : replicated,
+  });
+  // Undefined too in reports saved (--json) before the BullMQ benchmark existed.
+  const bq = r.bullmq;
+  const bqBoth = (f: keyof BullmqSample) =>
+    bq !== undefined && Number.isFinite(bq.redis[f]) && Number.isFinite(bq.respite[f]);
+  results.push({
+    issue: 15,
+    label: "BullMQ jobs added/s and processed/s measured on both servers " +
+      "(no ratio target; the ratio shown is Respite/Redis jobs processed/s)",
+    actual: bq && bqBoth("processedPerSec")
+      ? ratio(bq.respite.processedPerSec, bq.redis.processedPerSec)
+      : undefined,
+    pass: bq === undefined ? undefined : bqBoth("addedPerSec") && bqBoth("processedPerSec"),
   });
   return results;
 }
@@ -301,6 +319,7 @@ export function render(r: Report): string {
   }
   if (r.persistence) push(...persistenceSection(r.persistence));
   if (r.replication) push(...replicationSection(r.replication));
+  if (r.bullmq) push(...bullmqSection(r.bullmq));
   push(
     "## Targets",
     "",
@@ -427,6 +446,47 @@ function replicationSection(p: ReplicationResult): string[] {
     } | |`,
     row("Replication stream carried", "streamBytes", mib),
     `| Writes/s of each run | ${runs(p.runs.redis)} | ${runs(p.runs.respite)} | |`,
+    "",
+  ];
+}
+
+/** The "BullMQ" section: method, command lines and the table. */
+function bullmqSection(b: BullmqResult): string[] {
+  const row = (label: string, f: keyof BullmqSample) =>
+    `| ${label} | ${fmtInt(b.redis[f])} | ${fmtInt(b.respite[f])} | ${
+      fmtRatio(ratio(b.respite[f], b.redis[f]))
+    } |`;
+  const runs = (xs: readonly BullmqSample[], f: keyof BullmqSample) =>
+    xs.map((x) => Number.isFinite(x[f]) ? fmtInt(x[f]) : "failed").join(", ");
+  return [
+    `## BullMQ (${fmtCount(b.jobs)} jobs)`,
+    "",
+    `BullMQ ${b.version} (\`npm:bullmq\`, with ioredis, given a plain \`{host, port}\``,
+    "connection), where every change of a job's state is a Lua script (EVALSHA). Per run, a",
+    "fresh server with no persistence and bench/bullmq_load.ts as its own Deno process on the",
+    "same machine: an unmeasured warm-up on another queue (a fifth of the jobs), then",
+    `${fmtInt(b.jobs)} jobs added to a new queue with 50 \`Queue.add\` calls in flight (jobs`,
+    "added/s: the jobs divided by the time until the last add was acknowledged), then one",
+    "Worker of concurrency 50 with a processor that returns at once (jobs processed/s: the",
+    "jobs divided by the time from starting the worker until the last job completed). The",
+    "load generator competes with the server for the machine's cores.",
+    `${b.reps} run(s) per server, alternating which goes first; the table shows the median.`,
+    "",
+    "```sh",
+    ...b.serverLines,
+    ...b.commandLines,
+    "```",
+    "",
+    "| | Redis | Respite | Respite/Redis |",
+    "| --- | ---: | ---: | ---: |",
+    row("Jobs added/s", "addedPerSec"),
+    row("Jobs processed/s", "processedPerSec"),
+    `| Jobs added/s of each run | ${runs(b.runs.redis, "addedPerSec")} | ${
+      runs(b.runs.respite, "addedPerSec")
+    } | |`,
+    `| Jobs processed/s of each run | ${runs(b.runs.redis, "processedPerSec")} | ${
+      runs(b.runs.respite, "processedPerSec")
+    } | |`,
     "",
   ];
 }

@@ -22,6 +22,10 @@
  *                     (bench/replication.ts); on by default without `--only`
  * - `--no-replication` skip it
  * - `--repl-writes N` SETs per replication run (default 500000)
+ * - `--bullmq`        measure BullMQ's jobs added and processed per second
+ *                     (bench/bullmq.ts); on by default without `--only`
+ * - `--no-bullmq`     skip it
+ * - `--bullmq-jobs N` jobs per BullMQ run (default 5000)
  * - `--entry E`       Respite entry point: `main` (main.ts) or `launcher`
  *                     (bench/respite_server.ts); default main.ts when present
  * - `--out FILE`      where the report goes (default BENCHMARKS.md; `-` for stdout)
@@ -52,6 +56,7 @@ import {
 import { checkTargets, type MemorySample, render, type Report, type Row } from "./report.ts";
 import { measurePersistence } from "./persistence.ts";
 import { measureReplication } from "./replication.ts";
+import { measureBullmq } from "./bullmq.ts";
 import { RESPITE_VERSION } from "../core/version.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -72,6 +77,8 @@ interface Options {
   persistence: boolean;
   replication: boolean;
   replWrites: number;
+  bullmq: boolean;
+  bullmqJobs: number;
   entry: RespiteEntry | undefined;
   out: string;
   json: string | undefined;
@@ -96,6 +103,9 @@ function options(args: string[]): Options {
       replication: { type: "boolean", default: false },
       "no-replication": { type: "boolean", default: false },
       "repl-writes": { type: "string" },
+      bullmq: { type: "boolean", default: false },
+      "no-bullmq": { type: "boolean", default: false },
+      "bullmq-jobs": { type: "string" },
       entry: { type: "string" },
       out: { type: "string" },
       json: { type: "string" },
@@ -108,7 +118,7 @@ function options(args: string[]): Options {
       "usage: deno task bench [--only set,get] [--quick] [--n1 N] [--n16 N] [--reps N]\n" +
         "       [--clients N] [--pipelines 1,16] [--keys N] [--no-memory]\n" +
         "       [--persistence | --no-persistence] [--replication | --no-replication]\n" +
-        "       [--repl-writes N]\n" +
+        "       [--repl-writes N] [--bullmq | --no-bullmq] [--bullmq-jobs N]\n" +
         "       [--entry main|launcher] [--out FILE|-] [--json FILE] [--render FILE]",
     );
     Deno.exit(0);
@@ -133,6 +143,9 @@ function options(args: string[]): Options {
   if (values.replication && values["no-replication"]) {
     throw new Error("--replication and --no-replication contradict each other");
   }
+  if (values.bullmq && values["no-bullmq"]) {
+    throw new Error("--bullmq and --no-bullmq contradict each other");
+  }
   const entry = values.entry;
   if (entry !== undefined && entry !== "main" && entry !== "launcher") {
     throw new Error("--entry wants main or launcher");
@@ -151,6 +164,8 @@ function options(args: string[]): Options {
     persistence: values.persistence || (!values["no-persistence"] && only === undefined),
     replication: values.replication || (!values["no-replication"] && only === undefined),
     replWrites: int(values["repl-writes"], quick ? 100_000 : 500_000, "repl-writes"),
+    bullmq: values.bullmq || (!values["no-bullmq"] && only === undefined),
+    bullmqJobs: int(values["bullmq-jobs"], quick ? 2000 : 5000, "bullmq-jobs"),
     entry,
     out: values.out ?? `${ROOT}BENCHMARKS.md`,
     json: values.json,
@@ -495,6 +510,16 @@ async function main(): Promise<void> {
       });
     }
 
+    let bullmq: Report["bullmq"];
+    if (o.bullmq) {
+      console.log(`bullmq: ${o.bullmqJobs} jobs, ${o.reps} run(s) per server ...`);
+      bullmq = await measureBullmq({
+        jobs: o.bullmqJobs,
+        reps: o.reps,
+        ...(o.entry === undefined ? {} : { entry: o.entry }),
+      });
+    }
+
     const report: Report = {
       date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
       machine: machineInfo(),
@@ -513,6 +538,7 @@ async function main(): Promise<void> {
       memory: mem,
       persistence,
       replication,
+      bullmq,
       seconds: (performance.now() - started) / 1000,
       load: [loadBefore, loadAverage()],
     };

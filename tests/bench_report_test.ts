@@ -1,0 +1,89 @@
+/**
+ * The benchmark report (bench/report.ts): the BullMQ section and the EVAL
+ * and BullMQ targets, rendered from measurements made up for the test.
+ *
+ * @module
+ */
+
+import { checkTargets, render, type Report } from "../bench/report.ts";
+import type { BullmqResult } from "../bench/bullmq.ts";
+import { assertEquals, assertMatch, assertOk } from "./_assert.ts";
+
+function report(bullmq: BullmqResult | undefined, evalRatio: number): Report {
+  return {
+    date: "2026-01-01T00:00:00Z",
+    machine: {
+      cpu: "cpu",
+      cores: 2,
+      memory: "1 GiB",
+      os: "os",
+      deno: "deno",
+      redisServer: "Redis server",
+      redisBenchmark: "redis-benchmark",
+    },
+    respiteVersion: "0.0.0",
+    commit: "",
+    options: { clients: 50, reps: 1, requests: { 16: 1000 }, flags: [], fillKeys: 10 },
+    serverLines: [],
+    commandLines: [],
+    tables: [{
+      pipeline: 16,
+      rows: [{
+        id: "EVAL",
+        name: "EVAL",
+        requests: 1000,
+        redisOps: 600_000,
+        respiteOps: 600_000 * evalRatio,
+        redisCpu: 1.5,
+        respiteCpu: 3,
+      }],
+    }],
+    memory: undefined,
+    persistence: undefined,
+    replication: undefined,
+    bullmq,
+    seconds: 1,
+    load: ["0", "0"],
+  };
+}
+
+const BULLMQ: BullmqResult = {
+  jobs: 5000,
+  reps: 2,
+  version: "6.7.0",
+  redis: { addedPerSec: 20_000, processedPerSec: 10_000 },
+  respite: { addedPerSec: 5_000, processedPerSec: 4_000 },
+  runs: {
+    redis: [{ addedPerSec: 20_000, processedPerSec: 10_000 }, {
+      addedPerSec: 20_000,
+      processedPerSec: 10_000,
+    }],
+    respite: [{ addedPerSec: 5_000, processedPerSec: 4_000 }, {
+      addedPerSec: NaN,
+      processedPerSec: NaN,
+    }],
+  },
+  serverLines: ["redis-server --port <port>"],
+  commandLines: ["deno run bench/bullmq_load.ts -p <port> -n 5000"],
+};
+
+Deno.test("bench report: the BullMQ section shows both servers' jobs/s and their ratio", () => {
+  const md = render(report(BULLMQ, 0.6));
+  assertMatch(md, /## BullMQ \(5k jobs\)/);
+  assertMatch(md, /BullMQ 6\.7\.0/);
+  assertMatch(md, /\| Jobs added\/s \| 20,000 \| 5,000 \| 0\.25x \|/);
+  assertMatch(md, /\| Jobs processed\/s \| 10,000 \| 4,000 \| 0\.40x \|/);
+  assertMatch(md, /\| Jobs processed\/s of each run \| 10,000, 10,000 \| 4,000, failed \| \|/);
+  assertMatch(md, /deno run bench\/bullmq_load\.ts -p <port> -n 5000/);
+});
+
+Deno.test("bench report: issue 15's targets are EVAL at -P 16 and the BullMQ row", () => {
+  const of15 = (r: Report) => checkTargets(r).filter((t) => t.issue === 15);
+  const [evalGoal, bull] = of15(report(BULLMQ, 0.6));
+  assertOk(evalGoal && bull);
+  assertEquals([evalGoal.pass, bull.pass, bull.actual], [true, true, 0.4]);
+  assertEquals(of15(report(BULLMQ, 0.4))[0]!.pass, false);
+  // A report without the BullMQ measurement (saved before it existed) says so.
+  assertEquals(of15(report(undefined, 0.4))[1]!.pass, undefined);
+  assertOk(!render(report(undefined, 0.4)).includes("## BullMQ"));
+});
