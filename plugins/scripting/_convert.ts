@@ -307,16 +307,94 @@ function rawField(L: LuaState, idx: number, name: string): number {
   return lua.lua_rawget(L, idx < 0 ? idx - 1 : idx);
 }
 
+/** Lua 5.1's LUAI_MAXCSTACK: the stack size lua_checkstack refuses past. */
+const MAX_CSTACK = 8000;
+
+/**
+ * The containers open while a value converts, by depth: kind, next array
+ * index or map step, array length. Shared: a conversion runs no Lua code,
+ * so it never re-enters.
+ */
+const openKind: number[] = [];
+const openNext: number[] = [];
+const openLen: number[] = [];
+
 /**
  * Writes the Lua value on top of the stack as a reply and pops it
  * (luaReplyToRedisReply). `scriptResp` is the script's `redis.setresp`
  * protocol, which decides how booleans convert.
+ *
+ * Nested tables convert without recursion, leaving on the Lua stack what
+ * Redis's recursion leaves (the table, the key of a map or set entry, the
+ * element), so the depth limit is Redis's: a value whose conversion
+ * would need the stack past Lua 5.1's 8000 slots becomes the error
+ * "reached lua stack limit" (a table that contains itself ends there).
+ * Redis starts with the error handler and the value on the stack.
  */
 export function replyFromLua(L: LuaState, w: ReplyWriter, scriptResp: 2 | 3): void {
-  if (!lua.lua_checkstack(L, 4)) {
+  const base = lua.lua_gettop(L) - 2;
+  let depth = 0;
+  let pending = true; // a value on top of the stack waits to be written
+  for (;;) {
+    if (pending) {
+      const kind = writeValue(L, w, scriptResp, base);
+      if (kind !== DONE) {
+        openKind[depth] = kind;
+        openNext[depth] = kind === ARRAY ? 1 : 0;
+        if (kind === ARRAY) w.array(openLen[depth] = arrayLength(L));
+        depth++;
+      }
+      pending = false;
+    }
+    if (depth === 0) return;
+    const d = depth - 1;
+    const kind = openKind[d]!;
+    if (kind === ARRAY) {
+      // Stack: table (element i on top while it converts).
+      const i = openNext[d]!;
+      if (i <= openLen[d]!) {
+        lua.lua_rawgeti(L, -1, i);
+        openNext[d] = i + 1;
+        pending = true;
+      } else {
+        lua.lua_pop(L, 1);
+        depth--;
+      }
+    } else if (kind === MAP && openNext[d] === 1) {
+      // The key was written: its value is on top (table, map, key, value).
+      openNext[d] = 0;
+      pending = true;
+    } else if (lua.lua_next(L, -2) !== 0) {
+      // Stack: table, map or set, key, value; the key is written from a copy.
+      if (kind === MAP) {
+        openNext[d] = 1;
+        lua.lua_pushvalue(L, -2);
+      } else {
+        lua.lua_pop(L, 1); // a set's value (true) is not sent
+        lua.lua_pushvalue(L, -1);
+      }
+      pending = true;
+    } else {
+      lua.lua_pop(L, 2);
+      depth--;
+    }
+  }
+}
+
+const DONE = -1;
+
+/**
+ * Writes the value on top of the stack and pops it; or, for an array, map
+ * or set, leaves the table (and the map or set with a nil key to start
+ * `lua_next`) on the stack and returns its kind. A map or set has its
+ * header written; an array's is the caller's, which counts it.
+ */
+function writeValue(L: LuaState, w: ReplyWriter, scriptResp: 2 | 3, base: number): number {
+  // Redis's lua_checkstack(lua, 4), 4 slots being what a map needs.
+  if (lua.lua_gettop(L) - base + 4 > MAX_CSTACK || !lua.lua_checkstack(L, 4)) {
     w.error("ERR reached lua stack limit");
     lua.lua_pop(L, 1);
-    return;
+    return DONE;
   }
   const t = lua.lua_type(L, -1);
   if (t === lua.LUA_TSTRING) {
@@ -332,12 +410,12 @@ export function replyFromLua(L: LuaState, w: ReplyWriter, scriptResp: 2 | 3): vo
   } else if (t === lua.LUA_TNUMBER) {
     writeInteger(w, toLongLong(lua.lua_tonumber(L, -1)));
   } else if (t === lua.LUA_TTABLE) {
-    tableReply(L, w, scriptResp);
-    return;
+    return tableReply(L, w);
   } else {
     w.nullBulk();
   }
   lua.lua_pop(L, 1);
+  return DONE;
 }
 
 function writeInteger(w: ReplyWriter, n: number): void {
@@ -345,31 +423,35 @@ function writeInteger(w: ReplyWriter, n: number): void {
   else w.integer(n);
 }
 
-/** A table on top of the stack as a reply; pops it. */
-function tableReply(L: LuaState, w: ReplyWriter, resp: 2 | 3): void {
+/**
+ * A table on top of the stack: an error, status, double, big number or
+ * verbatim reply is written and popped; a map, set or array is left open
+ * (see {@link writeValue}).
+ */
+function tableReply(L: LuaState, w: ReplyWriter): number {
   if (rawField(L, -1, "err") === lua.LUA_TSTRING) {
     const msg = fromLua(lua.lua_tolstring(L, -1)!);
     lua.lua_pop(L, 2);
     w.error(oneLine(msg));
-    return;
+    return DONE;
   }
   lua.lua_pop(L, 1);
   if (rawField(L, -1, "ok") === lua.LUA_TSTRING) {
     w.simple(oneLine(cutNul(fromLua(lua.lua_tolstring(L, -1)!))));
     lua.lua_pop(L, 2);
-    return;
+    return DONE;
   }
   lua.lua_pop(L, 1);
   if (rawField(L, -1, "double") === lua.LUA_TNUMBER) {
     w.double(lua.lua_tonumber(L, -1));
     lua.lua_pop(L, 2);
-    return;
+    return DONE;
   }
   lua.lua_pop(L, 1);
   if (rawField(L, -1, "big_number") === lua.LUA_TSTRING) {
     w.bigNumber(oneLine(fromLua(lua.lua_tolstring(L, -1)!)));
     lua.lua_pop(L, 2);
-    return;
+    return DONE;
   }
   lua.lua_pop(L, 1);
   if (rawField(L, -1, "verbatim_string") === lua.LUA_TTABLE) {
@@ -378,7 +460,7 @@ function tableReply(L: LuaState, w: ReplyWriter, resp: 2 | 3): void {
       if (rawField(L, -2, "string") === lua.LUA_TSTRING) {
         w.verbatim(fromLua(lua.lua_tolstring(L, -1)!), format.slice(0, 3));
         lua.lua_pop(L, 4);
-        return;
+        return DONE;
       }
       lua.lua_pop(L, 1);
     }
@@ -388,40 +470,27 @@ function tableReply(L: LuaState, w: ReplyWriter, resp: 2 | 3): void {
   if (rawField(L, -1, "map") === lua.LUA_TTABLE) {
     w.map(tableSize(L));
     lua.lua_pushnil(L);
-    while (lua.lua_next(L, -2) !== 0) {
-      lua.lua_pushvalue(L, -2);
-      replyFromLua(L, w, resp); // the key
-      replyFromLua(L, w, resp); // the value
-    }
-    lua.lua_pop(L, 2);
-    return;
+    return MAP;
   }
   lua.lua_pop(L, 1);
   if (rawField(L, -1, "set") === lua.LUA_TTABLE) {
     w.set(tableSize(L));
     lua.lua_pushnil(L);
-    while (lua.lua_next(L, -2) !== 0) {
-      lua.lua_pop(L, 1);
-      lua.lua_pushvalue(L, -1);
-      replyFromLua(L, w, resp);
-    }
-    lua.lua_pop(L, 2);
-    return;
+    return SET;
   }
   lua.lua_pop(L, 1);
-  // An array: up to the first nil.
+  return ARRAY;
+}
+
+/** An array's length as Redis sends it: up to the first nil. */
+function arrayLength(L: LuaState): number {
   let n = 0;
   while (lua.lua_rawgeti(L, -1, n + 1) !== lua.LUA_TNIL) {
     n++;
     lua.lua_pop(L, 1);
   }
   lua.lua_pop(L, 1);
-  w.array(n);
-  for (let i = 1; i <= n; i++) {
-    lua.lua_rawgeti(L, -1, i);
-    replyFromLua(L, w, resp);
-  }
-  lua.lua_pop(L, 1);
+  return n;
 }
 
 /** How many entries the table on top of the stack has. */

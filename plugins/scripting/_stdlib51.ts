@@ -5,8 +5,9 @@
  * compatibility functions added, as Redis's `pairs` listings show), and
  * the functions that changed between the versions behave and fail as
  * 5.1's: `math` returns floats (5.1 has no integers), `table.insert` and
- * `table.remove` use raw accesses and the table's border, and
- * `coroutine.running` returns nil outside a coroutine.
+ * `table.remove` use raw accesses and the table's border,
+ * `coroutine.running` returns nil outside a coroutine, `string.char`
+ * takes what C's int cast leaves of a number.
  *
  * @module
  */
@@ -251,6 +252,22 @@ function gcFunctions(): { collectgarbage: LuaJsFunction; gcinfo: LuaJsFunction }
   return { collectgarbage, gcinfo };
 }
 
+/**
+ * 5.1's `string.char` (fengari's raises a JS exception for a code past
+ * 255): a number cut to an int, refused unless it is a byte.
+ */
+function char51(L: LuaState): number {
+  const n = lua.lua_gettop(L);
+  const b = new Uint8Array(n);
+  for (let i = 1; i <= n; i++) {
+    const c = checkint(L, i);
+    lauxlib.luaL_argcheck(L, c >= 0 && c <= 255, i, "invalid value");
+    b[i - 1] = c;
+  }
+  lua.lua_pushstring(L, b);
+  return 1;
+}
+
 /** 5.1's `coroutine.running`: nil in the main thread. */
 function running51(L: LuaState): number {
   if (lua.lua_pushthread(L)) lua.lua_pushnil(L);
@@ -295,6 +312,7 @@ export function stdlib51(L: LuaState): void {
   lua.lua_getglobal(L, "string");
   lua.lua_getfield(L, -1, "gmatch");
   lua.lua_setfield(L, -2, "gfind");
+  setFunction(L, "char", char51);
   lua.lua_pop(L, 1);
   lua.lua_getglobal(L, "math");
   for (const [name, f] of Object.entries(MATH)) setFunction(L, name, f);

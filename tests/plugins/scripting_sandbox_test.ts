@@ -1,0 +1,353 @@
+/**
+ * The sealed sandbox scripts run in, against redis-server 7.0: every trick
+ * Redis's own tests try (tests/unit/scripting.tcl and functions.tcl) and
+ * more, each as EVAL, as the body of a function (FUNCTION LOAD, FCALL) and
+ * at a library's load time; the globals and library tables Lua 5.1 and
+ * Redis have; and a script's return value nested past Lua's stack limit.
+ */
+
+import { assertEquals } from "../_assert.ts";
+import { diffTest, encodeCommand, hasRedis, sharedServers, type Step } from "../_helpers.ts";
+
+/**
+ * Each snippet run as EVAL, then as the body of function `test` (FUNCTION
+ * LOAD, FCALL), then at a library's load time (unless `load` is false).
+ */
+function everywhere(snippets: readonly string[], load = true): Step[] {
+  const steps: Step[] = [["FUNCTION", "FLUSH"]];
+  for (const s of snippets) {
+    steps.push(["EVAL", s, "0"]);
+    steps.push([
+      "FUNCTION",
+      "LOAD",
+      "REPLACE",
+      `#!lua name=test\nredis.register_function('test', function(KEYS, ARGV)\n${s}\nend)`,
+    ]);
+    steps.push(["FCALL", "test", "0"]);
+    if (load) {
+      steps.push([
+        "FUNCTION",
+        "LOAD",
+        "REPLACE",
+        `#!lua name=atload\n${s}\nredis.register_function('atload', function() return 1 end)`,
+      ]);
+    }
+  }
+  steps.push(["FUNCTION", "FLUSH"]);
+  return steps;
+}
+
+/** The sorted keys of a table, as a script returning them. */
+const keysOf = (t: string) =>
+  `local k = {} for n in pairs(${t}) do k[#k + 1] = n end table.sort(k) return k`;
+
+diffTest(
+  "Redis's tricks on global protection",
+  everywhere([
+    "setmetatable(_G, {})",
+    "local g = getmetatable(_G)\ng.__index = {}",
+    "redis = function() return 1 end",
+    "_G = {}",
+    "a = 1",
+    "return a",
+    "rawset(_G, 'a', 1)",
+    "KEYS = {}",
+    "local ok, e = pcall(setmetatable, _G, {}) return e",
+    "local ok, e = pcall(rawset, _G, 'x', 1) return e",
+    "local ok, e = pcall(function() x = 1 end) return e",
+    "return type(getmetatable(_G))",
+    "return type(getmetatable(_G).__index)",
+    "getmetatable(_G).__newindex = 1",
+    "rawset(getmetatable(_G), '__index', nil)",
+    "setmetatable(getmetatable(_G), {})",
+    "local t = setmetatable({}, {__newindex = _G}) t.x = 1",
+    "local t = setmetatable({}, {__index = _G}) t.x = 1 return t.x",
+    "table.insert(_G, 1)",
+    "return #_G",
+    "return next(_G) ~= nil",
+    "return rawget(_G, 'redis') == redis",
+    "return _G._G == _G",
+    "return rawequal(_G, _G._G)",
+  ]),
+);
+
+diffTest(
+  "missing globals, and the checks of Redis's luaProtectedTableError",
+  everywhere([
+    "return nosuch",
+    "return _G.nosuch",
+    "return _G[1]",
+    "return _G[1.5]",
+    "return _G[true]",
+    "return _G[{}]",
+    "return _G['bin\\0ary']",
+    "return getmetatable(_G).__index(1, 'zz')",
+    "return getmetatable(_G).__index(1)",
+    "return getmetatable(_G).__index(1, {})",
+    "return getmetatable(_G).__index(1, 2, 3)",
+    "return pcall(getmetatable(_G).__index, 1, 'zz')",
+  ]),
+);
+
+diffTest(
+  "Redis's tricks on read-only library tables",
+  everywhere([
+    "redis.call = function() return 1 end",
+    "cjson.encode = function() return 1 end",
+    "cmsgpack.pack = function() return 1 end",
+    "bit.lshift = function() return 1 end",
+    "struct.pack = function() return 1 end",
+    "string.upper = function() return 1 end",
+    "table.insert = function() return 1 end",
+    "math.floor = function() return 1 end",
+    "math.pi = 3",
+    "coroutine.create = function() return 1 end",
+    "redis.REPL_ALL = 5",
+    "cjson.null = 5",
+    "rawset(redis, 'a', 1)",
+    "rawset(string, 'a', 1)",
+    "rawset(cjson, 'a', 1)",
+    "rawset(math, 'pi', 3)",
+    "setmetatable(redis, {})",
+    "setmetatable(string, {})",
+    "table.insert(redis, 1)",
+    "table.insert(cjson, 1, 2)",
+    "table.remove(cjson)",
+    "table.remove(math, 1)",
+    "table.sort(bit)",
+    "local t = setmetatable({}, {__newindex = redis}) t.x = 1",
+    "local co = coroutine.create(function() a = 1 end) return {coroutine.resume(co)}",
+    "local co = coroutine.wrap(function() redis.x = 1 end) co()",
+    "return getmetatable(redis) == nil",
+    "return type(getmetatable(string))",
+    "local c = cjson.new() c.x = 1 return c.x",
+  ]),
+);
+
+// Redis 7.0.15 (CVE-2025-46818): the basic types' metatables are read-only.
+diffTest(
+  "Redis's tricks on the basic types' metatables",
+  everywhere([
+    "getmetatable('').__index = function() return 1 end",
+    "getmetatable('').__index.upper = nil",
+    "getmetatable('').__metatable = 1",
+    "rawset(getmetatable(''), '__index', {})",
+    "setmetatable(getmetatable(''), {})",
+    "setmetatable('', {})",
+    "return type(getmetatable(''))",
+    "return getmetatable('').__index == string",
+    "return type(getmetatable(getmetatable('')))",
+    "return ('x'):upper()",
+    "getmetatable(nil).__index = function() return 1 end",
+    "getmetatable(123.222).__index = function() return 1 end",
+    "getmetatable(true).__index = function() return 1 end",
+    "getmetatable(function() return 1 end).__index = function() return 1 end",
+    "getmetatable(coroutine.create(function() return 1 end)).__index = function() return 1 end",
+  ]),
+);
+
+diffTest(
+  "what Lua 5.1 and Redis leave out is unreachable",
+  everywhere([
+    "loadfile('some file')",
+    "dofile('some file')",
+    "print('some data')",
+    "return type(os)",
+    "return type(io)",
+    "return type(debug)",
+    "return type(package)",
+    "return type(require)",
+    "return type(module)",
+    "return type(setfenv)",
+    "return type(getfenv)",
+    "return type(newproxy)",
+    "return type(rawlen)",
+    "return type(_ENV)",
+    "local _ENV = {} return type(_ENV)",
+    "return type(bit32)",
+    "return type(utf8)",
+    "return type(string.pack)",
+    "return type(table.move)",
+    "return type(math.tointeger)",
+    "return type(coroutine.isyieldable)",
+    "return _VERSION",
+  ]),
+);
+
+diffTest("the globals and library tables hold Lua 5.1's and Redis's names", [
+  ...everywhere(
+    ["_G", "string", "table", "math", "coroutine", "cjson", "cmsgpack", "bit", "struct", "redis"]
+      .map(keysOf),
+    false,
+  ),
+  ["EVAL", keysOf("getmetatable(_G)"), "0"],
+  ["EVAL", keysOf("getmetatable('')"), "0"],
+]);
+
+diffTest(
+  "Lua 5.1's library functions that 5.3 changed",
+  everywhere([
+    "return {math.atan2(1, 2) > 0, math.pow(2, 10), math.mod(7, 3), math.fmod(-7, 3)}",
+    "return {math.ldexp(0.5, 3), math.frexp(8)}",
+    "return tostring(math.log10(1000)) .. tostring(math.cosh(0))",
+    "return math.atan2(1)",
+    "return math.pow('a', 1)",
+    "return tostring(math.floor(3.7)) .. tostring(math.ceil(-3.7)) .. tostring(math.abs(-2))",
+    "return math.log(8, 2)",
+    "local t = {1, 2, 3} table.insert(t, 2, 'x') return t",
+    "local t = {1, 2, 3} return {table.remove(t), table.remove(t, 1), t[1]}",
+    "return table.remove({})",
+    "return table.insert({}, 1, 2, 3)",
+    "return {table.getn({1, 2}), table.maxn({[5] = 1, 2})}",
+    "table.setn({}, 1)",
+    "return table.foreach({10}, function(k, v) return k + v end)",
+    "return table.foreachi({7, 8}, function(i, v) if i == 2 then return v end end)",
+    "return coroutine.running()",
+    "return gcinfo() > 0",
+    "return type(collectgarbage('count'))",
+    "return type(collectgarbage('step'))",
+    "return collectgarbage('nosuch')",
+    "return string.char(72, 105.9)",
+    "return string.char(256)",
+    "return string.gfind ~= nil",
+  ]),
+);
+
+diffTest("FUNCTION LOAD: a library sees only the loading API", [
+  ["FUNCTION", "FLUSH"],
+  ["FUNCTION", "LOAD", "#!lua name=lib2\nreturn math.random()"],
+  ["FUNCTION", "LOAD", "#!lua name=lib2\nreturn redis.call('ping')"],
+  ["FUNCTION", "LOAD", "#!lua name=lib2\nreturn redis.setresp(3)"],
+  ["FUNCTION", "LOAD", "#!lua name=lib2\nreturn redis.set_repl(redis.REPL_NONE)"],
+  ["FUNCTION", "LOAD", "#!lua name=lib2\nreturn redis.acl_check_cmd('set','xx',1)"],
+  ["FUNCTION", "LOAD", "#!lua name=lib2\na = 1"],
+  ["FUNCTION", "LOAD", "#!lua name=lib2\nredis.x = 1"],
+  ["FUNCTION", "LOAD", "#!lua name=lib2\nreturn _G"],
+  ["FUNCTION", "LOAD", "#!lua name=lib2\nreturn getmetatable('')"],
+  ["FUNCTION", "LOAD", "#!lua name=lib2\nredis.math.random()"],
+  ["FUNCTION", "LOAD", "#!lua name=lib2\nredis.redis.call('ping')"],
+  // Redis's "malicious access test": the API kept past the load.
+  [
+    "FUNCTION",
+    "LOAD",
+    `#!lua name=lib1
+local lib = redis
+lib.register_function('f1', function ()
+  lib.redis = redis
+  lib.math = math
+  return {ok='OK'}
+end)
+lib.register_function('f2', function ()
+  lib.register_function('f1', function ()
+    lib.redis = redis
+    lib.math = math
+    return {ok='OK'}
+  end)
+end)
+lib.register_function('f3', function () return {type(lib.log), lib.LOG_NOTICE} end)`,
+  ],
+  ["FCALL", "f1", "0"],
+  ["FCALL", "f2", "0"],
+  ["FCALL", "f3", "0"],
+  // Registering from inside a function: `redis` then has no such field.
+  [
+    "FUNCTION",
+    "LOAD",
+    "REPLACE",
+    `#!lua name=lib1
+redis.register_function('f1', function(keys, args)
+  redis.register_function('f2', function(key, args) return 2 end)
+  return 1
+end)`,
+  ],
+  ["FCALL", "f1", "0"],
+  ["FUNCTION", "FLUSH"],
+]);
+
+diffTest("KEYS and ARGV are the script's own tables; globals persist nowhere", [
+  ["EVAL", "KEYS[1] = 'x' ARGV[2] = 'y' return {KEYS[1], ARGV[1], ARGV[2]}", "1", "k", "a"],
+  ["EVAL", "return {KEYS[1], ARGV[1], #ARGV}", "1", "k", "a"],
+  ["EVAL", "return {type(KEYS), type(ARGV)}", "0"],
+  ["FUNCTION", "FLUSH"],
+  [
+    "FUNCTION",
+    "LOAD",
+    "#!lua name=ka\nredis.register_function('ka', function(k, a) return {type(KEYS), #k, #a} end)",
+  ],
+  ["FCALL", "ka", "1", "k", "a"],
+  ["FUNCTION", "FLUSH"],
+]);
+
+/**
+ * Sends `argv` then PING as one write and reads until PING's reply: the
+ * script's reply byte for byte, however deep (the test client's parser
+ * recurses, and a reply nested 8000 deep would overflow it).
+ */
+async function rawReply(port: number, ...cmds: string[][]): Promise<string> {
+  const conn = await Deno.connect({ port, hostname: "127.0.0.1" });
+  try {
+    const parts = [...cmds, ["PING"]].map(encodeCommand);
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    await conn.write(out);
+    const buf = new Uint8Array(1 << 16);
+    let got = "";
+    const deadline = Date.now() + 10000;
+    while (!got.endsWith("+PONG\r\n")) {
+      if (Date.now() > deadline) throw new Error("no reply");
+      const n = await conn.read(buf);
+      if (n === null) throw new Error("connection closed");
+      for (let i = 0; i < n; i++) got += String.fromCharCode(buf[i]!);
+    }
+    return got;
+  } finally {
+    conn.close();
+  }
+}
+
+/** Scripts returning tables nested past the limit (maps of one entry, so the order is Redis's). */
+const DEEP = [
+  "local a = {} a[1] = a return a",
+  "local a = {} local b = {a} a[1] = b return a",
+  "local a = {} a[1] = a a[2] = 'x' return a",
+  "local a = {} a.map = {x = a} return a",
+  "local a = {map = {}} a.map[a] = 1 return a",
+  "local a = {set = {}} a.set[a] = true return a",
+  "local a = {} local m = {map = {}} local s = {set = {}} a[1] = m m.map.k = s s.set[a] = true return a",
+];
+
+Deno.test({
+  name: "diff: a reply nested past Lua's stack limit ends in 'reached lua stack limit'",
+  ignore: !hasRedis,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const { respite, redis } = await sharedServers();
+    for (const proto of ["2", "3"]) {
+      for (const script of DEEP) {
+        for (const src of [script, "redis.setresp(3) " + script]) {
+          const cmds = [["HELLO", proto], ["EVAL", src, "0"]];
+          const ours = await rawReply(respite.port, ...cmds);
+          const theirs = await rawReply(redis!.port, ...cmds);
+          // HELLO's reply carries the connection id: compare from the script's reply on.
+          const cut = (s: string) => s.slice(s.indexOf("modules") + "modules\r\n*0\r\n".length);
+          const label = `RESP${proto} ${src}`;
+          assertEquals(cut(ours).length, cut(theirs).length, label);
+          assertEquals(cut(ours) === cut(theirs), true, label);
+        }
+      }
+    }
+    // FCALL converts the same way.
+    const lib = "#!lua name=deep\nredis.register_function('deep', function() " + DEEP[0] +
+      " end)";
+    const load = ["FUNCTION", "LOAD", "REPLACE", lib];
+    const ours = await rawReply(respite.port, load, ["FCALL", "deep", "0"]);
+    const theirs = await rawReply(redis!.port, load, ["FCALL", "deep", "0"]);
+    assertEquals(ours.endsWith("-ERR reached lua stack limit\r\n+PONG\r\n"), true);
+    assertEquals(ours === theirs, true);
+  },
+});
