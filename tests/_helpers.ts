@@ -13,12 +13,38 @@ export function startRespite(opts: StartOptions = {}): Promise<ServerHandle> {
   // Its own empty `dir`, so a dump.rdb left in the working directory by
   // another test is never loaded.
   const dir = Deno.makeTempDirSync({ prefix: "respite-test-" });
+  const watch = replyWatcher;
   return startServer({
     port: 0,
     logger: () => {},
     ...opts,
+    ...(watch === undefined ? {} : { plugins: [...(opts.plugins ?? []), watch] }),
     config: { dir, ...opts.config },
   });
+}
+
+let replyWatcher: Plugin | undefined;
+
+/**
+ * Shows `see` every byte each Respite started from now on by
+ * {@link startRespite} (the shared one too) writes to a client socket,
+ * with the client's id, as it is written.
+ */
+export function watchReplies(see: (client: number, bytes: Uint8Array) => void): void {
+  replyWatcher = {
+    name: "reply-watcher",
+    hooks: {
+      clientConnected(c) {
+        const conn = (c as { conn?: Deno.Conn }).conn;
+        if (conn === undefined) return;
+        const write = conn.write.bind(conn);
+        conn.write = (p) => {
+          see(c.id, p);
+          return write(p);
+        };
+      },
+    },
+  };
 }
 
 /** True when a `redis-server` binary is on PATH. */
