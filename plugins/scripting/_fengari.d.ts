@@ -249,6 +249,14 @@ declare module "npm:fengari@0.1.5/src/ltable.js" {
   export interface Table {
     /** Redis's read-only mark (set by `_lua51.ts`; absent on most tables). */
     readonly?: boolean;
+    readonly metatable: Table | null;
+    /** The first entry, in insertion order (what `next` walks). */
+    readonly f: TableEntry | undefined;
+  }
+  /** An entry of a table: its key and the next entry in insertion order. */
+  export interface TableEntry {
+    readonly key: TValue;
+    readonly n: TableEntry | undefined;
   }
   /** fengari's ltable module: the primitive table store. */
   const ltable: { luaH_setfrom(L: LuaThread, t: Table, key: TValue, value: TValue): void };

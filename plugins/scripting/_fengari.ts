@@ -25,6 +25,7 @@ import fengari from "npm:fengari@0.1.5";
 import lobject from "npm:fengari@0.1.5/src/lobject.js";
 import lstring from "npm:fengari@0.1.5/src/lstring.js";
 import type { LuaState, LuaString, LuaThread, TString } from "npm:fengari@0.1.5";
+import type { Table } from "npm:fengari@0.1.5/src/ltable.js";
 import type { Bytes } from "../../core/types.ts";
 import { bytesToString, stringToBytes } from "../../core/resp/bytes.ts";
 
@@ -141,4 +142,17 @@ export function luaConstant(L: LuaState, s: Bytes): TString {
 /** Pushes a string made by {@link luaConstant}. */
 export function pushConstant(L: LuaState, ts: TString): void {
   lobject.pushsvalue2s(L as unknown as LuaThread, ts);
+}
+
+/**
+ * Whether the table at `idx` holds exactly the keys 1..n, added in that
+ * order, and has no metatable: an array as the host made it, which Lua code
+ * could not tell from a new one once its values are replaced.
+ */
+export function isHostArray(L: LuaState, idx: number, n: number): boolean {
+  const t = lua.lua_topointer(L, idx) as Table;
+  if (t.metatable !== null) return false;
+  let i = 0;
+  for (let e = t.f; e !== undefined; e = e.n) if (e.key.value !== ++i) return false;
+  return i === n;
 }

@@ -25,6 +25,7 @@ import { formatDouble } from "../../core/number.ts";
 import type {} from "../acl/mod.ts";
 import {
   fromLua,
+  isHostArray,
   lauxlib,
   lua,
   luaConstant,
@@ -78,6 +79,15 @@ export interface VmHost {
   server: ServerApi;
 }
 
+/** A global array (KEYS or ARGV), its table kept from run to run. */
+interface GlobalArray {
+  readonly name: TString;
+  /** Registry slot of the table, 0 before the first run. */
+  ref: number;
+  /** The items it holds. */
+  len: number;
+}
+
 /** The per-run state `redis.call` consults. */
 interface Run {
   opts: RunOptions;
@@ -127,9 +137,9 @@ export class ScriptVM {
   #errHandler = 0;
   /** Library mode: registry slot of the function switching the globals. */
   #envSwitch = 0;
-  /** Global names set on every run, as Lua strings once. */
-  readonly #KEYS: TString;
-  readonly #ARGV: TString;
+  /** KEYS and ARGV, set on every run. */
+  readonly #keysArray: GlobalArray;
+  readonly #argvArray: GlobalArray;
   /** Library mode: where registrations go while a library loads. */
   #sink: RegistrationSink | undefined;
 
@@ -142,8 +152,8 @@ export class ScriptVM {
     useLua51();
     const L = lauxlib.luaL_newstate();
     this.L = L;
-    this.#KEYS = luaConstant(L, "KEYS");
-    this.#ARGV = luaConstant(L, "ARGV");
+    this.#keysArray = { name: luaConstant(L, "KEYS"), ref: 0, len: 0 };
+    this.#argvArray = { name: luaConstant(L, "ARGV"), ref: 0, len: 0 };
     const server = host.server;
     this.#writer = new LuaReplyWriter(L);
     this.#client = server.createInternalClient({ reply: this.#writer });
@@ -566,11 +576,41 @@ export class ScriptVM {
     }
   }
 
-  /** Sets a global array (KEYS, ARGV) in the real globals table. */
-  #setArray(name: TString, items: Bytes[]): void {
+  /**
+   * Sets KEYS or ARGV in the real globals table for a run. Redis makes new
+   * tables each time; nothing a script can write outlives its run (the
+   * globals and the libraries are read-only), so refilling the last run's
+   * table is the same to it, and saves making one, as long as the table is
+   * as the host left it (the script may have changed it: then it is made
+   * anew).
+   */
+  #setArray(g: GlobalArray, items: Bytes[]): void {
     const L = this.L;
-    pushConstant(L, name);
+    const n = items.length;
+    if (g.ref !== 0) {
+      lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, g.ref);
+      if (isHostArray(L, -1, g.len)) {
+        for (let i = 0; i < n; i++) {
+          pushBytes(L, items[i]!);
+          lua.lua_rawseti(L, -2, i + 1);
+        }
+        // From the end, so the keys left keep their order.
+        for (let i = g.len; i > n; i--) {
+          lua.lua_pushnil(L);
+          lua.lua_rawseti(L, -2, i);
+        }
+        g.len = n;
+        lua.lua_pop(L, 1);
+        return;
+      }
+      lua.lua_pop(L, 1);
+      lauxlib.luaL_unref(L, lua.LUA_REGISTRYINDEX, g.ref);
+    }
+    pushConstant(L, g.name);
     this.#pushArray(items);
+    lua.lua_pushvalue(L, -1);
+    g.ref = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+    g.len = n;
     hostRawset(L, this.#globals);
   }
 
@@ -584,8 +624,8 @@ export class ScriptVM {
     let nargs = 0;
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, opts.ref);
     if (!opts.fn) {
-      this.#setArray(this.#KEYS, opts.keys);
-      this.#setArray(this.#ARGV, opts.args);
+      this.#setArray(this.#keysArray, opts.keys);
+      this.#setArray(this.#argvArray, opts.args);
     } else {
       this.#pushArray(opts.keys);
       this.#pushArray(opts.args);
