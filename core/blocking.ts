@@ -60,6 +60,11 @@ export interface BlockState {
 /** What the manager needs from the server. */
 export interface BlockingHost {
   readonly clock: Clock;
+  /**
+   * The server is busy (a suspended script holds the dataset): nobody is
+   * served or timed out until it ends, as in Redis.
+   */
+  readonly busy: boolean;
   /** Runs a command for a client (stats, propagation, hooks). */
   rerun(c: Client, cmd: CommandEntry, argv: Bytes[]): void;
   /** Continues a client after it was unblocked. */
@@ -188,7 +193,7 @@ export class BlockingManager {
    * commands in blocking order. Runs after each top-level command.
    */
   serveReady(): void {
-    if (this.#serving) return;
+    if (this.#serving || this.host.busy) return;
     this.#serving = true;
     try {
       while (this.#ready.length !== 0) {
@@ -229,7 +234,7 @@ export class BlockingManager {
   /** Unblocks `c` with its timeout reply if its deadline has passed. */
   checkTimeout(c: Client, now: number = this.host.clock.now()): void {
     const st = c.blockState;
-    if (st === undefined || st.deadline === 0 || now < st.deadline) {
+    if (st === undefined || st.deadline === 0 || now < st.deadline || this.host.busy) {
       if (st && st.deadline !== 0 && st.timer !== undefined) {
         // A manual clock behind real time: the cron checks again.
         st.timer = undefined;

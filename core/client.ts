@@ -19,7 +19,8 @@ import type { Database } from "./keyspace.ts";
 import { BufferWriter } from "./resp/writer.ts";
 import { RequestParser } from "./resp/parser.ts";
 import type { BlockSpec, BlockState } from "./blocking.ts";
-import type { CommandEntry } from "./types.ts";
+import type { CommandEntry, SuspendedCall } from "./types.ts";
+import type { PendingCall } from "./dispatcher.ts";
 
 /** The bytes of a command's arguments (Redis's `argv_len_sum`). */
 function argvBytes(argv: readonly Bytes[] | undefined): number {
@@ -36,6 +37,8 @@ export interface ClientHost extends ServerApi {
   flushClient(c: Client): void;
   /** Parks a client (see {@link Client.block}). */
   blockClient(c: Client, cmd: CommandEntry, argv: Bytes[], spec: BlockSpec): void;
+  /** Suspends the running command (see {@link Client.suspendCall}). */
+  suspendCall(c: Client, step: () => void): SuspendedCall | undefined;
 }
 
 /**
@@ -76,6 +79,14 @@ export class Client implements Context {
   /** The command running now and its arguments (set by the dispatcher). */
   runningCmd: CommandEntry | undefined;
   runningArgv: Bytes[] = [];
+  /** The running command may suspend (set by the dispatcher). */
+  suspendable = false;
+  /** The innermost suspended call, while one waits. */
+  pendingCall: PendingCall | undefined;
+  /** The pending call whose step is running (set by the dispatcher). */
+  stepping: PendingCall | undefined;
+  /** Set when the running command or step suspended (read by the dispatcher). */
+  suspending: PendingCall | undefined;
   /**
    * Changes the running command counted (see {@link Context.changed}); the
    * dispatcher propagates the command when there are some.
@@ -215,6 +226,10 @@ export class Client implements Context {
     return () => {
       if (!this.closed) this.resume();
     };
+  }
+
+  suspendCall(step: () => void): SuspendedCall | undefined {
+    return this.server.suspendCall(this, step);
   }
 
   get blockedData(): unknown {

@@ -14,6 +14,7 @@ import type {
   CommandEntry,
   CommandObserver,
   CommandObservers,
+  SuspendedCall,
 } from "./types.ts";
 import type { HookLists } from "./registry.ts";
 import type { Client } from "./client.ts";
@@ -38,6 +39,44 @@ export interface DispatchHost {
 
 const CACHE_MAX = 512;
 const SAMPLE = 16; // a power of two
+
+/**
+ * A command that suspended itself ({@link Context.suspendCall}) and goes on
+ * in later tasks. What the dispatcher keeps of its call between steps: the
+ * state `run` sets aside for a nested command, and what the end of the
+ * call needs (its duration, the errors before it).
+ */
+export class PendingCall implements SuspendedCall {
+  finished = false;
+  /**
+   * The call that goes on once this one ends: EXEC's, when a command of
+   * its queue suspended.
+   */
+  outer: PendingCall | undefined = undefined;
+  changes = 0;
+  rewritten = false;
+  nestedErrors = 0;
+  errorsBefore = 0;
+  /** Microseconds of the steps so far (while timed). */
+  micros = 0;
+  /** Timed as the dispatcher times calls: exactly, or one in SAMPLE. */
+  exact = false;
+  timed = false;
+  /** A blocked command's re-run (counted when first made). */
+  woken = false;
+
+  constructor(
+    readonly dispatcher: Dispatcher,
+    readonly c: Client,
+    readonly cmd: CommandEntry,
+    readonly argv: Bytes[],
+    public step: () => void,
+  ) {}
+
+  resume(): void {
+    this.dispatcher.resumeCall(this);
+  }
+}
 
 /**
  * Runs commands for clients. One per server.
@@ -168,7 +207,7 @@ export class Dispatcher implements CommandObservers {
       }
     }
     if (c === this.#endClient) this.#from = this.#end;
-    this.run(c, cmd, argv);
+    this.run(c, cmd, argv, true);
     if (host.blocking.hasReady) host.blocking.serveReady();
     this.#endClient = c;
     if (this.#end >= 0 && !this.#expiring) {
@@ -222,7 +261,7 @@ export class Dispatcher implements CommandObservers {
    * propagated as its own and EXEC as neither. A blocked command's re-run
    * is not counted as a call again (Redis counts the call when made).
    */
-  run(c: Client, cmd: CommandEntry, argv: Bytes[]): void {
+  run(c: Client, cmd: CommandEntry, argv: Bytes[], suspendable = false): void {
     const host = this.host;
     const w = c.reply;
     const after = host.hooks.afterCommand;
@@ -237,12 +276,16 @@ export class Dispatcher implements CommandObservers {
     const errorsBefore = w.errorCount;
     const outerChanges = c.changes, outerRewritten = c.rewritten, outerNested = c.nestedErrors;
     const outerCmd = c.runningCmd, outerArgv = c.runningArgv;
+    const outerSuspendable = c.suspendable, outerStepping = c.stepping;
     c.changes = 0;
     c.rewritten = false;
     c.nestedErrors = 0;
     c.lastCommand = cmd.fullName;
     c.runningCmd = cmd;
     c.runningArgv = argv;
+    c.suspendable = suspendable;
+    c.stepping = undefined;
+    c.suspending = undefined;
     // performance.now() costs ~90 ns, a tenth of a pipelined GET. Without
     // after-command hooks or observers (which need exact times), time one
     // call in SAMPLE and scale, which keeps INFO commandstats' averages right.
@@ -256,12 +299,30 @@ export class Dispatcher implements CommandObservers {
     try {
       cmd.spec.handler!(c, argv);
     } catch (e) {
-      if (e instanceof ReplyError) {
-        w.error(e.message);
-      } else {
-        host.log("warning", `command '${cmd.fullName}' failed: ${(e as Error)?.stack ?? e}`);
-        w.error(`ERR ${(e as Error)?.message ?? e}`);
-      }
+      replyThrown(host, c, cmd, e);
+    }
+    c.suspendable = outerSuspendable;
+    c.stepping = outerStepping;
+    // (The handler may have set it: not the undefined set above.)
+    const pending = c.suspending as PendingCall | undefined;
+    if (pending !== undefined) {
+      // The call goes on later: its end (statistics, propagation, hooks)
+      // comes with its last step.
+      c.suspending = undefined;
+      pending.changes = c.changes;
+      pending.rewritten = c.rewritten;
+      pending.nestedErrors = c.nestedErrors;
+      pending.errorsBefore = errorsBefore;
+      pending.exact = exact;
+      pending.timed = timed;
+      pending.micros = timed ? (performance.now() - t0) * 1000 : 0;
+      pending.woken = woken !== undefined;
+      c.changes = outerChanges;
+      c.rewritten = outerRewritten;
+      c.nestedErrors = outerNested;
+      c.runningCmd = outerCmd;
+      c.runningArgv = outerArgv;
+      return;
     }
     let us = 0;
     if (timed) {
@@ -302,6 +363,127 @@ export class Dispatcher implements CommandObservers {
       }
     }
     for (let i = 0; i < after.length; i++) after[i]!(c, cmd, argv, us);
+  }
+
+  /**
+   * Suspends the command running for `c` (see {@link Context.suspendCall}):
+   * a new pending call, or the same one when its step suspends again.
+   * Nested commands that suspended first (EXEC's queue) go on before it.
+   */
+  suspendCall(c: Client, step: () => void): PendingCall | undefined {
+    if (!c.suspendable) return undefined;
+    let p = c.stepping;
+    if (p !== undefined) p.step = step;
+    else p = new PendingCall(this, c, c.runningCmd!, c.runningArgv, step);
+    const inner = c.pendingCall;
+    if (inner === undefined) {
+      c.pendingCall = p;
+    } else if (inner !== p) {
+      let q = inner;
+      while (q.outer !== undefined) q = q.outer;
+      q.outer = p;
+    }
+    c.suspending = p;
+    c.suspended = true;
+    return p;
+  }
+
+  /**
+   * Runs a pending call's next step, as part of its call; when the step
+   * finishes it, the call ends as {@link Dispatcher.run} ends one, and then
+   * the call waiting on it goes on, or the client reads on.
+   */
+  resumeCall(p: PendingCall): void {
+    const c = p.c;
+    if (p.finished || c.pendingCall !== p) return;
+    c.pendingCall = undefined;
+    const host = this.host;
+    const cmd = p.cmd;
+    const outerChanges = c.changes, outerRewritten = c.rewritten, outerNested = c.nestedErrors;
+    const outerCmd = c.runningCmd, outerArgv = c.runningArgv;
+    const outerSuspendable = c.suspendable, outerStepping = c.stepping;
+    c.changes = p.changes;
+    c.rewritten = p.rewritten;
+    c.nestedErrors = p.nestedErrors;
+    c.lastCommand = cmd.fullName;
+    c.runningCmd = cmd;
+    c.runningArgv = p.argv;
+    c.suspendable = true;
+    c.stepping = p;
+    c.suspending = undefined;
+    const t0 = p.timed ? performance.now() : 0;
+    try {
+      p.step();
+    } catch (e) {
+      replyThrown(host, c, cmd, e);
+    }
+    if (p.timed) p.micros += (performance.now() - t0) * 1000;
+    const again = (c.suspending as PendingCall | undefined) === p;
+    c.suspending = undefined;
+    c.suspendable = outerSuspendable;
+    c.stepping = outerStepping;
+    if (again) {
+      p.changes = c.changes;
+      p.rewritten = c.rewritten;
+      p.nestedErrors = c.nestedErrors;
+    } else {
+      this.#endCall(p);
+    }
+    c.changes = outerChanges;
+    c.rewritten = outerRewritten;
+    c.nestedErrors = outerNested;
+    c.runningCmd = outerCmd;
+    c.runningArgv = outerArgv;
+    if (again) return;
+    const outer = p.outer;
+    if (outer !== undefined) {
+      c.pendingCall = outer;
+      this.resumeCall(outer);
+      return;
+    }
+    c.suspended = c.blockState !== undefined;
+    if (host.blocking.hasReady) host.blocking.serveReady();
+    if (!c.suspended) c.resume();
+  }
+
+  /** The end of a pending call's last step: what `run` does after a handler. */
+  #endCall(p: PendingCall): void {
+    p.finished = true;
+    const host = this.host;
+    const c = p.c, cmd = p.cmd, argv = p.argv;
+    const us = p.micros;
+    if (p.timed) cmd.usec += p.exact ? us : us * SAMPLE;
+    if (!p.woken) {
+      cmd.calls++;
+      c.commands++;
+      host.stats.totalCommands++;
+    }
+    const errors = c.reply.errorCount - p.errorsBefore;
+    if (errors !== c.nestedErrors) cmd.failedCalls++;
+    if (
+      c.changes !== 0 && !c.rewritten && !c.noPropagation && host.hooks.propagate.length !== 0
+    ) {
+      host.emitPropagate(c.db.index, argv);
+    }
+    // The call this one ran in counts its errors as nested ones.
+    if (p.outer !== undefined) p.outer.nestedErrors += errors;
+    const observers = this.#after;
+    if (p.exact && observers.length !== 0) {
+      const end: CallEnd = p.woken ? "woken" : "ran";
+      for (let i = 0; i < observers.length; i++) observers[i]!(c, cmd, argv, us, end);
+    }
+    const after = host.hooks.afterCommand;
+    for (let i = 0; i < after.length; i++) after[i]!(c, cmd, argv, us);
+  }
+}
+
+/** The reply for a handler's exception (a non-ReplyError is a bug: logged). */
+function replyThrown(host: DispatchHost, c: Client, cmd: CommandEntry, e: unknown): void {
+  if (e instanceof ReplyError) {
+    c.reply.error(e.message);
+  } else {
+    host.log("warning", `command '${cmd.fullName}' failed: ${(e as Error)?.stack ?? e}`);
+    c.reply.error(`ERR ${(e as Error)?.message ?? e}`);
   }
 }
 

@@ -4,7 +4,7 @@
  * that called `c.propagate(argv)` emits that form instead, and an expiry
  * emits a DEL; every one reaches the `propagate` hooks in order.
  * `atomically` groups what a command emits (EXEC, a script, a blocked
- * command served) into MULTI ... EXEC.
+ * command served) into MULTI ... EXEC, sent when the command ends.
  *
  * @module
  */
@@ -32,11 +32,15 @@ export type PropagateHook = (dbIndex: number, argv: readonly Bytes[]) => void;
  */
 export class Propagation {
   #depth = 0;
-  #opened = false;
-  /** The database of the last write inside `atomically`. */
-  #lastDb = 0;
-  /** The first write inside `atomically`, held until a second one comes. */
-  #pending: [number, readonly Bytes[]] | undefined;
+  /**
+   * What the open block emitted, as (database, argv) pairs: it leaves when
+   * the block closes, as Redis 7 propagates a command's effects once the
+   * call ends. A block may stay open across tasks (a suspended script),
+   * and nothing may reach the hooks in its middle. Reused from block to
+   * block.
+   */
+  #held: (number | readonly Bytes[])[] = [];
+  #spare: (number | readonly Bytes[])[] = [];
 
   /**
    * `hooks` is the server's list itself: hooks registered later are
@@ -44,24 +48,14 @@ export class Propagation {
    */
   constructor(readonly hooks: readonly PropagateHook[]) {}
 
-  /** Sends a write to every `propagate` hook. */
+  /** Sends a write to every `propagate` hook (at the end of an open block). */
   emit(dbIndex: number, argv: readonly Bytes[]): void {
     const hs = this.hooks;
     if (hs.length === 0) return;
-    if (this.#depth !== 0 && !this.#opened) {
-      // Redis 7 wraps only two or more writes: hold the first until a
-      // second one comes (MULTI goes under the first one's database).
-      const first = this.#pending;
-      if (first === undefined) {
-        this.#pending = [dbIndex, argv];
-        return;
-      }
-      this.#pending = undefined;
-      this.#opened = true;
-      for (let i = 0; i < hs.length; i++) hs[i]!(first[0], ["MULTI"]);
-      for (let i = 0; i < hs.length; i++) hs[i]!(first[0], first[1]);
+    if (this.#depth !== 0) {
+      this.#held.push(dbIndex, argv);
+      return;
     }
-    this.#lastDb = dbIndex;
     for (let i = 0; i < hs.length; i++) hs[i]!(dbIndex, argv);
   }
 
@@ -75,18 +69,39 @@ export class Propagation {
     try {
       return fn();
     } finally {
-      if (--this.#depth === 0) {
-        const single = this.#pending;
-        if (single !== undefined) {
-          // One write is atomic by itself: it goes out unwrapped.
-          this.#pending = undefined;
-          for (const h of this.hooks) h(single[0], single[1]);
-        } else if (this.#opened) {
-          this.#opened = false;
-          // Under the last command's database, so no SELECT comes between.
-          for (const h of this.hooks) h(this.#lastDb, ["EXEC"]);
+      this.end();
+    }
+  }
+
+  /** Opens a block that {@link Propagation.end} closes (see `atomically`). */
+  begin(): void {
+    this.#depth++;
+  }
+
+  /** Closes a block; the outermost sends what it held. */
+  end(): void {
+    if (--this.#depth !== 0) return;
+    const held = this.#held;
+    const n = held.length;
+    if (n === 0) return;
+    // Swapped first: a hook may propagate (a block of its own) meanwhile.
+    this.#held = this.#spare;
+    const hs = this.hooks;
+    if (n === 2) {
+      // One write is atomic by itself: it goes out unwrapped.
+      for (let i = 0; i < hs.length; i++) hs[i]!(held[0] as number, held[1] as readonly Bytes[]);
+    } else {
+      // MULTI under the first write's database, EXEC under the last one's,
+      // so no SELECT comes between.
+      for (let i = 0; i < hs.length; i++) hs[i]!(held[0] as number, ["MULTI"]);
+      for (let j = 0; j < n; j += 2) {
+        for (let i = 0; i < hs.length; i++) {
+          hs[i]!(held[j] as number, held[j + 1] as readonly Bytes[]);
         }
       }
+      for (let i = 0; i < hs.length; i++) hs[i]!(held[n - 2] as number, ["EXEC"]);
     }
+    held.length = 0;
+    this.#spare = held;
   }
 }

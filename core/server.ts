@@ -28,6 +28,7 @@ import {
   type ServerStats,
   type Services,
   type ShutdownOptions,
+  type SuspendedCall,
 } from "./types.ts";
 import { ConfigStore } from "./config.ts";
 import type { Clock } from "./clock.ts";
@@ -119,6 +120,10 @@ export class Server implements ClientHost {
   readonly listeners: Listeners;
   /** Set once the load hooks have run. */
   #loaded = false;
+  /** The BUSY error while a suspended command holds the dataset. */
+  #busy: string | undefined;
+  /** What waits for the busy state to end. */
+  #notBusy: (() => void)[] = [];
   #services = new Map<keyof Services, unknown>();
   #cron: ReturnType<typeof setInterval> | undefined;
   /** A shutdown in its prepare stage (it may still be refused). */
@@ -146,8 +151,12 @@ export class Server implements ClientHost {
     });
     this.propagation = new Propagation(this.hooks.propagate);
     this.dispatcher = new Dispatcher(this);
+    const isBusy = () => this.#busy !== undefined;
     this.blocking = new BlockingManager({
       clock: this.clock,
+      get busy() {
+        return isBusy();
+      },
       rerun: (c, cmd, argv) => this.dispatcher.run(c, cmd, argv),
       resumeClient: (c) => this.resumeClient(c),
     });
@@ -160,6 +169,13 @@ export class Server implements ClientHost {
       log: (level, msg) => this.log(level, msg),
     });
     this.config.watch("loglevel", (v) => (this.#logLevel = v as LogLevel));
+    // Redis's processCommand: while busy, only `allow_busy` commands run.
+    this.#addChecks({
+      busy: {
+        check: (_c, cmd) => cmd.flagSet.has("allow_busy") ? undefined : this.#busy,
+        armed: () => this.#busy !== undefined,
+      },
+    });
     for (const p of this.plugins) {
       this.#register(p.commands ?? [], p.hooks);
       this.#addChecks(p.admission);
@@ -216,6 +232,9 @@ export class Server implements ClientHost {
       const armed = (this.#checks.get(phase) ?? []).filter((a) => a.armed()).map((a) => a.check);
       if (armed.length === 0) continue;
       this.#armed.set(phase, armed);
+      // While busy nothing is evicted (Redis skips performEvictions): the
+      // suspended command's keys must stay as it left them.
+      if (phase === "oom" && this.#busy !== undefined) continue;
       all.push(...armed);
     }
     // A new array: the dispatcher reads it once per command.
@@ -306,6 +325,35 @@ export class Server implements ClientHost {
     this.blocking.block(c, cmd, argv, spec);
   }
 
+  suspendCall(c: Client, step: () => void): SuspendedCall | undefined {
+    return this.dispatcher.suspendCall(c, step);
+  }
+
+  get busy(): string | undefined {
+    return this.#busy;
+  }
+
+  setBusy(error: string | undefined): void {
+    const was = this.#busy;
+    this.#busy = error;
+    if ((was === undefined) === (error === undefined)) return;
+    this.rearm();
+    if (error !== undefined) return;
+    const waiting = this.#notBusy;
+    if (waiting.length === 0) return;
+    this.#notBusy = [];
+    // After the command that held the server has ended, as Redis reprocesses
+    // its master client once the script is done.
+    setTimeout(() => {
+      for (const fn of waiting) fn();
+    }, 0);
+  }
+
+  whenNotBusy(fn: () => void): void {
+    if (this.#busy === undefined) setTimeout(fn, 0);
+    else this.#notBusy.push(fn);
+  }
+
   serveBlocked(): void {
     if (this.blocking.hasReady) this.blocking.serveReady();
   }
@@ -332,6 +380,9 @@ export class Server implements ClientHost {
 
   /** The cron, `hz` times a second. */
   #tick(): void {
+    // Busy: the dataset stands still, as Redis's whileBlockedCron does
+    // nothing of serverCron (no expiry, eviction, saves, timeouts).
+    if (this.#busy !== undefined) return;
     const now = this.clock.now();
     this.expiry.cycle(now);
     this.connections.cron(now);
@@ -359,12 +410,20 @@ export class Server implements ClientHost {
     return this.propagation.atomically(fn);
   }
 
+  beginAtomic(): void {
+    this.propagation.begin();
+  }
+
+  endAtomic(): void {
+    this.propagation.end();
+  }
+
   resolveCommand(argv: Bytes[]): CommandEntry | string {
     return this.dispatcher.resolve(argv);
   }
 
-  runCommand(c: Context, cmd: CommandEntry, argv: Bytes[]): void {
-    this.dispatcher.run(c as Client, cmd, argv);
+  runCommand(c: Context, cmd: CommandEntry, argv: Bytes[], suspendable = false): void {
+    this.dispatcher.run(c as Client, cmd, argv, suspendable);
   }
 
   createInternalClient(opts: { reply?: ReplyWriter; listed?: ListedLink } = {}): Context {

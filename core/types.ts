@@ -858,10 +858,44 @@ export interface Context {
   /** During a wake-up re-run: the `data` the handler passed to `block`. */
   readonly blockedData: unknown;
   /**
+   * Lets the running command finish in a later task, without holding the
+   * event loop (a script past `busy-reply-threshold`): the handler returns
+   * without its reply, and the client's next input waits. Whoever drives
+   * the command calls {@link SuspendedCall.resume} from a later task; that
+   * runs `step` as part of the same call, and `step` either writes the
+   * reply or calls `suspendCall` again. Statistics, observers and the
+   * after-command hooks see one call, when its last step ends. Returns
+   * undefined when the command cannot continue later (see
+   * {@link Context.suspendable}): it must then finish now.
+   */
+  suspendCall(step: () => void): SuspendedCall | undefined;
+  /**
+   * Whether the running command may {@link Context.suspendCall}: a
+   * client's own command, or one EXEC runs for it; not a command an
+   * internal client runs (AOF loading, a script's `redis.call`).
+   */
+  readonly suspendable: boolean;
+  /**
+   * The innermost suspended call of this client, if one waits (a command
+   * EXEC ran suspended: EXEC then suspends too, and goes on after it).
+   */
+  readonly pendingCall: SuspendedCall | undefined;
+  /**
    * Which output buffer limit applies (`client-output-buffer-limit`);
    * `master` is a replica's link to its master (CLIENT LIST's `M`).
    */
   kind: "normal" | "pubsub" | "replica" | "master";
+}
+
+/** A command waiting to go on (see {@link Context.suspendCall}). */
+export interface SuspendedCall {
+  /**
+   * Runs the command's next step now. Call it from a task of its own
+   * (a timer), never from inside another command.
+   */
+  resume(): void;
+  /** True once its last step ended. */
+  readonly finished: boolean;
 }
 
 /** The server as plugins see it. */
@@ -907,6 +941,28 @@ export interface ServerApi {
    */
   atomically<T>(fn: () => T): T;
   /**
+   * Opens a block as {@link ServerApi.atomically} does, for a command that
+   * suspends in the middle ({@link Context.suspendCall}): everything
+   * propagated until the matching {@link ServerApi.endAtomic} goes out as
+   * one. Nests with `atomically`.
+   */
+  beginAtomic(): void;
+  /** Closes the block {@link ServerApi.beginAtomic} opened. */
+  endAtomic(): void;
+  /**
+   * While a suspended command holds the dataset (a script past
+   * `busy-reply-threshold`, Redis's busy state): the error every command
+   * not flagged `allow_busy` gets (`BUSY ...`). Meanwhile the cron stands
+   * still (no expiry, eviction, save points, timeouts), nothing is
+   * evicted on admission, blocked clients wait to be served, and a
+   * replica's master stream waits.
+   */
+  readonly busy: string | undefined;
+  /** Enters the busy state with its error, or leaves it (undefined). */
+  setBusy(error: string | undefined): void;
+  /** Runs `fn` in a later task once the server is not busy. */
+  whenNotBusy(fn: () => void): void;
+  /**
    * Asks every admission check whether it is armed again (see
    * {@link ArmedCheck}): call it when a check's `armed` may have changed
    * (a config value, the role, a failed save, a first client in MULTI).
@@ -931,9 +987,11 @@ export interface ServerApi {
   /**
    * Runs a resolved command for a client: handler, statistics, propagation
    * and after-command hooks, but not the before-command hooks (EXEC runs its
-   * queue through this).
+   * queue through this). With `suspendable` the command may
+   * {@link Context.suspendCall}: the caller then finds it in
+   * {@link Context.pendingCall} and must wait for it.
    */
-  runCommand(c: Context, cmd: CommandEntry, argv: Bytes[]): void;
+  runCommand(c: Context, cmd: CommandEntry, argv: Bytes[], suspendable?: boolean): void;
   /**
    * Offers a typed service to other plugins (declare it by merging into
    * {@link Services}). Plugins that use it list the provider in
