@@ -8,6 +8,7 @@
 
 import {
   call,
+  encodeCommand,
   info,
   prng,
   type Proc,
@@ -47,14 +48,27 @@ export async function caughtUp(master: number, replicas: number[], ms = 15000): 
   }, ms);
 }
 
+/** Waits until the master has every replica's acknowledgement of its whole stream. */
+export async function acked(master: number, ms = 15000): Promise<void> {
+  await until(`the replicas of ${master} to acknowledge its offset`, async () => {
+    const i = await info(master, "replication");
+    const off = i.get("master_repl_offset");
+    const n = Number(i.get("connected_slaves"));
+    for (let k = 0; k < n; k++) {
+      if (!i.get(`slave${k}`)?.includes(`,offset=${off},`)) return false;
+    }
+    return true;
+  }, ms);
+}
+
 /**
  * Makes the master reclaim the load's short-TTL keys (`t:*`, at most 40 ms)
  * now, so their DELs are in the stream before the datasets are compared:
  * EXISTS expires a key lazily, while KEYS only hides it.
  */
-export async function expireShortTtls(port: number): Promise<void> {
+export async function expireShortTtls(port: number, prefix = ""): Promise<void> {
   await sleep(60);
-  const names = [...Array(40)].map((_, i) => `t:${i}`);
+  const names = [...Array(40)].map((_, i) => `${prefix}t:${i}`);
   await call(port, "EXISTS", ...names);
 }
 
@@ -163,14 +177,214 @@ export async function explainDiff(a: number, b: number): Promise<string> {
 }
 
 /** Runs `fn` with a list it fills with started processes; stops them all, printing their logs on failure. */
-export async function withProcs(fn: (started: Proc[]) => Promise<void>): Promise<void> {
+export async function withProcs<T>(fn: (started: Proc[]) => Promise<T>): Promise<T> {
   const procs: Proc[] = [];
   try {
-    await fn(procs);
+    return await fn(procs);
   } catch (e) {
     for (const p of procs) console.error(`--- log of :${p.port}\n${p.log()}`);
     throw e;
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
   }
+}
+
+/** A TCP proxy to a local port whose links a test can cut. */
+export interface TcpProxy {
+  readonly port: number;
+  /** Links made through it so far. */
+  readonly accepted: number;
+  /** Closes every link (both sides see the connection drop). */
+  cut(): void;
+  /** Cuts and stops listening. */
+  close(): void;
+}
+
+/** Starts a {@link TcpProxy} in front of 127.0.0.1:`target`. */
+export function tcpProxy(target: number): TcpProxy {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const open = new Set<Deno.Conn>();
+  let accepted = 0;
+  const forward = (from: Deno.Conn, to: Deno.Conn) =>
+    from.readable.pipeTo(to.writable).catch(() => {}).finally(() => {
+      for (const c of [from, to]) {
+        if (!open.delete(c)) continue;
+        try {
+          c.close();
+        } catch { /* closed */ }
+      }
+    });
+  (async () => {
+    for await (const c of listener) {
+      accepted++;
+      try {
+        const up = await Deno.connect({ hostname: "127.0.0.1", port: target });
+        open.add(c);
+        open.add(up);
+        forward(c, up);
+        forward(up, c);
+      } catch {
+        c.close();
+      }
+    }
+  })().catch(() => {});
+  const cut = () => {
+    for (const c of [...open]) {
+      open.delete(c);
+      try {
+        c.close();
+      } catch { /* closed */ }
+    }
+  };
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    get accepted() {
+      return accepted;
+    },
+    cut,
+    close() {
+      listener.close();
+      cut();
+    },
+  };
+}
+
+/**
+ * A fake master: accepts connections and answers each command it reads
+ * (its arguments joined by spaces) with what `answer` returns for it
+ * (nothing when undefined), so a test can stop a replica's handshake at
+ * any step.
+ */
+export interface FakeMaster {
+  readonly port: number;
+  /** Connections accepted so far. */
+  readonly accepted: number;
+  /** Every command received, in order. */
+  readonly lines: string[];
+  close(): void;
+}
+
+/** Starts a {@link FakeMaster}. */
+export function fakeMaster(answer: (line: string) => string | undefined): FakeMaster {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns = new Set<Deno.Conn>();
+  const lines: string[] = [];
+  let accepted = 0;
+  const serve = async (c: Deno.Conn) => {
+    const buf = new Uint8Array(4096);
+    let pending = "";
+    /** The next complete command, its arguments joined by spaces. */
+    const takeCommand = (): string | undefined => {
+      let i = pending.indexOf("\r\n");
+      if (i === -1) return undefined;
+      if (!pending.startsWith("*")) {
+        const line = pending.slice(0, i);
+        pending = pending.slice(i + 2);
+        return line;
+      }
+      const n = Number(pending.slice(1, i));
+      let at = i + 2;
+      const args: string[] = [];
+      for (let k = 0; k < n; k++) {
+        i = pending.indexOf("\r\n", at);
+        if (i === -1) return undefined;
+        const len = Number(pending.slice(at + 1, i));
+        if (pending.length < i + 2 + len + 2) return undefined;
+        args.push(pending.slice(i + 2, i + 2 + len));
+        at = i + 2 + len + 2;
+      }
+      pending = pending.slice(at);
+      return args.join(" ");
+    };
+    for (;;) {
+      const n = await c.read(buf).catch(() => null);
+      if (n === null) break;
+      pending += new TextDecoder().decode(buf.subarray(0, n));
+      // Commands from replicas are RESP arrays of bulk strings (or inline).
+      for (;;) {
+        const cmd = takeCommand();
+        if (cmd === undefined) break;
+        lines.push(cmd);
+        const out = answer(cmd);
+        if (out !== undefined) await c.write(new TextEncoder().encode(out)).catch(() => {});
+      }
+    }
+    conns.delete(c);
+    try {
+      c.close();
+    } catch { /* closed */ }
+  };
+  (async () => {
+    for await (const c of listener) {
+      accepted++;
+      conns.add(c);
+      serve(c);
+    }
+  })().catch(() => {});
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    get accepted() {
+      return accepted;
+    },
+    lines,
+    close() {
+      listener.close();
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch { /* closed */ }
+      }
+    },
+  };
+}
+
+/** `sync_full`, `sync_partial_ok` and `sync_partial_err` of a master. */
+export async function syncCounters(port: number): Promise<[number, number, number]> {
+  const s = await info(port, "stats");
+  return [
+    Number(s.get("sync_full")),
+    Number(s.get("sync_partial_ok")),
+    Number(s.get("sync_partial_err")),
+  ];
+}
+
+/**
+ * Writes from one client, pipelined in batches, until stopped; `stop`
+ * resolves with the number of writes made.
+ */
+export function writeLoad(port: number, prefix = "load:"): { stop(): Promise<number> } {
+  let running = true, n = 0;
+  const done = (async () => {
+    const c = await RawClient.connect(port);
+    try {
+      while (running) {
+        const batch: string[][] = [];
+        for (let i = 0; i < 50; i++, n++) {
+          batch.push(
+            n % 3 === 0 ? ["INCR", `${prefix}counter`] : ["SET", `${prefix}${n % 500}`, `v${n}`],
+          );
+        }
+        let bytes = "";
+        for (const argv of batch) bytes += latinOf(encodeCommand(argv));
+        await c.write(bytes);
+        for (let i = 0; i < batch.length; i++) await c.read();
+        await sleep(5);
+      }
+    } finally {
+      c.close();
+    }
+    return n;
+  })();
+  return {
+    stop() {
+      running = false;
+      return done;
+    },
+  };
+}
+
+function latinOf(b: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!);
+  return s;
 }

@@ -107,6 +107,11 @@ export class ReplicaSide {
   downSince = 0;
   /** Whether PSYNC may name our id and offset (we hold a copy of that history). */
   hasCache = false;
+  /**
+   * The database the master's stream had selected when this replica's
+   * history was saved (`repl-stream-db`): a restarted replica resumes there.
+   */
+  cachedDb = 0;
   /** Bytes of the RDB transfer (INFO master_sync_*). */
   syncTotal = -1;
   syncRead = 0;
@@ -163,6 +168,10 @@ export class ReplicaSide {
     this.downSince = 0;
     this.server.keyspace.isReplica = false;
     this.master.isReplica = false;
+    // The cached master is discarded: a later link starts from our own history.
+    this.#client = undefined;
+    this.cachedDb = 0;
+    this.hasCache = false;
   }
 
   /** Closes the link and ends its loop. */
@@ -442,6 +451,8 @@ export class ReplicaSide {
     if (cached !== undefined) {
       c.db = cached.db;
       c.lastCommand = cached.lastCommand;
+    } else {
+      c.db = this.server.keyspace.db(this.cachedDb);
     }
     return c;
   }
@@ -460,7 +471,7 @@ export class ReplicaSide {
 
   /** The database the master's stream has selected (0 before any). */
   streamDb(): number {
-    return this.#client?.db.index ?? 0;
+    return this.#client?.db.index ?? this.cachedDb;
   }
 
   /** REPLCONF GETACK from a client: acknowledge now. */

@@ -129,8 +129,18 @@ function init(server: ServerApi): PluginInstance {
 
   server.provide("replication", {
     rdbAux() {
+      // As rdbPopulateSaveInfo: a master with a backlog, or a replica with
+      // its master's history; none else (a restart could resume nothing).
+      let db: number;
+      if (!replica.active) {
+        if (master.backlog === undefined) return {};
+        db = Math.max(0, master.seldb);
+      } else {
+        if (!replica.hasCache) return {};
+        db = replica.streamDb();
+      }
       return {
-        "repl-stream-db": String(Math.max(0, master.seldb)),
+        "repl-stream-db": String(db),
         "repl-id": master.replid,
         "repl-offset": String(master.offset),
       };
@@ -146,6 +156,10 @@ function init(server: ServerApi): PluginInstance {
         master.resetBacklog();
         replica.hasCache = true;
         replica.readOffset = off;
+        const db = Number(aux.get("repl-stream-db"));
+        if (Number.isSafeInteger(db) && db >= 0 && db < server.keyspace.dbs.length) {
+          replica.cachedDb = db;
+        }
         return;
       }
       // A master starts a new history that continues the saved one: its
