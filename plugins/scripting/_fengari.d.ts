@@ -177,6 +177,8 @@ declare module "npm:fengari@0.1.5/src/lobject.js" {
     luaO_pushfstring(L: LuaThread, fmt: LuaString, ...argp: unknown[]): unknown;
     luaO_chunkid(source: LuaString, bufflen: number): LuaString;
     pushsvalue2s(L: LuaThread, ts: TString): void;
+    TValue: new (type: number, value: unknown) => TValue;
+    luaO_nilobject: TValue;
   };
   export default lobject;
 }
@@ -259,7 +261,10 @@ declare module "npm:fengari@0.1.5/src/ltable.js" {
     readonly n: TableEntry | undefined;
   }
   /** fengari's ltable module: the primitive table store. */
-  const ltable: { luaH_setfrom(L: LuaThread, t: Table, key: TValue, value: TValue): void };
+  const ltable: {
+    luaH_setfrom(L: LuaThread, t: Table, key: TValue, value: TValue): void;
+    luaH_setint(t: Table, key: number, value: TValue): void;
+  };
   export default ltable;
 }
 

@@ -24,8 +24,8 @@ import "./_luaconf.ts";
 import fengari from "npm:fengari@0.1.5";
 import lobject from "npm:fengari@0.1.5/src/lobject.js";
 import lstring from "npm:fengari@0.1.5/src/lstring.js";
-import type { LuaState, LuaString, LuaThread, TString } from "npm:fengari@0.1.5";
-import type { Table } from "npm:fengari@0.1.5/src/ltable.js";
+import type { LuaState, LuaString, LuaThread, TString, TValue } from "npm:fengari@0.1.5";
+import ltable, { type Table } from "npm:fengari@0.1.5/src/ltable.js";
 import type { Bytes } from "../../core/types.ts";
 import { bytesToString, stringToBytes } from "../../core/resp/bytes.ts";
 
@@ -39,6 +39,7 @@ export type {
   LuaString,
   TString,
 } from "npm:fengari@0.1.5";
+export type { Table } from "npm:fengari@0.1.5/src/ltable.js";
 
 /** fengari's core Lua API. */
 export const lua = fengari.lua;
@@ -110,6 +111,11 @@ export function fromLua(u: LuaString): Bytes {
  * ```
  */
 export function pushBytes(L: LuaState, s: Bytes): void {
+  lobject.pushsvalue2s(L as unknown as LuaThread, luaString(L, s));
+}
+
+/** A byte string as a Lua string value, one reused lately if any. */
+function luaString(L: LuaState, s: Bytes): TString {
   const n = s.length;
   let ts: TString;
   if (n === 0 || n > SHORT) {
@@ -128,7 +134,7 @@ export function pushBytes(L: LuaState, s: Bytes): void {
       decodedBytes[j] = s;
     }
   }
-  lobject.pushsvalue2s(L as unknown as LuaThread, ts);
+  return ts;
 }
 
 /**
@@ -144,15 +150,41 @@ export function pushConstant(L: LuaState, ts: TString): void {
   lobject.pushsvalue2s(L as unknown as LuaThread, ts);
 }
 
+/** The table at `idx`, as fengari holds it (for {@link refillArray}). */
+export function tableAt(L: LuaState, idx: number): Table {
+  return lua.lua_topointer(L, idx) as Table;
+}
+
 /**
- * Whether the table at `idx` holds exactly the keys 1..n, added in that
- * order, and has no metatable: an array as the host made it, which Lua code
- * could not tell from a new one once its values are replaced.
+ * Whether a table holds exactly the keys 1..n, added in that order, and
+ * has no metatable: an array as the host made it, which Lua code could not
+ * tell from a new one once its values are replaced.
  */
-export function isHostArray(L: LuaState, idx: number, n: number): boolean {
-  const t = lua.lua_topointer(L, idx) as Table;
+export function isHostArray(t: Table, n: number): boolean {
   if (t.metatable !== null) return false;
   let i = 0;
   for (let e = t.f; e !== undefined; e = e.n) if (e.key.value !== ++i) return false;
   return i === n;
+}
+
+/** fengari's type tag of a string value. */
+const LUA_TLNGSTR = 20;
+/** The value {@link refillArray} stores (the table copies it): a TValue's fields. */
+const scratch = new lobject.TValue(0, null) as unknown as { type: number; value: unknown };
+
+/**
+ * Replaces the `old` items of an array for which {@link isHostArray} holds
+ * with `items`, as `lua_rawseti` would, without going through the stack:
+ * an existing entry takes the new value in place, the keys past the new
+ * length go from the end (so the others keep their order).
+ */
+export function refillArray(L: LuaState, t: Table, items: readonly Bytes[], old: number): void {
+  const n = items.length;
+  scratch.type = LUA_TLNGSTR;
+  for (let i = 0; i < n; i++) {
+    scratch.value = luaString(L, items[i]!);
+    ltable.luaH_setint(t, i + 1, scratch as unknown as TValue);
+  }
+  scratch.value = null;
+  for (let i = old; i > n; i--) ltable.luaH_setint(t, i, lobject.luaO_nilobject);
 }

@@ -34,6 +34,9 @@ import {
   type LuaState,
   pushBytes,
   pushConstant,
+  refillArray,
+  type Table,
+  tableAt,
   toLua,
   type TString,
 } from "./_fengari.ts";
@@ -82,8 +85,8 @@ export interface VmHost {
 /** A global array (KEYS or ARGV), its table kept from run to run. */
 interface GlobalArray {
   readonly name: TString;
-  /** Registry slot of the table, 0 before the first run. */
-  ref: number;
+  /** The table (held by the globals too), undefined before the first run. */
+  table: Table | undefined;
   /** The items it holds. */
   len: number;
 }
@@ -152,8 +155,8 @@ export class ScriptVM {
     useLua51();
     const L = lauxlib.luaL_newstate();
     this.L = L;
-    this.#keysArray = { name: luaConstant(L, "KEYS"), ref: 0, len: 0 };
-    this.#argvArray = { name: luaConstant(L, "ARGV"), ref: 0, len: 0 };
+    this.#keysArray = { name: luaConstant(L, "KEYS"), table: undefined, len: 0 };
+    this.#argvArray = { name: luaConstant(L, "ARGV"), table: undefined, len: 0 };
     const server = host.server;
     this.#writer = new LuaReplyWriter(L);
     this.#client = server.createInternalClient({ reply: this.#writer });
@@ -586,31 +589,16 @@ export class ScriptVM {
    */
   #setArray(g: GlobalArray, items: Bytes[]): void {
     const L = this.L;
-    const n = items.length;
-    if (g.ref !== 0) {
-      lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, g.ref);
-      if (isHostArray(L, -1, g.len)) {
-        for (let i = 0; i < n; i++) {
-          pushBytes(L, items[i]!);
-          lua.lua_rawseti(L, -2, i + 1);
-        }
-        // From the end, so the keys left keep their order.
-        for (let i = g.len; i > n; i--) {
-          lua.lua_pushnil(L);
-          lua.lua_rawseti(L, -2, i);
-        }
-        g.len = n;
-        lua.lua_pop(L, 1);
-        return;
-      }
-      lua.lua_pop(L, 1);
-      lauxlib.luaL_unref(L, lua.LUA_REGISTRYINDEX, g.ref);
+    const t = g.table;
+    if (t !== undefined && isHostArray(t, g.len)) {
+      refillArray(L, t, items, g.len);
+      g.len = items.length;
+      return;
     }
     pushConstant(L, g.name);
     this.#pushArray(items);
-    lua.lua_pushvalue(L, -1);
-    g.ref = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
-    g.len = n;
+    g.table = tableAt(L, -1);
+    g.len = items.length;
     hostRawset(L, this.#globals);
   }
 
