@@ -40,9 +40,34 @@ declare module "npm:fengari@0.1.5" {
     LUA_TTABLE: number;
     LUA_TFUNCTION: number;
     LUA_TTHREAD: number;
+    LUA_YIELD: number;
+    LUA_MASKLINE: number;
+    LUA_MASKCOUNT: number;
+    lua_newthread(L: LuaState): LuaState;
+    lua_resume(L: LuaState, from: LuaState | null, nargs: number): number;
+    lua_yield(L: LuaState, nresults: number): void;
+    lua_isyieldable(L: LuaState): boolean;
+    lua_status(L: LuaState): number;
+    lua_sethook(
+      L: LuaState,
+      f: ((L: LuaState, ar: LuaDebug) => void) | null,
+      mask: number,
+      count: number,
+    ): void;
+    lua_pcallk(
+      L: LuaState,
+      nargs: number,
+      nresults: number,
+      msgh: number,
+      ctx: number,
+      k: ((L: LuaState, status: number, ctx: number) => number) | null,
+    ): number;
+    lua_xmove(from: LuaState, to: LuaState, n: number): void;
     lua_atnativeerror(L: LuaState, f: LuaJsFunction | null): LuaJsFunction | null;
     lua_checkstack(L: LuaState, n: number): boolean;
     lua_concat(L: LuaState, n: number): void;
+    lua_compare(L: LuaState, a: number, b: number, op: number): boolean;
+    LUA_OPLT: number;
     lua_Debug: new () => LuaDebug;
     lua_getinfo(L: LuaState, what: Str, ar: LuaDebug): number;
     lua_call(L: LuaState, nargs: number, nresults: number): void;
@@ -67,6 +92,8 @@ declare module "npm:fengari@0.1.5" {
     lua_getmetatable(L: LuaState, idx: number): boolean;
     lua_gettop(L: LuaState): number;
     lua_insert(L: LuaState, idx: number): void;
+    lua_iscfunction(L: LuaState, idx: number): boolean;
+    lua_isfunction(L: LuaState, idx: number): boolean;
     lua_isinteger(L: LuaState, idx: number): boolean;
     lua_isstring(L: LuaState, idx: number): boolean;
     lua_istable(L: LuaState, idx: number): boolean;
@@ -98,6 +125,7 @@ declare module "npm:fengari@0.1.5" {
     lua_touserdata(L: LuaState, idx: number): unknown;
     lua_topointer(L: LuaState, idx: number): unknown;
     lua_type(L: LuaState, idx: number): number;
+    lua_typename(L: LuaState, t: number): LuaString;
   }
 
   /** The part of fengari's `lauxlib` namespace used here. */
@@ -119,6 +147,7 @@ declare module "npm:fengari@0.1.5" {
     luaL_optnumber(L: LuaState, arg: number, def: number): number;
     luaL_argerror(L: LuaState, arg: number, msg: Str): never;
     luaL_where(L: LuaState, level: number): void;
+    luaL_optinteger(L: LuaState, arg: number, def: number): number;
     luaL_ref(L: LuaState, t: number): number;
     luaL_unref(L: LuaState, t: number, ref: number): void;
   }
@@ -266,6 +295,16 @@ declare module "npm:fengari@0.1.5/src/ltable.js" {
     luaH_setint(t: Table, key: number, value: TValue): void;
   };
   export default ltable;
+}
+
+declare module "npm:fengari@0.1.5/src/lvm.js" {
+  import type { TValue } from "npm:fengari@0.1.5";
+  /** fengari's lvm module: the API's number conversions. */
+  const lvm: {
+    tointeger(o: TValue): number | false;
+    tonumber(o: TValue): number | false;
+  };
+  export default lvm;
 }
 
 declare module "npm:fengari@0.1.5/src/llex.js" {

@@ -210,11 +210,18 @@ function mp_decode(s, p, len)
   throw(BADFMT)
 end
 
+-- C's (int) of a lua_Integer: its low 32 bits.
+local function cint(x)
+  x = x % 4294967296
+  if x >= 2147483648 then x = x - 4294967296 end
+  return x
+end
+
 local function mp_unpack_full(s, nargs, fname, limit, offset)
   s = checkstr(s, 1, fname, nargs)
   local len = #s
   if offset < 0 or limit < 0 then
-    throw(format("Invalid request to unpack with offset of %d and limit of %d.", offset, len))
+    throw(format("Invalid request to unpack with offset of %d and limit of %d.", cint(offset), len))
   elseif offset > len then
     throw(format("Start offset %d greater than input length %d.", offset, len))
   end

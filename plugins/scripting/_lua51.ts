@@ -15,7 +15,7 @@
 // without an import map (in a program that imports it by path or URL).
 // deno-lint-ignore-file no-import-prefix
 import { lauxlib, lua, lualib, type LuaState, type LuaString, toLua } from "./_fengari.ts";
-import type { LuaThread, Zio } from "npm:fengari@0.1.5";
+import type { LuaThread, TValue, Zio } from "npm:fengari@0.1.5";
 import ldebug from "npm:fengari@0.1.5/src/ldebug.js";
 import ldo from "npm:fengari@0.1.5/src/ldo.js";
 import lfunc from "npm:fengari@0.1.5/src/lfunc.js";
@@ -24,6 +24,7 @@ import lparser, { type Dyndata } from "npm:fengari@0.1.5/src/lparser.js";
 import lstring from "npm:fengari@0.1.5/src/lstring.js";
 import ltable, { type Table } from "npm:fengari@0.1.5/src/ltable.js";
 import llex from "npm:fengari@0.1.5/src/llex.js";
+import lvm from "npm:fengari@0.1.5/src/lvm.js";
 import lzio, { type MBuffer } from "npm:fengari@0.1.5/src/lzio.js";
 import { formatG } from "../../core/number.ts";
 
@@ -38,7 +39,8 @@ const HEX = /^\s*([-+]?)0[xX]([0-9a-fA-F]+)\s*$/;
  *
  * - `luaO_str2num`: every numeral is a float (fengari's integers are
  *   32-bit and wrap: `2147483647 + 1` would be negative), a hex one read
- *   in full (`0x100000000`, which BullMQ's priorities use, wrapped to 0).
+ *   in full (`0x100000000`, which BullMQ's priorities use, wrapped to 0);
+ *   strings may spell infinities and NaNs as C's strtod reads them.
  * - `luaO_tostring`: floats print as C's `%.14g` (fengari prints `1e15`
  *   as `1000000000000000`; Lua 5.1 prints `1e+15`).
  */
@@ -46,7 +48,8 @@ function luaNumbers(): void {
   const str2num = lobject.luaO_str2num;
   lobject.luaO_str2num = (s, o) => {
     const n = str2num(s, o);
-    if (n !== 0 && o.ttisinteger()) {
+    if (n === 0) return strtodWords(s, o);
+    if (o.ttisinteger()) {
       const hex = HEX.exec(String.fromCharCode(...s.subarray(0, Math.min(s.length, 64))));
       o.setfltvalue(hex ? (hex[1] === "-" ? -1 : 1) * parseInt(hex[2]!, 16) : o.value);
     }
@@ -60,10 +63,56 @@ function luaNumbers(): void {
     o.setsvalue(lstring.luaS_bless(L, toLua(formatG14(o.value))));
   };
   const pushvfstring = lobject.luaO_pushvfstring;
-  lobject.luaO_pushvfstring = (L, fmt, argp) =>
-    fmt.length === 2 && fmt[0] === 37 && fmt[1] === 102 // "%f"
-      ? pushvfstring(L, PERCENT_S, [toLua(formatG14(Number(argp[0])))])
-      : pushvfstring(L, fmt, argp);
+  lobject.luaO_pushvfstring = (L, fmt, argp) => {
+    if (fmt.length === 2 && fmt[0] === 37 && fmt[1] === 102) { // "%f"
+      return pushvfstring(L, PERCENT_S, [toLua(formatG14(Number(argp[0])))]);
+    }
+    // luaL_typeerror's words: 5.1 calls a light userdata (cjson.null) a userdata.
+    const got = argp[1];
+    if (got instanceof Uint8Array && sameBytes(fmt, EXPECTED_GOT) && sameBytes(got, LIGHT)) {
+      return pushvfstring(L, fmt, [argp[0], USERDATA]);
+    }
+    return pushvfstring(L, fmt, argp);
+  };
+  // The API's integers (what library functions take for counts and
+  // positions) are C's cast of the number, as 5.1's lua_tointeger: cut
+  // toward zero, INT64_MIN out of range; 5.3 refuses any fraction ("number
+  // has no integer representation"). The VM's own conversions (table keys,
+  // loops) do not come through the module object and keep theirs.
+  lvm.tointeger = (o) => {
+    if (o.ttisinteger()) return o.value;
+    const n = lvm.tonumber(o);
+    if (n === false) return false;
+    return n > -9223372036854775808 && n < 9223372036854775808 ? Math.trunc(n) : -(2 ** 63);
+  };
+}
+
+/** luaL_typeerror's format, and the type name fengari gives there and 5.1's. */
+const EXPECTED_GOT = toLua("%s expected, got %s");
+const USERDATA = toLua("userdata");
+const LIGHT = toLua("light userdata");
+
+/** strtod's words for infinities and NaNs, with C's spaces around. */
+const STRTOD_WORDS = /^[\t-\r ]*([-+]?)(?:(inf(?:inity)?)|nan(?:\([0-9A-Za-z_]*\))?)[\t-\r ]*$/i;
+
+/**
+ * Lua 5.1 reads numbers with C's strtod, which takes "inf", "infinity"
+ * and "nan" (5.3 refuses them): `tonumber('inf')`, `'nan' + 0`. Sets `o`
+ * and returns luaO_str2num's size, or 0.
+ */
+function strtodWords(s: LuaString, o: TValue): number {
+  if (s.length > 64) return 0;
+  const m = STRTOD_WORDS.exec(String.fromCharCode(...s));
+  if (m === null) return 0;
+  const neg = m[1] === "-";
+  if (m[2] !== undefined) o.setfltvalue(neg ? -Infinity : Infinity);
+  else {
+    // glibc keeps the sign of "-nan"; JS's NaN literal may carry either.
+    f64Bits[1] = neg ? 0xfff80000 : 0x7ff80000;
+    f64Bits[0] = 0;
+    o.setfltvalue(f64[0]!);
+  }
+  return s.length + 1;
 }
 
 /** "%s" as a Lua string. */
@@ -71,6 +120,7 @@ const PERCENT_S = new Uint8Array([37, 115]);
 
 const f64 = new Float64Array(1);
 const f64Bytes = new Uint8Array(f64.buffer);
+const f64Bits = new Uint32Array(f64.buffer);
 
 /**
  * C's `%.14g`, as Lua 5.1 formats numbers (glibc spells NaN with its

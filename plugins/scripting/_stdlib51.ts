@@ -4,8 +4,10 @@
  * hold 5.1's names and no others (5.3's additions are removed, 5.1's
  * compatibility functions added, as Redis's `pairs` listings show), and
  * the functions that changed between the versions behave and fail as
- * 5.1's: `math` returns floats (5.1 has no integers), `table.insert` and
- * `table.remove` use raw accesses and the table's border,
+ * 5.1's: `math` returns floats (5.1 has no integers) and checks each
+ * argument a number, `table.insert`, `table.remove`, `unpack` and `ipairs`
+ * use raw accesses and the table's border, numbers given for integers are
+ * cut as C casts them (5.3 refuses fractions),
  * `coroutine.running` returns nil outside a coroutine, `string.char`
  * takes what C's int cast leaves of a number.
  *
@@ -66,9 +68,39 @@ function unary(f: (x: number) => number): LuaJsFunction {
   };
 }
 
-/** 5.1's luaL_checkint: a number cut to a C int (5.3 refuses fractions). */
+/**
+ * 5.1's luaL_checkint: a number made a C int as x86-64 does it (5.3
+ * refuses fractions): cut to a 64-bit integer (out of range or NaN:
+ * INT64_MIN), of which the int keeps the low 32 bits.
+ */
 function checkint(L: LuaState, arg: number): number {
-  return Math.trunc(lauxlib.luaL_checknumber(L, arg)) | 0;
+  const d = lauxlib.luaL_checknumber(L, arg);
+  return d > -9223372036854775808 && d < 9223372036854775808 ? Math.trunc(d) | 0 : 0;
+}
+
+/** 5.1's luaL_optint. */
+function optint(L: LuaState, arg: number, def: number): number {
+  return lua.lua_isnoneornil(L, arg) ? def : checkint(L, arg);
+}
+
+/** Two numbers checked as gcc evaluates `f(check(L, 1), check(L, 2))`: the second first. */
+function twoNumbers(L: LuaState): [number, number] {
+  const y = lauxlib.luaL_checknumber(L, 2);
+  return [lauxlib.luaL_checknumber(L, 1), y];
+}
+
+/** 5.1's math.min and math.max: every argument a number. */
+function extreme(max: boolean): LuaJsFunction {
+  return (L) => {
+    const n = lua.lua_gettop(L);
+    let r = lauxlib.luaL_checknumber(L, 1);
+    for (let i = 2; i <= n; i++) {
+      const d = lauxlib.luaL_checknumber(L, i);
+      if (max ? d > r : d < r) r = d;
+    }
+    lua.lua_pushnumber(L, r);
+    return 1;
+  };
 }
 
 /** The functions 5.1's `math` has that 5.3's lacks or changed. */
@@ -81,25 +113,27 @@ const MATH: Readonly<Record<string, LuaJsFunction>> = {
   tanh: unary(Math.tanh),
   log: unary(Math.log),
   log10: unary(Math.log10),
+  min: extreme(false),
+  max: extreme(true),
   atan2: (L) => {
-    const y = lauxlib.luaL_checknumber(L, 1);
-    lua.lua_pushnumber(L, Math.atan2(y, lauxlib.luaL_checknumber(L, 2)));
+    const [y, x] = twoNumbers(L);
+    lua.lua_pushnumber(L, Math.atan2(y, x));
     return 1;
   },
   pow: (L) => {
-    const x = lauxlib.luaL_checknumber(L, 1);
-    lua.lua_pushnumber(L, Math.pow(x, lauxlib.luaL_checknumber(L, 2)));
+    const [x, y] = twoNumbers(L);
+    lua.lua_pushnumber(L, Math.pow(x, y));
     return 1;
   },
   // JS's % is C's fmod (the dividend's sign, exact).
   fmod: (L) => {
-    const x = lauxlib.luaL_checknumber(L, 1);
-    lua.lua_pushnumber(L, x % lauxlib.luaL_checknumber(L, 2));
+    const [x, y] = twoNumbers(L);
+    lua.lua_pushnumber(L, x % y);
     return 1;
   },
   ldexp: (L) => {
-    const m = lauxlib.luaL_checknumber(L, 1);
-    lua.lua_pushnumber(L, ldexp(m, checkint(L, 2)));
+    const e = checkint(L, 2);
+    lua.lua_pushnumber(L, ldexp(lauxlib.luaL_checknumber(L, 1), e));
     return 1;
   },
   frexp: (L) => {
@@ -120,6 +154,84 @@ function rawseti(L: LuaState, idx: number, n: number): void {
     lua.lua_error(L);
   }
   lua.lua_rawseti(L, idx, n);
+}
+
+/** 5.1's sort_comp: whether the value at `a` sorts before the one at `b`. */
+function sortComp(L: LuaState, a: number, b: number): boolean {
+  if (lua.lua_isnil(L, 2)) return lua.lua_compare(L, a, b, lua.LUA_OPLT);
+  lua.lua_pushvalue(L, 2);
+  lua.lua_pushvalue(L, a - 1);
+  lua.lua_pushvalue(L, b - 2);
+  lua.lua_call(L, 2, 1);
+  const res = lua.lua_toboolean(L, -1);
+  lua.lua_pop(L, 1);
+  return res;
+}
+
+/** Swaps in the two values on top of the stack: t[i] = top, t[j] = below it. */
+function set2(L: LuaState, i: number, j: number): void {
+  rawseti(L, 1, i);
+  rawseti(L, 1, j);
+}
+
+/**
+ * 5.1's auxsort, step for step: the same comparisons in the same order,
+ * so ties and inconsistent comparators end as in Redis (5.3's pivot is
+ * random past 100 elements).
+ */
+function auxsort(L: LuaState, l: number, u: number): void {
+  while (l < u) {
+    lua.lua_rawgeti(L, 1, l);
+    lua.lua_rawgeti(L, 1, u);
+    if (sortComp(L, -1, -2)) set2(L, l, u);
+    else lua.lua_pop(L, 2);
+    if (u - l === 1) break;
+    let i = Math.trunc((l + u) / 2);
+    lua.lua_rawgeti(L, 1, i);
+    lua.lua_rawgeti(L, 1, l);
+    if (sortComp(L, -2, -1)) set2(L, i, l);
+    else {
+      lua.lua_pop(L, 1);
+      lua.lua_rawgeti(L, 1, u);
+      if (sortComp(L, -1, -2)) set2(L, i, u);
+      else lua.lua_pop(L, 2);
+    }
+    if (u - l === 2) break;
+    lua.lua_rawgeti(L, 1, i); // the pivot
+    lua.lua_pushvalue(L, -1);
+    lua.lua_rawgeti(L, 1, u - 1);
+    set2(L, i, u - 1);
+    i = l;
+    let j = u - 1;
+    for (;;) {
+      while ((lua.lua_rawgeti(L, 1, ++i), sortComp(L, -1, -2))) {
+        if (i > u) lauxlib.luaL_error(L, "invalid order function for sorting");
+        lua.lua_pop(L, 1);
+      }
+      while ((lua.lua_rawgeti(L, 1, --j), sortComp(L, -3, -1))) {
+        if (j < l) lauxlib.luaL_error(L, "invalid order function for sorting");
+        lua.lua_pop(L, 1);
+      }
+      if (j < i) {
+        lua.lua_pop(L, 3);
+        break;
+      }
+      set2(L, i, j);
+    }
+    lua.lua_rawgeti(L, 1, u - 1);
+    lua.lua_rawgeti(L, 1, i);
+    set2(L, u - 1, i);
+    if (i - l < u - i) {
+      j = l;
+      i = i - 1;
+      l = i + 2;
+    } else {
+      j = i + 1;
+      i = u;
+      u = j - 2;
+    }
+    auxsort(L, j, i);
+  }
 }
 
 /** 5.1's aux_getn: a table's border (its raw length). */
@@ -200,6 +312,46 @@ const TABLE: Readonly<Record<string, LuaJsFunction>> = {
     rawseti(L, 1, pos);
     return 0;
   },
+  // 5.1 checks the separator before the table.
+  concat: (L) => {
+    const sep = lua.lua_isnoneornil(L, 2) ? EMPTY : lauxlib.luaL_checklstring(L, 2);
+    lauxlib.luaL_checktype(L, 1, lua.LUA_TTABLE);
+    let i = optint(L, 3, 1);
+    const last = lua.lua_isnoneornil(L, 4) ? lua.lua_rawlen(L, 1) : checkint(L, 4);
+    const parts: Uint8Array[] = [];
+    let size = 0;
+    for (; i <= last; i++) {
+      lua.lua_rawgeti(L, 1, i);
+      if (!lua.lua_isstring(L, -1)) {
+        const type = lua.lua_typename(L, lua.lua_type(L, -1));
+        lauxlib.luaL_error(L, "invalid value (%s) at index %d in table for 'concat'", type, i);
+      }
+      const v = lua.lua_tolstring(L, -1)!;
+      lua.lua_pop(L, 1);
+      parts.push(v);
+      size += v.length;
+      if (i < last) {
+        parts.push(sep);
+        size += sep.length;
+      }
+    }
+    const out = new Uint8Array(size);
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    lua.lua_pushstring(L, out);
+    return 1;
+  },
+  sort: (L) => {
+    const n = getn(L, 1);
+    lua.lua_checkstack(L, 40);
+    if (!lua.lua_isnoneornil(L, 2)) lauxlib.luaL_checktype(L, 2, lua.LUA_TFUNCTION);
+    lua.lua_settop(L, 2);
+    auxsort(L, 1, n);
+    return 0;
+  },
   remove: (L) => {
     const e = getn(L, 1);
     let pos = lua.lua_isnoneornil(L, 2) ? e : checkint(L, 2);
@@ -268,6 +420,192 @@ function char51(L: LuaState): number {
   return 1;
 }
 
+const EMPTY = new Uint8Array(0);
+
+/** Lua 5.1's LUAI_MAXCSTACK: lua_checkstack refuses to grow a C function's stack past it. */
+const MAX_CSTACK = 8000;
+
+/** C's isspace. */
+const isSpace = (c: number | undefined) => c === 32 || (c !== undefined && c >= 9 && c <= 13);
+
+/**
+ * C's strtoul over a Lua string (up to its first NUL, as C sees it),
+ * then 5.1's tonumber checks: only spaces may follow. Null if no digit
+ * was read or something else follows.
+ */
+function strtoul(s: Uint8Array, base: number): number | null {
+  const nul = s.indexOf(0);
+  const end = nul < 0 ? s.length : nul;
+  let p = 0;
+  while (isSpace(s[p])) p++;
+  const neg = s[p] === 45;
+  if (neg || s[p] === 43) p++;
+  const digit = (c: number | undefined): number => {
+    if (c === undefined) return 99;
+    if (c >= 48 && c <= 57) return c - 48;
+    const l = c | 0x20;
+    return l >= 97 && l <= 122 ? l - 87 : 99;
+  };
+  if (base === 16 && s[p] === 48 && (s[p + 1]! | 0x20) === 120 && digit(s[p + 2]) < 16) p += 2;
+  let v = 0n;
+  const start = p;
+  while (p < end && digit(s[p]) < base) v = v * BigInt(base) + BigInt(digit(s[p++]));
+  if (p === start) return null;
+  while (p < end && isSpace(s[p])) p++;
+  if (p !== end) return null;
+  const max = (1n << 64n) - 1n;
+  if (v > max) v = max; // ERANGE: ULONG_MAX
+  else if (neg) v = (-v) & max;
+  return Number(v);
+}
+
+/** The functions of 5.1's base library that 5.3 changed. */
+const BASE: Readonly<Record<string, LuaJsFunction>> = {
+  unpack: (L) => {
+    lauxlib.luaL_checktype(L, 1, lua.LUA_TTABLE);
+    let i = optint(L, 2, 1);
+    const e = lua.lua_isnoneornil(L, 3) ? lua.lua_rawlen(L, 1) : checkint(L, 3);
+    if (i > e) return 0;
+    const n = (e - i + 1) | 0; // C int arithmetic: an overflow leaves n <= 0
+    if (n <= 0 || lua.lua_gettop(L) + n > MAX_CSTACK || !lua.lua_checkstack(L, n)) {
+      return lauxlib.luaL_error(L, "too many results to unpack");
+    }
+    lua.lua_rawgeti(L, 1, i);
+    while (i++ < e) lua.lua_rawgeti(L, 1, i);
+    return n;
+  },
+  select: (L) => {
+    const n = lua.lua_gettop(L);
+    if (lua.lua_type(L, 1) === lua.LUA_TSTRING && lua.lua_tolstring(L, 1)![0] === 35) { // '#'
+      lua.lua_pushnumber(L, n - 1);
+      return 1;
+    }
+    let i = checkint(L, 1);
+    if (i < 0) i = n + i;
+    else if (i > n) i = n;
+    lauxlib.luaL_argcheck(L, 1 <= i, 1, "index out of range");
+    return n - i;
+  },
+  tonumber: (L) => {
+    const base = optint(L, 2, 10);
+    if (base === 10) {
+      lauxlib.luaL_checkany(L, 1);
+      if (lua.lua_isnumber(L, 1)) {
+        lua.lua_pushnumber(L, lua.lua_tonumber(L, 1));
+        return 1;
+      }
+    } else {
+      const s = lauxlib.luaL_checklstring(L, 1);
+      lauxlib.luaL_argcheck(L, 2 <= base && base <= 36, 2, "base out of range");
+      const n = strtoul(s, base);
+      if (n !== null) {
+        lua.lua_pushnumber(L, n);
+        return 1;
+      }
+    }
+    lua.lua_pushnil(L);
+    return 1;
+  },
+  // 5.1's error positions a number message too (5.3: strings only).
+  error: (L) => {
+    const level = optint(L, 2, 1);
+    lua.lua_settop(L, 1);
+    if (lua.lua_isstring(L, 1) && level > 0) {
+      lauxlib.luaL_where(L, level);
+      lua.lua_pushvalue(L, 1);
+      lua.lua_concat(L, 2);
+    }
+    return lua.lua_error(L);
+  },
+  // 5.1's xpcall passes the function no arguments, and takes any handler.
+  xpcall: (L) => {
+    lauxlib.luaL_checkany(L, 2);
+    lua.lua_settop(L, 2);
+    lua.lua_insert(L, 1);
+    const status = lua.lua_pcall(L, 0, lua.LUA_MULTRET, 1);
+    lua.lua_pushboolean(L, status === lua.LUA_OK);
+    lua.lua_replace(L, 1);
+    return lua.lua_gettop(L);
+  },
+};
+
+/**
+ * 5.1's `next` as `pairs` returns it: its own closure of the function, so
+ * not equal to the global `next` (Lua 5.1's auxopen).
+ */
+const pairsNext: LuaJsFunction = (L) => {
+  lauxlib.luaL_checktype(L, 1, lua.LUA_TTABLE);
+  lua.lua_settop(L, 2);
+  if (lua.lua_next(L, 1) !== 0) return 2;
+  lua.lua_pushnil(L);
+  return 1;
+};
+
+/** 5.1's `pairs` (upvalue: its `next`): a table only, and no `__pairs`. */
+const pairs51: LuaJsFunction = (L) => {
+  lauxlib.luaL_checktype(L, 1, lua.LUA_TTABLE);
+  lua.lua_pushvalue(L, lua.lua_upvalueindex(1));
+  lua.lua_pushvalue(L, 1);
+  lua.lua_pushnil(L);
+  return 3;
+};
+
+/** 5.1's `ipairs` iterator: raw reads (5.3's honours `__index`). */
+const ipairsaux: LuaJsFunction = (L) => {
+  const i = checkint(L, 2) + 1;
+  lauxlib.luaL_checktype(L, 1, lua.LUA_TTABLE);
+  lua.lua_pushnumber(L, i);
+  lua.lua_rawgeti(L, 1, i);
+  return lua.lua_isnil(L, -1) ? 0 : 2;
+};
+
+/** 5.1's `ipairs` (upvalue: its iterator). */
+const ipairs51: LuaJsFunction = (L) => {
+  lauxlib.luaL_checktype(L, 1, lua.LUA_TTABLE);
+  lua.lua_pushvalue(L, lua.lua_upvalueindex(1));
+  lua.lua_pushvalue(L, 1);
+  lua.lua_pushnumber(L, 0);
+  return 3;
+};
+
+/**
+ * A 5.3 coroutine function (upvalue 1) behind 5.1's check of its first
+ * argument: a Lua function (`create`, `wrap`) or a coroutine (`resume`,
+ * `status`), with 5.1's words.
+ */
+function coroutineCheck(luaFunction: boolean): LuaJsFunction {
+  return (L) => {
+    if (luaFunction) {
+      const ok = lua.lua_isfunction(L, 1) && !lua.lua_iscfunction(L, 1);
+      lauxlib.luaL_argcheck(L, ok, 1, "Lua function expected");
+    } else {
+      lauxlib.luaL_argcheck(L, lua.lua_type(L, 1) === lua.LUA_TTHREAD, 1, "coroutine expected");
+    }
+    lua.lua_pushvalue(L, lua.lua_upvalueindex(1));
+    lua.lua_insert(L, 1);
+    lua.lua_call(L, lua.lua_gettop(L) - 1, lua.LUA_MULTRET);
+    return lua.lua_gettop(L);
+  };
+}
+
+/** 5.1's `string.rep`: no separator, and a count cut as C's int cast. */
+function rep51(L: LuaState): number {
+  const s = lauxlib.luaL_checklstring(L, 1);
+  const n = checkint(L, 2);
+  if (n <= 0 || s.length === 0) {
+    lua.lua_pushstring(L, new Uint8Array(0));
+    return 1;
+  }
+  // Past the engine's sizes this throws, which the script sees as "not enough memory".
+  const out = new Uint8Array(s.length * n);
+  out.set(s);
+  for (let filled = s.length; filled < out.length; filled *= 2) {
+    out.copyWithin(filled, 0, Math.min(filled, out.length - filled));
+  }
+  lua.lua_pushstring(L, out);
+  return 1;
+}
+
 /** 5.1's `coroutine.running`: nil in the main thread. */
 function running51(L: LuaState): number {
   if (lua.lua_pushthread(L)) lua.lua_pushnil(L);
@@ -282,9 +620,9 @@ function setFunction(L: LuaState, name: string, f: LuaJsFunction): void {
 
 /**
  * Makes the global libraries (opened from fengari's 5.3 ones) Redis's
- * Lua 5.1 libraries; also the base library's `unpack` (5.3's
- * `table.unpack`), `collectgarbage` and `gcinfo`, and removes `rawlen`
- * and the file functions. Run once per state, after cjson and the others
+ * Lua 5.1 libraries; also the base library's `unpack`, `select`,
+ * `tonumber`, `xpcall`, `pairs`, `ipairs`, `collectgarbage` and `gcinfo`
+ * as 5.1's, and removes `rawlen` and the file functions. Run once per state, after cjson and the others
  * took what they use, before the sandbox locks the tables.
  *
  * @example
@@ -297,10 +635,16 @@ export function stdlib51(L: LuaState): void {
   lua.lua_getfield(L, -1, "unpack");
   lua.lua_setglobal(L, "unpack");
   lua.lua_pop(L, 1);
-  for (const [name, f] of Object.entries(gcFunctions())) {
+  for (const [name, f] of Object.entries({ ...BASE, ...gcFunctions() })) {
     lua.lua_pushjsfunction(L, f);
     lua.lua_setglobal(L, name);
   }
+  lua.lua_pushjsfunction(L, pairsNext);
+  lua.lua_pushjsclosure(L, pairs51, 1);
+  lua.lua_setglobal(L, "pairs");
+  lua.lua_pushjsfunction(L, ipairsaux);
+  lua.lua_pushjsclosure(L, ipairs51, 1);
+  lua.lua_setglobal(L, "ipairs");
   for (const [lib, names] of Object.entries(REMOVED)) {
     lua.lua_getglobal(L, lib);
     for (const name of names) {
@@ -313,6 +657,7 @@ export function stdlib51(L: LuaState): void {
   lua.lua_getfield(L, -1, "gmatch");
   lua.lua_setfield(L, -2, "gfind");
   setFunction(L, "char", char51);
+  setFunction(L, "rep", rep51);
   lua.lua_pop(L, 1);
   lua.lua_getglobal(L, "math");
   for (const [name, f] of Object.entries(MATH)) setFunction(L, name, f);
@@ -324,5 +669,10 @@ export function stdlib51(L: LuaState): void {
   lua.lua_pop(L, 1);
   lua.lua_getglobal(L, "coroutine");
   setFunction(L, "running", running51);
+  for (const name of ["create", "wrap", "resume", "status"]) {
+    lua.lua_getfield(L, -1, name);
+    lua.lua_pushjsclosure(L, coroutineCheck(name === "create" || name === "wrap"), 1);
+    lua.lua_setfield(L, -2, name);
+  }
   lua.lua_pop(L, 1);
 }

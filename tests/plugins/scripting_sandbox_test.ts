@@ -210,6 +210,75 @@ diffTest(
     "return string.char(72, 105.9)",
     "return string.char(256)",
     "return string.gfind ~= nil",
+    "return {math.atan2('a', 'b')}",
+    "return {math.ldexp('a', 'b')}",
+    "return {math.max('2', 1), math.min(2, '1')}",
+    "return math.max(1, {})",
+    "return math.min()",
+  ]),
+);
+
+diffTest(
+  "Lua 5.1's base functions that 5.3 changed",
+  everywhere([
+    "return {tostring(tonumber('nan')), tostring(tonumber(' inf ')), tostring('-inf' + 0)}",
+    "return {tonumber('10', 16), tonumber('-1', 16), tonumber(' 0x1F ', 16), tonumber('z', 36)}",
+    "return {tonumber('12\\0zz', 16), tonumber('', 16), tonumber('0x', 16)}",
+    "return tonumber('1', 1.5)",
+    "return tonumber(false, 1e308)",
+    "return {select(2.5, 'a', 'b', 'c')}",
+    "return {select('nan', 'a')}",
+    "return {select(-1, 'a', 'b')}",
+    "return {xpcall(function() return 1, 2 end)}",
+    "return {xpcall(function(...) return select('#', ...) end, function() end, 1, 2)}",
+    "return {pcall(xpcall, error, {})}",
+    "return pairs({}) == next",
+    "return pairs()",
+    "return ipairs()",
+    "local t = setmetatable({}, {__index = function(t, i) if i < 3 then return i end end})\n" +
+    "local n = 0 for _ in ipairs(t) do n = n + 1 end return n",
+    "local t = setmetatable({}, {__pairs = function() error('no') end})\n" +
+    "for _ in pairs(t) do end return 1",
+    "return {unpack({1, 2, 3}, 2.7, 3.2)}",
+    "return unpack('x')",
+    "return #{unpack({}, 1, 7997)}",
+    "return #{unpack({}, 1, 7998)}",
+    "return {pcall(error, 2^64)}",
+    "return {pcall(error, 12, 2)}",
+    "error(12)",
+    "return {pcall(error)}",
+    "return coroutine.create(string.len)",
+    "return coroutine.wrap()",
+    "return coroutine.status(1)",
+    "return {coroutine.resume(nil)}",
+    "return {coroutine.resume(coroutine.create(function(...) return ... end), 1, 2)}",
+    "return {pcall(rawset, cjson.null)}",
+  ]),
+);
+
+diffTest(
+  "Lua 5.1's string and table functions that 5.3 changed",
+  everywhere([
+    "return {string.rep('ab', 3, ','), string.rep('ab', 2.9), string.rep('ab', -1)}",
+    "return string.rep('ab', 2^64)",
+    "return {string.sub('hello', 1.5, 3.9), string.byte('hello', 2.5)}",
+    "return {string.format('%d', 1700000000000), string.format('%d', 3.7)}",
+    "return string.find('hello', 'l', 3.5)",
+    "local t = {} for i = 1, 300 do t[i] = (i * 7919) % 101 end\n" +
+    "table.sort(t, function(a, b) return a > b end) return t",
+    "local t = {} for i = 1, 200 do t[i] = {k = i % 5, id = i} end\n" +
+    "table.sort(t, function(a, b) return a.k < b.k end)\n" +
+    "local o = {} for i = 1, #t do o[i] = t[i].id end return o",
+    "local t = {3, 1, 2} table.sort(t, function(a, b) return true end) return t",
+    "local t = {} for i = 1, 50 do t[i] = i end\n" +
+    "return {pcall(table.sort, t, function(a, b) return true end)}",
+    "return {pcall(table.sort, {1, 'x', 2})}",
+    "table.sort({}, 1)",
+    "return table.concat({1, 2, 'x', 4.5}, ', ')",
+    "return table.concat({1, {}, 3})",
+    "return table.concat('x', {})",
+    "return table.concat({1, 2, 3}, nil, 2.5)",
+    "return {pcall(function() return cmsgpack.unpack_one('\\0', 2^64) end)}",
   ]),
 );
 
