@@ -188,3 +188,56 @@ export function refillArray(L: LuaState, t: Table, items: readonly Bytes[], old:
   scratch.value = null;
   for (let i = old; i > n; i--) ltable.luaH_setint(t, i, lobject.luaO_nilobject);
 }
+
+/** The fields of fengari's `lua_State` that hold its stack. */
+interface LuaStack {
+  stack: unknown[];
+  top: number;
+  stack_last: number;
+  ci: CallFrame;
+}
+
+/** A call in progress (fengari's CallInfo): the stack it may use. */
+interface CallFrame {
+  readonly top: number;
+  readonly previous: CallFrame | null;
+}
+
+/** fengari's first stack size and the slots it keeps spare past the last usable one. */
+const BASIC_STACK_SIZE = 40, EXTRA_STACK = 5;
+/** V8 looks at how sparse an array is, when one of its elements is deleted, from this length on. */
+const SPARSE_CHECK_FROM = 64;
+
+/**
+ * Gives a state a small stack again, in a new array. fengari pops by
+ * `delete`: once its stack array has grown to 64 slots or more (setting up
+ * the libraries does that, and so does a deep script), V8 finds it sparse
+ * and turns it into a dictionary, and from then on every push, pop and
+ * register access of every script is a hash-table operation (it made EVAL
+ * about 1.5 times slower). To be called between runs; a state whose calls
+ * in progress still need a big stack keeps it.
+ *
+ * @example
+ * ```ts
+ * import { compactStack, lauxlib } from "./_fengari.ts";
+ * const L = lauxlib.luaL_newstate();
+ * compactStack(L); // a new state's stack is small already: nothing to do
+ * ```
+ */
+export function compactStack(L: LuaState): void {
+  const state = L as unknown as LuaStack;
+  const old = state.stack;
+  if (old.length < SPARSE_CHECK_FROM) return;
+  let inUse = state.top;
+  for (let ci: CallFrame | null = state.ci; ci !== null; ci = ci.previous) {
+    if (inUse < ci.top) inUse = ci.top;
+  }
+  // As fengari's luaD_shrinkstack sizes it (its assertions hold the same).
+  const size = Math.max(BASIC_STACK_SIZE, inUse + 1 + (inUse >> 3) + 2 * EXTRA_STACK);
+  if (size >= SPARSE_CHECK_FROM) return;
+  // Slots above the top are empty (holes) in fengari's stack, as here.
+  const stack = new Array(size);
+  for (let i = 0; i < state.top; i++) stack[i] = old[i];
+  state.stack = stack;
+  state.stack_last = size - EXTRA_STACK;
+}

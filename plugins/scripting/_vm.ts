@@ -24,6 +24,7 @@ import { sha1hex } from "../../core/sha1.ts";
 import { formatDouble } from "../../core/number.ts";
 import type {} from "../acl/mod.ts";
 import {
+  compactStack,
   fromLua,
   isHostArray,
   lauxlib,
@@ -163,6 +164,8 @@ export class ScriptVM {
     this.#client.blockable = false;
     this.#client.flags.script = true;
     this.#open(library);
+    // Setting up grew the stack: see compactStack.
+    compactStack(L);
   }
 
   #open(library: boolean): void {
@@ -646,6 +649,7 @@ export class ScriptVM {
       w.error(errorMessage(L, opts.name));
     }
     lua.lua_settop(L, base);
+    compactStack(L);
   }
 
   /** math.random on lrand48, as Redis (the same sequence everywhere). */
