@@ -94,24 +94,31 @@ end
 local MISSING = "Missing bytes in input."
 local BADFMT = "Bad data format in input."
 
--- Decodes the value at p of s (length len): returns it and the next position.
+-- Decodes the value at p of s (length len): returns it and the next
+-- position. h is how many slots the C decoder's Lua stack holds when it
+-- pushes this value: it checks for one more (luaL_checkstack), an array
+-- for one more again, which Lua 5.1 refuses past 8000 slots.
 local mp_decode
-local function mp_array(s, p, len, count)
+local MAXCSTACK = 8000
+local TOO_MANY =
+  "stack overflow (too many return values at once; use unpack_one or unpack_limit instead.)"
+local function mp_array(s, p, len, count, h)
+  if h + 2 > MAXCSTACK then throw("stack overflow (in function mp_decode_to_lua_array)") end
   local t = {}
   for i = 1, count do
     local v
-    v, p = mp_decode(s, p, len)
+    v, p = mp_decode(s, p, len, h + 2)
     t[i] = v
   end
   return t, p
 end
 
-local function mp_map(s, p, len, count)
+local function mp_map(s, p, len, count, h)
   local t = {}
   for _ = 1, count do
     local k, v
-    k, p = mp_decode(s, p, len)
-    v, p = mp_decode(s, p, len)
+    k, p = mp_decode(s, p, len, h + 1)
+    v, p = mp_decode(s, p, len, h + 2)
     if k == nil then rawthrow("table index is nil") end
     if k ~= k then rawthrow("table index is NaN") end
     t[k] = v
@@ -128,14 +135,15 @@ local function need(p, n, len)
   if p + n - 1 > len then throw(MISSING) end
 end
 
-function mp_decode(s, p, len)
+function mp_decode(s, p, len, h)
   local c = byte(s, p)
   if c == nil then throw(MISSING) end
+  if h + 1 > MAXCSTACK then throw(TOO_MANY) end
   if c < 0x80 then return c, p + 1 end
   if c >= 0xe0 then return c - 256, p + 1 end
   if c >= 0xa0 and c < 0xc0 then return mp_bytes(s, p + 1, len, c & 0x1f) end
-  if c >= 0x90 and c < 0xa0 then return mp_array(s, p + 1, len, c & 0x0f) end
-  if c < 0x90 then return mp_map(s, p + 1, len, c & 0x0f) end
+  if c >= 0x90 and c < 0xa0 then return mp_array(s, p + 1, len, c & 0x0f, h) end
+  if c < 0x90 then return mp_map(s, p + 1, len, c & 0x0f, h) end
   if c == 0xc0 then return nil, p + 1 end
   if c == 0xc2 then return false, p + 1 end
   if c == 0xc3 then return true, p + 1 end
@@ -193,19 +201,19 @@ function mp_decode(s, p, len)
   end
   if c == 0xdc then
     need(p, 3, len)
-    return mp_array(s, p + 3, len, (sunpack(">I2", s, p + 1)))
+    return mp_array(s, p + 3, len, (sunpack(">I2", s, p + 1)), h)
   end
   if c == 0xdd then
     need(p, 5, len)
-    return mp_array(s, p + 5, len, be_u32(s, p + 1))
+    return mp_array(s, p + 5, len, be_u32(s, p + 1), h)
   end
   if c == 0xde then
     need(p, 3, len)
-    return mp_map(s, p + 3, len, (sunpack(">I2", s, p + 1)))
+    return mp_map(s, p + 3, len, (sunpack(">I2", s, p + 1)), h)
   end
   if c == 0xdf then
     need(p, 5, len)
-    return mp_map(s, p + 5, len, be_u32(s, p + 1))
+    return mp_map(s, p + 5, len, be_u32(s, p + 1), h)
   end
   throw(BADFMT)
 end
@@ -217,7 +225,9 @@ local function cint(x)
   return x
 end
 
-local function mp_unpack_full(s, nargs, fname, limit, offset)
+-- base: the slots the C function keeps under the values it pushes (unpack
+-- keeps its arguments; unpack_one and unpack_limit pop all but the string).
+local function mp_unpack_full(s, nargs, fname, limit, offset, base)
   s = checkstr(s, 1, fname, nargs)
   local len = #s
   if offset < 0 or limit < 0 then
@@ -230,7 +240,7 @@ local function mp_unpack_full(s, nargs, fname, limit, offset)
   local out, cnt, p = {}, 0, offset + 1
   while p <= len and cnt < limit do
     cnt = cnt + 1
-    out[cnt], p = mp_decode(s, p, len)
+    out[cnt], p = mp_decode(s, p, len, base + cnt - 1)
   end
   if decode_all then return tunpack(out, 1, cnt) end
   return p > len and -1 or p - 1, tunpack(out, 1, cnt)
@@ -248,16 +258,16 @@ cmsgpack = {
     return concat(buf, "", 1, n)
   end),
   unpack = wrap(function(nargs, s)
-    return mp_unpack_full(s, nargs, "unpack", 0, 0)
+    return mp_unpack_full(s, nargs, "unpack", 0, 0, nargs)
   end),
   unpack_one = wrap(function(nargs, s, offset)
     offset = optint(offset, 2, "unpack_one", nargs, 0)
-    return mp_unpack_full(s, nargs, "unpack_one", 1, offset)
+    return mp_unpack_full(s, nargs, "unpack_one", 1, offset, 1)
   end),
   unpack_limit = wrap(function(nargs, s, limit, offset)
     limit = checkint(limit, 2, "unpack_limit", nargs)
     offset = optint(offset, 3, "unpack_limit", nargs, 0)
-    return mp_unpack_full(s, nargs, "unpack_limit", limit, offset)
+    return mp_unpack_full(s, nargs, "unpack_limit", limit, offset, 1)
   end),
 }
 

@@ -347,6 +347,27 @@ diffTest("KEYS and ARGV are the script's own tables; globals persist nowhere", [
   ["FUNCTION", "FLUSH"],
 ]);
 
+/** What a pcall of `call` gave, with a returned table or number shown as its type. */
+const shown = (call: string) =>
+  `local ok, v = pcall(${call}) return {ok, type(v) == 'string' and v or type(v)}`;
+
+diffTest(
+  "cmsgpack.unpack stops where the C decoder's Lua stack does",
+  everywhere([
+    shown("cmsgpack.unpack, string.rep('\\145', 3999) .. '\\1'"),
+    shown("cmsgpack.unpack, string.rep('\\145', 4000) .. '\\1'"),
+    shown("cmsgpack.unpack, string.rep('\\145', 100000)"),
+    shown("cmsgpack.unpack, '\\1' .. string.rep('\\145', 3998) .. '\\1'"),
+    shown("cmsgpack.unpack, '\\129' .. string.rep('\\145', 3999) .. '\\1\\1'"),
+    shown("cmsgpack.unpack, string.rep('\\1', 7999)"),
+    shown("cmsgpack.unpack, string.rep('\\1', 8000)"),
+    shown("cmsgpack.unpack, string.rep('\\1', 7999), 1"),
+    shown("cmsgpack.unpack_limit, string.rep('\\1', 8000), 7998, 0"),
+    shown("cmsgpack.unpack_one, string.rep('\\145', 3999) .. '\\1', 0, 1, 2, 3"),
+    "local x = cmsgpack.unpack(string.rep('\\145', 100000)) return 1",
+  ], false),
+);
+
 /**
  * Sends `argv` then PING as one write and reads until PING's reply: the
  * script's reply byte for byte, however deep (the test client's parser
