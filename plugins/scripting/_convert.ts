@@ -15,7 +15,21 @@
 
 import type { Bytes, ReplyWriter } from "../../core/types.ts";
 import { formatDouble } from "../../core/number.ts";
-import { fromLua, lua, type LuaState, toLua } from "./_fengari.ts";
+import {
+  fromLua,
+  lua,
+  luaName,
+  type LuaState,
+  pushBytes,
+  pushConstant,
+  type TString,
+} from "./_fengari.ts";
+
+// Field names, made once: pushing one costs no copy and no hash.
+const ERR = luaName("err"), OK = luaName("ok"), DOUBLE = luaName("double");
+const BIG_NUMBER = luaName("big_number"), VERBATIM = luaName("verbatim_string");
+const STRING = luaName("string"), FORMAT = luaName("format");
+const MAP_FIELD = luaName("map"), SET_FIELD = luaName("set");
 
 /**
  * Pushes Redis's error table for `text` (luaPushErrorBuff): "-CODE msg"
@@ -33,8 +47,9 @@ export function pushErrorTable(L: LuaState, text: Bytes): void {
   }
   msg = msg.replace(/^[\r\n]+|[\r\n]+$/g, "");
   lua.lua_createtable(L, 0, 2);
-  lua.lua_pushstring(L, toLua(`${code} ${msg}`));
-  lua.lua_setfield(L, -2, "err");
+  pushConstant(L, ERR);
+  pushBytes(L, `${code} ${msg}`);
+  lua.lua_rawset(L, -3);
 }
 
 /** An open aggregate while a reply is being built. */
@@ -100,29 +115,34 @@ export class LuaReplyWriter implements ReplyWriter {
       }
       if (--f.left > 0) return;
       this.#frames.pop();
-      // A map or set is wrapped: {map={...}} / {set={...}}.
-      if (f.kind !== ARRAY) lua.lua_setfield(L, -2, f.kind === MAP ? "map" : "set");
+      // A map or set is wrapped: {map={...}} / {set={...}} (see #open).
+      if (f.kind !== ARRAY) lua.lua_rawset(L, -3);
     }
   }
 
   #open(kind: 0 | 1 | 2, n: number): void {
     const L = this.L;
-    lua.lua_checkstack(L, 4);
-    if (kind !== ARRAY) lua.lua_createtable(L, 0, 1);
+    lua.lua_checkstack(L, 5);
+    if (kind !== ARRAY) {
+      // The wrapper and its field name under the table being filled.
+      lua.lua_createtable(L, 0, 1);
+      pushConstant(L, kind === MAP ? MAP_FIELD : SET_FIELD);
+    }
     lua.lua_createtable(L, kind === ARRAY ? n : 0, kind === ARRAY ? 0 : n);
     if (n <= 0) {
-      if (kind !== ARRAY) lua.lua_setfield(L, -2, kind === MAP ? "map" : "set");
+      if (kind !== ARRAY) lua.lua_rawset(L, -3);
       this.#done();
       return;
     }
     this.#frames.push({ kind, left: kind === MAP ? n * 2 : n, index: 0, key: false });
   }
 
-  #single(field: string, push: () => void): void {
+  #single(field: TString, push: () => void): void {
     const L = this.L;
     lua.lua_createtable(L, 0, 1);
+    pushConstant(L, field);
     push();
-    lua.lua_setfield(L, -2, field);
+    lua.lua_rawset(L, -3);
     this.#done();
   }
 
@@ -131,7 +151,7 @@ export class LuaReplyWriter implements ReplyWriter {
   }
 
   simple(s: string): void {
-    this.#single("ok", () => lua.lua_pushstring(this.L, toLua(s)));
+    this.#single(OK, () => pushBytes(this.L, s));
   }
 
   error(msg: string): void {
@@ -151,7 +171,7 @@ export class LuaReplyWriter implements ReplyWriter {
   }
 
   bulk(s: Bytes): void {
-    lua.lua_pushstring(this.L, toLua(s));
+    pushBytes(this.L, s);
     this.#done();
   }
 
@@ -185,7 +205,7 @@ export class LuaReplyWriter implements ReplyWriter {
 
   double(d: number): void {
     if (this.resp === 2) return this.bulk(formatDouble(d));
-    this.#single("double", () => lua.lua_pushnumber(this.L, d));
+    this.#single(DOUBLE, () => lua.lua_pushnumber(this.L, d));
   }
 
   bool(b: boolean): void {
@@ -196,18 +216,20 @@ export class LuaReplyWriter implements ReplyWriter {
 
   bigNumber(digits: string): void {
     if (this.resp === 2) return this.bulk(digits);
-    this.#single("big_number", () => lua.lua_pushstring(this.L, digits));
+    this.#single(BIG_NUMBER, () => pushBytes(this.L, digits));
   }
 
   verbatim(s: Bytes, format = "txt"): void {
     if (this.resp === 2) return this.bulk(s);
     const L = this.L;
-    this.#single("verbatim_string", () => {
+    this.#single(VERBATIM, () => {
       lua.lua_createtable(L, 0, 2);
-      lua.lua_pushstring(L, toLua(s));
-      lua.lua_setfield(L, -2, "string");
-      lua.lua_pushstring(L, toLua(format.slice(0, 3)));
-      lua.lua_setfield(L, -2, "format");
+      pushConstant(L, STRING);
+      pushBytes(L, s);
+      lua.lua_rawset(L, -3);
+      pushConstant(L, FORMAT);
+      pushBytes(L, format.slice(0, 3));
+      lua.lua_rawset(L, -3);
     });
   }
 
@@ -302,8 +324,8 @@ function oneLine(s: Bytes): Bytes {
 }
 
 /** Reads field `name` of the table at `idx` (raw), leaving it on the stack. */
-function rawField(L: LuaState, idx: number, name: string): number {
-  lua.lua_pushstring(L, name);
+function rawField(L: LuaState, idx: number, name: TString): number {
+  pushConstant(L, name);
   return lua.lua_rawget(L, idx < 0 ? idx - 1 : idx);
 }
 
@@ -429,35 +451,35 @@ function writeInteger(w: ReplyWriter, n: number): void {
  * (see {@link writeValue}).
  */
 function tableReply(L: LuaState, w: ReplyWriter): number {
-  if (rawField(L, -1, "err") === lua.LUA_TSTRING) {
+  if (rawField(L, -1, ERR) === lua.LUA_TSTRING) {
     const msg = fromLua(lua.lua_tolstring(L, -1)!);
     lua.lua_pop(L, 2);
     w.error(oneLine(msg));
     return DONE;
   }
   lua.lua_pop(L, 1);
-  if (rawField(L, -1, "ok") === lua.LUA_TSTRING) {
+  if (rawField(L, -1, OK) === lua.LUA_TSTRING) {
     w.simple(oneLine(cutNul(fromLua(lua.lua_tolstring(L, -1)!))));
     lua.lua_pop(L, 2);
     return DONE;
   }
   lua.lua_pop(L, 1);
-  if (rawField(L, -1, "double") === lua.LUA_TNUMBER) {
+  if (rawField(L, -1, DOUBLE) === lua.LUA_TNUMBER) {
     w.double(lua.lua_tonumber(L, -1));
     lua.lua_pop(L, 2);
     return DONE;
   }
   lua.lua_pop(L, 1);
-  if (rawField(L, -1, "big_number") === lua.LUA_TSTRING) {
+  if (rawField(L, -1, BIG_NUMBER) === lua.LUA_TSTRING) {
     w.bigNumber(oneLine(fromLua(lua.lua_tolstring(L, -1)!)));
     lua.lua_pop(L, 2);
     return DONE;
   }
   lua.lua_pop(L, 1);
-  if (rawField(L, -1, "verbatim_string") === lua.LUA_TTABLE) {
-    if (rawField(L, -1, "format") === lua.LUA_TSTRING) {
+  if (rawField(L, -1, VERBATIM) === lua.LUA_TTABLE) {
+    if (rawField(L, -1, FORMAT) === lua.LUA_TSTRING) {
       const format = fromLua(lua.lua_tolstring(L, -1)!);
-      if (rawField(L, -2, "string") === lua.LUA_TSTRING) {
+      if (rawField(L, -2, STRING) === lua.LUA_TSTRING) {
         w.verbatim(fromLua(lua.lua_tolstring(L, -1)!), format.slice(0, 3));
         lua.lua_pop(L, 4);
         return DONE;
@@ -467,13 +489,13 @@ function tableReply(L: LuaState, w: ReplyWriter): number {
     lua.lua_pop(L, 1);
   }
   lua.lua_pop(L, 1);
-  if (rawField(L, -1, "map") === lua.LUA_TTABLE) {
+  if (rawField(L, -1, MAP_FIELD) === lua.LUA_TTABLE) {
     w.map(tableSize(L));
     lua.lua_pushnil(L);
     return MAP;
   }
   lua.lua_pop(L, 1);
-  if (rawField(L, -1, "set") === lua.LUA_TTABLE) {
+  if (rawField(L, -1, SET_FIELD) === lua.LUA_TTABLE) {
     w.set(tableSize(L));
     lua.lua_pushnil(L);
     return SET;

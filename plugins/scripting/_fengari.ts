@@ -145,6 +145,14 @@ export function luaConstant(L: LuaState, s: Bytes): TString {
   return lstring.luaS_bless(L as unknown as LuaThread, stringToBytes(s));
 }
 
+/**
+ * A {@link luaConstant} made when a module loads, for any state: a Lua
+ * string belongs to none (fengari's strings are plain values).
+ */
+export function luaName(s: Bytes): TString {
+  return lstring.luaS_bless(null as unknown as LuaThread, stringToBytes(s));
+}
+
 /** Pushes a string made by {@link luaConstant}. */
 export function pushConstant(L: LuaState, ts: TString): void {
   lobject.pushsvalue2s(L as unknown as LuaThread, ts);
