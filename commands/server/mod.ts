@@ -140,6 +140,9 @@ function shutdown(c: Context, argv: Bytes[]): void {
   }
   // Shutting down is immediate here, so there is never one to abort.
   if (abort) throw new ReplyError("ERR No shutdown in progress.");
+  // A script holds the server (busy): only NOSAVE, as Redis.
+  const busy = c.server.busy;
+  if (busy !== undefined && !nosave) throw new ReplyError(busy);
   if (nosave) save = false;
   // The reply waits for the outcome: none when the server goes (the
   // connection closes, as with Redis), an error when it stays up.

@@ -57,7 +57,6 @@ const HELP = [
   "      in case of functions name collision with another library).",
 ];
 
-const NOTBUSY = "NOTBUSY No scripts in execution right now.";
 const ALL_SHARDS = ["request_policy:all_shards", "response_policy:all_succeeded"];
 
 const syntaxError = (sub: string) =>
@@ -108,6 +107,7 @@ export function functionsCommands(host: FunctionsHost): CommandSpec[] {
       args: argv.slice(3 + numkeys),
       readOnly: ro || fn.flags.noWrites,
       obey: c.id === 0,
+      argv,
     });
   }
 
@@ -347,9 +347,10 @@ export function functionsCommands(host: FunctionsHost): CommandSpec[] {
             since: "7.0.0",
             complexity: "O(1)",
           },
-          // Nothing runs while a command is served (the event loop is blocked).
-          handler() {
-            throw new ReplyError(NOTBUSY);
+          handler(c) {
+            const err = scripting.kill(false);
+            if (err !== undefined) throw new ReplyError(err);
+            c.reply.ok();
           },
         },
         {
@@ -418,11 +419,26 @@ export function functionsCommands(host: FunctionsHost): CommandSpec[] {
             complexity: "O(1)",
           },
           handler(c) {
+            const running = scripting.running();
+            // An EVAL script holds the server: its BUSY error (Redis's
+            // functionStatsCommand).
+            if (running !== undefined && !running.fn) {
+              throw new ReplyError(c.server.busy ?? "BUSY");
+            }
             const r = c.reply;
             r.map(2);
             r.bulk("running_script");
-            // Nothing runs while a command is served (the event loop is blocked).
-            r.nullBulk();
+            if (running === undefined) {
+              r.nullBulk();
+            } else {
+              r.map(3);
+              r.bulk("name");
+              r.bulk(running.name);
+              r.bulk("command");
+              r.bulkArray(running.argv);
+              r.bulk("duration_ms");
+              r.integer(running.durationMs);
+            }
             r.bulk("engines");
             r.map(1);
             r.bulk("LUA");

@@ -6,27 +6,27 @@
  * @module
  */
 
-import type { Bytes, ServerApi } from "../../core/types.ts";
+import type { Bytes } from "../../core/types.ts";
 import { ReplyError } from "../../core/errors.ts";
 import { sha1hex } from "../../core/sha1.ts";
 import { parseShebang, type ScriptFlags } from "./_flags.ts";
-import { type Script, ScriptVM } from "./_vm.ts";
+import { type Script, ScriptVM, type VmHost } from "./_vm.ts";
 
 /** The scripts one server has compiled, and the VM they live in. */
 export class ScriptCache {
-  readonly #server: ServerApi;
+  readonly #host: VmHost;
   readonly #scripts = new Map<string, Script>();
   /** EVAL of a known body: one Map lookup instead of a SHA-1. */
   readonly #byBody = new Map<Bytes, Script>();
   #vm: ScriptVM | undefined;
 
-  constructor(server: ServerApi) {
-    this.#server = server;
+  constructor(host: VmHost) {
+    this.#host = host;
   }
 
   /** The VM, created on first use: a server that runs no script pays nothing. */
   get vm(): ScriptVM {
-    return this.#vm ??= new ScriptVM({ server: this.#server });
+    return this.#vm ??= new ScriptVM(this.#host);
   }
 
   /** Scripts cached. */

@@ -14,9 +14,9 @@ import { helpSubcommand } from "../../core/help.ts";
 import { scriptTraits } from "./_flags.ts";
 import type { Script } from "./_vm.ts";
 import type { ScriptCache } from "./_cache.ts";
+import type { Scripts } from "./_running.ts";
 
 const NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
-const NOTBUSY = "NOTBUSY No scripts in execution right now.";
 
 const HELP = [
   "DEBUG (YES|SYNC|NO)",
@@ -45,7 +45,11 @@ const KEYS_AND_ARGS: readonly CommandArg[] = [
 ];
 
 /** The scripting commands of one server. */
-export function scriptingCommands(server: ServerApi, cache: ScriptCache): CommandSpec[] {
+export function scriptingCommands(
+  server: ServerApi,
+  cache: ScriptCache,
+  scripts: Scripts,
+): CommandSpec[] {
   function evalGeneric(c: Context, argv: Bytes[], bySha: boolean, ro: boolean): void {
     if (bySha && argv[1]!.length !== 40) throw new ReplyError(NOSCRIPT);
     const numkeys = intArg(argv[2]!);
@@ -84,6 +88,7 @@ export function scriptingCommands(server: ServerApi, cache: ScriptCache): Comman
       args: argv.slice(3 + numkeys),
       readOnly: ro || (!flags.compat && flags.noWrites),
       obey,
+      argv,
     });
   }
 
@@ -267,10 +272,10 @@ export function scriptingCommands(server: ServerApi, cache: ScriptCache): Comman
             since: "2.6.0",
             complexity: "O(1)",
           },
-          // The event loop is blocked while a script runs: no other client
-          // can send SCRIPT KILL meanwhile.
-          handler() {
-            throw new ReplyError(NOTBUSY);
+          handler(c) {
+            const err = scripts.kill(true);
+            if (err !== undefined) throw new ReplyError(err);
+            c.reply.ok();
           },
         },
       ],

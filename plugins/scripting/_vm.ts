@@ -18,7 +18,14 @@
  * @module
  */
 
-import type { AdmissionPhase, Bytes, CommandEntry, Context, ServerApi } from "../../core/types.ts";
+import type {
+  AdmissionPhase,
+  Bytes,
+  CommandEntry,
+  Context,
+  ServerApi,
+  SuspendedCall,
+} from "../../core/types.ts";
 import { Trait } from "../../core/types.ts";
 import { sha1hex } from "../../core/sha1.ts";
 import { formatDouble } from "../../core/number.ts";
@@ -47,6 +54,7 @@ import { LUA_LIBS_SOURCE, wrapLibFunction } from "./_libs.ts";
 import { openSandbox } from "./_env.ts";
 import type { ScriptFlags } from "./_flags.ts";
 import { makeRegister, type RegistrationSink } from "./_register.ts";
+import type { ActiveScript, Scripts } from "./_running.ts";
 
 /** A script of EVAL's cache, compiled in the VM. */
 export interface Script {
@@ -76,11 +84,15 @@ export interface RunOptions {
   readOnly: boolean;
   /** Master link or AOF loading: no ACL, read-only-replica or OOM checks. */
   obey: boolean;
+  /** The caller's command (what FUNCTION STATS shows while it runs). */
+  argv: readonly Bytes[];
 }
 
 /** Where the VM asks the server about its state. */
 export interface VmHost {
   server: ServerApi;
+  /** What the server's VMs share: the threshold, the running script. */
+  scripts: Scripts;
 }
 
 /** A global array (KEYS or ARGV), its table kept from run to run. */
@@ -92,13 +104,90 @@ interface GlobalArray {
   len: number;
 }
 
-/** The per-run state `redis.call` consults. */
-interface Run {
-  opts: RunOptions;
-  writeDirty: boolean;
-  resp: 2 | 3;
+/** A script's run: what `redis.call` consults, and how it pauses. */
+class Run implements ActiveScript {
+  writeDirty = false;
+  resp: 2 | 3 = 2;
   /** REPL_* flags of redis.set_repl (3 = all). */
-  repl: number;
+  repl = REPL_ALL;
+  killed = false;
+  /** Past `busy-reply-threshold` (Redis's SCRIPT_TIMEDOUT). */
+  timedOut = false;
+  /** Its caller cannot wait (see Context.suspendable): it runs to its end now. */
+  noPause = false;
+  /** When the hook next lets the event loop in (`performance.now()`). */
+  pauseAt: number;
+  /** The hook yielded (any other yield of the script's thread is refused). */
+  hookYield = false;
+  /** While paused: the caller's suspended call, and its next slice. */
+  call: SuspendedCall | undefined;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  step: (() => void) | undefined;
+  readonly start = performance.now();
+
+  constructor(readonly opts: RunOptions, threshold: number) {
+    this.pauseAt = threshold > 0 ? this.start + threshold : Infinity;
+  }
+
+  get name(): string {
+    return this.opts.name;
+  }
+  get fn(): boolean {
+    return this.opts.fn;
+  }
+  get caller(): Context {
+    return this.opts.caller;
+  }
+  get argv(): readonly Bytes[] {
+    return this.opts.argv;
+  }
+}
+
+/**
+ * Instructions between two looks at the clock while a script runs (Redis
+ * looks every 100000; fengari runs about ten times slower).
+ */
+const HOOK_COUNT = 10000;
+/** How long a paused script runs before it lets the event loop in again (ms). */
+const SLICE_MS = 10;
+/** How long a library's code may run at FUNCTION LOAD (Redis's LOAD_TIMEOUT_MS). */
+const LOAD_TIMEOUT_MS = 500;
+/** Lua 5.1's error for a yield outside any coroutine of the script's. */
+const YIELD_ACROSS = toLua("attempt to yield across metamethod/C-call boundary");
+
+/**
+ * After an error a yieldable pcall caught in a resumed thread: fengari's
+ * lua_pcallk never records that hooks were allowed (C Lua's setoah), so
+ * its error recovery turns them off for good; they were on (a pcall is not
+ * made from inside a hook), and must be, or the script could no longer be
+ * paused or killed.
+ */
+function hooksBack(L: LuaState): void {
+  (L as unknown as { allowhook: number }).allowhook = 1;
+}
+
+/** The end of our pcall (see `ScriptVM.#pcall`), also after a pause. */
+function pcallDone(L: LuaState, status: number): number {
+  if (status !== lua.LUA_OK && status !== lua.LUA_YIELD) {
+    hooksBack(L);
+    lua.lua_remove(L, 1);
+    if (lua.lua_istable(L, -1)) {
+      lua.lua_getfield(L, -1, "err");
+      if (lua.lua_isstring(L, -1)) lua.lua_replace(L, -2);
+      else lua.lua_pop(L, 1);
+    }
+    lua.lua_pushboolean(L, false);
+    lua.lua_insert(L, 1);
+  }
+  return lua.lua_gettop(L);
+}
+
+/** The end of the script thread's body: `(result, ok)` (see `#entry`). */
+function entryDone(L: LuaState, status: number): number {
+  const ok = status === lua.LUA_OK || status === lua.LUA_YIELD;
+  if (!ok) hooksBack(L);
+  lua.lua_pushboolean(L, ok);
+  return 2;
 }
 
 const REPL_AOF = 1, REPL_REPLICA = 2, REPL_ALL = 3;
@@ -146,6 +235,15 @@ export class ScriptVM {
   readonly #argvArray: GlobalArray;
   /** Library mode: where registrations go while a library loads. */
   #sink: RegistrationSink | undefined;
+  /**
+   * The thread scripts run in, made on first use and again if one dies:
+   * resumed, so that a script past `busy-reply-threshold` can pause (its
+   * hook yields) and go on in a later task. To the script it is Lua's
+   * main thread (`coroutine.running()` is nil, a yield is refused).
+   */
+  #co: LuaState | undefined;
+  /** Its registry slot (what keeps it alive). */
+  #coRef = 0;
 
   /**
    * `library` makes a functions VM: its chunks see globals that
@@ -187,7 +285,40 @@ export class ScriptVM {
     this.#globals = lua.lua_gettop(L); // stays at stack slot 1
     lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, "__redis__err__handler");
     this.#errHandler = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+    // Scripts run in a thread of their own (see #co) that must look like
+    // the main one.
+    lua.lua_getfield(L, this.#globals, "coroutine");
+    lua.lua_pushstring(L, "running");
+    lua.lua_pushjsfunction(L, this.#running);
+    hostRawset(L, -3);
+    lua.lua_pushstring(L, "yield");
+    lua.lua_pushjsfunction(L, this.#yield);
+    hostRawset(L, -3);
+    lua.lua_pop(L, 1);
   }
+
+  /** 5.1's `coroutine.running`: nil outside the script's own coroutines. */
+  readonly #running: LuaJsFunction = (L) => {
+    if (lua.lua_pushthread(L) || L === this.#co) {
+      lua.lua_pop(L, 1);
+      lua.lua_pushnil(L);
+    }
+    return 1;
+  };
+
+  /**
+   * `coroutine.yield`, refused where Lua 5.1 refuses it: outside the
+   * script's own coroutines (its thread stands for the main one), or
+   * across a call from JS.
+   */
+  readonly #yield: LuaJsFunction = (L) => {
+    if (L === this.#co || !lua.lua_isyieldable(L)) {
+      lua.lua_pushstring(L, YIELD_ACROSS);
+      return lua.lua_error(L);
+    }
+    lua.lua_yield(L, lua.lua_gettop(L));
+    return 0;
+  };
 
   /**
    * cjson, cmsgpack, bit and struct (Lua source): given a light userdata
@@ -322,23 +453,16 @@ export class ScriptVM {
     return lua.lua_error(L);
   }
 
-  /** Our pcall: an error table is returned as its `err` string (Redis 7). */
+  /**
+   * Our pcall: an error table is returned as its `err` string (Redis 7).
+   * A continuation, as Lua's own pcall: a script may pause inside.
+   */
   #pcall(L: LuaState): number {
     lauxlib.luaL_checkany(L, 1);
     const argc = lua.lua_gettop(L);
     lua.lua_pushboolean(L, true);
     lua.lua_insert(L, 1);
-    if (lua.lua_pcall(L, argc - 1, lua.LUA_MULTRET, 0) !== lua.LUA_OK) {
-      lua.lua_remove(L, 1);
-      if (lua.lua_istable(L, -1)) {
-        lua.lua_getfield(L, -1, "err");
-        if (lua.lua_isstring(L, -1)) lua.lua_replace(L, -2);
-        else lua.lua_pop(L, 1);
-      }
-      lua.lua_pushboolean(L, false);
-      lua.lua_insert(L, 1);
-    }
-    return lua.lua_gettop(L);
+    return pcallDone(L, lua.lua_pcallk(L, argc - 1, lua.LUA_MULTRET, 0, 0, pcallDone));
   }
 
   #log(L: LuaState): number {
@@ -419,6 +543,10 @@ export class ScriptVM {
     }
     const c = this.#client;
     const w = this.#writer;
+    // The reply is built on the main thread's stack, then moved to the
+    // calling thread (the script's, or a coroutine of its own).
+    const main = this.L;
+    const top = lua.lua_gettop(main);
     w.begin(run.resp);
     this.#inCall = true;
     try {
@@ -428,8 +556,11 @@ export class ScriptVM {
     }
     if (w.produced !== 1) {
       // A handler that wrote nothing (cannot happen for a well-formed one).
+      lua.lua_settop(main, top);
       lua.lua_settop(L, 0);
       lua.lua_pushnil(L);
+    } else if (L !== main) {
+      lua.lua_xmove(main, L, 1);
     }
     if (raise && w.isError) return lua.lua_error(L);
     return 1;
@@ -541,10 +672,22 @@ export class ScriptVM {
     }
     this.#switchEnv(true);
     this.#sink = sink;
+    // Redis's luaEngineLoadHook: a library's code gets LOAD_TIMEOUT_MS.
+    const deadline = performance.now() + LOAD_TIMEOUT_MS;
+    const hook = (L: LuaState): void => {
+      if (performance.now() <= deadline) return;
+      // On every new line from now on: a pcall that catches the error
+      // does not get far.
+      lua.lua_sethook(L, hook, lua.LUA_MASKLINE, 0);
+      pushErrorTable(L, "FUNCTION LOAD timeout");
+      lua.lua_error(L);
+    };
+    lua.lua_sethook(L, hook, lua.LUA_MASKCOUNT, HOOK_COUNT);
     let status: number;
     try {
       status = lua.lua_pcall(L, 0, 0, base + 1);
     } finally {
+      lua.lua_sethook(L, null, 0, 0);
       this.#sink = undefined;
       this.#switchEnv(false);
     }
@@ -611,45 +754,186 @@ export class ScriptVM {
     const caller = opts.caller;
     const base = this.#globals;
     lua.lua_settop(L, base);
-    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.#errHandler);
-    let nargs = 0;
-    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, opts.ref);
+    const co = this.#thread();
+    lua.lua_pushjsfunction(co, this.#entry);
+    lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, this.#errHandler);
+    lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, opts.ref);
+    let nargs = 2;
     if (!opts.fn) {
       this.#setArray(this.#keysArray, opts.keys);
       this.#setArray(this.#argvArray, opts.args);
     } else {
       this.#pushArray(opts.keys);
       this.#pushArray(opts.args);
-      nargs = 2;
+      lua.lua_xmove(L, co, 2);
+      nargs = 4;
     }
     const c = this.#client;
     c.db = caller.db;
     c.user = caller.user;
     c.noPropagation = false;
-    const run: Run = { opts, writeDirty: false, resp: 2, repl: REPL_ALL };
+    const scripts = this.#host.scripts;
+    const threshold = scripts.threshold;
+    const run = new Run(opts, threshold);
+    // Redis sets its hook only with a threshold: 0 never pauses.
+    if (threshold > 0) lua.lua_sethook(co, this.#hook, lua.LUA_MASKCOUNT, HOOK_COUNT);
+    else lua.lua_sethook(co, null, 0, 0);
     this.#run = run;
+    scripts.active = run;
+    // One block for the AOF and the replicas, open while the script
+    // pauses: its effects leave when it ends.
+    this.#host.server.beginAtomic();
+    this.#resume(run, co, nargs);
+  }
+
+  /** The script's thread, made when there is none. */
+  #thread(): LuaState {
+    let co = this.#co;
+    if (co === undefined) {
+      co = lua.lua_newthread(this.L);
+      this.#coRef = lauxlib.luaL_ref(this.L, lua.LUA_REGISTRYINDEX);
+      this.#co = co;
+    }
+    return co;
+  }
+
+  /**
+   * The script thread's body: the function, its error handler under it
+   * and its arguments are on the stack. A continuation (not lua_pcall), so
+   * that the script may pause anywhere its own code runs.
+   */
+  readonly #entry: LuaJsFunction = (L) =>
+    entryDone(L, lua.lua_pcallk(L, lua.lua_gettop(L) - 2, 1, 1, 0, entryDone));
+
+  /**
+   * Runs (or goes on with) the script until it ends, or pauses where its
+   * caller can wait: the caller's command is suspended, the server busy,
+   * and the next slice runs in a later task.
+   */
+  #resume(run: Run, co: LuaState, nargs: number): void {
     let status: number;
     try {
-      status = this.#host.server.atomically(() => lua.lua_pcall(L, nargs, 1, base + 1));
-    } finally {
-      this.#run = undefined;
-      c.noPropagation = false;
+      status = lua.lua_resume(co, this.L, nargs);
+      while (status === lua.LUA_YIELD) {
+        if (!run.hookYield) break; // cannot happen: coroutine.yield is refused
+        run.hookYield = false;
+        if (!run.noPause && !this.#host.scripts.stopped) {
+          run.step ??= () => this.#step(run);
+          const call = run.opts.caller.suspendCall(run.step);
+          if (call !== undefined) {
+            run.call = call;
+            this.#pause(run);
+            return;
+          }
+          run.noPause = true;
+        }
+        status = lua.lua_resume(co, this.L, 0);
+      }
+    } catch (e) {
+      this.#end(run);
+      this.#dropThread();
+      throw e;
     }
-    const w = caller.reply;
+    this.#finish(run, co, status);
+  }
+
+  /** Pauses the script: the server is busy until it ends. */
+  #pause(run: Run): void {
+    const server = this.#host.server;
+    if (server.busy === undefined) server.setBusy(this.#host.scripts.busyError(run));
+    run.timer = setTimeout(() => {
+      run.timer = undefined;
+      if (!this.#host.scripts.stopped) run.call!.resume();
+    }, 0);
+  }
+
+  /** A slice of a paused script (a step of its caller's suspended call). */
+  #step(run: Run): void {
+    run.pauseAt = performance.now() + SLICE_MS;
+    this.#resume(run, this.#co!, 0);
+  }
+
+  /**
+   * The count hook (Redis's luaMaskCountHook): a killed script raises
+   * Redis's error, and one past `busy-reply-threshold` pauses, where it
+   * can (its own code, not inside a call from JS: `table.sort`'s
+   * comparator, a `gsub` function, a coroutine of its own).
+   */
+  readonly #hook = (L: LuaState): void => {
+    const run = this.#run;
+    if (run === undefined) return;
+    if (run.killed) {
+      this.#host.server.log("warning", "Lua script killed by user with SCRIPT KILL.");
+      // On every new line from now on, as Redis: a pcall that catches the
+      // error does not get far.
+      lua.lua_sethook(L, this.#hook, lua.LUA_MASKLINE, 0);
+      if (L !== this.#co) lua.lua_sethook(this.#co!, this.#hook, lua.LUA_MASKLINE, 0);
+      pushErrorTable(L, "Script killed by user with SCRIPT KILL...");
+      lua.lua_error(L);
+    }
+    const now = performance.now();
+    if (now < run.pauseAt) return;
+    if (!run.timedOut) {
+      run.timedOut = true;
+      this.#host.server.log(
+        "warning",
+        `Slow script detected: still in execution after ${Math.floor(now - run.start)} ` +
+          `milliseconds. You can try killing the script using the ${
+            run.opts.fn ? "FUNCTION KILL" : "SCRIPT KILL"
+          } command. Script name is: ${run.opts.name}.`,
+      );
+    }
+    if (run.noPause || L !== this.#co || !lua.lua_isyieldable(L)) return;
+    run.hookYield = true;
+    lua.lua_yield(L, 0);
+  };
+
+  /** The run is over: nothing of it is left running or open. */
+  #end(run: Run): void {
+    this.#run = undefined;
+    const scripts = this.#host.scripts;
+    if (scripts.active === run) scripts.active = undefined;
+    this.#client.noPropagation = false;
+    const server = this.#host.server;
+    if (run.call !== undefined && server.busy !== undefined) server.setBusy(undefined);
+    server.endAtomic();
+  }
+
+  /** Forgets a thread that died (a new one is made for the next run). */
+  #dropThread(): void {
+    if (this.#co === undefined) return;
+    lauxlib.luaL_unref(this.L, lua.LUA_REGISTRYINDEX, this.#coRef);
+    this.#co = undefined;
+  }
+
+  /** Writes the script's reply (or error) to its caller. */
+  #finish(run: Run, co: LuaState, status: number): void {
+    this.#end(run);
+    const opts = run.opts;
+    const w = opts.caller.reply;
+    let ok = false;
     if (status === lua.LUA_OK) {
-      replyFromLua(L, w, run.resp);
-    } else if (!lua.lua_istable(L, -1)) {
-      const s = lua.lua_tolstring(L, -1);
+      ok = lua.lua_toboolean(co, -1);
+      lua.lua_pop(co, 1);
+    }
+    if (ok) {
+      replyFromLua(co, w, run.resp);
+    } else if (status === lua.LUA_OK && lua.lua_istable(co, -1)) {
+      w.error(errorMessage(co, opts.name));
+    } else {
+      const s = lua.lua_tolstring(co, -1);
       w.error(
         `ERR Error running script ${opts.name}, ${
           s === null ? "execution failure" : fromLua(s).slice(0, 100)
         }`.replace(/[\r\n]/g, " "),
       );
-    } else {
-      w.error(errorMessage(L, opts.name));
     }
-    lua.lua_settop(L, base);
-    compactStack(L);
+    if (status === lua.LUA_OK) {
+      lua.lua_settop(co, 0);
+      compactStack(co);
+    } else this.#dropThread();
+    lua.lua_settop(this.L, this.#globals);
+    compactStack(this.L);
   }
 
   /** math.random on lrand48, as Redis (the same sequence everywhere). */

@@ -12,8 +12,15 @@
  * - A shebang line (`#!lua flags=no-writes,allow-oom,...`) declares flags
  *   as Redis 7.0 parses them (`_flags.ts`); without one the script runs in
  *   Redis's backwards-compatible mode.
- * - The event loop is blocked while a script runs, so no other client can
- *   send SCRIPT KILL meanwhile: it always answers NOTBUSY.
+ * - A script that runs past `busy-reply-threshold` (`lua-time-limit`)
+ *   pauses: its Lua thread yields from the count hook, its caller's
+ *   command is suspended (`Context.suspendCall`) and the server is busy
+ *   (other clients get BUSY but for `allow_busy` commands) while it goes on
+ *   in slices. SCRIPT KILL and FUNCTION KILL stop one that has not written
+ *   (`_running.ts`). Where a script cannot pause (inside a callback from
+ *   JS: `table.sort`'s comparator, a `gsub` function, a coroutine of its
+ *   own; or its caller cannot wait: the AOF, a master's MULTI) it runs on,
+ *   as it would in Redis without anyone sending SCRIPT KILL.
  *
  * @module
  */
@@ -22,9 +29,10 @@ import { definePlugin } from "../../core/registry.ts";
 import type { Bytes, Context, ServerApi } from "../../core/types.ts";
 import { flagNames, type ScriptFlags, scriptTraits } from "./_flags.ts";
 import type { Registration, RegistrationSink } from "./_register.ts";
-import { ScriptVM } from "./_vm.ts";
+import { ScriptVM, type VmHost } from "./_vm.ts";
 import { ScriptCache } from "./_cache.ts";
 import { scriptingCommands } from "./_commands.ts";
+import { Scripts } from "./_running.ts";
 
 export type { Registration, RegistrationSink, ScriptFlags };
 
@@ -38,6 +46,20 @@ export interface FunctionCall {
   readOnly: boolean;
   /** Master link or AOF loading: no ACL, read-only-replica or OOM checks. */
   obey: boolean;
+  /** The caller's command (FUNCTION STATS shows it while it runs). */
+  argv: readonly Bytes[];
+}
+
+/** The script running now, as FUNCTION STATS shows it. */
+export interface RunningScript {
+  /** The script's SHA-1, or the function's name. */
+  readonly name: string;
+  /** A function (FCALL), not EVAL's script. */
+  readonly fn: boolean;
+  /** Its caller's command. */
+  readonly argv: readonly Bytes[];
+  /** How long it has been running. */
+  readonly durationMs: number;
 }
 
 /**
@@ -73,6 +95,14 @@ export interface ScriptingService {
   traits(base: number, flags: ScriptFlags): number;
   /** The names of the flags set, in Redis's order (FUNCTION LIST). */
   flagNames(flags: ScriptFlags): string[];
+  /**
+   * SCRIPT KILL (`isEval`) or FUNCTION KILL: undefined once the running
+   * script is marked to stop, else Redis's error (NOTBUSY, UNKILLABLE,
+   * or BUSY when it is the other kind).
+   */
+  kill(isEval: boolean): string | undefined;
+  /** The script running now (paused past the threshold), if any. */
+  running(): RunningScript | undefined;
 }
 
 declare module "../../core/types.ts" {
@@ -82,11 +112,11 @@ declare module "../../core/types.ts" {
   }
 }
 
-function libraryVm(server: ServerApi): LibraryVm {
-  const vm = new ScriptVM({ server }, true);
+function libraryVm(host: VmHost): LibraryVm {
+  const vm = new ScriptVM(host, true);
   return {
     load: (code, offset, register) => vm.loadLibrary(code, offset, register),
-    call: ({ caller, fn, keys, args, readOnly, obey }) =>
+    call: ({ caller, fn, keys, args, readOnly, obey, argv }) =>
       vm.run({
         caller,
         name: fn.name,
@@ -97,21 +127,40 @@ function libraryVm(server: ServerApi): LibraryVm {
         args,
         readOnly,
         obey,
+        argv,
       }),
     release: (fn) => vm.unref(fn.handle),
   };
 }
 
 function init(server: ServerApi) {
-  const cache = new ScriptCache(server);
+  const scripts = new Scripts();
+  server.config.watch("busy-reply-threshold", (v) => (scripts.threshold = Number(v)));
+  const host: VmHost = { server, scripts };
+  const cache = new ScriptCache(host);
   server.provide("scripting", {
-    libraryVm: () => libraryVm(server),
+    libraryVm: () => libraryVm(host),
     traits: scriptTraits,
     flagNames,
+    kill: (isEval) => scripts.kill(isEval),
+    running() {
+      const s = scripts.active;
+      if (s === undefined) return undefined;
+      return {
+        name: s.name,
+        fn: s.fn,
+        argv: s.argv,
+        durationMs: Math.floor(performance.now() - s.start),
+      };
+    },
   });
   return {
-    commands: scriptingCommands(server, cache),
+    commands: scriptingCommands(server, cache, scripts),
     hooks: {
+      // A paused script goes no further once the server is going down.
+      shutdown() {
+        scripts.stopped = true;
+      },
       info(section: string) {
         if (section !== "memory") return undefined;
         return { used_memory_scripts_eval: cache.memory(), number_of_cached_scripts: cache.size };

@@ -7,10 +7,12 @@
  *   flagged `no_multi`, or one the dispatcher rejects (unknown, wrong arity,
  *   through the `commandRejected` hook), fails the transaction: EXEC then
  *   answers EXECABORT.
- * - EXEC runs the queue synchronously (so no other client sees its middle)
- *   through `server.runCommand` (statistics, propagation, after-command
- *   hooks), inside `server.atomically` (replicas and the AOF get MULTI ...
- *   EXEC), with blocking turned off (BLPOP and friends answer at once).
+ * - EXEC runs the queue (no other client sees its middle) through
+ *   `server.runCommand` (statistics, propagation, after-command hooks), in
+ *   one atomic block (replicas and the AOF get MULTI ... EXEC), with
+ *   blocking turned off (BLPOP and friends answer at once). A queued script
+ *   that runs past `busy-reply-threshold` suspends EXEC with it: the server
+ *   is busy meanwhile, and the rest of the queue runs once it ended.
  *   Run-time errors take their slot in EXEC's reply; the rest still run.
  * - Permissions are checked again as each queued command's turn comes, as
  *   Redis does: with an auth service (the ACL plugin), a command the rules
@@ -144,21 +146,35 @@ function init(server: ServerApi): PluginInstance {
     // Each queued command runs, counts and propagates as its own (EXEC
     // itself changes nothing); replicas and the AOF get them as one.
     const auth = server.service("auth");
-    try {
-      server.atomically(() => {
-        for (const q of queue) {
+    // A queued command may suspend (a script past busy-reply-threshold):
+    // EXEC then suspends too and goes on with the rest once it ended.
+    const suspendable = c.suspendable;
+    let next = 0;
+    const finish = () => {
+      server.endAtomic();
+      c.blockable = blockable;
+      discard(c, tx);
+      c.lastCommand = "exec";
+    };
+    const runQueue = (): void => {
+      try {
+        while (next < queue.length) {
+          const q = queue[next++]!;
           // The client is still running EXEC as the ACL LOG sees it.
           c.lastCommand = "exec";
           const verdict = auth?.permits(c, q.cmd, q.argv, "multi") ?? "ok";
           const cmd = verdict === "ok" ? q.cmd : denied[verdict];
-          server.runCommand(c, cmd, q.argv);
+          server.runCommand(c, cmd, q.argv, suspendable);
+          if (c.pendingCall !== undefined && c.suspendCall(runQueue) !== undefined) return;
         }
-      });
-    } finally {
-      c.blockable = blockable;
-      discard(c, tx);
-      c.lastCommand = "exec";
-    }
+      } catch (e) {
+        finish();
+        throw e;
+      }
+      finish();
+    };
+    server.beginAtomic();
+    runQueue();
   }
 
   const commands: CommandSpec[] = [
