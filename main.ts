@@ -460,13 +460,16 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   s.log("warning", "Server initialized");
   try {
-    s.load();
+    // A long load answers LOADING meanwhile; a SHUTDOWN may end it first.
+    const loading = s.load();
+    const shut = loading !== undefined &&
+      await Promise.race([loading.then(() => false), s.finished.then(() => true)]);
+    if (!shut) s.log("notice", "Ready to accept connections");
   } catch (e) {
     s.log("warning", e instanceof Error ? e.message : String(e));
     await s.close();
     return 1;
   }
-  s.log("notice", "Ready to accept connections");
 
   await s.finished;
   for (const [sig, fn] of listeners) Deno.removeSignalListener(sig, fn);

@@ -121,7 +121,7 @@ export interface ServerHandle {
  * await s.close();
  * ```
  */
-export function startServer(opts: StartOptions = {}): Promise<ServerHandle> {
+export async function startServer(opts: StartOptions = {}): Promise<ServerHandle> {
   const config: Record<string, string> = { ...opts.config };
   if (opts.port !== undefined) config.port = String(opts.port);
   if (opts.bind !== undefined) config.bind = opts.bind;
@@ -131,15 +131,22 @@ export function startServer(opts: StartOptions = {}): Promise<ServerHandle> {
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
   });
-  server.listen();
+  server.bind();
+  try {
+    // A long load: the server answers LOADING until it is done.
+    await server.load();
+  } catch (e) {
+    await server.close();
+    throw e;
+  }
   const first = server.config.get("bind").split(/\s+/)[0]!.replace(/^-/, "");
-  return Promise.resolve({
+  return {
     port: server.port,
     hostname: first,
     server,
     close: () => server.close(),
     finished: server.finished,
-  });
+  };
 }
 
 export { Server };

@@ -276,18 +276,19 @@ export class Server implements ClientHost {
 
   /**
    * Binds the listening sockets, then loads the dataset (see
-   * {@link Server.bind} and {@link Server.load}).
+   * {@link Server.bind} and {@link Server.load}; the promise of a load
+   * that goes on in the background).
    */
-  listen(): void {
+  listen(): Promise<void> | undefined {
     this.bind();
-    this.load();
+    return this.load();
   }
 
   /**
    * Binds every `bind` address on `port` (and `tls-port` when TLS is
    * configured, and `unixsocket`), starts accepting clients and starts the
-   * cron. Clients are served once the dataset is loaded: loading holds the
-   * event loop.
+   * cron. Clients are served once the dataset is loaded: a short load
+   * holds the event loop, a long one answers LOADING meanwhile.
    */
   bind(): void {
     this.listeners.open();
@@ -303,14 +304,21 @@ export class Server implements ClientHost {
   /**
    * Runs the `load` hooks once (persistence plugins load their data, ACL
    * its users): after binding, as Redis does, so a port in use is found
-   * before a long load.
+   * before a long load. A promise when a load goes on in the background
+   * (the server answers LOADING until it settles).
    */
-  load(): void {
-    if (this.#loaded) return;
+  load(): Promise<void> | undefined {
+    if (this.#loaded) return undefined;
     this.#loaded = true;
-    for (const h of this.hooks.load) h();
+    const pending: Promise<void>[] = [];
+    for (const h of this.hooks.load) {
+      const p = h();
+      if (p !== undefined) pending.push(p);
+    }
     // Loading may have changed what arms a check (ACL users from a file).
     this.rearm();
+    if (pending.length === 0) return undefined;
+    return Promise.all(pending).then(() => this.rearm());
   }
 
   resumeClient(c: Client): void {

@@ -455,9 +455,11 @@ export interface Hooks {
   /**
    * Runs once, after every plugin is initialised and before the server
    * accepts clients: persistence plugins load their data here (every
-   * command is registered by then). Throwing stops the start-up.
+   * command is registered by then). Throwing stops the start-up. A
+   * returned promise is a load that goes on while the server answers
+   * (LOADING): the start-up waits for it, and its rejection stops it.
    */
-  load?(): void;
+  load?(): void | Promise<void>;
   /**
    * Runs before a client's output is written to its socket. A returned
    * promise delays the write until it settles (AOF `appendfsync always`:
