@@ -172,6 +172,7 @@ declare module "npm:fengari@0.1.5" {
   /** A Lua value slot (fengari's TValue), as luaO_str2num fills it. */
   export interface TValue {
     ttisinteger(): boolean;
+    ttisnil(): boolean;
     setfltvalue(x: number): void;
     setsvalue(ts: TString): void;
     value: number;
@@ -281,13 +282,17 @@ declare module "npm:fengari@0.1.5/src/ltable.js" {
     /** Redis's read-only mark (set by `_lua51.ts`; absent on most tables). */
     readonly?: boolean;
     readonly metatable: Table | null;
-    /** The first entry, in insertion order (what `next` walks). */
-    readonly f: TableEntry | undefined;
+    /** The entries by key hash (an integer key hashes to itself). */
+    readonly strong: Map<unknown, TableEntry>;
+    /** The first and last entries, in insertion order (what `next` walks). */
+    f: TableEntry | undefined;
+    l: TableEntry | undefined;
   }
-  /** An entry of a table: its key and the next entry in insertion order. */
+  /** An entry of a table: its key and its neighbours in insertion order. */
   export interface TableEntry {
     readonly key: TValue;
-    readonly n: TableEntry | undefined;
+    p: TableEntry | undefined;
+    n: TableEntry | undefined;
   }
   /** fengari's ltable module: the primitive table store. */
   const ltable: {

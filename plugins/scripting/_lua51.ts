@@ -393,6 +393,33 @@ export function hostRawset(L: LuaState, idx: number): void {
 }
 
 /**
+ * Lua 5.1 walks a table's array part in index order: `pairs({10, 20})`
+ * gives key 1, then 2. fengari lists keys in the order they were added,
+ * and a table constructor stores its items last to first (OP_SETLIST,
+ * through ltable's luaH_setint), so they came out backwards. A new integer
+ * key now goes just before the key one above it when that one is there,
+ * else last as before: a constructor's items end in index order, and
+ * tables filled upwards are unchanged.
+ */
+function arrayOrder(): void {
+  const setint = ltable.luaH_setint;
+  ltable.luaH_setint = (t, key, value) => {
+    const above = value.ttisnil() || t.strong.has(key) ? undefined : t.strong.get(key + 1);
+    setint(t, key, value);
+    if (above === undefined) return;
+    // The new entry is last: move it before `above`.
+    const e = t.l!;
+    t.l = e.p;
+    t.l!.n = undefined;
+    e.p = above.p;
+    e.n = above;
+    if (above.p === undefined) t.f = e;
+    else above.p.n = e;
+    above.p = e;
+  };
+}
+
+/**
  * Lua 5.1 has no `_ENV`: a script's `_ENV` is an ordinary global name
  * (missing, so it raises), not its environment. The parser names the
  * environment upvalue after llex's constant, and the debug messages
@@ -418,5 +445,6 @@ export function useLua51(): void {
   sourceChunksOnly();
   syntaxErrors51();
   readonlyTables();
+  arrayOrder();
   noEnv();
 }

@@ -233,6 +233,12 @@ diffTest(
     "return {xpcall(function(...) return select('#', ...) end, function() end, 1, 2)}",
     "return {pcall(xpcall, error, {})}",
     "return pairs({}) == next",
+    "local t = {} for k, v in pairs({10, 20, 30}) do t[#t + 1] = k .. '=' .. v end return t",
+    "local t = {} for k in pairs({{1}, {2}, 'x'}) do t[#t + 1] = k end return t",
+    "local s = {} for i = 1, 120 do s[i] = i end\n" +
+    "local t = {} for k in pairs({unpack(s)}) do t[#t + 1] = k end return t",
+    "local a = {1, 2, 3, 4} a[2] = nil local t = {} for k in pairs(a) do t[#t + 1] = k end return t",
+    "return {next({10, 20})}",
     "return pairs()",
     "return ipairs()",
     "local t = setmetatable({}, {__index = function(t, i) if i < 3 then return i end end})\n" +
