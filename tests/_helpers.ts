@@ -175,6 +175,11 @@ export interface Proc {
 export interface SpawnOptions {
   /** Its port; default: a free one (a restarted server keeps its own). */
   port?: number;
+  /**
+   * Returns as soon as it answers PING, -LOADING included (a test of the
+   * loading state); default: once it has loaded its dataset.
+   */
+  whileLoading?: boolean;
   /** Its `dir`; default: a new temporary one, removed by `stop`. */
   dir?: string;
   /**
@@ -215,7 +220,7 @@ export async function spawnServer(
   while (Date.now() < deadline) {
     // The port is bound before the dataset loads: ready means a reply that
     // is not -LOADING (a -NOAUTH is one).
-    if (await answersPing(proc.port, deadline)) return proc;
+    if (await answersPing(proc.port, deadline, opts.whileLoading === true)) return proc;
     if ((await proc.exited(25)) !== undefined) break;
   }
   await proc.stop();
@@ -223,7 +228,7 @@ export async function spawnServer(
 }
 
 /** Whether a server on `port` answers PING with anything but -LOADING. */
-async function answersPing(port: number, deadline: number): Promise<boolean> {
+async function answersPing(port: number, deadline: number, loading = false): Promise<boolean> {
   let conn: Deno.TcpConn;
   try {
     conn = await Deno.connect({ port, hostname: "127.0.0.1" });
@@ -241,7 +246,7 @@ async function answersPing(port: number, deadline: number): Promise<boolean> {
       ),
     ]);
     if (n === null) return false;
-    return !new TextDecoder().decode(buf.subarray(0, n)).startsWith("-LOADING");
+    return loading || !new TextDecoder().decode(buf.subarray(0, n)).startsWith("-LOADING");
   } catch {
     return false;
   } finally {
