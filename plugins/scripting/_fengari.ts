@@ -249,3 +249,20 @@ export function compactStack(L: LuaState): void {
   state.stack = stack;
   state.stack_last = size - EXTRA_STACK;
 }
+
+/**
+ * To be called by the continuation of a yieldable `lua_pcallk` that got an
+ * error: fengari's `lua_pcallk` never records that hooks were allowed (C
+ * Lua's `setoah`), so its error recovery in a resumed thread turns them off
+ * for good. They were on (no pcall is made from inside a hook) and must be,
+ * or a script could no longer be paused or killed (its count hook).
+ *
+ * @example
+ * ```ts
+ * import { lauxlib, restoreHooks } from "./_fengari.ts";
+ * restoreHooks(lauxlib.luaL_newstate());
+ * ```
+ */
+export function restoreHooks(L: LuaState): void {
+  (L as unknown as { allowhook: number }).allowhook = 1;
+}

@@ -14,8 +14,23 @@
  * @module
  */
 
-import { lauxlib, lua, type LuaJsFunction, type LuaState, toLua } from "./_fengari.ts";
+import {
+  lauxlib,
+  lua,
+  type LuaJsFunction,
+  type LuaState,
+  restoreHooks,
+  toLua,
+} from "./_fengari.ts";
 import { isReadonly } from "./_lua51.ts";
+import {
+  formatChar,
+  formatFloat,
+  formatInt,
+  formatString,
+  formatUnsigned,
+  type Spec,
+} from "./_printf.ts";
 
 /**
  * What 5.3 has and Redis's 5.1 has not, by library (`_G`: the base
@@ -518,16 +533,24 @@ const BASE: Readonly<Record<string, LuaJsFunction>> = {
     return lua.lua_error(L);
   },
   // 5.1's xpcall passes the function no arguments, and takes any handler.
+  // With a continuation, as 5.3's: a script past busy-reply-threshold may
+  // pause inside.
   xpcall: (L) => {
     lauxlib.luaL_checkany(L, 2);
     lua.lua_settop(L, 2);
     lua.lua_insert(L, 1);
-    const status = lua.lua_pcall(L, 0, lua.LUA_MULTRET, 1);
-    lua.lua_pushboolean(L, status === lua.LUA_OK);
-    lua.lua_replace(L, 1);
-    return lua.lua_gettop(L);
+    return xpcallDone(L, lua.lua_pcallk(L, 0, lua.LUA_MULTRET, 1, 0, xpcallDone));
   },
 };
+
+/** The end of `xpcall`, also after a pause. */
+function xpcallDone(L: LuaState, status: number): number {
+  const ok = status === lua.LUA_OK || status === lua.LUA_YIELD;
+  if (!ok) restoreHooks(L);
+  lua.lua_pushboolean(L, ok);
+  lua.lua_replace(L, 1);
+  return lua.lua_gettop(L);
+}
 
 /**
  * 5.1's `next` as `pairs` returns it: its own closure of the function, so
@@ -586,6 +609,125 @@ function coroutineCheck(luaFunction: boolean): LuaJsFunction {
     lua.lua_call(L, lua.lua_gettop(L) - 1, lua.LUA_MULTRET);
     return lua.lua_gettop(L);
   };
+}
+
+/** A Lua string as a byte string. */
+function bytesOf(s: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < s.length; i += 8192) {
+    out += String.fromCharCode(...s.subarray(i, Math.min(s.length, i + 8192)));
+  }
+  return out;
+}
+
+/** C's view of a Lua string: up to its first NUL. */
+function cString(s: string): string {
+  const nul = s.indexOf("\0");
+  return nul < 0 ? s : s.slice(0, nul);
+}
+
+const FORMAT_FLAGS = "-+ #0";
+
+/** 5.1's addquoted (`%q`). */
+function quoted(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    if (ch === '"' || ch === "\\" || ch === "\n") out += "\\" + ch;
+    else if (ch === "\r") out += "\\r";
+    else if (ch === "\0") out += "\\000";
+    else out += ch;
+  }
+  return out + '"';
+}
+
+/**
+ * 5.1's `string.format`: its format scanning (five flags at most, two
+ * digits of width and of precision), each item formatted as C's sprintf
+ * (see `_printf.ts`) and cut at a NUL as C's strlen cuts it, `%s` taking
+ * strings and numbers only, `%q` as 5.1 quotes. fengari's threw JS
+ * exceptions for flags such as `% d` and `%#x`.
+ */
+function format51(L: LuaState): number {
+  const top = lua.lua_gettop(L);
+  let arg = 1;
+  const fmt = lauxlib.luaL_checklstring(L, arg);
+  const n = fmt.length;
+  const at = (k: number): number => (k < n ? fmt[k]! : 0); // C sees a NUL past the end
+  const isDigit = (k: number): boolean => at(k) >= 48 && at(k) <= 57;
+  let out = "";
+  let i = 0;
+  while (i < n) {
+    if (fmt[i] !== 37) { // '%'
+      out += String.fromCharCode(fmt[i++]!);
+      continue;
+    }
+    if (at(++i) === 37) {
+      out += "%";
+      i++;
+      continue;
+    }
+    if (++arg > top) lauxlib.luaL_argerror(L, arg, "no value");
+    let p = i;
+    while (at(p) !== 0 && FORMAT_FLAGS.includes(String.fromCharCode(at(p)))) p++;
+    if (p - i >= FORMAT_FLAGS.length + 1) lauxlib.luaL_error(L, "invalid format (repeated flags)");
+    const flags = String.fromCharCode(...fmt.subarray(i, p));
+    let width = 0, precision = -1;
+    for (let d = 0; d < 2 && isDigit(p); d++) width = width * 10 + at(p++) - 48;
+    if (at(p) === 46) { // '.'
+      p++;
+      precision = 0;
+      for (let d = 0; d < 2 && isDigit(p); d++) precision = precision * 10 + at(p++) - 48;
+    }
+    if (isDigit(p)) lauxlib.luaL_error(L, "invalid format (width or precision too long)");
+    const conv = String.fromCharCode(at(p));
+    i = p + 1;
+    const spec: Spec = { flags, width, precision };
+    let item: string;
+    switch (conv) {
+      case "c":
+        item = formatChar(spec, lauxlib.luaL_checknumber(L, arg));
+        break;
+      case "d":
+      case "i":
+        item = formatInt(spec, lauxlib.luaL_checknumber(L, arg));
+        break;
+      case "o":
+      case "u":
+      case "x":
+      case "X":
+        item = formatUnsigned(spec, conv, lauxlib.luaL_checknumber(L, arg));
+        break;
+      case "e":
+      case "E":
+      case "f":
+      case "g":
+      case "G":
+        item = formatFloat(spec, conv, lauxlib.luaL_checknumber(L, arg));
+        break;
+      case "q":
+        out += quoted(bytesOf(lauxlib.luaL_checklstring(L, arg)));
+        continue;
+      case "s": {
+        const s = bytesOf(lauxlib.luaL_checklstring(L, arg));
+        // Without a precision a long string goes in whole (NULs too), as 5.1.
+        if (precision < 0 && s.length >= 100) {
+          out += s;
+          continue;
+        }
+        item = formatString(spec, cString(s));
+        break;
+      }
+      default:
+        return lauxlib.luaL_error(
+          L,
+          "invalid option '%%%s' to 'format'",
+          at(p) === 0 ? new Uint8Array(0) : Uint8Array.of(at(p)),
+        );
+    }
+    out += cString(item);
+  }
+  lua.lua_pushstring(L, toLua(out));
+  return 1;
 }
 
 /** 5.1's `string.rep`: no separator, and a count cut as C's int cast. */
@@ -658,6 +800,7 @@ export function stdlib51(L: LuaState): void {
   lua.lua_setfield(L, -2, "gfind");
   setFunction(L, "char", char51);
   setFunction(L, "rep", rep51);
+  setFunction(L, "format", format51);
   lua.lua_pop(L, 1);
   lua.lua_getglobal(L, "math");
   for (const [name, f] of Object.entries(MATH)) setFunction(L, name, f);

@@ -43,6 +43,7 @@ import {
   pushBytes,
   pushConstant,
   refillArray,
+  restoreHooks,
   type Table,
   tableAt,
   toLua,
@@ -155,21 +156,10 @@ const LOAD_TIMEOUT_MS = 500;
 /** Lua 5.1's error for a yield outside any coroutine of the script's. */
 const YIELD_ACROSS = toLua("attempt to yield across metamethod/C-call boundary");
 
-/**
- * After an error a yieldable pcall caught in a resumed thread: fengari's
- * lua_pcallk never records that hooks were allowed (C Lua's setoah), so
- * its error recovery turns them off for good; they were on (a pcall is not
- * made from inside a hook), and must be, or the script could no longer be
- * paused or killed.
- */
-function hooksBack(L: LuaState): void {
-  (L as unknown as { allowhook: number }).allowhook = 1;
-}
-
 /** The end of our pcall (see `ScriptVM.#pcall`), also after a pause. */
 function pcallDone(L: LuaState, status: number): number {
   if (status !== lua.LUA_OK && status !== lua.LUA_YIELD) {
-    hooksBack(L);
+    restoreHooks(L);
     lua.lua_remove(L, 1);
     if (lua.lua_istable(L, -1)) {
       lua.lua_getfield(L, -1, "err");
@@ -185,7 +175,7 @@ function pcallDone(L: LuaState, status: number): number {
 /** The end of the script thread's body: `(result, ok)` (see `#entry`). */
 function entryDone(L: LuaState, status: number): number {
   const ok = status === lua.LUA_OK || status === lua.LUA_YIELD;
-  if (!ok) hooksBack(L);
+  if (!ok) restoreHooks(L);
   lua.lua_pushboolean(L, ok);
   return 2;
 }
@@ -855,37 +845,52 @@ export class ScriptVM {
 
   /**
    * The count hook (Redis's luaMaskCountHook): a killed script raises
-   * Redis's error, and one past `busy-reply-threshold` pauses, where it
-   * can (its own code, not inside a call from JS: `table.sort`'s
-   * comparator, a `gsub` function, a coroutine of its own).
+   * Redis's error, and one past `busy-reply-threshold` pauses where it can:
+   * in its own code, not inside a call from JS (`table.sort`'s comparator,
+   * a `gsub` function, a coroutine of its own), where nothing can yield.
+   * No one can send SCRIPT KILL while it cannot pause: once it has been
+   * unable to for another `busy-reply-threshold`, it is stopped as SCRIPT
+   * KILL would stop it, if it has not written (one that wrote runs on, as
+   * in Redis, where only SHUTDOWN NOSAVE ends it).
    */
   readonly #hook = (L: LuaState): void => {
     const run = this.#run;
     if (run === undefined) return;
-    if (run.killed) {
-      this.#host.server.log("warning", "Lua script killed by user with SCRIPT KILL.");
-      // On every new line from now on, as Redis: a pcall that catches the
-      // error does not get far.
-      lua.lua_sethook(L, this.#hook, lua.LUA_MASKLINE, 0);
-      if (L !== this.#co) lua.lua_sethook(this.#co!, this.#hook, lua.LUA_MASKLINE, 0);
-      pushErrorTable(L, "Script killed by user with SCRIPT KILL...");
-      lua.lua_error(L);
-    }
-    const now = performance.now();
-    if (now < run.pauseAt) return;
-    if (!run.timedOut) {
-      run.timedOut = true;
-      this.#host.server.log(
-        "warning",
-        `Slow script detected: still in execution after ${Math.floor(now - run.start)} ` +
-          `milliseconds. You can try killing the script using the ${
-            run.opts.fn ? "FUNCTION KILL" : "SCRIPT KILL"
-          } command. Script name is: ${run.opts.name}.`,
+    const log = (msg: string) => this.#host.server.log("warning", msg);
+    if (!run.killed) {
+      const now = performance.now();
+      if (now < run.pauseAt) return;
+      if (!run.timedOut) {
+        run.timedOut = true;
+        log(
+          `Slow script detected: still in execution after ${Math.floor(now - run.start)} ` +
+            `milliseconds. You can try killing the script using the ${
+              run.opts.fn ? "FUNCTION KILL" : "SCRIPT KILL"
+            } command. Script name is: ${run.opts.name}.`,
+        );
+      }
+      if (run.noPause) return;
+      if (L === this.#co && lua.lua_isyieldable(L)) {
+        run.hookYield = true;
+        lua.lua_yield(L, 0);
+        return;
+      }
+      const stuck = now - run.pauseAt;
+      if (run.writeDirty || stuck < this.#host.scripts.threshold) return;
+      log(
+        `Lua script killed: it could not be paused for ${Math.floor(stuck)} milliseconds ` +
+          "(inside a call from JS, or a coroutine of its own).",
       );
+      run.killed = true;
+    } else {
+      log("Lua script killed by user with SCRIPT KILL.");
     }
-    if (run.noPause || L !== this.#co || !lua.lua_isyieldable(L)) return;
-    run.hookYield = true;
-    lua.lua_yield(L, 0);
+    // On every new line from now on, as Redis: a pcall that catches the
+    // error does not get far.
+    lua.lua_sethook(L, this.#hook, lua.LUA_MASKLINE, 0);
+    if (L !== this.#co) lua.lua_sethook(this.#co!, this.#hook, lua.LUA_MASKLINE, 0);
+    pushErrorTable(L, "Script killed by user with SCRIPT KILL...");
+    lua.lua_error(L);
   };
 
   /** The run is over: nothing of it is left running or open. */

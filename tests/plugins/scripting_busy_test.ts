@@ -1,0 +1,509 @@
+/**
+ * Scripts past `busy-reply-threshold`: the BUSY state, SCRIPT KILL,
+ * FUNCTION KILL and UNKILLABLE, SHUTDOWN while busy, FUNCTION LOAD's
+ * timeout, EXEC around a long script, and what the rest of the server does
+ * meanwhile (nothing: no expiry, no blocked client served, nothing
+ * propagated in the middle), against redis-server 7.0 where the behaviour
+ * is Redis's.
+ */
+
+import { assertEquals, assertOk } from "../_assert.ts";
+import {
+  diffSession,
+  hasRedis,
+  RawClient,
+  type Reply,
+  type SessionStep,
+  sharedServers,
+  sleep,
+  startRealRedis,
+  startRespite,
+  startRespiteProc,
+} from "../_helpers.ts";
+import type { Plugin } from "../../mod.ts";
+import { sha1hex } from "../../core/sha1.ts";
+
+/** An endless loop, in a script's own code. */
+const ENDLESS = "local i = 0 while true do i = i + 1 end";
+/** Lua that spins for `s` seconds by the server's clock. */
+const spin = (s: number) =>
+  "local function now() local t = redis.call('time') return t[1] + t[2] / 1000000 end " +
+  `local t0 = now() while now() - t0 < ${s} do end`;
+
+const THRESHOLD = [1, "CONFIG", "SET", "busy-reply-threshold", "100"] as const;
+const RESET = { cleanup: [["CONFIG", "SET", "busy-reply-threshold", "5000"]] };
+/** Long enough for both servers to be past the threshold. */
+const pastThreshold: SessionStep = { act: () => sleep(300) };
+
+diffSession("EVAL past the threshold: BUSY for the others, SCRIPT KILL ends it", [
+  THRESHOLD,
+  [1, "CONFIG", "RESETSTAT"],
+  [1, "SCRIPT", "KILL"],
+  [1, "FUNCTION", "KILL"],
+  { send: [0, "EVAL", ENDLESS, "0"] },
+  // The script's own client: its next command waits for the script.
+  { send: [0, "PING"] },
+  pastThreshold,
+  [1, "PING"],
+  [1, "GET", "x"],
+  [1, "SET", "x", "1"],
+  [1, "EVAL", "return 1", "0"],
+  [1, "INFO", "server"],
+  [1, "CLIENT", "LIST"],
+  [1, "SCRIPT", "LOAD", "return 1"],
+  [1, "SCRIPT", "FLUSH"],
+  [1, "DEBUG", "SLEEP", "0"],
+  [1, "PUBLISH", "ch", "m"],
+  [1, "FUNCTION", "STATS"],
+  [1, "FUNCTION", "KILL"],
+  [1, "SHUTDOWN"],
+  [1, "SHUTDOWN", "SAVE"],
+  [1, "SHUTDOWN", "NOW"],
+  [1, "SHUTDOWN", "FORCE"],
+  [1, "SHUTDOWN", "ABORT"],
+  [1, "SHUTDOWN", "NOSAVE", "SAVE"],
+  [1, "SHUTDOWN", "BOGUS"],
+  // allow_busy: transactions (MULTI queues nothing while busy), AUTH, RESET.
+  [1, "WATCH", "x"],
+  [1, "UNWATCH"],
+  [1, "MULTI"],
+  [1, "SET", "a", "b"],
+  [1, "EXEC"],
+  [1, "MULTI"],
+  [1, "DISCARD"],
+  [1, "AUTH", "nopass"],
+  [1, "RESET"],
+  [1, "SCRIPT", "KILL"],
+  { read: 0 },
+  [1, "PING"],
+  [0, "PING"],
+  [1, "SCRIPT", "KILL"],
+  [1, "EXISTS", "x", "a"],
+  [1, "INFO", "errorstats"],
+], RESET);
+
+diffSession("lua-time-limit is the same threshold", [
+  [1, "CONFIG", "SET", "lua-time-limit", "100"],
+  { send: [0, "EVAL", ENDLESS, "0"] },
+  pastThreshold,
+  [1, "PING"],
+  [1, "SCRIPT", "KILL"],
+  { read: 0 },
+], RESET);
+
+diffSession("a script that wrote is UNKILLABLE, and runs to its end", [
+  THRESHOLD,
+  {
+    send: [
+      0,
+      "EVAL",
+      `redis.call('set', 'w', '1') ${spin(0.7)} return redis.call('get', 'w')`,
+      "0",
+    ],
+  },
+  pastThreshold,
+  [1, "SCRIPT", "KILL"],
+  [1, "FUNCTION", "KILL"],
+  [1, "GET", "w"],
+  { act: () => sleep(700) },
+  { read: 0 },
+  [1, "GET", "w"],
+], RESET);
+
+diffSession("a killed script's error caught by pcall: the rest of its line runs", [
+  THRESHOLD,
+  {
+    send: [
+      0,
+      "EVAL",
+      "local ok, e = pcall(function() while true do end end) " +
+      "redis.call('set', 'caught', tostring(e)) return 1",
+      "0",
+    ],
+  },
+  pastThreshold,
+  [1, "SCRIPT", "KILL"],
+  { read: 0 },
+  [1, "GET", "caught"],
+], RESET);
+
+diffSession("a killed script's error caught by pcall: raised again on its next line", [
+  THRESHOLD,
+  {
+    send: [
+      0,
+      "EVAL",
+      "local ok, e = pcall(function() while true do end end)\n" +
+      "redis.call('set', 'caught', tostring(e))\nreturn 1",
+      "0",
+    ],
+  },
+  pastThreshold,
+  [1, "SCRIPT", "KILL"],
+  { read: 0 },
+  [1, "EXISTS", "caught"],
+], RESET);
+
+diffSession("a script pauses inside xpcall and pcall, and is killed there", [
+  THRESHOLD,
+  {
+    send: [
+      0,
+      "EVAL",
+      "return {xpcall(function() return pcall(function() while true do end end) end, " +
+      "function(e) return 'handled: ' .. tostring(e.err or e) end)}",
+      "0",
+    ],
+  },
+  pastThreshold,
+  [1, "PING"],
+  [1, "SCRIPT", "KILL"],
+  { read: 0 },
+], RESET);
+
+diffSession("EXEC waits for a long script of its queue, the rest runs after it", [
+  THRESHOLD,
+  { send: [0, "MULTI"] },
+  { send: [0, "SET", "m1", "x"] },
+  { send: [0, "EVAL", ENDLESS, "0"] },
+  { send: [0, "SET", "m2", "y"] },
+  { send: [0, "EXEC"] },
+  pastThreshold,
+  [1, "GET", "m1"],
+  [1, "SCRIPT", "KILL"],
+  { read: 0 },
+  [1, "MGET", "m1", "m2"],
+], RESET);
+
+diffSession("functions: FUNCTION KILL, SCRIPT KILL answers with the functions' BUSY", [
+  THRESHOLD,
+  [
+    1,
+    "FUNCTION",
+    "LOAD",
+    "#!lua name=busylib\n" +
+    `redis.register_function('spin', function(keys, args) ${ENDLESS} end)\n` +
+    "redis.register_function{function_name='spinro', flags={'no-writes'}, " +
+    `callback=function(keys, args) ${ENDLESS} end}\n` +
+    "redis.register_function('spinw', function(keys, args) " +
+    `redis.call('set', 'fw', '1') ${spin(0.7)} return 'done' end)`,
+  ],
+  { send: [0, "FCALL", "spin", "1", "k", "arg"] },
+  pastThreshold,
+  [1, "PING"],
+  [1, "SCRIPT", "KILL"],
+  [1, "FUNCTION", "KILL"],
+  { read: 0 },
+  { send: [0, "FCALL_RO", "spinro", "0"] },
+  pastThreshold,
+  [1, "FUNCTION", "KILL"],
+  { read: 0 },
+  { send: [0, "FCALL", "spinw", "0"] },
+  pastThreshold,
+  [1, "FUNCTION", "KILL"],
+  [1, "SCRIPT", "KILL"],
+  { act: () => sleep(700) },
+  { read: 0 },
+  [1, "FUNCTION", "STATS"],
+  [1, "FUNCTION", "DELETE", "busylib"],
+], { cleanup: [...RESET.cleanup, ["FUNCTION", "FLUSH"]] });
+
+diffSession("FUNCTION LOAD stops a library's code after 500 ms", [
+  [0, "FUNCTION", "LOAD", "#!lua name=lib\nlocal a = 1 while 1 do a = a + 1 end"],
+  [
+    0,
+    "FUNCTION",
+    "LOAD",
+    "#!lua name=lib\npcall(function() while true do end end)\n" +
+    "redis.register_function('f', function() return 1 end)",
+  ],
+  // The rest of the line after the caught error still runs.
+  [
+    0,
+    "FUNCTION",
+    "LOAD",
+    "#!lua name=lib\npcall(function() while true do end end) " +
+    "redis.register_function('f', function() return 1 end)",
+  ],
+  [0, "FUNCTION", "LIST"],
+  [0, "FUNCTION", "FLUSH"],
+  [0, "PING"],
+]);
+
+diffSession("busy-reply-threshold 0: a long script never pauses", [
+  [1, "CONFIG", "SET", "busy-reply-threshold", "0"],
+  { send: [0, "EVAL", `${spin(0.4)} return 'done'`, "0"] },
+  { act: () => sleep(100) },
+  [1, "PING"],
+  { read: 0 },
+], RESET);
+
+diffSession("a client blocked on a key the script pushed to waits for the script's end", [
+  THRESHOLD,
+  { send: [2, "BLPOP", "list", "0"] },
+  { act: () => sleep(50) },
+  {
+    send: [
+      0,
+      "EVAL",
+      `redis.call('lpush', KEYS[1], 'a') ${spin(0.6)} return redis.call('llen', KEYS[1])`,
+      "1",
+      "list",
+    ],
+  },
+  pastThreshold,
+  [1, "LLEN", "list"],
+  { act: () => sleep(500) },
+  { read: 0 },
+  { read: 2 },
+  [1, "LLEN", "list"],
+], { clients: 3, ...RESET });
+
+diffSession("keys do not expire while a script holds the server", [
+  THRESHOLD,
+  [1, "SET", "k", "v", "PX", "50"],
+  { send: [0, "EVAL", `${spin(0.6)} return redis.call('dbsize')`, "0"] },
+  pastThreshold,
+  [1, "DBSIZE"],
+  { act: () => sleep(500) },
+  { read: 0 },
+  [1, "EXISTS", "k"],
+], RESET);
+
+diffSession("a script whose client left goes on: SCRIPT KILL, or its writes all land", [
+  THRESHOLD,
+  { send: [0, "EVAL", ENDLESS, "0"] },
+  pastThreshold,
+  { act: () => sleep(0) },
+  [1, "SCRIPT", "KILL"],
+  [1, "PING"],
+], RESET);
+
+/**
+ * A differential check that needs more than a session: `run` against both
+ * shared servers (threshold 100 ms), its results compared.
+ */
+function diffBusy(name: string, run: (port: number) => Promise<unknown[]>): void {
+  Deno.test({
+    name: `diff: ${name}`,
+    ignore: !hasRedis,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const { respite, redis } = await sharedServers();
+      const results: unknown[][] = [];
+      for (const port of [respite.port, redis!.port]) {
+        const c = await RawClient.connect(port);
+        await c.call("CONFIG", "SET", "busy-reply-threshold", "100");
+        try {
+          results.push(await run(port));
+        } finally {
+          await c.call("CONFIG", "SET", "busy-reply-threshold", "5000");
+          c.close();
+        }
+      }
+      assertEquals(results[0], results[1]);
+    },
+  });
+}
+
+diffBusy("FUNCTION STATS shows the running function, and its command", async (port) => {
+  const [a, b] = [await RawClient.connect(port), await RawClient.connect(port)];
+  try {
+    await b.call(
+      "FUNCTION",
+      "LOAD",
+      "REPLACE",
+      `#!lua name=statslib\nredis.register_function('spin', function() ${ENDLESS} end)`,
+    );
+    await a.write(encode(["FCALL", "spin", "1", "key", "arg"]));
+    await sleep(300);
+    const stats = await b.call("FUNCTION", "STATS");
+    // duration_ms: past the threshold, and growing.
+    const running = (stats as Reply[])[1] as Reply[];
+    const ms = running[5] as number;
+    running[5] = "ms";
+    await b.call("FUNCTION", "KILL");
+    const killed = (await a.read()).value;
+    await b.call("FUNCTION", "FLUSH");
+    return [stats, ms >= 100 && ms < 5000, killed];
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
+diffBusy("a client that left during its script: the script's writes land", async (port) => {
+  const [a, b] = [await RawClient.connect(port), await RawClient.connect(port)];
+  try {
+    await b.call("DEL", "left1", "left2");
+    await a.write(
+      encode([
+        "EVAL",
+        `redis.call('set', 'left1', 'x') ${spin(0.5)} redis.call('set', 'left2', 'y')`,
+        "0",
+      ]),
+    );
+    await sleep(250);
+    a.close();
+    const busy = await b.call("PING");
+    await sleep(500);
+    return [busy, await b.call("MGET", "left1", "left2")];
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
+function encode(argv: string[]): Uint8Array {
+  let s = `*${argv.length}\r\n`;
+  for (const x of argv) s += `$${x.length}\r\n${x}\r\n`;
+  return new TextEncoder().encode(s);
+}
+
+Deno.test({
+  name: "diff: SHUTDOWN NOSAVE ends a server busy with a script, without saving",
+  ignore: !hasRedis,
+  async fn() {
+    const outcomes: unknown[] = [];
+    for (const kind of ["respite", "redis"] as const) {
+      const args = ["--busy-reply-threshold", "100", "--save", "3600 1"];
+      const proc = kind === "respite" ? await startRespiteProc(args) : await startRealRedis(args);
+      try {
+        const [a, b] = [await RawClient.connect(proc.port), await RawClient.connect(proc.port)];
+        await b.call("SET", "k", "v");
+        await a.write(encode(["EVAL", ENDLESS, "0"]));
+        await sleep(300);
+        const refused = await b.call("SHUTDOWN");
+        await b.write(encode(["SHUTDOWN", "NOSAVE"]));
+        const closed = [await b.closedWithin(5000), await a.closedWithin(5000)];
+        const code = await proc.exited(5000);
+        let saved = true;
+        try {
+          Deno.statSync(`${proc.dir}/dump.rdb`);
+        } catch {
+          saved = false;
+        }
+        outcomes.push([refused, closed, code, saved]);
+        a.close();
+        b.close();
+      } finally {
+        await proc.stop();
+      }
+    }
+    assertEquals(outcomes[0], outcomes[1]);
+  },
+});
+
+// Respite's own: where a script cannot pause, it is stopped as SCRIPT KILL
+// would (nobody can send it) once stuck for another threshold, unless it wrote.
+
+Deno.test("a script that cannot pause (a sort comparator) is stopped once stuck", async () => {
+  const s = await startRespite({ config: { "busy-reply-threshold": "100" } });
+  const c = await RawClient.connect(s.port);
+  try {
+    const t0 = performance.now();
+    const body = "table.sort({3, 2, 1}, function(a, b) while true do end end)";
+    const r = await c.call("EVAL", body, "0");
+    const ms = performance.now() - t0;
+    assertEquals(
+      r,
+      {
+        error: `ERR Script killed by user with SCRIPT KILL... script: ${
+          sha1hex(body)
+        }, on @user_script:1.`,
+      },
+      `after ${ms} ms`,
+    );
+    assertOk(ms >= 200 && ms < 3000, `stopped after ${ms} ms`);
+    // Also inside a coroutine of its own, and the server goes on.
+    const co = await c.call(
+      "EVAL",
+      "return coroutine.wrap(function() while true do end end)()",
+      "0",
+    );
+    assertOk(typeof co === "object" && co !== null && "error" in co, JSON.stringify(co));
+    assertEquals(await c.call("PING"), "PONG");
+  } finally {
+    c.close();
+    await s.close();
+  }
+});
+
+Deno.test("redis.call from a coroutine of the script's own", async () => {
+  const s = await startRespite();
+  const c = await RawClient.connect(s.port);
+  try {
+    await c.call("SET", "k", "v");
+    assertEquals(
+      await c.call(
+        "EVAL",
+        "return coroutine.wrap(function() return redis.call('get', 'k') end)()",
+        "0",
+      ),
+      "v",
+    );
+    assertEquals(await c.call("EVAL", "return coroutine.running()", "0"), null);
+  } finally {
+    c.close();
+    await s.close();
+  }
+});
+
+/** A plugin that records what reaches the propagate hooks. */
+function recorder(): { plugin: Plugin; seen: string[] } {
+  const seen: string[] = [];
+  return {
+    seen,
+    plugin: {
+      name: "propagate-recorder",
+      hooks: { propagate: (db, argv) => void seen.push(`${db} ${argv.join(" ")}`) },
+    },
+  };
+}
+
+Deno.test("propagation: a killed read-only script sends nothing, a paused one one block", async () => {
+  const rec = recorder();
+  const s = await startRespite({
+    plugins: [rec.plugin],
+    config: { "busy-reply-threshold": "100" },
+  });
+  const [a, b] = [await RawClient.connect(s.port), await RawClient.connect(s.port)];
+  try {
+    await a.write(encode(["EVAL", `local x = redis.call('get', 'k') ${ENDLESS}`, "0"]));
+    await sleep(250);
+    assertEquals(await b.call("SCRIPT", "KILL"), "OK");
+    await a.read();
+    assertEquals(rec.seen, []);
+    // Writes around a pause: one MULTI ... EXEC, nothing between, though
+    // others wrote (refused) and a key's TTL passed meanwhile.
+    await b.call("SET", "ttl", "v", "PX", "20");
+    await a.write(
+      encode([
+        "EVAL",
+        `redis.call('set', 'a', '1') ${spin(0.4)} redis.call('set', 'b', '2')`,
+        "0",
+      ]),
+    );
+    await sleep(200);
+    const refused = await b.call("SET", "c", "3");
+    assertOk(typeof refused === "object" && refused !== null && "error" in refused);
+    await a.read();
+    // (The expired key's DEL comes after, from the cron.)
+    const own = () => rec.seen.filter((l) => !l.includes(" ttl"));
+    assertEquals(own(), ["0 MULTI", "0 set a 1", "0 set b 2", "0 EXEC"]);
+    // EXEC around a paused script: one block too.
+    rec.seen.length = 0;
+    await a.write(encode(["MULTI"]));
+    await a.write(encode(["SET", "x", "1"]));
+    await a.write(encode(["EVAL", `redis.call('set', 'y', '2') ${spin(0.3)}`, "0"]));
+    await a.write(encode(["SET", "z", "3"]));
+    await a.write(encode(["EXEC"]));
+    for (let i = 0; i < 5; i++) await a.read(3000);
+    assertEquals(own(), ["0 MULTI", "0 SET x 1", "0 set y 2", "0 SET z 3", "0 EXEC"]);
+  } finally {
+    a.close();
+    b.close();
+    await s.close();
+  }
+});
