@@ -650,17 +650,22 @@ export class ReplicaSide {
           n = acc;
           acc = 0;
         }
-        if (pause.level !== 0 && this.#held(argv, multi)) {
+        // While a script holds the server (busy) the stream waits too, as
+        // Redis leaves its master's input unread until the script ends.
+        const busy = this.server.busy !== undefined;
+        if (busy || (pause.level !== 0 && this.#held(argv, multi))) {
           pending = argv;
           pendingBytes = n;
           if (!waiting) {
             waiting = true;
-            pause.whenOver(() => {
+            const go = () => {
               waiting = false;
               if (gen !== this.#gen) return;
               drain();
               this.server.serveBlocked();
-            });
+            };
+            if (busy) this.server.whenNotBusy(go);
+            else pause.whenOver(go);
           }
           return;
         }
