@@ -8,6 +8,7 @@ import type { MachineInfo } from "./system.ts";
 import type { PersistenceResult, PersistenceSample } from "./persistence.ts";
 import type { ReplicationResult, ReplicationSample } from "./replication.ts";
 import type { BullmqResult, BullmqSample } from "./bullmq.ts";
+import type { EnginesResult } from "./lua_engines.ts";
 
 /** The median of one test at one pipeline depth, both servers. */
 export interface Row {
@@ -60,6 +61,8 @@ export interface Report {
   replication: ReplicationResult | undefined;
   /** BullMQ's jobs added and processed per second (bench/bullmq.ts), when measured. */
   bullmq?: BullmqResult | undefined;
+  /** The Lua engines on the EVAL row's shape (bench/lua_engines.ts), when measured. */
+  engines?: EnginesResult | undefined;
   seconds: number;
   /** 1-minute load average before and after the run. */
   load: [string, string];
@@ -320,6 +323,7 @@ export function render(r: Report): string {
   if (r.persistence) push(...persistenceSection(r.persistence));
   if (r.replication) push(...replicationSection(r.replication));
   if (r.bullmq) push(...bullmqSection(r.bullmq));
+  if (r.engines) push(...enginesSection(r.engines));
   push(
     "## Targets",
     "",
@@ -487,6 +491,42 @@ function bullmqSection(b: BullmqResult): string[] {
     `| Jobs processed/s of each run | ${runs(b.runs.redis, "processedPerSec")} | ${
       runs(b.runs.respite, "processedPerSec")
     } | |`,
+    "",
+  ];
+}
+
+/** The "Lua engines" section: what another engine would change, measured. */
+function enginesSection(e: EnginesResult): string[] {
+  const num = (n: number, digits: number) => Number.isFinite(n) ? n.toFixed(digits) : "n/a";
+  return [
+    "## Lua engines",
+    "",
+    "Respite runs scripts on fengari (Lua 5.3 written in JavaScript, made to behave as Redis's",
+    "Lua 5.1). The Lua engines available on npm, on the EVAL row's script shape and on two",
+    "loops of plain Lua, in one Deno process (bench/lua_engines.ts; CPU time, best of three",
+    "rounds after a warm-up). The shape: `return(f(KEYS[1]))` with `f` a JavaScript function",
+    "that reads its string argument and increments a counter (standing in for `redis.call`),",
+    `KEYS a new one-element table each call, ${fmtInt(e.calls)} calls per round. The loops:`,
+    "`s = s + i % 7` three million times, and `t[#t + 1] = tostring(i) .. 'x'` 100,000",
+    "times. fengari is driven as Respite drives it; wasmoon through the raw exports of its",
+    "Emscripten module (strings copied into its memory); lua-wasm-bindings, the only build",
+    "of Redis's Lua 5.1.5, exposes no way to register a JavaScript function, so it runs the",
+    "loops only. Lua 5.4 differs from Redis's 5.1 in what scripts see (64-bit integers beside",
+    "floats, integer division and bitwise operators, no `setfenv`/`getfenv` or `unpack`, a",
+    "different standard library), as fengari's 5.3 does; Respite closes that gap for fengari",
+    "in plugins/scripting/_lua51.ts, and a switch would mean doing it again.",
+    "",
+    "```sh",
+    e.commandLine,
+    "```",
+    "",
+    "| Engine | Lua | µs per call of the shape | Arithmetic loop (ms) | Strings loop (ms) |",
+    "| --- | --- | ---: | ---: | ---: |",
+    ...e.samples.map((s) =>
+      `| ${s.engine} | ${s.lua} | ${num(s.callUs, 2)} | ${num(s.arithMs, 0)} | ${
+        num(s.stringsMs, 0)
+      } |`
+    ),
     "",
   ];
 }

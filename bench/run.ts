@@ -26,6 +26,10 @@
  *                     (bench/bullmq.ts); on by default without `--only`
  * - `--no-bullmq`     skip it
  * - `--bullmq-jobs N` jobs per BullMQ run (default 5000)
+ * - `--engines`       compare the Lua engines available on npm on the EVAL
+ *                     row's script shape (bench/lua_engines.ts); on by
+ *                     default without `--only`
+ * - `--no-engines`    skip it
  * - `--entry E`       Respite entry point: `main` (main.ts) or `launcher`
  *                     (bench/respite_server.ts); default main.ts when present
  * - `--out FILE`      where the report goes (default BENCHMARKS.md; `-` for stdout)
@@ -57,6 +61,7 @@ import { checkTargets, type MemorySample, render, type Report, type Row } from "
 import { measurePersistence } from "./persistence.ts";
 import { measureReplication } from "./replication.ts";
 import { measureBullmq } from "./bullmq.ts";
+import { measureEngines } from "./lua_engines.ts";
 import { RESPITE_VERSION } from "../core/version.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -79,6 +84,7 @@ interface Options {
   replWrites: number;
   bullmq: boolean;
   bullmqJobs: number;
+  engines: boolean;
   entry: RespiteEntry | undefined;
   out: string;
   json: string | undefined;
@@ -106,6 +112,8 @@ function options(args: string[]): Options {
       bullmq: { type: "boolean", default: false },
       "no-bullmq": { type: "boolean", default: false },
       "bullmq-jobs": { type: "string" },
+      engines: { type: "boolean", default: false },
+      "no-engines": { type: "boolean", default: false },
       entry: { type: "string" },
       out: { type: "string" },
       json: { type: "string" },
@@ -119,6 +127,7 @@ function options(args: string[]): Options {
         "       [--clients N] [--pipelines 1,16] [--keys N] [--no-memory]\n" +
         "       [--persistence | --no-persistence] [--replication | --no-replication]\n" +
         "       [--repl-writes N] [--bullmq | --no-bullmq] [--bullmq-jobs N]\n" +
+        "       [--engines | --no-engines]\n" +
         "       [--entry main|launcher] [--out FILE|-] [--json FILE] [--render FILE]",
     );
     Deno.exit(0);
@@ -146,6 +155,9 @@ function options(args: string[]): Options {
   if (values.bullmq && values["no-bullmq"]) {
     throw new Error("--bullmq and --no-bullmq contradict each other");
   }
+  if (values.engines && values["no-engines"]) {
+    throw new Error("--engines and --no-engines contradict each other");
+  }
   const entry = values.entry;
   if (entry !== undefined && entry !== "main" && entry !== "launcher") {
     throw new Error("--entry wants main or launcher");
@@ -166,6 +178,7 @@ function options(args: string[]): Options {
     replWrites: int(values["repl-writes"], quick ? 100_000 : 500_000, "repl-writes"),
     bullmq: values.bullmq || (!values["no-bullmq"] && only === undefined),
     bullmqJobs: int(values["bullmq-jobs"], quick ? 2000 : 5000, "bullmq-jobs"),
+    engines: values.engines || (!values["no-engines"] && only === undefined),
     entry,
     out: values.out ?? `${ROOT}BENCHMARKS.md`,
     json: values.json,
@@ -520,6 +533,22 @@ async function main(): Promise<void> {
       });
     }
 
+    let engines: Report["engines"];
+    if (o.engines) {
+      console.log("lua engines: the EVAL shape and two loops on each ...");
+      try {
+        engines = await measureEngines(o.quick ? 50_000 : 200_000, ROOT);
+        for (const s of engines.samples) {
+          console.log(
+            `lua engines: ${s.engine}, Lua ${s.lua}: ${s.callUs.toFixed(2)} µs/call, ` +
+              `loops ${s.arithMs.toFixed(0)} / ${s.stringsMs.toFixed(0)} ms`,
+          );
+        }
+      } catch (e) {
+        console.error(`  lua engines: ${e instanceof Error ? e.message : e}`);
+      }
+    }
+
     const report: Report = {
       date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
       machine: machineInfo(),
@@ -539,6 +568,7 @@ async function main(): Promise<void> {
       persistence,
       replication,
       bullmq,
+      engines,
       seconds: (performance.now() - started) / 1000,
       load: [loadBefore, loadAverage()],
     };

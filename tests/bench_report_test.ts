@@ -77,6 +77,23 @@ Deno.test("bench report: the BullMQ section shows both servers' jobs/s and their
   assertMatch(md, /deno run bench\/bullmq_load\.ts -p <port> -n 5000/);
 });
 
+Deno.test("bench report: the Lua engines section shows each engine's figures", () => {
+  const r = report(undefined, 0.6);
+  r.engines = {
+    calls: 1000,
+    commandLine: "deno run bench/lua_engines.ts 1000",
+    samples: [
+      { engine: "fengari 0.1.5", lua: "5.3", callUs: 1.234, arithMs: 150.4, stringsMs: 600 },
+      { engine: "other", lua: "5.1.5", callUs: NaN, arithMs: 25, stringsMs: 47 },
+    ],
+  };
+  const md = render(r);
+  assertMatch(md, /## Lua engines/);
+  assertMatch(md, /\| fengari 0\.1\.5 \| 5\.3 \| 1\.23 \| 150 \| 600 \|/);
+  assertMatch(md, /\| other \| 5\.1\.5 \| n\/a \| 25 \| 47 \|/);
+  assertOk(!render(report(undefined, 0.6)).includes("## Lua engines"));
+});
+
 Deno.test("bench report: issue 15's targets are EVAL at -P 16 and the BullMQ row", () => {
   const of15 = (r: Report) => checkTargets(r).filter((t) => t.issue === 15);
   const [evalGoal, bull] = of15(report(BULLMQ, 0.6));
