@@ -7,7 +7,7 @@
  */
 
 import { assertEquals } from "../_assert.ts";
-import { diffTest, encodeCommand, hasRedis, sharedServers, type Step } from "../_helpers.ts";
+import { diffTest, encodeCommand, hasRedis, prng, sharedServers, type Step } from "../_helpers.ts";
 
 /**
  * Each snippet run as EVAL, then as the body of function `test` (FUNCTION
@@ -352,6 +352,84 @@ diffTest("KEYS and ARGV are the script's own tables; globals persist nowhere", [
   ["FCALL", "ka", "1", "k", "a"],
   ["FUNCTION", "FLUSH"],
 ]);
+
+diffTest(
+  "string.format as Lua 5.1's, items as glibc's sprintf",
+  everywhere([
+    "return string.format('%d|%5d|%-5d|%05d|%+d|% d|%i', 42, 42, 42, 42, 42, 42, -7)",
+    "return string.format('%x|%X|%o|%u|%#x|%#o|%X|%u', 255, 255, 8, 42, 255, 8, -255, -1)",
+    "return string.format('%f|%.2f|%10.3f|%-10.1f|%e|%.3E|%g|%G|%.3g', " +
+    "3.14159, 2.5, 1/3, -2.25, 12345.678, 0.000123, 1e20, 1e-10, 2/3)",
+    "return string.format('%.0f|%.0f|%.0f|%.1f|%.2f|%.20f', 0.5, 1.5, 2.5, 0.25, 1.005, 0.1)",
+    "return string.format('%.15g|%.17g|%g|%g|%e|%E', 0.1, 0.1, 1e-5, 123456789, 1e300, 5e-324)",
+    "return string.format('%#.3g|%#.2g|%#.1g|%#.3g|%#g|%#.0f|%#x', " +
+    "9.9995, 9.96, 9.6, 999.95, 999999.5, 3, 0)",
+    "return string.format('%05f|%-6f|%+f|% e|%g', 1/0, -1/0, 1/0, 0/0, -(0/0))",
+    "return string.format('%d|%d|%x|%u', 1/0, 2^63, 2^53, 0/0)",
+    "return string.format('%q', 'a\"b\\\\c\\nd\\re\\0f')",
+    "return string.format('%c%c%c|%5c|', 72, 105, 0, 65)",
+    "return string.format('%s|%10.4s|%.0s|%05s|%s|%.3s', 'abc', 'abcdef', 'abc', 'ab', 'a\\0b', 'a\\0bc')",
+    "return #string.format('%s', string.rep('a\\0', 60))",
+    "return string.format('%s|%s', 12.5, 1e100)",
+    "return string.format('%5s', true)",
+    "return string.format('%s', nil)",
+    "return string.format('%-+ #0d|%5.3d|%.0d|%-08.3x', 1, 7, 0, 255)",
+    "return string.format('%-+ #0-d', 1)",
+    "return string.format('%123d', 1)",
+    "return string.format('%a', 1)",
+    "return string.format('%', 1)",
+    "return string.format('%d')",
+    "return string.format('%d', 'x')",
+  ]),
+);
+
+diffTest("string.format: random conversions of odd numbers", () => {
+  const rnd = prng(7);
+  const pick = <T>(a: readonly T[]) => a[Math.floor(rnd() * a.length)]!;
+  const values = [
+    "0",
+    "-0",
+    "0.5",
+    "2.5",
+    "-2.5",
+    "1/3",
+    "1e-5",
+    "1e15",
+    "1e21",
+    "1e300",
+    "5e-324",
+    "2^31",
+    "2^63",
+    "2^64",
+    "-2^63",
+    "1/0",
+    "0/0",
+    "999.9995",
+    "99.95",
+    "1.005",
+    "'12'",
+    "65",
+  ];
+  const steps: Step[] = [];
+  for (let i = 0; i < 300; i++) {
+    let flags = "";
+    for (let k = Math.floor(rnd() * 3); k > 0; k--) flags += pick(["-", "+", " ", "#", "0"]);
+    const width = rnd() < 0.5 ? "" : String(Math.floor(rnd() * 30));
+    const precision = rnd() < 0.5 ? "" : "." + String(Math.floor(rnd() * 25));
+    const conv = pick(["d", "i", "o", "u", "x", "X", "e", "E", "f", "g", "G", "c"]);
+    const v = rnd() < 0.5
+      ? pick(values)
+      : `${rnd() < 0.5 ? "-" : ""}math.ldexp(${Math.floor(rnd() * 2 ** 53)}, ${
+        Math.floor(rnd() * 160) - 120
+      })`;
+    steps.push([
+      "EVAL",
+      `return {pcall(string.format, '[%${flags}${width}${precision}${conv}]', ${v})}`,
+      "0",
+    ]);
+  }
+  return steps;
+});
 
 /** What a pcall of `call` gave, with a returned table or number shown as its type. */
 const shown = (call: string) =>
