@@ -17,6 +17,8 @@ import type { ScriptCache } from "./_cache.ts";
 import type { Scripts } from "./_running.ts";
 
 const NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
+/** The admission a script without a shebang passes on a stale replica. */
+const STALE_CHECK = { traits: Trait.DENYSTALE, phases: ["stale"] } as const;
 
 const HELP = [
   "DEBUG (YES|SYNC|NO)",
@@ -74,8 +76,7 @@ export function scriptingCommands(
     // stale replica (Redis's scriptPrepareForRun in compatibility mode).
     if (flags.compat && !obey) {
       const self = server.commands.get(argv[0]!.toLowerCase());
-      const stale = self &&
-        server.admit(c, self, argv, { traits: Trait.DENYSTALE, phases: ["stale"] });
+      const stale = self && server.admit(c, self, argv, STALE_CHECK);
       if (stale) throw new ReplyError(stale);
     }
     cache.vm.run({
