@@ -89,6 +89,7 @@ declare module "npm:fengari@0.1.5" {
     lua_error(L: LuaState): never;
     lua_getfield(L: LuaState, idx: number, k: Str): number;
     lua_getglobal(L: LuaState, name: Str): number;
+    lua_gettable(L: LuaState, idx: number): number;
     lua_getmetatable(L: LuaState, idx: number): boolean;
     lua_gettop(L: LuaState): number;
     lua_insert(L: LuaState, idx: number): void;

@@ -9,7 +9,8 @@
  * use raw accesses and the table's border, numbers given for integers are
  * cut as C casts them (5.3 refuses fractions),
  * `coroutine.running` returns nil outside a coroutine, `string.char`
- * takes what C's int cast leaves of a number.
+ * takes what C's int cast leaves of a number, patterns are 5.1's (see
+ * `_patterns51.ts`) and `string.format` is 5.1's over C's sprintf.
  *
  * @module
  */
@@ -23,6 +24,7 @@ import {
   toLua,
 } from "./_fengari.ts";
 import { isReadonly } from "./_lua51.ts";
+import { find51, gmatch51, gsub51, match51 } from "./_patterns51.ts";
 import {
   formatChar,
   formatFloat,
@@ -796,6 +798,10 @@ export function stdlib51(L: LuaState): void {
     lua.lua_pop(L, 1);
   }
   lua.lua_getglobal(L, "string");
+  setFunction(L, "find", find51);
+  setFunction(L, "match", match51);
+  setFunction(L, "gmatch", gmatch51);
+  setFunction(L, "gsub", gsub51);
   lua.lua_getfield(L, -1, "gmatch");
   lua.lua_setfield(L, -2, "gfind");
   setFunction(L, "char", char51);

@@ -431,6 +431,98 @@ diffTest("string.format: random conversions of odd numbers", () => {
   return steps;
 });
 
+diffTest(
+  "patterns as Lua 5.1's: find, match, gmatch, gsub",
+  everywhere([
+    "return {string.find('hello', 'l+'), string.find('a.b', '.', 1, true), string.find('abc', 'b', 10)}",
+    "return {string.match('key:123:abc', '(%a+):(%d+)'), string.match('  x  ', '^%s*(.-)%s*$')}",
+    "return {string.match('THE (quick) fox', '%b()'), string.match('THE fox', '%f[%a]%a+', 2)}",
+    "return {string.find('hello', '()ll()')}",
+    "return {string.match('', '', 1), string.match('abc', '', 10), string.match('abc', 'c', 4)}",
+    "return {string.gsub('hello world', 'o', '0'), string.gsub('abc', '%w', '%0%0')}",
+    "return {string.gsub('abc', '', '-'), string.gsub('abc', 'b*', '-')}",
+    "return {string.gsub('x=1, y=22', '(%w+)=(%w+)', '%2=%1')}",
+    "return {string.gsub('abc', '%w', {a = 'A', b = true})}",
+    "return {string.gsub('abc', '%w', function(c) if c == 'b' then return false end return c:upper() end)}",
+    "return {string.gsub('a%b', '%%', '100%')}",
+    "return {string.gsub('abc', 'b', '%g')}",
+    "return {string.gsub('abc', '.', '\\0x')}",
+    "return {string.gsub('abc', '\\0x', '-')}",
+    "return {string.gsub('aaa', 'a', 'b', 2), string.gsub('aaa', 'a', 'b', 2^31)}",
+    "return {string.gsub('aaa', '^a', 'b')}",
+    "return string.gsub('abc', '(', 'x')",
+    "return string.gsub('abc', '%', 'x')",
+    "return string.gsub('abc', '[a', 'x')",
+    "return string.gsub('abc', '%1', 'x')",
+    "return string.gsub('abc', '(a)', '%2')",
+    "return string.gsub('abc', 'a', {})",
+    "return string.gsub('abc', 'a', function() return {} end)",
+    "return string.find('abc', '%f')",
+    "return string.find('abc', '%b')",
+    "local t = {} for k, v in string.gmatch('a=1, b=2', '(%w+)=(%w+)') do t[#t + 1] = k .. v end return t",
+    "local t = {} for w in string.gmatch('one two', '%a*') do t[#t + 1] = '<' .. w .. '>' end return t",
+    "local t = {} for w in string.gfind('a1b2', '%d') do t[#t + 1] = w end return t",
+    "return string.match(string.rep('a', 40), string.rep('(a)', 33))",
+  ]),
+);
+
+diffTest("patterns: seeded random subjects, patterns and replacements", () => {
+  const rnd = prng(11);
+  const pick = <T>(a: readonly T[]) => a[Math.floor(rnd() * a.length)]!;
+  const strings = [
+    "''",
+    "'hello world'",
+    "'a.b.c'",
+    "'%d+'",
+    "'aaa'",
+    "'\\0x\\0'",
+    "'[a-z]+'",
+    "'(a)(b)'",
+    "'%'",
+    "'%b()'",
+    "'%f[%w]'",
+    "'(()'",
+    "'[%'",
+    "'[^]'",
+    "'x*?'",
+    "'%1'",
+    "'(a)%1'",
+    "'.-'",
+    "'^a'",
+    "'a$'",
+    "'%z'",
+    "'%g'",
+    "'()'",
+    "'key:123:abc'",
+    "'(%d+)-(%d+)'",
+    "'%S+'",
+    "'[]]'",
+    "'[a-]'",
+    "'(.)%1'",
+    "'%p+'",
+  ];
+  const numbers = ["0", "1", "-1", "2", "-100", "100", "1.5", "2^31", "0/0", "nil"];
+  const calls = [
+    "string.find(%s, %s, %n)",
+    "string.find(%s, %s, %n, true)",
+    "string.match(%s, %s, %n)",
+    "string.gsub(%s, %s, %s)",
+    "string.gsub(%s, %s, %s, %n)",
+    "string.gsub(%s, %s, {a = 'X'})",
+    "string.gsub(%s, %s, function(c) return c end)",
+    "(function() local t = {} for a in string.gmatch(%s, %s) do t[#t + 1] = a end return t end)()",
+  ];
+  const steps: Step[] = [];
+  for (let i = 0; i < 300; i++) {
+    const call = pick(calls).replace(/%s/g, () => pick(strings)).replace(
+      /%n/g,
+      () => pick(numbers),
+    );
+    steps.push(["EVAL", `return {pcall(function() return ${call} end)}`, "0"]);
+  }
+  return steps;
+});
+
 /** What a pcall of `call` gave, with a returned table or number shown as its type. */
 const shown = (call: string) =>
   `local ok, v = pcall(${call}) return {ok, type(v) == 'string' and v or type(v)}`;
