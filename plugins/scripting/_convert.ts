@@ -81,7 +81,8 @@ export class LuaReplyWriter implements ReplyWriter {
   /** Prepares for the next command's reply. */
   begin(resp: 2 | 3): void {
     this.resp = resp;
-    this.#frames.length = 0;
+    // Setting an array's length costs even when it does not change.
+    if (this.#frames.length !== 0) this.#frames.length = 0;
     this.isError = false;
     this.produced = 0;
   }
@@ -90,11 +91,13 @@ export class LuaReplyWriter implements ReplyWriter {
   #done(): void {
     const L = this.L;
     for (;;) {
-      const f = this.#frames[this.#frames.length - 1];
-      if (f === undefined) {
+      // Not frames[length - 1] when empty: V8 reads index -1 as a property name.
+      const open = this.#frames.length;
+      if (open === 0) {
         this.produced++;
         return;
       }
+      const f = this.#frames[open - 1]!;
       if (f.kind === ARRAY) {
         lua.lua_rawseti(L, -2, ++f.index);
       } else if (f.kind === MAP) {
