@@ -26,46 +26,45 @@ import { isReadonly, setReadonly } from "./_lua51.ts";
 import { stdlib51 } from "./_stdlib51.ts";
 
 /**
+ * Redis's error handler (its __redis__err__handler), as the chunk Redis
+ * loads it from, "@err_handler_def": an error raised inside it (an error
+ * object that is a read-only table) names it at the line Redis's does
+ * (10). It makes an error a table {err=, source=, line=} with the frame
+ * the error comes from: past one C function, as Redis (a library function
+ * here is a JS function, or Lua code behind one, "=[redis-libs]"), a C
+ * function itself named "=[C]" at line -1. Lua 5.3's "attempt to index a
+ * nil value (global 'x')" is worded as 5.1's "attempt to index global 'x'
+ * (a nil value)". Given the debug library and the functions it uses.
+ */
+const ERROR_HANDLER = `local dbg, type, tostring, gsub, sub = ...
+local function lib(i) return i ~= nil and i.what == "Lua" and sub(i.source, 1, 2) == "=[" end
+local function c(i) return i ~= nil and (i.what == "C" or i.what == "J") end
+return function(err)
+  local lvl = 2
+  if lib(dbg.getinfo(2, "S")) then repeat lvl = lvl + 1 until not lib(dbg.getinfo(lvl, "S")) end
+  if c(dbg.getinfo(lvl, "S")) then lvl = lvl + 1 end
+  local i = dbg.getinfo(lvl, "nSl")
+  if type(err) ~= "table" then err = {err = "ERR " .. gsub(tostring(err), "attempt to ([%a ]-) a (%a+) value %((%a+ '[^']*')%)", "attempt to %1 %3 (a %2 value)")} end
+  if i then err["source"] = c(i) and "=[C]" or i.source err["line"] = i.currentline end
+  return err
+end`;
+
+/**
  * The Lua run once with the real globals, given whether the VM is a
- * functions VM: Lua 5.1's `_VERSION`, and Redis's error
- * handler (its __redis__err__handler, which adds the source and line of
- * the failing script frame), kept in the registry (and, for EVAL, in the
- * globals as Redis has it); then `debug` goes.
+ * functions VM and {@link ERROR_HANDLER}: Lua 5.1's `_VERSION`, and the
+ * error handler, kept in the registry (and, for EVAL, in the globals as
+ * Redis has it); then `debug` goes.
  */
 const PRELUDE = `
-local library = ...
-local G = _G
+local library, handler_source = ...
 local dbg = debug
-local type, tostring, gsub = type, tostring, string.gsub
 -- An error in a function called without a name (pcall(load, "x")) names
 -- it '?', as Lua 5.1 does; 5.3 would look it up in the loaded libraries.
 local reg = dbg.getregistry()
 reg._LOADED = nil
 _VERSION = "Lua 5.1"
-
-local function internal(i)
-  if i.what == "C" or i.what == "J" then return true end
-  local s = i.source
-  return type(s) == "string" and s:sub(1, 2) == "=["
-end
-local handler = function(err)
-  local lvl = 2
-  local i = dbg.getinfo(lvl, "nSl")
-  while i and internal(i) do
-    lvl = lvl + 1
-    i = dbg.getinfo(lvl, "nSl")
-  end
-  if type(err) ~= "table" then
-    err = gsub(tostring(err), "attempt to ([%a ]-) a (%a+) value %((%a+ '[^']*')%)",
-      "attempt to %1 %3 (a %2 value)")
-    err = {err = "ERR " .. err}
-  end
-  if i then
-    err["source"] = i.source
-    err["line"] = i.currentline
-  end
-  return err
-end
+local handler = loadstring(handler_source, "@err_handler_def")(
+  dbg, type, tostring, string.gsub, string.sub)
 reg.__redis__err__handler = handler
 if library then
   redis.breakpoint, redis.debug, redis.replicate_commands = nil, nil, nil
@@ -178,7 +177,8 @@ export function openSandbox(L: LuaState, register?: LuaJsFunction): number {
   const library = register !== undefined;
   stdlib51(L);
   lua.lua_pushboolean(L, library);
-  exec(L, PRELUDE, 1);
+  lua.lua_pushstring(L, ERROR_HANDLER);
+  exec(L, PRELUDE, 2);
   lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
   const g = lua.lua_gettop(L);
   lua.lua_pushvalue(L, g);

@@ -72,6 +72,25 @@ diffTest(
 );
 
 diffTest(
+  "the error handler: a read-only error object, a failure inside a C function",
+  everywhere([
+    "error(_G)",
+    "error(redis)",
+    "error(getmetatable(''))",
+    "error(setmetatable({}, {__newindex = function() error('x') end}))",
+    "local ok, e = pcall(error, _G) return {ok, type(e)}",
+    "return cjson.encode(function() end)",
+    "return string.rep()",
+    "return redis.call('nosuch')",
+    "local t = nil return t.x",
+    "return nosuch.x",
+    "return #nosuch",
+    "error({err = 'My Error'})",
+    "error({err = 'My Error', source = 'x', line = 9})",
+  ]),
+);
+
+diffTest(
   "missing globals, and the checks of Redis's luaProtectedTableError",
   everywhere([
     "return nosuch",
