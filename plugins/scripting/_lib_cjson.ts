@@ -105,7 +105,7 @@ local function make_cjson()
 
   local function integer_option(v, key, min, max, fname, nargs, n)
     if v ~= nil then
-      local x = checkint(v, n, fname, nargs)
+      local x = cint(checkint(v, n, fname, nargs)) -- lua-cjson keeps an int
       if x < min or x > max then
         argerr(1, fname, format("expected integer between %d and %d", min, max))
       end

@@ -218,13 +218,6 @@ function mp_decode(s, p, len, h)
   throw(BADFMT)
 end
 
--- C's (int) of a lua_Integer: its low 32 bits.
-local function cint(x)
-  x = x % 4294967296
-  if x >= 2147483648 then x = x - 4294967296 end
-  return x
-end
-
 -- base: the slots the C function keeps under the values it pushes (unpack
 -- keeps its arguments; unpack_one and unpack_limit pop all but the string).
 local function mp_unpack_full(s, nargs, fname, limit, offset, base)

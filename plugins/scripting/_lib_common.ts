@@ -95,7 +95,7 @@ local LIM = {}
 for p = 1, 17 do LIM[p] = 10 ^ p end
 
 local function fmt_g(x, prec)
-  if x ~= x then return "nan" end
+  if x ~= x then return tostring(x) end -- "nan" or "-nan", as glibc shows its sign
   if x == huge then return "inf" end
   if x == -huge then return "-inf" end
   if mtype(x) == "integer" then
@@ -218,6 +218,13 @@ end
 
 local function checkint(v, n, fname, nargs)
   return toint(checknum(v, n, fname, nargs))
+end
+
+-- C's (int) of a lua_Integer: its low 32 bits.
+local function cint(x)
+  x = x % 4294967296
+  if x >= 2147483648 then x = x - 4294967296 end
+  return x
 end
 
 local function optint(v, n, fname, nargs, def)

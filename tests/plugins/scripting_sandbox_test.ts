@@ -542,6 +542,24 @@ diffTest("patterns: seeded random subjects, patterns and replacements", () => {
   return steps;
 });
 
+// cjson's options are global: each script puts them back.
+const CJSON_DEFAULTS = "cjson.encode_max_depth(1000) cjson.decode_max_depth(1000) " +
+  "cjson.encode_number_precision(14) cjson.encode_invalid_numbers(false)";
+
+diffTest(
+  "cjson's options take numbers as lua-cjson's C ints",
+  everywhere([
+    "local r = {pcall(cjson.encode_max_depth, 1e10)} local d = cjson.encode_max_depth() " +
+    CJSON_DEFAULTS + " return {r, d}",
+    "local r = {pcall(cjson.decode_max_depth, 2^31)} " + CJSON_DEFAULTS + " return r",
+    "local r = {pcall(cjson.encode_number_precision, 3.9)} local d = cjson.encode_number_precision() " +
+    CJSON_DEFAULTS + " return {r, d}",
+    "local r = {pcall(cjson.encode_invalid_numbers, 0/0)} " + CJSON_DEFAULTS + " return r",
+    "cjson.encode_invalid_numbers(true) local r = cjson.encode({0/0, 1/0}) " + CJSON_DEFAULTS +
+    " return r",
+  ], false),
+);
+
 /** What a pcall of `call` gave, with a returned table or number shown as its type. */
 const shown = (call: string) =>
   `local ok, v = pcall(${call}) return {ok, type(v) == 'string' and v or type(v)}`;
