@@ -363,6 +363,28 @@ function readonlyTables(): void {
   };
 }
 
+/** Runtime errors fengari words its own way, and Lua 5.1's words. */
+const RUNTIME_WORDS: readonly [LuaString, LuaString][] = [
+  ["JS stack overflow", "C stack overflow"],
+  ["'__index' chain too long; possible loop", "loop in gettable"],
+  ["'__newindex' chain too long; possible loop", "loop in settable"],
+].map(([a, b]) => [toLua(a!), toLua(b!)]);
+
+/**
+ * Lua 5.1's words for the runtime errors fengari raises in its own (a
+ * nesting too deep for the C stack, an `__index` or `__newindex` loop):
+ * they come through ldebug's luaG_runerror, by the module object.
+ */
+function runtimeWords51(): void {
+  const runerror = ldebug.luaG_runerror;
+  ldebug.luaG_runerror = (L, fmt, ...argp) => {
+    for (const [ours, theirs] of RUNTIME_WORDS) {
+      if (sameBytes(fmt, ours)) return runerror(L, theirs);
+    }
+    return runerror(L, fmt, ...argp);
+  };
+}
+
 /**
  * Marks the table at `idx` read-only, or writable again.
  *
@@ -445,6 +467,7 @@ export function useLua51(): void {
   sourceChunksOnly();
   syntaxErrors51();
   readonlyTables();
+  runtimeWords51();
   arrayOrder();
   noEnv();
 }

@@ -609,9 +609,19 @@ function coroutineCheck(luaFunction: boolean): LuaJsFunction {
     lua.lua_pushvalue(L, lua.lua_upvalueindex(1));
     lua.lua_insert(L, 1);
     lua.lua_call(L, lua.lua_gettop(L) - 1, lua.LUA_MULTRET);
+    // resume's refusal past the C stack, in 5.1's words.
+    if (
+      lua.lua_gettop(L) === 2 && lua.lua_type(L, 1) === lua.LUA_TBOOLEAN &&
+      lua.lua_type(L, 2) === lua.LUA_TSTRING && bytesOf(lua.lua_tolstring(L, 2)!) === JS_STACK
+    ) {
+      lua.lua_pushstring(L, "C stack overflow");
+      lua.lua_replace(L, 2);
+    }
     return lua.lua_gettop(L);
   };
 }
+
+const JS_STACK = "JS stack overflow";
 
 /** A Lua string as a byte string. */
 function bytesOf(s: Uint8Array): string {

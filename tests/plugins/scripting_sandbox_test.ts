@@ -91,6 +91,19 @@ diffTest(
 );
 
 diffTest(
+  "nesting too deep for the C stack, and metatable loops, in Lua 5.1's words",
+  everywhere([
+    "local function f() return string.gsub('a', 'a', f) end return f()",
+    "local t = setmetatable({}, {__index = function(t, k) return t[k] end}) return t.x",
+    "local function f() return tostring(setmetatable({}, {__tostring = f})) end return f()",
+    "local function f() return table.sort({1, 2}, function() f() return false end) end return f()",
+    "local function f() return pcall(f) end return f()",
+    "local t = {} t.__index = t setmetatable(t, t) return t.x",
+    "local t = {} t.__newindex = t setmetatable(t, t) t.x = 1",
+  ], false),
+);
+
+diffTest(
   "missing globals, and the checks of Redis's luaProtectedTableError",
   everywhere([
     "return nosuch",
