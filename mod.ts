@@ -121,7 +121,7 @@ export interface ServerHandle {
  * await s.close();
  * ```
  */
-export async function startServer(opts: StartOptions = {}): Promise<ServerHandle> {
+export function startServer(opts: StartOptions = {}): Promise<ServerHandle> {
   const config: Record<string, string> = { ...opts.config };
   if (opts.port !== undefined) config.port = String(opts.port);
   if (opts.bind !== undefined) config.bind = opts.bind;
@@ -131,22 +131,22 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
   });
-  server.bind();
-  try {
-    // A long load: the server answers LOADING until it is done.
-    await server.load();
-  } catch (e) {
-    await server.close();
-    throw e;
-  }
+  // A load that fails at once throws here; a long one (the server answers
+  // LOADING meanwhile) settles the promise.
+  const loading = server.listen();
   const first = server.config.get("bind").split(/\s+/)[0]!.replace(/^-/, "");
-  return {
+  const handle: ServerHandle = {
     port: server.port,
     hostname: first,
     server,
     close: () => server.close(),
     finished: server.finished,
   };
+  if (loading === undefined) return Promise.resolve(handle);
+  return loading.then(() => handle, async (e) => {
+    await server.close();
+    throw e;
+  });
 }
 
 export { Server };
