@@ -266,3 +266,30 @@ export function compactStack(L: LuaState): void {
 export function restoreHooks(L: LuaState): void {
   (L as unknown as { allowhook: number }).allowhook = 1;
 }
+
+/**
+ * Makes a thread that died of an error (`lua_resume` returned one) usable
+ * again, as Lua 5.4's `lua_resetthread`: back at its base level, with only
+ * its first `keep` stack values. The slots above are deleted, so closures
+ * that captured one keep their own values (as fengari's luaF_close makes
+ * them). Hooks are allowed again (an error raised from a hook left them
+ * off).
+ *
+ * @example
+ * ```ts
+ * import { lauxlib, lua, resetThread } from "./_fengari.ts";
+ * const L = lauxlib.luaL_newstate();
+ * const co = lua.lua_newthread(L);
+ * lauxlib.luaL_loadbuffer(co, new TextEncoder().encode("error('x')"), null, "=x");
+ * console.log(lua.lua_resume(co, L, 0) !== lua.LUA_OK); // true
+ * resetThread(co, 0);
+ * console.log(lua.lua_status(co) === lua.LUA_OK, lua.lua_gettop(co)); // true 0
+ * ```
+ */
+export function resetThread(L: LuaState, keep: number): void {
+  const t = L as unknown as { ci: unknown; base_ci: unknown; status: number };
+  t.ci = t.base_ci;
+  t.status = lua.LUA_OK;
+  restoreHooks(L);
+  lua.lua_settop(L, keep);
+}

@@ -43,6 +43,7 @@ import {
   pushBytes,
   pushConstant,
   refillArray,
+  resetThread,
   restoreHooks,
   type Table,
   tableAt,
@@ -124,10 +125,14 @@ class Run implements ActiveScript {
   call: SuspendedCall | undefined;
   timer: ReturnType<typeof setTimeout> | undefined;
   step: (() => void) | undefined;
-  readonly start = performance.now();
+  /**
+   * When it started (`performance.now()`), as the hook first saw it: a
+   * script too short for the hook costs no clock read.
+   */
+  start = 0;
 
-  constructor(readonly opts: RunOptions, threshold: number) {
-    this.pauseAt = threshold > 0 ? this.start + threshold : Infinity;
+  constructor(readonly opts: RunOptions, readonly threshold: number) {
+    this.pauseAt = threshold > 0 ? 0 : Infinity;
   }
 
   get name(): string {
@@ -153,6 +158,8 @@ const HOOK_COUNT = 10000;
 const SLICE_MS = 10;
 /** How long a library's code may run at FUNCTION LOAD (Redis's LOAD_TIMEOUT_MS). */
 const LOAD_TIMEOUT_MS = 500;
+/** The script thread's stack slot holding the error handler (see #prepareThread). */
+const HANDLER_SLOT = 1;
 /** Lua 5.1's error for a yield outside any coroutine of the script's. */
 const YIELD_ACROSS = toLua("attempt to yield across metamethod/C-call boundary");
 
@@ -170,14 +177,6 @@ function pcallDone(L: LuaState, status: number): number {
     lua.lua_insert(L, 1);
   }
   return lua.lua_gettop(L);
-}
-
-/** The end of the script thread's body: `(result, ok)` (see `#entry`). */
-function entryDone(L: LuaState, status: number): number {
-  const ok = status === lua.LUA_OK || status === lua.LUA_YIELD;
-  if (!ok) restoreHooks(L);
-  lua.lua_pushboolean(L, ok);
-  return 2;
 }
 
 const REPL_AOF = 1, REPL_REPLICA = 2, REPL_ALL = 3;
@@ -209,8 +208,9 @@ export class ScriptVM {
   readonly L: LuaState;
   readonly #host: VmHost;
   /** The client scripts run commands as: replies become Lua values. */
-  readonly #client: Context;
-  readonly #writer: LuaReplyWriter;
+  #client!: Context;
+  /** Builds command replies as Lua values on the script thread's stack. */
+  #writer!: LuaReplyWriter;
   readonly #rand = new Rand48();
   #run: Run | undefined;
   #inCall = false;
@@ -234,6 +234,8 @@ export class ScriptVM {
   #co: LuaState | undefined;
   /** Its registry slot (what keeps it alive). */
   #coRef = 0;
+  /** Its hook: 0 none, 1 the count hook, 2 the line hook of a kill. */
+  #coHook = 0;
 
   /**
    * `library` makes a functions VM: its chunks see globals that
@@ -246,12 +248,9 @@ export class ScriptVM {
     this.L = L;
     this.#keysArray = { name: luaConstant(L, "KEYS"), table: undefined, len: 0 };
     this.#argvArray = { name: luaConstant(L, "ARGV"), table: undefined, len: 0 };
-    const server = host.server;
-    this.#writer = new LuaReplyWriter(L);
-    this.#client = server.createInternalClient({ reply: this.#writer });
-    this.#client.blockable = false;
-    this.#client.flags.script = true;
+    this.#newThread();
     this.#open(library);
+    this.#prepareThread(this.#co!);
     // Setting up grew the stack: see compactStack.
     compactStack(L);
   }
@@ -533,10 +532,10 @@ export class ScriptVM {
     }
     const c = this.#client;
     const w = this.#writer;
-    // The reply is built on the main thread's stack, then moved to the
-    // calling thread (the script's, or a coroutine of its own).
-    const main = this.L;
-    const top = lua.lua_gettop(main);
+    // The reply is built on the script thread's stack; a coroutine of the
+    // script's gets it moved to its own.
+    const wl = w.L;
+    const top = L === wl ? 0 : lua.lua_gettop(wl);
     w.begin(run.resp);
     this.#inCall = true;
     try {
@@ -546,11 +545,11 @@ export class ScriptVM {
     }
     if (w.produced !== 1) {
       // A handler that wrote nothing (cannot happen for a well-formed one).
-      lua.lua_settop(main, top);
+      lua.lua_settop(wl, top);
       lua.lua_settop(L, 0);
       lua.lua_pushnil(L);
-    } else if (L !== main) {
-      lua.lua_xmove(main, L, 1);
+    } else if (L !== wl) {
+      lua.lua_xmove(wl, L, 1);
     }
     if (raise && w.isError) return lua.lua_error(L);
     return 1;
@@ -745,10 +744,8 @@ export class ScriptVM {
     const base = this.#globals;
     lua.lua_settop(L, base);
     const co = this.#thread();
-    lua.lua_pushjsfunction(co, this.#entry);
-    lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, this.#errHandler);
     lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, opts.ref);
-    let nargs = 2;
+    let nargs = 0;
     if (!opts.fn) {
       this.#setArray(this.#keysArray, opts.keys);
       this.#setArray(this.#argvArray, opts.args);
@@ -756,7 +753,7 @@ export class ScriptVM {
       this.#pushArray(opts.keys);
       this.#pushArray(opts.args);
       lua.lua_xmove(L, co, 2);
-      nargs = 4;
+      nargs = 2;
     }
     const c = this.#client;
     c.db = caller.db;
@@ -766,8 +763,12 @@ export class ScriptVM {
     const threshold = scripts.threshold;
     const run = new Run(opts, threshold);
     // Redis sets its hook only with a threshold: 0 never pauses.
-    if (threshold > 0) lua.lua_sethook(co, this.#hook, lua.LUA_MASKCOUNT, HOOK_COUNT);
-    else lua.lua_sethook(co, null, 0, 0);
+    const hook = threshold > 0 ? 1 : 0;
+    if (this.#coHook !== hook) {
+      this.#coHook = hook;
+      if (hook === 1) lua.lua_sethook(co, this.#hook, lua.LUA_MASKCOUNT, HOOK_COUNT);
+      else lua.lua_sethook(co, null, 0, 0);
+    }
     this.#run = run;
     scripts.active = run;
     // One block for the AOF and the replicas, open while the script
@@ -778,22 +779,38 @@ export class ScriptVM {
 
   /** The script's thread, made when there is none. */
   #thread(): LuaState {
-    let co = this.#co;
-    if (co === undefined) {
-      co = lua.lua_newthread(this.L);
-      this.#coRef = lauxlib.luaL_ref(this.L, lua.LUA_REGISTRYINDEX);
-      this.#co = co;
-    }
+    return this.#co ?? this.#newThread();
+  }
+
+  /**
+   * A new thread for scripts, with the client their commands run as, whose
+   * replies are built on that thread's stack.
+   */
+  #newThread(): LuaState {
+    const L = this.L;
+    const co = lua.lua_newthread(L);
+    this.#coRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+    this.#co = co;
+    this.#coHook = 0;
+    this.#writer = new LuaReplyWriter(co);
+    const c = this.#host.server.createInternalClient({ reply: this.#writer });
+    c.blockable = false;
+    c.flags.script = true;
+    this.#client = c;
+    if (this.#errHandler !== 0) this.#prepareThread(co);
     return co;
   }
 
   /**
-   * The script thread's body: the function, its error handler under it
-   * and its arguments are on the stack. A continuation (not lua_pcall), so
-   * that the script may pause anywhere its own code runs.
+   * Puts Redis's error handler at the thread's first stack slot, for good,
+   * as the handler of the errors that end a script: called where the error
+   * is raised (lua_pcall's `msgh`), it adds the script's source and line.
+   * A script runs above it.
    */
-  readonly #entry: LuaJsFunction = (L) =>
-    entryDone(L, lua.lua_pcallk(L, lua.lua_gettop(L) - 2, 1, 1, 0, entryDone));
+  #prepareThread(co: LuaState): void {
+    lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, this.#errHandler);
+    (co as unknown as { errfunc: number }).errfunc = HANDLER_SLOT;
+  }
 
   /**
    * Runs (or goes on with) the script until it ends, or pauses where its
@@ -860,6 +877,11 @@ export class ScriptVM {
     if (!run.killed) {
       const now = performance.now();
       if (now < run.pauseAt) return;
+      if (run.start === 0) {
+        run.start = now;
+        run.pauseAt = now + run.threshold;
+        return;
+      }
       if (!run.timedOut) {
         run.timedOut = true;
         log(
@@ -889,6 +911,7 @@ export class ScriptVM {
     // error does not get far.
     lua.lua_sethook(L, this.#hook, lua.LUA_MASKLINE, 0);
     if (L !== this.#co) lua.lua_sethook(this.#co!, this.#hook, lua.LUA_MASKLINE, 0);
+    this.#coHook = 2;
     pushErrorTable(L, "Script killed by user with SCRIPT KILL...");
     lua.lua_error(L);
   };
@@ -916,27 +939,29 @@ export class ScriptVM {
     this.#end(run);
     const opts = run.opts;
     const w = opts.caller.reply;
-    let ok = false;
     if (status === lua.LUA_OK) {
-      ok = lua.lua_toboolean(co, -1);
-      lua.lua_pop(co, 1);
-    }
-    if (ok) {
+      // Its first result, as lua_pcall(..., 1, ...) keeps it.
+      lua.lua_settop(co, HANDLER_SLOT + 1);
       replyFromLua(co, w, run.resp);
-    } else if (status === lua.LUA_OK && lua.lua_istable(co, -1)) {
-      w.error(errorMessage(co, opts.name));
+      lua.lua_settop(co, HANDLER_SLOT);
     } else {
-      const s = lua.lua_tolstring(co, -1);
-      w.error(
-        `ERR Error running script ${opts.name}, ${
-          s === null ? "execution failure" : fromLua(s).slice(0, 100)
-        }`.replace(/[\r\n]/g, " "),
-      );
+      // The error ended the thread (it died): the error value moves to the
+      // main stack, the thread goes back to its base for the next script.
+      const L = this.L;
+      lua.lua_xmove(co, L, 1);
+      resetThread(co, HANDLER_SLOT);
+      if (lua.lua_istable(L, -1)) {
+        w.error(errorMessage(L, opts.name));
+      } else {
+        const s = lua.lua_tolstring(L, -1);
+        w.error(
+          `ERR Error running script ${opts.name}, ${
+            s === null ? "execution failure" : fromLua(s).slice(0, 100)
+          }`.replace(/[\r\n]/g, " "),
+        );
+      }
     }
-    if (status === lua.LUA_OK) {
-      lua.lua_settop(co, 0);
-      compactStack(co);
-    } else this.#dropThread();
+    compactStack(co);
     lua.lua_settop(this.L, this.#globals);
     compactStack(this.L);
   }
