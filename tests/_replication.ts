@@ -261,16 +261,24 @@ export interface FakeMaster {
   readonly accepted: number;
   /** Every command received, in order. */
   readonly lines: string[];
+  /** Whether it was closed. */
+  readonly closed: boolean;
   close(): void;
 }
 
-/** Starts a {@link FakeMaster}. */
-export function fakeMaster(answer: (line: string) => string | undefined): FakeMaster {
+/**
+ * Starts a {@link FakeMaster}; `answer` is also told which connection
+ * (1 for the first) the command came on, and may answer bytes, or null to
+ * hang up.
+ */
+export function fakeMaster(
+  answer: (command: string, conn: number) => string | Uint8Array | null | undefined,
+): FakeMaster {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const conns = new Set<Deno.Conn>();
   const lines: string[] = [];
-  let accepted = 0;
-  const serve = async (c: Deno.Conn) => {
+  let accepted = 0, closed = false;
+  const serve = async (c: Deno.Conn, connNo: number) => {
     const buf = new Uint8Array(4096);
     let pending = "";
     /** The next complete command, its arguments joined by spaces. */
@@ -305,8 +313,23 @@ export function fakeMaster(answer: (line: string) => string | undefined): FakeMa
         const cmd = takeCommand();
         if (cmd === undefined) break;
         lines.push(cmd);
-        const out = answer(cmd);
-        if (out !== undefined) await c.write(new TextEncoder().encode(out)).catch(() => {});
+        const out = answer(cmd, connNo);
+        if (out === null) {
+          // Hangs up on the replica.
+          try {
+            c.close();
+          } catch { /* closed */ }
+          conns.delete(c);
+          return;
+        }
+        if (out !== undefined) {
+          const bytes = typeof out === "string" ? new TextEncoder().encode(out) : out;
+          for (let off = 0; off < bytes.length;) {
+            const w = await c.write(bytes.subarray(off)).catch(() => -1);
+            if (w < 0) break;
+            off += w;
+          }
+        }
       }
     }
     conns.delete(c);
@@ -318,7 +341,7 @@ export function fakeMaster(answer: (line: string) => string | undefined): FakeMa
     for await (const c of listener) {
       accepted++;
       conns.add(c);
-      serve(c);
+      serve(c, accepted);
     }
   })().catch(() => {});
   return {
@@ -327,7 +350,12 @@ export function fakeMaster(answer: (line: string) => string | undefined): FakeMa
       return accepted;
     },
     lines,
+    get closed() {
+      return closed;
+    },
     close() {
+      if (closed) return;
+      closed = true;
       listener.close();
       for (const c of conns) {
         try {

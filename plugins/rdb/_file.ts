@@ -118,6 +118,8 @@ export interface ReadOptions {
    * libraries are skipped with a warning.
    */
   onFunction?: (code: Bytes) => void;
+  /** Sees each AUX field as it is read (a load's `used-mem` for INFO). */
+  onAux?: (key: string, value: string) => void;
 }
 
 /** What {@link readRdb} returns besides the keys. */
@@ -136,6 +138,27 @@ export function readRdb(
   opts: ReadOptions,
   onKey: (k: LoadedKey) => void,
 ): ReadSummary {
+  const steps = readRdbSteps(bytes, opts, onKey, Infinity);
+  for (;;) {
+    const s = steps.next();
+    if (s.done) return s.value;
+  }
+}
+
+/**
+ * {@link readRdb} in steps: after a key that crosses a multiple of
+ * `pauseEvery` bytes it yields the bytes read so far, so a caller can let
+ * the event loop run (Redis's processEventsWhileBlocked during a load,
+ * every `loading-process-events-interval-bytes`). The summary is the
+ * generator's return value.
+ */
+export function* readRdbSteps(
+  bytes: Uint8Array,
+  opts: ReadOptions,
+  onKey: (k: LoadedKey) => void,
+  pauseEvery: number,
+): Generator<number, ReadSummary, void> {
+  let nextPause = pauseEvery;
   const r = new ByteReader(bytes);
   if (bytes.length < 9) r.fail("Unexpected EOF reading RDB file");
   const magic = r.str(5);
@@ -188,6 +211,7 @@ export function readRdb(
         const k = d.string();
         const v = d.string();
         aux.set(k, v);
+        opts.onAux?.(k, v);
         continue;
       }
       case OP.MODULE_AUX: {
@@ -231,6 +255,10 @@ export function readRdb(
           freq =
           recordAt =
             -1;
+        if (r.pos >= nextPause) {
+          nextPause = (Math.floor(r.pos / pauseEvery) + 1) * pauseEvery;
+          yield r.pos;
+        }
         continue;
       }
     }

@@ -8,16 +8,17 @@
 
 import { join } from "node:path";
 import type { Bytes, ServerApi } from "../../core/types.ts";
-import type { Value } from "../../core/keyspace.ts";
+import { Database, type Value } from "../../core/keyspace.ts";
 import { byteStringToUtf8 } from "../../core/resp/bytes.ts";
 import type {} from "../replication/mod.ts";
 import { ByteReader, RdbError } from "./_buf.ts";
 import { Crc64 } from "./_crc64.ts";
 import { type EncodeOptions, OP, RDB_VERSION, RdbEncoder } from "./_encode.ts";
 import { EMPTY, RdbDecoder } from "./_decode.ts";
-import { type HeaderInfo, readRdb, writeFunction } from "./_file.ts";
+import { type HeaderInfo, readRdbSteps, writeFunction } from "./_file.ts";
 import { Snapshot } from "./_snapshot.ts";
 import type {
+  LoadingState,
   LoadOptions,
   LoadResult,
   RdbService,
@@ -194,6 +195,18 @@ function dirOf(path: string): string {
   return i < 0 ? "." : i === 0 ? "/" : path.slice(0, i);
 }
 
+/**
+ * Redis's debugDelay: sleeps `usec` microseconds (a busy wait: the load
+ * holds the event loop, as Redis's usleep holds its thread), or, when
+ * negative, 1 µs once in -usec calls.
+ */
+function debugDelay(usec: number): void {
+  if (usec < 0) usec = Math.floor(Math.random() * -usec) === 0 ? 1 : 0;
+  if (usec === 0) return;
+  const end = performance.now() + usec / 1000;
+  while (performance.now() < end) { /* wait */ }
+}
+
 function errText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -324,32 +337,139 @@ export class RdbPersistence implements RdbService {
   }
 
   load(bytes: Uint8Array, opts: LoadOptions = {}): LoadResult {
+    const steps = this.#loadSteps(bytes, opts, Infinity);
+    for (;;) {
+      const s = steps.next();
+      if (s.done) return s.value;
+    }
+  }
+
+  /** The load in progress, if any (INFO, the LOADING check). */
+  loading: LoadingState | undefined;
+  #loadDone: Promise<void> | undefined;
+  /** Set when the server shuts down: a load in progress stops. */
+  #closed = false;
+
+  loadAsync(bytes: Uint8Array, opts: LoadOptions = {}): Promise<LoadResult> {
+    try {
+      const r = this.#loadInSteps(bytes, opts);
+      return r instanceof Promise ? r : Promise.resolve(r);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  whenLoaded(): Promise<void> {
+    return this.#loadDone ?? Promise.resolve();
+  }
+
+  /** Stops a load in progress (shutdown). */
+  close(): void {
+    this.#closed = true;
+  }
+
+  /**
+   * Loads, letting the event loop run every
+   * `loading-process-events-interval-bytes`: the result at once when the
+   * file is smaller than that, else a promise, with the server in its
+   * loading state meanwhile (Redis's processEventsWhileBlocked).
+   */
+  #loadInSteps(bytes: Uint8Array, opts: LoadOptions): LoadResult | Promise<LoadResult> {
     const server = this.server;
     const ks = server.keyspace;
-    for (const db of ks.dbs) {
-      if (db.size !== 0) server.emitDatabaseChanged(db, "flush");
-      db.clear();
+    const every = server.config.number("loading-process-events-interval-bytes");
+    const serveOld = opts.swap === true && opts.serveOld === true;
+    const state: LoadingState = {
+      startTime: Math.floor(server.clock.now() / 1000),
+      totalBytes: bytes.length,
+      loadedBytes: 0,
+      usedMem: 0,
+      serveOld,
+    };
+    const steps = this.#loadSteps(bytes, opts, every, state);
+    const first = steps.next();
+    if (first.done) return first.value;
+    // A long load: clients are answered (LOADING) between its steps.
+    this.loading = state;
+    const wasLoading = ks.loading;
+    if (!serveOld) ks.loading = true;
+    server.rearm();
+    let finish!: () => void;
+    this.#loadDone = new Promise((r) => (finish = r));
+    return (async (): Promise<LoadResult> => {
+      try {
+        let s: IteratorResult<number, LoadResult> = first;
+        while (!s.done) {
+          state.loadedBytes = s.value;
+          await new Promise((r) => setTimeout(r, 0));
+          if (this.#closed) {
+            steps.return(undefined as never);
+            throw new Error("Loading interrupted by a shutdown");
+          }
+          s = steps.next();
+        }
+        return s.value;
+      } finally {
+        this.loading = undefined;
+        ks.loading = wasLoading;
+        server.rearm();
+        this.#loadDone = undefined;
+        finish();
+      }
+    })();
+  }
+
+  /**
+   * The load itself, in steps (see {@link readRdbSteps}); with `swap`,
+   * into new databases swapped in at the end.
+   */
+  *#loadSteps(
+    bytes: Uint8Array,
+    opts: LoadOptions,
+    pauseEvery: number,
+    state?: LoadingState,
+  ): Generator<number, LoadResult, void> {
+    const server = this.server;
+    const ks = server.keyspace;
+    const swap = opts.swap === true;
+    const dbs = swap ? ks.dbs.map((d) => new Database(d.index, ks)) : ks.dbs;
+    if (!swap) {
+      for (const db of ks.dbs) {
+        if (db.size !== 0) server.emitDatabaseChanged(db, "flush");
+        db.clear();
+      }
     }
     const now = server.clock.now();
     const keep = opts.keepExpired === true || ks.isReplica;
+    // key-load-delay (a test knob): microseconds per key, or when negative
+    // one in -n keys delayed 1 µs, as Redis's debugDelay.
+    const delay = server.config.number("key-load-delay");
     let keys = 0, expired = 0;
     // Libraries replace the current ones once the whole file has read well.
     const fns = server.service("functions");
     const codes: Bytes[] = [];
     try {
-      const summary = readRdb(bytes, {
+      const summary = yield* readRdbSteps(bytes, {
         types: ks.types,
         checksum: server.config.bool("rdbchecksum"),
         databases: ks.dbs.length,
         allowTrailing: opts.allowTrailing === true,
         warn: (m) => server.log("warning", m),
         ...(fns ? { onFunction: (code: Bytes) => codes.push(code) } : {}),
+        ...(state
+          ? {
+            onAux: (k: string, v: string) => {
+              if (k === "used-mem") state.usedMem = Number(v) || 0;
+            },
+          }
+          : {}),
       }, (k) => {
+        if (delay !== 0) debugDelay(delay);
         if (!keep && k.expireAt !== -1 && k.expireAt < now) {
           expired++;
           return;
         }
-        const db = ks.dbs[k.db]!;
+        const db = dbs[k.db]!;
         // Straight into the maps: loading raises no keyspace events. A
         // size that did not grow means a duplicate (one lookup, not two).
         const size = db.data.size;
@@ -360,13 +480,20 @@ export class RdbPersistence implements RdbService {
         if (k.expireAt !== -1) db.expires.set(k.key, k.expireAt);
         if (k.idle >= 0 || k.freq >= 0) db.restoreAccess(k.key, k.idle, k.freq);
         keys++;
-      });
+        this.lastLoadLoaded = keys;
+      }, pauseEvery);
+      if (swap) {
+        for (const db of ks.dbs) {
+          if (db.size !== 0) server.emitDatabaseChanged(db, "flush");
+          db.swapWith(dbs[db.index]!);
+        }
+      }
       fns?.replace(codes);
       this.lastLoadLoaded = keys;
       this.lastLoadExpired = expired;
       return { bytesRead: summary.bytesRead, keys, expiredSkipped: expired, aux: summary.aux };
     } catch (e) {
-      for (const db of ks.dbs) db.clear();
+      if (!swap) { for (const db of ks.dbs) db.clear(); }
       throw e;
     }
   }
@@ -519,9 +646,11 @@ export class RdbPersistence implements RdbService {
   /**
    * Start-up: loads `dir`/`dbfilename` if it exists. Throws on a corrupt
    * file (the message names the offset) unless `rdb-load-corrupt` is
-   * `empty`.
+   * `empty`. A file larger than `loading-process-events-interval-bytes`
+   * loads in steps: the promise settles once it is loaded, and the server
+   * answers LOADING meanwhile.
    */
-  loadAtStartup(): void {
+  loadAtStartup(): void | Promise<void> {
     const server = this.server;
     const path = this.path();
     let bytes: Uint8Array;
@@ -538,8 +667,15 @@ export class RdbPersistence implements RdbService {
       throw new Error(`Fatal error loading the DB (${path}): ${errText(e)}. Exiting.`);
     }
     const t0 = performance.now();
-    try {
-      const res = this.load(bytes);
+    const failed = (e: unknown) => {
+      const msg = `Fatal error loading the DB (${path}): ${errText(e)}`;
+      if (server.config.get("rdb-load-corrupt") === "empty") {
+        server.log("warning", `${msg}. Starting with an empty dataset (rdb-load-corrupt empty).`);
+        return;
+      }
+      throw new Error(`${msg}. Exiting.`);
+    };
+    const loaded = (res: LoadResult) => {
       this.server.service("replication")?.rdbLoaded(res.aux);
       const ver = res.aux.get("redis-ver");
       if (ver !== undefined) server.log("notice", `Loading RDB produced by version ${ver}`);
@@ -558,14 +694,19 @@ export class RdbPersistence implements RdbService {
         "notice",
         `DB loaded from disk: ${((performance.now() - t0) / 1000).toFixed(3)} seconds`,
       );
+    };
+    let res: LoadResult | Promise<LoadResult>;
+    try {
+      res = this.#loadInSteps(bytes, {});
     } catch (e) {
-      const msg = `Fatal error loading the DB (${path}): ${errText(e)}`;
-      if (server.config.get("rdb-load-corrupt") === "empty") {
-        server.log("warning", `${msg}. Starting with an empty dataset (rdb-load-corrupt empty).`);
-        return;
-      }
-      throw new Error(`${msg}. Exiting.`);
+      return failed(e);
     }
+    if (!(res instanceof Promise)) return loaded(res);
+    return res.then(loaded, (e) => {
+      // A shutdown stopped the load: nothing to report.
+      if (this.#closed) return;
+      failed(e);
+    });
   }
 
   /** Save points: starts a BGSAVE when one is due (`serverCron`). */
@@ -594,9 +735,10 @@ export class RdbPersistence implements RdbService {
   info(): Record<string, string | number> {
     const s = this.bgsave;
     const now = Date.now();
+    const l = this.loading;
     return {
-      loading: 0,
-      async_loading: 0,
+      loading: l !== undefined && !l.serveOld ? 1 : 0,
+      async_loading: l?.serveOld ? 1 : 0,
       current_cow_peak: 0,
       current_cow_size: 0,
       current_cow_size_age: 0,
@@ -615,6 +757,23 @@ export class RdbPersistence implements RdbService {
       rdb_last_cow_size: 0,
       rdb_last_load_keys_expired: this.lastLoadExpired,
       rdb_last_load_keys_loaded: this.lastLoadLoaded,
+      ...(l === undefined ? {} : this.#loadingInfo(l)),
+    };
+  }
+
+  /** INFO's `loading_*` fields, as Redis computes them (they end the section). */
+  #loadingInfo(l: LoadingState): Record<string, string | number> {
+    const perc = l.totalBytes !== 0 ? l.loadedBytes / l.totalBytes * 100 : 0;
+    const remaining = l.totalBytes !== 0 ? l.totalBytes - l.loadedBytes : 1;
+    const elapsed = Math.floor(this.server.clock.now() / 1000) - l.startTime;
+    const eta = elapsed === 0 ? 1 : Math.floor(elapsed * remaining / (l.loadedBytes + 1));
+    return {
+      loading_start_time: l.startTime,
+      loading_total_bytes: l.totalBytes,
+      loading_rdb_used_mem: l.usedMem,
+      loading_loaded_bytes: l.loadedBytes,
+      loading_loaded_perc: perc.toFixed(2),
+      loading_eta_seconds: eta,
     };
   }
 }

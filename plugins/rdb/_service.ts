@@ -63,6 +63,30 @@ export interface LoadOptions {
    * with an RDB preamble). Default false: trailing bytes are an error.
    */
   allowTrailing?: boolean;
+  /**
+   * Load into new databases and swap them in only once the whole file has
+   * loaded (a replica's `repl-diskless-load swapdb`): a failed load leaves
+   * the dataset as it was. Default false: the databases are flushed first.
+   */
+  swap?: boolean;
+  /**
+   * With `swap`: the current dataset is served while the load goes on
+   * (Redis's async loading: `async_loading:1`, only commands flagged
+   * `no_async_loading` are refused). Otherwise clients get LOADING.
+   */
+  serveOld?: boolean;
+}
+
+/** A load in progress (INFO persistence's `loading_*` fields). */
+export interface LoadingState {
+  /** Unix seconds when it started. */
+  readonly startTime: number;
+  readonly totalBytes: number;
+  loadedBytes: number;
+  /** The `used-mem` AUX field of the file, once read (0 until then). */
+  usedMem: number;
+  /** Old data served meanwhile (`async_loading`) rather than LOADING. */
+  readonly serveOld: boolean;
 }
 
 /** What a load found. */
@@ -122,6 +146,17 @@ export interface RdbService {
    * when the file is corrupt; the dataset is then left empty.
    */
   load(bytes: Uint8Array, opts?: LoadOptions): LoadResult;
+  /**
+   * {@link RdbService.load} letting the event loop run every
+   * `loading-process-events-interval-bytes` (clients get LOADING
+   * meanwhile, as from a Redis that loads). A file that small loads at
+   * once. Rejects as `load` throws.
+   */
+  loadAsync(bytes: Uint8Array, opts?: LoadOptions): Promise<LoadResult>;
+  /** The load in progress, if any. */
+  readonly loading: LoadingState | undefined;
+  /** Resolves once no load is in progress (now, when none is). */
+  whenLoaded(): Promise<void>;
   /**
    * DUMP's payload: value, RDB version (2 bytes LE), CRC64 (8 bytes LE).
    * A plugin type's value is a module value (see `_module.ts`). Throws

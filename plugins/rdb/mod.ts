@@ -70,6 +70,7 @@ function debugReload(st: RdbPersistence) {
   };
 }
 
+const LOADING = "LOADING Redis is loading the dataset in memory";
 const MISCONF = "MISCONF Redis is configured to save RDB snapshots, but it's currently " +
   "unable to persist to disk. Commands that may modify the data set are disabled, because " +
   "this instance is configured to report errors during writes if RDB snapshotting fails " +
@@ -161,6 +162,18 @@ export default definePlugin({
       admission: {
         // Armed after a failed BGSAVE, when save points and
         // stop-writes-on-bgsave-error make it refuse writes.
+        // Armed while a dataset loads in steps: only commands flagged
+        // `loading` run (PING answers LOADING, as Sentinel expects); while
+        // the old dataset is served, those flagged `no_async_loading` wait.
+        loading: {
+          armed: () => st.loading !== undefined,
+          check(_c, cmd) {
+            const l = st.loading;
+            if (l === undefined) return undefined;
+            if (l.serveOld) return cmd.flagSet.has("no_async_loading") ? LOADING : undefined;
+            return cmd.flagSet.has("loading") ? undefined : LOADING;
+          },
+        },
         misconf: {
           armed: () =>
             !st.lastBgsaveOk && st.savePoints.length !== 0 && stopWrites &&
@@ -177,7 +190,7 @@ export default definePlugin({
           // With the AOF on, the AOF plugin loads (it has priority, as in Redis).
           const aof = server.config.directive("appendonly");
           if (aof !== undefined && server.config.get("appendonly") === "yes") return;
-          st.loadAtStartup();
+          return st.loadAtStartup();
         },
         beforeWrite(c, cmd, argv) {
           if (st.jobs.size === 0) return;
@@ -186,8 +199,14 @@ export default definePlugin({
         cron(now) {
           st.cron(now);
         },
+        shutdown() {
+          st.close();
+        },
         prepareShutdown(opts) {
           st.killBgsave();
+          // A dataset still loading is not saved over the file (Redis
+          // shuts down without saving then).
+          if (st.loading !== undefined) return;
           const save = opts.save ?? st.savePoints.length !== 0;
           if (!save) return;
           server.log("notice", "Saving the final RDB snapshot before exiting.");

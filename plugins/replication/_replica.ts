@@ -198,7 +198,7 @@ export class ReplicaSide {
    * the payload or streaming (Redis's three timeouts).
    */
   cron(now: number): void {
-    if (!this.active || this.state === "connect") return;
+    if (!this.active || this.state === "connect" || this.#loadingPayload) return;
     const timeout = this.server.config.number("repl-timeout") * 1000;
     if (now - this.lastIo <= timeout) return;
     if (this.state === "connected") {
@@ -224,6 +224,8 @@ export class ReplicaSide {
   }
 
   async #run(gen: number): Promise<void> {
+    // The dataset loads first (its replication fields say where we are).
+    await this.server.service("rdb")?.whenLoaded();
     let backoff = 100;
     while (gen === this.#gen && this.active) {
       const wasUp = this.state === "connected";
@@ -296,6 +298,9 @@ export class ReplicaSide {
       if (l !== "") return l;
     }
   }
+
+  /** Set while the payload loads: the link is not timed out meanwhile. */
+  #loadingPayload = false;
 
   /** Ends a pending connect (the handshake timeout). */
   #abortConnect: (() => void) | undefined;
@@ -390,7 +395,7 @@ export class ReplicaSide {
     if (r.startsWith("+FULLRESYNC")) {
       const [, id = "", off = "0"] = r.split(" ");
       this.server.log("notice", `Full resync from master: ${id}:${off}`);
-      await this.#fullSync(id, Number(off));
+      await this.#fullSync(id, Number(off), gen);
     } else if (r.startsWith("+CONTINUE")) {
       const id = r.split(" ")[1];
       this.server.log("notice", "Successful partial resynchronization with master.");
@@ -406,6 +411,8 @@ export class ReplicaSide {
         "notice",
         "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.",
       );
+    } else if (r.startsWith("-NOMASTERLINK") || r.startsWith("-LOADING")) {
+      throw new LinkError(`Master is currently unable to PSYNC but should be in the future: ${r}`);
     } else {
       throw new LinkError(`Unexpected reply to PSYNC from master: ${r}`);
     }
@@ -522,7 +529,7 @@ export class ReplicaSide {
   }
 
   /** Reads the RDB payload (`$<len>` or `$EOF:<mark>`) and loads it. */
-  async #fullSync(id: string, offset: number): Promise<void> {
+  async #fullSync(id: string, offset: number, gen: number): Promise<void> {
     this.state = "sync";
     this.syncRead = 0;
     this.syncTotal = -1;
@@ -565,18 +572,35 @@ export class ReplicaSide {
     if (rdb === undefined) {
       throw new LinkError("Can't load the RDB from MASTER: the rdb plugin is not loaded");
     }
-    this.server.log("notice", "MASTER <-> REPLICA sync: Flushing old data");
+    // repl-diskless-load swapdb: the old dataset stays until the new one
+    // has loaded (and is served meanwhile when the master's history is
+    // ours); otherwise it is flushed first, as Redis does.
+    const swap = this.server.config.get("repl-diskless-load") === "swapdb";
+    const serveOld = swap && this.hasCache && this.master.replid === id;
+    if (!swap) this.server.log("notice", "MASTER <-> REPLICA sync: Flushing old data");
     this.server.log("notice", "MASTER <-> REPLICA sync: Loading DB in memory");
     let streamDb = 0;
+    this.#loadingPayload = true;
     try {
-      // Keys already expired stay: the master will send their DELs.
-      const res = rdb.load(payload, { keepExpired: true });
+      // Keys already expired stay: the master will send their DELs. A
+      // long load answers LOADING to clients meanwhile.
+      const res = await rdb.loadAsync(payload, { keepExpired: true, swap, serveOld });
       const db = parseInteger(res.aux.get("repl-stream-db") ?? "0") ?? 0;
       if (db >= 0 && db < this.server.keyspace.dbs.length) streamDb = db;
     } catch (e) {
+      if (swap) {
+        this.server.log("notice", "MASTER <-> REPLICA sync: Discarding temporary DB in background");
+      }
       throw new LinkError(
         `Failed trying to load the MASTER synchronization DB from socket: ${(e as Error).message}`,
       );
+    } finally {
+      this.#loadingPayload = false;
+    }
+    if (gen !== this.#gen) throw new LinkError("The replication link changed during the load");
+    if (swap) {
+      this.server.log("notice", "MASTER <-> REPLICA sync: Swapping active DB with loaded DB");
+      this.server.log("notice", "MASTER <-> REPLICA sync: Discarding old DB in background");
     }
     const m = this.master;
     m.replid = id;

@@ -100,6 +100,8 @@ async function failoverTo(start: Start): Promise<unknown[]> {
     const [m, r1, r2] = await trio(start, procs);
     const oldId = (await info(m.port, "replication")).get("master_replid");
     r1.signal("SIGSTOP");
+    // Written after the stop: the target cannot have acknowledged it.
+    await call(m.port, "SET", "unacked", "1");
     const writer = await RawClient.connect(m.port);
     try {
       seen.push(await call(m.port, "FAILOVER", "TO", "127.0.0.1", String(r1.port)));
@@ -180,6 +182,7 @@ async function timeouts(start: Start): Promise<unknown[]> {
   await withProcs(async (procs) => {
     const [m, r1] = await trio(start, procs);
     r1.signal("SIGSTOP");
+    await call(m.port, "SET", "unacked", "1");
     const writer = await RawClient.connect(m.port);
     try {
       seen.push(
