@@ -256,3 +256,40 @@ Deno.test({
     });
   },
 });
+
+/**
+ * A master busy with a script answers BUSY: Sentinel, which sees it down,
+ * sends SCRIPT KILL, and the master is up again. (No replica: nothing to
+ * fail over to.) The same with redis-server.
+ */
+async function busyMaster(start: typeof startRespiteProc): Promise<unknown> {
+  let outcome: unknown;
+  await withDeployment(async (procs, sentinels) => {
+    const m = await start(["--busy-reply-threshold", "100"]);
+    procs.push(m);
+    const ss = await threeSentinels(m.port, sentinels);
+    await settled(ss, m.port, []);
+    const script = call(m.port, "EVAL", "while true do end", "0");
+    const reply = await script as { error?: string };
+    outcome = reply.error?.replace(/f_[0-9a-f]{40}/, "f_<sha>");
+    assert(ss.some((s) => s.log().includes("+sdown master")), "Sentinel saw the master down");
+    await until(
+      "the master to be up again",
+      () => Promise.resolve(ss.every((s) => /-sdown master/.test(s.log()))),
+      10000,
+    );
+    assertEquals(await call(m.port, "PING"), "PONG");
+  });
+  return outcome;
+}
+
+Deno.test({
+  ...opts,
+  ignore: !hasSentinel || !hasRedis,
+  name: "sentinel: a master BUSY with a script is sent SCRIPT KILL and comes back",
+  async fn() {
+    const respite = await busyMaster(startRespiteProc);
+    assert(String(respite).includes("Script killed by user with SCRIPT KILL"), String(respite));
+    assertEquals(respite, await busyMaster(startRedisProc));
+  },
+});
