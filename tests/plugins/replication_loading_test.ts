@@ -209,7 +209,7 @@ Deno.test({
   name: "replication: repl-diskless-load swapdb keeps the old dataset when the payload is corrupt",
   async fn() {
     const bad = (await rdbOf(50, "new")).slice();
-    bad[bad.length - 1] ^= 0xff;
+    bad[bad.length - 1] = bad[bad.length - 1]! ^ 0xff;
     const seen: unknown[] = [];
     for (const mode of ["disabled", "on-empty-db", "swapdb"]) {
       const fake = fakeMaster((cmd) => cmd.startsWith("PSYNC") ? fullResync(bad) : "+OK\r\n");
