@@ -6,9 +6,10 @@
  * - Scripts are cached by the SHA-1 of their body and compiled once into
  *   the server's VM (`_vm.ts`), which is created on first use and again
  *   after SCRIPT FLUSH (`_cache.ts`).
- * - A script runs atomically, inside `server.atomically`: the writes it
- *   makes propagate as themselves (effects replication), wrapped in
- *   MULTI/EXEC when there are several; EVAL itself is never propagated.
+ * - A script runs atomically, in one propagation block
+ *   (`server.beginAtomic`): the writes it makes propagate as themselves
+ *   (effects replication), wrapped in MULTI/EXEC when there are several,
+ *   when it ends; EVAL itself is never propagated.
  * - A shebang line (`#!lua flags=no-writes,allow-oom,...`) declares flags
  *   as Redis 7.0 parses them (`_flags.ts`); without one the script runs in
  *   Redis's backwards-compatible mode.
@@ -17,10 +18,11 @@
  *   command is suspended (`Context.suspendCall`) and the server is busy
  *   (other clients get BUSY but for `allow_busy` commands) while it goes on
  *   in slices. SCRIPT KILL and FUNCTION KILL stop one that has not written
- *   (`_running.ts`). Where a script cannot pause (inside a callback from
- *   JS: `table.sort`'s comparator, a `gsub` function, a coroutine of its
- *   own; or its caller cannot wait: the AOF, a master's MULTI) it runs on,
- *   as it would in Redis without anyone sending SCRIPT KILL.
+ *   (`_running.ts`). A script whose caller cannot wait (the AOF, the
+ *   master link) runs to its end. One that cannot pause where it is
+ *   (inside a callback from JS: `table.sort`'s comparator, a `gsub`
+ *   function, a coroutine of its own) runs on, and is stopped as SCRIPT
+ *   KILL would once stuck for another threshold, unless it wrote.
  *
  * @module
  */
