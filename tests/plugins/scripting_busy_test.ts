@@ -430,25 +430,23 @@ Deno.test("a script that cannot pause (a sort comparator) is stopped once stuck"
   }
 });
 
-Deno.test("redis.call from a coroutine of the script's own", async () => {
-  const s = await startRespite();
-  const c = await RawClient.connect(s.port);
-  try {
-    await c.call("SET", "k", "v");
-    assertEquals(
-      await c.call(
-        "EVAL",
-        "return coroutine.wrap(function() return redis.call('get', 'k') end)()",
-        "0",
-      ),
-      "v",
-    );
-    assertEquals(await c.call("EVAL", "return coroutine.running()", "0"), null);
-  } finally {
-    c.close();
-    await s.close();
-  }
-});
+// Scripts run in a thread of their own, which must look like Lua's main one.
+diffSession("the script's thread is the main one: no yield, no running coroutine", [
+  [0, "SET", "k", "v"],
+  [0, "EVAL", "return coroutine.wrap(function() return redis.call('get', 'k') end)()", "0"],
+  [0, "EVAL", "return coroutine.running()", "0"],
+  [0, "EVAL", "coroutine.yield(1) return 2", "0"],
+  [0, "EVAL", "local ok, e = pcall(coroutine.yield, 1) return {tostring(ok), e}", "0"],
+  [
+    0,
+    "EVAL",
+    "local co = coroutine.create(function(a) local b = coroutine.yield(a + 1) return b * 2 end) " +
+    "local _, x = coroutine.resume(co, 1) local _, y = coroutine.resume(co, 10) " +
+    "return {x, y, coroutine.status(co)}",
+    "0",
+  ],
+  [0, "EVAL", "return redis.call('get', 'k')", "0"],
+]);
 
 /** A plugin that records what reaches the propagate hooks. */
 function recorder(): { plugin: Plugin; seen: string[] } {
