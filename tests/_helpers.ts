@@ -47,6 +47,39 @@ export function watchReplies(see: (client: number, bytes: Uint8Array) => void): 
   };
 }
 
+/**
+ * What a JS exception's message or name leaves in a reply (Redis's own
+ * "given type is not a function", FUNCTION RESTORE's, is no such text).
+ */
+export const JS_ERROR_TEXT: RegExp =
+  /RangeError|TypeError|ReferenceError|SyntaxError:|InternalError|Maximum call stack|(?<!given type )is not a function|is not defined|is not iterable|Cannot read propert|Cannot set propert|Cannot convert|Invalid array length|Invalid typed array|Invalid string length|undefined|\[object /;
+
+/**
+ * With `RESPITE_REPLY_SCAN` set to a file name, every reply of every
+ * Respite the tests start is scanned for {@link JS_ERROR_TEXT}, and what
+ * is found is appended to that file (script_replies_scan_test.ts runs
+ * test files so).
+ */
+function scanReplies(file: string): void {
+  const tails = new Map<number, string>();
+  watchReplies((client, bytes) => {
+    // What the client's last write ended with: a text cut between two writes is still found.
+    let s = tails.get(client) ?? "";
+    for (let i = 0; i < bytes.length; i += 8192) {
+      s += String.fromCharCode(...bytes.subarray(i, Math.min(bytes.length, i + 8192)));
+    }
+    const m = JS_ERROR_TEXT.exec(s);
+    if (m !== null) {
+      const at = JSON.stringify(s.slice(Math.max(0, m.index - 120), m.index + 120));
+      Deno.writeTextFileSync(file, at + "\n", { append: true });
+    }
+    tails.set(client, s.slice(-40));
+  });
+}
+
+const scanFile = Deno.env.get("RESPITE_REPLY_SCAN");
+if (scanFile !== undefined) scanReplies(scanFile);
+
 /** True when a `redis-server` binary is on PATH. */
 export const hasRedis: boolean = (() => {
   try {
