@@ -3,7 +3,10 @@
  * Redis's own tests try (tests/unit/scripting.tcl and functions.tcl) and
  * more, each as EVAL, as the body of a function (FUNCTION LOAD, FCALL) and
  * at a library's load time; the globals and library tables Lua 5.1 and
- * Redis have; and a script's return value nested past Lua's stack limit.
+ * Redis have, and their functions where Lua 5.3's behave otherwise (base
+ * functions, patterns, string.format, table.sort, cjson's and cmsgpack's
+ * limits); the error handler; and a script's return value nested past
+ * Lua's stack limit.
  */
 
 import { assertEquals } from "../_assert.ts";
