@@ -130,6 +130,8 @@ export class Server implements ClientHost {
   #preparing: Promise<void> | undefined;
   /** The committed shutdown. */
   #closing: Promise<void> | undefined;
+  /** A shutdown waiting for the busy state to end. */
+  #afterBusy: Promise<void> | undefined;
   #logger: (line: string) => void;
   #logLevel: LogLevel = "notice";
   #closed!: () => void;
@@ -484,10 +486,20 @@ export class Server implements ClientHost {
    * go on, because exiting would lose the data. Commit: the cron and the
    * listeners stop, the `shutdown` hooks release what they hold, clients
    * are closed and `finished` resolves. A call made during a shutdown
-   * shares its outcome.
+   * shares its outcome. While the server is busy, one that may save waits
+   * for the end of what holds the dataset (a save would catch a script in
+   * its middle), as a signal's shutdown waits for Redis's cron.
    */
   shutdown(opts: ShutdownOptions = {}): Promise<void> {
     if (this.#closing) return this.#closing;
+    if (this.#busy !== undefined && opts.save !== false) {
+      return this.#afterBusy ??= new Promise<void>((resolve, reject) => {
+        this.whenNotBusy(() => {
+          this.#afterBusy = undefined;
+          this.shutdown(opts).then(resolve, reject);
+        });
+      });
+    }
     return this.#preparing ??= this.#shutdownOnce(opts, false);
   }
 

@@ -395,6 +395,42 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "diff: SIGTERM while busy: the shutdown and its save wait for the script's end",
+  ignore: !hasRedis,
+  async fn() {
+    const outcomes: unknown[] = [];
+    for (const kind of ["respite", "redis"] as const) {
+      const args = ["--busy-reply-threshold", "100", "--save", "3600 1"];
+      const proc = kind === "respite" ? await startRespiteProc(args) : await startRealRedis(args);
+      try {
+        const [a, b] = [await RawClient.connect(proc.port), await RawClient.connect(proc.port)];
+        await b.call("SET", "k", "v");
+        await a.write(encode(["EVAL", ENDLESS, "0"]));
+        await sleep(300);
+        proc.signal("SIGTERM");
+        await sleep(300);
+        const busy = await b.call("PING");
+        const up = (await proc.exited(100)) === undefined;
+        const kill = await b.call("SCRIPT", "KILL");
+        const code = await proc.exited(10000);
+        let saved = true;
+        try {
+          Deno.statSync(`${proc.dir}/dump.rdb`);
+        } catch {
+          saved = false;
+        }
+        outcomes.push([busy, up, kill, code, saved]);
+        a.close();
+        b.close();
+      } finally {
+        await proc.stop();
+      }
+    }
+    assertEquals(outcomes[0], outcomes[1]);
+  },
+});
+
 // Respite's own: where a script cannot pause, it is stopped as SCRIPT KILL
 // would (nobody can send it) once stuck for another threshold, unless it wrote.
 
