@@ -279,3 +279,39 @@ Deno.test(
       assertEquals(await stat(port, "sync_partial_ok"), 1);
     }),
 );
+
+Deno.test({
+  ...opts,
+  name: "replication: FAILOVER between Respite and redis-server, both ways, with partial resyncs",
+  ignore: !hasRedis,
+  fn: () =>
+    withProcs(async (procs) => {
+      const m = await startRespiteProc();
+      procs.push(m);
+      const r = await startRedisProc(["--replicaof", `127.0.0.1 ${m.port}`]);
+      procs.push(r);
+      await pipe(m.port, mixedLoad(200, 12));
+      await caughtUp(m.port, [r.port]);
+      const over = async (from: Proc, to: Proc) => {
+        assertEquals(await call(from.port, "FAILOVER", "TO", "127.0.0.1", String(to.port)), "OK");
+        await until("the failover to end", async () =>
+          (await failoverState(from.port)) === "no-failover" &&
+          (await info(from.port, "replication")).get("master_link_status") === "up");
+        assertEquals((await info(to.port, "replication")).get("role"), "master");
+      };
+      // Respite hands over to Redis, which takes the old master back partially.
+      await over(m, r);
+      assertEquals(await stat(r.port, "sync_partial_ok"), 1);
+      await call(r.port, "SET", "on-redis", "1");
+      await caughtUp(r.port, [m.port]);
+      // And Redis back to Respite.
+      await over(r, m);
+      assertEquals(await stat(m.port, "sync_partial_ok"), 1);
+      await call(m.port, "SET", "on-respite", "1");
+      await caughtUp(m.port, [r.port]);
+      assertEquals(await call(r.port, "GET", "on-redis"), "1");
+      assertEquals(await call(r.port, "GET", "on-respite"), "1");
+      assertEquals(await stat(m.port, "sync_full"), 1);
+      assertEquals(await stat(r.port, "sync_full"), 0);
+    }),
+});
