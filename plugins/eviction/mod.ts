@@ -345,8 +345,9 @@ function init(server: ServerApi): PluginInstance {
   function performEvictions(): EvictResult {
     if (used() <= maxmemory) return "ok";
     if (ks.isReplica && server.config.bool("replica-ignore-maxmemory")) return "ok";
-    // Under CLIENT PAUSE the dataset stands still (and nothing is refused).
-    if (ks.pause.level !== 0) return "ok";
+    // Under CLIENT PAUSE the dataset stands still (and nothing is refused),
+    // and while a script holds it (busy; the cron takes over afterwards).
+    if (ks.pause.level !== 0 || server.busy !== undefined) return "ok";
     if (policy === "noeviction") return "fail";
     const t0 = performance.now();
     const limit = timeLimit();

@@ -279,6 +279,33 @@ diffSession("a script whose client left goes on: SCRIPT KILL, or its writes all 
   [1, "PING"],
 ], RESET);
 
+diffBusy("nothing is evicted while a script holds the server", async (port) => {
+  const [a, b] = [await RawClient.connect(port), await RawClient.connect(port)];
+  try {
+    await b.call("FLUSHALL");
+    await b.call("DEBUG", "POPULATE", "3000", "ev", "1000");
+    const used = /used_memory:(\d+)/.exec(String(await b.call("INFO", "memory")))![1]!;
+    // A low tenacity: each eviction run stops after a few keys and goes on
+    // from a timer, which must not run in the script's middle.
+    await b.call("CONFIG", "SET", "maxmemory-eviction-tenacity", "0");
+    await b.call("CONFIG", "SET", "maxmemory-policy", "allkeys-random");
+    await b.call("CONFIG", "SET", "maxmemory", String(Number(used) - 1500000));
+    const reply = await a.call(
+      "EVAL",
+      `local before = redis.call('dbsize') ${spin(0.5)} return before - redis.call('dbsize')`,
+      "0",
+    );
+    await b.call("CONFIG", "SET", "maxmemory", "0");
+    await b.call("CONFIG", "SET", "maxmemory-eviction-tenacity", "10");
+    await b.call("CONFIG", "SET", "maxmemory-policy", "noeviction");
+    await b.call("FLUSHALL");
+    return [reply];
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
 /**
  * A differential check that needs more than a session: `run` against both
  * shared servers (threshold 100 ms), its results compared.
