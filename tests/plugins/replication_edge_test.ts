@@ -158,6 +158,11 @@ diffScenario(
             8000,
           );
           const i = await info(r.port, "replication");
+          // Redis's words for the two timeouts.
+          const timedOut = what === "stalled payload"
+            ? "Timeout receiving bulk data from MASTER"
+            : "Timeout connecting to the MASTER";
+          await r.waitLog(new RegExp(timedOut));
           seen.push([what, i.get("master_link_status"), fake.lines.includes("PING")]);
         });
       } finally {
