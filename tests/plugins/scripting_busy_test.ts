@@ -306,6 +306,21 @@ diffBusy("nothing is evicted while a script holds the server", async (port) => {
   }
 });
 
+diffBusy("idle clients are not timed out while a script holds the server", async (port) => {
+  const [a, b, idle] = await Promise.all([port, port, port].map((p) => RawClient.connect(p)));
+  try {
+    await b.call("CONFIG", "SET", "timeout", "1");
+    await idle.call("PING");
+    await a.write(encode(["EVAL", `${spin(1.6)} return 1`, "0"]));
+    await sleep(1400);
+    // Idle for 1.4 s, past `timeout`: still connected (BUSY, not closed).
+    const busy = await idle.call("PING");
+    return [busy, (await a.read(3000)).value];
+  } finally {
+    for (const c of [a, b, idle]) c.close();
+  }
+});
+
 /**
  * A differential check that needs more than a session: `run` against both
  * shared servers (threshold 100 ms), its results compared.
@@ -319,14 +334,17 @@ function diffBusy(name: string, run: (port: number) => Promise<unknown[]>): void
     async fn() {
       const { respite, redis } = await sharedServers();
       const results: unknown[][] = [];
-      for (const port of [respite.port, redis!.port]) {
+      const config = async (port: number, ...pairs: string[]) => {
         const c = await RawClient.connect(port);
-        await c.call("CONFIG", "SET", "busy-reply-threshold", "100");
+        await c.call("CONFIG", "SET", ...pairs);
+        c.close();
+      };
+      for (const port of [respite.port, redis!.port]) {
+        await config(port, "busy-reply-threshold", "100");
         try {
           results.push(await run(port));
         } finally {
-          await c.call("CONFIG", "SET", "busy-reply-threshold", "5000");
-          c.close();
+          await config(port, "busy-reply-threshold", "5000", "timeout", "0");
         }
       }
       assertEquals(results[0], results[1]);
