@@ -252,6 +252,10 @@ export class Client implements Context {
   /** Continues processing input after a suspension. */
   resume(): void {
     this.suspended = false;
+    // Its command's reply goes out now, which counts as interaction
+    // (`timeout`), as the write does in Redis: a command that took long is
+    // not the client idling.
+    this.lastInteraction = this.server.clock.now();
     this.server.resumeClient(this);
   }
 }

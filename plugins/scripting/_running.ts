@@ -39,6 +39,11 @@ export interface ActiveScript {
   readonly writeDirty: boolean;
   /** SCRIPT KILL or FUNCTION KILL asked it to stop. */
   killed: boolean;
+  /**
+   * Runs its next slice as soon as the command at hand is done (it was
+   * just killed: the kill takes effect before another command is read).
+   */
+  wake(): void;
 }
 
 /**
@@ -76,6 +81,7 @@ export class Scripts {
     if (s.writeDirty) return UNKILLABLE_WRITES;
     if (isEval === s.fn) return this.busyError(s);
     s.killed = true;
+    s.wake();
     return undefined;
   }
 }

@@ -131,8 +131,18 @@ class Run implements ActiveScript {
    */
   start = 0;
 
+  /** Runs the next slice now (see `ScriptVM.#pause`). */
+  next: (() => void) | undefined;
+
   constructor(readonly opts: RunOptions, readonly threshold: number) {
     this.pauseAt = threshold > 0 ? 0 : Infinity;
+  }
+
+  wake(): void {
+    if (this.timer === undefined) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    queueMicrotask(this.next!);
   }
 
   get name(): string {
@@ -848,10 +858,11 @@ export class ScriptVM {
   #pause(run: Run): void {
     const server = this.#host.server;
     if (server.busy === undefined) server.setBusy(this.#host.scripts.busyError(run));
-    run.timer = setTimeout(() => {
+    run.next ??= () => {
       run.timer = undefined;
       if (!this.#host.scripts.stopped) run.call!.resume();
-    }, 0);
+    };
+    run.timer = setTimeout(run.next, 0);
   }
 
   /** A slice of a paused script (a step of its caller's suspended call). */

