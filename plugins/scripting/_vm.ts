@@ -117,7 +117,10 @@ class Run implements ActiveScript {
   timedOut = false;
   /** Its caller cannot wait (see Context.suspendable): it runs to its end now. */
   noPause = false;
-  /** When the hook next lets the event loop in (`performance.now()`). */
+  /**
+   * When the hook next lets the event loop in (`performance.now()`); 0
+   * until the hook first ran (see `start`), Infinity with no threshold.
+   */
   pauseAt: number;
   /** The hook yielded (any other yield of the script's thread is refused). */
   hookYield = false;
