@@ -39,6 +39,9 @@ export interface DispatchHost {
 
 const CACHE_MAX = 512;
 const SAMPLE = 16; // a power of two
+const SHARE = 8;
+/** Runs whose commands took more than this (µs, a pause) are timed one by one. */
+const SHARE_MAX_US = 50;
 
 /**
  * A command that suspended itself ({@link Context.suspendCall}) and goes on
@@ -111,6 +114,19 @@ export class Dispatcher implements CommandObservers {
   #end = -1;
   #endClient: Client | undefined;
   #from = -1;
+  /**
+   * Pipelined `fast` commands share clock reads: of a client's run of them,
+   * one in SHARE reads the clock, the others are given the last run's mean
+   * (`#mean`, µs), and the one that reads takes the run's measured time
+   * less those estimates. A read costs as much as a pipelined GET's own
+   * work; this keeps INFO commandstats' sums and the histograms' counts
+   * exact. A fast command is not slow on its own: a run slower than
+   * SHARE_MAX_US per command (a GC pause) has its next commands timed one
+   * by one, so no estimate reaches the slow log.
+   */
+  #shared = 0;
+  #sharedUs = 0;
+  #mean = 0;
   #expiring = false;
   readonly #expire = (): void => {
     this.#end = -1;
@@ -291,6 +307,17 @@ export class Dispatcher implements CommandObservers {
     // call in SAMPLE and scale, which keeps INFO commandstats' averages right.
     const exact = after.length !== 0 || observers.length !== 0;
     const timed = exact || (this.#tick++ & (SAMPLE - 1)) === 0;
+    if (from < 0) this.#shared = this.#sharedUs = 0;
+    const share = from >= 0 && exact && cmd.isFast && woken === undefined &&
+      after.length === 0 && this.#shared < SHARE - 1 && this.#mean < SHARE_MAX_US;
+    // A call that reads the clock settles the run so far (before any
+    // nested call starts a run of its own).
+    let owed = 0, owedCalls = 0;
+    if (!share) {
+      owed = this.#sharedUs;
+      owedCalls = this.#shared;
+      this.#shared = this.#sharedUs = 0;
+    }
     const t0 = !timed ? 0 : exact && from >= 0 ? from : performance.now();
     if (cmd.isWrite) {
       const bw = host.hooks.beforeWrite;
@@ -315,7 +342,7 @@ export class Dispatcher implements CommandObservers {
       pending.errorsBefore = errorsBefore;
       pending.exact = exact;
       pending.timed = timed;
-      pending.micros = timed ? (performance.now() - t0) * 1000 : 0;
+      pending.micros = timed ? (performance.now() - t0) * 1000 - owed : 0;
       pending.woken = woken !== undefined;
       c.changes = outerChanges;
       c.rewritten = outerRewritten;
@@ -325,9 +352,18 @@ export class Dispatcher implements CommandObservers {
       return;
     }
     let us = 0;
-    if (timed) {
+    if (share) {
+      // The run's start stays in #end for the next command to chain from.
+      us = this.#mean;
+      this.#shared++;
+      this.#sharedUs += us;
+      cmd.usec += us;
+    } else if (timed) {
       const t1 = performance.now();
-      us = (t1 - t0) * 1000;
+      const run = (t1 - t0) * 1000;
+      us = run - owed;
+      if (us < 0) us = 0;
+      if (cmd.isFast) this.#mean = run / (owedCalls + 1);
       cmd.usec += exact ? us : us * SAMPLE;
       this.#end = exact ? t1 : -1;
     }

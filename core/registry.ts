@@ -172,6 +172,7 @@ export function makeEntry(spec: CommandSpec, parent?: CommandEntry): CommandEntr
     subcommands: undefined,
     isWrite: flags.has("write"),
     isReadonly: flags.has("readonly"),
+    isFast: flags.has("fast"),
     flagSet: flags,
     traits,
     categories: cats,

@@ -361,6 +361,8 @@ export interface CommandEntry {
   /** Flag lookups without scanning arrays on the hot path. */
   readonly isWrite: boolean;
   readonly isReadonly: boolean;
+  /** Flagged `fast` (O(1) or O(log N), never blocks). */
+  readonly isFast: boolean;
   readonly flagSet: ReadonlySet<CommandFlag>;
   /** The {@link Trait} bits its flags give. */
   readonly traits: number;

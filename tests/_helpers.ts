@@ -954,17 +954,21 @@ async function dirtyOf(c: RawClient): Promise<number> {
 export function diffDirty(name: string, script: readonly string[][]): void {
   registerDiff(`diff: dirty: ${name}`, async (_, port) => {
     const c = await RawClient.connect(port);
+    // The counter is read on a connection of its own: inside MULTI, the
+    // script's would queue the INFO (and EXEC answer its time fields).
+    const d = await RawClient.connect(port);
     try {
       await c.call("FLUSHALL");
       const out: [Reply, number][] = [];
       for (const argv of script) {
-        const before = await dirtyOf(c);
+        const before = await dirtyOf(d);
         const reply = await c.call(...argv);
-        out.push([reply, (await dirtyOf(c)) - before]);
+        out.push([reply, (await dirtyOf(d)) - before]);
       }
       return out;
     } finally {
       c.close();
+      d.close();
     }
   }, (i) => `step ${i}: ${JSON.stringify(script[i])} [reply, changes]`);
 }

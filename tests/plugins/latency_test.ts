@@ -377,3 +377,38 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "latency: pipelined fast commands share clock reads; counts stay exact, a slow one is logged",
+  ...opts,
+  async fn() {
+    const s = await startRespite();
+    const c = await RawClient.connect(s.port);
+    try {
+      await c.call("SET", "k", "v");
+      await c.call("CONFIG", "RESETSTAT");
+      await c.call("SLOWLOG", "RESET");
+      await c.call("CONFIG", "SET", "slowlog-log-slower-than", "10000");
+      // One batch: fast GETs around a slow command (EVAL is not fast).
+      const gets = "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n".repeat(100);
+      const lua = "local t = 0 for i = 1, 2000000 do t = t + i end return 1";
+      const slow = ["EVAL", lua, "0"];
+      await c.write(gets + new TextDecoder().decode(encodeCommand(slow)) + gets);
+      for (let i = 0; i < 201; i++) await c.read();
+      const stats = String(await c.call("INFO", "commandstats"));
+      assertMatch(stats, /\r\ncmdstat_get:calls=200,usec=\d+,/);
+      const evalUs = Number(/cmdstat_eval:calls=1,usec=(\d+),/.exec(stats)![1]);
+      const getUs = Number(/cmdstat_get:calls=200,usec=(\d+),/.exec(stats)![1]);
+      assertOk(evalUs >= 10000, `the script took ${evalUs} µs`);
+      assertOk(getUs < evalUs / 4, `GET usec ${getUs}: the script's time is not theirs`);
+      const hist = await c.call("LATENCY", "HISTOGRAM", "get") as Reply[];
+      assertEquals((hist[1] as Reply[])[1], 200);
+      const log = await c.call("SLOWLOG", "GET", "10") as Reply[][];
+      assertEquals(log.map((e) => e[3]), [slow]);
+    } finally {
+      c.close();
+      await s.close();
+    }
+  },
+});
