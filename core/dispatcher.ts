@@ -115,7 +115,8 @@ export class Dispatcher implements CommandObservers {
   #endClient: Client | undefined;
   #from = -1;
   /**
-   * Pipelined `fast` commands share clock reads: of a client's run of them,
+   * Pipelined cheap commands (`CommandEntry.isFast`) share clock reads: of a
+   * client's run of them,
    * one in SHARE reads the clock, the others are given the last run's mean
    * (`#mean`, µs), and the one that reads takes the run's measured time
    * less those estimates. A read costs as much as a pipelined GET's own

@@ -172,7 +172,11 @@ export function makeEntry(spec: CommandSpec, parent?: CommandEntry): CommandEntr
     subcommands: undefined,
     isWrite: flags.has("write"),
     isReadonly: flags.has("readonly"),
-    isFast: flags.has("fast"),
+    // SET and the like are O(1) but not `fast` in Redis (freeing an old
+    // value may take long there); here they are as cheap.
+    isFast: flags.has("fast") ||
+      (spec.docs?.complexity === "O(1)" && !flags.has("blocking") &&
+        !flags.has("noscript") && !flags.has("admin")),
     flagSet: flags,
     traits,
     categories: cats,

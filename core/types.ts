@@ -361,7 +361,11 @@ export interface CommandEntry {
   /** Flag lookups without scanning arrays on the hot path. */
   readonly isWrite: boolean;
   readonly isReadonly: boolean;
-  /** Flagged `fast` (O(1) or O(log N), never blocks). */
+  /**
+   * Cheap: flagged `fast` (O(1) or O(log N), never blocks), or documented
+   * O(1) and neither blocking, `noscript` nor `admin` (SET, GETDEL,
+   * RENAME, ...).
+   */
   readonly isFast: boolean;
   readonly flagSet: ReadonlySet<CommandFlag>;
   /** The {@link Trait} bits its flags give. */
