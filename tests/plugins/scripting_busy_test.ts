@@ -10,6 +10,7 @@
 import { assertEquals, assertOk } from "../_assert.ts";
 import {
   diffSession,
+  encodeCommand,
   hasRedis,
   RawClient,
   type Reply,
@@ -313,7 +314,7 @@ diffBusy("idle clients are not timed out while a script holds the server", async
   try {
     await b.call("CONFIG", "SET", "timeout", "1");
     await idle.call("PING");
-    await a.write(encode(["EVAL", `${spin(1.6)} return 1`, "0"]));
+    await a.write(encodeCommand(["EVAL", `${spin(1.6)} return 1`, "0"]));
     await sleep(1400);
     // Idle for 1.4 s, past `timeout`: still connected (BUSY, not closed).
     const busy = await idle.call("PING");
@@ -366,7 +367,7 @@ diffBusy("FUNCTION STATS shows the running function, and its command", async (po
       "REPLACE",
       `#!lua name=statslib\nredis.register_function('spin', function() ${ENDLESS} end)`,
     );
-    await a.write(encode(["FCALL", "spin", "1", "key", "arg"]));
+    await a.write(encodeCommand(["FCALL", "spin", "1", "key", "arg"]));
     await sleep(300);
     const stats = await b.call("FUNCTION", "STATS");
     // duration_ms: past the threshold, and growing.
@@ -388,7 +389,7 @@ diffBusy("a client that left during its script: the script's writes land", async
   try {
     await b.call("DEL", "left1", "left2");
     await a.write(
-      encode([
+      encodeCommand([
         "EVAL",
         `redis.call('set', 'left1', 'x') ${spin(0.5)} redis.call('set', 'left2', 'y')`,
         "0",
@@ -405,12 +406,6 @@ diffBusy("a client that left during its script: the script's writes land", async
   }
 });
 
-function encode(argv: string[]): Uint8Array {
-  let s = `*${argv.length}\r\n`;
-  for (const x of argv) s += `$${x.length}\r\n${x}\r\n`;
-  return new TextEncoder().encode(s);
-}
-
 Deno.test({
   name: "diff: SHUTDOWN NOSAVE ends a server busy with a script, without saving",
   ignore: !hasRedis,
@@ -422,10 +417,10 @@ Deno.test({
       try {
         const [a, b] = [await RawClient.connect(proc.port), await RawClient.connect(proc.port)];
         await b.call("SET", "k", "v");
-        await a.write(encode(["EVAL", ENDLESS, "0"]));
+        await a.write(encodeCommand(["EVAL", ENDLESS, "0"]));
         await sleep(300);
         const refused = await b.call("SHUTDOWN");
-        await b.write(encode(["SHUTDOWN", "NOSAVE"]));
+        await b.write(encodeCommand(["SHUTDOWN", "NOSAVE"]));
         const closed = [await b.closedWithin(5000), await a.closedWithin(5000)];
         const code = await proc.exited(5000);
         let saved = true;
@@ -456,7 +451,7 @@ Deno.test({
       try {
         const [a, b] = [await RawClient.connect(proc.port), await RawClient.connect(proc.port)];
         await b.call("SET", "k", "v");
-        await a.write(encode(["EVAL", ENDLESS, "0"]));
+        await a.write(encodeCommand(["EVAL", ENDLESS, "0"]));
         await sleep(300);
         proc.signal("SIGTERM");
         await sleep(300);
@@ -554,7 +549,7 @@ Deno.test("propagation: a killed read-only script sends nothing, a paused one on
   });
   const [a, b] = [await RawClient.connect(s.port), await RawClient.connect(s.port)];
   try {
-    await a.write(encode(["EVAL", `local x = redis.call('get', 'k') ${ENDLESS}`, "0"]));
+    await a.write(encodeCommand(["EVAL", `local x = redis.call('get', 'k') ${ENDLESS}`, "0"]));
     await sleep(250);
     assertEquals(await b.call("SCRIPT", "KILL"), "OK");
     await a.read();
@@ -563,7 +558,7 @@ Deno.test("propagation: a killed read-only script sends nothing, a paused one on
     // others wrote (refused) and a key's TTL passed meanwhile.
     await b.call("SET", "ttl", "v", "PX", "20");
     await a.write(
-      encode([
+      encodeCommand([
         "EVAL",
         `redis.call('set', 'a', '1') ${spin(0.4)} redis.call('set', 'b', '2')`,
         "0",
@@ -578,11 +573,11 @@ Deno.test("propagation: a killed read-only script sends nothing, a paused one on
     assertEquals(own(), ["0 MULTI", "0 set a 1", "0 set b 2", "0 EXEC"]);
     // EXEC around a paused script: one block too.
     rec.seen.length = 0;
-    await a.write(encode(["MULTI"]));
-    await a.write(encode(["SET", "x", "1"]));
-    await a.write(encode(["EVAL", `redis.call('set', 'y', '2') ${spin(0.3)}`, "0"]));
-    await a.write(encode(["SET", "z", "3"]));
-    await a.write(encode(["EXEC"]));
+    await a.write(encodeCommand(["MULTI"]));
+    await a.write(encodeCommand(["SET", "x", "1"]));
+    await a.write(encodeCommand(["EVAL", `redis.call('set', 'y', '2') ${spin(0.3)}`, "0"]));
+    await a.write(encodeCommand(["SET", "z", "3"]));
+    await a.write(encodeCommand(["EXEC"]));
     for (let i = 0; i < 5; i++) await a.read(3000);
     assertEquals(own(), ["0 MULTI", "0 SET x 1", "0 set y 2", "0 SET z 3", "0 EXEC"]);
   } finally {

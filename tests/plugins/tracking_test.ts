@@ -14,6 +14,7 @@
 // deno-lint-ignore no-import-prefix
 import { createClient } from "npm:redis@5.12.4";
 import {
+  encodeCommand,
   hasRedis,
   RawClient,
   type Reply,
@@ -99,7 +100,7 @@ async function runTracking(
         await sleep(50);
       } else if ("send" in step) {
         const [k, ...args] = step.send;
-        await clients[k]!.write(encode(argv(args)));
+        await clients[k]!.write(encodeCommand(argv(args)));
       } else if ("read" in step) {
         const r: Reply[] = await clients[step.read]!.pending(step.ms ?? 100);
         const picked = step.pick ? step.pick(r) : r;
@@ -124,12 +125,6 @@ async function runTracking(
       c.close();
     }
   }
-}
-
-function encode(argv: readonly string[]): string {
-  let s = `*${argv.length}\r\n`;
-  for (const a of argv) s += `$${a.length}\r\n${a}\r\n`;
-  return s;
 }
 
 function label(step: TStep | undefined): string {
