@@ -344,8 +344,11 @@ export interface UpdateStateOptions {
 export class ClusterState {
   currentEpoch = 0;
   state: "ok" | "fail" = "fail";
-  /** Masters serving at least one slot (recomputed by {@link updateState}). */
-  size = 0;
+  /**
+   * Masters serving at least one slot (recomputed by {@link updateState});
+   * 1 until then, as clusterInit starts it.
+   */
+  size = 1;
   /** Every known node by name, this one included. */
   readonly nodes: Map<string, ClusterNode> = new Map();
   /** Forgotten nodes gossip must not re-add, by name: expiry time in seconds. */

@@ -1,0 +1,191 @@
+/**
+ * One node's cluster runtime: its table (loaded from nodes.conf or new),
+ * the settings, the bus once started, and the end-of-turn work Redis does
+ * in clusterBeforeSleep (update the state, save nodes.conf).
+ *
+ * @module
+ */
+
+import type { Bytes, ServerApi } from "../../core/types.ts";
+import { ClusterSettings } from "./_config.ts";
+import { freshState, NodesConfError, parseNodesConf, saveNodesConf } from "./_nodes_conf.ts";
+import { type ClusterBus, type ClusterState, NodeFlag, randomNodeName, Todo } from "./_state.ts";
+import { keyHashSlot } from "./_slots.ts";
+
+/**
+ * The cluster as the commands, the redirection check and the bus share it.
+ *
+ * @example
+ * ```ts
+ * import { startServer } from "../../mod.ts";
+ * const dir = Deno.makeTempDirSync();
+ * const s = await startServer({
+ *   port: 0,
+ *   config: { "cluster-enabled": "yes", dir },
+ *   logger: () => {},
+ * });
+ * console.log(Deno.readTextFileSync(`${dir}/nodes.conf`).includes("myself,master")); // true
+ * await s.close();
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
+export class Cluster {
+  readonly cfg: ClusterSettings;
+  state: ClusterState;
+  bus: ClusterBus | undefined = undefined;
+  #scheduled = false;
+
+  constructor(readonly server: ServerApi) {
+    this.cfg = new ClusterSettings(server);
+    const now = server.clock.now();
+    const path = this.cfg.configFile;
+    let text = "";
+    try {
+      text = Deno.readTextFileSync(path);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) {
+        throw new Error(`Loading the cluster node config from ${path}: ${(e as Error).message}`);
+      }
+    }
+    const loaded = parseNodesConf(text, now);
+    if (loaded !== undefined) {
+      this.state = loaded;
+      server.log("notice", `Node configuration loaded, I'm ${loaded.myself.name}`);
+    } else {
+      this.state = freshState(now);
+      server.log("notice", `No cluster configuration found, I'm ${this.state.myself.name}`);
+    }
+    this.#hook(this.state);
+  }
+
+  /** Wires a (new) table's callbacks to this server. */
+  #hook(st: ClusterState): void {
+    st.markTodo = (flags: number) => {
+      st.todo |= flags;
+      this.#schedule();
+    };
+    st.countKeysInSlot = (slot) => this.countKeysInSlot(slot);
+  }
+
+  /**
+   * Sets this node's announced address and flags from the settings
+   * (clusterUpdateMyselfAnnouncedPorts, clusterUpdateMyselfFlags,
+   * clusterUpdateMyselfHostname), after the ports are bound.
+   */
+  updateMyself(): void {
+    const me = this.state.myself, cfg = this.cfg;
+    me.port = cfg.announcedPort;
+    me.pport = 0;
+    me.cport = cfg.announcedBusPort;
+    me.hostname = cfg.announceHostname;
+    const ip = cfg.announceIp;
+    if (ip !== "") me.ip = ip;
+    const nofailover = cfg.replicaNoFailover;
+    const flags = nofailover ? me.flags | NodeFlag.NOFAILOVER : me.flags & ~NodeFlag.NOFAILOVER;
+    if (flags !== me.flags) {
+      me.flags = flags;
+      this.state.markTodo(Todo.SAVE_CONFIG);
+    }
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    // After the running command, before its reply is written, as Redis's
+    // clusterBeforeSleep runs before the replies go out.
+    queueMicrotask(() => {
+      this.#scheduled = false;
+      this.beforeSleep();
+    });
+  }
+
+  /** The end-of-turn work (clusterBeforeSleep): update the state, save the config. */
+  beforeSleep(): void {
+    const st = this.state;
+    if (st.todo & Todo.UPDATE_STATE) this.updateState();
+    if (st.todo & Todo.SAVE_CONFIG) {
+      if (!this.saveConfig()) {
+        this.server.log("warning", "Fatal: can't update cluster config file.");
+      }
+    }
+    st.todo &= ~(Todo.SAVE_CONFIG | Todo.FSYNC_CONFIG);
+  }
+
+  /** clusterUpdateState with this server's settings and clock. */
+  updateState(): void {
+    this.state.updateState({
+      now: this.server.clock.now(),
+      nodeTimeout: this.cfg.nodeTimeout,
+      requireFullCoverage: this.cfg.requireFullCoverage,
+      log: (msg) => this.server.log("warning", msg),
+    });
+  }
+
+  /** Writes nodes.conf now; false (logged) when it fails. */
+  saveConfig(): boolean {
+    this.state.todo &= ~(Todo.SAVE_CONFIG | Todo.FSYNC_CONFIG);
+    try {
+      saveNodesConf(this.cfg.configFile, this.state);
+      return true;
+    } catch (e) {
+      this.lastSaveError = (e as Error).message;
+      this.server.log("warning", `Could not save the cluster config: ${this.lastSaveError}`);
+      return false;
+    }
+  }
+
+  /** Why the last save failed (CLUSTER SAVECONFIG's error). */
+  lastSaveError = "";
+
+  /** The keys of database 0 in `slot` (a scan: Respite keeps no per-slot index). */
+  keysInSlot(slot: number, max = Infinity): Bytes[] {
+    const out: Bytes[] = [];
+    if (max <= 0) return out;
+    for (const k of this.server.keyspace.db(0).data.keys()) {
+      if (keyHashSlot(k) === slot) {
+        out.push(k);
+        if (out.length >= max) break;
+      }
+    }
+    return out;
+  }
+
+  /** How many keys of database 0 are in `slot` (countKeysInSlot). */
+  countKeysInSlot(slot: number): number {
+    let n = 0;
+    for (const k of this.server.keyspace.db(0).data.keys()) if (keyHashSlot(k) === slot) n++;
+    return n;
+  }
+
+  /**
+   * CLUSTER RESET (clusterReset): forgets every other node and every slot;
+   * a hard reset also zeroes the epochs and takes a new name. Turning a
+   * replica into a master is the caller's (it also involves replication).
+   */
+  reset(hard: boolean): void {
+    const st = this.state;
+    for (let j = 0; j < st.migratingSlotsTo.length; j++) {
+      st.migratingSlotsTo[j] = undefined;
+      st.importingSlotsFrom[j] = undefined;
+    }
+    st.mfEnd = 0;
+    st.mfReplica = undefined;
+    st.mfCanStart = false;
+    st.mfMasterOffset = -1;
+    for (let j = 0; j < st.slots.length; j++) st.delSlot(j);
+    for (const n of [...st.nodes.values()]) if (n !== st.myself) st.deleteNode(n);
+    if (hard) {
+      st.currentEpoch = 0;
+      st.lastVoteEpoch = 0;
+      st.myself.configEpoch = 0;
+      this.server.log("warning", "configEpoch set to 0 via CLUSTER RESET HARD");
+      st.nodes.delete(st.myself.name);
+      st.myself.name = randomNodeName();
+      st.nodes.set(st.myself.name, st.myself);
+      this.server.log("notice", `Node hard reset, now I'm ${st.myself.name}`);
+    }
+    st.markTodo(Todo.SAVE_CONFIG | Todo.UPDATE_STATE | Todo.FSYNC_CONFIG);
+  }
+}
+
+export { NodesConfError };

@@ -1,0 +1,338 @@
+/**
+ * Cluster mode's core, against redis-server: with cluster mode off every
+ * cluster command answers Redis's "cluster support disabled" error; on, a
+ * single node's CLUSTER subcommands, errors and SELECT/SWAPDB/MOVE/COPY
+ * refusals reply as Redis 7.0's (a fresh Respite node beside a fresh
+ * `redis-server --cluster-enabled yes`, node ids masked); nodes.conf is in
+ * Redis's format, survives a restart (id, epochs, slots), loads in either
+ * server, and a corrupt one stops the start-up as in Redis.
+ */
+
+import { assertEquals, assertOk as assert } from "../_assert.ts";
+import {
+  diffTest,
+  hasRedis,
+  RawClient,
+  type Reply,
+  runToExit,
+  spawnServer,
+  startRealRedis,
+  startRespite,
+  startRespiteProc,
+} from "../_helpers.ts";
+
+diffTest("cluster mode off: cluster commands answer the disabled error", [
+  ["CLUSTER", "INFO"],
+  ["CLUSTER", "HELP"],
+  ["CLUSTER", "KEYSLOT", "foo"],
+  ["CLUSTER", "MEET", "a", "b", "c", "d"],
+  ["CLUSTER", "FOO"],
+  ["CLUSTER"],
+  ["READONLY"],
+  ["READONLY", "x"],
+  ["READWRITE"],
+  ["ASKING"],
+  ["CONFIG", "GET", "cluster-enabled"],
+  ["CONFIG", "SET", "cluster-enabled", "no"],
+  ["INFO", "cluster"],
+  ["SELECT", "1"],
+  ["SELECT", "0"],
+]);
+
+Deno.test("cluster-enabled no is accepted on the command line", async () => {
+  const p = await startRespiteProc(["--cluster-enabled", "no"]);
+  try {
+    const c = await RawClient.connect(p.port);
+    assertEquals(await c.call("CLUSTER", "INFO"), {
+      error: "ERR This instance has cluster support disabled",
+    });
+    c.close();
+  } finally {
+    await p.stop();
+  }
+});
+
+/** Replaces node ids (40 hex characters) by their order of appearance. */
+function maskIds(r: Reply, ids: Map<string, string>): Reply {
+  const mask = (s: string) =>
+    s.replace(/\b[0-9a-f]{40}\b/g, (id) => {
+      if (!ids.has(id)) ids.set(id, `<id${ids.size}>`);
+      return ids.get(id)!;
+    });
+  if (typeof r === "string") return mask(r);
+  if (Array.isArray(r)) return r.map((x) => maskIds(x, ids));
+  if (r !== null && typeof r === "object") {
+    if ("error" in r) return { error: mask(r.error) };
+    if ("verbatim" in r) return { verbatim: mask(r.verbatim) };
+    if ("map" in r) return { map: r.map.map(([k, v]) => [maskIds(k, ids), maskIds(v, ids)]) };
+  }
+  return r;
+}
+
+/** A single-node script; `$ID` stands for the node's own id. */
+const SINGLE_NODE: string[][] = [
+  ["CLUSTER", "MYID"],
+  ["CLUSTER", "NODES"],
+  ["CLUSTER", "INFO"],
+  ["CLUSTER", "SLOTS"],
+  ["CLUSTER", "SHARDS"],
+  ["CLUSTER", "LINKS"],
+  ["INFO", "cluster"],
+  ["SELECT", "1"],
+  ["SELECT", "99"],
+  ["SELECT", "x"],
+  ["SELECT", "0"],
+  ["SWAPDB", "0", "1"],
+  ["SWAPDB", "x", "1"],
+  ["CLUSTER", "KEYSLOT", "foo"],
+  ["CLUSTER", "KEYSLOT", "{user1000}.following"],
+  ["CLUSTER", "KEYSLOT", "foo{}{bar}"],
+  ["CLUSTER", "KEYSLOT", "foo{{bar}}zap"],
+  ["CLUSTER", "KEYSLOT", "\x00\xff{\x80}"],
+  ["CLUSTER", "KEYSLOT", ""],
+  ["CLUSTER", "ADDSLOTS", "x"],
+  ["CLUSTER", "ADDSLOTS", "-1"],
+  ["CLUSTER", "ADDSLOTS", "16384"],
+  ["CLUSTER", "ADDSLOTS", "1", "1"],
+  ["CLUSTER", "ADDSLOTSRANGE", "1", "2", "3"],
+  ["CLUSTER", "ADDSLOTSRANGE", "5", "2"],
+  ["CLUSTER", "ADDSLOTSRANGE", "1", "5", "5", "6"],
+  ["CLUSTER", "DELSLOTS", "5"],
+  ["CLUSTER", "DELSLOTSRANGE", "5", "6"],
+  ["CLUSTER", "ADDSLOTS", "0", "1", "2", "100"],
+  ["CLUSTER", "ADDSLOTS", "2"],
+  ["CLUSTER", "ADDSLOTSRANGE", "200", "300", "1000", "16383"],
+  ["CLUSTER", "DELSLOTS", "1"],
+  ["CLUSTER", "DELSLOTSRANGE", "250", "260"],
+  ["CLUSTER", "NODES"],
+  ["CLUSTER", "SLOTS"],
+  ["CLUSTER", "SHARDS"],
+  ["CLUSTER", "COUNTKEYSINSLOT", "x"],
+  ["CLUSTER", "COUNTKEYSINSLOT", "16384"],
+  ["CLUSTER", "COUNTKEYSINSLOT", "-1"],
+  ["CLUSTER", "COUNTKEYSINSLOT", "12182"],
+  ["CLUSTER", "GETKEYSINSLOT", "1", "-1"],
+  ["CLUSTER", "GETKEYSINSLOT", "x", "1"],
+  ["CLUSTER", "GETKEYSINSLOT", "16384", "1"],
+  ["CLUSTER", "GETKEYSINSLOT", "12182", "10"],
+  ["CLUSTER", "FORGET", "abc"],
+  ["CLUSTER", "FORGET", "$ID"],
+  ["CLUSTER", "REPLICATE", "abc"],
+  ["CLUSTER", "REPLICATE", "$ID"],
+  ["CLUSTER", "REPLICAS", "abc"],
+  ["CLUSTER", "REPLICAS", "$ID"],
+  ["CLUSTER", "SLAVES", "$ID"],
+  ["CLUSTER", "COUNT-FAILURE-REPORTS", "abc"],
+  ["CLUSTER", "COUNT-FAILURE-REPORTS", "$ID"],
+  ["CLUSTER", "SET-CONFIG-EPOCH", "-1"],
+  ["CLUSTER", "SET-CONFIG-EPOCH", "x"],
+  ["CLUSTER", "SET-CONFIG-EPOCH", "7"],
+  ["CLUSTER", "SET-CONFIG-EPOCH", "8"],
+  ["CLUSTER", "BUMPEPOCH"],
+  ["CLUSTER", "INFO"],
+  ["CLUSTER", "MEET", "a", "b", "c", "d"],
+  ["CLUSTER", "MEET", "1.2.3.4", "x"],
+  ["CLUSTER", "MEET", "1.2.3.4", "1", "x"],
+  ["CLUSTER", "MEET", "nonsense", "7000"],
+  ["CLUSTER", "MEET", "127.0.0.1", "0"],
+  ["CLUSTER", "MEET", "127.0.0.1", "70000"],
+  ["CLUSTER", "MEET", "127.0.0.1", "7000", "0"],
+  ["CLUSTER", "RESET", "a", "b"],
+  ["CLUSTER", "RESET", "foo"],
+  ["CLUSTER", "FOO"],
+  ["CLUSTER", "HELP"],
+  ["CLUSTER", "SAVECONFIG"],
+  ["READONLY"],
+  ["READWRITE"],
+  ["ASKING"],
+  ["CLUSTER", "FLUSHSLOTS"],
+  ["CLUSTER", "NODES"],
+  ["CLUSTER", "RESET", "SOFT"],
+  ["CLUSTER", "INFO"],
+  ["CLUSTER", "RESET", "HARD"],
+  ["CLUSTER", "INFO"],
+];
+
+/** Runs the single-node script on a fresh cluster node at `port`. */
+async function runSingle(port: number, resp: 2 | 3): Promise<Reply[]> {
+  const c = await RawClient.connect(port);
+  try {
+    if (resp === 3) await c.call("HELLO", "3");
+    const id = await c.call("CLUSTER", "MYID") as string;
+    const ids = new Map<string, string>();
+    const out: Reply[] = [];
+    for (const step of SINGLE_NODE) {
+      const argv = step.map((a) => a === "$ID" ? id : a);
+      out.push(maskIds(await c.call(...argv), ids));
+    }
+    return out;
+  } finally {
+    c.close();
+  }
+}
+
+for (const resp of [2, 3] as const) {
+  Deno.test({
+    name: `diff: a single cluster node's commands and errors (RESP${resp})`,
+    ignore: !hasRedis,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const ours = await startRespite({ config: { "cluster-enabled": "yes" } });
+      const theirs = await startRealRedis(["--cluster-enabled", "yes"]);
+      try {
+        // Past the 2 s a new master waits before its state is computed.
+        await new Promise((r) => setTimeout(r, 2100));
+        const a = await runSingle(ours.port, resp);
+        const b = await runSingle(theirs.port, resp);
+        for (let i = 0; i < Math.max(a.length, b.length); i++) {
+          const argv = SINGLE_NODE[i] ?? [];
+          // Ports differ: mask them in the replies that show them.
+          const fix = (r: Reply, port: number): Reply => {
+            if (r === port) return "<port>";
+            if (typeof r === "string") {
+              return r.replaceAll(String(port + 10000), "<cport>").replaceAll(
+                String(port),
+                "<port>",
+              );
+            }
+            if (Array.isArray(r)) return r.map((x) => fix(x, port));
+            if (r !== null && typeof r === "object") {
+              if ("verbatim" in r) return { verbatim: fix(r.verbatim, port) as string };
+              if ("map" in r) return { map: r.map.map(([k, v]) => [fix(k, port), fix(v, port)]) };
+            }
+            return r;
+          };
+          assertEquals(fix(a[i]!, ours.port), fix(b[i]!, theirs.port), `step ${i}: ${argv}`);
+        }
+      } finally {
+        await ours.close();
+        await theirs.stop();
+      }
+    },
+  });
+}
+
+Deno.test("nodes.conf: Redis's format, kept across a restart", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "respite-test-" });
+  const p = await startRespiteProc(["--cluster-enabled", "yes"], { dir });
+  let p2;
+  try {
+    const c = await RawClient.connect(p.port);
+    const id = await c.call("CLUSTER", "MYID") as string;
+    assertEquals(await c.call("CLUSTER", "ADDSLOTSRANGE", "0", "99", "200", "300"), "OK");
+    assertEquals(await c.call("CLUSTER", "SET-CONFIG-EPOCH", "5"), "OK");
+    assertEquals(await c.call("CLUSTER", "BUMPEPOCH"), "STILL 5");
+    const before = await c.call("CLUSTER", "NODES");
+    c.close();
+    const text = Deno.readTextFileSync(`${p.dir}/nodes.conf`);
+    assertEquals(
+      text,
+      `${id} :${p.port}@${p.port + 10000} myself,master - 0 0 5 connected 0-99 200-300\n` +
+        "vars currentEpoch 5 lastVoteEpoch 0\n",
+    );
+    // No temporary file left beside it.
+    assertEquals([...Deno.readDirSync(p.dir)].map((e) => e.name).sort(), ["nodes.conf"]);
+    // A kill -9 loses nothing: the file was written before the replies.
+    await p.stop();
+    Deno.writeTextFileSync(`${p.dir}/nodes.conf`, text);
+    p2 = await spawnServer("respite", ["--save", "", "--cluster-enabled", "yes"], {
+      port: p.port,
+      dir: p.dir,
+    });
+    const c2 = await RawClient.connect(p2.port);
+    assertEquals(await c2.call("CLUSTER", "MYID"), id);
+    assertEquals(await c2.call("CLUSTER", "NODES"), before);
+    const info = await c2.call("CLUSTER", "INFO") as string;
+    assert(info.includes("cluster_current_epoch:5\r\n"), info);
+    assert(info.includes("cluster_slots_assigned:201\r\n"), info);
+    c2.close();
+  } finally {
+    await p.stop();
+    await p2?.stop();
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "nodes.conf: one written by redis-server loads in Respite, and back",
+  ignore: !hasRedis,
+  async fn() {
+    const r = await startRealRedis(["--cluster-enabled", "yes"]);
+    let ours, back;
+    try {
+      const c = await RawClient.connect(r.port);
+      const id = await c.call("CLUSTER", "MYID") as string;
+      await c.call("CLUSTER", "ADDSLOTSRANGE", "10", "20", "16000", "16383");
+      await c.call("CLUSTER", "SET-CONFIG-EPOCH", "3");
+      await c.call("CLUSTER", "SAVECONFIG");
+      c.close();
+      const text = Deno.readTextFileSync(`${r.dir}/nodes.conf`);
+      await r.stop();
+      const dir = Deno.makeTempDirSync({ prefix: "respite-test-" });
+      Deno.writeTextFileSync(`${dir}/nodes.conf`, text);
+      ours = await spawnServer("respite", ["--save", "", "--cluster-enabled", "yes"], { dir });
+      const c2 = await RawClient.connect(ours.port);
+      assertEquals(await c2.call("CLUSTER", "MYID"), id);
+      const nodes = await c2.call("CLUSTER", "NODES") as string;
+      assertEquals(nodes.split(" ").slice(2, 8).join(" "), "myself,master - 0 0 3 connected");
+      assert(nodes.endsWith(" 10-20 16000-16383\n"), nodes);
+      assertEquals(await c2.call("CLUSTER", "SAVECONFIG"), "OK");
+      c2.close();
+      const ourText = Deno.readTextFileSync(`${dir}/nodes.conf`);
+      await ours.stop();
+      const dir2 = Deno.makeTempDirSync({ prefix: "respite-test-" });
+      Deno.writeTextFileSync(`${dir2}/nodes.conf`, ourText);
+      back = await spawnServer("redis", ["--save", "", "--cluster-enabled", "yes"], {
+        dir: dir2,
+      });
+      const c3 = await RawClient.connect(back.port);
+      assertEquals(await c3.call("CLUSTER", "MYID"), id);
+      const info = await c3.call("CLUSTER", "INFO") as string;
+      assert(info.includes("cluster_slots_assigned:395\r\n"), info);
+      assert(info.includes("cluster_my_epoch:3\r\n"), info);
+      c3.close();
+      Deno.removeSync(dir, { recursive: true });
+      Deno.removeSync(dir2, { recursive: true });
+    } finally {
+      await r.stop();
+      await ours?.stop();
+      await back?.stop();
+    }
+  },
+});
+
+Deno.test("nodes.conf: a corrupt file stops the start-up as in Redis", async () => {
+  const bad = [
+    "garbage line\n",
+    `${"a".repeat(40)} 127.0.0.1:7000@17000 master - 0 0 0 connected 0-5\n`, // no myself
+    `${"a".repeat(40)} 127.0.0.1:7000@17000 myself,master - 0 0 0 connected 5-2\n`,
+    `${"a".repeat(40)} 127.0.0.1:7000@17000 myself,master - 0 0 0 connected 16384\n`,
+    `${"a".repeat(40)} 127.0.0.1:7000@17000 myself,bogus - 0 0 0 connected\n`,
+    `${"a".repeat(40)} 127.0.0.1 myself,master - 0 0 0 connected\n`,
+    `${"a".repeat(40)} 127.0.0.1:x myself,master - 0 0 0 connected\n`,
+    `${"a".repeat(40)} 127.0.0.1:7000 myself,master abc 0 0 0 connected\n`,
+    `${"a".repeat(40)} 127.0.0.1:7000 myself,master - 0 0 0 connected "unterminated\n`,
+  ];
+  for (const text of bad) {
+    const dir = Deno.makeTempDirSync({ prefix: "respite-test-" });
+    Deno.writeTextFileSync(`${dir}/nodes.conf`, text);
+    const r = await runToExit("respite", ["--cluster-enabled", "yes"], { dir });
+    assertEquals(r.code, 1, text);
+    assert(r.log.includes("Unrecoverable error: corrupted cluster config file."), r.log);
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("nodes.conf: an empty file makes a new node", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "respite-test-" });
+  Deno.writeTextFileSync(`${dir}/nodes.conf`, "");
+  const p = await spawnServer("respite", ["--save", "", "--cluster-enabled", "yes"], { dir });
+  try {
+    assert(p.log().includes("No cluster configuration found, I'm "), p.log());
+    assert(Deno.readTextFileSync(`${dir}/nodes.conf`).includes(" myself,master - 0 0 0 "));
+  } finally {
+    await p.stop();
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
