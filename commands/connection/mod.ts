@@ -367,6 +367,9 @@ function init(server: ServerApi): PluginInstance {
       },
       handler(c, argv) {
         const id = intArgument(argv[1]!);
+        if (id !== 0 && c.server.config.bool("cluster-enabled")) {
+          throw new ReplyError("ERR SELECT is not allowed in cluster mode");
+        }
         const ks = c.server.keyspace;
         if (id < 0 || id >= ks.dbs.length) throw new ReplyError(Err.dbIndex);
         c.db = ks.db(id);
@@ -390,6 +393,9 @@ function init(server: ServerApi): PluginInstance {
         ],
       },
       handler(c, argv) {
+        if (c.server.config.bool("cluster-enabled")) {
+          throw new ReplyError("ERR SWAPDB is not allowed in cluster mode");
+        }
         const a = intArgument(argv[1]!, "ERR invalid first DB index");
         const b = intArgument(argv[2]!, "ERR invalid second DB index");
         const ks = c.server.keyspace;

@@ -57,6 +57,9 @@ function copy(c: Context, argv: Bytes[]): void {
       throw new ReplyError(Err.syntax);
     }
   }
+  if ((src.index !== 0 || dst.index !== 0) && c.server.config.bool("cluster-enabled")) {
+    throw new ReplyError("ERR Copying to another database is not allowed in cluster mode");
+  }
   const key = argv[1]!, newKey = argv[2]!;
   if (src === dst && key === newKey) throw new ReplyError(SAME);
   const value = lookupRead(c, key);
@@ -81,6 +84,9 @@ function copy(c: Context, argv: Bytes[]): void {
 }
 
 function move(c: Context, argv: Bytes[]): void {
+  if (c.server.config.bool("cluster-enabled")) {
+    throw new ReplyError("ERR MOVE is not allowed in cluster mode");
+  }
   const src = c.db;
   const dst = dbArg(c, argv[2]!);
   if (src === dst) throw new ReplyError(SAME);
