@@ -41,6 +41,13 @@ export interface ReplicationService {
   rdbAux(): Record<string, string>;
   /** Hands over the AUX fields of the RDB loaded at start-up. */
   rdbLoaded(aux: ReadonlyMap<string, string>): void;
+  /**
+   * Becomes (or stays) a replica of host:port, as REPLICAOF does
+   * (replicationSetMaster): CLUSTER REPLICATE uses it.
+   */
+  setMaster(host: string, port: number): void;
+  /** Becomes a master with a new history (replicationUnsetMaster): CLUSTER RESET. */
+  unsetMaster(): void;
 }
 
 declare module "../../core/types.ts" {
@@ -168,6 +175,11 @@ function init(server: ServerApi): PluginInstance {
       master.secondOffset = off + 1;
       master.resetBacklog();
     },
+    setMaster: (host, port) => {
+      if (replica.active && replica.host === host && replica.port === port) return;
+      becomeReplica(host, port);
+    },
+    unsetMaster: () => becomeMaster(),
   });
 
   const who = (c: Context) => `'id=${c.id} addr=${c.addr} laddr=${c.laddr} name=${c.name}'`;
@@ -358,6 +370,9 @@ function init(server: ServerApi): PluginInstance {
 
   /** REPLICAOF and SLAVEOF (replicaofCommand). */
   const replicaofHandler = (c: Context, argv: Bytes[]): void => {
+    if (server.config.bool("cluster-enabled")) {
+      throw new ReplyError("ERR REPLICAOF not allowed in cluster mode.");
+    }
     if (failover.active) throw new ReplyError("ERR REPLICAOF not allowed while failing over.");
     const host = argv[1]!, portArg = argv[2]!;
     if (host.toLowerCase() === "no" && portArg.toLowerCase() === "one") {
