@@ -329,12 +329,12 @@ function renameCommand(server: Server, r: CommandRename): string | undefined {
  * `always-show-logo yes` or on a terminal): the version, the mode, the port
  * and `PID: <pid>`, which tools and Redis's test suite look for.
  */
-function banner(port: number): string {
+function banner(port: number, mode: string): string {
   const pad = " ".repeat(17);
   return [
     "",
     `${pad}Respite ${RESPITE_VERSION} (Redis ${REDIS_VERSION} compatible) 64 bit`,
-    `${pad}Running in standalone mode`,
+    `${pad}Running in ${mode} mode`,
     `${pad}Port: ${port}`,
     `${pad}PID: ${Deno.pid}`,
     "",
@@ -451,12 +451,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   );
   for (const p of plugins) s.log("notice", `Plugin '${p.name}' loaded`);
   if (s.config.bool("always-show-logo") || (cfg.logfile ?? "") === "" && Deno.stdout.isTerminal()) {
-    logger(banner(s.port));
+    logger(banner(s.port, s.config.bool("cluster-enabled") ? "cluster" : "standalone"));
   } else {
-    s.log("notice", `Running mode=standalone, port=${s.port}.`);
-  }
-  if (s.config.bool("cluster-enabled")) {
-    s.log("warning", "cluster-enabled yes: cluster mode is not available, running standalone");
+    s.log(
+      "notice",
+      `Running mode=${
+        s.config.bool("cluster-enabled") ? "cluster" : "standalone"
+      }, port=${s.port}.`,
+    );
   }
   s.log("warning", "Server initialized");
   try {
