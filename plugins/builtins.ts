@@ -35,6 +35,7 @@ import notifications from "./notifications.ts";
 import monitor from "./monitor/mod.ts";
 import latency from "./latency/mod.ts";
 import module from "./module.ts";
+import cluster from "./cluster/mod.ts";
 
 /** Every built-in family and subsystem. */
 export const builtinPlugins: readonly Plugin[] = [
@@ -73,4 +74,5 @@ export const builtinPlugins: readonly Plugin[] = [
   monitor,
   latency,
   module,
+  cluster,
 ];
