@@ -39,6 +39,8 @@ export interface SubscriptionsView {
 export interface PubSubService {
   /** Publishes to channel subscribers and matching patterns; returns receivers. */
   publish(channel: Bytes, message: Bytes): number;
+  /** Publishes to shard channel subscribers (SPUBLISH); returns receivers. */
+  publishShard(channel: Bytes, message: Bytes): number;
   /**
    * A client's subscriptions (ACL rules that take a channel away end its
    * subscriber); undefined when it never subscribed.
@@ -96,6 +98,7 @@ function init(server: ServerApi): PluginInstance {
   hub.onFirstOrLast = () => server.rearm();
   server.provide("pubsub", {
     publish: (channel, message) => hub.publish(channel, message),
+    publishShard: (channel, message) => hub.publishShard(channel, message),
     subscriptions: (c) => c.ext.pubsub,
     message(c, channel, payload) {
       if (c.kind !== "pubsub") return false;
