@@ -270,6 +270,15 @@ export class BlockingManager {
     return true;
   }
 
+  /** Ends a block with `error` as its reply (a cluster redirection); false when not blocked. */
+  unblockWith(c: Client, error: string): boolean {
+    if (c.blockState === undefined) return false;
+    this.#release(c);
+    c.writer.error(error);
+    this.host.resumeClient(c);
+    return true;
+  }
+
   /**
    * Ends every block with `error` and closes those connections once it is
    * written (Redis's disconnectAllBlockedClients: the instance changed

@@ -381,6 +381,21 @@ export class Server implements ClientHost {
     this.blocking.unblockAll(error);
   }
 
+  blockedOnKeys(): { client: Context; keys: readonly Bytes[]; cmd: CommandEntry }[] {
+    const out = [];
+    for (const c of this.blocking.blocked) {
+      const st = c.blockState;
+      if (st === undefined || st.spec.keys.length === 0) continue;
+      out.push({ client: c, keys: st.spec.keys, cmd: st.cmd });
+    }
+    return out;
+  }
+
+  unblockClientWith(id: number, error: string): boolean {
+    const c = this.clients.get(id);
+    return c !== undefined && this.blocking.unblockWith(c, error);
+  }
+
   killClient(id: number): boolean {
     const c = this.clients.get(id);
     if (!c) return false;

@@ -1041,6 +1041,17 @@ export interface ServerApi {
    * server becomes a replica.
    */
   unblockAllClients(error: string): void;
+  /**
+   * The clients blocked on keys (BLPOP, BZPOPMIN, XREAD ... BLOCK), each
+   * with the keys it waits on and its command: the cluster ends the block
+   * of a client whose keys' slot moved away.
+   */
+  blockedOnKeys(): { client: Context; keys: readonly Bytes[]; cmd: CommandEntry }[];
+  /**
+   * Ends a client's block with `error` as its reply; the client then
+   * reads on. False when that client is not blocked.
+   */
+  unblockClientWith(id: number, error: string): boolean;
   /** Closes a client (CLIENT KILL). */
   killClient(id: number): boolean;
   /** Logs at a level (`debug`, `verbose`, `notice`, `warning`). */
