@@ -1,0 +1,80 @@
+/**
+ * The cluster bus, byte-compatible with Redis 7.0's: the binary messages
+ * (`_messages.ts`), links (`_link.ts`), the listener, sending and the cron
+ * (`_bus.ts`) and what received messages do (`_process.ts`).
+ * {@link startClusterBus} starts it for a node's cluster runtime.
+ *
+ * @module
+ */
+
+import type { Cluster } from "../_cluster.ts";
+import type { ClusterNode } from "../_state.ts";
+import { Bus, type BusHost, startBus } from "./_bus.ts";
+
+export { Bus, type BusHost, startBus };
+
+/** What the bus asks of the node beyond its runtime. */
+export interface ClusterBusActions {
+  /** This node becomes a replica of `master` (clusterSetMaster, replication included). */
+  setMaster(master: ClusterNode): void;
+}
+
+/**
+ * Starts the bus of `cluster`'s node on its bus port: binds it (throws
+ * when it cannot, as Redis refuses to start) and starts the cron that
+ * connects to every known node.
+ *
+ * @example
+ * ```ts
+ * import { startServer } from "../../../mod.ts";
+ * const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const busPort = (probe.addr as Deno.NetAddr).port;
+ * probe.close();
+ * const dir = Deno.makeTempDirSync();
+ * const s = await startServer({
+ *   port: 0,
+ *   config: { "cluster-enabled": "yes", "cluster-port": String(busPort), dir },
+ *   logger: () => {},
+ * });
+ * // Other nodes connect to the bus port (CLUSTER MEET's third argument).
+ * (await Deno.connect({ hostname: "127.0.0.1", port: busPort })).close();
+ * await s.close();
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
+export function startClusterBus(cluster: Cluster, actions: ClusterBusActions): Bus {
+  const server = cluster.server;
+  const cfg = cluster.cfg;
+  const host: BusHost = {
+    state: () => cluster.state,
+    bindAddrs: server.config.get("bind").split(" ").filter((a) => a !== ""),
+    busPort: cfg.busPort,
+    nodeTimeout: () => cfg.nodeTimeout,
+    announced: () => ({
+      ip: cfg.announceIp,
+      port: cfg.announcedPort,
+      pport: 0,
+      cport: cfg.announcedBusPort,
+      hostname: cfg.announceHostname,
+    }),
+    replOffset: () => Number(server.pluginInfo("replication")["master_repl_offset"] ?? 0),
+    deliver(channel, message, shard) {
+      const pubsub = server.service("pubsub");
+      if (shard) pubsub?.publishShard(channel, message);
+      else pubsub?.publish(channel, message);
+    },
+    setMaster: (master) => actions.setMaster(master),
+    deleteKeysInSlot(slot) {
+      // As commands, so replicas, the AOF and keyspace events see the deletions.
+      const del = server.commands.get("del");
+      if (del === undefined) return;
+      const c = server.createInternalClient();
+      for (const key of cluster.keysInSlot(slot)) server.runCommand(c, del, ["DEL", key]);
+    },
+    allowReplicaMigration: () => cfg.allowReplicaMigration,
+    linkSendbufLimit: () => cfg.linkSendbufLimit,
+    beforeSleep: () => cluster.beforeSleep(),
+    log: (level, msg) => server.log(level, msg),
+  };
+  return startBus(host);
+}
