@@ -24,7 +24,8 @@
 import { definePlugin } from "../../core/registry.ts";
 import type { PluginInstance, ServerApi } from "../../core/types.ts";
 import { Cluster } from "./_cluster.ts";
-import { type ClusterActions, clusterCommands } from "./_commands.ts";
+import { type ClusterActions, clusterCommands, setMaster } from "./_commands.ts";
+import { startClusterBus } from "./bus/mod.ts";
 import { Todo } from "./_state.ts";
 import type {} from "../replication/mod.ts";
 
@@ -53,6 +54,9 @@ function init(server: ServerApi): PluginInstance {
     hooks: {
       load() {
         cluster.updateMyself();
+        cluster.bus = startClusterBus(cluster, {
+          setMaster: (n) => setMaster(cluster, actions, n),
+        });
         cluster.state.markTodo(Todo.SAVE_CONFIG | Todo.UPDATE_STATE);
         cluster.beforeSleep();
       },
