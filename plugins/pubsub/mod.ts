@@ -42,6 +42,17 @@ export interface PubSubService {
   /** Publishes to shard channel subscribers (SPUBLISH); returns receivers. */
   publishShard(channel: Bytes, message: Bytes): number;
   /**
+   * Hands every message PUBLISH and SPUBLISH deliver here to `fn` too
+   * (`shard` for SPUBLISH): the cluster sends them on to the other nodes.
+   * Undefined stops it.
+   */
+  relay(fn: ((channel: Bytes, message: Bytes, shard: boolean) => void) | undefined): void;
+  /**
+   * Unsubscribes every client from the shard channels `drop` selects, each
+   * told with a `sunsubscribe` message (a cluster slot moved away).
+   */
+  dropShardChannels(drop: (channel: Bytes) => boolean): void;
+  /**
    * A client's subscriptions (ACL rules that take a channel away end its
    * subscriber); undefined when it never subscribed.
    */
@@ -96,9 +107,23 @@ const HELP = [
 function init(server: ServerApi): PluginInstance {
   const hub = new PubSubHub();
   hub.onFirstOrLast = () => server.rearm();
+  let relay: ((channel: Bytes, message: Bytes, shard: boolean) => void) | undefined;
   server.provide("pubsub", {
     publish: (channel, message) => hub.publish(channel, message),
     publishShard: (channel, message) => hub.publishShard(channel, message),
+    relay(fn) {
+      relay = fn;
+    },
+    dropShardChannels(drop) {
+      for (const [channel, subs] of [...hub.tables.shard]) {
+        if (!drop(channel)) continue;
+        for (const c of [...subs]) {
+          hub.unsubscribe(c, "shard", channel);
+          confirm(c, "sunsubscribe", channel, countOf(c, "shard"));
+          c.flush();
+        }
+      }
+    },
     subscriptions: (c) => c.ext.pubsub,
     message(c, channel, payload) {
       if (c.kind !== "pubsub") return false;
@@ -292,7 +317,10 @@ function init(server: ServerApi): PluginInstance {
           { name: "message", type: "string" },
         ],
       },
-      handler: (c, argv) => c.reply.integer(hub.publish(argv[1]!, argv[2]!)),
+      handler(c, argv) {
+        c.reply.integer(hub.publish(argv[1]!, argv[2]!));
+        relay?.(argv[1]!, argv[2]!, false);
+      },
     }),
     command({
       name: "spublish",
@@ -309,7 +337,10 @@ function init(server: ServerApi): PluginInstance {
           { name: "message", type: "string" },
         ],
       },
-      handler: (c, argv) => c.reply.integer(hub.publishShard(argv[1]!, argv[2]!)),
+      handler(c, argv) {
+        c.reply.integer(hub.publishShard(argv[1]!, argv[2]!));
+        relay?.(argv[1]!, argv[2]!, true);
+      },
     }),
     command({
       name: "pubsub",
