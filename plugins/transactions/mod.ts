@@ -300,6 +300,8 @@ function init(server: ServerApi): PluginInstance {
         if (argv[0]!.toLowerCase() === "exec") {
           // As Redis's execCommandAbort: a refused EXEC ends the transaction.
           if (tx !== undefined) discard(c, tx);
+          // A cluster redirection reaches the client as it is.
+          if (/^(MOVED|ASK|CROSSSLOT|TRYAGAIN|CLUSTERDOWN) /.test(error)) return;
           return `EXECABORT Transaction discarded because of: ${error.replace(/^ERR /, "")}`;
         }
         if (tx?.queue !== undefined) tx.execAbort = true;
