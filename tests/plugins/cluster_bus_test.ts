@@ -21,6 +21,7 @@ import {
   PingExtType,
 } from "../../plugins/cluster/bus/_messages.ts";
 import { bitmapSetBit, bitmapTestBit } from "../../plugins/cluster/_state.ts";
+import { call, freePort, hasRedis, type Proc, RawClient, spawnServer, until } from "../_helpers.ts";
 
 const FIXTURES = new URL("../fixtures/cluster_bus/", import.meta.url);
 
@@ -359,3 +360,239 @@ Deno.test("bus codec: malformed messages are refused as clusterIsValidPacket ref
     assertOk(typeof r === "string" || typeof r === "object");
   }
 });
+
+// ---------------------------------------------------------------------------
+// Links and gossip between processes: Respite nodes and redis-server nodes.
+
+const procOpts = { sanitizeOps: false, sanitizeResources: false, ignore: !hasRedis };
+
+/** A cluster node process and its bus port. */
+interface Node {
+  kind: "respite" | "redis";
+  proc: Proc;
+  port: number;
+  cport: number;
+  id: string;
+  dir: string;
+}
+
+const NODE_TIMEOUT = "1000";
+
+async function startNode(
+  kind: "respite" | "redis",
+  extra: string[] = [],
+  keep?: { port: number; cport: number; dir: string },
+): Promise<Node> {
+  const cport = keep?.cport ?? freePort();
+  const args = [
+    ...["--cluster-enabled", "yes", "--cluster-port", String(cport)],
+    ...["--cluster-node-timeout", NODE_TIMEOUT, "--save", "", "--appendonly", "no"],
+    ...extra,
+  ];
+  const proc = await spawnServer(
+    kind,
+    args,
+    keep ? { port: keep.port, dir: keep.dir } : {},
+  );
+  const id = String(await call(proc.port, "CLUSTER", "MYID"));
+  return { kind, proc, port: proc.port, cport, id, dir: proc.dir };
+}
+
+/** One line of CLUSTER NODES. */
+interface NodeLine {
+  id: string;
+  addr: string;
+  hostname: string;
+  flags: string[];
+  master: string;
+  configEpoch: number;
+  link: string;
+  slots: string[];
+}
+
+async function nodesOf(n: Node): Promise<Map<string, NodeLine>> {
+  const text = String(await call(n.port, "CLUSTER", "NODES"));
+  const out = new Map<string, NodeLine>();
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") continue;
+    const f = line.trim().split(" ");
+    const [addr = "", hostname = ""] = f[1]!.split(",");
+    out.set(f[0]!, {
+      id: f[0]!,
+      addr,
+      hostname,
+      flags: f[2]!.split(","),
+      master: f[3]!,
+      configEpoch: Number(f[6]),
+      link: f[7]!,
+      slots: f.slice(8),
+    });
+  }
+  return out;
+}
+
+/** True when `n` sees `other` as a connected master or replica, out of handshake. */
+async function sees(n: Node, other: Node): Promise<boolean> {
+  const line = (await nodesOf(n)).get(other.id);
+  return line !== undefined && line.link === "connected" &&
+    !line.flags.includes("handshake") && !line.flags.includes("fail") &&
+    !line.flags.includes("fail?") && line.addr === `127.0.0.1:${other.port}@${other.cport}`;
+}
+
+async function flagged(n: Node, other: Node, flag: string): Promise<boolean> {
+  return (await nodesOf(n)).get(other.id)?.flags.includes(flag) === true;
+}
+
+async function clusterInfo(n: Node): Promise<Map<string, string>> {
+  const m = new Map<string, string>();
+  for (const l of String(await call(n.port, "CLUSTER", "INFO")).split("\r\n")) {
+    const i = l.indexOf(":");
+    if (i > 0) m.set(l.slice(0, i), l.slice(i + 1));
+  }
+  return m;
+}
+
+/** Every node's view of each slot's owner, as CLUSTER SLOTS reports it. */
+async function slotOwners(n: Node): Promise<string> {
+  const r = await call(n.port, "CLUSTER", "SLOTS") as unknown[][];
+  return r.map((e) => `${e[0]}-${e[1]}:${(e[2] as unknown[])[2]}`).sort().join(" ");
+}
+
+Deno.test(
+  "bus: Respite and redis-server nodes meet, gossip, agree on slots, detect failures",
+  procOpts,
+  async (t) => {
+    const nodes: Node[] = [];
+    try {
+      const r1 = await startNode("respite");
+      nodes.push(r1);
+      const x = await startNode("redis");
+      nodes.push(x);
+      const r3 = await startNode("respite", ["--cluster-announce-hostname", "r3.example"]);
+      nodes.push(r3);
+
+      await t.step("a Respite node meets redis-server: both see the other connected", async () => {
+        assertEquals(
+          await call(r1.port, "CLUSTER", "MEET", "127.0.0.1", String(x.port), String(x.cport)),
+          "OK",
+        );
+        await until("redis-server sees Respite", () => sees(x, r1));
+        await until("Respite sees redis-server", () => sees(r1, x));
+        // Each holds a link of its own to the other and one accepted from it.
+        const links = await call(r1.port, "CLUSTER", "LINKS") as unknown[][];
+        const dirs = links.map((l) => String(l[l.indexOf("direction") + 1]));
+        assertOk(dirs.includes("to") && dirs.includes("from"), `links ${JSON.stringify(links)}`);
+        assertEquals(Number((await clusterInfo(r1)).get("cluster_known_nodes")), 2);
+        // Two masters that met at config epoch 0 end up with distinct epochs.
+        await until("distinct config epochs", async () => {
+          const a = (await nodesOf(x)).get(x.id)!.configEpoch;
+          const b = (await nodesOf(x)).get(r1.id)!.configEpoch;
+          return a !== b;
+        });
+      });
+
+      await t.step(
+        "redis-server meets a Respite node; the third learns of it by gossip",
+        async () => {
+          assertEquals(
+            await call(x.port, "CLUSTER", "MEET", "127.0.0.1", String(r3.port), String(r3.cport)),
+            "OK",
+          );
+          await until("redis-server sees r3", () => sees(x, r3));
+          await until("r3 sees redis-server", () => sees(r3, x));
+          await until("r1 learns r3 by gossip", () => sees(r1, r3), 15000);
+          await until("r3 learns r1 by gossip", () => sees(r3, r1), 15000);
+          for (const n of nodes) {
+            assertEquals(Number((await clusterInfo(n)).get("cluster_known_nodes")), 3);
+          }
+          // r3's hostname reached the others through the ping extension.
+          await until(
+            "r3's hostname is known",
+            async () =>
+              (await nodesOf(x)).get(r3.id)?.hostname === "r3.example" &&
+              (await nodesOf(r1)).get(r3.id)?.hostname === "r3.example",
+          );
+        },
+      );
+
+      await t.step("slots assigned on each node reach every other; the cluster is ok", async () => {
+        assertEquals(await call(r1.port, "CLUSTER", "ADDSLOTSRANGE", "0", "5460"), "OK");
+        assertEquals(await call(x.port, "CLUSTER", "ADDSLOTSRANGE", "5461", "10922"), "OK");
+        assertEquals(await call(r3.port, "CLUSTER", "ADDSLOTSRANGE", "10923", "16383"), "OK");
+        const want = [
+          `0-5460:${r1.id}`,
+          `10923-16383:${r3.id}`,
+          `5461-10922:${x.id}`,
+        ].sort().join(" ");
+        for (const n of nodes) {
+          await until(
+            `node ${n.port} knows every owner`,
+            async () => (await slotOwners(n)) === want,
+          );
+        }
+        for (const n of nodes) {
+          await until(
+            `node ${n.port} ok`,
+            async () => (await clusterInfo(n)).get("cluster_state") === "ok",
+          );
+        }
+        // Config epochs all differ, as collisions were resolved.
+        const epochs = new Set([...(await nodesOf(x)).values()].map((l) => l.configEpoch));
+        assertEquals(epochs.size, 3);
+      });
+
+      await t.step("PUBLISH on redis-server reaches a subscriber of a Respite node", async () => {
+        const sub = await RawClient.connect(r1.port);
+        try {
+          assertEquals(await sub.call("SUBSCRIBE", "news"), ["subscribe", "news", 1]);
+          await call(x.port, "PUBLISH", "news", "hi\x00\xff");
+          assertEquals((await sub.read()).value, ["message", "news", "hi\x00\xff"]);
+        } finally {
+          sub.close();
+        }
+      });
+
+      await t.step("a killed Respite node is marked fail by redis-server and Respite", async () => {
+        const keep = { port: r3.port, cport: r3.cport, dir: r3.dir };
+        await r3.proc.signal("SIGKILL");
+        await r3.proc.exited(5000);
+        await until("redis-server marks r3 failed", () => flagged(x, r3, "fail"), 15000);
+        await until("r1 marks r3 failed", () => flagged(r1, r3, "fail"), 15000);
+        await until(
+          "the cluster is down",
+          async () => (await clusterInfo(r1)).get("cluster_state") === "fail",
+        );
+        // Restarted from its nodes.conf, it rejoins and the failure clears.
+        const again = await startNode(
+          "respite",
+          ["--cluster-announce-hostname", "r3.example"],
+          keep,
+        );
+        nodes[2] = again;
+        assertEquals(again.id, r3.id);
+        await until("redis-server sees r3 again", () => sees(x, again), 15000);
+        await until("r1 sees r3 again", () => sees(r1, again), 15000);
+        await until(
+          "the cluster is ok again",
+          async () => (await clusterInfo(r1)).get("cluster_state") === "ok",
+          15000,
+        );
+      });
+
+      await t.step("a killed redis-server node is marked fail by the Respite nodes", async () => {
+        await x.proc.signal("SIGKILL");
+        await x.proc.exited(5000);
+        await until("r1 marks it failed", () => flagged(r1, x, "fail"), 15000);
+        await until("r3 marks it failed", () => flagged(nodes[2]!, x, "fail"), 15000);
+        const info = await clusterInfo(r1);
+        assertEquals(info.get("cluster_state"), "fail");
+        assertOk(
+          Number(info.get("cluster_stats_messages_fail_sent") ?? 0) +
+              Number(info.get("cluster_stats_messages_fail_received") ?? 0) > 0,
+        );
+      });
+    } finally {
+      for (const n of nodes) await n.proc.stop();
+    }
+  },
+);
