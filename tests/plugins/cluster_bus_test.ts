@@ -596,3 +596,181 @@ Deno.test(
     }
   },
 );
+
+/** A raw bus connection: sends messages, reads whole ones back. */
+class RawBus {
+  #reader = new MessageReader();
+  #pending: Uint8Array[] = [];
+  constructor(readonly conn: Deno.TcpConn) {}
+  static async connect(port: number): Promise<RawBus> {
+    return new RawBus(await Deno.connect({ hostname: "127.0.0.1", port }));
+  }
+  async send(b: Uint8Array): Promise<void> {
+    let at = 0;
+    while (at < b.length) at += await this.conn.write(b.subarray(at));
+  }
+  /** The next message, or "closed" when the peer closed the link, or "timeout". */
+  async next(ms = 5000): Promise<ClusterMsg | "closed" | "timeout"> {
+    const deadline = Date.now() + ms;
+    const buf = new Uint8Array(65536);
+    while (this.#pending.length === 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const n = await Promise.race([
+        this.conn.read(buf).catch(() => null),
+        new Promise<"timeout">((r) =>
+          timer = setTimeout(() => r("timeout"), deadline - Date.now())
+        ),
+      ]);
+      clearTimeout(timer);
+      if (n === "timeout") return "timeout";
+      if (n === null) return "closed";
+      this.#pending.push(...this.#reader.feed(buf.slice(0, n)));
+    }
+    return decoded(this.#pending.shift()!);
+  }
+  close(): void {
+    try {
+      this.conn.close();
+    } catch { /* closed */ }
+  }
+}
+
+Deno.test(
+  "bus: bad input closes only its link or is dropped; nothing else changes",
+  procOpts,
+  async (t) => {
+    const node = await startNode("respite");
+    const links: RawBus[] = [];
+    try {
+      const stranger = "f".repeat(40);
+      const ping = (type: number = MsgType.PING) => {
+        const m = baseMsg(type);
+        m.sender = stranger;
+        m.port = 1;
+        m.cport = 2;
+        return m;
+      };
+      const open = async () => {
+        const l = await RawBus.connect(node.cport);
+        links.push(l);
+        return l;
+      };
+
+      await t.step("a PING from an unknown node gets a PONG", async () => {
+        const l = await open();
+        await l.send(encodeMessage(ping()));
+        const pong = await l.next();
+        assertOk(typeof pong === "object", String(pong));
+        assertEquals([pong.type, pong.sender, pong.cport], [MsgType.PONG, node.id, node.cport]);
+        assertEquals(pong.port, node.port);
+      });
+
+      await t.step("malformed messages are dropped and the link kept", async () => {
+        const l = await open();
+        const bad: Uint8Array[] = [];
+        const v2 = encodeMessage(ping());
+        new DataView(v2.buffer).setUint16(8, 2);
+        bad.push(v2);
+        const many = encodeMessage(ping());
+        new DataView(many.buffer).setUint16(14, 5);
+        bad.push(many);
+        const fail = encodeMessage({ ...ping(MsgType.FAIL), fail: { nodename: node.id } });
+        const shortFail = fail.slice(0, fail.length - 8);
+        new DataView(shortFail.buffer).setUint32(4, shortFail.length);
+        bad.push(shortFail);
+        const withExt = ping(MsgType.MEET);
+        withExt.exts = [{ type: PingExtType.HOSTNAME, hostname: "x" }];
+        const unpadded = encodeMessage(withExt);
+        new DataView(unpadded.buffer).setUint32(2256, 12);
+        bad.push(unpadded);
+        // Well formed, but from nobody this node knows: ignored.
+        bad.push(encodeMessage({ ...ping(MsgType.FAIL), fail: { nodename: node.id } }));
+        bad.push(
+          encodeMessage({ ...ping(MsgType.PUBLISH), publish: { channel: "c", message: "m" } }),
+        );
+        bad.push(
+          encodeMessage({
+            ...ping(MsgType.UPDATE),
+            update: { configEpoch: 99, nodename: node.id, slots: emptySlots().fill(255) },
+          }),
+        );
+        const future = encodeMessage(ping());
+        new DataView(future.buffer).setUint16(12, 42);
+        bad.push(future);
+        for (const b of bad) await l.send(b);
+        await l.send(encodeMessage(ping()));
+        const pong = await l.next();
+        assertOk(typeof pong === "object", `after bad messages: ${String(pong)}`);
+        assertEquals(pong.type, MsgType.PONG);
+        // None of them changed the node's view.
+        const me = (await nodesOf(node)).get(node.id)!;
+        assertEquals([me.flags, me.slots, (await nodesOf(node)).size], [
+          ["myself", "master"],
+          [],
+          1,
+        ]);
+      });
+
+      await t.step("a stream that is not the bus is closed", async () => {
+        for (
+          const junk of [
+            new TextEncoder().encode("PING\r\n\r\n"),
+            (() => {
+              const b = encodeMessage(ping());
+              new DataView(b.buffer).setUint32(4, 100);
+              return b;
+            })(),
+            (() => {
+              const b = encodeMessage(ping());
+              b[3] = 0x4d;
+              return b;
+            })(),
+          ]
+        ) {
+          const l = await open();
+          await l.send(junk);
+          assertEquals(await l.next(), "closed");
+        }
+      });
+
+      await t.step("a message cut short or claiming 4 GB holds nothing", async () => {
+        const l = await open();
+        const huge = encodeMessage(ping()).slice(0, 64);
+        new DataView(huge.buffer).setUint32(4, 0xffffffff);
+        await l.send(huge);
+        assertEquals(await l.next(300), "timeout");
+        l.close();
+        const l2 = await open();
+        await l2.send(encodeMessage(ping()).slice(0, 1000));
+        l2.close();
+      });
+
+      await t.step(
+        "a MEET toward nobody stays a handshake for the node timeout, then goes",
+        async () => {
+          const nowhere = freePort();
+          assertEquals(
+            await call(node.port, "CLUSTER", "MEET", "127.0.0.1", "1", String(nowhere)),
+            "OK",
+          );
+          const hs = [...(await nodesOf(node)).values()].find((l) => l.flags.includes("handshake"));
+          assertOk(hs !== undefined, "a handshake node");
+          await until("the handshake expires", async () => (await nodesOf(node)).size === 1, 5000);
+        },
+      );
+
+      await t.step("the node serves on", async () => {
+        assertEquals(await call(node.port, "PING"), "PONG");
+        const info = await clusterInfo(node);
+        // Malformed messages count as received (clusterIsValidPacket counts first); two PONGs went out.
+        assertEquals(info.get("cluster_stats_messages_ping_received"), "4");
+        assertEquals(info.get("cluster_stats_messages_meet_received"), "1");
+        assertEquals(info.get("cluster_stats_messages_pong_sent"), "2");
+        assertEquals(info.get("cluster_known_nodes"), "1");
+      });
+    } finally {
+      for (const l of links) l.close();
+      await node.proc.stop();
+    }
+  },
+);
