@@ -22,12 +22,38 @@
  */
 
 import { definePlugin } from "../../core/registry.ts";
-import type { PluginInstance, ServerApi } from "../../core/types.ts";
+import type { Bytes, CommandEntry, Context, PluginInstance, ServerApi } from "../../core/types.ts";
 import { Cluster } from "./_cluster.ts";
 import { type ClusterActions, clusterCommands, setMaster } from "./_commands.ts";
 import { startClusterBus } from "./bus/mod.ts";
 import { Todo } from "./_state.ts";
+import { clusterAdmission, redirectBlockedClients, scriptClusterCheck } from "./_redirect.ts";
+import { keyHashSlot } from "./_slots.ts";
 import type {} from "../replication/mod.ts";
+import type {} from "../pubsub/mod.ts";
+
+/** What the cluster offers other plugins in cluster mode (the `cluster` service). */
+export interface ClusterService {
+  /**
+   * Checks a command a script runs (Redis's scriptVerifyClusterState):
+   * the error text refusing it, or undefined. `run` identifies the
+   * script's run, whose keys must stay in one slot unless `crossSlot`.
+   */
+  scriptCheck(
+    caller: Context,
+    cmd: CommandEntry,
+    argv: Bytes[],
+    run: object,
+    crossSlot: boolean,
+  ): string | undefined;
+}
+
+declare module "../../core/types.ts" {
+  interface Services {
+    /** Cluster mode (cluster plugin); absent when `cluster-enabled` is no. */
+    cluster: ClusterService;
+  }
+}
 
 function init(server: ServerApi): PluginInstance {
   const enabled = server.config.bool("cluster-enabled");
@@ -49,8 +75,23 @@ function init(server: ServerApi): PluginInstance {
   };
   const commands = clusterCommands(() => cluster, actions);
   if (cluster === undefined) return { commands };
+  const scriptSlots = new WeakMap<object, number>();
+  server.provide("cluster", {
+    scriptCheck: (caller, cmd, argv, run, crossSlot) =>
+      scriptClusterCheck(cluster, scriptSlots, caller, cmd, argv, run, crossSlot),
+  });
+  const pubsub = server.service("pubsub");
+  // Messages reach the other nodes over the bus; a slot that goes takes
+  // its shard channels with it.
+  pubsub?.relay((channel, message, shard) => {
+    if (shard) cluster.bus?.publishShard(channel, message);
+    else cluster.bus?.publish(channel, message);
+  });
+  cluster.state.onSlotDeleted = (slot) =>
+    pubsub?.dropShardChannels((channel) => keyHashSlot(channel) === slot);
   return {
     commands,
+    admission: { cluster: clusterAdmission(cluster) },
     hooks: {
       load() {
         cluster.updateMyself();
@@ -65,6 +106,7 @@ function init(server: ServerApi): PluginInstance {
         // As clusterCron: a failed state is re-checked on every run.
         if (st.state === "fail") st.todo |= Todo.UPDATE_STATE;
         if (st.todo !== 0) cluster.beforeSleep();
+        if (server.blockedClients !== 0) redirectBlockedClients(cluster, server);
       },
       info(section) {
         return section === "cluster" ? { cluster_enabled: 1 } : undefined;
