@@ -30,6 +30,7 @@ import { Trait } from "../../core/types.ts";
 import { sha1hex } from "../../core/sha1.ts";
 import { formatDouble } from "../../core/number.ts";
 import type {} from "../acl/mod.ts";
+import type {} from "../cluster/mod.ts";
 import {
   compactStack,
   fromLua,
@@ -618,6 +619,20 @@ export class ScriptVM {
       }
     }
     if (cmd.isWrite) run.writeDirty = true;
+    if (!opts.obey) {
+      // A cluster node runs only commands for its own slots (and, unless
+      // the script allows cross-slot keys, for one slot).
+      const cluster = this.#host.server.service("cluster");
+      const flags = opts.flags;
+      const err = cluster?.scriptCheck(
+        opts.caller,
+        cmd,
+        argv,
+        run,
+        flags.compat || flags.allowCrossSlot,
+      );
+      if (err !== undefined) return err;
+    }
     return cmd;
   }
 
@@ -754,6 +769,13 @@ export class ScriptVM {
   run(opts: RunOptions): void {
     const L = this.L;
     const caller = opts.caller;
+    if (
+      opts.flags.noCluster && !opts.flags.compat &&
+      this.#host.server.service("cluster") !== undefined
+    ) {
+      caller.reply.error("ERR Can not run script on cluster, 'no-cluster' flag is set.");
+      return;
+    }
     const base = this.#globals;
     lua.lua_settop(L, base);
     const co = this.#thread();
