@@ -2,7 +2,7 @@
  * The `respite` command: starts a server the way `redis-server` does.
  *
  * ```sh
- * deno run --allow-net --allow-read --allow-write --allow-env=FENGARICONF main.ts \
+ * deno run --allow-net --allow-read --allow-write main.ts \
  *   [/path/to/redis.conf] [--directive value ...] [-]
  * ```
  *
@@ -74,7 +74,7 @@ Examples:
        respite --plugin ./plugins/examples/counter.ts --counter-max 1000
 
 Run from source with:
-       deno run --allow-net --allow-read --allow-write --allow-env=FENGARICONF main.ts [options]
+       deno run --allow-net --allow-read --allow-write main.ts [options]
 `;
 
 /** Writes all of `data` to a synchronous writer. */
@@ -259,13 +259,7 @@ function selfCommand(args: readonly string[]): { cmd: string; args: string[] } {
   for (const name of ["net", "read", "write", "run", "sys", "ffi"] as const) {
     if (Deno.permissions.querySync({ name }).state === "granted") flags.push(`--allow-${name}`);
   }
-  if (Deno.permissions.querySync({ name: "env" }).state === "granted") {
-    flags.push("--allow-env");
-  } else if (
-    Deno.permissions.querySync({ name: "env", variable: "FENGARICONF" }).state === "granted"
-  ) {
-    flags.push("--allow-env=FENGARICONF");
-  }
+  if (Deno.permissions.querySync({ name: "env" }).state === "granted") flags.push("--allow-env");
   return { cmd, args: ["run", ...flags, Deno.mainModule, ...args] };
 }
 

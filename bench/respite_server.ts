@@ -8,7 +8,7 @@
  *
  * @example
  * ```sh
- * deno run --allow-net --allow-read --allow-write --allow-env=FENGARICONF bench/respite_server.ts --port 7000 --save ""
+ * deno run --allow-net --allow-read --allow-write bench/respite_server.ts --port 7000 --save ""
  * ```
  *
  * @module

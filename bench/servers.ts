@@ -146,7 +146,6 @@ export function respiteArgs(port: number, entry: RespiteEntry): string[] {
     "--allow-net",
     "--allow-read",
     "--allow-write",
-    "--allow-env=FENGARICONF",
     // As `deno task start`: a smaller young generation (see the README).
     "--v8-flags=--max-semi-space-size=8",
     file,

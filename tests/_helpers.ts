@@ -115,7 +115,6 @@ export const START_PERMS: readonly string[] = [
   "--allow-net",
   "--allow-read",
   "--allow-write",
-  "--allow-env=FENGARICONF",
   "--allow-run",
 ];
 

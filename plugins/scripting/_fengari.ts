@@ -1,7 +1,8 @@
 /**
- * A typed facade over npm `fengari` (Lua 5.3 in JavaScript): the functions
- * the scripting plugin uses, typed by `_fengari.d.ts` (fengari ships no
- * types). `_lua51.ts` makes the engine behind it behave as Redis's Lua 5.1.
+ * A typed facade over fengari (Lua 5.3 in JavaScript), vendored as one
+ * patched ES module (`vendor/fengari.js`, made by `tools/vendor_fengari.sh`,
+ * typed by `vendor/fengari.d.ts`): the functions the scripting plugin uses.
+ * `_lua51.ts` makes the engine behind it behave as Redis's Lua 5.1.
  *
  * fengari's strings are `Uint8Array`s; Respite's are byte strings (one char
  * per byte). {@link toLua}, {@link fromLua} and {@link pushBytes} convert
@@ -9,23 +10,23 @@
  * immutable, so the last short strings converted each way are kept and
  * reused: scripts pass the same keys and command names again and again.
  *
- * fengari is imported by its full `npm:` specifier, so a program that
- * imports Respite's `mod.ts` needs no import map.
- *
  * @module
  */
 
-// A full npm: specifier, not the import map's: Respite's mod.ts must load
-// without an import map (in a program that imports it by path or URL).
-// deno-lint-ignore-file no-import-prefix
-/// <reference types="./_fengari.d.ts" />
-// Must load before fengari: it reads FENGARICONF once, when it loads.
-import "./_luaconf.ts";
-import fengari from "npm:fengari@0.1.5";
-import lobject from "npm:fengari@0.1.5/src/lobject.js";
-import lstring from "npm:fengari@0.1.5/src/lstring.js";
-import type { LuaState, LuaString, LuaThread, TString, TValue } from "npm:fengari@0.1.5";
-import ltable, { type Table } from "npm:fengari@0.1.5/src/ltable.js";
+import {
+  lauxlib as fengariLauxlib,
+  lobject,
+  lstring,
+  ltable,
+  lua as fengariLua,
+  lualib as fengariLualib,
+  type LuaState,
+  type LuaString,
+  type LuaThread,
+  type Table,
+  type TString,
+  type TValue,
+} from "./vendor/fengari.js";
 import type { Bytes } from "../../core/types.ts";
 import { bytesToString, stringToBytes } from "../../core/resp/bytes.ts";
 
@@ -37,16 +38,16 @@ export type {
   LualibApi,
   LuaState,
   LuaString,
+  Table,
   TString,
-} from "npm:fengari@0.1.5";
-export type { Table } from "npm:fengari@0.1.5/src/ltable.js";
+} from "./vendor/fengari.js";
 
 /** fengari's core Lua API. */
-export const lua = fengari.lua;
+export const lua = fengariLua;
 /** fengari's auxiliary library. */
-export const lauxlib = fengari.lauxlib;
+export const lauxlib = fengariLauxlib;
 /** fengari's standard library openers (Lua 5.3's; see `_lua51.ts` for the base library). */
-export const lualib = fengari.lualib;
+export const lualib = fengariLualib;
 
 /**
  * A byte string as a Lua string, byte for byte.
@@ -217,13 +218,14 @@ const BASIC_STACK_SIZE = 40, EXTRA_STACK = 5;
 const SPARSE_CHECK_FROM = 64;
 
 /**
- * Gives a state a small stack again, in a new array. fengari pops by
- * `delete`: once its stack array has grown to 64 slots or more (setting up
- * the libraries does that, and so does a deep script), V8 finds it sparse
- * and turns it into a dictionary, and from then on every push, pop and
- * register access of every script is a hash-table operation (it made EVAL
- * about 1.5 times slower). To be called between runs; a state whose calls
- * in progress still need a big stack keeps it.
+ * Gives a state a small stack again, in a new array. A stack grown by a
+ * deep script (or by setting up the libraries) keeps its length otherwise,
+ * and upstream fengari, which pops by `delete`, turns an array of 64 slots
+ * or more into a dictionary (every push, pop and register access of every
+ * script then a hash-table operation). The vendored build pops by
+ * assignment; the stack is still given back its small size, holes only
+ * above the top. To be called between runs; a state whose calls in
+ * progress still need a big stack keeps it.
  *
  * @example
  * ```ts
@@ -243,7 +245,6 @@ export function compactStack(L: LuaState): void {
   // As fengari's luaD_shrinkstack sizes it (its assertions hold the same).
   const size = Math.max(BASIC_STACK_SIZE, inUse + 1 + (inUse >> 3) + 2 * EXTRA_STACK);
   if (size >= SPARSE_CHECK_FROM) return;
-  // Slots above the top are empty (holes) in fengari's stack, as here.
   const stack = new Array(size);
   for (let i = 0; i < state.top; i++) stack[i] = old[i];
   state.stack = stack;

@@ -11,21 +11,25 @@
  * @module
  */
 
-// A full npm: specifier, not the import map's: Respite's mod.ts must load
-// without an import map (in a program that imports it by path or URL).
-// deno-lint-ignore-file no-import-prefix
 import { lauxlib, lua, lualib, type LuaState, type LuaString, toLua } from "./_fengari.ts";
-import type { LuaThread, TValue, Zio } from "npm:fengari@0.1.5";
-import ldebug from "npm:fengari@0.1.5/src/ldebug.js";
-import ldo from "npm:fengari@0.1.5/src/ldo.js";
-import lfunc from "npm:fengari@0.1.5/src/lfunc.js";
-import lobject from "npm:fengari@0.1.5/src/lobject.js";
-import lparser, { type Dyndata } from "npm:fengari@0.1.5/src/lparser.js";
-import lstring from "npm:fengari@0.1.5/src/lstring.js";
-import ltable, { type Table } from "npm:fengari@0.1.5/src/ltable.js";
-import llex from "npm:fengari@0.1.5/src/llex.js";
-import lvm from "npm:fengari@0.1.5/src/lvm.js";
-import lzio, { type MBuffer } from "npm:fengari@0.1.5/src/lzio.js";
+import {
+  type Dyndata,
+  ldebug,
+  ldo,
+  lfunc,
+  llex,
+  lobject,
+  lparser,
+  lstring,
+  ltable,
+  type LuaThread,
+  lvm,
+  lzio,
+  type MBuffer,
+  type Table,
+  type TValue,
+  type Zio,
+} from "./vendor/fengari.js";
 import { formatG } from "../../core/number.ts";
 
 /** A hex integer numeral, as the lexer and `tonumber` accept it. */
