@@ -101,7 +101,7 @@ export function scriptClusterCheck(
     if (q.code === Redir.DOWN_STATE) {
       return "Script attempted to execute a command while the cluster is down";
     }
-    return "Script attempted to access a non local key in a cluster node script";
+    return "Script attempted to access a non local key in a cluster node";
   }
   if (q.slot !== -1 && !crossSlot) {
     const s = slots.get(run) ?? caller.ext.clusterSlot ?? -1;
