@@ -6,7 +6,7 @@
  * redis-server nodes.
  */
 
-import { assertEquals, assertOk, assertThrows } from "../_assert.ts";
+import { assertEquals, assertMatch, assertOk, assertThrows } from "../_assert.ts";
 import {
   type ClusterMsg,
   decodeMessage,
@@ -539,6 +539,47 @@ Deno.test(
         // Config epochs all differ, as collisions were resolved.
         const epochs = new Set([...(await nodesOf(x)).values()].map((l) => l.configEpoch));
         assertEquals(epochs.size, 3);
+      });
+
+      const want = [`0-5460:${r1.id}`, `10923-16383:${r3.id}`, `5461-10922:${x.id}`].sort()
+        .join(" ");
+      const epochOf = async (viewer: Node, n: Node) =>
+        (await nodesOf(viewer)).get(n.id)!.configEpoch;
+      const stat = async (n: Node, name: string) =>
+        Number((await clusterInfo(n)).get(`cluster_stats_messages_${name}`) ?? 0);
+
+      await t.step("a stale claim on Respite is corrected by redis-server's UPDATE", async () => {
+        // BUMPED, or STILL when x already has the greatest epoch.
+        assertMatch(String(await call(x.port, "CLUSTER", "BUMPEPOCH")), /^(BUMPED|STILL) \d+$/);
+        const epoch = await epochOf(x, x);
+        assertOk(epoch > (await epochOf(x, r1)));
+        for (const n of nodes) {
+          await until(`${n.port} sees x's epoch`, async () => (await epochOf(n, x)) === epoch);
+        }
+        // r1 takes one of x's slots at its own, older, config epoch.
+        assertEquals(await call(r1.port, "CLUSTER", "DELSLOTS", "6000"), "OK");
+        assertEquals(await call(r1.port, "CLUSTER", "ADDSLOTS", "6000"), "OK");
+        await until("r1 gives slot 6000 back", async () => (await slotOwners(r1)) === want);
+        assertOk((await stat(r1, "update_received")) > 0);
+        for (const n of nodes) {
+          await until(`node ${n.port} agrees`, async () => (await slotOwners(n)) === want);
+        }
+      });
+
+      await t.step("a stale claim on redis-server is corrected by Respite's UPDATE", async () => {
+        assertMatch(String(await call(r1.port, "CLUSTER", "BUMPEPOCH")), /^BUMPED \d+$/);
+        const epoch = await epochOf(r1, r1);
+        for (const n of nodes) {
+          await until(`${n.port} sees r1's epoch`, async () => (await epochOf(n, r1)) === epoch);
+        }
+        const sent = await stat(r1, "update_sent");
+        assertEquals(await call(x.port, "CLUSTER", "DELSLOTS", "100"), "OK");
+        assertEquals(await call(x.port, "CLUSTER", "ADDSLOTS", "100"), "OK");
+        await until("x gives slot 100 back", async () => (await slotOwners(x)) === want);
+        assertOk((await stat(r1, "update_sent")) > sent);
+        for (const n of nodes) {
+          await until(`node ${n.port} agrees`, async () => (await slotOwners(n)) === want);
+        }
       });
 
       await t.step("PUBLISH on redis-server reaches a subscriber of a Respite node", async () => {
