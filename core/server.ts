@@ -92,6 +92,8 @@ export class Server implements ClientHost {
   #checks = new Map<AdmissionPhase, ArmedCheck[]>();
   /** The armed checks by phase (what `admit` runs). */
   #armed = new Map<AdmissionPhase, AdmissionCheck[]>();
+  /** admit()'s checks per phases list (the callers' constant arrays), until the next rearm(). */
+  #armedFor = new Map<readonly AdmissionPhase[], AdmissionCheck[]>();
   readonly commands: Map<string, CommandEntry> = new Map();
   readonly dispatcher: Dispatcher;
   readonly blocking: BlockingManager;
@@ -230,6 +232,7 @@ export class Server implements ClientHost {
   rearm(): void {
     const all: AdmissionCheck[] = [];
     this.#armed = new Map();
+    this.#armedFor = new Map();
     for (const phase of ADMISSION_PHASES) {
       const armed = (this.#checks.get(phase) ?? []).filter((a) => a.armed()).map((a) => a.check);
       if (armed.length === 0) continue;
@@ -249,11 +252,16 @@ export class Server implements ClientHost {
     argv: Bytes[],
     opts: { traits: number; phases: readonly AdmissionPhase[] },
   ): string | undefined {
-    for (const phase of opts.phases) {
-      for (const check of this.#armed.get(phase) ?? []) {
-        const err = check(c, cmd, argv, opts.traits, true);
-        if (err !== undefined) return err;
-      }
+    // Scripts call this for each command they run: the lists are kept.
+    let checks = this.#armedFor.get(opts.phases);
+    if (checks === undefined) {
+      checks = [];
+      for (const phase of opts.phases) checks.push(...(this.#armed.get(phase) ?? []));
+      if (this.#armedFor.size < 64) this.#armedFor.set(opts.phases, checks);
+    }
+    for (let i = 0; i < checks.length; i++) {
+      const err = checks[i]!(c, cmd, argv, opts.traits, true);
+      if (err !== undefined) return err;
     }
     return undefined;
   }

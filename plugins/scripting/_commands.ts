@@ -6,7 +6,14 @@
  */
 
 import { commandFamily, keys } from "../../core/registry.ts";
-import type { Bytes, CommandArg, CommandSpec, Context, ServerApi } from "../../core/types.ts";
+import type {
+  Bytes,
+  CommandArg,
+  CommandEntry,
+  CommandSpec,
+  Context,
+  ServerApi,
+} from "../../core/types.ts";
 import { Trait } from "../../core/types.ts";
 import { ReplyError } from "../../core/errors.ts";
 import { intArg } from "../../core/number.ts";
@@ -17,6 +24,8 @@ import type { ScriptCache } from "./_cache.ts";
 import type { Scripts } from "./_running.ts";
 
 const NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
+/** The commands evalGeneric runs as, by (bySha ? 1 : 0) + (ro ? 2 : 0). */
+const SELF_NAMES = ["eval", "evalsha", "eval_ro", "evalsha_ro"];
 /** The admission a script without a shebang passes on a stale replica. */
 const STALE_CHECK = { traits: Trait.DENYSTALE, phases: ["stale"] } as const;
 
@@ -52,6 +61,8 @@ export function scriptingCommands(
   cache: ScriptCache,
   scripts: Scripts,
 ): CommandSpec[] {
+  /** EVAL, EVALSHA, EVAL_RO and EVALSHA_RO's entries, looked up once. */
+  const selves: (CommandEntry | undefined)[] = [];
   function evalGeneric(c: Context, argv: Bytes[], bySha: boolean, ro: boolean): void {
     if (bySha && argv[1]!.length !== 40) throw new ReplyError(NOSCRIPT);
     const numkeys = intArg(argv[2]!);
@@ -75,7 +86,8 @@ export function scriptingCommands(
     // A script without a shebang may not say it can run stale: refused on a
     // stale replica (Redis's scriptPrepareForRun in compatibility mode).
     if (flags.compat && !obey) {
-      const self = server.commands.get(argv[0]!.toLowerCase());
+      const which = (bySha ? 1 : 0) + (ro ? 2 : 0);
+      const self = selves[which] ??= server.commands.get(SELF_NAMES[which]!);
       const stale = self && server.admit(c, self, argv, STALE_CHECK);
       if (stale) throw new ReplyError(stale);
     }
