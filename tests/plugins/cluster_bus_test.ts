@@ -809,9 +809,100 @@ Deno.test(
         assertEquals(info.get("cluster_stats_messages_pong_sent"), "2");
         assertEquals(info.get("cluster_known_nodes"), "1");
       });
+
+      await t.step("a MEET of its own address leaves it alone", async () => {
+        assertEquals(
+          await call(
+            node.port,
+            "CLUSTER",
+            "MEET",
+            "127.0.0.1",
+            String(node.port),
+            String(node.cport),
+          ),
+          "OK",
+        );
+        await until("the handshake with itself ends", async () => (await nodesOf(node)).size === 1);
+        await new Promise((r) => setTimeout(r, 300));
+        assertEquals((await nodesOf(node)).size, 1);
+      });
     } finally {
       for (const l of links) l.close();
       await node.proc.stop();
+    }
+  },
+);
+
+Deno.test(
+  "bus: replicas of either kind are advertised; shard messages reach the shard's replicas",
+  procOpts,
+  async (t) => {
+    const nodes: Node[] = [];
+    const clients: RawClient[] = [];
+    try {
+      const r1 = await startNode("respite");
+      const x = await startNode("redis");
+      const xr = await startNode("redis");
+      const r2 = await startNode("respite");
+      nodes.push(r1, x, xr, r2);
+      assertEquals(await call(r1.port, "CLUSTER", "ADDSLOTSRANGE", "0", "8191"), "OK");
+      assertEquals(await call(x.port, "CLUSTER", "ADDSLOTSRANGE", "8192", "16383"), "OK");
+      for (const n of [x, xr, r2]) {
+        await call(r1.port, "CLUSTER", "MEET", "127.0.0.1", String(n.port), String(n.cport));
+      }
+      for (const a of nodes) {
+        for (const b of nodes) {
+          if (a !== b) {
+            await until(`${a.port} sees ${b.port}`, () => sees(a, b));
+          }
+        }
+      }
+
+      await t.step("CLUSTER REPLICATE on each kind shows everywhere", async () => {
+        // A redis-server replica of the Respite master, a Respite replica of the redis-server one.
+        assertEquals(await call(xr.port, "CLUSTER", "REPLICATE", r1.id), "OK");
+        assertEquals(await call(r2.port, "CLUSTER", "REPLICATE", x.id), "OK");
+        for (const n of nodes) {
+          await until(`${n.port} sees both replicas`, async () => {
+            const v = await nodesOf(n);
+            return v.get(xr.id)?.master === r1.id && v.get(xr.id)!.flags.includes("slave") &&
+              v.get(r2.id)?.master === x.id && v.get(r2.id)!.flags.includes("slave");
+          });
+        }
+        // A replica advertises its master's slots and config epoch, not slots of its own.
+        const v = await nodesOf(x);
+        assertEquals(v.get(r2.id)!.slots, []);
+        assertEquals(v.get(r2.id)!.configEpoch, v.get(x.id)!.configEpoch);
+      });
+
+      await t.step("SPUBLISH reaches subscribers on the master's replicas", async () => {
+        const onXr = await RawClient.connect(xr.port);
+        const onR2 = await RawClient.connect(r2.port);
+        clients.push(onXr, onR2);
+        for (const c of [onXr, onR2]) assertEquals(await c.call("READONLY"), "OK");
+        assertEquals(await onXr.call("SSUBSCRIBE", "{bar}x"), ["ssubscribe", "{bar}x", 1]);
+        assertEquals(await onR2.call("SSUBSCRIBE", "{a}ch"), ["ssubscribe", "{a}ch", 1]);
+        // Respite master -> redis-server replica; redis-server master -> Respite replica.
+        await call(r1.port, "SPUBLISH", "{bar}x", "from respite");
+        assertEquals((await onXr.read()).value, ["smessage", "{bar}x", "from respite"]);
+        await call(x.port, "SPUBLISH", "{a}ch", "from redis");
+        assertEquals((await onR2.read()).value, ["smessage", "{a}ch", "from redis"]);
+      });
+
+      await t.step("PUBLISH from Respite reaches every node", async () => {
+        const subs: RawClient[] = [];
+        for (const n of [x, xr, r2]) {
+          const c = await RawClient.connect(n.port);
+          clients.push(c);
+          subs.push(c);
+          assertEquals(await c.call("SUBSCRIBE", "all"), ["subscribe", "all", 1]);
+        }
+        await call(r1.port, "PUBLISH", "all", "everyone");
+        for (const c of subs) assertEquals((await c.read()).value, ["message", "all", "everyone"]);
+      });
+    } finally {
+      for (const c of clients) c.close();
+      for (const n of nodes) await n.proc.stop();
     }
   },
 );

@@ -79,7 +79,8 @@ export function processPacket(bus: Bus, link: BusLink, msg: ClusterMsg): boolean
       }
     }
     // A MEET from an unknown node adds it, in handshake until our own link to it answers.
-    if (sender === undefined && type === MsgType.MEET) {
+    // (Not one carrying this node's own name: a MEET of itself.)
+    if (sender === undefined && type === MsgType.MEET && msg.sender !== me.name) {
       const n = new ClusterNode(randomNodeName(), NodeFlag.HANDSHAKE, now);
       n.ip = senderIp(link, msg);
       n.port = msg.port;
