@@ -17,6 +17,8 @@
 #    taken: no `fs`, `tmp`, `child_process` or `readline-sync` (the io, os
 #    and package libraries and debug.debug are not part of Redis's
 #    sandbox; the scripting plugin never opens them).
+# 4. Call records (CallInfo) are reused, as C Lua does, instead of one
+#    allocated per call: about a tenth of the bytes an EVAL allocates.
 #
 # Usage: bash tools/vendor_fengari.sh   (needs npm and network to the npm registry)
 set -euo pipefail
@@ -54,6 +56,14 @@ fi
 # 2. No FENGARICONF.
 patch_files 's/^const conf = \(process\.env\.FENGARICONF.*$/const conf = { LUA_COMPAT_FLOATSTRING: true };/' \
   "${src}/luaconf.js"
+
+# 4. Call records are reused, as C Lua's luaE_extendCI does: a returning call
+#    leaves its CallInfo linked as the next one's (fengari allocated one per
+#    call and dropped it on return).
+patch_files 's/^    let ci = new CallInfo\(\);$/    let ci = L.ci.next;\n    if (ci !== null) { L.ci = ci; return ci; }\n    ci = new CallInfo();/' \
+  "${src}/lstate.js"
+patch_files '/^    L\.ci\.next = null;$/d' "${src}/ldo.js"
+patch_files '/^ +oci\.next = null;$/d' "${src}/lvm.js"
 
 cat >"${work}/entry.js" <<'EOF'
 import fengari from "fengari/src/fengari.js";

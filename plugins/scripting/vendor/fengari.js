@@ -2189,7 +2189,6 @@ var require_lvm = __commonJS({
                 oci.l_code = nci.l_code;
                 oci.l_savedpc = nci.l_savedpc;
                 oci.callstatus |= lstate.CIST_TAIL;
-                oci.next = null;
                 ci = L.ci = oci;
                 lua_assert(L.top === oci.l_base + L.stack[ofuncOff].value.p.maxstacksize);
                 continue newframe;
@@ -2952,7 +2951,12 @@ var require_lstate = __commonJS({
       }
     };
     var luaE_extendCI = function(L) {
-      let ci = new CallInfo();
+      let ci = L.ci.next;
+      if (ci !== null) {
+        L.ci = ci;
+        return ci;
+      }
+      ci = new CallInfo();
       L.ci.next = ci;
       ci.previous = L.ci;
       ci.next = null;
@@ -7660,7 +7664,6 @@ var require_ldo = __commonJS({
       }
       let res = ci.funcOff;
       L.ci = ci.previous;
-      L.ci.next = null;
       return moveresults(L, firstResult, res, nres, wanted);
     };
     var moveresults = function(L, firstResult, res, nres, wanted) {
