@@ -378,6 +378,16 @@ interface Node {
 
 const NODE_TIMEOUT = "1000";
 
+/** Directories of restarted nodes (spawnServer removes only the ones it made). */
+const keptDirs: string[] = [];
+function removeKeptDirs(): void {
+  for (const d of keptDirs.splice(0)) {
+    try {
+      Deno.removeSync(d, { recursive: true });
+    } catch { /* gone */ }
+  }
+}
+
 async function startNode(
   kind: "respite" | "redis",
   extra: string[] = [],
@@ -387,6 +397,7 @@ async function startNode(
   const args = [
     ...["--cluster-enabled", "yes", "--cluster-port", String(cport)],
     ...["--cluster-node-timeout", NODE_TIMEOUT, "--save", "", "--appendonly", "no"],
+    ...["--repl-diskless-sync-delay", "0"],
     ...extra,
   ];
   const proc = await spawnServer(
@@ -609,6 +620,7 @@ Deno.test(
           ["--cluster-announce-hostname", "r3.example"],
           keep,
         );
+        keptDirs.push(keep.dir);
         nodes[2] = again;
         assertEquals(again.id, r3.id);
         await until("redis-server sees r3 again", () => sees(x, again), 15000);
@@ -634,6 +646,7 @@ Deno.test(
       });
     } finally {
       for (const n of nodes) await n.proc.stop();
+      removeKeptDirs();
     }
   },
 );
@@ -889,9 +902,32 @@ Deno.test(
         assertEquals((await onR2.read()).value, ["smessage", "{a}ch", "from redis"]);
       });
 
+      await t.step("a Respite replica restarted from nodes.conf replicates again", async () => {
+        await until("x serves", async () => (await clusterInfo(x)).get("cluster_state") === "ok");
+        assertEquals(await call(x.port, "SET", "{a}k", "before"), "OK");
+        const keep = { port: r2.port, cport: r2.cport, dir: r2.dir };
+        // Killed, not stopped: stop() would remove its dir and nodes.conf.
+        r2.proc.signal("SIGKILL");
+        await r2.proc.exited(5000);
+        const again = await startNode("respite", [], keep);
+        keptDirs.push(keep.dir);
+        nodes[3] = again;
+        assertEquals(again.id, r2.id);
+        await until("it replicates x again", async () => {
+          const role = await call(again.port, "ROLE") as unknown[];
+          return role[0] === "slave" && role[2] === x.port && role[3] === "connected";
+        }, 15000);
+        assertEquals(await call(x.port, "SET", "{a}k", "after"), "OK");
+        const c = await RawClient.connect(again.port);
+        clients.push(c);
+        assertEquals(await c.call("READONLY"), "OK");
+        await until("the write arrives", async () => (await c.call("GET", "{a}k")) === "after");
+        await until("x sees it back", () => sees(x, again));
+      });
+
       await t.step("PUBLISH from Respite reaches every node", async () => {
         const subs: RawClient[] = [];
-        for (const n of [x, xr, r2]) {
+        for (const n of [x, xr, nodes[3]!]) {
           const c = await RawClient.connect(n.port);
           clients.push(c);
           subs.push(c);
@@ -903,6 +939,7 @@ Deno.test(
     } finally {
       for (const c of clients) c.close();
       for (const n of nodes) await n.proc.stop();
+      removeKeptDirs();
     }
   },
 );

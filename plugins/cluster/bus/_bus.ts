@@ -55,6 +55,11 @@ export interface BusHost {
    * `master` (clusterSetMaster, replication included).
    */
   setMaster(master: ClusterNode): void;
+  /**
+   * A replica whose replication is off (restarted from nodes.conf) starts
+   * replicating from `master`; nothing when it already replicates.
+   */
+  resumeReplication?(master: ClusterNode): void;
   /** Deletes the keys of a slot this node lost while holding keys in it. */
   deleteKeysInSlot(slot: number): void;
   /** `cluster-allow-replica-migration` (default yes). */
@@ -481,6 +486,11 @@ export class Bus implements ClusterBus, LinkOwner {
         n.flags |= NodeFlag.PFAIL;
         updateState = true;
       }
+    }
+    // A replica not replicating yet (as after a restart) starts once its master has an address.
+    const master = me.replicaOf;
+    if (me.isReplica && master !== undefined && master.hasAddr && master.ip !== "") {
+      this.host.resumeReplication?.(master);
     }
     if (updateState || st.state === "fail") st.markTodo(Todo.UPDATE_STATE);
   }

@@ -64,6 +64,11 @@ export function startClusterBus(cluster: Cluster, actions: ClusterBusActions): B
       else pubsub?.publish(channel, message);
     },
     setMaster: (master) => actions.setMaster(master),
+    resumeReplication(master) {
+      // role:master while flagged a replica: replication is off (Redis's masterhost == NULL).
+      if (server.pluginInfo("replication")["role"] !== "master") return;
+      server.service("replication")?.setMaster(master.ip, master.port);
+    },
     deleteKeysInSlot(slot) {
       // As commands, so replicas, the AOF and keyspace events see the deletions.
       const del = server.commands.get("del");
