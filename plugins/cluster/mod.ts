@@ -29,6 +29,7 @@ import { startClusterBus } from "./bus/mod.ts";
 import { Todo } from "./_state.ts";
 import { clusterAdmission, redirectBlockedClients, scriptClusterCheck } from "./_redirect.ts";
 import { keyHashSlot } from "./_slots.ts";
+import { CLUSTER_PORT_INCR } from "./_config.ts";
 import type {} from "../replication/mod.ts";
 import type {} from "../pubsub/mod.ts";
 
@@ -55,8 +56,18 @@ declare module "../../core/types.ts" {
   }
 }
 
+const PORT_TOO_HIGH = "Redis port number too high. Cluster communication port is 10,000 port " +
+  "numbers higher than your Redis port. Your Redis port number must be 55535 or less.";
+
 function init(server: ServerApi): PluginInstance {
   const enabled = server.config.bool("cluster-enabled");
+  // Before nodes.conf is touched, as Redis checks it.
+  if (
+    enabled && server.config.number("cluster-port") === 0 &&
+    server.config.number("port") > 65535 - CLUSTER_PORT_INCR
+  ) {
+    throw new Error(PORT_TOO_HIGH);
+  }
   const cluster = enabled ? new Cluster(server) : undefined;
   const actions: ClusterActions = {
     replicate(host, port) {
@@ -94,6 +105,8 @@ function init(server: ServerApi): PluginInstance {
     admission: { cluster: clusterAdmission(cluster) },
     hooks: {
       load() {
+        // A port chosen at bind time (port 0) is checked once known.
+        if (cluster.cfg.busPort > 65535) throw new Error(PORT_TOO_HIGH);
         cluster.updateMyself();
         cluster.bus = startClusterBus(cluster, {
           setMaster: (n) => setMaster(cluster, actions, n),

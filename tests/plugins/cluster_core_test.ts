@@ -336,3 +336,16 @@ Deno.test("nodes.conf: an empty file makes a new node", async () => {
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("a client port above 55535 without cluster-port stops the start-up as in Redis", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "respite-test-" });
+  try {
+    const r = await runToExit("respite", ["--cluster-enabled", "yes"], { port: 60000, dir });
+    assertEquals(r.code, 1, r.log);
+    assert(r.log.includes("Your Redis port number must be 55535 or less."), r.log);
+    // Refused before nodes.conf is written.
+    assertEquals([...Deno.readDirSync(dir)].length, 0);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
