@@ -20,7 +20,16 @@ import {
   NULL_NAME,
   PingExtType,
 } from "../../plugins/cluster/bus/_messages.ts";
-import { bitmapSetBit, bitmapTestBit } from "../../plugins/cluster/_state.ts";
+import {
+  bitmapSetBit,
+  bitmapTestBit,
+  ClusterNode,
+  ClusterState,
+  NodeFlag,
+} from "../../plugins/cluster/_state.ts";
+import { Bus } from "../../plugins/cluster/bus/_bus.ts";
+import { BusLink } from "../../plugins/cluster/bus/_link.ts";
+import { processPacket } from "../../plugins/cluster/bus/_process.ts";
 import { call, freePort, hasRedis, type Proc, RawClient, spawnServer, until } from "../_helpers.ts";
 
 const FIXTURES = new URL("../fixtures/cluster_bus/", import.meta.url);
@@ -943,3 +952,356 @@ Deno.test(
     }
   },
 );
+
+// ---------------------------------------------------------------------------
+// What received messages do to the node table, in process (no sockets).
+
+/** A link that keeps what is sent on it. */
+class CaptureLink extends BusLink {
+  sent: ClusterMsg[] = [];
+  override send(bytes: Uint8Array): void {
+    this.sent.push(decoded(bytes));
+  }
+}
+
+const NAME = (c: string) => c.repeat(40);
+
+function table(opts: { nodeTimeout?: number } = {}) {
+  const me = new ClusterNode(NAME("5"), NodeFlag.MYSELF | NodeFlag.MASTER, 0);
+  me.ip = "127.0.0.1";
+  me.port = 7000;
+  me.cport = 17000;
+  const st = new ClusterState(me);
+  let now = 1_000_000;
+  const delivered: [string, string, boolean][] = [];
+  const masters: string[] = [];
+  const logs: string[] = [];
+  const bus = new Bus({
+    state: () => st,
+    bindAddrs: [],
+    busPort: 0,
+    nodeTimeout: () => opts.nodeTimeout ?? 1000,
+    announced: () => ({ ip: "", port: 7000, pport: 0, cport: 17000, hostname: "" }),
+    replOffset: () => 0,
+    deliver: (c, m, shard) => void delivered.push([c, m, shard]),
+    setMaster: (m) => void masters.push(m.name),
+    deleteKeysInSlot() {},
+    beforeSleep() {},
+    log: (_l, m) => void logs.push(m),
+    now: () => now,
+  });
+  /** A known node with an outbound link (captured) and an inbound one. */
+  const known = (c: string, flags: number = NodeFlag.MASTER) => {
+    const n = new ClusterNode(NAME(c), flags, now);
+    n.ip = "127.0.0.1";
+    n.port = 7000 + c.charCodeAt(0);
+    n.cport = 17000 + c.charCodeAt(0);
+    st.addNode(n);
+    const out = new CaptureLink(bus, n, false, now);
+    out.peerIp = "127.0.0.1";
+    n.link = out;
+    const inbound = new CaptureLink(bus, undefined, true, now);
+    inbound.peerIp = "127.0.0.1";
+    return { node: n, out, inbound };
+  };
+  /** A message from `sender` as it would describe itself. */
+  const from = (n: ClusterNode, type: number): ClusterMsg => ({
+    ...baseMsg(type),
+    sender: n.name,
+    port: n.port,
+    cport: n.cport,
+    configEpoch: n.configEpoch,
+    currentEpoch: st.currentEpoch,
+    myslots: n.slots.slice(),
+    flags: n.flags,
+    slaveof: n.replicaOf?.name ?? NULL_NAME,
+  });
+  return {
+    st,
+    me,
+    bus,
+    known,
+    from,
+    delivered,
+    masters,
+    logs,
+    tick: (ms: number) => void (now += ms),
+  };
+}
+
+Deno.test("bus process: a handshake renames the node; a MEET from a stranger adds one", () => {
+  const { st, bus, from } = table();
+  // CLUSTER MEET made a handshake node with a random name; its first PONG names it.
+  assertOk(bus.meet("127.0.0.1", 7001, 17001));
+  const hs = [...st.nodes.values()].find((n) => n.inHandshake)!;
+  assertEquals(hs.flags & NodeFlag.MEET, NodeFlag.MEET);
+  const link = new CaptureLink(bus, hs, false, 0);
+  hs.link = link;
+  const peer = new ClusterNode(NAME("a"), NodeFlag.MASTER, 0);
+  peer.port = 7001;
+  peer.cport = 17001;
+  processPacket(bus, link, from(peer, MsgType.PONG));
+  assertEquals([hs.name, hs.inHandshake, hs.isMaster], [NAME("a"), false, true]);
+  assertEquals(st.lookup(NAME("a")), hs);
+  // The same address again: a handshake already going on is not doubled.
+  assertOk(bus.meet("127.0.0.1", 7002, 17002));
+  assertOk(bus.meet("127.0.0.1", 7002, 17002));
+  assertEquals([...st.nodes.values()].filter((n) => n.inHandshake).length, 1);
+  assertEquals(bus.meet("not-an-ip", 7002, 17002), false);
+  assertEquals(bus.meet("127.0.0.1", 0, 17002), false);
+  assertEquals(bus.meet("::1", 7003, 70000), false);
+
+  // A MEET on an accepted link from an unknown node: a handshake node, and a PONG.
+  const inbound = new CaptureLink(bus, undefined, true, 0);
+  inbound.peerIp = "10.0.0.9";
+  inbound.localIp = "10.0.0.1";
+  const stranger = new ClusterNode(NAME("b"), NodeFlag.MASTER, 0);
+  stranger.port = 7100;
+  stranger.cport = 17100;
+  processPacket(bus, inbound, from(stranger, MsgType.MEET));
+  const added = [...st.nodes.values()].find((n) => n.inHandshake && n.ip === "10.0.0.9")!;
+  assertEquals([added.port, added.cport], [7100, 17100]);
+  assertEquals(inbound.sent.map((m) => m.type), [MsgType.PONG]);
+  // A MEET teaches this node the address it is reached at.
+  assertEquals(st.myself.ip, "10.0.0.1");
+});
+
+Deno.test("bus process: an outbound link answered by another node loses its address", () => {
+  const { st, bus, known, from } = table();
+  const a = known("a");
+  const impostor = new ClusterNode(NAME("c"), NodeFlag.MASTER, 0);
+  processPacket(bus, a.out, from(impostor, MsgType.PONG));
+  assertOk(!a.node.hasAddr);
+  assertEquals([a.node.ip, a.node.port, a.node.cport], ["", 0, 0]);
+  assertOk(a.out.isClosed);
+  assertEquals(st.lookup(NAME("c")), undefined);
+});
+
+Deno.test("bus process: PFAIL turns FAIL on a majority of masters' reports, then FAIL goes to all", () => {
+  const { st, bus, known, from, tick } = table();
+  const a = known("a"), b = known("b"), c = known("c");
+  const rep = known("d", NodeFlag.SLAVE);
+  st.setReplicaOf(rep.node, a.node);
+  // Four masters with slots: the quorum is 3; this node counts as one.
+  st.addSlot(st.myself, 0);
+  st.addSlot(a.node, 1);
+  st.addSlot(b.node, 2);
+  st.addSlot(c.node, 3);
+  st.size = 4; // as clusterUpdateState counts them
+  c.node.flags |= NodeFlag.PFAIL;
+  const gossipAboutC = (sender: ClusterNode, flags: number) => {
+    const m = from(sender, MsgType.PING);
+    m.gossip = [{
+      nodename: c.node.name,
+      pingSent: 0,
+      pongReceived: 0,
+      ip: "127.0.0.1",
+      port: c.node.port,
+      cport: c.node.cport,
+      flags,
+      pport: 0,
+    }];
+    return m;
+  };
+  // A replica's report does not count.
+  processPacket(bus, rep.inbound, gossipAboutC(rep.node, NodeFlag.MASTER | NodeFlag.PFAIL));
+  assertEquals(c.node.failReports.length, 0);
+  processPacket(bus, a.inbound, gossipAboutC(a.node, NodeFlag.MASTER | NodeFlag.PFAIL));
+  assertEquals([c.node.failReports.length, c.node.failed], [1, false]);
+  // Reports expire after twice the node timeout.
+  tick(2500);
+  processPacket(bus, b.inbound, gossipAboutC(b.node, NodeFlag.MASTER | NodeFlag.PFAIL));
+  assertEquals([c.node.failReports.length, c.node.failed], [1, false]);
+  processPacket(bus, a.inbound, gossipAboutC(a.node, NodeFlag.MASTER | NodeFlag.PFAIL));
+  assertOk(c.node.failed && !c.node.timedOut);
+  // FAIL went to every linked node past its handshake.
+  for (const n of [a, b, c, rep]) {
+    assertOk(n.out.sent.some((m) => m.type === MsgType.FAIL && m.fail!.nodename === c.node.name));
+  }
+  // A master back online withdraws its report.
+  const d = known("e");
+  d.node.flags |= NodeFlag.PFAIL;
+  d.node.addFailureReport(a.node, 0);
+  const m = gossipAboutC(a.node, NodeFlag.MASTER);
+  m.gossip![0]!.nodename = d.node.name;
+  processPacket(bus, a.inbound, m);
+  assertEquals(d.node.failReports.length, 0);
+});
+
+Deno.test("bus process: FAIL messages, PONGs clearing PFAIL and FAIL", () => {
+  const { st, bus, known, from, tick } = table();
+  const a = known("a"), c = known("c"), r = known("r", NodeFlag.SLAVE);
+  st.addSlot(c.node, 5);
+  const fail = from(a.node, MsgType.FAIL);
+  fail.fail = { nodename: c.node.name };
+  processPacket(bus, a.inbound, fail);
+  assertOk(c.node.failed);
+  // About this node itself: ignored. From a stranger: ignored.
+  fail.fail = { nodename: st.myself.name };
+  processPacket(bus, a.inbound, fail);
+  assertOk(!st.myself.failed);
+  const stranger = new ClusterNode(NAME("9"), NodeFlag.MASTER, 0);
+  const f2 = from(stranger, MsgType.FAIL);
+  f2.fail = { nodename: r.node.name };
+  processPacket(bus, new CaptureLink(bus, undefined, true, 0), f2);
+  assertOk(!r.node.failed);
+  // A PONG clears PFAIL at once.
+  a.node.flags |= NodeFlag.PFAIL;
+  a.node.pingSent = 1;
+  processPacket(bus, a.out, from(a.node, MsgType.PONG));
+  assertEquals([a.node.timedOut, a.node.pingSent], [false, 0]);
+  // A failed master still holding slots: FAIL clears only after twice the timeout.
+  processPacket(bus, c.out, from(c.node, MsgType.PONG));
+  assertOk(c.node.failed);
+  tick(2001);
+  processPacket(bus, c.out, from(c.node, MsgType.PONG));
+  assertOk(!c.node.failed);
+  // A failed replica clears at once.
+  r.node.flags |= NodeFlag.FAIL;
+  processPacket(bus, r.out, from(r.node, MsgType.PONG));
+  assertOk(!r.node.failed);
+});
+
+Deno.test("bus process: epochs, config epoch collisions, roles", () => {
+  const { st, bus, known, from } = table();
+  const hi = known("f"), lo = known("0");
+  // A newer current epoch is adopted; a newer config epoch is recorded.
+  const m = from(hi.node, MsgType.PING);
+  m.currentEpoch = 7;
+  m.configEpoch = 3;
+  processPacket(bus, hi.inbound, m);
+  assertEquals([st.currentEpoch, hi.node.configEpoch], [7, 3]);
+  // Same config epoch as a master with a greater name: this node takes a new one.
+  st.myself.configEpoch = 3;
+  processPacket(bus, hi.inbound, from(hi.node, MsgType.PING));
+  assertEquals([st.myself.configEpoch, st.currentEpoch], [8, 8]);
+  // With a smaller name, the other one moves.
+  lo.node.configEpoch = 8;
+  processPacket(bus, lo.inbound, from(lo.node, MsgType.PING));
+  assertEquals(st.myself.configEpoch, 8);
+  // A master turning into a replica loses its slots.
+  st.addSlot(lo.node, 9);
+  const asReplica = from(lo.node, MsgType.PING);
+  asReplica.slaveof = hi.node.name;
+  asReplica.flags = NodeFlag.SLAVE;
+  asReplica.myslots = hi.node.slots.slice();
+  processPacket(bus, lo.inbound, asReplica);
+  assertOk(
+    lo.node.isReplica && lo.node.replicaOf === hi.node && hi.node.replicas.includes(lo.node),
+  );
+  assertEquals([lo.node.numslots, st.slots[9]], [0, undefined]);
+  // And back to a master.
+  processPacket(bus, lo.inbound, { ...from(lo.node, MsgType.PING), slaveof: NULL_NAME });
+  assertOk(lo.node.isMaster && lo.node.replicaOf === undefined && hi.node.replicas.length === 0);
+  // NOFAILOVER is the sender's to say.
+  const nf = from(lo.node, MsgType.PING);
+  nf.flags |= NodeFlag.NOFAILOVER;
+  processPacket(bus, lo.inbound, nf);
+  assertOk(lo.node.cantFailover);
+});
+
+Deno.test("bus process: slot claims, UPDATE messages, losing the last slot", () => {
+  const { st, me, bus, known, from, masters } = table();
+  const a = known("a"), b = known("b");
+  me.configEpoch = 5;
+  a.node.configEpoch = 2;
+  b.node.configEpoch = 9;
+  st.addSlot(me, 100);
+  st.addSlot(me, 101);
+  st.addSlot(a.node, 200);
+  // A claims slot 100 at an older epoch: it keeps none of it and is told with an UPDATE.
+  const claim = from(a.node, MsgType.PING);
+  bitmapSetBit(claim.myslots, 100);
+  processPacket(bus, a.inbound, claim);
+  assertEquals(st.slots[100], me);
+  const upd = a.out.sent.find((m) => m.type === MsgType.UPDATE)!;
+  assertEquals([upd.update!.nodename, upd.update!.configEpoch], [me.name, 5]);
+  assertOk(bitmapTestBit(upd.update!.slots, 100));
+  // An unassigned slot is taken by whoever claims it.
+  bitmapSetBit(claim.myslots, 300);
+  processPacket(bus, a.inbound, claim);
+  assertEquals(st.slots[300], a.node);
+  // B claims 100 at a newer epoch: it is B's now.
+  const bClaim = from(b.node, MsgType.PING);
+  bitmapSetBit(bClaim.myslots, 100);
+  processPacket(bus, b.inbound, bClaim);
+  assertEquals(st.slots[100], b.node);
+  assertEquals(masters, []);
+  // An UPDATE about B with an older epoch is nothing new; a newer one moves 101 too.
+  const u = from(a.node, MsgType.UPDATE);
+  const slots = emptySlots();
+  bitmapSetBit(slots, 100);
+  bitmapSetBit(slots, 101);
+  u.update = { configEpoch: 9, nodename: b.node.name, slots };
+  processPacket(bus, a.inbound, u);
+  assertEquals(st.slots[101], me);
+  u.update = { configEpoch: 10, nodename: b.node.name, slots };
+  processPacket(bus, a.inbound, u);
+  assertEquals([st.slots[101], b.node.configEpoch], [b.node, 10]);
+  // This master lost its last slot to B: it becomes B's replica.
+  assertEquals(masters, [b.node.name]);
+  // From a stranger, or about a stranger: ignored.
+  u.update = { configEpoch: 99, nodename: NAME("9"), slots };
+  processPacket(bus, a.inbound, u);
+  u.sender = NAME("8");
+  u.update = { configEpoch: 99, nodename: a.node.name, slots };
+  processPacket(bus, new CaptureLink(bus, undefined, true, 0), u);
+  assertEquals(a.node.configEpoch, 2);
+});
+
+Deno.test("bus process: gossip adds nodes a known node vouches for, and nothing else", () => {
+  const { st, bus, known, from, delivered } = table();
+  const a = known("a");
+  const entry = (name: string, flags: number) => ({
+    nodename: name,
+    pingSent: 0,
+    pongReceived: 0,
+    ip: "127.0.0.2",
+    port: 7777,
+    cport: 17777,
+    flags,
+    pport: 0,
+  });
+  const m = from(a.node, MsgType.PING);
+  m.gossip = [
+    entry(NAME("1"), NodeFlag.MASTER),
+    entry(NAME("2"), NodeFlag.MASTER | NodeFlag.NOADDR),
+    entry("not hex".padEnd(40, "!"), NodeFlag.MASTER),
+    entry(NAME("3"), NodeFlag.SLAVE | NodeFlag.MYSELF),
+  ];
+  st.blacklistAdd(NAME("4"), 1000);
+  m.gossip.push(entry(NAME("4"), NodeFlag.MASTER));
+  processPacket(bus, a.inbound, m);
+  const added = st.lookup(NAME("1"))!;
+  assertEquals([added.ip, added.port, added.cport, added.isMaster], [
+    "127.0.0.2",
+    7777,
+    17777,
+    true,
+  ]);
+  assertEquals(st.lookup(NAME("2")), undefined);
+  assertEquals(st.lookup("not hex".padEnd(40, "!")), undefined);
+  assertEquals(st.lookup(NAME("3"))!.isMyself, false);
+  assertEquals(st.lookup(NAME("4")), undefined);
+  // Gossip from a stranger adds nobody.
+  const s = from(new ClusterNode(NAME("7"), NodeFlag.MASTER, 0), MsgType.PING);
+  s.gossip = [entry(NAME("6"), NodeFlag.MASTER)];
+  processPacket(bus, new CaptureLink(bus, undefined, true, 0), s);
+  assertEquals(st.lookup(NAME("6")), undefined);
+  // The hostname extension sets the sender's hostname; none clears it.
+  const h = from(a.node, MsgType.PING);
+  h.exts = [{ type: PingExtType.HOSTNAME, hostname: "a.example" }];
+  processPacket(bus, a.inbound, h);
+  assertEquals(a.node.hostname, "a.example");
+  processPacket(bus, a.inbound, from(a.node, MsgType.PING));
+  assertEquals(a.node.hostname, "");
+  // PUBLISH from a known node is delivered; from a stranger it is not.
+  const p = from(a.node, MsgType.PUBLISHSHARD);
+  p.publish = { channel: "c", message: "m" };
+  processPacket(bus, a.inbound, p);
+  p.sender = NAME("7");
+  processPacket(bus, new CaptureLink(bus, undefined, true, 0), p);
+  assertEquals(delivered, [["c", "m", true]]);
+  // The accepted link now belongs to its node.
+  assertEquals([a.inbound.node, a.node.inboundLink], [a.node, a.inbound]);
+});

@@ -125,24 +125,29 @@ export class Bus implements ClusterBus, LinkOwner {
   }
 
   async #acceptLoop(l: Deno.Listener): Promise<void> {
-    try {
-      for await (const conn of l) {
-        if (this.#closed) {
-          conn.close();
-          break;
-        }
-        const link = new BusLink(this, undefined, true, this.now());
-        this.#links.add(link);
-        this.host.log(
-          "verbose",
-          `Accepting cluster node connection from ${
-            normalizeIp((conn.remoteAddr as Deno.NetAddr).hostname)
-          }:${(conn.remoteAddr as Deno.NetAddr).port}`,
-        );
-        link.attach(conn);
+    while (!this.#closed) {
+      let conn: Deno.Conn;
+      try {
+        conn = await l.accept();
+      } catch (e) {
+        if (this.#closed || e instanceof Deno.errors.BadResource) return;
+        // Out of descriptors and the like: wait a little, then accept again.
+        this.host.log("warning", `Error accepting cluster node: ${(e as Error).message}`);
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
       }
-    } catch {
-      // The listener was closed.
+      if (this.#closed) {
+        conn.close();
+        return;
+      }
+      const link = new BusLink(this, undefined, true, this.now());
+      this.#links.add(link);
+      const peer = conn.remoteAddr as Deno.NetAddr;
+      this.host.log(
+        "verbose",
+        `Accepting cluster node connection from ${normalizeIp(peer.hostname)}:${peer.port}`,
+      );
+      link.attach(conn);
     }
   }
 
