@@ -20,6 +20,16 @@ import {
   startRespite,
   startRespiteProc,
 } from "../_helpers.ts";
+import {
+  call,
+  clusterNodes,
+  type ClusterProc,
+  formCluster,
+  myId,
+  startNodes,
+  stopAll,
+  until,
+} from "../_cluster.ts";
 
 diffTest("cluster mode off: cluster commands answer the disabled error", [
   ["CLUSTER", "INFO"],
@@ -349,3 +359,148 @@ Deno.test("a client port above 55535 without cluster-port stops the start-up as 
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+/**
+ * A cluster of two masters and a replica of the first, of one kind, for
+ * the subcommands that show other nodes.
+ */
+async function threeNodes(kind: "respite" | "redis"): Promise<ClusterProc[]> {
+  const nodes = await startNodes([kind, kind, kind], ["--repl-diskless-sync-delay", "0"]);
+  try {
+    await formCluster(nodes, [[0, 8191], [8192, 16383]]);
+    const first = await myId(nodes[0]!.port);
+    assertEquals(await call(nodes[2]!.port, "CLUSTER", "REPLICATE", first), "OK");
+    await until("the replica to sync and be known as one", async () => {
+      const info = String(await call(nodes[2]!.port, "INFO", "replication"));
+      if (!info.includes("master_link_status:up")) return false;
+      for (const n of nodes) {
+        const lines = await clusterNodes(n.port);
+        if (!lines.some((f) => f[2]!.includes("slave") && f[3] === first)) return false;
+        // The replica's offset has reached the others (CLUSTER SLOTS lists it then).
+        const slots = await call(n.port, "CLUSTER", "SLOTS") as Reply[][];
+        if (!slots.some((r) => r.length === 4)) return false;
+      }
+      return true;
+    }, 20000);
+  } catch (e) {
+    await stopAll(nodes);
+    throw e;
+  }
+  return nodes;
+}
+
+/** What of a multi-node reply can be compared: ids, ports, epochs, times and offsets masked. */
+function multiMask(nodes: readonly ClusterProc[]): (r: Reply) => Reply {
+  const ids = new Map<string, string>();
+  const id = (s: string) => {
+    if (!ids.has(s)) ids.set(s, `<id${ids.size}>`);
+    return ids.get(s)!;
+  };
+  const text = (s: string): string => {
+    let out = s.replace(/\b[0-9a-f]{40}\b/g, id);
+    nodes.forEach((n, i) => {
+      out = out.replaceAll(String(n.busPort), `<bus${i}>`).replaceAll(String(n.port), `<p${i}>`);
+    });
+    return out;
+  };
+  const mask = (r: Reply, key?: Reply): Reply => {
+    if (typeof r === "number") {
+      const i = nodes.findIndex((n) => n.port === r);
+      if (i >= 0) return `<p${i}>`;
+      // Times, offsets and buffer sizes vary from run to run.
+      if (
+        ["create-time", "replication-offset", "send-buffer-allocated", "send-buffer-used"]
+          .includes(String(key))
+      ) return "<n>";
+      return r;
+    }
+    if (typeof r === "string") return text(r);
+    if (Array.isArray(r)) {
+      const out: Reply[] = [];
+      for (let i = 0; i < r.length; i++) out.push(mask(r[i]!, i % 2 === 1 ? r[i - 1] : undefined));
+      return out;
+    }
+    if (r !== null && typeof r === "object") {
+      if ("error" in r) return { error: text(r.error) };
+      if ("map" in r) return { map: r.map.map(([k, v]) => [mask(k), mask(v, k)]) };
+    }
+    return r;
+  };
+  return (r) => mask(r);
+}
+
+/** CLUSTER NODES lines with times and epochs masked, in a stable order. */
+function nodesLines(text: string, mask: (r: Reply) => Reply): string[] {
+  return text.split("\n").filter((l) => l !== "").map((l) => {
+    const f = l.split(" ");
+    f[4] = f[4] === "0" ? "0" : "<t>";
+    f[5] = f[5] === "0" ? "0" : "<t>";
+    f[6] = "<epoch>";
+    return f;
+  }).sort((a, b) => (a[2]! + a.slice(8).join()).localeCompare(b[2]! + b.slice(8).join()))
+    .map((f) => mask(f.join(" ")) as string);
+}
+
+/** The subcommands that show other nodes, on the first master; replies masked. */
+async function multiNodeReplies(nodes: ClusterProc[], resp: 2 | 3): Promise<Reply[]> {
+  const c = await RawClient.connect(nodes[0]!.port);
+  const mask = multiMask(nodes);
+  try {
+    if (resp === 3) await c.call("HELLO", "3");
+    const ids = [];
+    for (const n of nodes) ids.push(await myId(n.port));
+    const out: Reply[] = [];
+    const lines = (r: Reply): Reply =>
+      Array.isArray(r) ? r.flatMap((l) => nodesLines(String(l), mask)) : mask(r);
+    // Ids in node order first, so the masks follow the nodes.
+    out.push(ids.map((i) => mask(i)));
+    const nodesText = await c.call("CLUSTER", "NODES");
+    const t = typeof nodesText === "string"
+      ? nodesText
+      : (nodesText as { verbatim: string }).verbatim;
+    out.push(nodesLines(t.replace(/^txt:/, ""), mask));
+    const shards = await c.call("CLUSTER", "SHARDS") as Reply[];
+    out.push(shards.map(mask).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))));
+    out.push(mask(await c.call("CLUSTER", "SLOTS")));
+    const links = await c.call("CLUSTER", "LINKS") as Reply[];
+    out.push(links.map(mask).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))));
+    out.push(lines(await c.call("CLUSTER", "REPLICAS", ids[0]!)));
+    out.push(lines(await c.call("CLUSTER", "SLAVES", ids[1]!)));
+    out.push(lines(await c.call("CLUSTER", "REPLICAS", ids[2]!)));
+    out.push(await c.call("CLUSTER", "COUNT-FAILURE-REPORTS", ids[1]!));
+    const info = await c.call("CLUSTER", "INFO");
+    const it = typeof info === "string" ? info : (info as { verbatim: string }).verbatim;
+    out.push(it.split("\r\n").filter((l) => /^cluster_(state|slots|known|size)/.test(l)));
+    out.push(mask(await c.call("CLUSTER", "MEET", "127.0.0.1", String(nodes[1]!.port))));
+    out.push(mask(await c.call("CLUSTER", "FORGET", ids[2]!)));
+    out.push(mask(await c.call("CLUSTER", "FORGET", ids[2]!)));
+    out.push(lines(await c.call("CLUSTER", "REPLICAS", ids[0]!)));
+    out.push(mask(await c.call("CLUSTER", "COUNT-FAILURE-REPORTS", ids[2]!)));
+    out.push(mask(await c.call("CLUSTER", "REPLICATE", ids[1]!)));
+    out.push(mask(await c.call("CLUSTER", "RESET", "SOFT")));
+    return out;
+  } finally {
+    c.close();
+  }
+}
+
+for (const resp of [2, 3] as const) {
+  Deno.test({
+    name: `diff: CLUSTER subcommands in a cluster of two masters and a replica (RESP${resp})`,
+    ignore: !hasRedis,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const [ours, theirs] = await Promise.all([threeNodes("respite"), threeNodes("redis")]);
+      try {
+        const a = await multiNodeReplies(ours, resp);
+        const b = await multiNodeReplies(theirs, resp);
+        for (let i = 0; i < Math.max(a.length, b.length); i++) {
+          assertEquals(a[i], b[i], `reply ${i}`);
+        }
+      } finally {
+        await stopAll([...ours, ...theirs]);
+      }
+    },
+  });
+}
