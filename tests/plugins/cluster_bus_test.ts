@@ -30,7 +30,16 @@ import {
 import { Bus } from "../../plugins/cluster/bus/_bus.ts";
 import { BusLink } from "../../plugins/cluster/bus/_link.ts";
 import { processPacket } from "../../plugins/cluster/bus/_process.ts";
-import { call, freePort, hasRedis, type Proc, RawClient, spawnServer, until } from "../_helpers.ts";
+import {
+  call,
+  freePort,
+  hasRedis,
+  type Proc,
+  RawClient,
+  runToExit,
+  spawnServer,
+  until,
+} from "../_helpers.ts";
 
 const FIXTURES = new URL("../fixtures/cluster_bus/", import.meta.url);
 
@@ -1304,4 +1313,18 @@ Deno.test("bus process: gossip adds nodes a known node vouches for, and nothing 
   assertEquals(delivered, [["c", "m", true]]);
   // The accepted link now belongs to its node.
   assertEquals([a.inbound.node, a.node.inboundLink], [a.node, a.inbound]);
+});
+
+Deno.test("bus: a bus port in use stops the start-up in Redis's words", async () => {
+  const taken = Deno.listen({ hostname: "0.0.0.0", port: freePort() });
+  try {
+    const busPort = (taken.addr as Deno.NetAddr).port;
+    const r = await runToExit("respite", [
+      ...["--save", "", "--cluster-enabled", "yes", "--cluster-port", String(busPort)],
+    ]);
+    assertEquals(r.code, 1, r.log);
+    assertOk(r.log.includes(`Failed listening on port ${busPort} (cluster), aborting.`), r.log);
+  } finally {
+    taken.close();
+  }
 });

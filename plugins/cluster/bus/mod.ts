@@ -81,5 +81,11 @@ export function startClusterBus(cluster: Cluster, actions: ClusterBusActions): B
     beforeSleep: () => cluster.beforeSleep(),
     log: (level, msg) => server.log(level, msg),
   };
-  return startBus(host);
+  try {
+    return startBus(host);
+  } catch (e) {
+    // Redis's words (its test suite matches them).
+    server.log("warning", `Failed listening on port ${host.busPort} (cluster), aborting.`);
+    throw e;
+  }
 }
