@@ -330,3 +330,19 @@ Deno.test("parser: random garbage only ever throws ProtocolError", () => {
   }
   assertOk(errors > 500 && commands > 500, `errors=${errors} commands=${commands}`);
 });
+
+Deno.test("parser: arguments that look alike to the recent-strings cache stay byte exact", () => {
+  // Same length, first, middle and last byte (one cache slot), different
+  // elsewhere: each must come back as its own bytes, high bytes included.
+  const a = "\x80" + "a".repeat(18) + "\x9f" + "z".repeat(18) + "\xff";
+  const b = "\x80" + "b".repeat(18) + "\x9f" + "y".repeat(18) + "\xff";
+  const p = new RequestParser({ ...LIMITS });
+  const out = parseChunks([bytes(mb("SET", a, b) + mb("GET", b) + mb("GET", a))], p);
+  assertEquals(out, [["SET", a, b], ["GET", b], ["GET", a]]);
+  // An argument seen lately is the same string (its hash is kept).
+  const again = parseChunks([bytes(mb("GET", a))], p);
+  assertOk(again[0]![1] === out[2]![1]);
+  // Lengths past the cache's and under it still parse.
+  const long = "\xfe".repeat(300), short = "\x81".repeat(12);
+  assertEquals(parseChunks([bytes(mb("SET", long, short))], p), [["SET", long, short]]);
+});
