@@ -34,6 +34,7 @@ export class Cluster {
   state: ClusterState;
   bus: ClusterBus | undefined = undefined;
   #scheduled = false;
+  #announcedIp = "";
 
   constructor(readonly server: ServerApi) {
     this.cfg = new ClusterSettings(server);
@@ -79,7 +80,11 @@ export class Cluster {
     me.cport = cfg.announcedBusPort;
     me.hostname = cfg.announceHostname;
     const ip = cfg.announceIp;
+    // An announced address wins; one no longer announced is learned again
+    // from the other nodes (clusterUpdateMyselfIp).
     if (ip !== "") me.ip = ip;
+    else if (this.#announcedIp !== "") me.ip = "";
+    this.#announcedIp = ip;
     const nofailover = cfg.replicaNoFailover;
     const flags = nofailover ? me.flags | NodeFlag.NOFAILOVER : me.flags & ~NodeFlag.NOFAILOVER;
     if (flags !== me.flags) {

@@ -171,7 +171,8 @@ export function nodeByQuery(
   }
   // No key at all: served anywhere.
   if (n === undefined) return q;
-  const write = cmd.isWrite;
+  // The call's flags (a script's declared ones, EXEC's queue), as getCommandFlags.
+  const write = (traits & Trait.WRITE) !== 0;
   if (st.state !== "ok") {
     if (shard) {
       if (!cl.cfg.allowPubsubshardWhenDown) {
@@ -193,9 +194,8 @@ export function nodeByQuery(
     if (multipleKeys && missing !== 0) return { node: undefined, slot, code: Redir.UNSTABLE };
     return q;
   }
-  const isWrite = write || (cmd.fullName === "exec" && (traits & Trait.WRITE) !== 0);
   if (
-    (c.ext.clusterReadonly === true || shard) && !isWrite && me.isReplica && me.replicaOf === n
+    (c.ext.clusterReadonly === true || shard) && !write && me.isReplica && me.replicaOf === n
   ) {
     return q;
   }

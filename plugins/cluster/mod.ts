@@ -86,6 +86,23 @@ function init(server: ServerApi): PluginInstance {
   };
   const commands = clusterCommands(() => cluster, actions);
   if (cluster === undefined) return { commands };
+  // What this node announces follows CONFIG SET (once the ports are bound).
+  let loaded = false;
+  for (
+    const name of [
+      "cluster-announce-ip",
+      "cluster-announce-port",
+      "cluster-announce-bus-port",
+      "cluster-announce-hostname",
+      "cluster-replica-no-failover",
+    ]
+  ) {
+    server.config.watch(name, () => {
+      if (!loaded) return;
+      cluster.updateMyself();
+      cluster.state.markTodo(Todo.SAVE_CONFIG);
+    });
+  }
   const scriptSlots = new WeakMap<object, number>();
   server.provide("cluster", {
     scriptCheck: (caller, cmd, argv, run, crossSlot) =>
@@ -108,6 +125,7 @@ function init(server: ServerApi): PluginInstance {
         // A port chosen at bind time (port 0) is checked once known.
         if (cluster.cfg.busPort > 65535) throw new Error(PORT_TOO_HIGH);
         cluster.updateMyself();
+        loaded = true;
         cluster.bus = startClusterBus(cluster, {
           setMaster: (n) => setMaster(cluster, actions, n),
         });

@@ -114,6 +114,36 @@ const SINGLE_NODE: string[][] = [
   ["CLUSTER", "ADDSLOTSRANGE", "200", "300", "1000", "16383"],
   ["CLUSTER", "DELSLOTS", "1"],
   ["CLUSTER", "DELSLOTSRANGE", "250", "260"],
+  // Slots are missing: the cluster is down (cluster-require-full-coverage).
+  ["GET", "b"],
+  ["GET", "foo"],
+  ["SET", "foo", "1"],
+  ["SPUBLISH", "foo", "m"],
+  ["CONFIG", "SET", "cluster-allow-reads-when-down", "yes"],
+  ["GET", "foo"],
+  ["SET", "foo", "1"],
+  ["MGET", "foo", "{foo}x"],
+  ["MGET", "foo", "b"],
+  ["EVAL", "return redis.call('get', 'foo')", "1", "foo"],
+  ["EVAL", "return redis.call('set', 'foo', '1')", "1", "foo"],
+  ["EVAL", "#!lua\nreturn redis.call('set', 'foo', '1')", "1", "foo"],
+  ["CONFIG", "SET", "cluster-allow-pubsubshard-when-down", "no"],
+  ["SPUBLISH", "foo", "m"],
+  ["CONFIG", "SET", "cluster-allow-pubsubshard-when-down", "yes"],
+  ["CONFIG", "SET", "cluster-allow-reads-when-down", "no"],
+  ["CONFIG", "SET", "cluster-announce-hostname", "node-a.example"],
+  ["CLUSTER", "NODES"],
+  ["CLUSTER", "SHARDS"],
+  ["CLUSTER", "SLOTS"],
+  ["CONFIG", "SET", "cluster-preferred-endpoint-type", "hostname"],
+  ["CLUSTER", "SLOTS"],
+  ["CLUSTER", "SHARDS"],
+  ["CONFIG", "SET", "cluster-preferred-endpoint-type", "unknown-endpoint"],
+  ["CLUSTER", "SLOTS"],
+  ["CLUSTER", "SHARDS"],
+  ["CONFIG", "SET", "cluster-preferred-endpoint-type", "ip"],
+  ["CONFIG", "SET", "cluster-announce-hostname", ""],
+  ["CLUSTER", "NODES"],
   ["CLUSTER", "NODES"],
   ["CLUSTER", "SLOTS"],
   ["CLUSTER", "SHARDS"],
@@ -471,6 +501,44 @@ async function multiNodeReplies(nodes: ClusterProc[], resp: 2 | 3): Promise<Repl
     const info = await c.call("CLUSTER", "INFO");
     const it = typeof info === "string" ? info : (info as { verbatim: string }).verbatim;
     out.push(it.split("\r\n").filter((l) => /^cluster_(state|slots|known|size)/.test(l)));
+    // The replica: READONLY reads of its master's slots are served there.
+    const r = await RawClient.connect(nodes[2]!.port);
+    try {
+      if (resp === 3) await r.call("HELLO", "3");
+      await c.call("SET", "b", "from-master");
+      await until("the write to reach the replica", async () => {
+        const v = await call(nodes[2]!.port, "DEBUG", "OBJECT", "b");
+        return typeof v === "string";
+      }, 10000);
+      for (
+        const argv of [
+          ["GET", "b"],
+          ["READONLY"],
+          ["GET", "b"],
+          ["GET", "a"],
+          ["SET", "b", "x"],
+          ["MGET", "b", "{b}2"],
+          ["EVAL", "return redis.call('get', KEYS[1])", "1", "b"],
+          ["EVAL", "#!lua flags=no-writes\nreturn redis.call('get', KEYS[1])", "1", "b"],
+          ["EVAL", "#!lua\nreturn redis.call('get', KEYS[1])", "1", "b"],
+          ["MULTI"],
+          ["GET", "b"],
+          ["EXEC"],
+          ["MULTI"],
+          ["GET", "b"],
+          ["SET", "b", "y"],
+          ["EXEC"],
+          ["SPUBLISH", "b", "m"],
+          ["SPUBLISH", "a", "m"],
+          ["READWRITE"],
+          ["GET", "b"],
+          ["SPUBLISH", "b", "m"],
+        ]
+      ) out.push(mask(await r.call(...argv)));
+    } finally {
+      r.close();
+    }
+    await c.call("DEL", "b");
     out.push(mask(await c.call("CLUSTER", "MEET", "127.0.0.1", String(nodes[1]!.port))));
     out.push(mask(await c.call("CLUSTER", "FORGET", ids[2]!)));
     out.push(mask(await c.call("CLUSTER", "FORGET", ids[2]!)));
