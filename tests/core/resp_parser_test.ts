@@ -346,3 +346,12 @@ Deno.test("parser: arguments that look alike to the recent-strings cache stay by
   const long = "\xfe".repeat(300), short = "\x81".repeat(12);
   assertEquals(parseChunks([bytes(mb("SET", long, short))], p), [["SET", long, short]]);
 });
+
+Deno.test("parser: arguments of every short length keep every byte", () => {
+  const p = new RequestParser({ ...LIMITS });
+  for (let n = 0; n <= 40; n++) {
+    let arg = "";
+    for (let i = 0; i < n; i++) arg += String.fromCharCode((0x7d + n * 3 + i * 37) & 0xff);
+    assertEquals(parseChunks([bytes(mb("ECHO", arg))], p), [["ECHO", arg]]);
+  }
+});
