@@ -1328,3 +1328,104 @@ Deno.test("bus: a bus port in use stops the start-up in Redis's words", async ()
     taken.close();
   }
 });
+
+Deno.test(
+  "bus: Respite masters vote redis-server replicas in, by CLUSTER FAILOVER and after a failure",
+  procOpts,
+  async (t) => {
+    const nodes: Node[] = [];
+    try {
+      const m1 = await startNode("respite");
+      const m2 = await startNode("respite");
+      const m3 = await startNode("respite");
+      const s1 = await startNode("redis");
+      const s2 = await startNode("redis");
+      nodes.push(m1, m2, m3, s1, s2);
+      assertEquals(await call(m1.port, "CLUSTER", "ADDSLOTSRANGE", "0", "5460"), "OK");
+      assertEquals(await call(m2.port, "CLUSTER", "ADDSLOTSRANGE", "5461", "10922"), "OK");
+      assertEquals(await call(m3.port, "CLUSTER", "ADDSLOTSRANGE", "10923", "16383"), "OK");
+      for (const n of [m2, m3, s1, s2]) {
+        await call(m1.port, "CLUSTER", "MEET", "127.0.0.1", String(n.port), String(n.cport));
+      }
+      for (const a of nodes) {
+        for (const b of nodes) {
+          if (a !== b) {
+            await until(`${a.port} sees ${b.port}`, () => sees(a, b));
+          }
+        }
+      }
+      assertEquals(await call(s1.port, "CLUSTER", "REPLICATE", m1.id), "OK");
+      assertEquals(await call(s2.port, "CLUSTER", "REPLICATE", m2.id), "OK");
+      for (const [s, m] of [[s1, m1], [s2, m2]] as const) {
+        await until(
+          "the replica is in sync",
+          async () =>
+            String(await call(s.port, "INFO", "replication")).includes("master_link_status:up"),
+        );
+        for (const n of nodes) {
+          await until(
+            `${n.port} knows the replica`,
+            async () => (await nodesOf(n)).get(s.id)?.master === m.id,
+          );
+        }
+      }
+      for (const n of nodes) {
+        await until(
+          `${n.port} ok`,
+          async () => (await clusterInfo(n)).get("cluster_state") === "ok",
+          15000,
+        );
+      }
+      assertEquals(await call(m1.port, "SET", "{bar}k", "v1"), "OK");
+
+      await t.step("CLUSTER FAILOVER on a redis-server replica of a Respite master", async () => {
+        assertEquals(await call(s1.port, "CLUSTER", "FAILOVER"), "OK");
+        for (const n of nodes) {
+          await until(`${n.port} sees s1 as the master and m1 as its replica`, async () => {
+            const v = await nodesOf(n);
+            return v.get(s1.id)!.flags.includes("master") &&
+              v.get(s1.id)!.slots.join(" ") === "0-5460" && v.get(m1.id)!.master === s1.id;
+          }, 15000);
+        }
+        // The old master follows the new one, data included; its writes resumed.
+        await until("m1 replicates s1", async () => {
+          const role = await call(m1.port, "ROLE") as unknown[];
+          return role[0] === "slave" && role[2] === s1.port && role[3] === "connected";
+        }, 15000);
+        assertEquals(await call(s1.port, "GET", "{bar}k"), "v1");
+        assertEquals(await call(s1.port, "SET", "{bar}k", "v2"), "OK");
+        const c = await RawClient.connect(m1.port);
+        try {
+          assertEquals(await c.call("READONLY"), "OK");
+          await until("the write reaches m1", async () => (await c.call("GET", "{bar}k")) === "v2");
+        } finally {
+          c.close();
+        }
+        assertOk(m1.proc.log().includes("Manual failover requested by replica"), m1.proc.log());
+      });
+
+      await t.step("a failed Respite master's redis-server replica is voted in", async () => {
+        m2.proc.signal("SIGKILL");
+        await m2.proc.exited(5000);
+        for (const n of [m1, m3, s1, s2]) {
+          await until(`${n.port} sees s2 as master of m2's slots`, async () => {
+            const v = await nodesOf(n);
+            return v.get(s2.id)!.flags.includes("master") &&
+              v.get(s2.id)!.slots.join(" ") === "5461-10922" &&
+              v.get(m2.id)!.flags.includes("fail");
+          }, 20000);
+        }
+        assertOk(m3.proc.log().includes(`Failover auth granted to ${s2.id}`), m3.proc.log());
+        for (const n of [m1, m3, s1, s2]) {
+          await until(
+            `${n.port} ok`,
+            async () => (await clusterInfo(n)).get("cluster_state") === "ok",
+            15000,
+          );
+        }
+      });
+    } finally {
+      for (const n of nodes) await n.proc.stop();
+    }
+  },
+);

@@ -62,6 +62,10 @@ export interface BusHost {
   resumeReplication?(master: ClusterNode): void;
   /** Deletes the keys of a slot this node lost while holding keys in it. */
   deleteKeysInSlot(slot: number): void;
+  /** Pauses writes until `end` (ms) for a manual failover (PAUSE_DURING_FAILOVER). */
+  pauseWrites?(end: number): void;
+  /** Ends that pause. */
+  unpauseWrites?(): void;
   /** `cluster-allow-replica-migration` (default yes). */
   allowReplicaMigration?(): boolean;
   /** `cluster-link-sendbuf-limit` in bytes; 0 for none. */
@@ -389,6 +393,29 @@ export class Bus implements ClusterBus, LinkOwner {
     this.broadcast(encodeMessage(msg), MsgType.FAIL);
   }
 
+  /** Gives `node` this master's vote (clusterSendFailoverAuth). */
+  sendFailoverAuth(node: ClusterNode): void {
+    if (node.link === undefined) return;
+    this.sendBytes(
+      node.link as BusLink,
+      encodeMessage(this.header(MsgType.FAILOVER_AUTH_ACK)),
+      MsgType.FAILOVER_AUTH_ACK,
+    );
+  }
+
+  /**
+   * Ends a manual failover in progress (resetManualFailover): a master that
+   * paused its writes for it resumes them.
+   */
+  resetManualFailover(): void {
+    const st = this.state;
+    if (st.mfReplica !== undefined) this.host.unpauseWrites?.();
+    st.mfEnd = 0;
+    st.mfCanStart = false;
+    st.mfReplica = undefined;
+    st.mfMasterOffset = -1;
+  }
+
   /** Tells the node behind `link` what `node` serves (clusterSendUpdate). */
   sendUpdate(link: ClusterLink | undefined, node: ClusterNode): void {
     if (link === undefined) return;
@@ -491,6 +518,11 @@ export class Bus implements ClusterBus, LinkOwner {
         n.flags |= NodeFlag.PFAIL;
         updateState = true;
       }
+    }
+    // A manual failover that did not end in time is abandoned (manualFailoverCheckTimeout).
+    if (st.mfEnd !== 0 && st.mfEnd < now) {
+      this.host.log("warning", "Manual failover timed out.");
+      this.resetManualFailover();
     }
     // A replica not replicating yet (as after a restart) starts once its master has an address.
     const master = me.replicaOf;

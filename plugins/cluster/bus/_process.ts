@@ -18,7 +18,7 @@ import {
 } from "../_state.ts";
 import type { Bus } from "./_bus.ts";
 import type { BusLink } from "./_link.ts";
-import { type ClusterMsg, MsgType, NULL_NAME, PingExtType } from "./_messages.ts";
+import { type ClusterMsg, MsgFlag0, MsgType, NULL_NAME, PingExtType } from "./_messages.ts";
 
 /** The sender's address: the one it announces, else where its link comes from (nodeIp2String). */
 function senderIp(link: BusLink, msg: ClusterMsg): string {
@@ -57,7 +57,7 @@ export function processPacket(bus: Bus, link: BusLink, msg: ClusterMsg): boolean
     sender.replOffsetTime = now;
     if (
       st.mfEnd !== 0 && me.isReplica && me.replicaOf === sender &&
-      (msg.mflags[0] & 1) !== 0 && st.mfMasterOffset === -1
+      (msg.mflags[0] & MsgFlag0.PAUSED) !== 0 && st.mfMasterOffset === -1
     ) {
       st.mfMasterOffset = sender.replOffset;
       st.markTodo(Todo.HANDLE_MANUALFAILOVER);
@@ -254,22 +254,88 @@ export function processPacket(bus: Bus, link: BusLink, msg: ClusterMsg): boolean
     n.configEpoch = u.configEpoch;
     st.markTodo(Todo.SAVE_CONFIG | Todo.FSYNC_CONFIG);
     updateSlotsConfigWith(bus, n, u.configEpoch, u.slots);
+  } else if (type === MsgType.FAILOVER_AUTH_REQUEST) {
+    if (sender === undefined) return true;
+    sendFailoverAuthIfNeeded(bus, sender, msg);
   } else if (type === MsgType.FAILOVER_AUTH_ACK) {
-    // Votes count for this node's election (failover is part 2).
+    // A vote counts for this node's election if it comes from a master with
+    // slots, at or past the election's epoch (this node's own failover is
+    // not implemented; the count is kept as Redis keeps it).
     if (sender === undefined) return true;
     if (sender.isMaster && sender.numslots > 0 && senderCurrentEpoch >= st.failoverAuthEpoch) {
       st.failoverAuthCount++;
       st.markTodo(Todo.HANDLE_FAILOVER);
     }
-  } else if (
-    type === MsgType.FAILOVER_AUTH_REQUEST || type === MsgType.MFSTART ||
-    type === MsgType.MODULE
-  ) {
-    // Failover and modules are not served: nothing to do.
+  } else if (type === MsgType.MFSTART) {
+    // A replica of this master asks for a manual failover: writes pause
+    // until it took over (or the timeout), and it hears the offset to reach.
+    if (sender === undefined || sender.replicaOf !== me) return true;
+    bus.resetManualFailover();
+    st.mfEnd = now + MF_TIMEOUT;
+    st.mfReplica = sender;
+    bus.host.pauseWrites?.(now + MF_TIMEOUT * MF_PAUSE_MULT);
+    bus.host.log("warning", `Manual failover requested by replica ${sender.name}.`);
+    bus.sendPing(link, MsgType.PING);
+  } else if (type === MsgType.MODULE) {
+    // Modules do not exist here: nothing to deliver to.
   } else {
     bus.host.log("warning", `Received unknown packet type: ${type}`);
   }
   return true;
+}
+
+/** How long a manual failover may take (CLUSTER_MF_TIMEOUT, ms). */
+export const MF_TIMEOUT = 5000;
+/** The master's writes pause for this many times MF_TIMEOUT (CLUSTER_MF_PAUSE_MULT). */
+export const MF_PAUSE_MULT = 2;
+
+/**
+ * A replica asks for this master's vote to take over its failed master
+ * (clusterSendFailoverAuthIfNeeded): one vote per epoch, none for a master
+ * that is up unless the request is forced (manual failover), none twice
+ * within two node timeouts for one master, none against a slot owner with
+ * a greater config epoch.
+ */
+function sendFailoverAuthIfNeeded(bus: Bus, node: ClusterNode, request: ClusterMsg): void {
+  const st = bus.state;
+  const me = st.myself;
+  const master = node.replicaOf;
+  const now = bus.now();
+  const nodeTimeout = bus.host.nodeTimeout();
+  const forceAck = (request.mflags[0] & MsgFlag0.FORCEACK) !== 0;
+  const log = (why: string) =>
+    bus.host.log("warning", `Failover auth denied to ${node.name}: ${why}`);
+  // Only masters serving slots vote: the quorum counts them.
+  if (me.isReplica || me.numslots === 0) return;
+  if (request.currentEpoch < st.currentEpoch) {
+    return log(`reqEpoch (${request.currentEpoch}) < curEpoch(${st.currentEpoch})`);
+  }
+  if (st.lastVoteEpoch === st.currentEpoch) {
+    return log(`already voted for epoch ${st.currentEpoch}`);
+  }
+  if (node.isMaster || master === undefined || (!master.failed && !forceAck)) {
+    if (node.isMaster) return log("it is a master node");
+    if (master === undefined) return log("I don't know its master");
+    return log("its master is up");
+  }
+  if (now - master.votedTime < nodeTimeout * 2) {
+    return log(
+      `can't vote about this master before ${
+        nodeTimeout * 2 - (now - master.votedTime)
+      } milliseconds`,
+    );
+  }
+  for (let j = 0; j < CLUSTER_SLOTS; j++) {
+    if (!bitmapTestBit(request.myslots, j)) continue;
+    const owner = st.slots[j];
+    if (owner === undefined || owner.configEpoch <= request.configEpoch) continue;
+    return log(`slot ${j} epoch (${owner.configEpoch}) > reqEpoch (${request.configEpoch})`);
+  }
+  st.lastVoteEpoch = st.currentEpoch;
+  master.votedTime = now;
+  st.markTodo(Todo.SAVE_CONFIG | Todo.FSYNC_CONFIG);
+  bus.sendFailoverAuth(node);
+  bus.host.log("warning", `Failover auth granted to ${node.name} for epoch ${st.currentEpoch}`);
 }
 
 /**
@@ -391,6 +457,7 @@ function updateSlotsConfigWith(
       "warning",
       `Configuration change detected. Reconfiguring myself as a replica of ${sender.name}`,
     );
+    bus.resetManualFailover();
     bus.host.setMaster(sender);
     st.markTodo(Todo.SAVE_CONFIG | Todo.UPDATE_STATE | Todo.FSYNC_CONFIG);
   } else if (
@@ -401,6 +468,7 @@ function updateSlotsConfigWith(
       "warning",
       `I'm a sub-replica! Reconfiguring myself as a replica of grandmaster ${me.replicaOf.replicaOf.name}`,
     );
+    bus.resetManualFailover();
     bus.host.setMaster(me.replicaOf.replicaOf);
     st.markTodo(Todo.SAVE_CONFIG | Todo.UPDATE_STATE | Todo.FSYNC_CONFIG);
   } else {

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { PauseLevel } from "../../../core/pause.ts";
 import type { Cluster } from "../_cluster.ts";
 import type { ClusterNode } from "../_state.ts";
 import { Bus, type BusHost, startBus } from "./_bus.ts";
@@ -76,6 +77,8 @@ export function startClusterBus(cluster: Cluster, actions: ClusterBusActions): B
       const c = server.createInternalClient();
       for (const key of cluster.keysInSlot(slot)) server.runCommand(c, del, ["DEL", key]);
     },
+    pauseWrites: (end) => server.keyspace.pause.start(PauseLevel.WRITE, end, "failover"),
+    unpauseWrites: () => server.keyspace.pause.stop("failover"),
     allowReplicaMigration: () => cfg.allowReplicaMigration,
     linkSendbufLimit: () => cfg.linkSendbufLimit,
     beforeSleep: () => cluster.beforeSleep(),
