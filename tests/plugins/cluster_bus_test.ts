@@ -1429,3 +1429,52 @@ Deno.test(
     }
   },
 );
+
+Deno.test("bus process: a master's vote, once per epoch, for a replica of a failed master", () => {
+  const { st, me, bus, known, from, tick, logs } = table();
+  const a = known("a"), r = known("r", NodeFlag.SLAVE);
+  st.setReplicaOf(r.node, a.node);
+  st.addSlot(a.node, 1);
+  const ask = (mflags0 = 0) => {
+    const m = from(r.node, MsgType.FAILOVER_AUTH_REQUEST);
+    m.currentEpoch = st.currentEpoch + 1;
+    m.myslots = a.node.slots.slice();
+    m.mflags = [mflags0, 0, 0];
+    processPacket(bus, r.inbound, m);
+    return r.out.sent.filter((s) => s.type === MsgType.FAILOVER_AUTH_ACK).length;
+  };
+  // No slots here: no vote.
+  assertEquals(ask(), 0);
+  st.addSlot(me, 0);
+  // Its master is up: no vote, unless forced (a manual failover).
+  assertEquals(ask(), 0);
+  assertOk(logs.some((l) => l.endsWith("its master is up")));
+  assertEquals(ask(MsgFlag0.FORCEACK), 1);
+  // One vote per epoch, and none about that master for two node timeouts.
+  a.node.flags |= NodeFlag.FAIL;
+  tick(1000);
+  assertEquals(ask(), 1);
+  assertOk(logs.some((l) => l.includes("can't vote about this master before")));
+  tick(1001);
+  assertEquals(ask(), 2);
+  assertEquals(st.lastVoteEpoch, st.currentEpoch);
+  // Asked again in the same epoch (from another replica, say): already voted.
+  tick(5000);
+  const again = from(r.node, MsgType.FAILOVER_AUTH_REQUEST);
+  again.currentEpoch = st.currentEpoch;
+  processPacket(bus, r.inbound, again);
+  assertOk(logs.some((l) => l.endsWith(`already voted for epoch ${st.currentEpoch}`)));
+  // A slot owner with a greater config epoch than the replica's claim: no vote.
+  tick(5000);
+  a.node.configEpoch = 50;
+  const m = from(r.node, MsgType.FAILOVER_AUTH_REQUEST);
+  m.currentEpoch = st.currentEpoch + 1;
+  m.configEpoch = 3;
+  m.myslots = a.node.slots.slice();
+  processPacket(bus, r.inbound, m);
+  assertOk(logs.some((l) => l.includes("slot 1 epoch (50) > reqEpoch (3)")));
+  assertEquals(r.out.sent.filter((s) => s.type === MsgType.FAILOVER_AUTH_ACK).length, 2);
+  // MFSTART from a node that is not this master's replica: ignored.
+  processPacket(bus, r.inbound, from(r.node, MsgType.MFSTART));
+  assertEquals(st.mfEnd, 0);
+});
