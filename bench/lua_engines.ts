@@ -2,7 +2,7 @@
  * The Lua engines available on npm, on the EVAL row's script shape and on
  * two loops of plain Lua: what switching Respite's engine would buy.
  *
- * - fengari 0.1.5 (Lua 5.3 in JavaScript), driven as Respite drives it
+ * - fengari 0.1.5 (Lua 5.3 in JavaScript), vendored and patched, driven as Respite drives it
  *   (plugins/scripting/_fengari.ts: strings pushed with one copy, the stack
  *   kept in a small array).
  * - wasmoon 1.16.0 (Lua 5.4 compiled to WebAssembly), through the raw
@@ -130,7 +130,7 @@ function measureFengari(calls: number): EngineSample {
   const shape = compile(SHAPE), arith = compile(ARITH), strings = compile(STRINGS);
   compactStack(L);
   return {
-    engine: "fengari 0.1.5",
+    engine: "fengari 0.1.5 (patched)",
     lua: "5.3 (in JavaScript)",
     callUs: cpuPerRun(calls, () => run(shape, true)),
     arithMs: cpuPerRun(1, () => run(arith, false)) / 1000,
