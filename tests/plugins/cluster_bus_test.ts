@@ -218,7 +218,12 @@ Deno.test("bus codec: messages recorded from redis-server 7.0 decode and re-enco
   }
   const meet = decoded(fixture("meet_hostname"));
   assertEquals(meet.type, MsgType.MEET);
-  assertEquals([meet.sender, meet.port, meet.cport, meet.pport], [a.id, a.port, a.cport, 0]);
+  assertEquals([meet.sender, meet.port, meet.cport, meet.pport], [
+    a.id,
+    a.port,
+    a.announcedCport,
+    0,
+  ]);
   assertEquals(meet.exts, [{ type: PingExtType.HOSTNAME, hostname: a.hostname! }]);
   assertEquals(meet.slaveof, NULL_NAME);
   // A's slots 0-5460 were assigned before the MEET.
@@ -247,6 +252,17 @@ Deno.test("bus codec: messages recorded from redis-server 7.0 decode and re-enco
   const shard = decoded(fixture("publishshard"));
   assertEquals(shard.type, MsgType.PUBLISHSHARD);
   assertEquals(shard.publish, { channel: "{a}ch", message: "shard-msg" });
+  // The manual failover: B, A's replica, asks A to pause, then asks for votes (forced).
+  const mfstart = decoded(fixture("mfstart"));
+  assertEquals([mfstart.type, mfstart.sender, mfstart.slaveof], [MsgType.MFSTART, b.id, a.id]);
+  assertEquals(fixture("mfstart").length, Layout.headerSize);
+  const authReq = decoded(fixture("auth_request"));
+  assertEquals([authReq.sender, authReq.slaveof], [b.id, a.id]);
+  assertEquals(authReq.mflags[0] & MsgFlag0.FORCEACK, MsgFlag0.FORCEACK);
+  assertOk(bitmapTestBit(authReq.myslots, 0) && bitmapTestBit(authReq.myslots, 15495));
+  const authAck = decoded(fixture("auth_ack"));
+  assertEquals(authAck.type, MsgType.FAILOVER_AUTH_ACK);
+  assertOk([a.id, fixtures.nodes.d.id].includes(authAck.sender));
   const update = decoded(fixture("update"));
   assertEquals(update.update!.nodename, a.id);
   assertOk(update.update!.configEpoch > 0);
