@@ -714,8 +714,11 @@ class RawBus {
       if (n === null) return "closed";
       this.#pending.push(...this.#reader.feed(buf.slice(0, n)));
     }
-    return decoded(this.#pending.shift()!);
+    this.lastRaw = this.#pending.shift()!;
+    return decoded(this.lastRaw);
   }
+  /** The bytes of the message {@link RawBus.next} returned last. */
+  lastRaw: Uint8Array = new Uint8Array(0);
   close(): void {
     try {
       this.conn.close();
@@ -1494,3 +1497,41 @@ Deno.test("bus process: a master's vote, once per epoch, for a replica of a fail
   processPacket(bus, r.inbound, from(r.node, MsgType.MFSTART));
   assertEquals(st.mfEnd, 0);
 });
+
+Deno.test(
+  "bus: Respite's MEET is redis-server's, byte for byte, but for the node's own values",
+  procOpts,
+  async () => {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const fake = (listener.addr as Deno.NetAddr).port;
+    const node = await startNode("respite", ["--cluster-announce-hostname", "node-a.example"]);
+    try {
+      assertEquals(await call(node.port, "CLUSTER", "ADDSLOTSRANGE", "0", "5460"), "OK");
+      assertEquals(await call(node.port, "CLUSTER", "MEET", "127.0.0.1", "7", String(fake)), "OK");
+      const raw = new RawBus(await listener.accept() as Deno.TcpConn);
+      try {
+        const meet = await raw.next();
+        assertOk(typeof meet === "object", String(meet));
+        // redis-server's MEET (same hostname, same slots, nothing to gossip yet),
+        // with this node's name, ports and epochs put in.
+        const redis = decoded(fixture("meet_hostname"));
+        const expected = encodeMessage({
+          ...redis,
+          sender: node.id,
+          port: node.port,
+          cport: node.cport,
+          currentEpoch: meet.currentEpoch,
+          configEpoch: meet.configEpoch,
+          offset: meet.offset,
+        });
+        assertEquals(raw.lastRaw, expected);
+        assertEquals([meet.type, meet.flags, meet.state], [MsgType.MEET, 17, 1]);
+      } finally {
+        raw.close();
+      }
+    } finally {
+      listener.close();
+      await node.proc.stop();
+    }
+  },
+);
