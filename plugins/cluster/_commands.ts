@@ -275,17 +275,8 @@ const handlers: Record<string, Handler> = {
   addslotsrange: (c, argv, cl) => slotsCommand(c, argv, cl, false, true),
   delslotsrange: (c, argv, cl) => slotsCommand(c, argv, cl, true, true),
   bumpepoch(c, _argv, cl) {
-    const st = cl.state, me = st.myself;
-    let bumped = false;
-    // clusterBumpConfigEpochWithoutConsensus.
-    if (me.configEpoch === 0 || me.configEpoch !== st.maxEpoch()) {
-      st.currentEpoch++;
-      me.configEpoch = st.currentEpoch;
-      st.markTodo(Todo.SAVE_CONFIG | Todo.FSYNC_CONFIG);
-      c.server.log("warning", `New configEpoch set to ${me.configEpoch}`);
-      bumped = true;
-    }
-    c.reply.simple(`${bumped ? "BUMPED" : "STILL"} ${me.configEpoch}`);
+    const bumped = bumpEpoch(c, cl);
+    c.reply.simple(`${bumped ? "BUMPED" : "STILL"} ${cl.state.myself.configEpoch}`);
   },
   "set-config-epoch"(c, argv, cl) {
     const epoch = llArg(argv[2]!);
@@ -386,7 +377,81 @@ const handlers: Record<string, Handler> = {
     c.reply.ok();
   },
   links: (c, _argv, cl) => replyLinks(c, cl),
+  setslot(c, argv, cl, act) {
+    const st = cl.state, me = st.myself;
+    if (me.isReplica) throw new ReplyError("ERR Please use SETSLOT only with masters.");
+    const slot = slotArg(argv[2]!);
+    const action = argv[3]!.toLowerCase();
+    const target = (unknown: string): ClusterNode => {
+      const n = st.lookup(argv[4]!);
+      if (n === undefined) throw new ReplyError(`ERR ${unknown} ${argv[4]}`);
+      if (n.isReplica) throw new ReplyError("ERR Target node is not a master");
+      return n;
+    };
+    if (action === "migrating" && argv.length === 5) {
+      if (st.slots[slot] !== me) throw new ReplyError(`ERR I'm not the owner of hash slot ${slot}`);
+      st.migratingSlotsTo[slot] = target("I don't know about node");
+    } else if (action === "importing" && argv.length === 5) {
+      if (st.slots[slot] === me) {
+        throw new ReplyError(`ERR I'm already the owner of hash slot ${slot}`);
+      }
+      st.importingSlotsFrom[slot] = target("I don't know about node");
+    } else if (action === "stable" && argv.length === 4) {
+      st.importingSlotsFrom[slot] = undefined;
+      st.migratingSlotsTo[slot] = undefined;
+    } else if (action === "node" && argv.length === 5) {
+      const n = target("Unknown node");
+      const keys = cl.countKeysInSlot(slot);
+      if (st.slots[slot] === me && n !== me && keys !== 0) {
+        throw new ReplyError(
+          `ERR Can't assign hashslot ${slot} to a different node while I still hold keys for this hash slot.`,
+        );
+      }
+      // A migration whose keys are all gone ends with the slot's new owner.
+      if (keys === 0) st.migratingSlotsTo[slot] = undefined;
+      const wasMine = st.slots[slot] === me;
+      st.delSlot(slot);
+      st.addSlot(n, slot);
+      // A master left without slots follows the slots' new owner.
+      if (wasMine && n !== me && me.numslots === 0 && cl.cfg.allowReplicaMigration) {
+        c.server.log(
+          "warning",
+          `Configuration change detected. Reconfiguring myself as a replica of ${n.name}`,
+        );
+        setMaster(cl, act, n);
+        st.markTodo(Todo.SAVE_CONFIG | Todo.UPDATE_STATE | Todo.FSYNC_CONFIG);
+      }
+      if (n === me && st.importingSlotsFrom[slot] !== undefined) {
+        // A slot moved by hand: a new epoch makes this node's claim win.
+        if (bumpEpoch(c, cl)) {
+          c.server.log("warning", `configEpoch updated after importing slot ${slot}`);
+        }
+        st.importingSlotsFrom[slot] = undefined;
+        cl.bus?.broadcastPong();
+      }
+    } else {
+      throw new ReplyError(
+        "ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP",
+      );
+    }
+    st.markTodo(Todo.SAVE_CONFIG | Todo.UPDATE_STATE);
+    c.reply.ok();
+  },
 };
+
+/**
+ * A new configEpoch for this node when it has none or is not the highest
+ * (clusterBumpConfigEpochWithoutConsensus); false when it kept its own.
+ */
+function bumpEpoch(c: Context, cl: Cluster): boolean {
+  const st = cl.state, me = st.myself;
+  if (me.configEpoch !== 0 && me.configEpoch === st.maxEpoch()) return false;
+  st.currentEpoch++;
+  me.configEpoch = st.currentEpoch;
+  st.markTodo(Todo.SAVE_CONFIG | Todo.FSYNC_CONFIG);
+  c.server.log("warning", `New configEpoch set to ${me.configEpoch}`);
+  return true;
+}
 
 /** clusterSetMaster: this node becomes a replica of `n`. */
 export function setMaster(cl: Cluster, act: ClusterActions, n: ClusterNode): void {

@@ -21,6 +21,7 @@ import {
   startRespiteProc,
 } from "../_helpers.ts";
 import {
+  allAgree,
   call,
   clusterNodes,
   type ClusterProc,
@@ -147,6 +148,22 @@ const SINGLE_NODE: string[][] = [
   ["CLUSTER", "NODES"],
   ["CLUSTER", "SLOTS"],
   ["CLUSTER", "SHARDS"],
+  ["CLUSTER", "SETSLOT", "0", "MIGRATING", "abc"],
+  ["CLUSTER", "SETSLOT", "5", "MIGRATING", "$ID"],
+  ["CLUSTER", "SETSLOT", "0", "IMPORTING", "$ID"],
+  ["CLUSTER", "SETSLOT", "5", "IMPORTING", "$ID"],
+  ["CLUSTER", "SETSLOT", "0", "MIGRATING", "$ID"],
+  ["CLUSTER", "NODES"],
+  ["CLUSTER", "SETSLOT", "5", "NODE", "$ID"],
+  ["CLUSTER", "SETSLOT", "0", "STABLE"],
+  ["CLUSTER", "NODES"],
+  ["CLUSTER", "INFO"],
+  ["CLUSTER", "SETSLOT", "0", "FOO"],
+  ["CLUSTER", "SETSLOT", "0", "NODE"],
+  ["CLUSTER", "SETSLOT", "0", "STABLE", "x"],
+  ["CLUSTER", "SETSLOT", "x", "NODE", "$ID"],
+  ["CLUSTER", "SETSLOT", "0", "NODE", "abc"],
+  ["CLUSTER", "DELSLOTS", "5"],
   ["CLUSTER", "COUNTKEYSINSLOT", "x"],
   ["CLUSTER", "COUNTKEYSINSLOT", "16384"],
   ["CLUSTER", "COUNTKEYSINSLOT", "-1"],
@@ -501,6 +518,40 @@ async function multiNodeReplies(nodes: ClusterProc[], resp: 2 | 3): Promise<Repl
     const info = await c.call("CLUSTER", "INFO");
     const it = typeof info === "string" ? info : (info as { verbatim: string }).verbatim;
     out.push(it.split("\r\n").filter((l) => /^cluster_(state|slots|known|size)/.test(l)));
+    // A slot being moved by hand: ASK, TRYAGAIN, ASKING.
+    const c1 = await RawClient.connect(nodes[1]!.port);
+    try {
+      if (resp === 3) await c1.call("HELLO", "3");
+      const on = (cl: RawClient) => async (...argv: string[]) =>
+        out.push(mask(await cl.call(...argv)));
+      const at0 = on(c), at1 = on(c1);
+      await at0("SET", "{b}1", "here");
+      await at1("CLUSTER", "SETSLOT", "3300", "IMPORTING", ids[0]!);
+      await at0("CLUSTER", "SETSLOT", "3300", "MIGRATING", ids[1]!);
+      await at0("GET", "{b}1");
+      await at0("GET", "b");
+      await at0("MGET", "{b}1", "b");
+      await at0("MGET", "{b}1", "{b}1");
+      await at0("CLUSTER", "SETSLOT", "3300", "NODE", ids[1]!);
+      await at1("GET", "b");
+      await at1("ASKING");
+      await at1("GET", "b");
+      await at1("GET", "b");
+      await at1("ASKING");
+      await at1("MGET", "b", "{b}2");
+      await at1("ASKING");
+      await at1("PING");
+      await at1("GET", "b");
+      await at0("DEL", "{b}1");
+      await at0("GET", "b");
+      await at0("CLUSTER", "SETSLOT", "3300", "STABLE");
+      await at1("CLUSTER", "SETSLOT", "3300", "STABLE");
+      await at1("CLUSTER", "SETSLOT", "3300", "NODE", ids[0]!);
+      await at0("CLUSTER", "SETSLOT", "3300", "NODE", ids[0]!);
+    } finally {
+      c1.close();
+    }
+    await allAgree(nodes);
     // The replica: READONLY reads of its master's slots are served there.
     const r = await RawClient.connect(nodes[2]!.port);
     try {
