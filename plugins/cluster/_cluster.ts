@@ -19,9 +19,13 @@ import { keyHashSlot } from "./_slots.ts";
  * ```ts
  * import { startServer } from "../../mod.ts";
  * const dir = Deno.makeTempDirSync();
+ * // A free bus port (by default the bus takes the client port + 10000).
+ * const l = Deno.listen({ port: 0 });
+ * const bus = String((l.addr as Deno.NetAddr).port);
+ * l.close();
  * const s = await startServer({
  *   port: 0,
- *   config: { "cluster-enabled": "yes", dir },
+ *   config: { "cluster-enabled": "yes", "cluster-port": bus, dir },
  *   logger: () => {},
  * });
  * console.log(Deno.readTextFileSync(`${dir}/nodes.conf`).includes("myself,master")); // true

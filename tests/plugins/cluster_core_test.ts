@@ -11,6 +11,7 @@
 import { assertEquals, assertOk as assert } from "../_assert.ts";
 import {
   diffTest,
+  freePort,
   hasRedis,
   RawClient,
   type Reply,
@@ -31,6 +32,14 @@ import {
   stopAll,
   until,
 } from "../_cluster.ts";
+
+/**
+ * Cluster mode with a free bus port: without `cluster-port` the bus takes
+ * the client port + 10000, which a free client port above 55535 cannot have.
+ */
+function clusterMode(): string[] {
+  return ["--cluster-enabled", "yes", "--cluster-port", String(freePort())];
+}
 
 diffTest("cluster mode off: cluster commands answer the disabled error", [
   ["CLUSTER", "INFO"],
@@ -235,8 +244,16 @@ for (const resp of [2, 3] as const) {
     sanitizeOps: false,
     sanitizeResources: false,
     async fn() {
-      const ours = await startRespite({ config: { "cluster-enabled": "yes" } });
-      const theirs = await startRealRedis(["--cluster-enabled", "yes"]);
+      const ourBus = freePort(), theirBus = freePort();
+      const ours = await startRespite({
+        config: { "cluster-enabled": "yes", "cluster-port": String(ourBus) },
+      });
+      const theirs = await startRealRedis([
+        "--cluster-enabled",
+        "yes",
+        "--cluster-port",
+        String(theirBus),
+      ]);
       try {
         // Past the 2 s a new master waits before its state is computed.
         await new Promise((r) => setTimeout(r, 2100));
@@ -245,22 +262,28 @@ for (const resp of [2, 3] as const) {
         for (let i = 0; i < Math.max(a.length, b.length); i++) {
           const argv = SINGLE_NODE[i] ?? [];
           // Ports differ: mask them in the replies that show them.
-          const fix = (r: Reply, port: number): Reply => {
+          const fix = (r: Reply, port: number, bus: number): Reply => {
             if (r === port) return "<port>";
             if (typeof r === "string") {
-              return r.replaceAll(String(port + 10000), "<cport>").replaceAll(
+              return r.replaceAll(String(bus), "<cport>").replaceAll(
                 String(port),
                 "<port>",
               );
             }
-            if (Array.isArray(r)) return r.map((x) => fix(x, port));
+            if (Array.isArray(r)) return r.map((x) => fix(x, port, bus));
             if (r !== null && typeof r === "object") {
-              if ("verbatim" in r) return { verbatim: fix(r.verbatim, port) as string };
-              if ("map" in r) return { map: r.map.map(([k, v]) => [fix(k, port), fix(v, port)]) };
+              if ("verbatim" in r) return { verbatim: fix(r.verbatim, port, bus) as string };
+              if ("map" in r) {
+                return { map: r.map.map(([k, v]) => [fix(k, port, bus), fix(v, port, bus)]) };
+              }
             }
             return r;
           };
-          assertEquals(fix(a[i]!, ours.port), fix(b[i]!, theirs.port), `step ${i}: ${argv}`);
+          assertEquals(
+            fix(a[i]!, ours.port, ourBus),
+            fix(b[i]!, theirs.port, theirBus),
+            `step ${i}: ${argv}`,
+          );
         }
       } finally {
         await ours.close();
@@ -272,7 +295,9 @@ for (const resp of [2, 3] as const) {
 
 Deno.test("nodes.conf: Redis's format, kept across a restart", async () => {
   const dir = Deno.makeTempDirSync({ prefix: "respite-test-" });
-  const p = await startRespiteProc(["--cluster-enabled", "yes"], { dir });
+  const bus = freePort();
+  const args = ["--cluster-enabled", "yes", "--cluster-port", String(bus)];
+  const p = await startRespiteProc(args, { dir });
   let p2;
   try {
     const c = await RawClient.connect(p.port);
@@ -285,7 +310,7 @@ Deno.test("nodes.conf: Redis's format, kept across a restart", async () => {
     const text = Deno.readTextFileSync(`${p.dir}/nodes.conf`);
     assertEquals(
       text,
-      `${id} :${p.port}@${p.port + 10000} myself,master - 0 0 5 connected 0-99 200-300\n` +
+      `${id} :${p.port}@${bus} myself,master - 0 0 5 connected 0-99 200-300\n` +
         "vars currentEpoch 5 lastVoteEpoch 0\n",
     );
     // No temporary file left beside it.
@@ -293,7 +318,7 @@ Deno.test("nodes.conf: Redis's format, kept across a restart", async () => {
     // A kill -9 loses nothing: the file was written before the replies.
     await p.stop();
     Deno.writeTextFileSync(`${p.dir}/nodes.conf`, text);
-    p2 = await spawnServer("respite", ["--save", "", "--cluster-enabled", "yes"], {
+    p2 = await spawnServer("respite", ["--save", "", ...args], {
       port: p.port,
       dir: p.dir,
     });
@@ -315,7 +340,7 @@ Deno.test({
   name: "nodes.conf: one written by redis-server loads in Respite, and back",
   ignore: !hasRedis,
   async fn() {
-    const r = await startRealRedis(["--cluster-enabled", "yes"]);
+    const r = await startRealRedis(clusterMode());
     let ours, back;
     try {
       const c = await RawClient.connect(r.port);
@@ -328,7 +353,7 @@ Deno.test({
       await r.stop();
       const dir = Deno.makeTempDirSync({ prefix: "respite-test-" });
       Deno.writeTextFileSync(`${dir}/nodes.conf`, text);
-      ours = await spawnServer("respite", ["--save", "", "--cluster-enabled", "yes"], { dir });
+      ours = await spawnServer("respite", ["--save", "", ...clusterMode()], { dir });
       const c2 = await RawClient.connect(ours.port);
       assertEquals(await c2.call("CLUSTER", "MYID"), id);
       const nodes = await c2.call("CLUSTER", "NODES") as string;
@@ -340,7 +365,7 @@ Deno.test({
       await ours.stop();
       const dir2 = Deno.makeTempDirSync({ prefix: "respite-test-" });
       Deno.writeTextFileSync(`${dir2}/nodes.conf`, ourText);
-      back = await spawnServer("redis", ["--save", "", "--cluster-enabled", "yes"], {
+      back = await spawnServer("redis", ["--save", "", ...clusterMode()], {
         dir: dir2,
       });
       const c3 = await RawClient.connect(back.port);
@@ -374,7 +399,7 @@ Deno.test("nodes.conf: a corrupt file stops the start-up as in Redis", async () 
   for (const text of bad) {
     const dir = Deno.makeTempDirSync({ prefix: "respite-test-" });
     Deno.writeTextFileSync(`${dir}/nodes.conf`, text);
-    const r = await runToExit("respite", ["--cluster-enabled", "yes"], { dir });
+    const r = await runToExit("respite", clusterMode(), { dir });
     assertEquals(r.code, 1, text);
     assert(r.log.includes("Unrecoverable error: corrupted cluster config file."), r.log);
     Deno.removeSync(dir, { recursive: true });
@@ -384,7 +409,7 @@ Deno.test("nodes.conf: a corrupt file stops the start-up as in Redis", async () 
 Deno.test("nodes.conf: an empty file makes a new node", async () => {
   const dir = Deno.makeTempDirSync({ prefix: "respite-test-" });
   Deno.writeTextFileSync(`${dir}/nodes.conf`, "");
-  const p = await spawnServer("respite", ["--save", "", "--cluster-enabled", "yes"], { dir });
+  const p = await spawnServer("respite", ["--save", "", ...clusterMode()], { dir });
   try {
     assert(p.log().includes("No cluster configuration found, I'm "), p.log());
     assert(Deno.readTextFileSync(`${dir}/nodes.conf`).includes(" myself,master - 0 0 0 "));
