@@ -100,8 +100,8 @@ export class Cluster {
   #schedule(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    // After the running command, before its reply is written, as Redis's
-    // clusterBeforeSleep runs before the replies go out.
+    // At the end of the turn (the beforeFlush hook gets there first when a
+    // client's reply is about to be written).
     queueMicrotask(() => {
       this.#scheduled = false;
       this.beforeSleep();

@@ -139,6 +139,11 @@ function init(server: ServerApi): PluginInstance {
         if (st.todo !== 0) cluster.beforeSleep();
         if (server.blockedClients !== 0) redirectBlockedClients(cluster, server);
       },
+      // As Redis's clusterBeforeSleep runs before the replies are written:
+      // a reply never leaves before the nodes.conf it depends on.
+      beforeFlush() {
+        if (cluster.state.todo !== 0) cluster.beforeSleep();
+      },
       info(section) {
         return section === "cluster" ? { cluster_enabled: 1 } : undefined;
       },
