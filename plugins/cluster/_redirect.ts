@@ -37,16 +37,38 @@ export interface Query {
 /** The shard pub/sub commands: their channels route like keys (NOT_KEY specs). */
 const SHARD_PUBSUB = new Set(["ssubscribe", "sunsubscribe", "spublish"]);
 
-/** Per command: does the redirection look at it at all (keys, channels, EXEC)? */
-const routed = new WeakMap<CommandEntry, boolean>();
+/**
+ * How the redirection looks at a command, computed once per command: -1
+ * not at all (no keys, no channels, not EXEC), 0 through
+ * {@link nodeByQuery}, or the position of its only key (GET, SET, most
+ * commands), which a fast path checks first.
+ */
+const routes = new Map<CommandEntry, number>();
 
-function isRouted(cmd: CommandEntry): boolean {
-  let r = routed.get(cmd);
+function routeOf(cmd: CommandEntry): number {
+  let r = routes.get(cmd);
   if (r === undefined) {
-    r = hasKeys(cmd) || SHARD_PUBSUB.has(cmd.fullName) || cmd.fullName === "exec";
-    routed.set(cmd, r);
+    const name = cmd.fullName;
+    if (!hasKeys(cmd) && !SHARD_PUBSUB.has(name) && name !== "exec") r = -1;
+    else r = singleKeyPosition(cmd);
+    routes.set(cmd, r);
   }
   return r;
+}
+
+function isRouted(cmd: CommandEntry): boolean {
+  return routeOf(cmd) >= 0;
+}
+
+/** The position of a command's only key, when one key spec names exactly one; else 0. */
+function singleKeyPosition(cmd: CommandEntry): number {
+  const spec = cmd.spec;
+  const ks = spec.keySpecs;
+  if (spec.getKeys !== undefined || ks === undefined || ks.length !== 1) return 0;
+  const k = ks[0]!;
+  if (k.flags.includes("NOT_KEY") || !("index" in k.begin) || !("range" in k.find)) return 0;
+  if (k.find.range.lastkey !== 0 || SHARD_PUBSUB.has(cmd.fullName)) return 0;
+  return k.begin.index;
 }
 
 /** The argument positions that route a command: its keys, or a shard command's channels. */
@@ -241,7 +263,20 @@ export function clusterAdmission(cl: Cluster): ArmedCheck {
   return {
     armed: () => true,
     check(c, cmd, argv, traits) {
-      if (c.id === 0 || c.kind === "master" || !isRouted(cmd)) return undefined;
+      if (c.id === 0 || c.kind === "master") return undefined;
+      const route = routeOf(cmd);
+      if (route < 0) return undefined;
+      if (route > 0 && route < argv.length) {
+        // One key in a stable slot this node serves, the cluster up: served.
+        const st = cl.state;
+        const slot = keyHashSlot(argv[route]!);
+        if (
+          st.slots[slot] === st.myself && st.state === "ok" &&
+          st.migratingSlotsTo[slot] === undefined && st.importingSlotsFrom[slot] === undefined
+        ) {
+          return undefined;
+        }
+      }
       const q = nodeByQuery(cl, c, cmd, argv, traits);
       if (q.node === cl.state.myself) {
         c.ext.clusterSlot = q.slot;
