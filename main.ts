@@ -38,6 +38,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { builtinPlugins, type Plugin, REDIS_VERSION, RESPITE_VERSION, Server } from "./mod.ts";
 import { ConfigStore } from "./core/config.ts";
+import { runLocalCluster } from "./plugins/cluster/local.ts";
 import { coreDirectives } from "./core/server_config.ts";
 import { signalShutdownOptions } from "./commands/server/mod.ts";
 import {
@@ -61,6 +62,7 @@ const USAGE = `Usage: respite [/path/to/redis.conf] [options] [-]
        respite - (read config from stdin)
        respite -v or --version
        respite -h or --help
+       respite --cluster-local <nodes> [--port <first port>] [--cluster-replicas <n>] [--dir <dir>]
 
 Options are config directives: --port 7777 --save 900 1 --save "300 10"
 
@@ -72,6 +74,7 @@ Examples:
        respite --port 7777 --replicaof 127.0.0.1 8888
        respite /etc/myredis.conf --loglevel verbose -
        respite --plugin ./plugins/examples/counter.ts --counter-max 1000
+       respite --cluster-local 6 (3 masters and 3 replicas on ports 30001-30006)
 
 Run from source with:
        deno run --allow-net --allow-read --allow-write main.ts [options]
@@ -345,6 +348,8 @@ function banner(port: number, mode: string): string {
  * ```
  */
 export async function main(argv: readonly string[]): Promise<number> {
+  // `--cluster-local N`: a whole local cluster, not one server.
+  if (argv.includes("--cluster-local")) return await runLocalCluster(argv);
   const daemonChild = argv.at(-1) === DAEMON_CHILD;
   const args = daemonChild ? argv.slice(0, -1) : argv;
   const loaded = await loadConfiguration(args);
