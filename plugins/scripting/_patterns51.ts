@@ -417,13 +417,7 @@ function addValue(ms: MatchState, out: Uint8Array[], s: number, e: number): void
     case lua.LUA_TSTRING:
       addString(ms, out, s, e);
       return;
-    case lua.LUA_TFUNCTION: {
-      lua.lua_pushvalue(L, 3);
-      const n = pushCaptures(ms, s, e);
-      lua.lua_call(L, n, 1);
-      break;
-    }
-    default: // a table
+    default: // a table without a metatable (see gsubCalls for the others)
       pushOneCapture(ms, 0, s, e);
       lua.lua_gettable(L, 3);
   }
@@ -459,6 +453,12 @@ export const gsub51: LuaJsFunction = (L) => {
     "string/function/table expected",
   );
   const ms = new MatchState(L, src, p);
+  if (tr === lua.LUA_TFUNCTION || (tr === lua.LUA_TTABLE && lua.lua_getmetatable(L, 3))) {
+    lua.lua_settop(L, 3);
+    const st = new Gsub(ms, maxS, anchor, tr === lua.LUA_TTABLE);
+    lua.lua_pushlightuserdata(L, st);
+    return gsubCalls(L, st);
+  }
   const out: Uint8Array[] = [];
   let at = 0, n = 0, copied = 0;
   while (n < maxS) {
@@ -475,6 +475,17 @@ export const gsub51: LuaJsFunction = (L) => {
     else break;
     if (anchor) break;
   }
+  return gsubResult(L, out, copied, src, n);
+};
+
+/** Pushes gsub's results: the parts, the rest of the subject from `copied`, and the count. */
+function gsubResult(
+  L: LuaState,
+  out: Uint8Array[],
+  copied: number,
+  src: Uint8Array,
+  n: number,
+): number {
   out.push(src.subarray(copied));
   let size = 0;
   for (const part of out) size += part.length;
@@ -487,4 +498,88 @@ export const gsub51: LuaJsFunction = (L) => {
   lua.lua_pushstring(L, result);
   lua.lua_pushnumber(L, n);
   return 2;
-};
+}
+
+/** The registry field of `function(t, k) return t[k] end` (see `_callbacks51.ts`). */
+export const GSUB_INDEX = "redis_gsub_index51";
+
+/**
+ * A gsub whose replacement calls Lua (a function, or a table with a
+ * metatable, whose `__index` may be one): its state, kept on the stack
+ * (a light userdata, slot 4) for the continuation.
+ */
+class Gsub {
+  readonly out: Uint8Array[] = [];
+  at = 0;
+  n = 0;
+  copied = 0;
+  /** Where the match being replaced ends. */
+  e = 0;
+  constructor(
+    readonly ms: MatchState,
+    readonly maxS: number,
+    readonly anchor: boolean,
+    readonly table: boolean,
+  ) {}
+}
+
+/**
+ * 5.1's gsub loop for a replacement that calls Lua: each call made with a
+ * continuation ({@link gsubNext}), so that a script past
+ * `busy-reply-threshold` can pause inside the replacement (see the
+ * scripting VM's count hook) and go on from where it was.
+ */
+function gsubCalls(L: LuaState, st: Gsub): number {
+  const ms = st.ms;
+  while (st.n < st.maxS) {
+    ms.level = 0;
+    const at = st.at;
+    const e = match(ms, at, 0);
+    if (e !== -1) {
+      st.n++;
+      if (at > st.copied) st.out.push(ms.s.subarray(st.copied, at));
+      st.e = e;
+      if (st.table) {
+        lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, GSUB_INDEX);
+        lua.lua_pushvalue(L, 3);
+        pushOneCapture(ms, 0, at, e);
+        lua.lua_callk(L, 2, 1, 0, gsubNext);
+      } else {
+        lua.lua_pushvalue(L, 3);
+        lua.lua_callk(L, pushCaptures(ms, at, e), 1, 0, gsubNext);
+      }
+      gsubValue(L, st);
+    }
+    if (!gsubAdvance(st, e)) break;
+  }
+  return gsubResult(L, st.out, st.copied, ms.s, st.n);
+}
+
+/** The continuation of a replacement's call after a pause. */
+function gsubNext(L: LuaState): number {
+  const st = lua.lua_touserdata(L, 4) as Gsub;
+  gsubValue(L, st);
+  if (gsubAdvance(st, st.e)) return gsubCalls(L, st);
+  return gsubResult(L, st.out, st.copied, st.ms.s, st.n);
+}
+
+/** Takes the replacement value off the stack (5.1's add_value, after the call). */
+function gsubValue(L: LuaState, st: Gsub): void {
+  const at = st.at, e = st.e;
+  if (!lua.lua_toboolean(L, -1)) st.out.push(st.ms.s.subarray(at, e)); // the original text
+  else if (!lua.lua_isstring(L, -1)) {
+    const type = lua.lua_typename(L, lua.lua_type(L, -1));
+    lauxlib.luaL_error(L, "invalid replacement value (a %s)", type);
+  } else st.out.push(lua.lua_tolstring(L, -1)!);
+  lua.lua_pop(L, 1);
+  st.copied = e > at ? e : at;
+}
+
+/** Moves past a match ending at `e` (-1: none) or a character; false when the loop ends. */
+function gsubAdvance(st: Gsub, e: number): boolean {
+  const at = st.at;
+  if (e !== -1 && e > at) st.at = e;
+  else if (at < st.ms.s.length) st.at = at + 1;
+  else return false;
+  return !st.anchor;
+}

@@ -24,6 +24,7 @@ import {
   toLua,
 } from "./_fengari.ts";
 import { isReadonly } from "./_lua51.ts";
+import { foreach51, foreachi51, openCallbacks51, sortWith, tostring51 } from "./_callbacks51.ts";
 import { find51, gmatch51, gsub51, match51 } from "./_patterns51.ts";
 import {
   formatChar,
@@ -173,16 +174,13 @@ function rawseti(L: LuaState, idx: number, n: number): void {
   lua.lua_rawseti(L, idx, n);
 }
 
-/** 5.1's sort_comp: whether the value at `a` sorts before the one at `b`. */
+/**
+ * 5.1's sort_comp without a comparator (a comparator's sort runs in Lua,
+ * see `_callbacks51.ts`): whether the value at `a` sorts before the one
+ * at `b`.
+ */
 function sortComp(L: LuaState, a: number, b: number): boolean {
-  if (lua.lua_isnil(L, 2)) return lua.lua_compare(L, a, b, lua.LUA_OPLT);
-  lua.lua_pushvalue(L, 2);
-  lua.lua_pushvalue(L, a - 1);
-  lua.lua_pushvalue(L, b - 2);
-  lua.lua_call(L, 2, 1);
-  const res = lua.lua_toboolean(L, -1);
-  lua.lua_pop(L, 1);
-  return res;
+  return lua.lua_compare(L, a, b, lua.LUA_OPLT);
 }
 
 /** Swaps in the two values on top of the stack: t[i] = top, t[j] = below it. */
@@ -281,33 +279,8 @@ const TABLE: Readonly<Record<string, LuaJsFunction>> = {
     lua.lua_pushnumber(L, max);
     return 1;
   },
-  foreach: (L) => {
-    lauxlib.luaL_checktype(L, 1, lua.LUA_TTABLE);
-    lauxlib.luaL_checktype(L, 2, lua.LUA_TFUNCTION);
-    lua.lua_pushnil(L);
-    while (lua.lua_next(L, 1) !== 0) {
-      lua.lua_pushvalue(L, 2);
-      lua.lua_pushvalue(L, -3);
-      lua.lua_pushvalue(L, -3);
-      lua.lua_call(L, 2, 1);
-      if (!lua.lua_isnil(L, -1)) return 1;
-      lua.lua_pop(L, 2);
-    }
-    return 0;
-  },
-  foreachi: (L) => {
-    const n = getn(L, 1);
-    lauxlib.luaL_checktype(L, 2, lua.LUA_TFUNCTION);
-    for (let i = 1; i <= n; i++) {
-      lua.lua_pushvalue(L, 2);
-      lua.lua_pushnumber(L, i);
-      lua.lua_rawgeti(L, 1, i);
-      lua.lua_call(L, 2, 1);
-      if (!lua.lua_isnil(L, -1)) return 1;
-      lua.lua_pop(L, 1);
-    }
-    return 0;
-  },
+  foreach: foreach51,
+  foreachi: foreachi51,
   insert: (L) => {
     let e = getn(L, 1) + 1;
     let pos: number;
@@ -364,7 +337,10 @@ const TABLE: Readonly<Record<string, LuaJsFunction>> = {
   sort: (L) => {
     const n = getn(L, 1);
     lua.lua_checkstack(L, 40);
-    if (!lua.lua_isnoneornil(L, 2)) lauxlib.luaL_checktype(L, 2, lua.LUA_TFUNCTION);
+    if (!lua.lua_isnoneornil(L, 2)) {
+      lauxlib.luaL_checktype(L, 2, lua.LUA_TFUNCTION);
+      return sortWith(L, n);
+    }
     lua.lua_settop(L, 2);
     auxsort(L, 1, n);
     return 0;
@@ -793,6 +769,8 @@ export function stdlib51(L: LuaState): void {
     lua.lua_pushjsfunction(L, f);
     lua.lua_setglobal(L, name);
   }
+  lua.lua_pushjsfunction(L, tostring51);
+  lua.lua_setglobal(L, "tostring");
   lua.lua_pushjsfunction(L, pairsNext);
   lua.lua_pushjsclosure(L, pairs51, 1);
   lua.lua_setglobal(L, "pairs");
@@ -834,4 +812,5 @@ export function stdlib51(L: LuaState): void {
     lua.lua_setfield(L, -2, name);
   }
   lua.lua_pop(L, 1);
+  openCallbacks51(L);
 }

@@ -21,7 +21,14 @@ type Str = string | LuaString;
 /** fengari's activation record (what `lua_getinfo` fills). */
 export interface LuaDebug {
   name: LuaString | null | undefined;
+  /** "Lua", "main", or "J" for a JS function (after "S"). */
+  what: LuaString | null | undefined;
+  /** "metamethod", "for iterator", "global" ... (after "n"). */
+  namewhat: LuaString | null | undefined;
 }
+
+/** A continuation (`lua_callk`, `lua_pcallk`, `lua_yieldk`). */
+export type LuaKFunction = (L: LuaState, status: number, ctx: number) => number;
 
 /** The part of fengari's `lua` namespace used here. */
 export interface LuaApi {
@@ -42,6 +49,15 @@ export interface LuaApi {
   lua_newthread(L: LuaState): LuaState;
   lua_resume(L: LuaState, from: LuaState | null, nargs: number): number;
   lua_yield(L: LuaState, nresults: number): void;
+  lua_yieldk(L: LuaState, nresults: number, ctx: number, k: LuaKFunction | null): never;
+  lua_callk(
+    L: LuaState,
+    nargs: number,
+    nresults: number,
+    ctx: number,
+    k: LuaKFunction | null,
+  ): void;
+  lua_tothread(L: LuaState, idx: number): LuaState | null;
   lua_isyieldable(L: LuaState): boolean;
   lua_status(L: LuaState): number;
   lua_sethook(
@@ -141,6 +157,7 @@ export interface LauxApi {
   luaL_checknumber(L: LuaState, arg: number): number;
   luaL_error(L: LuaState, fmt: Str, ...args: unknown[]): never;
   luaL_getmetafield(L: LuaState, obj: number, e: Str): number;
+  luaL_tolstring(L: LuaState, idx: number): LuaString;
   luaL_optnumber(L: LuaState, arg: number, def: number): number;
   luaL_argerror(L: LuaState, arg: number, msg: Str): never;
   luaL_where(L: LuaState, level: number): void;
