@@ -377,6 +377,48 @@ const handlers: Record<string, Handler> = {
     c.reply.ok();
   },
   links: (c, _argv, cl) => replyLinks(c, cl),
+  failover(c, argv, cl, act) {
+    if (argv.length > 3) throw subcommandSyntax(argv);
+    let force = false, takeover = false;
+    if (argv.length === 3) {
+      const m = argv[2]!.toLowerCase();
+      if (m === "force") force = true;
+      else if (m === "takeover") takeover = force = true;
+      else throw new ReplyError(Err.syntax);
+    }
+    const st = cl.state, me = st.myself, master = me.replicaOf;
+    if (me.isMaster) throw new ReplyError("ERR You should send CLUSTER FAILOVER to a replica");
+    if (master === undefined) {
+      throw new ReplyError("ERR I'm a replica but my master is unknown to me");
+    }
+    if (!force && (master.failed || master.link === undefined)) {
+      throw new ReplyError("ERR Master is down or failed, please use CLUSTER FAILOVER FORCE");
+    }
+    if (!takeover) {
+      // A replica's own election (FORCE, or agreed with its master) comes
+      // with automatic failover.
+      throw new ReplyError("ERR CLUSTER FAILOVER without TAKEOVER is not supported yet");
+    }
+    // A takeover asks nobody: a new epoch, the master's slots, and the
+    // news to every node (clusterFailoverReplaceYourMaster).
+    c.server.log("warning", "Taking over the master (user request).");
+    bumpEpoch(c, cl);
+    st.setNodeAsMaster(me);
+    act.unsetMaster();
+    for (let j = 0; j < CLUSTER_SLOTS; j++) {
+      if (!master.hasSlot(j)) continue;
+      st.delSlot(j);
+      st.addSlot(me, j);
+    }
+    cl.updateState();
+    cl.saveConfig();
+    cl.bus?.broadcastPong();
+    st.mfEnd = 0;
+    st.mfReplica = undefined;
+    st.mfCanStart = false;
+    st.mfMasterOffset = -1;
+    c.reply.ok();
+  },
   setslot(c, argv, cl, act) {
     const st = cl.state, me = st.myself;
     if (me.isReplica) throw new ReplyError("ERR Please use SETSLOT only with masters.");

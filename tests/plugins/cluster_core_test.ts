@@ -203,6 +203,10 @@ const SINGLE_NODE: string[][] = [
   ["CLUSTER", "MEET", "127.0.0.1", "0"],
   ["CLUSTER", "MEET", "127.0.0.1", "70000"],
   ["CLUSTER", "MEET", "127.0.0.1", "7000", "0"],
+  ["CLUSTER", "FAILOVER"],
+  ["CLUSTER", "FAILOVER", "TAKEOVER"],
+  ["CLUSTER", "FAILOVER", "x"],
+  ["CLUSTER", "FAILOVER", "a", "b"],
   ["CLUSTER", "RESET", "a", "b"],
   ["CLUSTER", "RESET", "foo"],
   ["CLUSTER", "FOO"],
@@ -524,7 +528,7 @@ async function multiNodeReplies(nodes: ClusterProc[], resp: 2 | 3): Promise<Repl
   const mask = multiMask(nodes);
   try {
     if (resp === 3) await c.call("HELLO", "3");
-    const ids = [];
+    const ids: string[] = [];
     for (const n of nodes) ids.push(await myId(n.port));
     const out: Reply[] = [];
     const lines = (r: Reply): Reply =>
@@ -620,6 +624,21 @@ async function multiNodeReplies(nodes: ClusterProc[], resp: 2 | 3): Promise<Repl
       r.close();
     }
     await c.call("DEL", "b");
+    // The replica takes its master's place without an election.
+    out.push(mask(await c.call("CLUSTER", "FAILOVER")));
+    out.push(mask(await call(nodes[2]!.port, "CLUSTER", "FAILOVER", "FOO")));
+    out.push(mask(await call(nodes[2]!.port, "CLUSTER", "FAILOVER", "TAKEOVER")));
+    await until("the old master to follow its replica", async () => {
+      for (const n of nodes) {
+        const lines = await clusterNodes(n.port);
+        const old = lines.find((f) => f[0] === ids[0])!;
+        if (!old[2]!.includes("slave") || old[3] !== ids[2]) return false;
+      }
+      return true;
+    }, 20000);
+    await allAgree(nodes);
+    const after = String(await call(nodes[1]!.port, "CLUSTER", "NODES"));
+    out.push(nodesLines(after, mask));
     out.push(mask(await c.call("CLUSTER", "MEET", "127.0.0.1", String(nodes[1]!.port))));
     out.push(mask(await c.call("CLUSTER", "FORGET", ids[2]!)));
     out.push(mask(await c.call("CLUSTER", "FORGET", ids[2]!)));
