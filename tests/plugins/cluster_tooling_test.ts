@@ -13,7 +13,7 @@
 import { Cluster } from "ioredis";
 import { createCluster } from "redis";
 import { assertEquals, assertOk } from "../_assert.ts";
-import { hasRedis, hasRedisCli, spawnServer } from "../_helpers.ts";
+import { hasRedis, hasRedisCli, RawClient, spawnServer } from "../_helpers.ts";
 import {
   allAgree,
   call,
@@ -39,6 +39,25 @@ async function cli(args: string[], ms = 60000): Promise<{ code: number; out: str
 }
 
 const addr = (n: ClusterProc) => `127.0.0.1:${n.port}`;
+
+/**
+ * PUBLISH on a node of each kind reaches subscribers on every node of the
+ * other kind (through the bus), and SPUBLISH a subscriber in the shard.
+ */
+async function publishAcross(nodes: readonly ClusterProc[]): Promise<void> {
+  const subs = await Promise.all(nodes.map((n) => RawClient.connect(n.port)));
+  try {
+    for (const s of subs) assertEquals(await s.call("SUBSCRIBE", "news"), ["subscribe", "news", 1]);
+    for (const from of [nodes[0]!, nodes[1]!]) {
+      await call(from.port, "PUBLISH", "news", `from ${from.kind}`);
+      for (const s of subs) {
+        assertEquals((await s.read(5000)).value, ["message", "news", `from ${from.kind}`]);
+      }
+    }
+  } finally {
+    for (const s of subs) s.close();
+  }
+}
 
 /** Runs a step, naming it in its failure. */
 async function step<T>(name: string, f: () => Promise<T>): Promise<T> {
@@ -288,6 +307,7 @@ Deno.test({
       }
       await check(nodes[1]!);
       await check(nodes[4]!);
+      await step("pub/sub across kinds", () => publishAcross(nodes));
       await step("ioredis", () => ioredisWorkload(nodes[1]!));
       await step("node-redis", () => nodeRedisWorkload(nodes[0]!));
       await step("restart", () => restartMaster(nodes, 2));
