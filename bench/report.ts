@@ -8,6 +8,7 @@ import type { MachineInfo } from "./system.ts";
 import type { PersistenceResult, PersistenceSample } from "./persistence.ts";
 import type { ReplicationResult, ReplicationSample } from "./replication.ts";
 import type { BullmqResult, BullmqSample } from "./bullmq.ts";
+import { type ClusterBenchResult, clusterSection } from "./cluster.ts";
 import type { EnginesResult } from "./lua_engines.ts";
 
 /** The median of one test at one pipeline depth, both servers. */
@@ -61,6 +62,8 @@ export interface Report {
   replication: ReplicationResult | undefined;
   /** BullMQ's jobs added and processed per second (bench/bullmq.ts), when measured. */
   bullmq?: BullmqResult | undefined;
+  /** SET and GET through redis-benchmark --cluster on 3 masters (bench/cluster.ts). */
+  cluster?: ClusterBenchResult | undefined;
   /** The Lua engines on the EVAL row's shape (bench/lua_engines.ts), when measured. */
   engines?: EnginesResult | undefined;
   seconds: number;
@@ -329,6 +332,7 @@ export function render(r: Report): string {
   if (r.persistence) push(...persistenceSection(r.persistence));
   if (r.replication) push(...replicationSection(r.replication));
   if (r.bullmq) push(...bullmqSection(r.bullmq));
+  if (r.cluster) push(...clusterSection(r.cluster));
   if (r.engines) push(...enginesSection(r.engines));
   push(
     "## Targets",

@@ -26,6 +26,11 @@
  *                     (bench/bullmq.ts); on by default without `--only`
  * - `--no-bullmq`     skip it
  * - `--bullmq-jobs N` jobs per BullMQ run (default 5000)
+ * - `--cluster`       SET and GET through `redis-benchmark --cluster` on a
+ *                     3-master redis-server cluster and a 3-master Respite
+ *                     local cluster (bench/cluster.ts); on by default without
+ *                     `--only`
+ * - `--no-cluster`    skip it
  * - `--engines`       compare the Lua engines available on npm on the EVAL
  *                     row's script shape (bench/lua_engines.ts); on by
  *                     default without `--only`
@@ -62,6 +67,7 @@ import { measurePersistence } from "./persistence.ts";
 import { measureReplication } from "./replication.ts";
 import { measureBullmq } from "./bullmq.ts";
 import { measureEngines } from "./lua_engines.ts";
+import { measureCluster } from "./cluster.ts";
 import { RESPITE_VERSION } from "../core/version.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -85,6 +91,7 @@ interface Options {
   bullmq: boolean;
   bullmqJobs: number;
   engines: boolean;
+  cluster: boolean;
   entry: RespiteEntry | undefined;
   out: string;
   json: string | undefined;
@@ -114,6 +121,8 @@ function options(args: string[]): Options {
       "bullmq-jobs": { type: "string" },
       engines: { type: "boolean", default: false },
       "no-engines": { type: "boolean", default: false },
+      cluster: { type: "boolean", default: false },
+      "no-cluster": { type: "boolean", default: false },
       entry: { type: "string" },
       out: { type: "string" },
       json: { type: "string" },
@@ -127,7 +136,7 @@ function options(args: string[]): Options {
         "       [--clients N] [--pipelines 1,16] [--keys N] [--no-memory]\n" +
         "       [--persistence | --no-persistence] [--replication | --no-replication]\n" +
         "       [--repl-writes N] [--bullmq | --no-bullmq] [--bullmq-jobs N]\n" +
-        "       [--engines | --no-engines]\n" +
+        "       [--engines | --no-engines] [--cluster | --no-cluster]\n" +
         "       [--entry main|launcher] [--out FILE|-] [--json FILE] [--render FILE]",
     );
     Deno.exit(0);
@@ -158,6 +167,9 @@ function options(args: string[]): Options {
   if (values.engines && values["no-engines"]) {
     throw new Error("--engines and --no-engines contradict each other");
   }
+  if (values.cluster && values["no-cluster"]) {
+    throw new Error("--cluster and --no-cluster contradict each other");
+  }
   const entry = values.entry;
   if (entry !== undefined && entry !== "main" && entry !== "launcher") {
     throw new Error("--entry wants main or launcher");
@@ -179,6 +191,7 @@ function options(args: string[]): Options {
     bullmq: values.bullmq || (!values["no-bullmq"] && only === undefined),
     bullmqJobs: int(values["bullmq-jobs"], quick ? 2000 : 5000, "bullmq-jobs"),
     engines: values.engines || (!values["no-engines"] && only === undefined),
+    cluster: values.cluster || (!values["no-cluster"] && only === undefined),
     entry,
     out: values.out ?? `${ROOT}BENCHMARKS.md`,
     json: values.json,
@@ -549,6 +562,12 @@ async function main(): Promise<void> {
       }
     }
 
+    let cluster: Report["cluster"];
+    if (o.cluster) {
+      console.log(`cluster: 3 masters each, ${o.reps} run(s) per kind ...`);
+      cluster = await measureCluster({ n1: o.n1, n16: o.n16, reps: o.reps, clients: o.clients });
+    }
+
     const report: Report = {
       date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
       machine: machineInfo(),
@@ -569,6 +588,7 @@ async function main(): Promise<void> {
       replication,
       bullmq,
       engines,
+      cluster,
       seconds: (performance.now() - started) / 1000,
       load: [loadBefore, loadAverage()],
     };
