@@ -167,6 +167,46 @@ export class Cluster {
   }
 
   /**
+   * Makes the table agree with the data loaded at start-up
+   * (verifyClusterConfigWithData): a master takes the unassigned slots it
+   * holds keys of, and marks as importing the ones another node serves.
+   * Throws when a database other than 0 holds keys.
+   */
+  verifyWithData(): void {
+    const st = this.state, me = st.myself;
+    if (me.isReplica) return;
+    const dbs = this.server.keyspace.dbs;
+    for (let j = 1; j < dbs.length; j++) {
+      if (dbs[j]!.size !== 0) {
+        throw new Error(
+          "You can't have keys in a DB different than DB 0 when in Cluster mode. Exiting.",
+        );
+      }
+    }
+    const populated = new Set<number>();
+    for (const k of dbs[0]!.data.keys()) populated.add(keyHashSlot(k));
+    let changed = false;
+    for (const j of [...populated].sort((a, b) => a - b)) {
+      if (st.slots[j] === me || st.importingSlotsFrom[j] !== undefined) continue;
+      changed = true;
+      if (st.slots[j] === undefined) {
+        this.server.log(
+          "warning",
+          `I have keys for unassigned slot ${j}. Taking responsibility for it.`,
+        );
+        st.addSlot(me, j);
+      } else {
+        this.server.log(
+          "warning",
+          `I have keys for slot ${j}, but the slot is assigned to another node. Setting it to importing state.`,
+        );
+        st.importingSlotsFrom[j] = st.slots[j];
+      }
+    }
+    if (changed) st.markTodo(Todo.SAVE_CONFIG);
+  }
+
+  /**
    * CLUSTER RESET (clusterReset): forgets every other node and every slot;
    * a hard reset also zeroes the epochs and takes a new name. Turning a
    * replica into a master is the caller's (it also involves replication).

@@ -32,6 +32,7 @@ import { keyHashSlot } from "./_slots.ts";
 import { CLUSTER_PORT_INCR } from "./_config.ts";
 import type {} from "../replication/mod.ts";
 import type {} from "../pubsub/mod.ts";
+import type {} from "../rdb/mod.ts";
 
 /** What the cluster offers other plugins in cluster mode (the `cluster` service). */
 export interface ClusterService {
@@ -131,6 +132,19 @@ function init(server: ServerApi): PluginInstance {
         });
         cluster.state.markTodo(Todo.SAVE_CONFIG | Todo.UPDATE_STATE);
         cluster.beforeSleep();
+        // The dataset loads in the persistence plugins' load hooks, which
+        // ran before this one; one loading in steps is waited for.
+        const rdb = server.service("rdb");
+        if (rdb?.loading === undefined) {
+          cluster.verifyWithData();
+          cluster.beforeSleep();
+          return;
+        }
+        return (async () => {
+          while (rdb.loading !== undefined) await new Promise((r) => setTimeout(r, 10));
+          cluster.verifyWithData();
+          cluster.beforeSleep();
+        })();
       },
       cron() {
         const st = cluster.state;

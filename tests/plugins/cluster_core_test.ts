@@ -672,3 +672,57 @@ for (const resp of [2, 3] as const) {
     },
   });
 }
+
+Deno.test({
+  name: "data loaded at start-up: slots of its keys taken, keys outside DB 0 refused, as Redis",
+  ignore: !hasRedis,
+  async fn() {
+    // A dataset saved by a standalone server: keys in slots 3300 and 12182.
+    const src = await startRespiteProc([]);
+    const dirs: string[] = [];
+    try {
+      const c = await RawClient.connect(src.port);
+      await c.call("SET", "b", "1");
+      await c.call("SET", "foo", "2");
+      await c.call("SAVE");
+      await c.call("SELECT", "1");
+      await c.call("SET", "other", "3");
+      const rdb = Deno.readFileSync(`${src.dir}/dump.rdb`);
+      await c.call("SAVE");
+      const rdbDb1 = Deno.readFileSync(`${src.dir}/dump.rdb`);
+      c.close();
+      for (const kind of ["respite", "redis"] as const) {
+        const dir = Deno.makeTempDirSync({ prefix: "respite-test-" });
+        dirs.push(dir);
+        Deno.writeFileSync(`${dir}/dump.rdb`, rdb);
+        const p = await spawnServer(kind, ["--save", "", ...clusterMode()], { dir });
+        try {
+          const me = (await clusterNodes(p.port)).find((f) => f[2]!.includes("myself"))!;
+          assertEquals(me.slice(8), ["3300", "12182"], kind);
+          assert(p.log().includes("I have keys for unassigned slot 3300. Taking responsibility"));
+          assert(Deno.readTextFileSync(`${dir}/nodes.conf`).includes(" 3300 12182\n"));
+        } finally {
+          await p.stop();
+        }
+        const dir1 = Deno.makeTempDirSync({ prefix: "respite-test-" });
+        dirs.push(dir1);
+        Deno.writeFileSync(`${dir1}/dump.rdb`, rdbDb1);
+        const r = await runToExit(kind, ["--save", "", ...clusterMode()], { dir: dir1 });
+        // redis-server 7.0.15 does not start either (it crashes loading such a file).
+        assert(r.code !== undefined && r.code !== 0, r.log);
+        if (kind === "respite") {
+          assertEquals(r.code, 1, r.log);
+          assert(
+            r.log.includes(
+              "You can't have keys in a DB different than DB 0 when in Cluster mode. Exiting.",
+            ),
+            r.log,
+          );
+        }
+      }
+    } finally {
+      await src.stop();
+      for (const d of dirs) Deno.removeSync(d, { recursive: true });
+    }
+  },
+});
