@@ -487,6 +487,10 @@ export function applyConf(lines: readonly ConfLine[], store: ConfigStore): Appli
     }
     config[d.name] = store.get(d.name);
   }
+  // Redis's sanity check once every line is read.
+  if (store.bool("cluster-enabled") && store.get("replicaof") !== "") {
+    throw new ConfFileError("replicaof directive not allowed in cluster mode");
+  }
   return { config, renames };
 }
 
