@@ -726,3 +726,16 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "replicaof with cluster-enabled stops the start-up as in Redis",
+  ignore: !hasRedis,
+  async fn() {
+    for (const kind of ["respite", "redis"] as const) {
+      const args = [...clusterMode(), "--replicaof", "127.0.0.1 7000"];
+      const r = await runToExit(kind, kind === "redis" ? args.flatMap((a) => a.split(" ")) : args);
+      assertEquals(r.code, 1, r.log);
+      assert(r.log.includes("replicaof directive not allowed in cluster mode"), r.log);
+    }
+  },
+});
