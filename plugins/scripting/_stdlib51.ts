@@ -571,8 +571,9 @@ const ipairs51: LuaJsFunction = (L) => {
 
 /**
  * A 5.3 coroutine function (upvalue 1) behind 5.1's check of its first
- * argument: a Lua function (`create`, `wrap`) or a coroutine (`resume`,
- * `status`), with 5.1's words.
+ * argument: a Lua function (`create`) or a coroutine (`status`), with
+ * 5.1's words. (`resume` and `wrap` are the scripting VM's, which pause a
+ * coroutine when the script must.)
  */
 function coroutineCheck(luaFunction: boolean): LuaJsFunction {
   return (L) => {
@@ -585,19 +586,9 @@ function coroutineCheck(luaFunction: boolean): LuaJsFunction {
     lua.lua_pushvalue(L, lua.lua_upvalueindex(1));
     lua.lua_insert(L, 1);
     lua.lua_call(L, lua.lua_gettop(L) - 1, lua.LUA_MULTRET);
-    // resume's refusal past the C stack, in 5.1's words.
-    if (
-      lua.lua_gettop(L) === 2 && lua.lua_type(L, 1) === lua.LUA_TBOOLEAN &&
-      lua.lua_type(L, 2) === lua.LUA_TSTRING && bytesOf(lua.lua_tolstring(L, 2)!) === JS_STACK
-    ) {
-      lua.lua_pushstring(L, "C stack overflow");
-      lua.lua_replace(L, 2);
-    }
     return lua.lua_gettop(L);
   };
 }
-
-const JS_STACK = "JS stack overflow";
 
 /** A Lua string as a byte string. */
 function bytesOf(s: Uint8Array): string {
@@ -806,9 +797,9 @@ export function stdlib51(L: LuaState): void {
   lua.lua_pop(L, 1);
   lua.lua_getglobal(L, "coroutine");
   setFunction(L, "running", running51);
-  for (const name of ["create", "wrap", "resume", "status"]) {
+  for (const name of ["create", "status"]) {
     lua.lua_getfield(L, -1, name);
-    lua.lua_pushjsclosure(L, coroutineCheck(name === "create" || name === "wrap"), 1);
+    lua.lua_pushjsclosure(L, coroutineCheck(name === "create"), 1);
     lua.lua_setfield(L, -2, name);
   }
   lua.lua_pop(L, 1);

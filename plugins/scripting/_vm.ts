@@ -38,6 +38,7 @@ import {
   lauxlib,
   lua,
   luaConstant,
+  type LuaDebug,
   type LuaJsFunction,
   lualib,
   type LuaState,
@@ -177,6 +178,49 @@ const HANDLER_SLOT = 1;
 /** Lua 5.1's error for a yield outside any coroutine of the script's. */
 const YIELD_ACROSS = toLua("attempt to yield across metamethod/C-call boundary");
 
+const J = 74; // 'J': what lua_getinfo calls a JS function
+const METAMETHOD = toLua("metamethod");
+const FOR_ITERATOR = toLua("for iterator");
+const JS_STACK = toLua("JS stack overflow");
+
+function eqBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** 5.1's costatus: what `co` is to `L`. */
+function costatus(L: LuaState, co: LuaState, ar: LuaDebug): string {
+  if (L === co) return "running";
+  const status = lua.lua_status(co);
+  if (status === lua.LUA_YIELD) return "suspended";
+  if (status !== lua.LUA_OK) return "dead";
+  if (lua.lua_getstack(co, 0, ar)) return "normal";
+  return lua.lua_gettop(co) === 0 ? "dead" : "suspended";
+}
+
+/** The end of 5.1's `coroutine.resume`: true and the results, or false and the error. */
+function resumeResults(L: LuaState, r: number): number {
+  lua.lua_pushboolean(L, r >= 0);
+  if (r < 0) {
+    lua.lua_insert(L, -2);
+    return 2;
+  }
+  lua.lua_insert(L, -(r + 1));
+  return r + 1;
+}
+
+/** The end of a 5.1 `coroutine.wrap` function: its results, or its error raised. */
+function wrapResults(L: LuaState, r: number): number {
+  if (r >= 0) return r;
+  if (lua.lua_isstring(L, -1)) {
+    lauxlib.luaL_where(L, 1);
+    lua.lua_insert(L, -2);
+    lua.lua_concat(L, 2);
+  }
+  return lua.lua_error(L);
+}
+
 /** The end of our pcall (see `ScriptVM.#pcall`), also after a pause. */
 function pcallDone(L: LuaState, status: number): number {
   if (status !== lua.LUA_OK && status !== lua.LUA_YIELD) {
@@ -194,6 +238,20 @@ function pcallDone(L: LuaState, status: number): number {
 }
 
 const REPL_AOF = 1, REPL_REPLICA = 2, REPL_ALL = 3;
+
+/** What Redis's luaRedisPcall answers when given nothing to call. */
+const CALL_BOOLEAN = toLua("attempt to call a boolean value");
+
+/** C's `(int)` of a double on x86-64: out of range or NaN -> INT_MIN. */
+function cInt(d: number): number {
+  return d > -2147483649 && d < 2147483648 ? Math.trunc(d) : -2147483648;
+}
+
+/** A byte string as C reads it: up to its first NUL. */
+function cString(s: Bytes): Bytes {
+  const nul = s.indexOf("\0");
+  return nul < 0 ? s : s.slice(0, nul);
+}
 
 /** The checks a script's first write passes, in Redis's order for scripts. */
 const WRITE_PHASES: readonly AdmissionPhase[] = ["readonly", "misconf", "noreplicas"];
@@ -250,6 +308,14 @@ export class ScriptVM {
   #coRef = 0;
   /** Its hook: 0 none, 1 the count hook, 2 the line hook of a kill. */
   #coHook = 0;
+  /**
+   * The coroutines being resumed (by `coroutine.resume` or a
+   * `coroutine.wrap` function), outermost first: pairs of the thread
+   * resuming and the coroutine. The hook pauses a coroutine only when the
+   * chain starts at the script's thread and every thread in it can yield.
+   */
+  readonly #chain: LuaState[] = [];
+  readonly #ar = new lua.lua_Debug();
 
   /**
    * `library` makes a functions VM: its chunks see globals that
@@ -297,6 +363,12 @@ export class ScriptVM {
     lua.lua_pushstring(L, "yield");
     lua.lua_pushjsfunction(L, this.#yield);
     hostRawset(L, -3);
+    lua.lua_pushstring(L, "resume");
+    lua.lua_pushjsfunction(L, this.#coResume);
+    hostRawset(L, -3);
+    lua.lua_pushstring(L, "wrap");
+    lua.lua_pushjsfunction(L, this.#coWrap);
+    hostRawset(L, -3);
     lua.lua_pop(L, 1);
   }
 
@@ -315,13 +387,125 @@ export class ScriptVM {
    * across a call from JS.
    */
   readonly #yield: LuaJsFunction = (L) => {
-    if (L === this.#co || !lua.lua_isyieldable(L)) {
+    if (L === this.#co || !lua.lua_isyieldable(L) || this.#boundary(L)) {
       lua.lua_pushstring(L, YIELD_ACROSS);
       return lua.lua_error(L);
     }
     lua.lua_yield(L, lua.lua_gettop(L));
     return 0;
   };
+
+  /**
+   * Whether Lua 5.1 would refuse a yield of the coroutine `L` here: a call
+   * from a JS function is on its stack (pcall, a sort comparator ...,
+   * which 5.3's continuations let yield, and the hook's pauses must), or a
+   * metamethod or a for iterator that the VM called (5.1 calls them as C
+   * calls).
+   */
+  #boundary(L: LuaState): boolean {
+    const ar = this.#ar;
+    for (let level = 1; lua.lua_getstack(L, level, ar); level++) {
+      lua.lua_getinfo(L, "Sn", ar);
+      if (ar.what?.[0] === J) return true;
+      const how = ar.namewhat;
+      if (
+        how !== null && how !== undefined &&
+        (eqBytes(how, METAMETHOD) || eqBytes(how, FOR_ITERATOR))
+      ) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** 5.1's `coroutine.resume`. */
+  readonly #coResume: LuaJsFunction = (L) => {
+    const co = lua.lua_tothread(L, 1);
+    lauxlib.luaL_argcheck(L, co !== null, 1, "coroutine expected");
+    return resumeResults(L, this.#auxresume(L, co!, lua.lua_gettop(L) - 1, false));
+  };
+
+  /** `coroutine.resume` going on after a pause (see #resumeIn). */
+  readonly #coResumeNext = (L: LuaState): number =>
+    resumeResults(L, this.#resumeIn(L, lua.lua_tothread(L, 1)!, 0, false));
+
+  /** 5.1's `coroutine.wrap`. */
+  readonly #coWrap: LuaJsFunction = (L) => {
+    const ok = lua.lua_isfunction(L, 1) && !lua.lua_iscfunction(L, 1);
+    lauxlib.luaL_argcheck(L, ok, 1, "Lua function expected");
+    const co = lua.lua_newthread(L);
+    lua.lua_pushvalue(L, 1);
+    lua.lua_xmove(L, co, 1);
+    lua.lua_pushjsclosure(L, this.#wrapped, 1);
+    return 1;
+  };
+
+  /** A function of `coroutine.wrap` (upvalue: its coroutine). */
+  readonly #wrapped: LuaJsFunction = (L) => {
+    const co = lua.lua_tothread(L, lua.lua_upvalueindex(1))!;
+    return wrapResults(L, this.#auxresume(L, co, lua.lua_gettop(L), true));
+  };
+
+  /** A `coroutine.wrap` function going on after a pause. */
+  readonly #wrappedNext = (L: LuaState): number =>
+    wrapResults(L, this.#resumeIn(L, lua.lua_tothread(L, lua.lua_upvalueindex(1))!, 0, true));
+
+  /**
+   * 5.1's auxresume: resumes `co` with the `narg` values on top of `L`'s
+   * stack; the count of its results moved to `L`, or -1 and its error.
+   */
+  #auxresume(L: LuaState, co: LuaState, narg: number, wrap: boolean): number {
+    const status = costatus(L, co, this.#ar);
+    if (!lua.lua_checkstack(co, narg)) lauxlib.luaL_error(L, "too many arguments to resume");
+    if (status !== "suspended") {
+      lua.lua_pushstring(L, `cannot resume ${status} coroutine`);
+      return -1;
+    }
+    lua.lua_xmove(L, co, narg);
+    return this.#resumeIn(L, co, narg, wrap);
+  }
+
+  /**
+   * Resumes `co` from `L`. When the count hook paused it (the script is
+   * past `busy-reply-threshold`), `L` is paused too, up to the script's
+   * thread: its continuation resumes `co` again in the next slice.
+   */
+  #resumeIn(L: LuaState, co: LuaState, narg: number, wrap: boolean): number {
+    const chain = this.#chain;
+    chain.push(L, co);
+    const status = lua.lua_resume(co, L, narg);
+    chain.length -= 2;
+    if (status === lua.LUA_YIELD && this.#run?.hookYield) {
+      lua.lua_yieldk(L, 0, 0, wrap ? this.#wrappedNext : this.#coResumeNext);
+    }
+    if (status === lua.LUA_OK || status === lua.LUA_YIELD) {
+      const nres = lua.lua_gettop(co);
+      if (!lua.lua_checkstack(L, nres + 1)) lauxlib.luaL_error(L, "too many results to resume");
+      lua.lua_xmove(co, L, nres);
+      return nres;
+    }
+    lua.lua_xmove(co, L, 1);
+    // Refused past the C stack's depth: in 5.1's words.
+    if (lua.lua_type(L, -1) === lua.LUA_TSTRING && eqBytes(lua.lua_tolstring(L, -1)!, JS_STACK)) {
+      lua.lua_pushstring(L, "C stack overflow");
+      lua.lua_replace(L, -2);
+    }
+    return -1;
+  }
+
+  /**
+   * Whether the hook can pause the script in `L`: its own thread, or a
+   * coroutine resumed by a chain of coroutines from it, all able to yield.
+   */
+  #pausable(L: LuaState): boolean {
+    if (!lua.lua_isyieldable(L)) return false;
+    if (L === this.#co) return true;
+    const chain = this.#chain;
+    const n = chain.length;
+    if (n === 0 || chain[0] !== this.#co || chain[n - 1] !== L) return false;
+    for (let i = 0; i < n; i += 2) if (!lua.lua_isyieldable(chain[i]!)) return false;
+    return true;
+  }
 
   /**
    * cjson, cmsgpack, bit and struct (Lua source): given a light userdata
@@ -385,7 +569,8 @@ export class ScriptVM {
         pushErrorTable(L, "wrong number or type of arguments");
         return 1;
       }
-      const err = fromLua(lua.lua_tolstring(L, -1)!);
+      // Read as a C string, up to its first NUL.
+      const err = cString(fromLua(lua.lua_tolstring(L, -1)!));
       pushErrorTable(L, err.startsWith("-") ? err : "-" + err);
       return 1;
     });
@@ -402,7 +587,7 @@ export class ScriptVM {
     this.#fn(-1, "set_repl", (L) => {
       const run = this.#need(L, "redis.set_repl");
       if (lua.lua_gettop(L) !== 1) this.#raise(L, "redis.set_repl() requires two arguments.");
-      const flags = Math.trunc(lua.lua_tonumber(L, -1));
+      const flags = cInt(lua.lua_tonumber(L, -1));
       if ((flags & ~REPL_ALL) !== 0) {
         this.#raise(
           L,
@@ -461,8 +646,13 @@ export class ScriptVM {
    * A continuation, as Lua's own pcall: a script may pause inside.
    */
   #pcall(L: LuaState): number {
-    lauxlib.luaL_checkany(L, 1);
     const argc = lua.lua_gettop(L);
+    if (argc === 0) {
+      // Redis's luaRedisPcall then calls its own placeholder (`true`).
+      lua.lua_pushboolean(L, false);
+      lua.lua_pushstring(L, CALL_BOOLEAN);
+      return 2;
+    }
     lua.lua_pushboolean(L, true);
     lua.lua_insert(L, 1);
     return pcallDone(L, lua.lua_pcallk(L, argc - 1, lua.LUA_MULTRET, 0, 0, pcallDone));
@@ -805,6 +995,7 @@ export class ScriptVM {
       else lua.lua_sethook(co, null, 0, 0);
     }
     this.#run = run;
+    this.#chain.length = 0;
     scripts.active = run;
     // One block for the AOF and the replicas, open while the script
     // pauses: its effects leave when it ends.
@@ -899,8 +1090,11 @@ export class ScriptVM {
   /**
    * The count hook (Redis's luaMaskCountHook): a killed script raises
    * Redis's error, and one past `busy-reply-threshold` pauses where it can:
-   * in its own code, not inside a call from JS (`table.sort`'s comparator,
-   * a `gsub` function, a coroutine of its own), where nothing can yield.
+   * in its own code, in library callbacks (`table.sort`'s comparator, a
+   * `gsub` function: see `_callbacks51.ts`) and pcall, and in its own
+   * coroutines (see #resumeIn), not inside a call from a JS function
+   * without a continuation (an `__lt` of a sort without comparator,
+   * xpcall's handler, `load`'s reader), where nothing can yield.
    * No one can send SCRIPT KILL while it cannot pause: once it has been
    * unable to for another `busy-reply-threshold`, it is stopped as SCRIPT
    * KILL would stop it, if it has not written (one that wrote runs on, as
@@ -928,7 +1122,7 @@ export class ScriptVM {
         );
       }
       if (run.noPause) return;
-      if (L === this.#co && lua.lua_isyieldable(L)) {
+      if (this.#pausable(L)) {
         run.hookYield = true;
         lua.lua_yield(L, 0);
         return;
@@ -937,17 +1131,19 @@ export class ScriptVM {
       if (run.writeDirty || stuck < this.#host.scripts.threshold) return;
       log(
         `Lua script killed: it could not be paused for ${Math.floor(stuck)} milliseconds ` +
-          "(inside a call from JS, or a coroutine of its own).",
+          "(inside a call from JS that cannot yield).",
       );
       run.killed = true;
     } else {
       log("Lua script killed by user with SCRIPT KILL.");
     }
     // On every new line from now on, as Redis: a pcall that catches the
-    // error does not get far.
+    // error does not get far. Only in this thread, as Redis: in a coroutine,
+    // the script's thread raises it at its next count (the error handler it
+    // runs there when the error goes on through a `coroutine.wrap` function
+    // must not raise it again).
     lua.lua_sethook(L, this.#hook, lua.LUA_MASKLINE, 0);
-    if (L !== this.#co) lua.lua_sethook(this.#co!, this.#hook, lua.LUA_MASKLINE, 0);
-    this.#coHook = 2;
+    if (L === this.#co) this.#coHook = 2;
     pushErrorTable(L, "Script killed by user with SCRIPT KILL...");
     lua.lua_error(L);
   };
