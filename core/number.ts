@@ -91,9 +91,19 @@ export function formatDouble(d: number): string {
   return formatG(d, 17);
 }
 
+const nanBits = new Float64Array(1);
+const nanBytes = new Uint8Array(nanBits.buffer);
+
+/** Whether a NaN has its sign bit set. */
+function nanSign(d: number): boolean {
+  nanBits[0] = d;
+  return (nanBytes[7]! & 0x80) !== 0;
+}
+
 /**
  * Formats a double like C's `%.<precision>g` (2 to 17 significant digits),
- * rounding ties to even as glibc's printf does. NaN is `nan`.
+ * rounding ties to even as glibc's printf does. NaN is `nan`, or `-nan`
+ * with its sign bit set as glibc prints it (x86's 0/0 is one).
  *
  * @example
  * ```ts
@@ -104,7 +114,7 @@ export function formatDouble(d: number): string {
 export function formatG(d: number, precision: number): string {
   if (d === Infinity) return "inf";
   if (d === -Infinity) return "-inf";
-  if (Number.isNaN(d)) return "nan";
+  if (Number.isNaN(d)) return nanSign(d) ? "-nan" : "nan";
   if (d === 0) return Object.is(d, -0) ? "-0" : "0";
   let e = d.toExponential(precision - 1);
   // toExponential rounds an exact tie away from zero; printf to even. A

@@ -76,6 +76,16 @@ function luaNumbers(): void {
     if (got instanceof Uint8Array && sameBytes(fmt, EXPECTED_GOT) && sameBytes(got, LIGHT)) {
       return pushvfstring(L, fmt, [argp[0], USERDATA]);
     }
+    // luaG_typeerror's words: 5.1 names the variable first ("attempt to
+    // index local 'x' (a nil value)"), also where no error handler rewords
+    // the message (a pcall's), and knows no constants.
+    const info = argp[2];
+    if (info instanceof Uint8Array && info.length > 4 && sameBytes(fmt, TYPE_ERROR)) {
+      if (sameBytes(info.subarray(0, CONSTANT.length), CONSTANT)) {
+        return pushvfstring(L, fmt, [argp[0], argp[1], EMPTY]);
+      }
+      return pushvfstring(L, TYPE_ERROR_51, [argp[0], info.subarray(2, info.length - 1), argp[1]]);
+    }
     return pushvfstring(L, fmt, argp);
   };
   // The API's integers (what library functions take for counts and
@@ -90,6 +100,12 @@ function luaNumbers(): void {
     return n > -9223372036854775808 && n < 9223372036854775808 ? Math.trunc(n) : -(2 ** 63);
   };
 }
+
+/** luaG_typeerror's format (the variable, if known: " (local 'x')"), and 5.1's. */
+const TYPE_ERROR = toLua("attempt to %s a %s value%s");
+const TYPE_ERROR_51 = toLua("attempt to %s %s (a %s value)");
+const CONSTANT = toLua(" (constant ");
+const EMPTY = new Uint8Array(0);
 
 /** luaL_typeerror's format, and the type name fengari gives there and 5.1's. */
 const EXPECTED_GOT = toLua("%s expected, got %s");
@@ -123,7 +139,6 @@ function strtodWords(s: LuaString, o: TValue): number {
 const PERCENT_S = new Uint8Array([37, 115]);
 
 const f64 = new Float64Array(1);
-const f64Bytes = new Uint8Array(f64.buffer);
 const f64Bits = new Uint32Array(f64.buffer);
 
 /**
@@ -131,9 +146,7 @@ const f64Bits = new Uint32Array(f64.buffer);
  * sign: 0/0 is `-nan`).
  */
 function formatG14(x: number): string {
-  if (!Number.isNaN(x)) return formatG(x, 14);
-  f64[0] = x;
-  return f64Bytes[7]! & 0x80 ? "-nan" : "nan";
+  return formatG(x, 14);
 }
 
 /** What fengari's parser needs (its SParser, without the mode). */
