@@ -269,6 +269,24 @@ export function restoreHooks(L: LuaState): void {
 }
 
 /**
+ * Turns hooks off until the error being raised is caught (where
+ * {@link restoreHooks}, or a non-yieldable pcall, turns them on again, or
+ * the thread dies), as C Lua leaves them after an error raised by a hook:
+ * the error handler then runs without them.
+ *
+ * @example
+ * ```ts
+ * import { disableHooks, lauxlib, restoreHooks } from "./_fengari.ts";
+ * const L = lauxlib.luaL_newstate();
+ * disableHooks(L);
+ * restoreHooks(L);
+ * ```
+ */
+export function disableHooks(L: LuaState): void {
+  (L as unknown as { allowhook: number }).allowhook = 0;
+}
+
+/**
  * Makes a thread that died of an error (`lua_resume` returned one) usable
  * again, as Lua 5.4's `lua_resetthread`: back at its base level, with only
  * its first `keep` stack values. The slots above are deleted, so closures

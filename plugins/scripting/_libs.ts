@@ -23,7 +23,15 @@
  * @module
  */
 
-import { fromLua, lauxlib, lua, type LuaJsFunction, type LuaState, toLua } from "./_fengari.ts";
+import {
+  disableHooks,
+  fromLua,
+  lauxlib,
+  lua,
+  type LuaJsFunction,
+  type LuaState,
+  toLua,
+} from "./_fengari.ts";
 import { COMMON_SOURCE } from "./_lib_common.ts";
 import { CJSON_SOURCE } from "./_lib_cjson.ts";
 import { CMSGPACK_SOURCE } from "./_lib_cmsgpack.ts";
@@ -45,34 +53,46 @@ export const LUA_LIBS_SOURCE: string = COMMON_SOURCE + CJSON_SOURCE + CMSGPACK_S
  * position (`user_script:N: `) is prepended and "bad argument" messages
  * name the function as its caller does ('?' from pcall); a table error
  * re-raises its [1] unchanged (errors raised inside C code carry no
- * position).
+ * position). The call has a continuation: a script past
+ * `busy-reply-threshold` can pause inside (cjson on a large value).
  */
 export function wrapLibFunction(L: LuaState): number {
-  const wrapped: LuaJsFunction = (L) => {
-    const n = lua.lua_gettop(L);
-    lua.lua_pushvalue(L, lua.lua_upvalueindex(1));
-    lua.lua_insert(L, 1);
-    if (lua.lua_pcall(L, n, lua.LUA_MULTRET, 0) === lua.LUA_OK) return lua.lua_gettop(L);
-    if (lua.lua_type(L, -1) === lua.LUA_TTABLE) {
-      lua.lua_rawgeti(L, -1, 1);
-    } else {
-      const msg = fromLua(lua.lua_tolstring(L, -1) ?? new Uint8Array());
-      const m = /^(bad argument #\d+ to )'[^']*'/.exec(msg);
-      if (m) {
-        const ar = new lua.lua_Debug();
-        lua.lua_getstack(L, 0, ar);
-        lua.lua_getinfo(L, "n", ar);
-        const name = ar.name ? fromLua(ar.name) : "?";
-        lua.lua_pop(L, 1);
-        lua.lua_pushstring(L, toLua(`${m[1]}'${name}'${msg.slice(m[0].length)}`));
-      }
-      lauxlib.luaL_where(L, 1);
-      lua.lua_insert(L, -2);
-      lua.lua_concat(L, 2);
-    }
-    return lua.lua_error(L);
-  };
   lua.lua_pushvalue(L, 1);
   lua.lua_pushjsclosure(L, wrapped, 1);
   return 1;
+}
+
+/** A library function (upvalue: its Lua function). */
+const wrapped: LuaJsFunction = (L) => {
+  const n = lua.lua_gettop(L);
+  lua.lua_pushvalue(L, lua.lua_upvalueindex(1));
+  lua.lua_insert(L, 1);
+  return wrappedDone(L, lua.lua_pcallk(L, n, lua.LUA_MULTRET, 0, 0, wrappedDone));
+};
+
+/** The end of a library function's call, also after a pause. */
+function wrappedDone(L: LuaState, status: number): number {
+  if (status === lua.LUA_OK || status === lua.LUA_YIELD) return lua.lua_gettop(L);
+  if (lua.lua_type(L, -1) === lua.LUA_TTABLE) {
+    // A library's raw error's [1], or a table of Redis's (SCRIPT KILL's) as it is.
+    if (lua.lua_rawgeti(L, -1, 1) === lua.LUA_TNIL) lua.lua_pop(L, 1);
+  } else {
+    const msg = fromLua(lua.lua_tolstring(L, -1) ?? new Uint8Array());
+    const m = /^(bad argument #\d+ to )'[^']*'/.exec(msg);
+    if (m) {
+      const ar = new lua.lua_Debug();
+      lua.lua_getstack(L, 0, ar);
+      lua.lua_getinfo(L, "n", ar);
+      const name = ar.name ? fromLua(ar.name) : "?";
+      lua.lua_pop(L, 1);
+      lua.lua_pushstring(L, toLua(`${m[1]}'${name}'${msg.slice(m[0].length)}`));
+    }
+    lauxlib.luaL_where(L, 1);
+    lua.lua_insert(L, -2);
+    lua.lua_concat(L, 2);
+  }
+  // Hooks off while the error goes on, as for one the hook raised: a
+  // killed script's line hook must not fire in the error handler.
+  disableHooks(L);
+  return lua.lua_error(L);
 }

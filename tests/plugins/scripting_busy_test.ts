@@ -501,8 +501,9 @@ Deno.test({
 });
 
 /**
- * Endless loops where a script runs Lua called back by a library function
- * or in a coroutine of its own: it pauses there as in its own code.
+ * Endless loops where a script runs Lua called back by a library function,
+ * the libraries' own code (Lua here, C in Redis) or a coroutine of its
+ * own: it pauses there as in its own code.
  */
 const CALLBACK_LOOPS: Readonly<Record<string, string>> = {
   "a sort comparator": `table.sort({3, 1, 2}, function(a, b) ${ENDLESS} end)`,
@@ -514,6 +515,9 @@ const CALLBACK_LOOPS: Readonly<Record<string, string>> = {
   "a pcall in nested coroutines": "return coroutine.resume(coroutine.create(function() " +
     `return coroutine.wrap(function() return pcall(function() ${ENDLESS} end) end)() end))`,
   "a for iterator's coroutine": `for x in coroutine.wrap(function() ${ENDLESS} end) do end`,
+  "cjson's and cmsgpack's code":
+    "local s, m = cjson.encode({1, {a = 'x'}}), cmsgpack.pack({1, 2}) " +
+    "while true do cjson.decode(s) cmsgpack.unpack(m) end",
   "a comparator in a coroutine": "local co = coroutine.create(function() " +
     `table.sort({3, 1, 2}, function(a, b) ${ENDLESS} end) end) return {coroutine.resume(co)}`,
 };
