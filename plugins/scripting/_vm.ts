@@ -175,7 +175,7 @@ const SLICE_MS = 10;
 const LOAD_TIMEOUT_MS = 500;
 /** The script thread's stack slot holding the error handler (see #prepareThread). */
 const HANDLER_SLOT = 1;
-/** Lua 5.1's error for a yield outside any coroutine of the script's. */
+/** Lua 5.1's error for a yield it refuses (see `ScriptVM.#yield`). */
 const YIELD_ACROSS = toLua("attempt to yield across metamethod/C-call boundary");
 
 const J = 74; // 'J': what lua_getinfo calls a JS function
@@ -384,7 +384,7 @@ export class ScriptVM {
   /**
    * `coroutine.yield`, refused where Lua 5.1 refuses it: outside the
    * script's own coroutines (its thread stands for the main one), or
-   * across a call from JS.
+   * across a call from JS or a metamethod (see #boundary).
    */
   readonly #yield: LuaJsFunction = (L) => {
     if (L === this.#co || !lua.lua_isyieldable(L) || this.#boundary(L)) {
