@@ -534,6 +534,33 @@ for (const [where, body] of Object.entries(CALLBACK_LOOPS)) {
   ], RESET);
 }
 
+diffSession("a script paused inside callbacks and coroutines goes on with their values", [
+  THRESHOLD,
+  {
+    send: [
+      0,
+      "EVAL",
+      "local function now() local t = redis.call('time') return t[1] + t[2] / 1000000 end " +
+      "local function spin(s) local t0 = now() while now() - t0 < s do end end " +
+      "local co = coroutine.wrap(function(a) local s = a for i = 1, 3 do spin(0.12) " +
+      "s = s + coroutine.yield(s) end return s end) " +
+      "local r = {co(1), co(2), co(3), co(4)} " +
+      "local t, calls = {9, 4, 7, 1, 8, 2, 6, 3, 5, 10, 0}, 0 " +
+      "table.sort(t, function(a, b) calls = calls + 1 spin(0.004) return a < b end) " +
+      "local g, n = string.gsub('hello world', '%w', function(c) spin(0.01) return c:upper() end) " +
+      "local inner = coroutine.wrap(function() local c2 = coroutine.wrap(function() " +
+      "for i = 1, 3 do spin(0.06) coroutine.yield(i * 10) end end) return c2() + c2() + c2() end)() " +
+      "local ts = tostring(setmetatable({}, {__tostring = function() spin(0.15) return 'ts' end})) " +
+      "return {r, t, calls, g, n, inner, ts}",
+      "0",
+    ],
+  },
+  pastThreshold,
+  [1, "PING"],
+  { read: 0 },
+  [1, "PING"],
+], RESET);
+
 Deno.test({
   name: "diff: an endless loop inside a callback or a coroutine after a write: " +
     "UNKILLABLE, BUSY, SHUTDOWN NOSAVE ends the server",
