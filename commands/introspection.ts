@@ -43,6 +43,7 @@ const FLAG_ORDER: readonly string[] = [
   "stale",
   "skip_monitor",
   "skip_slowlog",
+  "asking",
   "fast",
   "no_auth",
   "no_mandatory_keys",

@@ -27,10 +27,11 @@ export const PauseLevel = {
 } as const;
 
 /**
- * Why a pause is on (Redis's `pause_purpose`): CLIENT PAUSE, or FAILOVER
- * holding writes while a replica takes over.
+ * Why a pause is on (Redis's `pause_purpose`): CLIENT PAUSE, FAILOVER
+ * holding writes while a replica takes over, or MIGRATE holding them while
+ * its target restores the keys (Redis blocks the whole server then).
  */
-export type PausePurpose = "client" | "failover";
+export type PausePurpose = "client" | "failover" | "migrate";
 
 /**
  * The marker of a postponed client's block (`BlockSpec.data`): such a

@@ -178,7 +178,8 @@ export function rdbCommands(st: RdbPersistence): CommandSpec[] {
   ];
 }
 
-function restore(st: RdbPersistence) {
+/** RESTORE's handler (RESTORE-ASKING's too). */
+export function restore(st: RdbPersistence) {
   return (c: Context, argv: Bytes[]): void => {
     let replace = false, absttl = false, idle = -1, freq = -1;
     for (let j = 4; j < argv.length; j++) {

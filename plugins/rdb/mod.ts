@@ -23,7 +23,8 @@ import { ReplyError } from "../../core/errors.ts";
 import type {} from "../../commands/server/mod.ts";
 import type { RdbService } from "./_service.ts";
 import { parseSavePoints, RdbPersistence } from "./_persist.ts";
-import { rdbCommands } from "./_commands.ts";
+import { rdbCommands, restore } from "./_commands.ts";
+import { migrateCommands, MigrateLinks } from "./_migrate.ts";
 
 export type {
   LoadOptions,
@@ -157,8 +158,9 @@ export default definePlugin({
     });
     server.provide("rdb", st);
     server.service("debug")?.register("reload", debugReload(st));
+    const migrateLinks = new MigrateLinks();
     return {
-      commands: rdbCommands(st),
+      commands: [...rdbCommands(st), ...migrateCommands(server, st, migrateLinks, restore(st))],
       admission: {
         // Armed after a failed BGSAVE, when save points and
         // stop-writes-on-bgsave-error make it refuse writes.
@@ -198,9 +200,11 @@ export default definePlugin({
         },
         cron(now) {
           st.cron(now);
+          migrateLinks.cron();
         },
         shutdown() {
           st.close();
+          migrateLinks.closeAll();
         },
         prepareShutdown(opts) {
           st.killBgsave();
