@@ -212,7 +212,9 @@ export function nodeByQuery(
     if (existing !== 0) return { node: undefined, slot, code: Redir.UNSTABLE };
     return { node: st.migratingSlotsTo[slot], slot, code: Redir.ASK };
   }
-  if (importing && (askingNow ?? asking(c))) {
+  // A command flagged `asking` (RESTORE-ASKING, which MIGRATE sends) is
+  // taken as if ASKING came first, as in Redis.
+  if (importing && (cmd.flagSet.has("asking") || (askingNow ?? asking(c)))) {
     if (multipleKeys && missing !== 0) return { node: undefined, slot, code: Redir.UNSTABLE };
     return q;
   }
