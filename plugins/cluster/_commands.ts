@@ -20,6 +20,7 @@ import { keyHashSlot } from "./_slots.ts";
 import { CLUSTER_SLOTS, type ClusterNode, MSG_TYPE_NAMES, Todo } from "./_state.ts";
 import { nodeDescription, nodesDescription, shownEpoch } from "./_nodes_conf.ts";
 import { replyShards, replySlots } from "./_commands_slots.ts";
+import { startClusterFailover } from "./bus/mod.ts";
 
 /** The error of every cluster command while cluster mode is off. */
 export const DISABLED = "ERR This instance has cluster support disabled";
@@ -395,9 +396,10 @@ const handlers: Record<string, Handler> = {
       throw new ReplyError("ERR Master is down or failed, please use CLUSTER FAILOVER FORCE");
     }
     if (!takeover) {
-      // A replica's own election (FORCE, or agreed with its master) comes
-      // with automatic failover.
-      throw new ReplyError("ERR CLUSTER FAILOVER without TAKEOVER is not supported yet");
+      // The replica's own election, agreed with its master unless FORCE.
+      startClusterFailover(cl, force);
+      c.reply.ok();
+      return;
     }
     // A takeover asks nobody: a new epoch, the master's slots, and the
     // news to every node (clusterFailoverReplaceYourMaster).
