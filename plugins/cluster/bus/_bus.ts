@@ -30,6 +30,7 @@ import {
   PingExtType,
 } from "./_messages.ts";
 import { processPacket } from "./_process.ts";
+import { failoverBeforeSleep, replicaCron } from "./_failover.ts";
 
 /** What the bus needs from the rest of the node. */
 export interface BusHost {
@@ -68,6 +69,21 @@ export interface BusHost {
   unpauseWrites?(): void;
   /** `cluster-allow-replica-migration` (default yes). */
   allowReplicaMigration?(): boolean;
+  /**
+   * How old this replica's data is (ms): since the last byte from its
+   * master while the link is up, else since the link went down.
+   */
+  replicaDataAge?(): number;
+  /** This replica becomes a master, replication off (replicationUnsetMaster). */
+  unsetMaster?(): void;
+  /** `cluster-replica-validity-factor` (0: any data age may fail over). */
+  replicaValidityFactor?(): number;
+  /** `repl-ping-replica-period` in seconds. */
+  replPingReplicaPeriod?(): number;
+  /** `cluster-migration-barrier`. */
+  migrationBarrier?(): number;
+  /** `cluster-replica-no-failover`. */
+  replicaNoFailover?(): boolean;
   /** `cluster-link-sendbuf-limit` in bytes; 0 for none. */
   linkSendbufLimit?(): number;
   /** Runs the end-of-turn work (clusterBeforeSleep) now. */
@@ -175,7 +191,7 @@ export class Bus implements ClusterBus, LinkOwner {
       this.host.log("warning", `Cluster bus message refused: ${(e as Error).message}`);
       this.freeLink(link);
     }
-    this.host.beforeSleep();
+    this.#beforeSleep();
   }
 
   closed(link: BusLink, reason: string): void {
@@ -433,6 +449,16 @@ export class Bus implements ClusterBus, LinkOwner {
     } catch (e) {
       this.host.log("warning", `Cluster cron: ${(e as Error).message}`);
     }
+    this.#beforeSleep();
+  }
+
+  /** The failover work messages asked for, then the node's end-of-turn work. */
+  #beforeSleep(): void {
+    try {
+      failoverBeforeSleep(this);
+    } catch (e) {
+      this.host.log("warning", `Cluster failover: ${(e as Error).message}`);
+    }
     this.host.beforeSleep();
   }
 
@@ -529,6 +555,8 @@ export class Bus implements ClusterBus, LinkOwner {
     if (me.isReplica && master !== undefined && master.hasAddr && master.ip !== "") {
       this.host.resumeReplication?.(master);
     }
+    // A replica's election, manual failover and migration.
+    replicaCron(this);
     if (updateState || st.state === "fail") st.markTodo(Todo.UPDATE_STATE);
   }
 

@@ -11,6 +11,7 @@ import { PauseLevel } from "../../../core/pause.ts";
 import type { Cluster } from "../_cluster.ts";
 import type { ClusterNode } from "../_state.ts";
 import { Bus, type BusHost, startBus } from "./_bus.ts";
+import { startManualFailover } from "./_failover.ts";
 
 export { Bus, type BusHost, startBus };
 
@@ -58,7 +59,27 @@ export function startClusterBus(cluster: Cluster, actions: ClusterBusActions): B
       cport: cfg.announcedBusPort,
       hostname: cfg.announceHostname,
     }),
-    replOffset: () => Number(server.pluginInfo("replication")["master_repl_offset"] ?? 0),
+    replOffset() {
+      // A replica's is what it processed of its master's stream (replicationGetSlaveOffset).
+      const info = server.pluginInfo("replication");
+      const field = info["role"] === "slave" ? "slave_repl_offset" : "master_repl_offset";
+      return Number(info[field] ?? 0);
+    },
+    replicaDataAge() {
+      const info = server.pluginInfo("replication");
+      if (info["role"] !== "slave") return 0;
+      if (info["master_link_status"] === "up") {
+        return Number(info["master_last_io_seconds_ago"] ?? 0) * 1000;
+      }
+      const down = Number(info["master_link_down_since_seconds"] ?? -1);
+      // Never connected: as old as can be (Redis's repl_down_since 0).
+      return down < 0 ? Number.MAX_SAFE_INTEGER : down * 1000;
+    },
+    unsetMaster: () => server.service("replication")?.unsetMaster(),
+    replicaValidityFactor: () => cfg.replicaValidityFactor,
+    replPingReplicaPeriod: () => server.config.number("repl-ping-replica-period"),
+    migrationBarrier: () => cfg.migrationBarrier,
+    replicaNoFailover: () => cfg.replicaNoFailover,
     deliver(channel, message, shard) {
       const pubsub = server.service("pubsub");
       if (shard) pubsub?.publishShard(channel, message);
@@ -91,4 +112,22 @@ export function startClusterBus(cluster: Cluster, actions: ClusterBusActions): B
     server.log("warning", `Failed listening on port ${host.busPort} (cluster), aborting.`);
     throw e;
   }
+}
+
+/**
+ * CLUSTER FAILOVER without TAKEOVER on a replica whose preconditions the
+ * command checked: FORCE starts the election at once; otherwise the master
+ * pauses its writers (MFSTART) and the election starts once this replica
+ * has processed everything the master wrote.
+ *
+ * @example
+ * ```ts
+ * import { startClusterFailover } from "./mod.ts";
+ * // In the CLUSTER FAILOVER handler, after its checks:
+ * // startClusterFailover(cluster, force);
+ * console.log(typeof startClusterFailover); // "function"
+ * ```
+ */
+export function startClusterFailover(cluster: Cluster, force: boolean): void {
+  if (cluster.bus instanceof Bus) startManualFailover(cluster.bus, force);
 }
