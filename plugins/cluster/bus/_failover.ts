@@ -220,6 +220,12 @@ export function replaceMaster(bus: Bus): void {
   bus.host.beforeSleep();
   bus.broadcastPong();
   bus.resetManualFailover();
+  // The election is over. (Redis keeps its votes counted until the retry
+  // time passes, so a failover this node runs again within it would be
+  // "won" with them at an old epoch, then undone by UPDATE messages.)
+  st.failoverAuthTime = 0;
+  st.failoverAuthSent = false;
+  st.failoverAuthCount = 0;
 }
 
 /**

@@ -1,0 +1,328 @@
+/**
+ * Failover with Respite replicas, as Redis 7.0 does it: a replica of a
+ * master killed with SIGKILL wins the election and serves its slots (the
+ * old master, restarted, follows it); CLUSTER FAILOVER on a Respite
+ * replica loses no acknowledged write while a client writes; a Respite
+ * replica of a redis-server master takes over; an orphaned master gets a
+ * replica from a master with two. Small node timeouts keep each short.
+ */
+
+import { Cluster } from "ioredis";
+import { assertEquals, assertOk as assert } from "../_assert.ts";
+import { hasRedis, spawnServer } from "../_helpers.ts";
+import {
+  allAgree,
+  call,
+  clusterInfo,
+  clusterNodes,
+  type ClusterProc,
+  formCluster,
+  myId,
+  startNodes,
+  stopAll,
+  until,
+} from "../_cluster.ts";
+
+const NODE_TIMEOUT = 1000;
+const ARGS = [
+  "--cluster-node-timeout",
+  String(NODE_TIMEOUT),
+  "--repl-diskless-sync-delay",
+  "0",
+];
+const THIRDS = [[0, 5460], [5461, 10922], [10923, 16383], []];
+
+/** A key of each of `n` slots of 0..5460 (the first master's), and its value. */
+function keysOfFirstMaster(n: number, tag: string): string[] {
+  // {a}, {b}... hash to various slots; "{x}" keys of master 0's range are picked below.
+  const out: string[] = [];
+  for (let i = 0; out.length < n; i++) {
+    const k = `${tag}:${i}`;
+    if (slotOf(k) <= 5460) out.push(k);
+  }
+  return out;
+}
+
+/** CRC16 (XMODEM) of the key, mod 16384 (no hash tags in these keys). */
+function slotOf(key: string): number {
+  let crc = 0;
+  for (const ch of new TextEncoder().encode(key)) {
+    crc ^= ch << 8;
+    for (let j = 0; j < 8; j++) {
+      crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+    }
+  }
+  return crc % 16384;
+}
+
+async function info(port: number, field: string): Promise<string | undefined> {
+  const text = String(await call(port, "INFO", "replication"));
+  const m = new RegExp(`^${field}:(.*)\\r?$`, "m").exec(text);
+  return m?.[1];
+}
+
+/** Makes `replica` a replica of `master` and waits for its link and for everyone to agree. */
+async function replicate(nodes: ClusterProc[], replica: ClusterProc, master: ClusterProc) {
+  assertEquals(await call(replica.port, "CLUSTER", "REPLICATE", await myId(master.port)), "OK");
+  await until(
+    "the replica's link",
+    async () => (await info(replica.port, "master_link_status")) === "up",
+    15000,
+  );
+  await allAgree(nodes, 15000);
+}
+
+/** The id of the master serving `slot`, as `port` sees it (CLUSTER NODES). */
+async function ownerOf(port: number, slot: number): Promise<string | undefined> {
+  for (const f of await clusterNodes(port)) {
+    if (!f[2]!.includes("master")) continue;
+    for (const r of f.slice(8)) {
+      if (r.startsWith("[")) continue;
+      const [a, b] = r.split("-").map(Number);
+      if (slot >= a! && slot <= (b ?? a)!) return f[0];
+    }
+  }
+  return undefined;
+}
+
+/** Waits until every live node sees `id` serving slot 0 and reports cluster_state ok. */
+async function waitOwner(live: ClusterProc[], id: string, ms: number): Promise<void> {
+  await until(`${id} to serve slot 0 everywhere`, async () => {
+    for (const n of live) {
+      if ((await ownerOf(n.port, 0)) !== id) return false;
+      if ((await clusterInfo(n.port)).get("cluster_state") !== "ok") return false;
+    }
+    return true;
+  }, ms);
+}
+
+/** Restarts a killed node on its port and dir (its nodes.conf). */
+async function restart(old: ClusterProc): Promise<ClusterProc> {
+  const extra = old.kind === "redis" ? ["--bind", "127.0.0.1"] : [];
+  const p = await spawnServer(old.kind, [
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--cluster-enabled",
+    "yes",
+    "--cluster-port",
+    String(old.busPort),
+    ...ARGS,
+    ...extra,
+  ], { port: old.port, dir: old.dir });
+  const stop = p.stop.bind(p);
+  return Object.assign(p, {
+    kind: old.kind,
+    busPort: old.busPort,
+    stop: async () => {
+      await stop();
+      try {
+        Deno.removeSync(old.dir, { recursive: true });
+      } catch { /* gone */ }
+    },
+  });
+}
+
+/** Kills a node with SIGKILL, keeping its dir for a restart. */
+async function kill(n: ClusterProc): Promise<void> {
+  n.signal("SIGKILL");
+  await n.exited(5000);
+}
+
+/** Waits until `n` is a replica of `masterId` with its link up. */
+async function waitReplicaOf(n: ClusterProc, masterId: string, ms: number): Promise<void> {
+  await until(`${n.port} to replicate ${masterId}`, async () => {
+    const me = (await clusterNodes(n.port)).find((f) => f[2]!.includes("myself"));
+    if (me === undefined || !me[2]!.includes("slave") || me[3] !== masterId) return false;
+    return (await info(n.port, "master_link_status")) === "up";
+  }, ms);
+}
+
+/**
+ * Kills the master of slot 0, waits for `replica` to serve its slots on
+ * every live node, checks the keys through ioredis, restarts the old
+ * master and waits for it to follow the new one. Returns the restarted node.
+ */
+async function killAndPromote(
+  nodes: ClusterProc[],
+  master: ClusterProc,
+  replica: ClusterProc,
+): Promise<ClusterProc> {
+  const c = new Cluster([{ host: "127.0.0.1", port: nodes[1]!.port }]);
+  try {
+    const keys = keysOfFirstMaster(200, `k${master.kind}`);
+    for (const k of keys) await c.set(k, `v-${k}`);
+    // The replica has every write before the master goes.
+    assertEquals(await call(master.port, "WAIT", "1", "5000"), 1);
+    const replicaId = await myId(replica.port);
+    const start = Date.now();
+    await kill(master);
+    const live = nodes.filter((n) => n !== master);
+    await waitOwner(live, replicaId, NODE_TIMEOUT * 15);
+    const took = Date.now() - start;
+    assert(took < NODE_TIMEOUT * 15, `failover took ${took} ms`);
+    assertEquals(await info(replica.port, "role"), "master");
+    if (replica.kind === "respite") {
+      await replica.waitLog(/Failover election won: I'm the new master\./, 1000);
+    }
+    // Clients go on with the new master: every key is there, writes work.
+    await until("ioredis to read from the new master", async () => {
+      try {
+        return (await c.get(keys[0]!)) === `v-${keys[0]}`;
+      } catch {
+        return false;
+      }
+    }, 10000);
+    const values = await Promise.all(keys.map((k) => c.get(k)));
+    assertEquals(values, keys.map((k) => `v-${k}`));
+    assertEquals(await c.set(keys[0]!, "after"), "OK");
+    assertEquals(await call(replica.port, "GET", keys[0]!), "after");
+    // The old master comes back as a replica of the new one.
+    const back = await restart(master);
+    nodes[nodes.indexOf(master)] = back;
+    await waitReplicaOf(back, replicaId, NODE_TIMEOUT * 15);
+    await allAgree(nodes, 15000);
+    return back;
+  } finally {
+    c.disconnect();
+  }
+}
+
+Deno.test({
+  name:
+    "failover: a Respite replica takes over a killed Respite master; CLUSTER FAILOVER loses no write",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const nodes = await startNodes(Array(4).fill("respite"), ARGS);
+    try {
+      await formCluster(nodes, THIRDS);
+      const [m0, , , r0] = nodes as [ClusterProc, ClusterProc, ClusterProc, ClusterProc];
+      await replicate(nodes, r0, m0);
+      let old!: ClusterProc;
+      await t.step("kill -9 the master: the replica is elected", async () => {
+        old = await killAndPromote(nodes, m0, r0);
+      });
+      await t.step("CLUSTER FAILOVER on the old master, a client writing", async () => {
+        await manualFailover(nodes, old, r0);
+      });
+      await t.step("CLUSTER FAILOVER FORCE", async () => {
+        const r0Id = await myId(r0.port);
+        await waitReplicaOf(r0, await myId(old.port), 15000);
+        assertEquals(await call(r0.port, "CLUSTER", "FAILOVER", "FORCE"), "OK");
+        await waitOwner(nodes, r0Id, 15000);
+        await waitReplicaOf(old, r0Id, 15000);
+      });
+    } finally {
+      await stopAll(nodes);
+    }
+  },
+});
+
+/**
+ * CLUSTER FAILOVER on `replica` while ioredis writes keys of its master's
+ * slots: the replica serves them after, and every write that was
+ * acknowledged is there with its value.
+ */
+async function manualFailover(
+  nodes: ClusterProc[],
+  replica: ClusterProc,
+  master: ClusterProc,
+): Promise<void> {
+  const c = new Cluster([{ host: "127.0.0.1", port: nodes[1]!.port }], {
+    retryDelayOnMoved: 10,
+    maxRedirections: 64,
+  });
+  const acked = new Map<string, string>();
+  let stop = false;
+  const keys = keysOfFirstMaster(50, "mf");
+  const writer = (async () => {
+    for (let i = 0; !stop; i++) {
+      const k = keys[i % keys.length]!;
+      const v = `v${i}`;
+      try {
+        if ((await c.set(k, v)) === "OK") acked.set(k, v);
+      } catch {
+        // Not acknowledged: it may or may not be there.
+        acked.delete(k);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+  })();
+  try {
+    await until("some writes", () => Promise.resolve(acked.size >= 10), 10000);
+    const replicaId = await myId(replica.port);
+    assertEquals(await call(replica.port, "CLUSTER", "FAILOVER"), "OK");
+    await waitOwner(nodes, replicaId, 15000);
+    await replica.waitLog(
+      /All master replication stream processed, manual failover can start\./,
+      1000,
+    );
+    await waitReplicaOf(master, replicaId, 15000);
+    // Writes go on against the new master for a moment.
+    const before = acked.size;
+    await new Promise((r) => setTimeout(r, 300));
+    stop = true;
+    await writer;
+    assert(before > 0);
+    for (const [k, v] of acked) assertEquals(await call(replica.port, "GET", k), v, k);
+  } finally {
+    stop = true;
+    await writer;
+    c.disconnect();
+  }
+}
+
+Deno.test({
+  name: "failover: a Respite replica of a redis-server master takes over, the old master follows",
+  ignore: !hasRedis,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const nodes = await startNodes(["redis", "respite", "redis", "respite"], ARGS);
+    try {
+      await formCluster(nodes, THIRDS);
+      const [m0, , , r0] = nodes as [ClusterProc, ClusterProc, ClusterProc, ClusterProc];
+      await replicate(nodes, r0, m0);
+      await killAndPromote(nodes, m0, r0);
+    } finally {
+      await stopAll(nodes);
+    }
+  },
+});
+
+Deno.test({
+  name: "replica migration: an orphaned master gets a replica from a master with two",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    // Two masters; the first has two replicas, the second one.
+    const nodes = await startNodes(Array(5).fill("respite"), ARGS);
+    try {
+      await formCluster(nodes, [[0, 8191], [8192, 16383]]);
+      const [m0, m1, r0a, r0b, r1] = nodes as ClusterProc[] as [
+        ClusterProc,
+        ClusterProc,
+        ClusterProc,
+        ClusterProc,
+        ClusterProc,
+      ];
+      await replicate(nodes, r0a, m0);
+      await replicate(nodes, r0b, m0);
+      await replicate(nodes, r1, m1);
+      await kill(r1);
+      const m1Id = await myId(m1.port);
+      const [aId, bId] = [await myId(r0a.port), await myId(r0b.port)];
+      // The replica with the smaller name moves.
+      const mover = aId < bId ? r0a : r0b;
+      await waitReplicaOf(mover, m1Id, 20000);
+      await mover.waitLog(new RegExp(`Migrating to orphaned master ${m1Id}`), 1000);
+      const stayer = mover === r0a ? r0b : r0a;
+      const me = (await clusterNodes(stayer.port)).find((f) => f[2]!.includes("myself"))!;
+      assertEquals(me[3], await myId(m0.port));
+    } finally {
+      await stopAll(nodes);
+    }
+  },
+});
