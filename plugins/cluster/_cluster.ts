@@ -146,24 +146,48 @@ export class Cluster {
   /** Why the last save failed (CLUSTER SAVECONFIG's error). */
   lastSaveError = "";
 
-  /** The keys of database 0 in `slot` (a scan: Respite keeps no per-slot index). */
-  keysInSlot(slot: number, max = Infinity): Bytes[] {
-    const out: Bytes[] = [];
-    if (max <= 0) return out;
-    for (const k of this.server.keyspace.db(0).data.keys()) {
-      if (keyHashSlot(k) === slot) {
-        out.push(k);
-        if (out.length >= max) break;
-      }
+  /**
+   * Database 0's keys by slot, built by one scan and kept while nothing
+   * changed (same map, same size, same change counter): a tool asking
+   * slot after slot (`redis-cli --cluster fix`) scans once. Respite keeps
+   * no per-slot index as Redis does, so writes cost nothing more.
+   */
+  #index: { data: unknown; size: number; dirty: number; slots: Map<number, Bytes[]> } | undefined;
+
+  #slotIndex(): Map<number, Bytes[]> {
+    const db = this.server.keyspace.db(0);
+    const ix = this.#index;
+    if (
+      ix !== undefined && ix.data === db.data && ix.size === db.size &&
+      ix.dirty === this.server.dirty
+    ) {
+      return ix.slots;
     }
+    const slots = new Map<number, Bytes[]>();
+    for (const k of db.data.keys()) {
+      const s = keyHashSlot(k);
+      const list = slots.get(s);
+      if (list === undefined) slots.set(s, [k]);
+      else list.push(k);
+    }
+    this.#index = { data: db.data, size: db.size, dirty: this.server.dirty, slots };
+    return slots;
+  }
+
+  /**
+   * Up to `max` keys of database 0 in `slot`, newest first as Redis lists
+   * a slot's keys (GETKEYSINSLOT).
+   */
+  keysInSlot(slot: number, max = Infinity): Bytes[] {
+    const all = this.#slotIndex().get(slot) ?? [];
+    const out: Bytes[] = [];
+    for (let i = all.length - 1; i >= 0 && out.length < max; i--) out.push(all[i]!);
     return out;
   }
 
   /** How many keys of database 0 are in `slot` (countKeysInSlot). */
   countKeysInSlot(slot: number): number {
-    let n = 0;
-    for (const k of this.server.keyspace.db(0).data.keys()) if (keyHashSlot(k) === slot) n++;
-    return n;
+    return this.#slotIndex().get(slot)?.length ?? 0;
   }
 
   /**

@@ -158,6 +158,11 @@ function init(server: ServerApi): PluginInstance {
       beforeFlush() {
         if (cluster.state.todo !== 0) cluster.beforeSleep();
       },
+      // RESET ends READONLY and ASKING (clearClientConnectionState).
+      clientReset(c) {
+        c.ext.clusterReadonly = false;
+        c.ext.clusterAsking = false;
+      },
       info(section) {
         return section === "cluster" ? { cluster_enabled: 1 } : undefined;
       },

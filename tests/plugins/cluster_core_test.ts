@@ -618,6 +618,10 @@ async function multiNodeReplies(nodes: ClusterProc[], resp: 2 | 3): Promise<Repl
           ["READWRITE"],
           ["GET", "b"],
           ["SPUBLISH", "b", "m"],
+          ["READONLY"],
+          ["GET", "b"],
+          ["RESET"],
+          ["GET", "b"],
         ]
       ) out.push(mask(await r.call(...argv)));
     } finally {

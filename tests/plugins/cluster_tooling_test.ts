@@ -59,12 +59,24 @@ async function publishAcross(nodes: readonly ClusterProc[]): Promise<void> {
   }
 }
 
-/** Runs a step, naming it in its failure. */
-async function step<T>(name: string, f: () => Promise<T>): Promise<T> {
+/**
+ * Runs a step, naming it in its failure, with every node's CLUSTER NODES
+ * at that moment (what each node believed when a client was redirected).
+ */
+async function step<T>(
+  name: string,
+  f: () => Promise<T>,
+  nodes: readonly ClusterProc[] = [],
+): Promise<T> {
   try {
     return await f();
   } catch (e) {
-    throw new Error(`${name}: ${e instanceof Error ? e.message : e}`);
+    let views = "";
+    for (const n of nodes) {
+      const v = await call(n.port, "CLUSTER", "NODES").catch((x) => String(x));
+      views += `\n-- ${n.kind} ${n.port}:\n${typeof v === "string" ? v : JSON.stringify(v)}`;
+    }
+    throw new Error(`${name}: ${e instanceof Error ? e.message : e}${views}`);
   }
 }
 
@@ -256,8 +268,8 @@ Deno.test({
         }
         return true;
       }, 20000);
-      await step("ioredis", () => ioredisWorkload(nodes[1]!));
-      await step("node-redis", () => nodeRedisWorkload(nodes[2]!));
+      await step("ioredis", () => ioredisWorkload(nodes[1]!), nodes);
+      await step("node-redis", () => nodeRedisWorkload(nodes[2]!), nodes);
       await step("restart", () => restartMaster(nodes, 0));
       await check(nodes[4]!);
     } finally {
@@ -308,8 +320,8 @@ Deno.test({
       await check(nodes[1]!);
       await check(nodes[4]!);
       await step("pub/sub across kinds", () => publishAcross(nodes));
-      await step("ioredis", () => ioredisWorkload(nodes[1]!));
-      await step("node-redis", () => nodeRedisWorkload(nodes[0]!));
+      await step("ioredis", () => ioredisWorkload(nodes[1]!), nodes);
+      await step("node-redis", () => nodeRedisWorkload(nodes[0]!), nodes);
       await step("restart", () => restartMaster(nodes, 2));
       await check(nodes[5]!);
     } finally {
