@@ -70,6 +70,14 @@ async function replicate(nodes: ClusterProc[], replica: ClusterProc, master: Clu
     15000,
   );
   await allAgree(nodes, 15000);
+  const [rid, mid] = [await myId(replica.port), await myId(master.port)];
+  await until("every node to see the replica", async () => {
+    for (const n of nodes) {
+      const f = (await clusterNodes(n.port)).find((f) => f[0] === rid);
+      if (f === undefined || !f[2]!.includes("slave") || f[3] !== mid) return false;
+    }
+    return true;
+  }, 15000);
 }
 
 /** The id of the master serving `slot`, as `port` sees it (CLUSTER NODES). */
