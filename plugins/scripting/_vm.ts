@@ -30,7 +30,7 @@ import { Trait } from "../../core/types.ts";
 import { sha1hex } from "../../core/sha1.ts";
 import { formatDouble } from "../../core/number.ts";
 import type {} from "../acl/mod.ts";
-import type {} from "../cluster/mod.ts";
+import type { ClusterService } from "../cluster/mod.ts";
 import {
   compactStack,
   fromLua,
@@ -279,6 +279,11 @@ const RAND_MAX = 2147483647;
 export class ScriptVM {
   readonly L: LuaState;
   readonly #host: VmHost;
+  /**
+   * The cluster service, looked up when a script first runs a command
+   * (every plugin is initialised by then); null outside cluster mode.
+   */
+  #cluster: ClusterService | null | undefined;
   /** The client scripts run commands as: replies become Lua values. */
   #client!: Context;
   /** Builds command replies as Lua values on the script thread's stack. */
@@ -812,16 +817,18 @@ export class ScriptVM {
     if (!opts.obey) {
       // A cluster node runs only commands for its own slots (and, unless
       // the script allows cross-slot keys, for one slot).
-      const cluster = this.#host.server.service("cluster");
-      const flags = opts.flags;
-      const err = cluster?.scriptCheck(
-        opts.caller,
-        cmd,
-        argv,
-        run,
-        flags.compat || flags.allowCrossSlot,
-      );
-      if (err !== undefined) return err;
+      const cluster = this.#cluster ??= this.#host.server.service("cluster") ?? null;
+      if (cluster !== null) {
+        const flags = opts.flags;
+        const err = cluster.scriptCheck(
+          opts.caller,
+          cmd,
+          argv,
+          run,
+          flags.compat || flags.allowCrossSlot,
+        );
+        if (err !== undefined) return err;
+      }
     }
     return cmd;
   }
