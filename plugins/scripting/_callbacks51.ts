@@ -196,7 +196,13 @@ export const foreachi51: LuaJsFunction = (L) => {
  */
 export const tostring51: LuaJsFunction = (L) => {
   lauxlib.luaL_checkany(L, 1);
-  if (lauxlib.luaL_getmetafield(L, 1, "__tostring") === lua.LUA_TNIL) {
+  // Only tables and userdata can have a __tostring of their own (the
+  // strings' metatable is read-only, other types have none).
+  const t = lua.lua_type(L, 1);
+  if (
+    (t !== lua.LUA_TTABLE && t !== lua.LUA_TUSERDATA) ||
+    lauxlib.luaL_getmetafield(L, 1, TOSTRING) === lua.LUA_TNIL
+  ) {
     lauxlib.luaL_tolstring(L, 1);
     return 1;
   }
@@ -205,4 +211,5 @@ export const tostring51: LuaJsFunction = (L) => {
   return 1;
 };
 
+const TOSTRING = toLua("__tostring");
 const one = (): number => 1;

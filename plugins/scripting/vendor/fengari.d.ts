@@ -43,6 +43,7 @@ export interface LuaApi {
   LUA_TTABLE: number;
   LUA_TFUNCTION: number;
   LUA_TTHREAD: number;
+  LUA_TUSERDATA: number;
   LUA_YIELD: number;
   LUA_MASKLINE: number;
   LUA_MASKCOUNT: number;
