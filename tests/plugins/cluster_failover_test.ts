@@ -10,6 +10,22 @@
 import { Cluster } from "ioredis";
 import { assertEquals, assertOk as assert } from "../_assert.ts";
 import { hasRedis, spawnServer } from "../_helpers.ts";
+import { ClusterNode, ClusterState, NodeFlag } from "../../plugins/cluster/_state.ts";
+import { Bus } from "../../plugins/cluster/bus/_bus.ts";
+import { BusLink } from "../../plugins/cluster/bus/_link.ts";
+import { processPacket } from "../../plugins/cluster/bus/_process.ts";
+import {
+  type ClusterMsg,
+  decodeMessage,
+  MsgFlag0,
+  MsgType,
+  NULL_NAME,
+} from "../../plugins/cluster/bus/_messages.ts";
+import {
+  failoverBeforeSleep,
+  replicaCron,
+  startManualFailover,
+} from "../../plugins/cluster/bus/_failover.ts";
 import {
   allAgree,
   call,
@@ -333,4 +349,284 @@ Deno.test({
       await stopAll(nodes);
     }
   },
+});
+
+// ---------------------------------------------------------------------------
+// The replica's side in process (no sockets): what it sends and when.
+
+/** A link that keeps what is sent on it. */
+class CaptureLink extends BusLink {
+  sent: ClusterMsg[] = [];
+  override send(bytes: Uint8Array): void {
+    const m = decodeMessage(bytes);
+    if (typeof m === "string") throw new Error(m);
+    this.sent.push(m);
+  }
+}
+
+const NAME = (c: string) => c.repeat(40);
+
+/**
+ * This node ("5") a replica of master "a" serving slots 0..99; masters
+ * "b" and "c" serve 100..199 and 200..299; "r" is another replica of "a".
+ */
+function replicaTable() {
+  let now = 1_000_000;
+  const me = new ClusterNode(NAME("5"), NodeFlag.MYSELF | NodeFlag.SLAVE, 0);
+  const st = new ClusterState(me);
+  const io = {
+    offset: 100,
+    dataAge: 0,
+    noFailover: false,
+    unsetMaster: 0,
+    masters: [] as string[],
+    logs: [] as string[],
+  };
+  const bus = new Bus({
+    state: () => st,
+    bindAddrs: [],
+    busPort: 0,
+    nodeTimeout: () => 1000,
+    announced: () => ({ ip: "", port: 7000, pport: 0, cport: 17000, hostname: "" }),
+    replOffset: () => io.offset,
+    replicaDataAge: () => io.dataAge,
+    replicaNoFailover: () => io.noFailover,
+    unsetMaster: () => void io.unsetMaster++,
+    deliver() {},
+    setMaster: (m) => void io.masters.push(m.name),
+    deleteKeysInSlot() {},
+    beforeSleep() {},
+    log: (_l, m) => void io.logs.push(m),
+    now: () => now,
+  });
+  const known = (c: string, flags: number) => {
+    const n = new ClusterNode(NAME(c), flags, now);
+    n.ip = "127.0.0.1";
+    n.port = 7000 + c.charCodeAt(0);
+    n.cport = 17000 + c.charCodeAt(0);
+    st.addNode(n);
+    const out = new CaptureLink(bus, n, false, now);
+    n.link = out;
+    const inbound = new CaptureLink(bus, undefined, true, now);
+    inbound.peerIp = "127.0.0.1";
+    return { node: n, out, inbound };
+  };
+  const a = known("a", NodeFlag.MASTER), b = known("b", NodeFlag.MASTER);
+  const c = known("c", NodeFlag.MASTER), r = known("r", NodeFlag.SLAVE);
+  for (let j = 0; j < 300; j++) st.addSlot([a, b, c][Math.floor(j / 100)]!.node, j);
+  a.node.configEpoch = 1, b.node.configEpoch = 2, c.node.configEpoch = 3;
+  st.currentEpoch = 3;
+  st.setReplicaOf(me, a.node);
+  st.setReplicaOf(r.node, a.node);
+  st.size = 3;
+  const from = (n: ClusterNode, type: number): ClusterMsg => ({
+    type,
+    port: n.port,
+    pport: 0,
+    cport: n.cport,
+    currentEpoch: st.currentEpoch,
+    configEpoch: n.configEpoch,
+    offset: n.replOffset,
+    sender: n.name,
+    myslots: n.slots.slice(),
+    slaveof: n.replicaOf?.name ?? NULL_NAME,
+    myip: "",
+    flags: n.flags,
+    state: 0,
+    mflags: [0, 0, 0],
+  });
+  const sent = (l: { out: CaptureLink }, type: number) => l.out.sent.filter((m) => m.type === type);
+  return {
+    st,
+    me,
+    bus,
+    io,
+    a,
+    b,
+    c,
+    r,
+    from,
+    sent,
+    /** The bus's cron work for a replica, after `ms`. */
+    cron(ms = 100) {
+      now += ms;
+      replicaCron(bus);
+    },
+    /** A message arrives (then the end-of-turn failover work, as the bus does it). */
+    receive(link: BusLink, msg: ClusterMsg) {
+      processPacket(bus, link, msg);
+      failoverBeforeSleep(bus);
+    },
+    get now() {
+      return now;
+    },
+  };
+}
+
+Deno.test("failover in process: a replica of a FAIL master waits, asks for votes, wins with a majority", () => {
+  const t = replicaTable();
+  const { st, me, a, b, c, r, io } = t;
+  // Master up: nothing happens.
+  t.cron();
+  assertEquals(t.sent(b, MsgType.FAILOVER_AUTH_REQUEST).length, 0);
+  a.node.flags |= NodeFlag.FAIL;
+  a.node.failTime = t.now;
+  t.cron();
+  // Scheduled 500..999 ms ahead (rank 0), the other replica hears our offset.
+  const delay = st.failoverAuthTime - t.now;
+  assert(delay >= 500 && delay < 1000, `delay ${delay}`);
+  assert(
+    io.logs.some((l) =>
+      /^Start of election delayed for \d+ milliseconds \(rank #0, offset 100\)\.$/.test(l)
+    ),
+  );
+  assertEquals(t.sent(r, MsgType.PONG).length, 1);
+  assertEquals(t.sent(b, MsgType.PONG).length, 0);
+  t.cron(delay - 100);
+  assertEquals(t.sent(b, MsgType.FAILOVER_AUTH_REQUEST).length, 0);
+  t.cron(100);
+  // The request goes to every node, at a new epoch, no FORCEACK.
+  assertEquals(st.currentEpoch, 4);
+  assertEquals(st.failoverAuthEpoch, 4);
+  for (const n of [a, b, c, r]) assertEquals(t.sent(n, MsgType.FAILOVER_AUTH_REQUEST).length, 1);
+  const req = t.sent(b, MsgType.FAILOVER_AUTH_REQUEST)[0]!;
+  assertEquals([req.currentEpoch, req.configEpoch, req.mflags[0]], [4, 1, 0]);
+  assertEquals(req.slaveof, a.node.name);
+  // A vote from a replica does not count; one master's is not a majority of 3.
+  t.receive(r.inbound, t.from(r.node, MsgType.FAILOVER_AUTH_ACK));
+  t.receive(b.inbound, t.from(b.node, MsgType.FAILOVER_AUTH_ACK));
+  assertEquals(st.failoverAuthCount, 1);
+  assert(me.isReplica);
+  t.receive(c.inbound, t.from(c.node, MsgType.FAILOVER_AUTH_ACK));
+  // Won: a master at the election's epoch, with the old master's slots, replication off.
+  assert(me.isMaster);
+  assertEquals(me.configEpoch, 4);
+  assertEquals(me.numslots, 100);
+  assertEquals(st.slots[0], me);
+  assertEquals(a.node.numslots, 0);
+  assertEquals(io.unsetMaster, 1);
+  assert(io.logs.includes("Failover election won: I'm the new master."));
+  assert(io.logs.includes("configEpoch set to 4 after successful failover"));
+  // Everyone hears it at once.
+  for (const n of [b, c, r]) assertEquals(t.sent(n, MsgType.PONG).length >= 1, true);
+  const pong = t.sent(b, MsgType.PONG).at(-1)!;
+  assertEquals([pong.slaveof, pong.configEpoch], [NULL_NAME, 4]);
+});
+
+Deno.test("failover in process: rank by offset, no quorum in time, no-failover, old data", () => {
+  const t = replicaTable();
+  const { st, a, b, r, io } = t;
+  // The other replica processed more: one second more to wait.
+  r.node.replOffset = 500;
+  a.node.flags |= NodeFlag.FAIL;
+  a.node.failTime = t.now;
+  t.cron();
+  assertEquals(st.failoverAuthRank, 1);
+  const delay = st.failoverAuthTime - t.now;
+  assert(delay >= 1500 && delay < 2000, `delay ${delay}`);
+  // Asked, but no vote comes within the auth timeout (2 s at least): expired.
+  t.cron(delay);
+  assertEquals(t.sent(b, MsgType.FAILOVER_AUTH_REQUEST).length, 1);
+  t.cron(2001);
+  assertEquals(t.sent(b, MsgType.FAILOVER_AUTH_REQUEST).length, 1);
+  // The next attempt comes after twice the auth timeout, at a new epoch.
+  for (let i = 0; i < 25; i++) t.cron(100);
+  assertEquals(t.sent(b, MsgType.FAILOVER_AUTH_REQUEST).length, 1);
+  t.cron(4000);
+  t.cron(st.failoverAuthTime - t.now);
+  assertEquals(t.sent(b, MsgType.FAILOVER_AUTH_REQUEST).length, 2);
+  assertEquals(st.failoverAuthEpoch, 5);
+  // Logged once the master has been down long enough to matter.
+  t.cron(6000);
+  assert(io.logs.some((l) => l.startsWith("Currently unable to failover: ")));
+
+  // cluster-replica-no-failover: no election.
+  const u = replicaTable();
+  u.io.noFailover = true;
+  u.a.node.flags |= NodeFlag.FAIL;
+  u.cron();
+  u.cron(2000);
+  assertEquals(u.st.failoverAuthTime, 0);
+  assertEquals(u.sent(u.b, MsgType.FAILOVER_AUTH_REQUEST).length, 0);
+
+  // Data older than repl-ping-replica-period + node timeout × validity factor (10 + 10 s).
+  const v = replicaTable();
+  v.io.dataAge = 1000 + 20_001;
+  v.a.node.flags |= NodeFlag.FAIL;
+  v.a.node.failTime = v.now - 60_000;
+  v.cron();
+  assertEquals(v.st.failoverAuthTime, 0);
+  assert(v.io.logs.some((l) => l.includes("cluster-replica-validity-factor")));
+  v.io.dataAge = 1000 + 20_000;
+  v.cron();
+  assert(v.st.failoverAuthTime !== 0);
+});
+
+Deno.test("failover in process: CLUSTER FAILOVER waits for the master's offset, then forces the vote", () => {
+  const t = replicaTable();
+  const { st, me, a, b, c, io } = t;
+  startManualFailover(t.bus, false);
+  assertEquals(t.sent(a, MsgType.MFSTART).length, 1);
+  assert(st.mfEnd !== 0 && !st.mfCanStart);
+  // The paused master's ping tells its offset; this replica is behind.
+  a.node.replOffset = 150;
+  const ping = t.from(a.node, MsgType.PING);
+  ping.mflags = [MsgFlag0.PAUSED, 0, 0];
+  t.receive(a.inbound, ping);
+  assertEquals(st.mfMasterOffset, 150);
+  t.cron();
+  assertEquals(t.sent(b, MsgType.FAILOVER_AUTH_REQUEST).length, 0);
+  io.offset = 150;
+  t.cron();
+  assert(io.logs.includes("All master replication stream processed, manual failover can start."));
+  // No delay, FORCEACK set; the master (up) votes too.
+  t.cron();
+  const req = t.sent(b, MsgType.FAILOVER_AUTH_REQUEST)[0]!;
+  assertEquals(req.mflags[0] & MsgFlag0.FORCEACK, MsgFlag0.FORCEACK);
+  t.receive(a.inbound, t.from(a.node, MsgType.FAILOVER_AUTH_ACK));
+  t.receive(c.inbound, t.from(c.node, MsgType.FAILOVER_AUTH_ACK));
+  assert(me.isMaster);
+  assertEquals(st.mfEnd, 0);
+
+  // FORCE: no MFSTART, the election at once; no majority within 5 s: abandoned.
+  const f = replicaTable();
+  startManualFailover(f.bus, true);
+  assertEquals(f.sent(f.a, MsgType.MFSTART).length, 0);
+  f.cron();
+  f.cron();
+  assertEquals(f.sent(f.b, MsgType.FAILOVER_AUTH_REQUEST).length, 1);
+  f.cron(5001);
+  f.bus.cron();
+  assertEquals(f.st.mfEnd, 0);
+  assert(f.io.logs.includes("Manual failover timed out."));
+});
+
+Deno.test("failover in process: replica migration to an orphaned master", () => {
+  const t = replicaTable();
+  const { st, me, b, r, io } = t;
+  // "b" had a replica that failed: orphaned. "a" has two working replicas.
+  const gone = new ClusterNode(NAME("g"), NodeFlag.SLAVE | NodeFlag.FAIL, 0);
+  st.addNode(gone);
+  st.setReplicaOf(gone, b.node);
+  st.state = "ok";
+  t.cron();
+  // Not before the orphan has been one for 5 s.
+  assertEquals(io.masters, []);
+  for (let i = 0; i < 50; i++) t.cron(100);
+  assertEquals(io.masters, []);
+  t.cron(200);
+  // This replica's name ("5...") is smaller than "r...": it moves.
+  assertEquals(io.masters, [b.node.name]);
+  assert(io.logs.includes(`Migrating to orphaned master ${b.node.name}`));
+  void me, r;
+
+  // With cluster-migration-barrier at 2, "a" must keep two: nobody moves.
+  const u = replicaTable();
+  const g2 = new ClusterNode(NAME("g"), NodeFlag.SLAVE | NodeFlag.FAIL, 0);
+  u.st.addNode(g2);
+  u.st.setReplicaOf(g2, u.b.node);
+  u.st.state = "ok";
+  (u.bus.host as { migrationBarrier?: () => number }).migrationBarrier = () => 2;
+  for (let i = 0; i < 70; i++) u.cron(100);
+  assertEquals(u.io.masters, []);
 });

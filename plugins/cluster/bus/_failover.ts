@@ -70,7 +70,7 @@ function logCantFailover(bus: Bus, reason: number): void {
     ? "Waiting for votes, but majority still not reached."
     : "Unknown reason code.";
   lastCantFailoverLog.set(bus, now);
-  bus.host.log("notice", `Currently unable to failover: ${msg}`);
+  bus.host.log("warning", `Currently unable to failover: ${msg}`);
 }
 
 /**
@@ -150,7 +150,7 @@ export function handleReplicaFailover(bus: Bus): void {
       st.markTodo(Todo.HANDLE_FAILOVER);
     }
     host.log(
-      "notice",
+      "warning",
       `Start of election delayed for ${
         st.failoverAuthTime - now
       } milliseconds (rank #${st.failoverAuthRank}, offset ${host.replOffset()}).`,
@@ -166,7 +166,7 @@ export function handleReplicaFailover(bus: Bus): void {
       const added = (rank - st.failoverAuthRank) * 1000;
       st.failoverAuthTime += added;
       st.failoverAuthRank = rank;
-      host.log("notice", `Replica rank updated to #${rank}, added ${added} milliseconds of delay.`);
+      host.log("warning", `Replica rank updated to #${rank}, added ${added} milliseconds of delay.`);
     }
   }
   if (now < st.failoverAuthTime) {
@@ -180,17 +180,17 @@ export function handleReplicaFailover(bus: Bus): void {
   if (!st.failoverAuthSent) {
     st.currentEpoch++;
     st.failoverAuthEpoch = st.currentEpoch;
-    host.log("notice", `Starting a failover election for epoch ${st.currentEpoch}.`);
+    host.log("warning", `Starting a failover election for epoch ${st.currentEpoch}.`);
     requestFailoverAuth(bus);
     st.failoverAuthSent = true;
     st.markTodo(Todo.SAVE_CONFIG | Todo.UPDATE_STATE | Todo.FSYNC_CONFIG);
     return;
   }
   if (st.failoverAuthCount >= neededQuorum) {
-    host.log("notice", "Failover election won: I'm the new master.");
+    host.log("warning", "Failover election won: I'm the new master.");
     if (me.configEpoch < st.failoverAuthEpoch) {
       me.configEpoch = st.failoverAuthEpoch;
-      host.log("notice", `configEpoch set to ${me.configEpoch} after successful failover`);
+      host.log("warning", `configEpoch set to ${me.configEpoch} after successful failover`);
     }
     replaceMaster(bus);
   } else {
@@ -333,7 +333,7 @@ export function handleReplicaMigration(bus: Bus, maxReplicas: number): void {
     target !== undefined && candidate === me &&
     now - target.orphanedTime > REPLICA_MIGRATION_DELAY
   ) {
-    bus.host.log("notice", `Migrating to orphaned master ${target.name}`);
+    bus.host.log("warning", `Migrating to orphaned master ${target.name}`);
     bus.host.setMaster(target);
     st.markTodo(Todo.SAVE_CONFIG | Todo.UPDATE_STATE);
   }
