@@ -259,8 +259,8 @@ export function processPacket(bus: Bus, link: BusLink, msg: ClusterMsg): boolean
     sendFailoverAuthIfNeeded(bus, sender, msg);
   } else if (type === MsgType.FAILOVER_AUTH_ACK) {
     // A vote counts for this node's election if it comes from a master with
-    // slots, at or past the election's epoch (this node's own failover is
-    // not implemented; the count is kept as Redis keeps it).
+    // slots, at or past the election's epoch; the end of the turn checks
+    // the quorum (`_failover.ts`).
     if (sender === undefined) return true;
     if (sender.isMaster && sender.numslots > 0 && senderCurrentEpoch >= st.failoverAuthEpoch) {
       st.failoverAuthCount++;
