@@ -303,13 +303,24 @@ Deno.test({
   ignore: !hasRedis,
   sanitizeOps: false,
   sanitizeResources: false,
-  async fn() {
+  async fn(t) {
     const nodes = await startNodes(["redis", "respite", "redis", "respite"], ARGS);
     try {
       await formCluster(nodes, THIRDS);
       const [m0, , , r0] = nodes as [ClusterProc, ClusterProc, ClusterProc, ClusterProc];
       await replicate(nodes, r0, m0);
-      await killAndPromote(nodes, m0, r0);
+      let back!: ClusterProc;
+      await t.step("kill -9 the redis-server master: the Respite replica is elected", async () => {
+        back = await killAndPromote(nodes, m0, r0);
+      });
+      await t.step("CLUSTER FAILOVER on the redis-server replica of a Respite master", async () => {
+        await manualFailover(nodes, back, r0);
+      });
+      await t.step("CLUSTER FAILOVER on the Respite replica of a redis-server master", async () => {
+        // Masters vote about one master once per two node timeouts.
+        await new Promise((r) => setTimeout(r, 2 * NODE_TIMEOUT + 100));
+        await manualFailover(nodes, r0, back);
+      });
     } finally {
       await stopAll(nodes);
     }
