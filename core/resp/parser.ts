@@ -9,7 +9,7 @@
  * @module
  */
 
-import { bytesToString, recentBytesToString } from "./bytes.ts";
+import { bytesToString, commandNameToString, recentBytesToString } from "./bytes.ts";
 import { splitArgs } from "../config.ts";
 
 /** Redis's PROTO_INLINE_MAX_SIZE: longest inline line or header line. */
@@ -206,7 +206,12 @@ export class RequestParser {
         if (this.end - this.start < this.#bulk + 2) return this.#incomplete();
         const s = this.start;
         // Like Redis, the two bytes after the data are skipped unchecked.
-        this.#argv.push(recentBytesToString(this.buf, s, s + this.#bulk));
+        const argv = this.#argv, end = s + this.#bulk;
+        argv.push(
+          argv.length === 0
+            ? commandNameToString(this.buf, s, end)
+            : recentBytesToString(this.buf, s, end),
+        );
         this.start = s + this.#bulk + 2;
         this.#bulk = -1;
         this.#multibulk--;

@@ -355,3 +355,14 @@ Deno.test("parser: arguments of every short length keep every byte", () => {
     assertEquals(parseChunks([bytes(mb("ECHO", arg))], p), [["ECHO", arg]]);
   }
 });
+
+Deno.test("parser: command names seen lately come back as the same string, byte exact", () => {
+  const p = new RequestParser({ ...LIMITS });
+  // "GET" and "GxT" share a cache slot (length, first and last byte).
+  const out = parseChunks([
+    bytes(mb("GET", "k") + mb("GxT", "k") + mb("GET", "k") + mb("\xe9\x80")),
+  ], p);
+  assertEquals(out.map((a) => a[0]), ["GET", "GxT", "GET", "\xe9\x80"]);
+  const again = parseChunks([bytes(mb("\xe9\x80", "x"))], p);
+  assertOk(again[0]![0] === out[3]![0]);
+});
