@@ -166,7 +166,10 @@ export function handleReplicaFailover(bus: Bus): void {
       const added = (rank - st.failoverAuthRank) * 1000;
       st.failoverAuthTime += added;
       st.failoverAuthRank = rank;
-      host.log("warning", `Replica rank updated to #${rank}, added ${added} milliseconds of delay.`);
+      host.log(
+        "warning",
+        `Replica rank updated to #${rank}, added ${added} milliseconds of delay.`,
+      );
     }
   }
   if (now < st.failoverAuthTime) {
