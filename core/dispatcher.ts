@@ -129,11 +129,12 @@ export class Dispatcher implements CommandObservers {
   #sharedUs = 0;
   #mean = 0;
   /**
-   * The fast commands a script calls are timed one in SHARE too, alone
-   * (each pays Lua's work between them, so none can start where another
-   * ended): the others are given the mean of the last one timed. Their
-   * sums in INFO commandstats are then estimates; the script's own time,
-   * read around it, stays exact.
+   * The fast commands a script calls, or EXEC runs from its queue, are
+   * timed one in SHARE too, alone (each pays Lua's or EXEC's work between
+   * them, so none can start where another ended): the others are given
+   * the mean of the last one timed. Their sums in INFO commandstats are
+   * then estimates; the script's or EXEC's own time, read around it,
+   * stays exact.
    */
   #nestedTick = 0;
   #nestedMean = 0;
@@ -320,8 +321,9 @@ export class Dispatcher implements CommandObservers {
     if (from < 0) this.#shared = this.#sharedUs = 0;
     const share = from >= 0 && exact && cmd.isFast && woken === undefined &&
       after.length === 0 && this.#shared < SHARE - 1 && this.#mean < SHARE_MAX_US;
-    const nestedFast = from < 0 && exact && cmd.isFast && c.flags.script === true &&
-      woken === undefined && after.length === 0;
+    const nestedFast = from < 0 && exact && cmd.isFast &&
+      (c.flags.script === true || outerCmd !== undefined) && woken === undefined &&
+      after.length === 0;
     const guess = nestedFast && (this.#nestedTick++ & (SHARE - 1)) !== 0 &&
       this.#nestedMean < SHARE_MAX_US;
     // A call that reads the clock settles the run so far (before any
