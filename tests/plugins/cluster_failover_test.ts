@@ -190,6 +190,10 @@ async function killAndPromote(
     if (replica.kind === "respite") {
       await replica.waitLog(/Failover election won: I'm the new master\./, 1000);
     }
+    // CLUSTER INFO counts the request sent to each live node and the two votes.
+    const stats = await clusterInfo(replica.port);
+    assert(Number(stats.get("cluster_stats_messages_auth-req_sent")) >= live.length - 1);
+    assert(Number(stats.get("cluster_stats_messages_auth-ack_received")) >= 2);
     // Clients go on with the new master: every key is there, writes work.
     await until("ioredis to read from the new master", async () => {
       try {
