@@ -2,9 +2,13 @@
  * Failover with Respite replicas, as Redis 7.0 does it: a replica of a
  * master killed with SIGKILL wins the election and serves its slots (the
  * old master, restarted, follows it); CLUSTER FAILOVER on a Respite
- * replica loses no acknowledged write while a client writes; a Respite
- * replica of a redis-server master takes over; an orphaned master gets a
- * replica from a master with two. Small node timeouts keep each short.
+ * replica loses no acknowledged write while a client writes (also between
+ * Respite and redis-server nodes, both ways); a Respite replica of a
+ * redis-server master takes over; `cluster-replica-no-failover` keeps a
+ * replica out of elections but not out of CLUSTER FAILOVER FORCE; an
+ * orphaned master gets a replica from a master with two. Then the same
+ * logic in process, with a clock of its own. Small node timeouts keep
+ * each test short.
  */
 
 import { Cluster } from "ioredis";
@@ -325,6 +329,44 @@ Deno.test({
         await new Promise((r) => setTimeout(r, 2 * NODE_TIMEOUT + 100));
         await manualFailover(nodes, r0, back);
       });
+    } finally {
+      await stopAll(nodes);
+    }
+  },
+});
+
+Deno.test({
+  name: "failover: cluster-replica-no-failover keeps a replica out of elections, not FORCE",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const nodes = await startNodes(Array(4).fill("respite"), ARGS);
+    try {
+      await formCluster(nodes, THIRDS);
+      const [m0, m1, , r0] = nodes as [ClusterProc, ClusterProc, ClusterProc, ClusterProc];
+      await replicate(nodes, r0, m0);
+      assertEquals(
+        await call(r0.port, "CONFIG", "SET", "cluster-replica-no-failover", "yes"),
+        "OK",
+      );
+      const r0Id = await myId(r0.port);
+      await until("the nofailover flag to spread", async () => {
+        const f = (await clusterNodes(m1.port)).find((f) => f[0] === r0Id);
+        return f !== undefined && f[2]!.includes("nofailover");
+      }, 10000);
+      await kill(m0);
+      // The master is marked failed, and its replica stays one.
+      await until("the master to be failed", async () => {
+        const f = (await clusterNodes(m1.port)).find((f) => f[2]!.includes("master,fail"));
+        return f !== undefined;
+      }, 10000);
+      await new Promise((r) => setTimeout(r, 3000));
+      assertEquals(await info(r0.port, "role"), "slave");
+      assertEquals(r0.log().includes("Starting a failover election"), false);
+      // FORCE is a manual failover: it runs.
+      assertEquals(await call(r0.port, "CLUSTER", "FAILOVER", "FORCE"), "OK");
+      await waitOwner(nodes.filter((n) => n !== m0), r0Id, 10000);
+      assertEquals(await info(r0.port, "role"), "master");
     } finally {
       await stopAll(nodes);
     }
