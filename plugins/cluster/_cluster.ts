@@ -7,6 +7,7 @@
  */
 
 import type { Bytes, ServerApi } from "../../core/types.ts";
+import type { Database } from "../../core/keyspace.ts";
 import { ClusterSettings } from "./_config.ts";
 import { freshState, NodesConfError, parseNodesConf, saveNodesConf } from "./_nodes_conf.ts";
 import { type ClusterBus, type ClusterState, NodeFlag, randomNodeName, Todo } from "./_state.ts";
@@ -147,31 +148,36 @@ export class Cluster {
   lastSaveError = "";
 
   /**
-   * Database 0's keys by slot, built by one scan and kept while nothing
-   * changed (same map, same size, same change counter): a tool asking
-   * slot after slot (`redis-cli --cluster fix`) scans once. Respite keeps
-   * no per-slot index as Redis does, so writes cost nothing more.
+   * Database 0's keys by slot, built by one scan the first time a slot's
+   * keys are asked for (COUNTKEYSINSLOT, GETKEYSINSLOT: cluster tools,
+   * resharding), then kept up to date from the key-change hooks; until
+   * then writes pay nothing for it. The index is built again when its
+   * count no longer matches the database (a change no hook told of, as a
+   * bulk load).
    */
-  #index: { data: unknown; size: number; dirty: number; slots: Map<number, Bytes[]> } | undefined;
+  #index: SlotIndex | undefined;
 
-  #slotIndex(): Map<number, Bytes[]> {
+  #slotIndex(): SlotIndex {
     const db = this.server.keyspace.db(0);
+    let ix = this.#index;
+    if (ix !== undefined && ix.total === db.size) return ix;
+    ix = new SlotIndex();
+    for (const k of db.data.keys()) ix.add(k);
+    this.#index = ix;
+    return ix;
+  }
+
+  /** A key of `db` changed (written, deleted, expired): the index follows it. */
+  noteKey(db: Database, key: Bytes): void {
     const ix = this.#index;
-    if (
-      ix !== undefined && ix.data === db.data && ix.size === db.size &&
-      ix.dirty === this.server.dirty
-    ) {
-      return ix.slots;
-    }
-    const slots = new Map<number, Bytes[]>();
-    for (const k of db.data.keys()) {
-      const s = keyHashSlot(k);
-      const list = slots.get(s);
-      if (list === undefined) slots.set(s, [k]);
-      else list.push(k);
-    }
-    this.#index = { data: db.data, size: db.size, dirty: this.server.dirty, slots };
-    return slots;
+    if (ix === undefined || db.index !== 0) return;
+    if (db.data.has(key)) ix.add(key);
+    else ix.remove(key);
+  }
+
+  /** A database was flushed or swapped: the index is built again when next needed. */
+  dropIndex(): void {
+    this.#index = undefined;
   }
 
   /**
@@ -179,15 +185,13 @@ export class Cluster {
    * a slot's keys (GETKEYSINSLOT).
    */
   keysInSlot(slot: number, max = Infinity): Bytes[] {
-    const all = this.#slotIndex().get(slot) ?? [];
-    const out: Bytes[] = [];
-    for (let i = all.length - 1; i >= 0 && out.length < max; i--) out.push(all[i]!);
-    return out;
+    const data = this.server.keyspace.db(0).data;
+    return this.#slotIndex().newest(slot, max, (k) => data.has(k));
   }
 
   /** How many keys of database 0 are in `slot` (countKeysInSlot). */
   countKeysInSlot(slot: number): number {
-    return this.#slotIndex().get(slot)?.length ?? 0;
+    return this.#slotIndex().count(slot);
   }
 
   /**
@@ -262,3 +266,75 @@ export class Cluster {
 }
 
 export { NodesConfError };
+
+/**
+ * Keys by slot, each slot's in the order they were added: newest first is
+ * read from the end (GETKEYSINSLOT), so moving a slot's keys away, newest
+ * first, costs each call only the keys it returns. A removed key leaves a
+ * hole, trimmed from the end and compacted when holes outnumber keys.
+ *
+ * @example
+ * ```ts
+ * import { SlotIndex } from "./_cluster.ts";
+ * const ix = new SlotIndex();
+ * for (const k of ["{a}1", "{a}2", "{a}3"]) ix.add(k);
+ * ix.remove("{a}2");
+ * console.log(ix.newest(15495, 10, () => true)); // [ "{a}3", "{a}1" ]
+ * ```
+ */
+export class SlotIndex {
+  readonly #slots = new Map<number, { keys: (Bytes | undefined)[]; live: number }>();
+  /** Each key's slot and place in its slot's list. */
+  readonly #pos = new Map<Bytes, number>();
+  /** Keys indexed. */
+  total = 0;
+
+  add(key: Bytes): void {
+    if (this.#pos.has(key)) return;
+    const slot = keyHashSlot(key);
+    let sk = this.#slots.get(slot);
+    if (sk === undefined) this.#slots.set(slot, sk = { keys: [], live: 0 });
+    this.#pos.set(key, sk.keys.length);
+    sk.keys.push(key);
+    sk.live++;
+    this.total++;
+  }
+
+  remove(key: Bytes): void {
+    const i = this.#pos.get(key);
+    if (i === undefined) return;
+    this.#pos.delete(key);
+    const sk = this.#slots.get(keyHashSlot(key))!;
+    sk.keys[i] = undefined;
+    sk.live--;
+    this.total--;
+    const keys = sk.keys;
+    while (keys.length !== 0 && keys[keys.length - 1] === undefined) keys.pop();
+    if (keys.length > 64 && keys.length > 2 * sk.live) {
+      const kept = keys.filter((k): k is Bytes => k !== undefined);
+      kept.forEach((k, j) => this.#pos.set(k, j));
+      sk.keys = kept;
+    }
+  }
+
+  count(slot: number): number {
+    return this.#slots.get(slot)?.live ?? 0;
+  }
+
+  /** Up to `max` keys of `slot`, newest first, dropping those `exists` denies. */
+  newest(slot: number, max: number, exists: (key: Bytes) => boolean): Bytes[] {
+    const out: Bytes[] = [];
+    const sk = this.#slots.get(slot);
+    if (sk === undefined) return out;
+    const gone: Bytes[] = [];
+    for (let i = sk.keys.length - 1; i >= 0 && out.length < max; i--) {
+      const k = sk.keys[i];
+      if (k === undefined) continue;
+      if (exists(k)) out.push(k);
+      else gone.push(k);
+    }
+    // After the walk: a removal may compact the list under it.
+    for (const k of gone) this.remove(k);
+    return out;
+  }
+}

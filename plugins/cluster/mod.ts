@@ -158,6 +158,13 @@ function init(server: ServerApi): PluginInstance {
       beforeFlush() {
         if (cluster.state.todo !== 0) cluster.beforeSleep();
       },
+      // The per-slot key index, once built, follows every key change.
+      keyChanged(db, key) {
+        cluster.noteKey(db, key);
+      },
+      databaseChanged() {
+        cluster.dropIndex();
+      },
       // RESET ends READONLY and ASKING (clearClientConnectionState).
       clientReset(c) {
         c.ext.clusterReadonly = false;
