@@ -165,6 +165,10 @@ function init(server: ServerApi): PluginInstance {
       databaseChanged() {
         cluster.dropIndex();
       },
+      // CLIENT LIST's `r`: a READONLY client.
+      clientInfo(c) {
+        return c.ext.clusterReadonly === true ? { flags: "r" } : undefined;
+      },
       // RESET ends READONLY and ASKING (clearClientConnectionState).
       clientReset(c) {
         c.ext.clusterReadonly = false;

@@ -213,7 +213,9 @@ const SINGLE_NODE: string[][] = [
   ["CLUSTER", "HELP"],
   ["CLUSTER", "SAVECONFIG"],
   ["READONLY"],
+  ["CLIENT", "INFO"],
   ["READWRITE"],
+  ["CLIENT", "INFO"],
   ["ASKING"],
   ["CLUSTER", "FLUSHSLOTS"],
   ["CLUSTER", "NODES"],
@@ -233,7 +235,12 @@ async function runSingle(port: number, resp: 2 | 3): Promise<Reply[]> {
     const out: Reply[] = [];
     for (const step of SINGLE_NODE) {
       const argv = step.map((a) => a === "$ID" ? id : a);
-      out.push(maskIds(await c.call(...argv), ids));
+      const r = await c.call(...argv);
+      // CLIENT INFO: its flags only (the rest is the connection's own).
+      if (argv[0] === "CLIENT") {
+        const text = typeof r === "string" ? r : (r as { verbatim: string }).verbatim;
+        out.push(/ flags=(\S+) /.exec(text)![1]!);
+      } else out.push(maskIds(r, ids));
     }
     return out;
   } finally {
