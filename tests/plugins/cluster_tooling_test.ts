@@ -264,7 +264,7 @@ async function restartMaster(nodes: ClusterProc[], i: number): Promise<void> {
     "--cluster-port",
     String(old.busPort),
     "--cluster-node-timeout",
-    "3000",
+    "15000",
     "--repl-diskless-sync-delay",
     "0",
   ], { port: old.port, dir: old.dir });
@@ -290,7 +290,14 @@ async function stopDir(stop: () => Promise<void>, dir: string): Promise<void> {
 
 /** Nodes in their own dirs (so a restart finds its nodes.conf), diskless syncs without delay. */
 async function nodesWithDirs(kinds: ("respite" | "redis")[]): Promise<ClusterProc[]> {
-  const nodes = await startNodes(kinds, ["--repl-diskless-sync-delay", "0"]);
+  // A long node timeout: a node slowed by a loaded machine is not failed
+  // over in the middle of a workload.
+  const nodes = await startNodes(kinds, [
+    "--repl-diskless-sync-delay",
+    "0",
+    "--cluster-node-timeout",
+    "15000",
+  ]);
   return nodes;
 }
 
