@@ -211,7 +211,7 @@ export const Trait = {
  * 1. `auth`: the client must authenticate (NOAUTH).
  * 2. `no-multi`: commands flagged `no_multi` inside MULTI.
  * 3. `acl`: the user's permissions (NOPERM).
- * 4. `cluster`: redirection to another node (reserved).
+ * 4. `cluster`: redirection to another node (MOVED, ASK, CROSSSLOT, CLUSTERDOWN).
  * 5. `oom`: `maxmemory` reached and the command may grow memory (OOM).
  * 6. `misconf`: writes refused after a failed save (MISCONF).
  * 7. `noreplicas`: `min-replicas-to-write` not met (NOREPLICAS).
