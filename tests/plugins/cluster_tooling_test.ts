@@ -303,7 +303,7 @@ async function nodesWithDirs(kinds: ("respite" | "redis")[]): Promise<ClusterPro
 
 Deno.test({
   name:
-    "six Respite nodes: redis-cli --cluster create and check, ioredis and node-redis, a restart",
+    "six Respite nodes: redis-cli --cluster create, check, reshard and rebalance, ioredis and node-redis, a restart",
   ignore: !hasRedisCli,
   sanitizeOps: false,
   sanitizeResources: false,
