@@ -8,7 +8,6 @@
 
 import {
   call,
-  freePort,
   type Proc,
   RawClient,
   type Reply,
@@ -33,8 +32,9 @@ export async function startNode(
   kind: "respite" | "redis",
   args: readonly string[] = [],
   opts: SpawnOptions = {},
+  ports: readonly [number, number] = distinctFreePorts(2) as [number, number],
 ): Promise<ClusterProc> {
-  const busPort = freePort();
+  const busPort = ports[1];
   const base = [
     "--save",
     "",
@@ -50,7 +50,7 @@ export async function startNode(
     "yes",
   ];
   if (kind === "redis") base.push("--bind", "127.0.0.1");
-  const p = await spawnServer(kind, [...base, ...args], { port: freePort(), ...opts });
+  const p = await spawnServer(kind, [...base, ...args], { port: ports[0], ...opts });
   return Object.assign(p, { kind, busPort });
 }
 
@@ -59,7 +59,10 @@ export async function startNodes(
   kinds: readonly ("respite" | "redis")[],
   args: readonly string[] = [],
 ): Promise<ClusterProc[]> {
-  const started = await Promise.allSettled(kinds.map((k) => startNode(k, args)));
+  const ports = distinctFreePorts(kinds.length * 2);
+  const started = await Promise.allSettled(
+    kinds.map((k, i) => startNode(k, args, {}, [ports[2 * i]!, ports[2 * i + 1]!])),
+  );
   const ok = started.flatMap((r) => r.status === "fulfilled" ? [r.value] : []);
   const bad = started.find((r) => r.status === "rejected");
   if (bad !== undefined) {
@@ -67,6 +70,17 @@ export async function startNodes(
     throw (bad as PromiseRejectedResult).reason;
   }
   return ok;
+}
+
+/**
+ * `n` different free ports: each is held open until all are chosen, so
+ * the system cannot hand the same one out twice.
+ */
+export function distinctFreePorts(n: number): number[] {
+  const held = Array.from({ length: n }, () => Deno.listen({ port: 0, hostname: "127.0.0.1" }));
+  const ports = held.map((l) => (l.addr as Deno.NetAddr).port);
+  for (const l of held) l.close();
+  return ports;
 }
 
 /** Stops every node (SIGKILL), ignoring the ones already gone. */
