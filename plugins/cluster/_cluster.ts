@@ -9,7 +9,7 @@
 import type { Bytes, ServerApi } from "../../core/types.ts";
 import type { Database } from "../../core/keyspace.ts";
 import { ClusterSettings } from "./_config.ts";
-import { freshState, NodesConfError, parseNodesConf, saveNodesConf } from "./_nodes_conf.ts";
+import { freshState, parseNodesConf, saveNodesConf } from "./_nodes_conf.ts";
 import { type ClusterBus, type ClusterState, NodeFlag, randomNodeName, Todo } from "./_state.ts";
 import { keyHashSlot } from "./_slots.ts";
 
@@ -264,8 +264,6 @@ export class Cluster {
     st.markTodo(Todo.SAVE_CONFIG | Todo.UPDATE_STATE | Todo.FSYNC_CONFIG);
   }
 }
-
-export { NodesConfError };
 
 /**
  * Keys by slot, each slot's in the order they were added: newest first is
