@@ -87,12 +87,29 @@ const AUXSORTS = AUXSORT.replaceAll("AUXSORT", "rawsort") + "\n" +
  * The Lua half of the functions: loaded once per state, given the
  * functions they use (so a script's changes cannot reach them).
  */
-const CALLBACKS_SOURCE = `local rawget, rawset, next, floor = ...
+const CALLBACKS_SOURCE =
+  `local rawget, rawset, next, floor, type, error, getmetatable, rawequal, sub = ...
 
 ${AUXSORTS}
+-- A sort's order without a comparator when an item has a metatable, as
+-- 5.1's lessthan: values of two types never compare, tables and userdata
+-- only by the same __lt of both (called from Lua, where a script can
+-- pause); its errors raised without a position, as from the C function.
+local function lt(a, b)
+  local ta, tb = type(a), type(b)
+  if ta == tb then
+    if ta == "number" or ta == "string" then return a < b end
+    local ma, mb = getmetatable(a), getmetatable(b)
+    local h = ma and rawget(ma, "__lt")
+    if h ~= nil and rawequal(h, mb and rawget(mb, "__lt")) then return a < b end
+  end
+  if sub(ta, 3, 3) == sub(tb, 3, 3) then error("attempt to compare two " .. ta .. " values", 0) end
+  error("attempt to compare " .. ta .. " with " .. tb, 0)
+end
+
 local function sort(t, n, f, raw)
-  if raw then return rawsort(t, 1, n, f) end
-  return auxsort(t, 1, n, f)
+  if raw then return rawsort(t, 1, n, f or lt) end
+  return auxsort(t, 1, n, f or lt)
 end
 
 -- A table's value for gsub, its __index (which may be a Lua function)
@@ -126,10 +143,20 @@ export function openCallbacks51(L: LuaState): void {
     throw new Error(`scripting VM set-up failed: ${lua.lua_tolstring(L, -1)}`);
   }
   for (const name of ["rawget", "rawset", "next"]) lua.lua_getglobal(L, name);
-  lua.lua_getglobal(L, "math");
-  lua.lua_getfield(L, -1, "floor");
-  lua.lua_remove(L, -2);
-  lua.lua_call(L, 4, 4);
+  const more = [
+    ["math", "floor"],
+    ["_G", "type"],
+    ["_G", "error"],
+    ["debug", "getmetatable"],
+    ["_G", "rawequal"],
+    ["string", "sub"],
+  ];
+  for (const [lib, name] of more) {
+    lua.lua_getglobal(L, lib!);
+    lua.lua_getfield(L, -1, name!);
+    lua.lua_remove(L, -2);
+  }
+  lua.lua_call(L, 9, 4);
   for (const field of [FOREACHI_LUA, FOREACH_LUA, GSUB_INDEX, SORT_LUA]) {
     lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, field);
   }
@@ -151,8 +178,9 @@ function callLua(L: LuaState, field: string, nargs: number): number {
 }
 
 /**
- * `table.sort(t, f)` past its checks, `n` its length: 5.1's auxsort in
- * Lua, "invalid order function for sorting" raised here.
+ * `table.sort(t, f)` past its checks, `n` its length (`f` nil: Lua's
+ * order, for items with metatables): 5.1's auxsort in Lua, "invalid order
+ * function for sorting" raised here.
  */
 export function sortWith(L: LuaState, n: number): number {
   lua.lua_settop(L, 2);

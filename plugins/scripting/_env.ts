@@ -31,8 +31,9 @@ import { stdlib51 } from "./_stdlib51.ts";
  * object that is a read-only table) names it at the line Redis's does
  * (10). It makes an error a table {err=, source=, line=} with the frame
  * the error comes from: past one C function, as Redis (a library function
- * here is a JS function, or Lua code behind one, "=[redis-libs]"), a C
- * function itself named "=[C]" at line -1. Lua 5.3's "attempt to index a
+ * here is a JS function, or Lua code behind one, "=[redis-libs]" or
+ * "=[redis-stdlib]", with the C functions that code calls), a C function
+ * itself named "=[C]" at line -1. Lua 5.3's "attempt to index a
  * nil value (global 'x')" is worded as 5.1's "attempt to index global 'x'
  * (a nil value)". Given the debug library and the functions it uses.
  */
@@ -40,8 +41,8 @@ const ERROR_HANDLER = `local dbg, type, tostring, gsub, sub = ...
 local function lib(i) return i ~= nil and i.what == "Lua" and sub(i.source, 1, 2) == "=[" end
 local function c(i) return i ~= nil and (i.what == "C" or i.what == "J") end
 return function(err)
-  local lvl = 2
-  if lib(dbg.getinfo(2, "S")) then repeat lvl = lvl + 1 until not lib(dbg.getinfo(lvl, "S")) end
+  local lvl = 2 if c(dbg.getinfo(2, "S")) and lib(dbg.getinfo(3, "S")) then lvl = 3 end
+  if lib(dbg.getinfo(lvl, "S")) then repeat lvl = lvl + 1 until not lib(dbg.getinfo(lvl, "S")) end
   if c(dbg.getinfo(lvl, "S")) then lvl = lvl + 1 end
   local i = dbg.getinfo(lvl, "nSl")
   if type(err) ~= "table" then err = {err = "ERR " .. gsub(tostring(err), "attempt to ([%a ]-) a (%a+) value %((%a+ '[^']*')%)", "attempt to %1 %3 (a %2 value)")} end

@@ -183,6 +183,19 @@ function sortComp(L: LuaState, a: number, b: number): boolean {
   return lua.lua_compare(L, a, b, lua.LUA_OPLT);
 }
 
+/** Whether an item of the array at 1 (of `n`) is a table or userdata with a metatable. */
+function withMetatable(L: LuaState, n: number): boolean {
+  for (let i = 1; i <= n; i++) {
+    const t = lua.lua_rawgeti(L, 1, i);
+    if ((t === lua.LUA_TTABLE || t === lua.LUA_TUSERDATA) && lua.lua_getmetatable(L, -1)) {
+      lua.lua_pop(L, 2);
+      return true;
+    }
+    lua.lua_pop(L, 1);
+  }
+  return false;
+}
+
 /** Swaps in the two values on top of the stack: t[i] = top, t[j] = below it. */
 function set2(L: LuaState, i: number, j: number): void {
   rawseti(L, 1, i);
@@ -342,6 +355,9 @@ const TABLE: Readonly<Record<string, LuaJsFunction>> = {
       return sortWith(L, n);
     }
     lua.lua_settop(L, 2);
+    // An item with a metatable may have an __lt, Lua code: then the sort
+    // runs in Lua too, where a script can pause.
+    if (withMetatable(L, n)) return sortWith(L, n);
     auxsort(L, 1, n);
     return 0;
   },

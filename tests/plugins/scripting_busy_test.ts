@@ -511,6 +511,8 @@ const CALLBACK_LOOPS: Readonly<Record<string, string>> = {
   "a gsub table's __index":
     `string.gsub('abc', '%w', setmetatable({}, {__index = function() ${ENDLESS} end}))`,
   "__tostring": `tostring(setmetatable({}, {__tostring = function() ${ENDLESS} end}))`,
+  "the __lt of a sort without comparator": `local mt = {__lt = function(a, b) ${ENDLESS} end} ` +
+    "table.sort({setmetatable({}, mt), setmetatable({}, mt)})",
   "a coroutine.wrap function": `coroutine.wrap(function() ${ENDLESS} end)()`,
   "a pcall in nested coroutines": "return coroutine.resume(coroutine.create(function() " +
     `return coroutine.wrap(function() return pcall(function() ${ENDLESS} end) end)() end))`,
@@ -595,17 +597,17 @@ Deno.test({
 });
 
 // Respite's own: where a script cannot pause (a call from a JS function
-// without a continuation: an `__lt` that a sort without comparator calls),
-// it is stopped as SCRIPT KILL would (nobody can send it) once stuck for
-// another threshold, unless it wrote.
+// without a continuation: `load`'s reader, run inside the parser), it is
+// stopped as SCRIPT KILL would (nobody can send it) once stuck for another
+// threshold, unless it wrote.
 
-Deno.test("a script that cannot pause (a sort's __lt) is stopped once stuck", async () => {
+Deno.test("a script that cannot pause (load's reader) is stopped once stuck", async () => {
   const s = await startRespite({ config: { "busy-reply-threshold": "100" } });
   const c = await RawClient.connect(s.port);
   try {
     const t0 = performance.now();
-    const body = `local mt = {__lt = function(a, b) ${ENDLESS} end} ` +
-      "table.sort({setmetatable({}, mt), setmetatable({}, mt)})";
+    // load catches the error; the script's next line raises it again.
+    const body = `local f = load(function() ${ENDLESS} end)\nreturn 1`;
     const r = await c.call("EVAL", body, "0");
     const ms = performance.now() - t0;
     assertEquals(
@@ -613,7 +615,7 @@ Deno.test("a script that cannot pause (a sort's __lt) is stopped once stuck", as
       {
         error: `ERR Script killed by user with SCRIPT KILL... script: ${
           sha1hex(body)
-        }, on @user_script:1.`,
+        }, on @user_script:2.`,
       },
       `after ${ms} ms`,
     );

@@ -150,6 +150,33 @@ diffTest(
 );
 
 diffTest(
+  "table.sort without a comparator, items with metatables: 5.1's order (__lt) and errors",
+  everywhere([
+    "local mt = {__lt = function(a, b) return a.v < b.v end} local t = {} " +
+    "for i, v in ipairs({5, 3, 9, 1, 7, 2, 8, 4, 6, 0}) do t[i] = setmetatable({v = v}, mt) end " +
+    "table.sort(t) local r = {} for i, x in ipairs(t) do r[i] = x.v end return r",
+    "local mt = {__lt = function(a, b) return a.v < b.v end, __metatable = false} local t = {} " +
+    "for i, v in ipairs({5, 3, 9}) do t[i] = setmetatable({v = v}, mt) end table.sort(t) " +
+    "return {t[1].v, t[2].v, t[3].v}",
+    "local t = {setmetatable({}, {}), setmetatable({}, {})} table.sort(t) return 1",
+    "local t = {setmetatable({}, {}), {}} table.sort(t) return 1",
+    "local t = {1, setmetatable({}, {})} table.sort(t) return 1",
+    "local mt = {__lt = function(a, b)\n error('in lt')\n end}\n" +
+    "table.sort({setmetatable({}, mt), setmetatable({}, mt)})\n return 1",
+    // Always true: an item past the end (nil) is compared, 5.1 refuses it.
+    "local mt = {__lt = function(a, b) return true end} local t = {} " +
+    "for i = 1, 10 do t[i] = setmetatable({}, mt) end return {pcall(table.sort, t)}",
+    "local mt = {__lt = function(a, b) return a.v < b.v end} " +
+    "return {pcall(table.sort, {setmetatable({v = 1}, mt), 5})}",
+    "local a, b = {__lt = function() return true end}, {__lt = function() return true end} " +
+    "return {pcall(table.sort, {setmetatable({}, a), setmetatable({}, b)})}",
+    "local t = {{}, 1} table.sort(t) return 1",
+    "local t = {1, 'x'} table.sort(t) return 1",
+    "local t = {0/0, 1, 0/0, 2, 0/0, 3, 4, 0/0} return {pcall(table.sort, t)}",
+  ]),
+);
+
+diffTest(
   "coroutines as Lua 5.1's: no yield across pcall, a metamethod, a for iterator or a library call",
   everywhere([
     "local co = coroutine.create(function() local ok, e = pcall(function() coroutine.yield(1) end) " +
