@@ -2,8 +2,9 @@
  * The library functions that call Lua functions back, made so that a
  * script past `busy-reply-threshold` can pause inside them (the count hook
  * yields the script's thread, which a call from a JS function stops unless
- * it has a continuation): `table.sort` with a comparator, `table.foreach`
- * and `table.foreachi` run their loops in Lua ({@link CALLBACKS_SOURCE},
+ * it has a continuation): `table.sort` with a comparator (or items with
+ * metatables, whose `__lt` is Lua), `table.foreach` and `table.foreachi`
+ * run their loops in Lua ({@link CALLBACKS_SOURCE},
  * chunk "=[redis-stdlib]", which the error handler passes over as library
  * code), called through `lua_callk`; `tostring` calls `__tostring` with a
  * continuation; `string.gsub` is in `_patterns51.ts`, with a continuation
@@ -16,7 +17,7 @@
  * @module
  */
 
-import { lauxlib, lua, type LuaJsFunction, type LuaState, toLua } from "./_fengari.ts";
+import { fromLua, lauxlib, lua, type LuaJsFunction, type LuaState, toLua } from "./_fengari.ts";
 import { GSUB_INDEX } from "./_patterns51.ts";
 
 /** Registry fields of the Lua functions. */
@@ -133,14 +134,14 @@ end
 return sort, index, foreach, foreachi`;
 
 /**
- * Loads the Lua half into the registry. Run once per state, after the 5.1
- * libraries are in place (it takes `table.concat` from them).
+ * Loads the Lua half into the registry. Run once per state, before the
+ * sandbox hides `debug` (it takes `debug.getmetatable`).
  */
 export function openCallbacks51(L: LuaState): void {
   if (
     lauxlib.luaL_loadbuffer(L, toLua(CALLBACKS_SOURCE), null, "=[redis-stdlib]") !== lua.LUA_OK
   ) {
-    throw new Error(`scripting VM set-up failed: ${lua.lua_tolstring(L, -1)}`);
+    throw new Error(`scripting VM set-up failed: ${fromLua(lua.lua_tolstring(L, -1)!)}`);
   }
   for (const name of ["rawget", "rawset", "next"]) lua.lua_getglobal(L, name);
   const more = [
