@@ -30,7 +30,8 @@ const FOREACHI_LUA = "redis_foreachi51";
  * order, the values compared and swapped as they were read): true when
  * the order function is invalid. With raw accesses, as 5.1's, for a table
  * with a metatable (`rawsort`); with plain indexing, which costs no call,
- * for one without (`auxsort`).
+ * for one without (`auxsort`: a comparator that gave the table a
+ * metatable in the middle of the sort would see its metamethods used).
  */
 const AUXSORT = `local function AUXSORT(t, l, u, f)
   while l < u do
