@@ -11,7 +11,7 @@ import type { Bytes, ServerApi } from "../../core/types.ts";
 import { Database, type Value } from "../../core/keyspace.ts";
 import { byteStringToUtf8 } from "../../core/resp/bytes.ts";
 import type {} from "../replication/mod.ts";
-import { ByteReader, RdbError } from "./_buf.ts";
+import { ByteReader, ByteWriter, RdbError } from "./_buf.ts";
 import { Crc64 } from "./_crc64.ts";
 import { type EncodeOptions, OP, RDB_VERSION, RdbEncoder } from "./_encode.ts";
 import { EMPTY, RdbDecoder } from "./_decode.ts";
@@ -370,7 +370,9 @@ export class RdbPersistence implements RdbService {
   }
 
   dumpValue(value: Value): Uint8Array {
-    const e = new RdbEncoder(this.encodeOptions());
+    // Most values are small: a 64 KB buffer zeroed for each DUMP (and each
+    // key MIGRATE sends) cost more than serializing it.
+    const e = new RdbEncoder(this.encodeOptions(), new ByteWriter(256));
     e.value(value);
     return sealPayload(e);
   }
