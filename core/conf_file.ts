@@ -488,7 +488,10 @@ export function applyConf(lines: readonly ConfLine[], store: ConfigStore): Appli
     config[d.name] = store.get(d.name);
   }
   // Redis's sanity check once every line is read.
-  if (store.bool("cluster-enabled") && store.get("replicaof") !== "") {
+  if (
+    store.directive("cluster-enabled") !== undefined && store.bool("cluster-enabled") &&
+    store.directive("replicaof") !== undefined && store.get("replicaof") !== ""
+  ) {
     throw new ConfFileError("replicaof directive not allowed in cluster mode");
   }
   return { config, renames };
