@@ -7,7 +7,7 @@
 
 import { Cluster } from "ioredis";
 import { assertEquals, assertOk } from "../_assert.ts";
-import { hasRedis, hasRedisCli } from "../_helpers.ts";
+import { hasRedis, hasRedisCli, startRealRedis } from "../_helpers.ts";
 import {
   allAgree,
   call,
@@ -16,6 +16,7 @@ import {
   myId,
   startNodes,
   stopAll,
+  until,
 } from "../_cluster.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -193,6 +194,89 @@ Deno.test({
       await check(a);
       await verify(a, acked);
     } finally {
+      await stopAll(nodes);
+    }
+  },
+});
+
+Deno.test({
+  name: "cluster: redis-cli --cluster add-node --cluster-slave, fix, import, call and " +
+    "set-timeout on Respite masters",
+  ignore: !hasRedisCli || !hasRedis,
+  ...opts,
+  async fn() {
+    const nodes = await startNodes(["respite", "respite", "respite", "respite"]);
+    const source = await startRealRedis();
+    try {
+      const [a, b, c, d] = nodes as [ClusterProc, ClusterProc, ClusterProc, ClusterProc];
+      await formCluster([a, b, c], [[0, 5460], [5461, 10922], [10923, 16383]]);
+      const seed = `127.0.0.1:${a.port}`;
+      // A replica of `a`.
+      const slave = await cli([
+        "--cluster",
+        "add-node",
+        `127.0.0.1:${d.port}`,
+        seed,
+        "--cluster-slave",
+        "--cluster-master-id",
+        await myId(a.port),
+      ]);
+      assertEquals(slave.code, 0, slave.out);
+      await until(
+        "the new replica",
+        async () =>
+          /role:slave/.test(String(await call(d.port, "INFO", "replication"))) &&
+          /master_link_status:up/.test(String(await call(d.port, "INFO", "replication"))),
+      );
+      await allAgree(nodes);
+      // `fix` closes a slot left open by a migration that stopped halfway.
+      assertEquals(await call(a.port, "SET", "{7}k", "v"), "OK"); // a slot of `a`
+      const slot = Number(await call(a.port, "CLUSTER", "KEYSLOT", "{7}k"));
+      assertEquals(
+        await call(a.port, "CLUSTER", "SETSLOT", String(slot), "MIGRATING", await myId(b.port)),
+        "OK",
+      );
+      const fixed = await cli(["--cluster", "fix", seed]);
+      assertEquals(fixed.code, 0, fixed.out.slice(-2000));
+      await check(a);
+      const reader = new Cluster([{ host: "127.0.0.1", port: a.port }]);
+      try {
+        assertEquals(await reader.get("{7}k"), "v");
+      } finally {
+        reader.disconnect();
+      }
+      // `import` moves a standalone server's keys into the cluster.
+      for (let i = 0; i < 200; i++) await call(source.port, "SET", `imp:${i}`, `v${i}`);
+      const imported = await cli([
+        "--cluster",
+        "import",
+        seed,
+        "--cluster-from",
+        `127.0.0.1:${source.port}`,
+        "--cluster-copy",
+      ]);
+      assertEquals(imported.code, 0, imported.out.slice(-2000));
+      const cl = new Cluster([{ host: "127.0.0.1", port: a.port }]);
+      try {
+        for (let i = 0; i < 200; i += 37) assertEquals(await cl.get(`imp:${i}`), `v${i}`);
+      } finally {
+        cl.disconnect();
+      }
+      // `call` runs a command on every node; `set-timeout` sets the node
+      // timeout everywhere (its CONFIG REWRITE fails without a config
+      // file, on Redis too).
+      const called = await cli(["--cluster", "call", seed, "DBSIZE"]);
+      assertEquals(called.code, 0, called.out);
+      assertEquals(called.out.match(/^127\.0\.0\.1:\d+: \d+$/gm)?.length, 4, called.out);
+      await cli(["--cluster", "set-timeout", seed, "7000"]);
+      for (const n of nodes) {
+        assertEquals(await call(n.port, "CONFIG", "GET", "cluster-node-timeout"), [
+          "cluster-node-timeout",
+          "7000",
+        ]);
+      }
+    } finally {
+      await source.stop();
       await stopAll(nodes);
     }
   },
