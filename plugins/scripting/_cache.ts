@@ -39,10 +39,18 @@ export class ScriptCache {
     return this.#scripts.get(sha.toLowerCase());
   }
 
+  /**
+   * The script EVAL found last: a client repeating one body (the same
+   * string, as the parser keeps it) skips the Map lookups.
+   */
+  #last: Script | undefined;
+
   /** Finds or compiles a body (luaCreateFunction); throws its error reply. */
   create(body: Bytes): Script {
+    const last = this.#last;
+    if (last !== undefined && last.body === body) return last;
     const same = this.#byBody.get(body);
-    if (same !== undefined) return same;
+    if (same !== undefined) return this.#last = same;
     const sha = sha1hex(body);
     const known = this.#scripts.get(sha);
     if (known !== undefined) return known;
@@ -63,6 +71,8 @@ export class ScriptCache {
    */
   flagsOf(arg: Bytes, bySha: boolean): ScriptFlags | undefined {
     if (bySha) return arg.length === 40 ? this.get(arg)?.flags : undefined;
+    const last = this.#last;
+    if (last !== undefined && last.body === arg) return last.flags;
     const known = this.#byBody.get(arg)?.flags;
     if (known !== undefined) return known;
     const parsed = parseShebang(arg);
@@ -71,6 +81,7 @@ export class ScriptCache {
 
   /** SCRIPT FLUSH: every script, and the VM with them. */
   flush(): void {
+    this.#last = undefined;
     this.#scripts.clear();
     this.#byBody.clear();
     this.#vm = undefined;

@@ -24,6 +24,7 @@ import type {
   CommandEntry,
   Context,
   ServerApi,
+  Services,
   SuspendedCall,
 } from "../../core/types.ts";
 import { Trait } from "../../core/types.ts";
@@ -284,6 +285,8 @@ export class ScriptVM {
    * (every plugin is initialised by then); null outside cluster mode.
    */
   #cluster: ClusterService | null | undefined;
+  /** The auth service, looked up at the first command a script runs (null: none). */
+  #auth: Services["auth"] | null | undefined;
   /** The client scripts run commands as: replies become Lua values. */
   #client!: Context;
   /** Builds command replies as Lua values on the script thread's stack. */
@@ -783,7 +786,8 @@ export class ScriptVM {
       return "Can not execute the command on a stale replica";
     }
     if (!opts.obey) {
-      const v = this.#host.server.service("auth")?.permits(opts.caller, cmd, argv, "lua") ?? "ok";
+      const auth = this.#auth ??= this.#host.server.service("auth") ?? null;
+      const v = auth?.permits(opts.caller, cmd, argv, "lua") ?? "ok";
       if (v !== "ok") {
         return v === "command"
           ? "The user executing the script can't run this command or subcommand"
