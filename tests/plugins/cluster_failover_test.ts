@@ -201,13 +201,24 @@ async function killAndPromote(
     // Clients go on with the new master: every key is there, writes work.
     // (Each try bounded: a command queued toward the dead master waits for
     // ioredis's own reconnect, later on a loaded machine.)
+    // A try that fails asks ioredis to reload the slot map, as it does on
+    // a MOVED: a client that only saw its node's connection drop may keep
+    // the old map until then.
+    const reloadSlots = () =>
+      Promise.race([
+        new Promise<void>((resolve) => c.refreshSlotsCache(() => resolve())),
+        sleep(2000),
+      ]);
     await until("ioredis to read from the new master", async () => {
+      let got: string | null | undefined;
       try {
-        const got = await Promise.race([c.get(keys[0]!), sleep(2000).then(() => undefined)]);
-        return got === `v-${keys[0]}`;
+        got = await Promise.race([c.get(keys[0]!), sleep(2000).then(() => undefined)]);
       } catch {
-        return false;
+        got = undefined;
       }
+      if (got === `v-${keys[0]}`) return true;
+      await reloadSlots();
+      return false;
     }, 30000);
     const values = await Promise.all(keys.map((k) => c.get(k)));
     assertEquals(values, keys.map((k) => `v-${k}`));
