@@ -20,6 +20,7 @@ import { intArg } from "../../core/number.ts";
 import { PauseLevel } from "../../core/pause.ts";
 import { bytesToString, stringToBytes } from "../../core/resp/bytes.ts";
 import type { RdbPersistence } from "./_persist.ts";
+import { RESTORE_DOCS } from "./_commands.ts";
 
 const command = commandFamily({ category: "keyspace", group: "generic" });
 
@@ -514,47 +515,8 @@ export function migrateCommands(
         summary: "An internal command for migrating keys in a cluster",
         since: "3.0.0",
         group: "server",
-        complexity:
-          "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).",
         docFlags: ["syscmd"],
-        history: [
-          ["3.0.0", "Added the `REPLACE` modifier."],
-          ["5.0.0", "Added the `ABSTTL` modifier."],
-          ["5.0.0", "Added the `IDLETIME` and `FREQ` options."],
-        ],
-        arguments: [
-          { name: "key", type: "key", keySpecIndex: 0 },
-          { name: "ttl", type: "integer" },
-          { name: "serialized-value", type: "string" },
-          {
-            name: "replace",
-            type: "pure-token",
-            token: "REPLACE",
-            since: "3.0.0",
-            flags: ["optional"],
-          },
-          {
-            name: "absttl",
-            type: "pure-token",
-            token: "ABSTTL",
-            since: "5.0.0",
-            flags: ["optional"],
-          },
-          {
-            name: "seconds",
-            type: "integer",
-            token: "IDLETIME",
-            since: "5.0.0",
-            flags: ["optional"],
-          },
-          {
-            name: "frequency",
-            type: "integer",
-            token: "FREQ",
-            since: "5.0.0",
-            flags: ["optional"],
-          },
-        ],
+        ...RESTORE_DOCS,
       },
       handler: restore,
     }),
