@@ -232,41 +232,62 @@ export function bytesToString(
 
 /** Arguments longer than this are made anew each time (see recentBytesToString). */
 const RECENT_MAX = 256;
-/** Slots of recentBytesToString's cache: a power of two. */
-const RECENT_SLOTS = 256;
+/** Slots of recentBytesToString's cache: 2^RECENT_BITS. */
+const RECENT_BITS = 8;
+const RECENT_SLOTS = 1 << RECENT_BITS;
 const recent: string[] = new Array(RECENT_SLOTS).fill("");
+/** Each slot's tag (see recentBytesToString); 0 matches no string of 4+ bytes. */
+const recentTags = new Int32Array(RECENT_SLOTS);
+/** The tag of each slot's latest miss. */
+const seenTags = new Int32Array(RECENT_SLOTS);
 
 /**
- * {@link bytesToString} for command arguments: an argument of 17 to 256
+ * {@link bytesToString} for command arguments: an argument of 4 to 256
  * bytes equal to one decoded lately comes back as that same string.
- * Clients repeat such arguments (a script's body on every EVAL, long key
- * prefixes, field names): comparing the bytes costs less than making a
- * string, and the string keeps the hash a Map computed for it, so the
- * lookup that follows hashes nothing. The cache is direct-mapped (a
- * miss costs a slot's store) and holds at most 64 KB.
+ * Clients repeat such arguments (a hot key, a script's body on every EVAL,
+ * field names): comparing the bytes costs less than making a string, and
+ * the string keeps the hash a Map computed for it, so the lookup that
+ * follows hashes nothing and finds the key by identity. The cache is
+ * direct-mapped and holds at most 64 KB. A string is kept at its second
+ * sighting in a row of its slot, so a stream of distinct keys (random
+ * keys) stores almost nothing: keeping strings costs more than missing.
  *
  * @example
  * ```ts
  * import { recentBytesToString } from "./bytes.ts";
- * const b = new TextEncoder().encode("return redis.call('get', KEYS[1])");
- * const a = recentBytesToString(b, 0, b.length);
+ * const b = new TextEncoder().encode("user:1000:profile");
+ * recentBytesToString(b, 0, b.length);
+ * const a = recentBytesToString(b, 0, b.length); // seen twice: kept
  * console.log(recentBytesToString(b, 0, b.length) === a); // true
  * ```
  */
 export function recentBytesToString(buf: Uint8Array, start: number, end: number): string {
   const len = end - start;
-  if (len <= 16 || len > RECENT_MAX) return bytesToString(buf, start, end);
-  const slot = (len * 31 + buf[start]! * 7 + buf[start + (len >> 1)]! * 3 + buf[end - 1]!) &
-    (RECENT_SLOTS - 1);
-  const known = recent[slot]!;
-  if (known.length === len) {
-    // From the end: keys that share a prefix differ there.
-    let i = len - 1;
-    while (i >= 0 && known.charCodeAt(i) === buf[start + i]) i--;
-    if (i < 0) return known;
+  if (len < 4 || len > RECENT_MAX) return bytesToString(buf, start, end);
+  // The length and the last three bytes (where keys that share a prefix
+  // differ) pick the slot and tell most misses apart without reading the
+  // cached string, which a stream of distinct keys would find cold.
+  const tag = (len << 24 | buf[end - 3]! << 16 | buf[end - 2]! << 8 | buf[end - 1]!) ^
+    (buf[start]! << 4) ^ (buf[start + (len >> 1)]! << 12);
+  const slot = Math.imul(tag, 0x9e3779b1) >>> (32 - RECENT_BITS);
+  if (recentTags[slot] === tag) {
+    const known = recent[slot]!;
+    if (known.length === len) {
+      let i = len - 1;
+      while (i >= 0 && known.charCodeAt(i) === buf[start + i]) i--;
+      if (i < 0) return known;
+    }
   }
   const made = bytesToString(buf, start, end);
-  recent[slot] = made;
+  // Kept when its tag was seen lately: storing a string costs more than a
+  // miss (it outlives the young generation), so a stream of distinct keys
+  // must not store each.
+  if (seenTags[slot] === tag) {
+    recent[slot] = made;
+    recentTags[slot] = tag;
+  } else {
+    seenTags[slot] = tag;
+  }
   return made;
 }
 

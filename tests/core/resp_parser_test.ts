@@ -366,3 +366,19 @@ Deno.test("parser: command names seen lately come back as the same string, byte 
   const again = parseChunks([bytes(mb("\xe9\x80", "x"))], p);
   assertOk(again[0]![0] === out[3]![0]);
 });
+
+Deno.test("parser: short arguments share the recent-strings cache, byte exact", () => {
+  const p = new RequestParser({ ...LIMITS });
+  // Same length, first, middle and last three bytes (one tag): different
+  // elsewhere, so each must still come back as its own bytes.
+  const a = "k\x80aaaaa\x90aaaaxyz", b = "k\x81aaaaa\x90aaaaxyz";
+  const out = parseChunks([bytes(mb("GET", a) + mb("GET", a) + mb("GET", b) + mb("GET", a))], p);
+  assertEquals(out.map((x) => x[1]), [a, a, b, a]);
+  // A hot key, seen twice, then comes back as one string (its hash kept).
+  const hot = parseChunks([bytes(mb("GET", "key:1") + mb("GET", "key:1") + mb("GET", "key:1"))], p);
+  assertOk(hot[1]![1] === hot[2]![1]);
+  // Lengths at the cache's lower bound and under it.
+  assertEquals(parseChunks([bytes(mb("SET", "\xff\x00\x9f", "\x80\x81\x82\x83"))], p), [
+    ["SET", "\xff\x00\x9f", "\x80\x81\x82\x83"],
+  ]);
+});

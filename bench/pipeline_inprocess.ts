@@ -1,0 +1,122 @@
+/**
+ * The server's cost per pipelined command without the kernel: the real
+ * connection loop (read, parse, dispatch, reply, write) of Respite fed by
+ * an in-memory socket that returns the same batch of `-P` commands on
+ * every read and swallows every write. Prints nanoseconds of wall and CPU
+ * time per command. Its figures are the part of redis-benchmark's CPU per
+ * request that Respite's own code spends, for A/B runs of a change to the
+ * hot path and for profiling it (`perf record` with
+ * `--v8-flags=--perf-basic-prof`, or `--cpu-prof`).
+ *
+ * `__rand_int__` in an argument is replaced by a 12-digit number below
+ * `-r` per command, as redis-benchmark does (`-r 0`: the literal).
+ *
+ * ```sh
+ * deno run -A --v8-flags=--max-semi-space-size=8 bench/pipeline_inprocess.ts GET key:__rand_int__
+ * deno run -A bench/pipeline_inprocess.ts -r 1000000 -n 2000000 SET key:__rand_int__ xxx
+ * ```
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import process from "node:process";
+import { startServer } from "../mod.ts";
+
+const { values, positionals } = parseArgs({
+  args: Deno.args,
+  allowPositionals: true,
+  options: {
+    P: { type: "string", short: "P", default: "16" },
+    n: { type: "string", short: "n", default: "3000000" },
+    r: { type: "string", short: "r", default: "0" },
+    rounds: { type: "string", default: "5" },
+    config: { type: "string", multiple: true, default: [] },
+  },
+});
+const args = positionals.length !== 0 ? positionals : ["GET", "key:__rand_int__"];
+const P = Number(values.P);
+const range = Number(values.r);
+const config: Record<string, string> = { save: "" };
+for (const kv of values.config) {
+  const i = kv.indexOf("=");
+  config[kv.slice(0, i)] = kv.slice(i + 1);
+}
+
+const enc = new TextEncoder();
+/** A batch of P commands, with random numbers where `__rand_int__` is. */
+function batch(): Uint8Array {
+  let text = "";
+  for (let i = 0; i < P; i++) {
+    text += `*${args.length}\r\n`;
+    for (const a of args) {
+      const v = range > 0
+        ? a.replaceAll(
+          "__rand_int__",
+          String(Math.floor(Math.random() * range)).padStart(12, "0"),
+        )
+        : a;
+      text += `$${enc.encode(v).length}\r\n${v}\r\n`;
+    }
+  }
+  return enc.encode(text);
+}
+// Random keys: a pool of batches, cycled (each differs, as redis-benchmark's).
+const batches = Array.from({ length: range > 0 ? 4096 : 1 }, batch);
+
+const s = await startServer({ port: 0, logger: () => {}, config });
+const total = Number(values.n);
+let reads = 0;
+let budget = 0;
+let done: (() => void) | undefined;
+/** The loop's idle read, resolved when the next round starts. */
+let idle: (() => void) | undefined;
+const addr = { transport: "tcp", hostname: "127.0.0.1", port: 1 } as const;
+function fill(buf: Uint8Array): number {
+  const b = batches[reads++ & (batches.length - 1)]!;
+  buf.set(b);
+  budget -= P;
+  return b.length;
+}
+const conn = {
+  remoteAddr: addr,
+  localAddr: addr,
+  setNoDelay() {},
+  setKeepAlive() {},
+  close() {},
+  read(buf: Uint8Array): Promise<number | null> {
+    if (budget <= 0) {
+      done?.();
+      return new Promise((resolve) => (idle = () => resolve(fill(buf))));
+    }
+    return Promise.resolve(fill(buf));
+  },
+  write(data: Uint8Array): Promise<number> {
+    return Promise.resolve(data.length);
+  },
+};
+let started = false;
+for (let round = 0; round < Number(values.rounds); round++) {
+  budget = total;
+  const finished = new Promise<void>((r) => (done = r));
+  const t0 = performance.now();
+  const u0 = process.cpuUsage();
+  if (!started) {
+    started = true;
+    const listener = {
+      async *[Symbol.asyncIterator]() {
+        yield conn;
+      },
+    };
+    void s.server.connections.accept(listener as unknown as Deno.Listener);
+  } else {
+    // The loop waits on its idle read: hand it the next batch.
+    idle!();
+  }
+  await finished;
+  const wall = (performance.now() - t0) * 1e6 / total;
+  const u = process.cpuUsage(u0);
+  const cpu = (u.user + u.system) * 1e3 / total;
+  console.log(`${args[0]}: ${wall.toFixed(0)} ns/command wall, ${cpu.toFixed(0)} ns CPU`);
+}
+Deno.exit(0);
