@@ -237,6 +237,13 @@ export class BufferWriter implements ReplyWriter {
     } else if (n < 100) {
       buf[p++] = 48 + ((n / 10) | 0);
       buf[p++] = 48 + (n % 10);
+    } else if (n <= 0x7fffffff) {
+      // Lengths and most counters: int32 arithmetic, no float division.
+      let digits = 3;
+      for (let t = 1000; t <= n && digits < 10; t *= 10) digits++;
+      p += digits;
+      let q = p;
+      for (let t = n; t !== 0; t = (t / 10) | 0) buf[--q] = 48 + (t % 10);
     } else if (!Number.isSafeInteger(n)) {
       const s = String(n);
       for (let i = 0; i < s.length; i++) buf[p++] = s.charCodeAt(i);

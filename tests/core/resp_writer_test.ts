@@ -32,6 +32,15 @@ Deno.test("writer: scalars are the same in RESP2 and RESP3", () => {
     assertEquals(out(r, (w) => w.integer(100)), ":100\r\n");
     assertEquals(out(r, (w) => w.integer(-1)), ":-1\r\n");
     assertEquals(out(r, (w) => w.integer(-100)), ":-100\r\n");
+    // Every digit count around the int32 fast path's bounds.
+    for (
+      const n of [999, 1000, 9999, 10000, 99999999, 100000000, 999999999, 1000000000, 2147483647]
+    ) {
+      assertEquals(out(r, (w) => w.integer(n)), `:${n}\r\n`);
+      assertEquals(out(r, (w) => w.integer(-n)), `:-${n}\r\n`);
+    }
+    assertEquals(out(r, (w) => w.integer(2147483648)), ":2147483648\r\n");
+    assertEquals(out(r, (w) => w.integer(-2147483648)), ":-2147483648\r\n");
     assertEquals(out(r, (w) => w.integer(1234567890123)), ":1234567890123\r\n");
     assertEquals(out(r, (w) => w.integer(Number.MAX_SAFE_INTEGER)), ":9007199254740991\r\n");
     assertEquals(out(r, (w) => w.integer(-Number.MAX_SAFE_INTEGER)), ":-9007199254740991\r\n");
