@@ -99,6 +99,8 @@ export class Client implements Context {
   nestedErrors = 0;
   /** Bytes in flight to the socket (for output buffer limits). */
   outputPending = 0;
+  /** {@link outputPending} as the cron last saw it (progress is interaction). */
+  pendingSeen = -1;
   /** When the output buffer first went over the soft limit (0 = not over). */
   softLimitSince = 0;
   /**

@@ -194,6 +194,36 @@ const GET_BIG = "*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n";
 const REPLY_BIG = `$${MB}\r\n`.length + MB + 2;
 
 Deno.test({
+  name: "limits: timeout spares a client that keeps receiving a long reply",
+  ...opts,
+  async fn() {
+    await both({ timeout: "1" }, async (port) => {
+      const other = await RawClient.connect(port);
+      await setBig(other);
+      other.close();
+      const slow = await RawClient.connect(port);
+      const n = 24;
+      await slow.write(GET_BIG.repeat(n));
+      // Read 256 KB every 40 ms: the replies take well over the 1 s
+      // timeout to go out, and every write that makes progress counts as
+      // interaction, so the client stays.
+      const buf = new Uint8Array(256 * 1024);
+      let got = 0;
+      const t0 = Date.now();
+      while (got < n * REPLY_BIG) {
+        const r = await slow.conn.read(buf);
+        assertOk(r !== null, `closed after ${got} bytes, ${Date.now() - t0} ms`);
+        got += r;
+        await sleep(40);
+      }
+      assertOk(Date.now() - t0 > 1500, `all read in ${Date.now() - t0} ms`);
+      assertEquals(await slow.command("PING"), "+PONG\r\n");
+      slow.close();
+    });
+  },
+});
+
+Deno.test({
   name: "limits: a client that does not read stalls only itself",
   ...opts,
   async fn() {
