@@ -256,7 +256,7 @@ export function render(r: Report): string {
     "Both servers run with their defaults, `latency-tracking yes` (Redis 7.0's) among them:",
     "every command's duration goes into INFO latencystats, and for that Respite reads",
     "Deno's high-resolution clock, about 0.25 µs a read on this machine, around every",
-    "command (once per eight for pipelined cheap ones; with `latency-tracking no` and",
+    "command (once per sixteen for pipelined cheap ones; with `latency-tracking no` and",
     "`slowlog-log-slower-than -1` a pipelined GET costs about 15% less; see the README).",
     "",
     "Rows run in the order shown, against the same two servers, so a row sees the data",

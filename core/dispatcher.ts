@@ -39,7 +39,7 @@ export interface DispatchHost {
 
 const CACHE_MAX = 512;
 const SAMPLE = 16; // a power of two
-const SHARE = 8;
+const SHARE = 16;
 /** Runs whose commands took more than this (µs, a pause) are timed one by one. */
 const SHARE_MAX_US = 50;
 

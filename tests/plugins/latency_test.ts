@@ -414,7 +414,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "latency: a script's fast commands are each counted; one in eight reads the clock",
+  name: "latency: a script's fast commands are each counted; one in sixteen reads the clock",
   ...opts,
   async fn() {
     const s = await startRespite();
