@@ -13,7 +13,7 @@
 
 import { Cluster } from "ioredis";
 import { assertEquals, assertOk as assert } from "../_assert.ts";
-import { hasRedis, RawClient, sleep, spawnServer } from "../_helpers.ts";
+import { hasRedis, RawClient, type Reply, sleep, spawnServer } from "../_helpers.ts";
 import { ClusterNode, ClusterState, NodeFlag } from "../../plugins/cluster/_state.ts";
 import { Bus } from "../../plugins/cluster/bus/_bus.ts";
 import { BusLink } from "../../plugins/cluster/bus/_link.ts";
@@ -310,6 +310,17 @@ async function manualFailover(
   try {
     await until("some writes", () => Promise.resolve(acked.size >= 10), 10000);
     const replicaId = await myId(replica.port);
+    // MFSTART goes over the replica's own link to its master: a node just
+    // restarted may only have the master's inbound link yet (CLUSTER NODES
+    // says connected), and then the failover times out, in Redis too.
+    const masterId = await myId(master.port);
+    await until("the replica's bus link to its master", async () => {
+      const links = await call(replica.port, "CLUSTER", "LINKS") as Reply[][];
+      return links.some((l) =>
+        l.some((v, i) => v === "direction" && l[i + 1] === "to") &&
+        l.some((v, i) => v === "node" && l[i + 1] === masterId)
+      );
+    }, 10000);
     assertEquals(await call(replica.port, "CLUSTER", "FAILOVER"), "OK");
     await waitOwner(nodes, replicaId, 15000);
     await replica.waitLog(
