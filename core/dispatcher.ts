@@ -103,6 +103,8 @@ export class Dispatcher implements CommandObservers {
   /** The observers' callbacks, rebuilt (never mutated) when they change. */
   #before: NonNullable<CommandObserver["before"]>[] = [];
   #after: NonNullable<CommandObserver["after"]>[] = [];
+  /** The observer of each #after callback (for its `minMicros`). */
+  #afterOf: CommandObserver[] = [];
   #observers: CommandObserver[] = [];
   /**
    * Timing while observers need every call's duration: a clock read costs
@@ -159,6 +161,7 @@ export class Dispatcher implements CommandObservers {
     const os = this.#observers;
     this.#before = os.flatMap((o) => o.before ? [o.before.bind(o)] : []);
     this.#after = os.flatMap((o) => o.after ? [o.after.bind(o)] : []);
+    this.#afterOf = os.filter((o) => o.after !== undefined);
   }
 
   /** Finds a command by any spelling of its name. */
@@ -299,7 +302,7 @@ export class Dispatcher implements CommandObservers {
     if (before.length !== 0 && woken === undefined) {
       for (let i = 0; i < before.length; i++) before[i]!(c, cmd, argv);
     }
-    const observers = this.#after;
+    const observers = this.#after, observerOf = this.#afterOf;
     const errorsBefore = w.errorCount;
     const outerChanges = c.changes, outerRewritten = c.rewritten, outerNested = c.nestedErrors;
     const outerCmd = c.runningCmd, outerArgv = c.runningArgv;
@@ -415,7 +418,11 @@ export class Dispatcher implements CommandObservers {
           : blocked !== undefined
           ? "blocked"
           : "ran";
-        for (let i = 0; i < observers.length; i++) observers[i]!(c, cmd, argv, us, end);
+        for (let i = 0; i < observers.length; i++) {
+          const min = observerOf[i]!.minMicros;
+          if (min !== undefined && us < min && end === "ran") continue;
+          observers[i]!(c, cmd, argv, us, end);
+        }
       }
     }
     for (let i = 0; i < after.length; i++) after[i]!(c, cmd, argv, us);
@@ -523,10 +530,14 @@ export class Dispatcher implements CommandObservers {
     }
     // The call this one ran in counts its errors as nested ones.
     if (p.outer !== undefined) p.outer.nestedErrors += errors;
-    const observers = this.#after;
+    const observers = this.#after, of = this.#afterOf;
     if (p.exact && observers.length !== 0) {
       const end: CallEnd = p.woken ? "woken" : "ran";
-      for (let i = 0; i < observers.length; i++) observers[i]!(c, cmd, argv, us, end);
+      for (let i = 0; i < observers.length; i++) {
+        const min = of[i]!.minMicros;
+        if (min !== undefined && us < min && end === "ran") continue;
+        observers[i]!(c, cmd, argv, us, end);
+      }
     }
     const after = host.hooks.afterCommand;
     for (let i = 0; i < after.length; i++) after[i]!(c, cmd, argv, us);

@@ -694,6 +694,13 @@ export interface CommandObserver {
    * re-run that blocked again is not reported.
    */
   after?(c: Context, cmd: CommandEntry, argv: Bytes[], micros: number, end: CallEnd): void;
+  /**
+   * When set, `after` skips calls that ran in less than this many
+   * microseconds (blocked and woken calls are still reported): the slow
+   * log's threshold, which spares every fast call a function call. Read
+   * at each call, so it may change.
+   */
+  minMicros?: number;
 }
 
 /**

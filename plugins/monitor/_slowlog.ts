@@ -92,6 +92,7 @@ export class SlowLog {
   /** Observes commands while the log is on, and only then. */
   setThreshold(us: number): void {
     this.threshold = us;
+    this.#observer.minMicros = us;
     if (us >= 0 && this.#stop === undefined) {
       this.#stop = this.server.dispatcher.observe(this.#observer);
     } else if (us < 0 && this.#stop !== undefined) {
@@ -102,6 +103,7 @@ export class SlowLog {
 
   readonly #observer: CommandObserver = {
     after: (c, cmd, argv, micros, end) => this.#after(c, cmd, argv, micros, end),
+    minMicros: 10000,
   };
 
   #after(c: Context, cmd: CommandEntry, argv: Bytes[], micros: number, end: CallEnd): void {
