@@ -242,7 +242,7 @@ const recentTags = new Int32Array(RECENT_SLOTS);
 const seenTags = new Int32Array(RECENT_SLOTS);
 
 /**
- * {@link bytesToString} for command arguments: an argument of 4 to 256
+ * {@link bytesToString} for command arguments: an argument of 2 to 256
  * bytes equal to one decoded lately comes back as that same string.
  * Clients repeat such arguments (a hot key, a script's body on every EVAL,
  * field names): comparing the bytes costs less than making a string, and
@@ -263,7 +263,24 @@ const seenTags = new Int32Array(RECENT_SLOTS);
  */
 export function recentBytesToString(buf: Uint8Array, start: number, end: number): string {
   const len = end - start;
-  if (len < 4 || len > RECENT_MAX) return bytesToString(buf, start, end);
+  if (len < 4) {
+    if (len < 2) return bytesToString(buf, start, end); // V8 keeps 1-char strings
+    // Two or three bytes: the tag is the whole string (its top byte, the
+    // length, is never a longer string's), so a match needs no check.
+    const tag = len << 24 | buf[start]! << 16 | buf[start + 1]! << 8 |
+      (len === 3 ? buf[end - 1]! : 0);
+    const slot = Math.imul(tag, 0x9e3779b1) >>> (32 - RECENT_BITS);
+    if (recentTags[slot] === tag) return recent[slot]!;
+    const made = bytesToString(buf, start, end);
+    if (seenTags[slot] === tag) {
+      recent[slot] = made;
+      recentTags[slot] = tag;
+    } else {
+      seenTags[slot] = tag;
+    }
+    return made;
+  }
+  if (len > RECENT_MAX) return bytesToString(buf, start, end);
   // The length and the last three bytes (where keys that share a prefix
   // differ) pick the slot and tell most misses apart without reading the
   // cached string, which a stream of distinct keys would find cold.

@@ -377,6 +377,17 @@ Deno.test("parser: short arguments share the recent-strings cache, byte exact", 
   // A hot key, seen twice, then comes back as one string (its hash kept).
   const hot = parseChunks([bytes(mb("GET", "key:1") + mb("GET", "key:1") + mb("GET", "key:1"))], p);
   assertOk(hot[1]![1] === hot[2]![1]);
+  // Two and three bytes: the tag is the whole string; NUL and high bytes
+  // included, and a 2-byte string never answers for a 3-byte one.
+  const tiny = ["ab", "\x00\x00", "\x00\x00\x00", "\x80\x9f", "ab\x00", "\xff\xfe\xfd", "ab"];
+  for (let round = 0; round < 3; round++) {
+    const got = parseChunks([bytes(tiny.map((t) => mb("SET", t, t)).join(""))], p);
+    assertEquals(got, tiny.map((t) => ["SET", t, t]));
+  }
+  const x3 = parseChunks([
+    bytes(mb("SET", "k", "xxx") + mb("SET", "k", "xxx") + mb("SET", "k", "xxx")),
+  ], p);
+  assertOk(x3[1]![2] === x3[2]![2]);
   // Lengths at the cache's lower bound and under it.
   assertEquals(parseChunks([bytes(mb("SET", "\xff\x00\x9f", "\x80\x81\x82\x83"))], p), [
     ["SET", "\xff\x00\x9f", "\x80\x81\x82\x83"],
