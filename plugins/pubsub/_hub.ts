@@ -162,13 +162,28 @@ export class PubSubHub {
 
 /**
  * Appends the frame to the subscriber's output and schedules its write.
- * While a write to that subscriber is in flight, output accumulates and
- * leaves in the next write, so a busy subscriber gets few large writes.
- * A message is pushed: it reaches a client whose replies are off too.
+ * The write starts once the running batch of commands is done (a
+ * microtask, as Redis writes to clients before it sleeps), so a pipeline
+ * of PUBLISHes reaches each subscriber in one write; while a write is in
+ * flight, output accumulates for the next. A message is pushed: it
+ * reaches a client whose replies are off too.
  */
 function deliver(c: Context, frame: Frame): void {
   const restore = c.beginPush();
   c.reply.raw(frame.bytes(c.resp));
   c.endPush(restore);
-  c.flush();
+  if (pendingFlush.size === 0) queueMicrotask(flushPending);
+  pendingFlush.add(c);
+}
+
+/** Subscribers with messages not yet handed to a write. */
+const pendingFlush = new Set<Context>();
+
+function flushPending(): void {
+  // Each leaves the set before its flush: one added meanwhile is still
+  // visited (or schedules its own run, the set being empty).
+  for (const c of pendingFlush) {
+    pendingFlush.delete(c);
+    c.flush();
+  }
 }
