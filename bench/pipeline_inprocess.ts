@@ -8,12 +8,15 @@
  * hot path and for profiling it (`perf record` with
  * `--v8-flags=--perf-basic-prof`, or `--cpu-prof`).
  *
- * `__rand_int__` in an argument is replaced by a 12-digit number below
+ * `;` separates the commands of a unit sent together (a transaction):
+ * `-P` units per read, figures per unit. `__rand_int__` in an argument is
+ * replaced by a 12-digit number below
  * `-r` per command, as redis-benchmark does (`-r 0`: the literal).
  *
  * ```sh
  * deno run -A --v8-flags=--max-semi-space-size=8 bench/pipeline_inprocess.ts GET key:__rand_int__
  * deno run -A bench/pipeline_inprocess.ts -r 1000000 -n 2000000 SET key:__rand_int__ xxx
+ * deno run -A bench/pipeline_inprocess.ts -r 1000000 MULTI ";" SET key:__rand_int__ xxx ";" INCR counter ";" EXEC
  * ```
  *
  * @module
@@ -35,6 +38,10 @@ const { values, positionals } = parseArgs({
   },
 });
 const args = positionals.length !== 0 ? positionals : ["GET", "key:__rand_int__"];
+// `;` separates the commands of a unit (MULTI ; SET k v ; EXEC): -P units
+// per read, and the figures are per unit.
+const units: string[][] = [[]];
+for (const a of args) a === ";" ? units.push([]) : units[units.length - 1]!.push(a);
 const P = Number(values.P);
 const range = Number(values.r);
 const config: Record<string, string> = { save: "" };
@@ -47,9 +54,10 @@ const enc = new TextEncoder();
 /** A batch of P commands, with random numbers where `__rand_int__` is. */
 function batch(): Uint8Array {
   let text = "";
-  for (let i = 0; i < P; i++) {
-    text += `*${args.length}\r\n`;
-    for (const a of args) {
+  for (let i = 0; i < P * units.length; i++) {
+    const unit = units[i % units.length]!;
+    text += `*${unit.length}\r\n`;
+    for (const a of unit) {
       const v = range > 0
         ? a.replaceAll(
           "__rand_int__",
@@ -117,6 +125,7 @@ for (let round = 0; round < Number(values.rounds); round++) {
   const wall = (performance.now() - t0) * 1e6 / total;
   const u = process.cpuUsage(u0);
   const cpu = (u.user + u.system) * 1e3 / total;
-  console.log(`${args[0]}: ${wall.toFixed(0)} ns/command wall, ${cpu.toFixed(0)} ns CPU`);
+  const name = units.length === 1 ? args[0] : units.map((u) => u[0]).join("+");
+  console.log(`${name}: ${wall.toFixed(0)} ns/command wall, ${cpu.toFixed(0)} ns CPU`);
 }
 Deno.exit(0);
