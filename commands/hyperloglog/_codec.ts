@@ -41,8 +41,9 @@ const HLL_ALPHA_INF = 0.721347520444481703680;
 const SEED = 0xadc83b19;
 
 // ---------------------------------------------------------------------------
-// MurmurHash64A on (hi, lo) pairs of unsigned 32-bit halves: no BigInt on
-// the hot path.
+// MurmurHash64A on (hi, lo) pairs of 32-bit halves, kept as int32 (V8
+// holds them untagged; unsigned values past 2^31 would be doubles): no
+// BigInt on the hot path.
 
 const M_HI = 0xc6a4a793, M_LO = 0x5bd1e995;
 let hHi = 0, hLo = 0;
@@ -52,30 +53,30 @@ function mul64(aHi: number, aLo: number, bHi: number, bLo: number): void {
   const a0 = aLo & 0xffff, a1 = aLo >>> 16, b0 = bLo & 0xffff, b1 = bLo >>> 16;
   const p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
   const mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
-  hLo = (((mid & 0xffff) << 16) | (p00 & 0xffff)) >>> 0;
+  hLo = (((mid & 0xffff) << 16) | (p00 & 0xffff)) | 0;
   hHi = (p11 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16) + Math.imul(aHi, bLo) +
-    Math.imul(aLo, bHi)) >>> 0;
+    Math.imul(aLo, bHi)) | 0;
 }
 
 /** Hashes `key` into (hHi, hLo), as Redis's endian-neutral MurmurHash64A. */
 function murmur(key: Bytes, seed: number): void {
   const len = key.length;
   // h = seed ^ (len * m)
-  mul64(0, len >>> 0, M_HI, M_LO);
-  let hi = hHi, lo = (hLo ^ seed) >>> 0;
+  mul64(0, len | 0, M_HI, M_LO);
+  let hi = hHi, lo = (hLo ^ seed) | 0;
   const end = len - (len & 7);
   let i = 0;
   for (; i < end; i += 8) {
     let kLo = (key.charCodeAt(i) | (key.charCodeAt(i + 1) << 8) |
-      (key.charCodeAt(i + 2) << 16) | (key.charCodeAt(i + 3) << 24)) >>> 0;
+      (key.charCodeAt(i + 2) << 16) | (key.charCodeAt(i + 3) << 24)) | 0;
     let kHi = (key.charCodeAt(i + 4) | (key.charCodeAt(i + 5) << 8) |
-      (key.charCodeAt(i + 6) << 16) | (key.charCodeAt(i + 7) << 24)) >>> 0;
+      (key.charCodeAt(i + 6) << 16) | (key.charCodeAt(i + 7) << 24)) | 0;
     mul64(kHi, kLo, M_HI, M_LO);
     kHi = hHi;
-    kLo = (hLo ^ (hHi >>> 15)) >>> 0; // k ^= k >> 47
+    kLo = (hLo ^ (hHi >>> 15)) | 0; // k ^= k >> 47
     mul64(kHi, kLo, M_HI, M_LO);
-    hi = (hi ^ hHi) >>> 0;
-    lo = (lo ^ hLo) >>> 0;
+    hi = (hi ^ hHi) | 0;
+    lo = (lo ^ hLo) | 0;
     mul64(hi, lo, M_HI, M_LO);
     hi = hHi;
     lo = hLo;
@@ -84,16 +85,16 @@ function murmur(key: Bytes, seed: number): void {
   if (rest !== 0) {
     for (let j = rest - 1; j >= 0; j--) {
       const b = key.charCodeAt(i + j);
-      if (j >= 4) hi = (hi ^ (b << ((j - 4) * 8))) >>> 0;
-      else lo = (lo ^ (b << (j * 8))) >>> 0;
+      if (j >= 4) hi = (hi ^ (b << ((j - 4) * 8))) | 0;
+      else lo = (lo ^ (b << (j * 8))) | 0;
     }
     mul64(hi, lo, M_HI, M_LO);
     hi = hHi;
     lo = hLo;
   }
-  lo = (lo ^ (hi >>> 15)) >>> 0;
+  lo = (lo ^ (hi >>> 15)) | 0;
   mul64(hi, lo, M_HI, M_LO);
-  hLo = (hLo ^ (hHi >>> 15)) >>> 0;
+  hLo = (hLo ^ (hHi >>> 15)) | 0;
 }
 
 /**
@@ -107,7 +108,7 @@ function murmur(key: Bytes, seed: number): void {
  */
 export function murmurHash64A(key: Bytes, seed: number = SEED): bigint {
   murmur(key, seed >>> 0);
-  return (BigInt(hHi) << 32n) | BigInt(hLo);
+  return (BigInt(hHi >>> 0) << 32n) | BigInt(hLo >>> 0);
 }
 
 /** Register index of the last {@link patLen} call. */
