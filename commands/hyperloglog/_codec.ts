@@ -167,8 +167,15 @@ export function denseAdd(v: Bytes, eles: readonly Bytes[], from: number): Bytes 
 }
 
 /** The cached cardinality of a value, or undefined when it is stale. */
-export function cachedCard(v: Bytes): bigint | undefined {
-  if ((v.charCodeAt(15) & 0x80) !== 0) return undefined;
+export function cachedCard(v: Bytes): number | bigint | undefined {
+  const top = v.charCodeAt(15);
+  if ((top & 0x80) !== 0) return undefined;
+  if (top === 0 && v.charCodeAt(14) < 0x20) {
+    // Below 2^53 (any real count): a number, no BigInt per byte.
+    let k = 0;
+    for (let i = 14; i >= 8; i--) k = k * 256 + v.charCodeAt(i);
+    return k;
+  }
   let n = 0n;
   for (let i = 15; i >= 8; i--) n = (n << 8n) | BigInt(v.charCodeAt(i));
   return n;

@@ -52,7 +52,11 @@ function readHll(c: Context, key: Bytes): Hll | undefined {
 }
 
 /** Replies an unsigned 64-bit cardinality as Redis's addReplyLongLong. */
-function replyCard(c: Context, card: bigint): void {
+function replyCard(c: Context, card: number | bigint): void {
+  if (typeof card === "number") {
+    c.reply.integer(card);
+    return;
+  }
   const n = BigInt.asIntN(64, card);
   if (n <= BigInt(Number.MAX_SAFE_INTEGER) && n >= -BigInt(Number.MAX_SAFE_INTEGER)) {
     c.reply.integer(Number(n));
