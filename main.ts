@@ -38,7 +38,6 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { builtinPlugins, type Plugin, REDIS_VERSION, RESPITE_VERSION, Server } from "./mod.ts";
 import { ConfigStore } from "./core/config.ts";
-import { runLocalCluster } from "./plugins/cluster/local.ts";
 import { coreDirectives } from "./core/server_config.ts";
 import { signalShutdownOptions } from "./commands/server/mod.ts";
 import {
@@ -348,8 +347,12 @@ function banner(port: number, mode: string): string {
  * ```
  */
 export async function main(argv: readonly string[]): Promise<number> {
-  // `--cluster-local N`: a whole local cluster, not one server.
-  if (argv.includes("--cluster-local")) return await runLocalCluster(argv);
+  // `--cluster-local N`: a whole local cluster, not one server (its module
+  // is loaded only then: a server does not hold it).
+  if (argv.includes("--cluster-local")) {
+    const { runLocalCluster } = await import("./plugins/cluster/local.ts");
+    return await runLocalCluster(argv);
+  }
   const daemonChild = argv.at(-1) === DAEMON_CHILD;
   const args = daemonChild ? argv.slice(0, -1) : argv;
   const loaded = await loadConfiguration(args);
@@ -460,6 +463,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     );
   }
   s.log("warning", "Server initialized");
+  // The Lua engine is loaded on first use (plugins/scripting/_engine.ts);
+  // where nothing can wait for it (the AOF, EXEC, a master's stream) it is
+  // loaded with `require`, not known to reach the modules `deno compile`
+  // embeds: a compiled binary loads it before anything may need it.
+  if (Deno.build.standalone) await s.service("scripting")?.preload();
   try {
     // A long load answers LOADING meanwhile; a SHUTDOWN may end it first.
     const loading = s.load();

@@ -166,6 +166,24 @@ export function functionsCommands(host: FunctionsHost): CommandSpec[] {
     }
   }
 
+  // FUNCTION LOAD and RESTORE run their library code in the Lua engine,
+  // loaded on first use (their handlers wait for it: scripting.withEngine).
+
+  function load(c: Context, argv: Bytes[]): void {
+    let replace = false;
+    let i = 2;
+    for (; i < argv.length - 1; i++) {
+      if (argv[i]!.toLowerCase() !== "replace") {
+        throw new ReplyError(`ERR Unknown option given: ${argv[i]}`);
+      }
+      replace = true;
+    }
+    const r = store.engine.create(store.current, argv[i]!, replace);
+    if ("error" in r) throw new ReplyError(r.error);
+    c.wrote();
+    c.reply.bulk(r.name);
+  }
+
   function restore(c: Context, argv: Bytes[]): void {
     if (argv.length > 4) throw syntaxError("RESTORE");
     let policy = "append";
@@ -275,20 +293,7 @@ export function functionsCommands(host: FunctionsHost): CommandSpec[] {
               { name: "function-code", type: "string" },
             ],
           },
-          handler(c, argv) {
-            let replace = false;
-            let i = 2;
-            for (; i < argv.length - 1; i++) {
-              if (argv[i]!.toLowerCase() !== "replace") {
-                throw new ReplyError(`ERR Unknown option given: ${argv[i]}`);
-              }
-              replace = true;
-            }
-            const r = store.engine.create(store.current, argv[i]!, replace);
-            if ("error" in r) throw new ReplyError(r.error);
-            c.wrote();
-            c.reply.bulk(r.name);
-          },
+          handler: (c, argv) => scripting.withEngine(c, () => load(c, argv)),
         },
         {
           name: "restore",
@@ -313,7 +318,7 @@ export function functionsCommands(host: FunctionsHost): CommandSpec[] {
               },
             ],
           },
-          handler: restore,
+          handler: (c, argv) => scripting.withEngine(c, () => restore(c, argv)),
         },
         {
           name: "list",

@@ -10,7 +10,8 @@ import type { Bytes } from "../../core/types.ts";
 import { ReplyError } from "../../core/errors.ts";
 import { sha1hex } from "../../core/sha1.ts";
 import { parseShebang, type ScriptFlags } from "./_flags.ts";
-import { type Script, ScriptVM, type VmHost } from "./_vm.ts";
+import type { Script, ScriptVM, VmHost } from "./_vm.ts";
+import { engine } from "./_engine.ts";
 
 /** The scripts one server has compiled, and the VM they live in. */
 export class ScriptCache {
@@ -24,9 +25,12 @@ export class ScriptCache {
     this.#host = host;
   }
 
-  /** The VM, created on first use: a server that runs no script pays nothing. */
+  /**
+   * The VM, created on first use: a server that runs no script pays
+   * nothing (the engine itself is loaded then too, see `_engine.ts`).
+   */
   get vm(): ScriptVM {
-    return this.#vm ??= new ScriptVM(this.#host);
+    return this.#vm ??= new (engine().ScriptVM)(this.#host);
   }
 
   /** Scripts cached. */

@@ -10,6 +10,7 @@ import type {
   Bytes,
   CommandArg,
   CommandEntry,
+  CommandHandler,
   CommandSpec,
   Context,
   ServerApi,
@@ -22,6 +23,7 @@ import { scriptTraits } from "./_flags.ts";
 import type { Script } from "./_vm.ts";
 import type { ScriptCache } from "./_cache.ts";
 import type { Scripts } from "./_running.ts";
+import { engineLoaded, withEngine } from "./_engine.ts";
 
 const NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
 /** The commands evalGeneric runs as, by (bySha ? 1 : 0) + (ro ? 2 : 0). */
@@ -105,6 +107,14 @@ export function scriptingCommands(
     });
   }
 
+  /**
+   * A handler that compiles a script: until the engine is loaded, it waits
+   * for it (see `_engine.ts`). EVALSHA's need not: with no engine no script
+   * is cached, and it answers NOSCRIPT.
+   */
+  const compiling = (h: CommandHandler): CommandHandler => (c, argv) =>
+    engineLoaded() ? h(c, argv) : withEngine(c, scripts, () => h(c, argv));
+
   // Redis's evalGetCommandFlags: a known script's flags, or the shebang of
   // a body not compiled yet.
   const traitsFor = (bySha: boolean) => (_c: Context, argv: Bytes[], base: number): number => {
@@ -128,7 +138,7 @@ export function scriptingCommands(
         arguments: [{ name: "script", type: "string" }, ...KEYS_AND_ARGS],
       },
       traitsFor: traitsFor(false),
-      handler: (c, argv) => evalGeneric(c, argv, false, false),
+      handler: compiling((c, argv) => evalGeneric(c, argv, false, false)),
     }),
     command({
       name: "evalsha",
@@ -159,7 +169,7 @@ export function scriptingCommands(
         arguments: [{ name: "script", type: "string" }, ...KEYS_AND_ARGS],
       },
       traitsFor: traitsFor(false),
-      handler: (c, argv) => evalGeneric(c, argv, false, true),
+      handler: compiling((c, argv) => evalGeneric(c, argv, false, true)),
     }),
     command({
       name: "evalsha_ro",
@@ -272,7 +282,7 @@ export function scriptingCommands(
             complexity: "O(N) with N being the length in bytes of the script body.",
             arguments: [{ name: "script", type: "string" }],
           },
-          handler: (c, argv) => c.reply.bulk(cache.create(argv[2]!).sha),
+          handler: compiling((c, argv) => c.reply.bulk(cache.create(argv[2]!).sha)),
         },
         helpSubcommand(HELP),
         {

@@ -3,6 +3,8 @@
  * SCRIPT LOAD / EXISTS / FLUSH / KILL / HELP / DEBUG, and the Lua engine
  * other plugins build on (the `scripting` service: function libraries).
  *
+ * - The Lua engine (fengari and `_vm.ts`) is loaded when first needed,
+ *   not at start-up: an idle server does without its 5 MB (`_engine.ts`).
  * - Scripts are cached by the SHA-1 of their body and compiled once into
  *   the server's VM (`_vm.ts`), which is created on first use and again
  *   after SCRIPT FLUSH (`_cache.ts`).
@@ -31,7 +33,8 @@ import { definePlugin } from "../../core/registry.ts";
 import type { Bytes, Context, ServerApi } from "../../core/types.ts";
 import { flagNames, type ScriptFlags, scriptTraits } from "./_flags.ts";
 import type { Registration, RegistrationSink } from "./_register.ts";
-import { ScriptVM, type VmHost } from "./_vm.ts";
+import type { VmHost } from "./_vm.ts";
+import { engine, loadEngine, withEngine } from "./_engine.ts";
 import { ScriptCache } from "./_cache.ts";
 import { scriptingCommands } from "./_commands.ts";
 import { Scripts } from "./_running.ts";
@@ -105,6 +108,18 @@ export interface ScriptingService {
   kill(isEval: boolean): string | undefined;
   /** The script running now (paused past the threshold), if any. */
   running(): RunningScript | undefined;
+  /**
+   * Runs `step`, the rest of `c`'s command, once the Lua engine is
+   * loaded: now when it is, else the command is suspended while it loads
+   * (loaded synchronously when the command cannot wait). For a command
+   * that may create a VM or load code into one (FUNCTION LOAD, RESTORE).
+   */
+  withEngine(c: Context, step: () => void): void;
+  /**
+   * Loads the Lua engine now, in the background (it is otherwise loaded
+   * when first needed, see `_engine.ts`).
+   */
+  preload(): Promise<void>;
 }
 
 declare module "../../core/types.ts" {
@@ -115,7 +130,7 @@ declare module "../../core/types.ts" {
 }
 
 function libraryVm(host: VmHost): LibraryVm {
-  const vm = new ScriptVM(host, true);
+  const vm = new (engine().ScriptVM)(host, true);
   return {
     load: (code, offset, register) => vm.loadLibrary(code, offset, register),
     call: ({ caller, fn, keys, args, readOnly, obey, argv }) =>
@@ -155,6 +170,8 @@ function init(server: ServerApi) {
         durationMs: Math.floor(performance.now() - s.start),
       };
     },
+    withEngine: (c, step) => withEngine(c, scripts, step),
+    preload: () => loadEngine().then(() => {}),
   });
   return {
     commands: scriptingCommands(server, cache, scripts),
