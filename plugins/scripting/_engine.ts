@@ -23,7 +23,6 @@
  * @module
  */
 
-import process from "node:process";
 import type { Context } from "../../core/types.ts";
 import type * as Vm from "./_vm.ts";
 import type { Scripts } from "./_running.ts";
@@ -56,7 +55,10 @@ export function engine(): Engine {
   if (loaded !== undefined) return loaded;
   // Deno's require(esm): the module instance `import()` gives, loaded and
   // evaluated before it returns (also while an import() of it is pending).
-  const { createRequire } = process.getBuiltinModule("node:module") as typeof import("node:module");
+  // The global `process`: node:process is not imported for this alone.
+  const { createRequire } = globalThis.process.getBuiltinModule(
+    "node:module",
+  ) as typeof import("node:module");
   return loaded = createRequire(import.meta.url)("./_vm.ts") as Engine;
 }
 
