@@ -179,6 +179,10 @@ export class RequestParser {
    * commands (`*0`, blank lines) are skipped. Throws ProtocolError.
    */
   next(): string[] | null {
+    if (this.#multibulk === 0 && this.buf[this.start] === 42 && this.start < this.end) {
+      const argv = this.#whole();
+      if (argv !== undefined) return argv;
+    }
     for (;;) {
       if (this.#multibulk === 0) {
         if (this.start >= this.end) {
@@ -220,6 +224,56 @@ export class RequestParser {
       this.#argv = [];
       return argv;
     }
+  }
+
+  /**
+   * The usual case in one pass over locals: a multibulk command that has
+   * fully arrived, with counts and lengths of 1 to 9 digits (or a `$0`).
+   * Undefined, with nothing consumed, for anything else (partial input,
+   * an unauthenticated client, an error to reply): the general path in
+   * {@link next} takes it from the same place.
+   */
+  #whole(): string[] | undefined {
+    if (this.strict) return undefined;
+    const buf = this.buf, end = this.end;
+    let p = this.start + 1;
+    let d = buf[p]! - 48;
+    if (!(d >= 1 && d <= 9)) return undefined;
+    let n = d;
+    for (p++; p < end; p++) {
+      d = buf[p]! - 48;
+      if (d < 0 || d > 9 || n > 99999999) break;
+      n = n * 10 + d;
+    }
+    if (p + 1 >= end || buf[p] !== 13) return undefined;
+    p += 2;
+    const maxBulk = this.limits.maxBulk;
+    const argv: string[] = [];
+    for (let k = 0; k < n; k++) {
+      if (p + 1 >= end || buf[p] !== 36) return undefined;
+      d = buf[++p]! - 48;
+      let len = d;
+      if (d >= 1 && d <= 9) {
+        for (p++; p < end; p++) {
+          d = buf[p]! - 48;
+          if (d < 0 || d > 9 || len > 99999999) break;
+          len = len * 10 + d;
+        }
+      } else if (d === 0) {
+        p++;
+      } else {
+        return undefined;
+      }
+      if (p + 1 >= end || buf[p] !== 13 || len > maxBulk) return undefined;
+      p += 2;
+      if (end - p < len + 2) return undefined;
+      argv.push(
+        k === 0 ? commandNameToString(buf, p, p + len) : recentBytesToString(buf, p, p + len),
+      );
+      p += len + 2;
+    }
+    this.start = p;
+    return argv;
   }
 
   /** Null, after checking `client-query-buffer-limit` on what is left. */

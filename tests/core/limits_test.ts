@@ -216,8 +216,10 @@ Deno.test({
         got += r;
         await sleep(40);
       }
+      // (No command after: the last bytes came from the kernel's buffers,
+      // long after the server's last write, so the client may be idle by
+      // now, in Redis too.)
       assertOk(Date.now() - t0 > 1500, `all read in ${Date.now() - t0} ms`);
-      assertEquals(await slow.command("PING"), "+PONG\r\n");
       slow.close();
     });
   },
