@@ -219,7 +219,29 @@ export function typeOf(v: Value): string {
 export type ExpireListener = (db: Database, key: Bytes) => void;
 
 /**
+ * Writes in one second that make it a bulk second: see {@link Database}'s
+ * access times.
+ */
+export const BULK_WRITES = 1024;
+/** The longest a bulk window stretches, in seconds of the LRU clock. */
+export const BULK_SPAN = 10;
+
+/**
  * One numbered database.
+ *
+ * **Access times.** Each key's last access (Redis's per-object `lru`
+ * field) is an entry of a side table, except for the keys accessed at the
+ * database's *baseline* second, which need none: a write at the baseline
+ * removes the key's entry instead of setting it, so a key costs one table
+ * entry (its value) rather than two. The baseline follows the clock when
+ * no key relies on it (an empty database, or every key with an entry) and
+ * through a *bulk window*: while each second in turn sees at least
+ * {@link BULK_WRITES} writes, for up to {@link BULK_SPAN} seconds, the
+ * keys written in that burst share the time of its last second (so their
+ * idle times may be up to that many seconds short, and a bulk load costs no
+ * entries). Reads always record their own time, as do all accesses when
+ * {@link Keyspace.exactAccess} is set (the eviction plugin sets it under
+ * LRU policies, which rank keys by these times).
  *
  * @example
  * ```ts
@@ -240,16 +262,23 @@ export class Database {
    * of its last read or write, times two, plus one when the key's string
    * was modified in place (Redis's "raw" encoding, see
    * {@link Database.markRaw}). A small integer, so an update allocates
-   * nothing; a read writes it only when the coarse clock moved since.
+   * nothing; a read writes it only when the coarse clock moved since. Keys
+   * without an entry were last accessed at `#baseline`, and are not raw.
+   * Entries exist only for keys of `data` (so `data.size - #meta.size` keys
+   * rely on the baseline).
    */
   #meta: Map<Bytes, number> = new Map();
-  /** When keys with no entry in `#meta` (loaded in bulk) were last accessed. */
+  /** When keys with no entry in `#meta` were last accessed (LRU clock). */
   #baseline: number;
+  /** The first second of the current bulk window (see {@link Database}). */
+  #windowStart: number;
+  /** Writes seen at the baseline second. */
+  #streak = 0;
   #randomIt: Iterator<Bytes> | undefined;
   #expireIt: Iterator<[Bytes, number]> | undefined;
 
   constructor(readonly index: number, readonly keyspace: Keyspace) {
-    this.#baseline = keyspace.lruClock;
+    this.#baseline = this.#windowStart = keyspace.lruClock;
   }
 
   /** Number of keys, expired-but-not-reclaimed ones included (as Redis). */
@@ -328,7 +357,13 @@ export class Database {
    * key counts as accessed now, and its string as not raw.
    */
   replace(key: Bytes, value: Value): void {
-    this.#meta.set(key, this.keyspace.lruClock * 2);
+    const now = this.keyspace.lruClock;
+    if (now === this.#baseline) {
+      this.#streak++;
+      if (this.#meta.size !== 0) this.#meta.delete(key);
+    } else {
+      this.#written(key, now);
+    }
     const onNew = this.keyspace.onNew;
     if (onNew !== undefined && !this.data.has(key)) {
       this.data.set(key, value);
@@ -342,7 +377,7 @@ export class Database {
   delete(key: Bytes): boolean {
     if (!this.data.delete(key)) return false;
     if (this.expires.size !== 0) this.expires.delete(key);
-    this.#meta.delete(key);
+    if (this.#meta.size !== 0) this.#meta.delete(key);
     return true;
   }
 
@@ -366,7 +401,8 @@ export class Database {
     this.data = new Map();
     this.expires = new Map();
     this.#meta = new Map();
-    this.#baseline = this.keyspace.lruClock;
+    this.#baseline = this.#windowStart = this.keyspace.lruClock;
+    this.#streak = 0;
     this.#randomIt = undefined;
     this.#expireIt = undefined;
   }
@@ -377,6 +413,8 @@ export class Database {
     [this.expires, other.expires] = [other.expires, this.expires];
     [this.#meta, other.#meta] = [other.#meta, this.#meta];
     [this.#baseline, other.#baseline] = [other.#baseline, this.#baseline];
+    [this.#windowStart, other.#windowStart] = [other.#windowStart, this.#windowStart];
+    [this.#streak, other.#streak] = [other.#streak, this.#streak];
     this.#randomIt = this.#expireIt = undefined;
     other.#randomIt = other.#expireIt = undefined;
   }
@@ -453,11 +491,77 @@ export class Database {
     const ks = this.keyspace;
     const now = ks.lruClock;
     const m = this.#meta;
-    const cur = m.get(key);
-    if (cur === undefined) m.set(key, now * 2);
-    else if (cur >> 1 !== now) m.set(key, now * 2 + (cur & 1));
+    const cur = m.size === 0 ? undefined : m.get(key);
+    if (cur === undefined ? now !== this.#baseline : cur >> 1 !== now) this.#read(key, now, cur);
     const onAccess = ks.onAccess;
     if (onAccess !== undefined) onAccess(this, key);
+  }
+
+  /**
+   * A write at `now`, off the baseline second: the baseline moves to `now`
+   * when no key relies on it or a bulk window goes on (the key then needs
+   * no entry), else the key gets an entry.
+   */
+  #written(key: Bytes, now: number): void {
+    const m = this.#meta;
+    const relying = this.data.size - m.size;
+    if (relying === 0 || (relying === 1 && !m.has(key) && this.data.has(key))) {
+      // No other key relies on the baseline (empty, or all with entries).
+      this.#baseline = this.#windowStart = now;
+      this.#streak = 1;
+      if (m.size !== 0) m.delete(key);
+    } else if (
+      now === this.#baseline + 1 && this.#streak >= BULK_WRITES &&
+      now - this.#windowStart <= BULK_SPAN && !this.keyspace.exactAccess
+    ) {
+      this.#baseline = now;
+      this.#streak = 1;
+      if (m.size !== 0) m.delete(key);
+    } else {
+      m.set(key, now * 2);
+    }
+  }
+
+  /**
+   * A read at `now` of an existing key last accessed at another second:
+   * `cur` is its entry (none: the baseline).
+   */
+  #read(key: Bytes, now: number, cur: number | undefined): void {
+    const m = this.#meta;
+    const raw = cur === undefined ? 0 : cur & 1;
+    if (raw === 0) {
+      if (now === this.#baseline) {
+        m.delete(key);
+        return;
+      }
+      if (this.data.size - m.size === (cur === undefined ? 1 : 0)) {
+        // No other key relies on the baseline: it can be now.
+        this.#baseline = this.#windowStart = now;
+        this.#streak = 0;
+        if (cur !== undefined) m.delete(key);
+        return;
+      }
+    }
+    m.set(key, now * 2 + raw);
+  }
+
+  /** Sets a key's access entry: `time` on the LRU clock, and its raw mark. */
+  #setAccess(key: Bytes, time: number, raw: number): void {
+    if (time === this.#baseline && raw === 0) {
+      if (this.#meta.size !== 0) this.#meta.delete(key);
+    } else {
+      this.#meta.set(key, time * 2 + raw);
+    }
+  }
+
+  /** Keys with an access entry of their own (the others' is the baseline). */
+  get accessEntries(): number {
+    return this.#meta.size;
+  }
+
+  /** Whether the key has an access entry of its own (see {@link Database}). */
+  hasAccessEntry(key: Bytes): boolean {
+    return this.#meta.size !== 0 && this.#meta.has(key);
   }
 
   /**
@@ -477,6 +581,7 @@ export class Database {
    */
   restoreAccess(key: Bytes, idle: number, freq: number): void {
     if (idle >= 0) {
+      // Its own entry, even at the baseline: a bulk window must not move it.
       const m = this.#meta;
       m.set(key, (this.keyspace.lruClock - idle) * 2 + ((m.get(key) ?? 0) & 1));
     }
@@ -491,10 +596,8 @@ export class Database {
   copyMeta(key: Bytes, to: Database, newKey: Bytes, fresh = false): void {
     const cur = this.#meta.get(key);
     const raw = cur === undefined ? 0 : cur & 1;
-    to.#meta.set(
-      newKey,
-      fresh || cur === undefined ? this.keyspace.lruClock * 2 + raw : cur,
-    );
+    const time = fresh ? this.keyspace.lruClock : cur === undefined ? this.#baseline : cur >> 1;
+    to.#setAccess(newKey, time, raw);
   }
 
   /**
@@ -504,12 +607,12 @@ export class Database {
    */
   markRaw(key: Bytes): void {
     const m = this.#meta;
-    m.set(key, (m.get(key) ?? this.keyspace.lruClock * 2) | 1);
+    m.set(key, (m.get(key) ?? this.#baseline * 2) | 1);
   }
 
   /** Whether the key's string was modified in place (see {@link Database.markRaw}). */
   isRaw(key: Bytes): boolean {
-    return ((this.#meta.get(key) ?? 0) & 1) === 1;
+    return this.#meta.size !== 0 && ((this.#meta.get(key) ?? 0) & 1) === 1;
   }
 }
 
@@ -558,6 +661,11 @@ export class Keyspace {
    * by the eviction plugin under an LFU policy.
    */
   onFrequency: ((db: Database, key: Bytes, freq: number) => void) | undefined;
+  /**
+   * Whether every write records its own access time, with no bulk windows
+   * (see {@link Database}); the eviction plugin sets it under LRU policies.
+   */
+  exactAccess = false;
   /**
    * Redis's LRU clock: whole seconds since the keyspace was made, as of
    * the last {@link Keyspace.setTime} (each batch of a client's commands,

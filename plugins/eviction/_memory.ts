@@ -12,7 +12,8 @@
  * memory included). DOCTOR runs Redis's checks on these figures, with the
  * process's RSS counted from what it was at start-up: the runtime's own
  * footprint is no fragmentation. MALLOC-STATS is V8's heap statistics, as
- * Redis shows its allocator's; PURGE has nothing to ask V8 and answers OK.
+ * Redis shows its allocator's; PURGE runs a full garbage collection, which
+ * returns the heap's garbage to the system (see `_reclaim.ts`).
  *
  * @module
  */
@@ -45,10 +46,12 @@ export interface MemoryHost {
   figures(): MemoryFigures;
   /** The estimate `maxmemory` counts for a key, from `samples` elements (0: all). */
   keyUsage(db: Database, key: Bytes, v: Value, samples: number): number;
-  /** Bytes of table entries per key (the key table, access and accounting entries). */
-  perKeyOverhead(): number;
+  /** Bytes of a database's table entries (its key table, access and accounting entries). */
+  tableOverhead(db: Database): number;
   /** The process's RSS when the server started. */
   readonly startRss: number;
+  /** MEMORY PURGE: a full garbage collection (see `_reclaim.ts`). */
+  purge(): void;
 }
 
 const command = commandFamily({ group: "server" });
@@ -133,13 +136,12 @@ function overheadData(host: MemoryHost): Overhead {
   const aof = reported(info, "mem_aof_buffer");
   const lua = reported(info, "used_memory_scripts_eval");
   const functions = reported(info, "used_memory_functions");
-  const perKey = host.perKeyOverhead();
   const dbs = [];
   let keys = 0, tables = 0;
   for (const db of host.server.keyspace.dbs) {
     if (db.size === 0) continue;
     keys += db.size;
-    const main = db.size * perKey, expires = db.expires.size * MAP_ENTRY_NUMBER;
+    const main = host.tableOverhead(db), expires = db.expires.size * MAP_ENTRY_NUMBER;
     tables += main + expires;
     dbs.push({ index: db.index, main, expires });
   }
@@ -318,8 +320,10 @@ export function memoryCommand(host: MemoryHost): CommandSpec {
           since: "4.0.0",
           complexity: "Depends on how much memory is allocated, could be slow",
         },
-        // V8 returns memory after its collections on its own.
-        handler: (c) => c.reply.ok(),
+        handler: (c) => {
+          host.purge();
+          c.reply.ok();
+        },
       }),
       command({
         name: "malloc-stats",

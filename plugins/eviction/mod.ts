@@ -32,9 +32,19 @@
  * allocated), sparing those that sent CLIENT NO-EVICT ON, as Redis's
  * `evictClients` does before it sleeps (INFO `evicted_clients`).
  *
+ * **Idle collection.** When the keyspace grew or shrank by many keys and
+ * the server then goes idle, the cron runs one full garbage collection, so
+ * the old tables and garbage of a bulk load are given back (`_reclaim.ts`;
+ * MEMORY PURGE runs one too).
+ *
  * **Access tracking.** The keyspace records every key's last access on
  * its one-second LRU clock whatever the policy (OBJECT IDLETIME, and what
- * LRU policies evict by). Under an LFU policy this plugin also keeps
+ * LRU policies evict by); under LRU policies this plugin sets
+ * `Keyspace.exactAccess`, so keys written in a bulk burst keep their own
+ * times instead of sharing one (see `Database`). The keyspace's access
+ * entries, which keys written at a database's baseline second do without,
+ * are counted from their number in `used_memory` and in MEMORY USAGE of a
+ * key that has one. Under an LFU policy this plugin also keeps
  * Redis's logarithmic counter per key, bumped through the keyspace's
  * `onAccess` listener (set only then) and by writes. Lookups Redis makes
  * with `LOOKUP_NOTOUCH` (OBJECT, TYPE, TTL, EXISTS...) use
@@ -53,6 +63,7 @@ import { EvictionPool, KeySampler } from "./_pool.ts";
 import type {} from "../../commands/connection/mod.ts"; // the `clients` service's type
 import { memoryCommand, type MemoryFigures } from "./_memory.ts";
 import { LFU_INIT_VAL, lfuCounter, lfuMinutes, lfuNew, lfuTouch } from "./_lfu.ts";
+import { collectGarbage, IdleReclaimer } from "./_reclaim.ts";
 
 /** What the plugin offers other plugins (OBJECT FREQ, MEMORY USAGE). */
 export interface EvictionService {
@@ -73,6 +84,12 @@ declare module "../../core/types.ts" {
 
 /** Redis's OOM error. */
 export const OOM_ERROR = "OOM command not allowed when used memory > 'maxmemory'.";
+
+/**
+ * The dataset's size with every key's access entry at most: a key in the
+ * size table counts at least its two table entries and its name's string.
+ */
+const ACCESS_BOUND = 1 + MAP_ENTRY / (2 * MAP_ENTRY + 16);
 
 /** Commands that still run inside MULTI when out of memory. */
 const MULTI_ALLOWED = new Set(["exec", "discard", "quit", "reset"]);
@@ -119,18 +136,30 @@ function init(server: ServerApi): PluginInstance {
   /** LFU counters per key table (so SWAPDB and FLUSHDB carry them along). */
   let counters = new WeakMap<Map<Bytes, Value>, Map<Bytes, number>>();
   const pool = new EvictionPool();
+  /** Collects the garbage of a burst of writes once the server is idle. */
+  const reclaimer = new IdleReclaimer();
   const sampler = new KeySampler();
   let nextDb = 0;
 
   /**
-   * Bytes of bookkeeping per key beyond the key and value themselves: the
-   * keyspace's access entry, this plugin's size entry and, under LFU, its
-   * counter.
+   * Bytes of this plugin's bookkeeping per key: its size entry while
+   * tracking and, under LFU, its counter. The keyspace's access entries,
+   * which only some keys have (see `Database`), are counted apart
+   * ({@link accessBytes}).
    */
-  const extraPerKey = () => MAP_ENTRY + MAP_ENTRY + (lfu ? MAP_ENTRY : 0);
+  const extraPerKey = () => (tracking ? MAP_ENTRY : 0) + (lfu ? MAP_ENTRY : 0);
 
+  /** A key's entry in the size table (which exists while tracking). */
   function sizeOf(db: Database, key: Bytes, v: Value): number {
-    return keyBytes(key, v, db.expires.size !== 0 && db.expires.has(key), extraPerKey(), ks.types);
+    const ttl = db.expires.size !== 0 && db.expires.has(key);
+    return keyBytes(key, v, ttl, MAP_ENTRY + (lfu ? MAP_ENTRY : 0), ks.types);
+  }
+
+  /** The keyspace's access entries over all databases. */
+  function accessBytes(): number {
+    let n = 0;
+    for (const db of ks.dbs) n += db.accessEntries;
+    return n * MAP_ENTRY;
   }
 
   function countTable(db: Database): SizeTable {
@@ -241,11 +270,11 @@ function init(server: ServerApi): PluginInstance {
       }
       total += keys.length === 0 ? 0 : (sum / keys.length) * db.size;
     }
-    return Math.round(total);
+    return Math.round(total) + accessBytes();
   }
 
   function used(): number {
-    return dataset + clientsMem;
+    return dataset + accessBytes() + clientsMem;
   }
 
   // ---- access tracking ----
@@ -343,6 +372,9 @@ function init(server: ServerApi): PluginInstance {
 
   /** Redis's `performEvictions`. */
   function performEvictions(): EvictResult {
+    // Far below the limit the access entries need not be summed (a check
+    // before every command): there is at most one per key.
+    if (dataset * ACCESS_BOUND + clientsMem <= maxmemory) return "ok";
     if (used() <= maxmemory) return "ok";
     if (ks.isReplica && server.config.bool("replica-ignore-maxmemory")) return "ok";
     // Under CLIENT PAUSE the dataset stands still (and nothing is refused),
@@ -396,6 +428,8 @@ function init(server: ServerApi): PluginInstance {
 
   server.config.watch("maxmemory-policy", (v) => {
     policy = v as Policy;
+    // LRU policies rank keys by their access times: no bulk windows.
+    ks.exactAccess = policy === "allkeys-lru" || policy === "volatile-lru";
     pool.clear();
     if (policy.endsWith("-lfu") !== lfu) {
       setLfu(!lfu);
@@ -436,7 +470,7 @@ function init(server: ServerApi): PluginInstance {
   /** INFO memory's figures, estimated from a sample without maxmemory. */
   function figures(): MemoryFigures {
     const clients = tracking ? clientsMem : measureClients();
-    const data = tracking ? dataset : sampledDataset();
+    const data = tracking ? dataset + accessBytes() : sampledDataset();
     const u = data + clients;
     if (u > peak) peak = u;
     return { used: u, peak, dataset: data, clients };
@@ -450,13 +484,18 @@ function init(server: ServerApi): PluginInstance {
         key,
         v,
         db.expires.size !== 0 && db.expires.has(key),
-        extraPerKey(),
+        extraPerKey() + (db.hasAccessEntry(key) ? MAP_ENTRY : 0),
         ks.types,
         samples,
       ),
-    // The size table exists only while maxmemory is set.
-    perKeyOverhead: () => MAP_ENTRY + extraPerKey() - (tracking ? 0 : MAP_ENTRY),
+    // The key table, the size table (only while maxmemory is set), LFU
+    // counters and the keyspace's access entries.
+    tableOverhead: (db) => (db.size * (MAP_ENTRY + extraPerKey())) + db.accessEntries * MAP_ENTRY,
     startRss: Deno.memoryUsage().rss,
+    purge() {
+      collectGarbage();
+      reclaimer.collected(ks.totalKeys);
+    },
   });
 
   return {
@@ -519,6 +558,8 @@ function init(server: ServerApi): PluginInstance {
       cron(): void {
         // Redis checks client memory before each sleep; the cron does here.
         if (clientsLimit !== 0) evictClients();
+        // Idle in real time, whatever clock the server keeps.
+        reclaimer.tick(performance.now(), server.stats.totalCommands, ks.totalKeys);
         if (!tracking) return;
         clientsMem = measureClients();
         // Keys written without a keyChanged event (a load) are found by

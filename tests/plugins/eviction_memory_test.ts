@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type DataObject, definePlugin, keys } from "../../mod.ts";
+import { type DataObject, definePlugin, keys, ManualClock } from "../../mod.ts";
 import {
   diffTest,
   hasRedis,
@@ -16,6 +16,13 @@ import {
   startRespite,
 } from "../_helpers.ts";
 import { assertEquals, assertOk } from "../_assert.ts";
+import { MAP_ENTRY } from "../../plugins/eviction/_size.ts";
+import {
+  collectGarbage,
+  IDLE_MS,
+  IdleReclaimer,
+  RECLAIM_KEYS,
+} from "../../plugins/eviction/_reclaim.ts";
 
 diffTest("MEMORY: help, errors, USAGE of a missing key, PURGE, an empty instance's DOCTOR", [
   ["MEMORY", "HELP"],
@@ -189,7 +196,8 @@ Deno.test("MEMORY USAGE: a plugin's value type gives its own size (memoryUsage)"
       },
     }],
   });
-  const s = await startRespite({ plugins: [blobs] });
+  // One clock second for both writes: neither gets an access entry of its own.
+  const s = await startRespite({ plugins: [blobs], clock: new ManualClock(1_700_000_000_000) });
   const c = await RawClient.connect(s.port);
   try {
     await c.call("BLOB.SET", "b");
@@ -198,6 +206,61 @@ Deno.test("MEMORY USAGE: a plugin's value type gives its own size (memoryUsage)"
     const str = await c.call("MEMORY", "USAGE", "s") as number;
     // The same key overhead around 12345 bytes instead of a 1-byte string's.
     assertEquals(blob - str, 12345 - 24);
+  } finally {
+    c.close();
+    await s.close();
+  }
+});
+
+Deno.test("MEMORY USAGE counts a key's access entry only when it has one", async () => {
+  const clock = new ManualClock(1_700_000_000_000);
+  const s = await startRespite({ clock });
+  const c = await RawClient.connect(s.port);
+  try {
+    await c.call("SET", "a", "v");
+    await c.call("SET", "b", "v");
+    assertEquals(await c.call("MEMORY", "USAGE", "a"), await c.call("MEMORY", "USAGE", "b"));
+    // Written at another second while "a" relies on the baseline: an entry.
+    clock.advance(5_000);
+    await c.call("SET", "b", "w");
+    const a = await c.call("MEMORY", "USAGE", "a") as number;
+    assertEquals(await c.call("MEMORY", "USAGE", "b"), a + MAP_ENTRY);
+    assertEquals(await c.call("OBJECT", "IDLETIME", "a"), 5);
+    assertEquals(await c.call("OBJECT", "IDLETIME", "b"), 0);
+  } finally {
+    c.close();
+    await s.close();
+  }
+});
+
+Deno.test("idle reclaim: one collection after the keyspace moved, once no command ran for a while", () => {
+  let runs = 0;
+  const r = new IdleReclaimer(() => (runs++, true));
+  let t = 0;
+  const tick = (commands: number, keys: number) => r.tick(t += 100, commands, keys);
+  // Busy: commands keep coming.
+  for (let i = 1; i <= 10; i++) assertEquals(tick(i * 1000, i * RECLAIM_KEYS), false);
+  // Quiet, but not for IDLE_MS yet.
+  for (let waited = 100; waited < IDLE_MS; waited += 100) tick(10_000, 10 * RECLAIM_KEYS);
+  assertEquals(runs, 0);
+  while (runs === 0) tick(10_000, 10 * RECLAIM_KEYS);
+  // Once: the keyspace has not moved since.
+  for (let i = 0; i < 20; i++) tick(10_000, 10 * RECLAIM_KEYS);
+  assertEquals(runs, 1);
+  // A few writes do not call for another.
+  for (let i = 0; i < 20; i++) tick(10_001, 10 * RECLAIM_KEYS + 10);
+  assertEquals(runs, 1);
+  // A flush of them all does.
+  for (let i = 0; i < 20; i++) tick(10_002, 0);
+  assertEquals(runs, 2);
+});
+
+Deno.test("idle reclaim: V8's full collection is reachable; MEMORY PURGE runs it", async () => {
+  assertEquals(collectGarbage(), true);
+  const s = await startRespite();
+  const c = await RawClient.connect(s.port);
+  try {
+    assertEquals(await c.call("MEMORY", "PURGE"), "OK");
   } finally {
     c.close();
     await s.close();
