@@ -240,6 +240,9 @@ const recent: string[] = new Array(RECENT_SLOTS).fill("");
 const recentTags = new Int32Array(RECENT_SLOTS);
 /** The tag of each slot's latest miss. */
 const seenTags = new Int32Array(RECENT_SLOTS);
+/** Each slot's length and bytes (4 to 256 bytes; see recentBytesToString). */
+const recentLens = new Uint16Array(RECENT_SLOTS);
+const recentBytes = new Uint8Array(RECENT_SLOTS * RECENT_MAX);
 
 /**
  * {@link bytesToString} for command arguments: an argument of 2 to 256
@@ -248,7 +251,8 @@ const seenTags = new Int32Array(RECENT_SLOTS);
  * field names): comparing the bytes costs less than making a string, and
  * the string keeps the hash a Map computed for it, so the lookup that
  * follows hashes nothing and finds the key by identity. The cache is
- * direct-mapped and holds at most 64 KB. A string is kept at its second
+ * direct-mapped and holds at most 64 KB of strings and a 64 KB copy of
+ * their bytes (compared faster than a string). A string is kept at its second
  * sighting in a row of its slot, so a stream of distinct keys (random
  * keys) stores almost nothing: keeping strings costs more than missing.
  *
@@ -287,13 +291,13 @@ export function recentBytesToString(buf: Uint8Array, start: number, end: number)
   const tag = (len << 24 | buf[end - 3]! << 16 | buf[end - 2]! << 8 | buf[end - 1]!) ^
     (buf[start]! << 4) ^ (buf[start + (len >> 1)]! << 12);
   const slot = Math.imul(tag, 0x9e3779b1) >>> (32 - RECENT_BITS);
-  if (recentTags[slot] === tag) {
-    const known = recent[slot]!;
-    if (known.length === len) {
-      let i = len - 1;
-      while (i >= 0 && known.charCodeAt(i) === buf[start + i]) i--;
-      if (i < 0) return known;
-    }
+  if (recentTags[slot] === tag && recentLens[slot] === len) {
+    // Compared with a copy of the bytes: byte arrays on both sides, no
+    // string access per character.
+    const base = slot * RECENT_MAX;
+    let i = len - 1;
+    while (i >= 0 && recentBytes[base + i] === buf[start + i]) i--;
+    if (i < 0) return recent[slot]!;
   }
   const made = bytesToString(buf, start, end);
   // Kept when its tag was seen lately: storing a string costs more than a
@@ -302,6 +306,8 @@ export function recentBytesToString(buf: Uint8Array, start: number, end: number)
   if (seenTags[slot] === tag) {
     recent[slot] = made;
     recentTags[slot] = tag;
+    recentLens[slot] = len;
+    recentBytes.set(buf.subarray(start, end), slot * RECENT_MAX);
   } else {
     seenTags[slot] = tag;
   }
