@@ -1,21 +1,69 @@
 /**
- * A ring-buffer deque of byte strings: the storage behind list values.
+ * A chunked deque of byte strings: the storage behind list values.
+ *
+ * A short list is one small array (4 slots, doubled up to one chunk of
+ * {@link CHUNK} slots) with free room on both sides; it is never wrapped,
+ * so an index is a plain offset. A longer list is a ring of fixed-size
+ * chunks, as Redis's quicklist is a list of small nodes: growing adds a
+ * chunk (or doubles the small ring of chunk references), so a long list is
+ * never copied, and no array of a million slots is reallocated, filled and
+ * rescanned by the collector.
  *
  * Push and pop at either end are O(1) amortised, reading or replacing an
- * element by index is O(1) (LINDEX, LSET), and a range read (LRANGE) walks
- * the slots directly. The capacity is a power of two so an index wraps with
- * a mask; it doubles when full and halves when a quarter full, so a list
- * that grew and shrank gives its memory back.
+ * element by index is O(1) (LINDEX, LSET). A chunk emptied by pops is given
+ * back, the ring of chunks halves when a quarter used, and a list that fits
+ * one chunk again becomes a small array that halves when a quarter full, so
+ * a list that grew and shrank gives its memory back.
  *
  * @module
  */
 
 import type { Bytes } from "../../core/types.ts";
 
+type Chunk = (Bytes | undefined)[];
+/** Chunk references; the ones no element reaches are undefined. */
+type Ring = (Chunk | undefined)[];
+
+/** log2 of the chunk size. */
+const SHIFT = 8;
+/** Slots per chunk, and the largest small array. */
+const CHUNK = 1 << SHIFT;
+const SLOT = CHUNK - 1;
 const MIN_CAPACITY = 4;
+/** A small array shrinks only above this capacity. */
+const SHRINK_ABOVE = 16;
 
 /**
- * A double-ended queue over a circular buffer.
+ * Emptied chunks (every slot undefined) kept for reuse, so a list that
+ * pushes and pops across a chunk boundary, or a queue that moves along its
+ * ring, does not allocate. Bounded: CHUNK * POOL_MAX slots in all.
+ */
+const pool: Chunk[] = [];
+const POOL_MAX = 16;
+
+function newChunk(): Chunk {
+  return pool.pop() ?? new Array<Bytes | undefined>(CHUNK);
+}
+
+function pow2(n: number): number {
+  let cap = MIN_CAPACITY;
+  while (cap < n && cap < CHUNK) cap *= 2;
+  return cap;
+}
+
+/**
+ * A double-ended queue over a small array, or a ring of chunks.
+ *
+ * Two shapes, told apart by `#mask`:
+ * - small (`#mask < CHUNK`): `#data` is the element array, of `#mask + 1`
+ *   slots, and the elements sit at `#head .. #head + #len - 1`, unwrapped.
+ * - chunked: `#data` is a ring of `(#mask + 1) / CHUNK` chunk references;
+ *   element `i` is at virtual slot `p = (#head + i) & #mask`, that is slot
+ *   `p & SLOT` of chunk `p >> SHIFT`. The chunks from the head's to the
+ *   tail's are allocated, the others undefined; the head's and the tail's
+ *   chunk are never the same chunk unless the list spans one chunk, so an
+ *   end that reaches a chunk boundary always finds a free chunk or a full
+ *   ring. A chunked list spans at least two chunks (one becomes small).
  *
  * @example
  * ```ts
@@ -27,23 +75,21 @@ const MIN_CAPACITY = 4;
  * ```
  */
 export class Deque {
-  #buf: (Bytes | undefined)[];
+  #data: Chunk | Ring;
   #head = 0;
   #len = 0;
   #mask: number;
 
   constructor(capacity = MIN_CAPACITY) {
-    let cap = MIN_CAPACITY;
-    while (cap < capacity) cap *= 2;
-    this.#buf = new Array<Bytes | undefined>(cap).fill(undefined);
+    const cap = pow2(capacity);
+    this.#data = new Array<Bytes | undefined>(cap);
     this.#mask = cap - 1;
   }
 
   /** Builds a deque holding `items` in order. */
   static from(items: readonly Bytes[]): Deque {
     const d = new Deque(items.length);
-    for (let i = 0; i < items.length; i++) d.#buf[i] = items[i];
-    d.#len = items.length;
+    for (let i = 0; i < items.length; i++) d.pushBack(items[i]!);
     return d;
   }
 
@@ -54,56 +100,114 @@ export class Deque {
 
   /** Appends at the tail. */
   pushBack(v: Bytes): void {
-    if (this.#len === this.#buf.length) this.#resize(this.#buf.length * 2);
-    this.#buf[(this.#head + this.#len) & this.#mask] = v;
-    this.#len++;
+    const n = this.#len, mask = this.#mask;
+    const p = (this.#head + n) & mask;
+    // Slot 0 of a chunk (or the small array's end): maybe no room there.
+    if ((p & SLOT) === 0) return this.#pushBackSlow(v);
+    if (mask < CHUNK) (this.#data as Chunk)[p] = v;
+    else (this.#data as Ring)[p >> SHIFT]![p & SLOT] = v;
+    this.#len = n + 1;
   }
 
   /** Prepends at the head. */
   pushFront(v: Bytes): void {
-    if (this.#len === this.#buf.length) this.#resize(this.#buf.length * 2);
-    this.#head = (this.#head - 1) & this.#mask;
-    this.#buf[this.#head] = v;
+    const g = this.#head;
+    if ((g & SLOT) === 0) return this.#pushFrontSlow(v);
+    const mask = this.#mask;
+    const p = g - 1; // g is not at a chunk start: no wrap
+    if (mask < CHUNK) (this.#data as Chunk)[p] = v;
+    else (this.#data as Ring)[p >> SHIFT]![p & SLOT] = v;
+    this.#head = p;
     this.#len++;
   }
 
   /** Removes and returns the head element. */
   popFront(): Bytes | undefined {
-    if (this.#len === 0) return undefined;
-    const v = this.#buf[this.#head];
-    this.#buf[this.#head] = undefined;
-    this.#head = (this.#head + 1) & this.#mask;
-    this.#len--;
-    this.#maybeShrink();
+    const n = this.#len;
+    if (n === 0) return undefined;
+    const g = this.#head, mask = this.#mask;
+    this.#len = n - 1;
+    if (mask < CHUNK) {
+      const b = this.#data as Chunk;
+      const v = b[g];
+      b[g] = undefined;
+      this.#head = n === 1 ? 0 : g + 1;
+      if (n <= (mask + 1) >> 2 && mask >= SHRINK_ABOVE) this.#shrinkSmall();
+      return v;
+    }
+    const k = g >> SHIFT;
+    const c = (this.#data as Ring)[k]!;
+    const v = c[g & SLOT];
+    c[g & SLOT] = undefined;
+    const h = (g + 1) & mask;
+    this.#head = h;
+    if ((h & SLOT) === 0) this.#chunkEmptied(k);
     return v;
   }
 
   /** Removes and returns the tail element. */
   popBack(): Bytes | undefined {
-    if (this.#len === 0) return undefined;
-    const i = (this.#head + this.#len - 1) & this.#mask;
-    const v = this.#buf[i];
-    this.#buf[i] = undefined;
-    this.#len--;
-    this.#maybeShrink();
+    const n = this.#len;
+    if (n === 0) return undefined;
+    const mask = this.#mask;
+    this.#len = n - 1;
+    if (mask < CHUNK) {
+      const b = this.#data as Chunk;
+      const e = this.#head + n - 1;
+      const v = b[e];
+      b[e] = undefined;
+      if (n === 1) this.#head = 0;
+      else if (n <= (mask + 1) >> 2 && mask >= SHRINK_ABOVE) this.#shrinkSmall();
+      return v;
+    }
+    const e = (this.#head + n - 1) & mask;
+    const k = e >> SHIFT;
+    const c = (this.#data as Ring)[k]!;
+    const v = c[e & SLOT];
+    c[e & SLOT] = undefined;
+    if ((e & SLOT) === 0) this.#chunkEmptied(k);
     return v;
   }
 
   /** The element at `i` (0 = head); the caller checks `0 <= i < length`. */
   at(i: number): Bytes {
-    return this.#buf[(this.#head + i) & this.#mask]!;
+    const p = this.#head + i, mask = this.#mask, data = this.#data;
+    if (mask < CHUNK) return (data as Chunk)[p] as Bytes;
+    const q = p & mask;
+    return ((data as Ring)[q >> SHIFT] as Chunk)[q & SLOT] as Bytes;
   }
 
   /** Replaces the element at `i`; the caller checks the range. */
   setAt(i: number, v: Bytes): void {
-    this.#buf[(this.#head + i) & this.#mask] = v;
+    const p = this.#head + i, mask = this.#mask, data = this.#data;
+    if (mask < CHUNK) {
+      (data as Chunk)[p] = v;
+      return;
+    }
+    const q = p & mask;
+    ((data as Ring)[q >> SHIFT] as Chunk)[q & SLOT] = v;
   }
 
   /** Elements `start..end` inclusive (already clamped), head to tail. */
   range(start: number, end: number): Bytes[] {
-    const out = new Array<Bytes>(end - start + 1);
-    const buf = this.#buf, mask = this.#mask, base = this.#head + start;
-    for (let j = 0; j <= end - start; j++) out[j] = buf[(base + j) & mask]!;
+    const count = end - start + 1;
+    const out = new Array<Bytes>(count);
+    const mask = this.#mask;
+    if (mask < CHUNK) {
+      const b = this.#data as Chunk, base = this.#head + start;
+      for (let j = 0; j < count; j++) out[j] = b[base + j]!;
+      return out;
+    }
+    // Chunk by chunk.
+    const map = this.#data as Ring;
+    let p = (this.#head + start) & mask, j = 0;
+    while (j < count) {
+      const c = map[p >> SHIFT]!;
+      let s = p & SLOT;
+      const stop = j + Math.min(CHUNK - s, count - j);
+      while (j < stop) out[j++] = c[s++]!;
+      p = (p + CHUNK - (p & SLOT)) & mask;
+    }
     return out;
   }
 
@@ -112,36 +216,39 @@ export class Deque {
    * shorter side: O(min(i, length - i)).
    */
   insertAt(i: number, v: Bytes): void {
+    const n = this.#len;
     if (i === 0) return this.pushFront(v);
-    if (i === this.#len) return this.pushBack(v);
-    if (this.#len === this.#buf.length) this.#resize(this.#buf.length * 2);
-    const buf = this.#buf, mask = this.#mask;
-    if (i < this.#len / 2) {
-      this.#head = (this.#head - 1) & mask;
-      for (let j = 0; j < i; j++) {
-        buf[(this.#head + j) & mask] = buf[(this.#head + j + 1) & mask];
-      }
+    if (i === n) return this.pushBack(v);
+    if (i < n / 2) {
+      // One more slot at the head, then elements 1..i-1 move one left.
+      this.pushFront(this.at(0));
+      for (let j = 1; j < i; j++) this.setAt(j, this.at(j + 1));
     } else {
-      for (let j = this.#len; j > i; j--) {
-        buf[(this.#head + j) & mask] = buf[(this.#head + j - 1) & mask];
-      }
+      // One more slot at the tail, then elements i..n-2 move one right.
+      this.pushBack(this.at(n - 1));
+      for (let j = n - 1; j > i; j--) this.setAt(j, this.at(j - 1));
     }
-    buf[(this.#head + i) & mask] = v;
-    this.#len++;
+    this.setAt(i, v);
   }
 
   /** Keeps only elements `start..end` inclusive (clamped; empty when start > end). */
   keepRange(start: number, end: number): void {
     if (start > end) {
-      this.#reset();
+      this.#reset(MIN_CAPACITY);
       return;
     }
-    const buf = this.#buf, mask = this.#mask;
-    for (let j = 0; j < start; j++) buf[(this.#head + j) & mask] = undefined;
-    for (let j = end + 1; j < this.#len; j++) buf[(this.#head + j) & mask] = undefined;
-    this.#head = (this.#head + start) & mask;
-    this.#len = end - start + 1;
-    this.#maybeShrink();
+    const n = this.#len, kept = end - start + 1;
+    if (kept === n) return;
+    if (kept < n - kept) {
+      // Fewer to keep than to drop: rebuild from the kept ones.
+      const items = this.range(start, end);
+      this.#reset(kept);
+      for (let j = 0; j < kept; j++) this.pushBack(items[j]!);
+      return;
+    }
+    // Popping gives chunks back and shrinks as it goes.
+    for (let j = 0; j < start; j++) this.popFront();
+    for (let j = end + 1; j < n; j++) this.popBack();
   }
 
   /**
@@ -150,20 +257,19 @@ export class Deque {
    */
   removeEqual(v: Bytes, limit: number, fromTail: boolean): number {
     const n = this.#len;
-    const buf = this.#buf, mask = this.#mask, head = this.#head;
     // Mark the victims, then compact once: O(n) however many match.
     const drop = new Uint8Array(n);
     let removed = 0;
     if (fromTail) {
       for (let j = n - 1; j >= 0 && (limit === 0 || removed < limit); j--) {
-        if (buf[(head + j) & mask] === v) {
+        if (this.at(j) === v) {
           drop[j] = 1;
           removed++;
         }
       }
     } else {
       for (let j = 0; j < n && (limit === 0 || removed < limit); j++) {
-        if (buf[(head + j) & mask] === v) {
+        if (this.at(j) === v) {
           drop[j] = 1;
           removed++;
         }
@@ -173,26 +279,25 @@ export class Deque {
     let w = 0;
     for (let j = 0; j < n; j++) {
       if (drop[j] === 0) {
-        if (w !== j) buf[(head + w) & mask] = buf[(head + j) & mask];
+        if (w !== j) this.setAt(w, this.at(j));
         w++;
       }
     }
-    for (let j = w; j < n; j++) buf[(head + j) & mask] = undefined;
-    this.#len = w;
-    this.#maybeShrink();
+    // The tail's leftovers go by popping, which gives chunks back.
+    for (let j = w; j < n; j++) this.popBack();
     return removed;
   }
 
   /** Index of the first element equal to `v` from the head, or -1. */
   indexOf(v: Bytes): number {
-    const buf = this.#buf, mask = this.#mask, head = this.#head;
-    for (let j = 0; j < this.#len; j++) if (buf[(head + j) & mask] === v) return j;
+    const n = this.#len;
+    for (let j = 0; j < n; j++) if (this.at(j) === v) return j;
     return -1;
   }
 
   /** Head to tail. */
   *[Symbol.iterator](): IterableIterator<Bytes> {
-    for (let j = 0; j < this.#len; j++) yield this.#buf[(this.#head + j) & this.#mask]!;
+    for (let j = 0; j < this.#len; j++) yield this.at(j);
   }
 
   /** All elements head to tail, as an array. */
@@ -200,23 +305,155 @@ export class Deque {
     return this.#len === 0 ? [] : this.range(0, this.#len - 1);
   }
 
-  #reset(): void {
-    this.#buf = new Array<Bytes | undefined>(MIN_CAPACITY).fill(undefined);
-    this.#mask = MIN_CAPACITY - 1;
+  /** Empty, as a small array of at least `capacity` slots (up to a chunk). */
+  #reset(capacity: number): void {
+    const cap = pow2(capacity);
+    this.#data = new Array<Bytes | undefined>(cap);
+    this.#mask = cap - 1;
     this.#head = 0;
     this.#len = 0;
   }
 
-  #maybeShrink(): void {
-    const cap = this.#buf.length;
-    if (cap > 64 && this.#len < cap / 4) this.#resize(cap / 2);
+  /** pushBack when the next slot is a chunk's first (or past the small array). */
+  #pushBackSlow(v: Bytes): void {
+    const n = this.#len, mask = this.#mask;
+    if (mask < CHUNK) {
+      let b = this.#data as Chunk;
+      const cap = mask + 1;
+      if (n === 0) this.#head = 0;
+      else if (2 * n <= cap) {
+        // Room at the head: centre the elements.
+        const from = this.#head, to = (cap - n) >> 1;
+        for (let j = 0; j < n; j++) {
+          b[to + j] = b[from + j];
+          b[from + j] = undefined;
+        }
+        this.#head = to;
+      } else if (cap < CHUNK) {
+        b = this.#grow(2 * cap, 0);
+      } else {
+        // A full chunk: becomes the first of a ring of two.
+        const map: Ring = new Array<Chunk | undefined>(2);
+        map[0] = b;
+        const c = map[1] = newChunk();
+        c[0] = v;
+        this.#data = map;
+        this.#mask = 2 * CHUNK - 1;
+        this.#len = n + 1;
+        return;
+      }
+      b[this.#head + n] = v;
+      this.#len = n + 1;
+      return;
+    }
+    let p = (this.#head + n) & mask;
+    if (p >> SHIFT === this.#head >> SHIFT) {
+      // The ring is full up to the head's chunk.
+      this.#remap(2 * ((mask + 1) >> SHIFT));
+      p = this.#head + n;
+    }
+    const map = this.#data as Ring;
+    (map[p >> SHIFT] ??= newChunk())[0] = v;
+    this.#len = n + 1;
   }
 
-  #resize(cap: number): void {
-    const next = new Array<Bytes | undefined>(cap).fill(undefined);
-    for (let j = 0; j < this.#len; j++) next[j] = this.#buf[(this.#head + j) & this.#mask];
-    this.#buf = next;
-    this.#head = 0;
+  /** pushFront when the head is at a chunk's first slot (or the small array's). */
+  #pushFrontSlow(v: Bytes): void {
+    const n = this.#len, mask = this.#mask;
+    if (mask < CHUNK) {
+      let b = this.#data as Chunk;
+      const cap = mask + 1;
+      if (n === 0) this.#head = cap;
+      else if (2 * n <= cap) {
+        // Room at the tail: centre the elements.
+        const to = (cap - n + 1) >> 1;
+        for (let j = n - 1; j >= 0; j--) {
+          b[to + j] = b[j];
+          b[j] = undefined;
+        }
+        this.#head = to;
+      } else if (cap < CHUNK) {
+        b = this.#grow(2 * cap, 2 * cap - n);
+      } else {
+        // A full chunk: becomes the second of a ring of two.
+        const map: Ring = new Array<Chunk | undefined>(2);
+        map[1] = b;
+        const c = map[0] = newChunk();
+        c[CHUNK - 1] = v;
+        this.#data = map;
+        this.#mask = 2 * CHUNK - 1;
+        this.#head = CHUNK - 1;
+        this.#len = n + 1;
+        return;
+      }
+      b[--this.#head] = v;
+      this.#len = n + 1;
+      return;
+    }
+    const g = this.#head;
+    if (((g - 1) & mask) >> SHIFT === ((g + n - 1) & mask) >> SHIFT) {
+      // The ring is full back to the tail's chunk.
+      this.#remap(2 * ((mask + 1) >> SHIFT));
+    }
+    const h = (this.#head - 1) & this.#mask;
+    const map = this.#data as Ring;
+    (map[h >> SHIFT] ??= newChunk())[CHUNK - 1] = v;
+    this.#head = h;
+    this.#len = n + 1;
+  }
+
+  /** Copies the small array into one of `cap` slots, the elements from `at`. */
+  #grow(cap: number, at: number): Chunk {
+    const b = this.#data as Chunk, g = this.#head, n = this.#len;
+    const next = new Array<Bytes | undefined>(cap);
+    for (let j = 0; j < n; j++) next[at + j] = b[g + j];
+    this.#data = next;
     this.#mask = cap - 1;
+    this.#head = at;
+    return next;
+  }
+
+  /** Halves a small array a quarter full (elements centred). */
+  #shrinkSmall(): void {
+    const n = this.#len, cap = (this.#mask + 1) >> 1;
+    this.#grow(cap, (cap - n) >> 1);
+  }
+
+  /**
+   * Chunk `k` of a chunked list was emptied by a pop and the list no longer
+   * reaches it: gives it back, then shrinks the ring, or turns a list that
+   * fits its head's chunk back into a small array.
+   */
+  #chunkEmptied(k: number): void {
+    const map = this.#data as Ring;
+    const c = map[k]!;
+    map[k] = undefined;
+    if (pool.length < POOL_MAX) pool.push(c);
+    const n = this.#len, g = this.#head;
+    if (n === 0) return this.#reset(MIN_CAPACITY);
+    const used = ((g & SLOT) + n + SLOT) >> SHIFT;
+    if (used === 1) {
+      this.#data = map[g >> SHIFT]!;
+      this.#mask = CHUNK - 1;
+      this.#head = g & SLOT;
+      return;
+    }
+    const chunks = (this.#mask + 1) >> SHIFT;
+    if (chunks > 2 && used * 4 <= chunks) this.#remap(chunks >> 1);
+  }
+
+  /**
+   * A ring of `chunks` chunk references holding the same chunks, the head's
+   * first; positions move, elements stay in their chunks.
+   */
+  #remap(chunks: number): void {
+    const map = this.#data as Ring, g = this.#head, n = this.#len;
+    const used = ((g & SLOT) + n + SLOT) >> SHIFT;
+    const mm = map.length - 1, first = g >> SHIFT;
+    const next: Ring = new Array<Chunk | undefined>(chunks);
+    for (let j = 0; j < used; j++) next[j] = map[(first + j) & mm]!;
+    this.#data = next;
+    this.#head = g & SLOT;
+    this.#mask = chunks * CHUNK - 1;
   }
 }
