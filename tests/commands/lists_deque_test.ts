@@ -23,12 +23,15 @@ function rng(seed: number): (n: number) => number {
 function check(d: Deque, m: string[], rnd: (n: number) => number): void {
   assertEquals(d.length, m.length);
   if (m.length === 0) return;
+  // Ends and random places in a random order: the last one read is the
+  // chunk at/setAt remember, which the next operation must not trust
+  // blindly (a chunk given back and reused elsewhere).
+  const picks = [0, m.length - 1, rnd(m.length), rnd(m.length)];
   for (let k = 0; k < 4; k++) {
-    const i = rnd(m.length);
+    const j = rnd(4 - k), i = picks[j]!;
+    picks[j] = picks[3 - k]!;
     assertEquals(d.at(i), m[i]);
   }
-  assertEquals(d.at(0), m[0]);
-  assertEquals(d.at(m.length - 1), m[m.length - 1]);
 }
 
 function checkAll(d: Deque, m: string[]): void {
@@ -322,6 +325,41 @@ Deno.test("deque: removeEqual of everything, and of all but one, on a chunked li
   assertEquals(d.length, 0);
   d.pushFront("z");
   assertEquals(d.toArray(), ["z"]);
+});
+
+Deno.test("deque: a chunk given back and reused by another list is not read through the old one", () => {
+  for (const front of [true, false]) {
+    const d = new Deque();
+    const m: string[] = [];
+    for (let j = 0; j < 1200; j++) {
+      d.pushBack(`a${j}`);
+      m.push(`a${j}`);
+    }
+    // Read the end's chunk, pop past it (given back), let another list take it.
+    assertEquals(front ? d.at(0) : d.at(m.length - 1), front ? m[0] : m[m.length - 1]);
+    for (let j = 0; j < 300; j++) {
+      assertEquals(front ? d.popFront() : d.popBack(), front ? m.shift() : m.pop());
+    }
+    const other = new Deque();
+    for (let j = 0; j < 2000; j++) other.pushBack("other");
+    for (let j = 0; j < 300; j++) {
+      if (front) {
+        d.pushFront(`b${j}`);
+        m.unshift(`b${j}`);
+      } else {
+        d.pushBack(`b${j}`);
+        m.push(`b${j}`);
+      }
+    }
+    assertEquals(d.at(0), m[0]);
+    assertEquals(d.at(m.length - 1), m[m.length - 1]);
+    d.setAt(0, "s0");
+    m[0] = "s0";
+    d.setAt(m.length - 1, "s1");
+    m[m.length - 1] = "s1";
+    checkAll(d, m);
+    assertEquals(other.toArray(), new Array(2000).fill("other"));
+  }
 });
 
 Deno.test("deque: from, a large initial capacity, and values of every byte", () => {
