@@ -100,7 +100,7 @@ export function lrange(c: Context, argv: Bytes[]): void {
   }
   const { from, to } = SPAN;
   r.array(to - from + 1);
-  for (let i = from; i <= to; i++) r.bulk(l.at(i));
+  l.writeRange(from, to, r);
 }
 
 /** LINDEX key index */

@@ -212,6 +212,31 @@ export class Deque {
   }
 
   /**
+   * Hands elements `start..end` inclusive (already clamped), head to tail,
+   * to `sink.bulk`, chunk by chunk: LRANGE's replies without an index
+   * lookup per element or an array of them.
+   */
+  writeRange(start: number, end: number, sink: { bulk(v: Bytes): void }): void {
+    const count = end - start + 1;
+    const mask = this.#mask;
+    if (mask < CHUNK) {
+      const b = this.#data as Chunk, base = this.#head + start;
+      for (let j = 0; j < count; j++) sink.bulk(b[base + j]!);
+      return;
+    }
+    const map = this.#data as Ring;
+    let p = (this.#head + start) & mask, left = count;
+    while (left > 0) {
+      const c = map[p >> SHIFT]!;
+      let s = p & SLOT;
+      const n = Math.min(CHUNK - s, left);
+      for (const stop = s + n; s < stop; s++) sink.bulk(c[s]!);
+      left -= n;
+      p = (p + CHUNK - (p & SLOT)) & mask;
+    }
+  }
+
+  /**
    * Inserts `v` so that it ends up at index `i` (0..length), moving the
    * shorter side: O(min(i, length - i)).
    */

@@ -38,6 +38,17 @@ function checkAll(d: Deque, m: string[]): void {
   assertEquals(d.length, m.length);
   assertEquals(d.toArray(), m);
   assertEquals([...d], m);
+  // writeRange (LRANGE's replies): the whole list and a part inside it.
+  const written: string[] = [];
+  const sink = { bulk: (v: string) => void written.push(v) };
+  if (m.length !== 0) d.writeRange(0, m.length - 1, sink);
+  assertEquals(written, m);
+  if (m.length > 2) {
+    const a = m.length >> 2, b = m.length - 2;
+    written.length = 0;
+    d.writeRange(a, b, sink);
+    assertEquals(written, m.slice(a, b + 1));
+  }
   for (let i = 0; i < m.length; i++) {
     if (d.at(i) !== m[i]) assertEquals(d.at(i), m[i], `at(${i})`);
   }
