@@ -119,9 +119,16 @@ export class MasterSide {
   #waiting: ReplicaPeer[] = [];
   #job: SnapshotJob | undefined;
   #delay: ReturnType<typeof setTimeout> | undefined;
-  #pingAt = 0;
+  /**
+   * The last PING's time, from the start: as Redis's cron pings every
+   * `repl-ping-replica-period` seconds counted from start-up, a replica
+   * that attaches gets its first PING at the next multiple, not at once.
+   */
+  #pingAt: number;
 
-  constructor(readonly server: ServerApi) {}
+  constructor(readonly server: ServerApi) {
+    this.#pingAt = server.clock.now();
+  }
 
   /** Encodes a write and feeds it (SELECT first when the database changes). */
   feedCommand(db: number, argv: readonly Bytes[]): void {
