@@ -288,38 +288,6 @@ export class RequestParser {
   #header(multibulk: boolean): number | null {
     const buf = this.buf;
     const s = this.start;
-    // The usual header, 1 to 9 digits then CR (and a byte after it), in one
-    // pass; anything else takes the general path below, which replies the
-    // errors.
-    if (multibulk || buf[s] === 36) {
-      const end = this.end;
-      let i = s + 1;
-      let d = buf[i]! - 48;
-      if (d >= 1 && d <= 9) {
-        let n = d;
-        for (i++; i < end && i - s <= 9; i++) {
-          d = buf[i]! - 48;
-          if (d < 0 || d > 9) break;
-          n = n * 10 + d;
-        }
-        if (i + 1 < end && buf[i] === 13 && i - s <= 10) {
-          if (
-            multibulk ? this.strict && n > 10 : n > this.limits.maxBulk || this.strict && n > 16384
-          ) {
-            return this.#headerSlow(multibulk);
-          }
-          this.start = i + 2;
-          return n;
-        }
-      }
-    }
-    return this.#headerSlow(multibulk);
-  }
-
-  /** {@link #header}'s general path. */
-  #headerSlow(multibulk: boolean): number | null {
-    const buf = this.buf;
-    const s = this.start;
     const cr = this.#find(13, s);
     // Like Redis, the byte after CR must have arrived but is not checked.
     if (cr === -1 || cr + 1 >= this.end) {
