@@ -385,7 +385,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   logger(earlyLog("Configuration loaded"));
   const s = (() => {
     try {
-      return new Server({ plugins: [...builtinPlugins, ...plugins], config: cfg, logger });
+      return new Server({
+        plugins: [...builtinPlugins, ...plugins],
+        config: cfg,
+        logger,
+        ownsProcess: true,
+      });
     } catch (e) {
       logger(earlyLog(`Fatal: ${e instanceof Error ? e.message : String(e)}`));
       return undefined;

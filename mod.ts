@@ -90,6 +90,12 @@ export interface StartOptions {
   clock?: Clock;
   /** Where log lines go; default stderr. Pass `() => {}` to silence. */
   logger?: (line: string) => void;
+  /**
+   * The server is the process's only job: it may run V8's full collection
+   * when idle after a bulk change, to give memory back (as `main.ts` does).
+   * Default false: an embedded server leaves its host's heap alone.
+   */
+  ownsProcess?: boolean;
 }
 
 /** A running server. */
@@ -130,6 +136,7 @@ export function startServer(opts: StartOptions = {}): Promise<ServerHandle> {
     config,
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
+    ownsProcess: opts.ownsProcess ?? false,
   });
   // A load that fails at once throws here; a long one (the server answers
   // LOADING meanwhile) settles the promise.

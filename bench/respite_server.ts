@@ -40,12 +40,12 @@ async function main(): Promise<void> {
   const config = parseArgs(Deno.args);
   let server;
   try {
-    server = await startServer({ config, logger: () => {} });
+    server = await startServer({ config, logger: () => {}, ownsProcess: true });
   } catch (e) {
     // An unknown optional directive (no persistence plugin loaded): retry without them.
     if (!(e instanceof Error) || !/unknown option/i.test(e.message)) throw e;
     const rest = Object.fromEntries(Object.entries(config).filter(([k]) => !OPTIONAL.has(k)));
-    server = await startServer({ config: rest, logger: () => {} });
+    server = await startServer({ config: rest, logger: () => {}, ownsProcess: true });
   }
   console.log(`respite listening on ${server.port}`);
   await server.finished;

@@ -60,6 +60,12 @@ export interface ServerOptions {
   clock?: Clock;
   /** Where log lines go. Defaults to stderr (or `logfile`). */
   logger?: (line: string) => void;
+  /**
+   * The server is the process's only job (`main.ts`): plugins may then act
+   * on the whole process, as the idle full garbage collection does. An
+   * embedded server leaves its host's heap alone. Default false.
+   */
+  ownsProcess?: boolean;
 }
 
 /**
@@ -85,6 +91,8 @@ export class Server implements ClientHost {
   readonly startedAt: number;
   readonly pid: number = Deno.pid;
   readonly runId: string;
+  /** See {@link ServerOptions.ownsProcess}. */
+  readonly ownsProcess: boolean;
   readonly hooks: HookLists = emptyHooks();
   /** Every admission check, in phase order (what the dispatcher runs). */
   admission: readonly AdmissionCheck[] = [];
@@ -144,6 +152,7 @@ export class Server implements ClientHost {
     this.clock = opts.clock ?? systemClock;
     this.startedAt = this.clock.now();
     this.runId = randomHex(40);
+    this.ownsProcess = opts.ownsProcess ?? false;
     this.#logger = opts.logger ?? ((line) => console.error(line));
     this.plugins = orderPlugins(opts.plugins);
     for (const d of coreDirectives) this.config.declare(d);

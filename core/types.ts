@@ -925,6 +925,11 @@ export interface ServerApi {
   /** Port actually bound (useful with port 0). */
   readonly port: number;
   readonly runId: string;
+  /**
+   * The server is the process's only job (`main.ts`), so a plugin may act
+   * on the whole process (a full garbage collection); false when embedded.
+   */
+  readonly ownsProcess: boolean;
   /** Changes since the last save (Redis's `dirty`). */
   dirty: number;
   /** All registered commands, by lower-case name. */

@@ -35,7 +35,9 @@
  * **Idle collection.** When the keyspace grew or shrank by many keys and
  * the server then goes idle, the cron runs one full garbage collection, so
  * the old tables and garbage of a bulk load are given back (`_reclaim.ts`;
- * MEMORY PURGE runs one too).
+ * MEMORY PURGE runs one too). Only on a server that owns its process
+ * (`main.ts`, or `ownsProcess` when embedded): a full collection pauses
+ * everything in it, the host's work and other servers too.
  *
  * **Access tracking.** The keyspace records every key's last access on
  * its one-second LRU clock whatever the policy (OBJECT IDLETIME, and what
@@ -561,8 +563,9 @@ function init(server: ServerApi): PluginInstance {
         // Idle in real time, whatever clock the server keeps. Not while a
         // dataset loads (no command runs then, yet the server is busy: a
         // collection every 50,000 keys made a 1M-key load 1.5x slower);
-        // the first quiet tick after it collects once.
-        if (!ks.loading) {
+        // the first quiet tick after it collects once. Only when the
+        // process is the server's: an embedder's heap is not ours to collect.
+        if (server.ownsProcess && !ks.loading) {
           reclaimer.tick(performance.now(), server.stats.totalCommands, ks.totalKeys);
         }
         if (!tracking) return;
