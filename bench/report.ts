@@ -29,6 +29,17 @@ export interface Row {
   respiteCpu: number;
 }
 
+/** One -P 16 row run against redis-server and bench/io_floor.ts. */
+export interface FloorRow {
+  id: string;
+  name: string;
+  requests: number;
+  redisOps: number;
+  floorOps: number;
+  redisCpu: number;
+  floorCpu: number;
+}
+
 /** RSS of one server, idle and after the fill. */
 export interface MemorySample {
   idleRss: number;
@@ -66,6 +77,8 @@ export interface Report {
   cluster?: ClusterBenchResult | undefined;
   /** The Lua engines on the EVAL row's shape (bench/lua_engines.ts), when measured. */
   engines?: EnginesResult | undefined;
+  /** -P 16 rows against a Deno server that only answers +PONG (`--floor`). */
+  floor?: { rows: FloorRow[] } | undefined;
   seconds: number;
   /** 1-minute load average before and after the run. */
   load: [string, string];
@@ -106,7 +119,15 @@ export const ISSUES: readonly { issue: number; title: string }[] = [
   { issue: 6, title: "persistence" },
   { issue: 7, title: "replication" },
   { issue: 15, title: "scripts: BUSY state, sealed sandbox, faster EVAL" },
+  { issue: 19, title: "Redis's speed per core at pipeline 16, and Redis's memory" },
 ];
+
+/** Issue 19's -P 16 minimums that differ from its 0.8x for every row. */
+const P16_GOALS: Readonly<Record<string, number>> = { SET: 0.9, GET: 0.9, MULTI_EXEC: 0.7 };
+/** Issue 19: rows whose CPU per request must stay within 1.3x Redis's at -P 16. */
+const CPU_ROWS = ["SET", "GET", "INCR", "LPUSH", "HSET", "ZADD", "XADD"];
+/** Issue 19's idle RSS ceiling, in bytes (40 MB). */
+const IDLE_RSS_MAX = 40e6;
 
 /** Minimum Respite/Redis ops/s ratios: [issue, pipeline, row id, minimum]. */
 const RATIO_GOALS: readonly [number, number, string, number][] = [
@@ -216,7 +237,86 @@ export function checkTargets(r: Report): TargetResult[] {
       : undefined,
     pass: bq === undefined ? undefined : bqBoth("addedPerSec") && bqBoth("processedPerSec"),
   });
+  results.push(...issue19(r));
   return results;
+}
+
+/** Issue 19's targets: every row's speed and CPU, memory, load and replication. */
+function issue19(r: Report): TargetResult[] {
+  const out: TargetResult[] = [];
+  const floorOf = (id: string) => {
+    const f = r.floor?.rows.find((x) => x.id === id);
+    return f ? `; the Deno floor on this row: ${fmtRatio(ratio(f.floorOps, f.redisOps))}` : "";
+  };
+  const atLeast = (label: string, actual: number | undefined, min: number, shown?: string) =>
+    out.push({
+      issue: 19,
+      label,
+      actual,
+      ...(shown === undefined ? {} : { shown }),
+      pass: actual === undefined || !Number.isFinite(actual) ? undefined : actual >= min,
+    });
+  const atMost = (label: string, actual: number | undefined, max: number, shown?: string) =>
+    out.push({
+      issue: 19,
+      label,
+      actual,
+      ...(shown === undefined ? {} : { shown }),
+      pass: actual === undefined || !Number.isFinite(actual) ? undefined : actual <= max,
+    });
+  for (const t of r.tables) {
+    for (const row of t.rows) {
+      const min = t.pipeline === 1 ? 1 : P16_GOALS[row.id] ?? 0.8;
+      const actual = ratio(row.respiteOps, row.redisOps);
+      const floor = t.pipeline === 16 ? floorOf(row.id) : "";
+      atLeast(
+        `${row.name} at -P ${t.pipeline}: Respite/Redis >= ${min}x`,
+        actual,
+        min,
+        floor === "" ? undefined : `${fmtRatio(actual)}${floor}`,
+      );
+    }
+  }
+  for (const id of CPU_ROWS) {
+    const row = findRow(r, 16, id);
+    atMost(
+      `${row?.name ?? id} at -P 16: CPU per request <= 1.3x Redis's`,
+      row ? ratio(row.respiteCpu, row.redisCpu) : undefined,
+      1.3,
+    );
+  }
+  const m = r.memory;
+  atMost(
+    `RSS after the ${fmtInt(r.options.fillKeys)}-key fill <= 1.6x Redis's`,
+    m ? ratio(m.respite.rss, m.redis.rss) : undefined,
+    1.6,
+  );
+  atMost(
+    "Idle RSS <= 40 MB",
+    m?.respite.idleRss,
+    IDLE_RSS_MAX,
+    m ? `${(m.respite.idleRss / 1e6).toFixed(1)} MB` : undefined,
+  );
+  const p = r.persistence;
+  atMost(
+    `${fmtInt(p?.keys ?? r.options.fillKeys)}-key RDB load <= 1.5x Redis's time`,
+    p ? ratio(p.respite.loadMs, p.redis.loadMs) : undefined,
+    1.5,
+  );
+  const ping = p ? worst(p.runs.respite, "maxPingMs") : undefined;
+  atMost(
+    "Worst PING during the BGSAVE <= 10 ms",
+    ping,
+    10,
+    ping === undefined ? undefined : fmtMs(ping),
+  );
+  const rp = r.replication;
+  atLeast(
+    "Replication writes/s carried to a replica >= 0.8x Redis's",
+    rp ? ratio(rp.respite.writesPerSec, rp.redis.writesPerSec) : undefined,
+    0.8,
+  );
+  return out;
 }
 
 /** Renders the report as Markdown. */
@@ -329,6 +429,7 @@ export function render(r: Report): string {
       "",
     );
   }
+  if (r.floor) push(...floorSection(r));
   if (r.persistence) push(...persistenceSection(r.persistence));
   if (r.replication) push(...replicationSection(r.replication));
   if (r.bullmq) push(...bullmqSection(r.bullmq));
@@ -352,6 +453,36 @@ export function render(r: Report): string {
   }
   push("");
   return lines.join("\n");
+}
+
+/** The floor table: what a Deno server that does nothing gets, next to Respite. */
+function floorSection(r: Report): string[] {
+  const out = [
+    "## The Deno floor (-P 16)",
+    "",
+    "bench/io_floor.ts is a Deno server that reads each connection into a reused buffer",
+    "(`Deno.Conn.read`), answers every command with `+PONG` without parsing it, and writes",
+    "once per read, as Respite's connection loop does. Run with the same redis-benchmark",
+    "command lines as the -P 16 table, alternating with redis-server, it shows what Deno's",
+    "sockets alone cost: Floor/Redis is the best Respite/Redis ratio any Deno server can",
+    "reach on that row, and Respite/Floor how much of it Respite reaches. The Respite",
+    "columns are the -P 16 table's.",
+    "",
+    "| Test | Redis ops/s | Floor ops/s | Floor/Redis | Respite/Redis | Respite/Floor | Redis CPU µs/req | Floor CPU µs/req | Respite CPU µs/req |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const f of r.floor!.rows) {
+    const row = findRow(r, 16, f.id);
+    out.push(
+      `| ${f.name} | ${fmtInt(f.redisOps)} | ${fmtInt(f.floorOps)} | ${
+        fmtRatio(ratio(f.floorOps, f.redisOps))
+      } | ${fmtRatio(row ? ratio(row.respiteOps, row.redisOps) : NaN)} | ${
+        fmtRatio(row ? ratio(row.respiteOps, f.floorOps) : NaN)
+      } | ${fmtCpu(f.redisCpu)} | ${fmtCpu(f.floorCpu)} | ${fmtCpu(row?.respiteCpu ?? NaN)} |`,
+    );
+  }
+  out.push("");
+  return out;
 }
 
 /** The notes of the rows in the report, once each, as a Markdown list. */

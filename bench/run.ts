@@ -35,6 +35,11 @@
  *                     row's script shape (bench/lua_engines.ts); on by
  *                     default without `--only`
  * - `--no-engines`    skip it
+ * - `--floor`         run the -P 16 PING, SET, GET and INCR rows against
+ *                     bench/io_floor.ts too (a Deno server that only answers
+ *                     +PONG: what Deno's sockets cost), alternating with
+ *                     redis-server; on by default without `--only`
+ * - `--no-floor`      skip it
  * - `--entry E`       Respite entry point: `main` (main.ts) or `launcher`
  *                     (bench/respite_server.ts); default main.ts when present
  * - `--out FILE`      where the report goes (default BENCHMARKS.md; `-` for stdout)
@@ -59,10 +64,18 @@ import {
   portFree,
   redisCli,
   type RespiteEntry,
+  startIoFloor,
   startRedis,
   startRespite,
 } from "./servers.ts";
-import { checkTargets, type MemorySample, render, type Report, type Row } from "./report.ts";
+import {
+  checkTargets,
+  type FloorRow,
+  type MemorySample,
+  render,
+  type Report,
+  type Row,
+} from "./report.ts";
 import { measurePersistence } from "./persistence.ts";
 import { measureReplication } from "./replication.ts";
 import { measureBullmq } from "./bullmq.ts";
@@ -71,6 +84,9 @@ import { measureCluster } from "./cluster.ts";
 import { RESPITE_VERSION } from "../core/version.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
+
+/** The -P 16 rows also run against bench/io_floor.ts (`--floor`). */
+const FLOOR_ROWS = ["PING_MBULK", "SET", "GET", "INCR"];
 
 /** Ports reserved for the benchmark's redis-server. */
 const REDIS_PORTS = [6398, 6399];
@@ -92,6 +108,7 @@ interface Options {
   bullmqJobs: number;
   engines: boolean;
   cluster: boolean;
+  floor: boolean;
   entry: RespiteEntry | undefined;
   out: string;
   json: string | undefined;
@@ -123,6 +140,8 @@ function options(args: string[]): Options {
       "no-engines": { type: "boolean", default: false },
       cluster: { type: "boolean", default: false },
       "no-cluster": { type: "boolean", default: false },
+      floor: { type: "boolean", default: false },
+      "no-floor": { type: "boolean", default: false },
       entry: { type: "string" },
       out: { type: "string" },
       json: { type: "string" },
@@ -136,7 +155,7 @@ function options(args: string[]): Options {
         "       [--clients N] [--pipelines 1,16] [--keys N] [--no-memory]\n" +
         "       [--persistence | --no-persistence] [--replication | --no-replication]\n" +
         "       [--repl-writes N] [--bullmq | --no-bullmq] [--bullmq-jobs N]\n" +
-        "       [--engines | --no-engines] [--cluster | --no-cluster]\n" +
+        "       [--engines | --no-engines] [--cluster | --no-cluster] [--floor | --no-floor]\n" +
         "       [--entry main|launcher] [--out FILE|-] [--json FILE] [--render FILE]",
     );
     Deno.exit(0);
@@ -170,6 +189,9 @@ function options(args: string[]): Options {
   if (values.cluster && values["no-cluster"]) {
     throw new Error("--cluster and --no-cluster contradict each other");
   }
+  if (values.floor && values["no-floor"]) {
+    throw new Error("--floor and --no-floor contradict each other");
+  }
   const entry = values.entry;
   if (entry !== undefined && entry !== "main" && entry !== "launcher") {
     throw new Error("--entry wants main or launcher");
@@ -192,6 +214,7 @@ function options(args: string[]): Options {
     bullmqJobs: int(values["bullmq-jobs"], quick ? 2000 : 5000, "bullmq-jobs"),
     engines: values.engines || (!values["no-engines"] && only === undefined),
     cluster: values.cluster || (!values["no-cluster"] && only === undefined),
+    floor: values.floor || (!values["no-floor"] && only === undefined),
     entry,
     out: values.out ?? `${ROOT}BENCHMARKS.md`,
     json: values.json,
@@ -444,6 +467,7 @@ async function main(): Promise<void> {
       }
     }
 
+    const serverLines = [redis.commandLine, respite.commandLine];
     const tables: Report["tables"] = [];
     const commandLines: string[] = [];
     for (const pipeline of o.pipelines) {
@@ -490,11 +514,48 @@ async function main(): Promise<void> {
       }
       tables.push({ pipeline, rows });
     }
+
+    let floor: Report["floor"];
+    if (o.floor) {
+      console.log("floor: bench/io_floor.ts against redis-server at -P 16 ...");
+      const f = await startIoFloor(freePort());
+      servers.push(f);
+      serverLines.push(f.commandLine);
+      floor = { rows: [] };
+      for (const id of FLOOR_ROWS) {
+        const test = findTest(id)!;
+        const n = requests(o, test, 16);
+        const args = benchArgs(o, test, 16, n);
+        const runs = { redis: [] as RunResult[], floor: [] as RunResult[] };
+        for (let rep = 0; rep < o.reps; rep++) {
+          const order = rep % 2 === 0 ? [redis, f] : [f, redis];
+          for (const server of order) {
+            (server === f ? runs.floor : runs.redis).push(await runOnce(server, args, test));
+          }
+        }
+        const row: FloorRow = {
+          id: test.id,
+          name: test.name,
+          requests: n,
+          redisOps: median(runs.redis.map((r) => r.rps)),
+          floorOps: median(runs.floor.map((r) => r.rps)),
+          redisCpu: median(runs.redis.map((r) => r.cpuPerReq)),
+          floorCpu: median(runs.floor.map((r) => r.cpuPerReq)),
+        };
+        floor.rows.push(row);
+        console.log(
+          `floor ${test.id.padEnd(12)} redis ${Math.round(row.redisOps)} floor ${
+            Math.round(row.floorOps)
+          } ratio ${(row.floorOps / row.redisOps).toFixed(2)} cpu µs/req ${
+            row.redisCpu.toFixed(2)
+          } / ${row.floorCpu.toFixed(2)}`,
+        );
+      }
+    }
     await stopAll();
     servers.length = 0;
 
     let mem: Report["memory"];
-    const serverLines = [redis.commandLine, respite.commandLine];
     if (o.memory) {
       console.log(`memory: filling ${o.keys} random keys ...`);
       const r2 = await startRedis(pickRedisPort());
@@ -589,6 +650,7 @@ async function main(): Promise<void> {
       bullmq,
       engines,
       cluster,
+      floor,
       seconds: (performance.now() - started) / 1000,
       load: [loadBefore, loadAverage()],
     };

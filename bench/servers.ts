@@ -162,6 +162,15 @@ export function startRespite(port: number, entry: RespiteEntry): Promise<BenchSe
   return spawn("Respite", port, Deno.execPath(), args, `deno ${args.map(quote).join(" ")}`);
 }
 
+/**
+ * Starts bench/io_floor.ts: a Deno server that answers every command with
+ * `+PONG` and does nothing else, Deno's socket cost with no server code.
+ */
+export function startIoFloor(port: number): Promise<BenchServer> {
+  const args = ["run", "--allow-net", "bench/io_floor.ts", String(port)];
+  return spawn("Floor", port, Deno.execPath(), args, `deno ${args.map(quote).join(" ")}`);
+}
+
 /** Runs redis-cli against a server and returns its trimmed output. */
 export async function redisCli(port: number, ...argv: string[]): Promise<string> {
   const out = await new Deno.Command("redis-cli", {

@@ -104,3 +104,44 @@ Deno.test("bench report: issue 15's targets are EVAL at -P 16 and the BullMQ row
   assertEquals(of15(report(undefined, 0.4))[1]!.pass, undefined);
   assertOk(!render(report(undefined, 0.4)).includes("## BullMQ"));
 });
+
+Deno.test("bench report: the floor section and issue 19's per-row targets", () => {
+  const r = report(undefined, 0.6);
+  r.tables[0]!.rows.push({
+    id: "SET",
+    name: "SET",
+    requests: 1000,
+    redisOps: 1_000_000,
+    respiteOps: 850_000,
+    redisCpu: 0.5,
+    respiteCpu: 0.6,
+  });
+  r.floor = {
+    rows: [{
+      id: "SET",
+      name: "SET",
+      requests: 1000,
+      redisOps: 1_000_000,
+      floorOps: 900_000,
+      redisCpu: 0.5,
+      floorCpu: 0.45,
+    }],
+  };
+  const md = render(r);
+  assertMatch(md, /## The Deno floor \(-P 16\)/);
+  assertMatch(
+    md,
+    /\| SET \| 1,000,000 \| 900,000 \| 0\.90x \| 0\.85x \| 0\.94x \| 0\.50 \| 0\.45 \| 0\.60 \|/,
+  );
+  const of19 = checkTargets(r).filter((t) => t.issue === 19);
+  const set = of19.find((t) => t.label.startsWith("SET at -P 16: Respite/Redis >= 0.9x"));
+  assertEquals([set?.pass, set?.shown], [false, "0.85x; the Deno floor on this row: 0.90x"]);
+  // EVAL's row has no floor: 0.8x is its bar.
+  const ev = of19.find((t) => t.label.startsWith("EVAL at -P 16"));
+  assertEquals([ev?.pass, ev?.shown], [false, undefined]);
+  const cpu = of19.find((t) => t.label.startsWith("SET at -P 16: CPU"));
+  assertEquals(cpu?.pass, true);
+  // Unmeasured sections are not passed.
+  assertEquals(of19.find((t) => t.label.startsWith("Idle RSS"))?.pass, undefined);
+  assertOk(!render(report(undefined, 0.6)).includes("## The Deno floor"));
+});
