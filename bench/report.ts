@@ -29,10 +29,12 @@ export interface Row {
   respiteCpu: number;
 }
 
-/** One -P 16 row run against redis-server and bench/io_floor.ts. */
+/** One row run against redis-server and bench/io_floor.ts. */
 export interface FloorRow {
   id: string;
   name: string;
+  /** The pipeline depth (older reports: 16). */
+  pipeline?: number;
   requests: number;
   redisOps: number;
   floorOps: number;
@@ -77,7 +79,7 @@ export interface Report {
   cluster?: ClusterBenchResult | undefined;
   /** The Lua engines on the EVAL row's shape (bench/lua_engines.ts), when measured. */
   engines?: EnginesResult | undefined;
-  /** -P 16 rows against a Deno server that only answers +PONG (`--floor`). */
+  /** Rows against a Deno server that only answers +PONG (`--floor`). */
   floor?: { rows: FloorRow[] } | undefined;
   seconds: number;
   /** 1-minute load average before and after the run. */
@@ -244,8 +246,8 @@ export function checkTargets(r: Report): TargetResult[] {
 /** Issue 19's targets: every row's speed and CPU, memory, load and replication. */
 function issue19(r: Report): TargetResult[] {
   const out: TargetResult[] = [];
-  const floorOf = (id: string) => {
-    const f = r.floor?.rows.find((x) => x.id === id);
+  const floorOf = (id: string, pipeline: number) => {
+    const f = r.floor?.rows.find((x) => x.id === id && (x.pipeline ?? 16) === pipeline);
     return f ? `; the Deno floor on this row: ${fmtRatio(ratio(f.floorOps, f.redisOps))}` : "";
   };
   const atLeast = (label: string, actual: number | undefined, min: number, shown?: string) =>
@@ -268,7 +270,7 @@ function issue19(r: Report): TargetResult[] {
     for (const row of t.rows) {
       const min = t.pipeline === 1 ? 1 : P16_GOALS[row.id] ?? 0.8;
       const actual = ratio(row.respiteOps, row.redisOps);
-      const floor = t.pipeline === 16 ? floorOf(row.id) : "";
+      const floor = floorOf(row.id, t.pipeline);
       atLeast(
         `${row.name} at -P ${t.pipeline}: Respite/Redis >= ${min}x`,
         actual,
@@ -458,23 +460,24 @@ export function render(r: Report): string {
 /** The floor table: what a Deno server that does nothing gets, next to Respite. */
 function floorSection(r: Report): string[] {
   const out = [
-    "## The Deno floor (-P 16)",
+    "## The Deno floor",
     "",
     "bench/io_floor.ts is a Deno server that reads each connection into a reused buffer",
     "(`Deno.Conn.read`), answers every command with `+PONG` without parsing it, and writes",
     "once per read, as Respite's connection loop does. Run with the same redis-benchmark",
-    "command lines as the -P 16 table, alternating with redis-server, it shows what Deno's",
-    "sockets alone cost: Floor/Redis is the best Respite/Redis ratio any Deno server can",
-    "reach on that row, and Respite/Floor how much of it Respite reaches. The Respite",
-    "columns are the -P 16 table's.",
+    "command lines as the throughput tables, alternating with redis-server, it shows what",
+    "Deno's sockets alone cost: Floor/Redis is the best Respite/Redis ratio any Deno server",
+    "can reach on that row, and Respite/Floor how much of it Respite reaches. The Respite",
+    "columns are the throughput tables'.",
     "",
     "| Test | Redis ops/s | Floor ops/s | Floor/Redis | Respite/Redis | Respite/Floor | Redis CPU µs/req | Floor CPU µs/req | Respite CPU µs/req |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const f of r.floor!.rows) {
-    const row = findRow(r, 16, f.id);
+    const p = f.pipeline ?? 16;
+    const row = findRow(r, p, f.id);
     out.push(
-      `| ${f.name} | ${fmtInt(f.redisOps)} | ${fmtInt(f.floorOps)} | ${
+      `| ${f.name} -P ${p} | ${fmtInt(f.redisOps)} | ${fmtInt(f.floorOps)} | ${
         fmtRatio(ratio(f.floorOps, f.redisOps))
       } | ${fmtRatio(row ? ratio(row.respiteOps, row.redisOps) : NaN)} | ${
         fmtRatio(row ? ratio(row.respiteOps, f.floorOps) : NaN)

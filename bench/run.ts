@@ -35,7 +35,7 @@
  *                     row's script shape (bench/lua_engines.ts); on by
  *                     default without `--only`
  * - `--no-engines`    skip it
- * - `--floor`         run the -P 16 PING, SET, GET and INCR rows against
+ * - `--floor`         run the PING, SET, GET and INCR rows against
  *                     bench/io_floor.ts too (a Deno server that only answers
  *                     +PONG: what Deno's sockets cost), alternating with
  *                     redis-server; on by default without `--only`
@@ -85,7 +85,7 @@ import { RESPITE_VERSION } from "../core/version.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
-/** The -P 16 rows also run against bench/io_floor.ts (`--floor`). */
+/** Rows also run against bench/io_floor.ts at each depth (`--floor`). */
 const FLOOR_ROWS = ["PING_MBULK", "SET", "GET", "INCR"];
 
 /** Ports reserved for the benchmark's redis-server. */
@@ -517,39 +517,42 @@ async function main(): Promise<void> {
 
     let floor: Report["floor"];
     if (o.floor) {
-      console.log("floor: bench/io_floor.ts against redis-server at -P 16 ...");
+      console.log("floor: bench/io_floor.ts against redis-server ...");
       const f = await startIoFloor(freePort());
       servers.push(f);
       serverLines.push(f.commandLine);
       floor = { rows: [] };
-      for (const id of FLOOR_ROWS) {
-        const test = findTest(id)!;
-        const n = requests(o, test, 16);
-        const args = benchArgs(o, test, 16, n);
-        const runs = { redis: [] as RunResult[], floor: [] as RunResult[] };
-        for (let rep = 0; rep < o.reps; rep++) {
-          const order = rep % 2 === 0 ? [redis, f] : [f, redis];
-          for (const server of order) {
-            (server === f ? runs.floor : runs.redis).push(await runOnce(server, args, test));
+      for (const pipeline of o.pipelines) {
+        for (const id of FLOOR_ROWS) {
+          const test = findTest(id)!;
+          const n = requests(o, test, pipeline);
+          const args = benchArgs(o, test, pipeline, n);
+          const runs = { redis: [] as RunResult[], floor: [] as RunResult[] };
+          for (let rep = 0; rep < o.reps; rep++) {
+            const order = rep % 2 === 0 ? [redis, f] : [f, redis];
+            for (const server of order) {
+              (server === f ? runs.floor : runs.redis).push(await runOnce(server, args, test));
+            }
           }
+          const row: FloorRow = {
+            id: test.id,
+            name: test.name,
+            pipeline,
+            requests: n,
+            redisOps: median(runs.redis.map((r) => r.rps)),
+            floorOps: median(runs.floor.map((r) => r.rps)),
+            redisCpu: median(runs.redis.map((r) => r.cpuPerReq)),
+            floorCpu: median(runs.floor.map((r) => r.cpuPerReq)),
+          };
+          floor.rows.push(row);
+          console.log(
+            `floor -P ${pipeline} ${test.id.padEnd(12)} redis ${Math.round(row.redisOps)} floor ${
+              Math.round(row.floorOps)
+            } ratio ${(row.floorOps / row.redisOps).toFixed(2)} cpu µs/req ${
+              row.redisCpu.toFixed(2)
+            } / ${row.floorCpu.toFixed(2)}`,
+          );
         }
-        const row: FloorRow = {
-          id: test.id,
-          name: test.name,
-          requests: n,
-          redisOps: median(runs.redis.map((r) => r.rps)),
-          floorOps: median(runs.floor.map((r) => r.rps)),
-          redisCpu: median(runs.redis.map((r) => r.cpuPerReq)),
-          floorCpu: median(runs.floor.map((r) => r.cpuPerReq)),
-        };
-        floor.rows.push(row);
-        console.log(
-          `floor ${test.id.padEnd(12)} redis ${Math.round(row.redisOps)} floor ${
-            Math.round(row.floorOps)
-          } ratio ${(row.floorOps / row.redisOps).toFixed(2)} cpu µs/req ${
-            row.redisCpu.toFixed(2)
-          } / ${row.floorCpu.toFixed(2)}`,
-        );
       }
     }
     await stopAll();
