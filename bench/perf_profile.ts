@@ -13,6 +13,7 @@
  * ```sh
  * deno run -A bench/perf_profile.ts -- -t get -r 1000000
  * deno run -A bench/perf_profile.ts --requests 1000000 -- EVAL "return 1" 0
+ * deno run -A bench/perf_profile.ts --subscribe ch -- publish ch xxxxxxxxxxxxxxxx
  * ```
  *
  * @module
@@ -28,6 +29,7 @@ const { values, positionals } = parseArgs({
     requests: { type: "string", default: "2000000" },
     seconds: { type: "string", default: "3" },
     top: { type: "string", default: "30" },
+    subscribe: { type: "string" },
   },
 });
 const port = values.port;
@@ -89,11 +91,18 @@ const server = new Deno.Command(Deno.execPath(), {
   stdout: "null",
   stderr: "null",
 }).spawn();
+let subscriber: Deno.ChildProcess | undefined;
 try {
   for (let i = 0; i < 50; i++) {
     if ((await run("redis-cli", ["-p", port, "PING"])).includes("PONG")) break;
     await new Promise((r) => setTimeout(r, 100));
   }
+  // A PUBLISH row needs someone listening (as BENCHMARKS.md's: redis-cli).
+  subscriber = values.subscribe === undefined ? undefined : new Deno.Command("redis-cli", {
+    args: ["-p", port, "subscribe", values.subscribe],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
   const bench = ["-p", port, "-c", "50", "-P", "16", "-q"];
   await run("redis-benchmark", [...bench, "-n", "100000", ...positionals]); // warm-up
   const data = await Deno.makeTempFile({ suffix: ".perf" });
@@ -136,4 +145,10 @@ try {
 } finally {
   server.kill("SIGKILL");
   await server.status;
+  if (subscriber !== undefined) {
+    try {
+      subscriber.kill();
+    } catch { /* gone with the server */ }
+    await subscriber.status;
+  }
 }
