@@ -40,6 +40,8 @@ export interface FloorRow {
   floorOps: number;
   redisCpu: number;
   floorCpu: number;
+  /** Respite's own CPU per command, ns (bench/pipeline_inprocess.ts); absent in older reports. */
+  ownNs?: number;
 }
 
 /** RSS of one server, idle and after the fill. */
@@ -268,7 +270,7 @@ function issue19(r: Report): TargetResult[] {
     });
   for (const t of r.tables) {
     for (const row of t.rows) {
-      const min = t.pipeline === 1 ? 1 : P16_GOALS[row.id] ?? 0.8;
+      const min = goalOf(row.id, t.pipeline);
       const actual = ratio(row.respiteOps, row.redisOps);
       const floor = floorOf(row.id, t.pipeline);
       atLeast(
@@ -457,6 +459,11 @@ export function render(r: Report): string {
   return lines.join("\n");
 }
 
+/** Issue 19's minimum Respite/Redis ratio for a row at a depth. */
+function goalOf(id: string, pipeline: number): number {
+  return pipeline === 1 ? 1 : P16_GOALS[id] ?? 0.8;
+}
+
 /** The floor table: what a Deno server that does nothing gets, next to Respite. */
 function floorSection(r: Report): string[] {
   const out = [
@@ -473,6 +480,7 @@ function floorSection(r: Report): string[] {
     "| Test | Redis ops/s | Floor ops/s | Floor/Redis | Respite/Redis | Respite/Floor | Redis CPU µs/req | Floor CPU µs/req | Respite CPU µs/req |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
+  const budget: string[] = [];
   for (const f of r.floor!.rows) {
     const p = f.pipeline ?? 16;
     const row = findRow(r, p, f.id);
@@ -483,8 +491,38 @@ function floorSection(r: Report): string[] {
         fmtRatio(row ? ratio(row.respiteOps, f.floorOps) : NaN)
       } | ${fmtCpu(f.redisCpu)} | ${fmtCpu(f.floorCpu)} | ${fmtCpu(row?.respiteCpu ?? NaN)} |`,
     );
+    if (row === undefined || f.ownNs === undefined) continue;
+    // The server is CPU-bound on these rows: its ops/s times its CPU per
+    // request is the share of a core it gets. At that share, the target's
+    // ops/s allow this much CPU per request; less the floor's is what is
+    // left for Respite's own work.
+    const goal = goalOf(f.id, p);
+    const share = row.respiteOps * row.respiteCpu;
+    const allowed = share / (goal * row.redisOps);
+    budget.push(
+      `| ${f.name} -P ${p} | ${goal}x | ${fmtCpu(allowed)} | ${fmtCpu(f.floorCpu)} | ${
+        fmtInt((allowed - f.floorCpu) * 1000)
+      } ns | ${fmtInt(f.ownNs)} ns | ${fmtCpu(row.respiteCpu)} |`,
+    );
   }
   out.push("");
+  if (budget.length !== 0) {
+    out.push(
+      "What the targets leave for Respite's own work. The server is CPU-bound on these rows:",
+      "its ops/s times its CPU per request is the share of a core it gets; at that share the",
+      "target's ops/s allow the CPU per request shown, and less the floor's CPU per request",
+      "(Deno's sockets, measured above) is what would be left for parsing, dispatch, the",
+      "keyspace and the reply. Respite's own work per command is measured without the kernel",
+      "by bench/pipeline_inprocess.ts (the connection loop fed from memory, the same",
+      "commands). Where the room left is below that, or below zero, the target needs a",
+      "server faster than the measured floor allows.",
+      "",
+      "| Row | Target | CPU µs/req the target allows | Floor CPU µs/req | Left for own work | Respite's own work (in-process) | Respite CPU µs/req |",
+      "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+      ...budget,
+      "",
+    );
+  }
   return out;
 }
 

@@ -87,6 +87,40 @@ const ROOT = new URL("..", import.meta.url).pathname;
 
 /** Rows also run against bench/io_floor.ts at each depth (`--floor`). */
 const FLOOR_ROWS = ["PING_MBULK", "SET", "GET", "INCR"];
+/** Each floor row's command for bench/pipeline_inprocess.ts (as redis-benchmark sends it). */
+const OWN_WORK: Readonly<Record<string, readonly string[]>> = {
+  PING_MBULK: ["PING"],
+  SET: ["SET", "key:__rand_int__", "xxx"],
+  GET: ["GET", "key:__rand_int__"],
+  INCR: ["INCR", "counter:__rand_int__"],
+};
+
+/**
+ * Respite's own CPU per command (ns) from bench/pipeline_inprocess.ts: the
+ * connection loop fed from memory, no kernel. NaN when it fails.
+ */
+async function ownWork(pipeline: number, argv: readonly string[]): Promise<number> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--v8-flags=--max-semi-space-size=8",
+      "bench/pipeline_inprocess.ts",
+      "--rounds",
+      "3",
+      "-P",
+      String(pipeline),
+      "-n",
+      "1000000",
+      ...argv,
+    ],
+    cwd: ROOT,
+    stdin: "null",
+    stderr: "null",
+  }).output();
+  const last = new TextDecoder().decode(out.stdout).trim().split("\n").pop() ?? "";
+  return Number(/(\d+) ns CPU/.exec(last)?.[1] ?? NaN);
+}
 
 /** Ports reserved for the benchmark's redis-server. */
 const REDIS_PORTS = [6398, 6399];
@@ -543,6 +577,7 @@ async function main(): Promise<void> {
             floorOps: median(runs.floor.map((r) => r.rps)),
             redisCpu: median(runs.redis.map((r) => r.cpuPerReq)),
             floorCpu: median(runs.floor.map((r) => r.cpuPerReq)),
+            ownNs: await ownWork(pipeline, OWN_WORK[id]!),
           };
           floor.rows.push(row);
           console.log(
@@ -550,7 +585,7 @@ async function main(): Promise<void> {
               Math.round(row.floorOps)
             } ratio ${(row.floorOps / row.redisOps).toFixed(2)} cpu µs/req ${
               row.redisCpu.toFixed(2)
-            } / ${row.floorCpu.toFixed(2)}`,
+            } / ${row.floorCpu.toFixed(2)}; own work ${row.ownNs} ns`,
           );
         }
       }
