@@ -468,6 +468,10 @@ export class Server implements ClientHost {
     this.dispatcher.run(c as Client, cmd, argv, suspendable);
   }
 
+  runNextCommand(c: Context, cmd: CommandEntry, argv: Bytes[]): void {
+    this.dispatcher.runNext(c as Client, cmd, argv);
+  }
+
   createInternalClient(opts: { reply?: ReplyWriter; listed?: ListedLink } = {}): Context {
     const l = opts.listed;
     const id = l === undefined ? 0 : l.id ?? this.connections.nextId();

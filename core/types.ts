@@ -1014,6 +1014,24 @@ export interface ServerApi {
    */
   runCommand(c: Context, cmd: CommandEntry, argv: Bytes[], suspendable?: boolean): void;
   /**
+   * {@link ServerApi.runCommand} for the next command of a pipelined run of
+   * `c`'s (a replica applying its master's stream): timed as a client's
+   * pipelined commands are, a cheap command that follows another of the
+   * same client in the same task sharing its clock reads.
+   *
+   * @example
+   * ```ts
+   * import { startServer } from "../mod.ts";
+   * const s = await startServer({ port: 0, logger: () => {} });
+   * const c = s.server.createInternalClient();
+   * const set = s.server.commands.get("set")!;
+   * for (let i = 0; i < 3; i++) s.server.runNextCommand(c, set, ["SET", `k${i}`, "v"]);
+   * console.log(s.server.keyspace.db(0).size); // 3
+   * await s.close();
+   * ```
+   */
+  runNextCommand(c: Context, cmd: CommandEntry, argv: Bytes[]): void;
+  /**
    * Offers a typed service to other plugins (declare it by merging into
    * {@link Services}). Plugins that use it list the provider in
    * `dependencies`, so it is initialised first.

@@ -646,8 +646,16 @@ export class ReplicaSide {
     let mark = 0, acc = 0;
     // Everything read and not yet fed to our backlog, byte for byte.
     const fwd = new ByteQueue();
-    // Bytes applied but held back inside an open MULTI.
-    let held = 0;
+    // Bytes applied and not yet fed; `done` of them are outside any open
+    // MULTI. They go to the backlog and our replicas once per drain (and
+    // before a GETACK is answered): nothing reads the offset in between.
+    let held = 0, done = 0;
+    const feedDone = () => {
+      if (done === 0) return;
+      this.master.feed(fwd.take(done));
+      held -= done;
+      done = 0;
+    };
     let multi: Bytes[][] | undefined;
     // A command CLIENT PAUSE holds, with its size in the stream.
     let pending: Bytes[] | undefined, pendingBytes = 0, waiting = false;
@@ -691,15 +699,16 @@ export class ReplicaSide {
             if (busy) this.server.whenNotBusy(go);
             else pause.whenOver(go);
           }
+          feedDone();
           return;
         }
+        // REPLCONF GETACK answers the offset before it.
+        if (multi === undefined && isReplconf(argv[0]!)) feedDone();
         held += n;
         multi = this.#apply(argv, multi);
-        if (multi === undefined) {
-          this.master.feed(fwd.take(held));
-          held = 0;
-        }
+        if (multi === undefined) done = held;
       }
+      feedDone();
     };
     // Bytes that followed the RDB payload in the same reads.
     if (this.#in.length !== 0) feedIn(this.#in.take(this.#in.length).slice());
@@ -735,7 +744,10 @@ export class ReplicaSide {
 
   /** Applies one command from the master; returns the open MULTI queue, if any. */
   #apply(argv: Bytes[], multi: Bytes[][] | undefined): Bytes[][] | undefined {
-    const name = argv[0]!.toLowerCase();
+    const a0 = argv[0]!;
+    // Only MULTI, EXEC, DISCARD and REPLCONF are looked at by name: the
+    // other commands skip lower-casing theirs.
+    const name = isSpecial(a0) ? a0.toLowerCase() : "";
     if (multi !== undefined) {
       if (name === "exec") {
         this.server.atomically(() => {
@@ -771,13 +783,26 @@ export class ReplicaSide {
     const was = ks.loading;
     ks.loading = true;
     try {
-      this.server.runCommand(c, cmd, argv);
+      this.server.runNextCommand(c, cmd, argv);
     } catch (e) {
       this.server.log("warning", `Applying '${cmd.fullName}' from the master failed: ${e}`);
     } finally {
       ks.loading = was;
     }
   }
+}
+
+/** Whether a command name may be MULTI, EXEC, DISCARD or REPLCONF (by length and first letter). */
+function isSpecial(name: string): boolean {
+  const n = name.length;
+  if (n < 4 || n > 8) return false;
+  const f = name.charCodeAt(0) | 32;
+  return f === 101 /* e */ || f === 109 /* m */ || f === 100 /* d */ || f === 114; /* r */
+}
+
+/** Whether a command name is REPLCONF, in any case. */
+function isReplconf(name: string): boolean {
+  return name.length === 8 && name.toLowerCase() === "replconf";
 }
 
 /** `host:port`, an IPv6 host in brackets, as CLIENT LIST shows addresses. */
