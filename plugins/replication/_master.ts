@@ -91,9 +91,12 @@ export class MasterSide {
   replid2: string = ZERO_ID;
   /** Offset up to which `replid2` is valid (+1), or -1. */
   secondOffset = -1;
-  /** `master_repl_offset`. */
+  /**
+   * `master_repl_offset`. It counts the commands encoded and not yet
+   * delivered too (see {@link MasterSide.settle}).
+   */
   offset = 0;
-  backlog: Backlog | undefined;
+  #backlog: Backlog | undefined;
   /** The database the stream last selected (-1: next write sends SELECT). */
   seldb = -1;
   readonly replicas: ReplicaPeer[] = [];
@@ -112,9 +115,21 @@ export class MasterSide {
    * database that stream is in (the RDB's `repl-stream-db`).
    */
   streamDb: () => number = () => 0;
-  #enc = new BufferWriter(4096);
+  /**
+   * The commands written since the stream was last delivered: they reach
+   * the backlog and the replicas' buffers together, once per task (a
+   * pipelined batch) rather than once each, as their socket writes do.
+   */
+  #enc = new BufferWriter(16384);
   #toFlush = new Set<ReplicaPeer>();
   #flushQueued = false;
+  readonly #settleAndFlush = (): void => {
+    // Still marked queued while settling: #schedule queues no second task.
+    this.settle();
+    this.#flushQueued = false;
+    for (const q of this.#toFlush) q.c.flush();
+    this.#toFlush.clear();
+  };
   /** Replicas waiting for a full sync whose snapshot has not started. */
   #waiting: ReplicaPeer[] = [];
   #job: SnapshotJob | undefined;
@@ -130,10 +145,24 @@ export class MasterSide {
     this.#pingAt = server.clock.now();
   }
 
-  /** Encodes a write and feeds it (SELECT first when the database changes). */
+  /**
+   * The backlog, with every command written so far in it (reading it
+   * delivers what {@link MasterSide.feedCommand} holds).
+   */
+  get backlog(): Backlog | undefined {
+    this.settle();
+    return this.#backlog;
+  }
+
+  /**
+   * Encodes a write into the stream (SELECT first when the database
+   * changes). The offset grows now; the bytes reach the backlog and the
+   * replicas at the end of the task, or before anything looks at them.
+   */
   feedCommand(db: number, argv: readonly Bytes[]): void {
-    if (this.backlog === undefined && this.replicas.length === 0) return;
+    if (this.#backlog === undefined && this.replicas.length === 0) return;
     const w = this.#enc;
+    const len = w.len;
     if (db !== this.seldb && db >= 0) {
       w.array(2);
       w.bulk("SELECT");
@@ -142,14 +171,39 @@ export class MasterSide {
     }
     w.array(argv.length);
     for (let i = 0; i < argv.length; i++) w.bulk(argv[i]!);
-    this.feed(w.take());
+    this.offset += w.len - len;
+    // A long task (a script's writes) delivers as it goes, in bounded pieces.
+    if (w.len >= 65536) this.settle();
+    else if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(this.#settleAndFlush);
+    }
+  }
+
+  /**
+   * Delivers the commands encoded so far to the backlog and the replicas.
+   * Whatever reads the backlog, changes the set of replicas or their state,
+   * or writes to one of them otherwise calls it first, so each replica gets
+   * the stream exactly from its starting offset.
+   */
+  settle(): void {
+    const w = this.#enc;
+    if (w.len === 0) return;
+    const bytes = w.take();
+    // Counted in the offset already.
+    this.#deliver(bytes);
   }
 
   /** Appends stream bytes to the backlog and sends them to the replicas. */
   feed(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
+    this.settle();
     this.offset += bytes.length;
-    this.backlog?.append(bytes);
+    this.#deliver(bytes);
+  }
+
+  #deliver(bytes: Uint8Array): void {
+    this.#backlog?.append(bytes);
     const rs = this.replicas;
     for (let i = 0; i < rs.length; i++) {
       const p = rs[i]!;
@@ -165,24 +219,21 @@ export class MasterSide {
     this.#toFlush.add(p);
     if (this.#flushQueued) return;
     this.#flushQueued = true;
-    queueMicrotask(() => {
-      this.#flushQueued = false;
-      for (const q of this.#toFlush) q.c.flush();
-      this.#toFlush.clear();
-    });
+    queueMicrotask(this.#settleAndFlush);
   }
 
   /** Creates the backlog (with a fresh id, as Redis does when it starts one from scratch). */
   ensureBacklog(): void {
-    if (this.backlog !== undefined) return;
+    if (this.#backlog !== undefined) return;
     this.replid = randomHex(40);
     this.clearReplid2();
-    this.backlog = new Backlog(this.server.config.number("repl-backlog-size"), this.offset);
+    this.#backlog = new Backlog(this.server.config.number("repl-backlog-size"), this.offset);
   }
 
   /** A fresh backlog starting at the current offset (after a full sync from a master). */
   resetBacklog(): void {
-    this.backlog = new Backlog(this.server.config.number("repl-backlog-size"), this.offset);
+    this.settle();
+    this.#backlog = new Backlog(this.server.config.number("repl-backlog-size"), this.offset);
   }
 
   clearReplid2(): void {
@@ -203,6 +254,8 @@ export class MasterSide {
 
   /** PSYNC (or SYNC when `oldSync`): partial resync if possible, else full. */
   psync(c: Context, replid: string, offsetArg: string, oldSync: boolean): void {
+    // What was written before this replica joined is not its to receive.
+    this.settle();
     const info = c.ext.replconf ?? { port: 0, ip: "", capaEof: false, capaPsync2: false };
     const now = this.server.clock.now();
     const peer = new ReplicaPeer(c, info, now);
@@ -285,6 +338,8 @@ export class MasterSide {
   }
 
   #start(): void {
+    // The snapshot holds what was written so far: not the replicas' to receive.
+    this.settle();
     const peers = this.#waiting.filter((p) => !p.c.closed);
     this.#waiting = [];
     if (peers.length === 0) return;
@@ -335,7 +390,7 @@ export class MasterSide {
       done = Promise.reject(e);
     }
     done.then(
-      () => this.#deliver(peers, kept ?? [], mark),
+      () => this.#deliverPayload(peers, kept ?? [], mark),
       (e) => {
         this.server.log(
           "warning",
@@ -353,7 +408,9 @@ export class MasterSide {
    * The payload is complete: diskless replicas get the end mark (they had
    * the bytes already), the others the length and the `kept` bytes.
    */
-  #deliver(peers: ReplicaPeer[], kept: Uint8Array[], mark: string): void {
+  #deliverPayload(peers: ReplicaPeer[], kept: Uint8Array[], mark: string): void {
+    // Written since the snapshot: held for these replicas, before they go online.
+    this.settle();
     const now = this.server.clock.now();
     let size = 0;
     for (const b of kept) size += b.length;
@@ -379,6 +436,7 @@ export class MasterSide {
 
   /** Sends the stream held back for a replica. */
   #release(p: ReplicaPeer): void {
+    this.settle();
     const held = p.pending ?? [];
     p.pending = undefined;
     for (const b of held) p.write(b);
@@ -388,6 +446,7 @@ export class MasterSide {
   ack(c: Context, offset: number): void {
     const p = c.ext.replicaPeer;
     if (p === undefined) return;
+    this.settle();
     p.ackTime = this.server.clock.now();
     if (offset > p.ackOffset) p.ackOffset = offset;
     if (p.state === "online" && p.pending !== undefined && p.headerSent) {
@@ -401,6 +460,7 @@ export class MasterSide {
   dropped(c: Context): void {
     const p = c.ext.replicaPeer;
     if (p === undefined) return;
+    this.settle();
     const i = this.replicas.indexOf(p);
     if (i !== -1) this.replicas.splice(i, 1);
     const j = this.#waiting.indexOf(p);
@@ -412,6 +472,7 @@ export class MasterSide {
 
   /** Closes every replica connection (they reconnect and resync). */
   disconnectReplicas(): void {
+    this.settle();
     for (const p of [...this.replicas]) this.server.killClient(p.c.id);
   }
 
@@ -438,6 +499,7 @@ export class MasterSide {
    */
   cron(now: number, noPing = false): void {
     if (this.replicas.length === 0) return;
+    this.settle();
     const cfg = this.server.config;
     const period = cfg.number("repl-ping-replica-period") * 1000;
     if (!this.isReplica && !noPing && now - this.#pingAt >= period) {
