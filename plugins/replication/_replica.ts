@@ -668,47 +668,53 @@ export class ReplicaSide {
       fwd.append(data);
       this.readOffset += data.length;
     };
-    /** Applies what was read, up to a command the pause holds. */
+    /**
+     * Applies what was read, up to a command the pause holds. What was
+     * applied is fed even when the stream turns out malformed: a resync
+     * must not apply it twice.
+     */
     const drain = () => {
-      for (;;) {
-        let argv = pending, n = pendingBytes;
-        pending = undefined;
-        if (argv === undefined) {
-          const next = parser.next();
-          acc += parser.start - mark;
-          mark = parser.start;
-          if (next === null) break;
-          argv = next;
-          n = acc;
-          acc = 0;
-        }
-        // While a script holds the server (busy) the stream waits too, as
-        // Redis leaves its master's input unread until the script ends.
-        const busy = this.server.busy !== undefined;
-        if (busy || (pause.level !== 0 && this.#held(argv, multi))) {
-          pending = argv;
-          pendingBytes = n;
-          if (!waiting) {
-            waiting = true;
-            const go = () => {
-              waiting = false;
-              if (gen !== this.#gen) return;
-              drain();
-              this.server.serveBlocked();
-            };
-            if (busy) this.server.whenNotBusy(go);
-            else pause.whenOver(go);
+      try {
+        for (;;) {
+          let argv = pending, n = pendingBytes;
+          pending = undefined;
+          if (argv === undefined) {
+            const next = parser.next();
+            acc += parser.start - mark;
+            mark = parser.start;
+            if (next === null) break;
+            argv = next;
+            n = acc;
+            acc = 0;
           }
-          feedDone();
-          return;
+          // While a script holds the server (busy) the stream waits too, as
+          // Redis leaves its master's input unread until the script ends.
+          const busy = this.server.busy !== undefined;
+          if (busy || (pause.level !== 0 && this.#held(argv, multi))) {
+            pending = argv;
+            pendingBytes = n;
+            if (!waiting) {
+              waiting = true;
+              const go = () => {
+                waiting = false;
+                if (gen !== this.#gen) return;
+                drain();
+                this.server.serveBlocked();
+              };
+              if (busy) this.server.whenNotBusy(go);
+              else pause.whenOver(go);
+            }
+            return;
+          }
+          // REPLCONF GETACK answers the offset before it.
+          if (multi === undefined && isReplconf(argv[0]!)) feedDone();
+          held += n;
+          multi = this.#apply(argv, multi);
+          if (multi === undefined) done = held;
         }
-        // REPLCONF GETACK answers the offset before it.
-        if (multi === undefined && isReplconf(argv[0]!)) feedDone();
-        held += n;
-        multi = this.#apply(argv, multi);
-        if (multi === undefined) done = held;
+      } finally {
+        feedDone();
       }
-      feedDone();
     };
     // Bytes that followed the RDB payload in the same reads.
     if (this.#in.length !== 0) feedIn(this.#in.take(this.#in.length).slice());

@@ -4,7 +4,7 @@
  */
 
 import { assertEquals, assertOk as assert } from "../_assert.ts";
-import { RawClient } from "../_helpers.ts";
+import { encodeCommand, RawClient } from "../_helpers.ts";
 import {
   call,
   caughtUp,
@@ -338,5 +338,46 @@ Deno.test(
       } finally {
         await Deno.remove(dir, { recursive: true }).catch(() => {});
       }
+    }),
+);
+
+/** INFO replication's backlog fields: the offset, and the last byte the backlog holds. */
+function backlogEnd(text: string): [number, number] {
+  const f = new Map(text.split("\r\n").map((l) => l.split(":") as [string, string]));
+  const first = Number(f.get("repl_backlog_first_byte_offset"));
+  return [Number(f.get("master_repl_offset")), first + Number(f.get("repl_backlog_histlen")) - 1];
+}
+
+Deno.test(
+  "replication: the writes of a pipelined batch are in the backlog when INFO in it looks, and reach a chained replica",
+  opts,
+  () =>
+    withProcs(async (procs) => {
+      const m = await startRespiteProc();
+      procs.push(m);
+      const r = await startRespiteProc(["--replicaof", `127.0.0.1 ${m.port}`]);
+      procs.push(r);
+      const r2 = await startRespiteProc(["--replicaof", `127.0.0.1 ${r.port}`]);
+      procs.push(r2);
+      await caughtUp(m.port, [r.port]);
+      await caughtUp(r.port, [r2.port]);
+      // Writes and INFO in one read: the stream is delivered once per
+      // batch, but INFO must see every byte of it in the backlog.
+      const c = await RawClient.connect(m.port);
+      const parts: Uint8Array[] = [];
+      for (let i = 0; i < 300; i++) parts.push(encodeCommand(["INCR", `n:${i % 7}`]));
+      parts.push(encodeCommand(["INFO", "replication"]));
+      await c.write(new Uint8Array(parts.flatMap((p) => [...p])));
+      for (let i = 0; i < 300; i++) await c.read();
+      const [offset, end] = backlogEnd(String((await c.read()).value));
+      assert(offset > 0);
+      assertEquals(end, offset);
+      c.close();
+      await caughtUp(m.port, [r.port]);
+      await caughtUp(r.port, [r2.port]);
+      const ri = String(await call(r.port, "INFO", "replication"));
+      assertEquals(backlogEnd(ri), [offset, offset]);
+      assertEquals(await call(r2.port, "GET", "n:3"), "43");
+      assertEquals(await digest(r2.port), await digest(m.port));
     }),
 );
