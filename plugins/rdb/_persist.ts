@@ -11,11 +11,12 @@ import type { Bytes, ServerApi } from "../../core/types.ts";
 import { Database, type Value } from "../../core/keyspace.ts";
 import { byteStringToUtf8 } from "../../core/resp/bytes.ts";
 import type {} from "../replication/mod.ts";
-import { ByteReader, ByteWriter, RdbError } from "./_buf.ts";
+import { ByteReader, ByteWriter } from "./_buf.ts";
 import { Crc64 } from "./_crc64.ts";
 import { type EncodeOptions, OP, RDB_VERSION, RdbEncoder } from "./_encode.ts";
 import { EMPTY, RdbDecoder } from "./_decode.ts";
 import { type HeaderInfo, readRdbSteps, writeFunction } from "./_file.ts";
+import { DeferredInsert } from "./_insert.ts";
 import { Snapshot } from "./_snapshot.ts";
 import { AtomicFile, writeFileAtomic } from "../../core/atomic_file.ts";
 import type {
@@ -315,44 +316,58 @@ export class RdbPersistence implements RdbService {
     // key-load-delay (a test knob): microseconds per key, or when negative
     // one in -n keys delayed 1 µs, as Redis's debugDelay.
     const delay = server.config.number("key-load-delay");
-    let keys = 0, expired = 0;
+    let expired = 0;
     // Libraries replace the current ones once the whole file has read well.
     const fns = server.service("functions");
     const codes: Bytes[] = [];
+    const ins = new DeferredInsert(dbs);
     try {
-      const summary = yield* readRdbSteps(bytes, {
-        types: ks.types,
-        checksum: server.config.bool("rdbchecksum"),
-        databases: ks.dbs.length,
-        allowTrailing: opts.allowTrailing === true,
-        warn: (m) => server.log("warning", m),
-        ...(fns ? { onFunction: (code: Bytes) => codes.push(code) } : {}),
-        ...(state
-          ? {
-            onAux: (k: string, v: string) => {
-              if (k === "used-mem") state.usedMem = Number(v) || 0;
-            },
+      let summary, stepped = false;
+      try {
+        const read = readRdbSteps(bytes, {
+          types: ks.types,
+          checksum: server.config.bool("rdbchecksum"),
+          databases: ks.dbs.length,
+          allowTrailing: opts.allowTrailing === true,
+          warn: (m) => server.log("warning", m),
+          ...(fns ? { onFunction: (code: Bytes) => codes.push(code) } : {}),
+          ...(state
+            ? {
+              onAux: (k: string, v: string) => {
+                if (k === "used-mem") state.usedMem = Number(v) || 0;
+              },
+            }
+            : {}),
+        }, (k) => {
+          if (delay !== 0) debugDelay(delay);
+          if (!keep && k.expireAt !== -1 && k.expireAt < now) {
+            expired++;
+            return;
           }
-          : {}),
-      }, (k) => {
-        if (delay !== 0) debugDelay(delay);
-        if (!keep && k.expireAt !== -1 && k.expireAt < now) {
-          expired++;
-          return;
+          ins.add(k);
+          this.lastLoadLoaded = ins.inserted;
+        }, pauseEvery);
+        for (;;) {
+          const step = read.next();
+          if (step.done) {
+            summary = step.value;
+            break;
+          }
+          stepped = true;
+          yield step.value;
         }
-        const db = dbs[k.db]!;
-        // Straight into the maps: loading raises no keyspace events. A
-        // size that did not grow means a duplicate (one lookup, not two).
-        const size = db.data.size;
-        db.data.set(k.key, k.value);
-        if (db.data.size === size) {
-          throw new RdbError(`RDB has duplicated key '${k.key}' in DB ${k.db}`, k.offset);
-        }
-        if (k.expireAt !== -1) db.expires.set(k.key, k.expireAt);
-        if (k.idle >= 0 || k.freq >= 0) db.restoreAccess(k.key, k.idle, k.freq);
-        keys++;
-        this.lastLoadLoaded = keys;
-      }, pauseEvery);
+      } catch (e) {
+        // A duplicate among the keys read before it comes first in the file.
+        ins.flush();
+        throw e;
+      }
+      // The last batches; a load that has let the event loop in does so
+      // between them too.
+      while (ins.pending !== 0) {
+        ins.flushOne();
+        if (stepped && ins.pending !== 0) yield summary.bytesRead;
+      }
+      const keys = ins.inserted;
       if (swap) {
         for (const db of ks.dbs) {
           if (db.size !== 0) server.emitDatabaseChanged(db, "flush");

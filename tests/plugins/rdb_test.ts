@@ -17,6 +17,8 @@ import {
 } from "../_helpers.ts";
 import { ManualClock } from "../../mod.ts";
 import { Crc64 } from "../../plugins/rdb/_crc64.ts";
+import { OP, RdbEncoder } from "../../plugins/rdb/_encode.ts";
+import { writeDbHeader, writeFooter, writeHeader, writeKey } from "../../plugins/rdb/_file.ts";
 import { lzfCompress, lzfDecompress } from "../../plugins/rdb/_lzf.ts";
 import { ListpackBuilder, readListpack, strictInt } from "../../plugins/rdb/_packed.ts";
 
@@ -360,6 +362,78 @@ Deno.test("rdb: the rdb service serializes, loads and round-trips DUMP payloads"
     const bytes = await job.done;
     assertEquals(job.keysProcessed, 2);
     assertEquals(bytes.length, file.length);
+  } finally {
+    c.close();
+    await s.close();
+  }
+});
+
+/**
+ * A file of `n` string keys `k:<i>` = `v:<i>` in DB 0 (with a TTL on every
+ * 1000th and an IDLE record on `k:100001`) and `n2` in DB 2; with `dupAt`,
+ * `k:3` is written again after `k:<dupAt>`; `cut` bytes are dropped from
+ * the end (a truncated file).
+ */
+function bigFile(
+  n: number,
+  n2: number,
+  dupAt = -1,
+  cut = 0,
+): { file: Uint8Array; dupOffset: number } {
+  const e = new RdbEncoder({ compress: false, listFill: -2 });
+  writeHeader(e, { version: "7.0.15", ctime: 0, usedMem: 0, aofBase: false });
+  writeDbHeader(e, 0, n, 0);
+  let dupOffset = -1;
+  for (let i = 0; i < n; i++) {
+    if (i === 100001) {
+      e.w.u8(OP.IDLE);
+      e.len(5000);
+    }
+    writeKey(e, `k:${i}`, `v:${i}`, i % 1000 === 0 ? 4_000_000_000_000 : -1);
+    if (i === dupAt) {
+      dupOffset = e.w.pos;
+      writeKey(e, "k:3", "again", -1);
+    }
+  }
+  writeDbHeader(e, 2, n2, 0);
+  for (let i = 0; i < n2; i++) writeKey(e, `two:${i}`, `${i}`, -1);
+  writeFooter(e, new Crc64());
+  const file = e.w.result();
+  return { file: file.slice(0, file.length - cut), dupOffset };
+}
+
+Deno.test("rdb: a load of many keys keeps TTLs, idle times and databases; a duplicate names its offset", async () => {
+  const s = await startRespite({ config: { "maxmemory-policy": "allkeys-lru" } });
+  const c = await RawClient.connect(s.port);
+  try {
+    // More keys than a load inserts at once.
+    const rdb = s.server.service("rdb")!;
+    const res = rdb.load(bigFile(150000, 70000).file);
+    assertEquals(res.keys, 220000);
+    assertEquals(await c.call("DBSIZE"), 150000);
+    assertEquals(await c.call("GET", "k:149999"), "v:149999");
+    assertEquals(await c.call("PEXPIRETIME", "k:149000"), 4_000_000_000_000);
+    assertEquals(await c.call("PTTL", "k:149001"), -1);
+    const idle = await c.call("OBJECT", "IDLETIME", "k:100001") as number;
+    assert(idle >= 5000 && idle < 5100, String(idle));
+    assert(await c.call("OBJECT", "IDLETIME", "k:100002") as number < 100);
+    assert((await c.call("INFO", "keyspace") as string).includes("db0:keys=150000,expires=150,"));
+    await c.call("SELECT", "2");
+    assertEquals(await c.call("DBSIZE"), 70000);
+    assertEquals(await c.call("GET", "two:69999"), "69999");
+    // A duplicate after more keys than a batch, and one in a truncated file:
+    // the duplicate is the error, at its record's offset; nothing stays loaded.
+    for (const [dupAt, cut] of [[100000, 0], [10, 0], [100000, 20], [10, 2000000]]) {
+      const { file, dupOffset } = bigFile(150000, 10, dupAt, cut);
+      let msg = "";
+      try {
+        rdb.load(file);
+      } catch (e) {
+        msg = (e as Error).message;
+      }
+      assertEquals(msg, `RDB has duplicated key 'k:3' in DB 0 at offset ${dupOffset}`);
+      assertEquals(await c.call("DBSIZE"), 0);
+    }
   } finally {
     c.close();
     await s.close();
