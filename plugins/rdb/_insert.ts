@@ -88,23 +88,13 @@ export class DeferredInsert {
     if (this.#full.length > LAG) this.#insert(this.#full.shift()!);
   }
 
-  /** Number of batches {@link DeferredInsert.flushOne} would still insert. */
-  get pending(): number {
-    return this.#full.length + (this.#cur.key.length !== 0 ? 1 : 0);
-  }
-
-  /** Inserts the oldest pending batch (a load yields between them). */
-  flushOne(): void {
-    const b = this.#full.shift();
-    if (b !== undefined) return this.#insert(b);
-    const cur = this.#cur;
-    this.#cur = newBatch();
-    this.#insert(cur);
-  }
-
   /** Inserts every pending key. */
   flush(): void {
-    while (this.pending !== 0) this.flushOne();
+    const full = this.#full, cur = this.#cur;
+    this.#full = [];
+    this.#cur = newBatch();
+    for (const b of full) this.#insert(b);
+    this.#insert(cur);
   }
 
   #insert(b: Batch): void {

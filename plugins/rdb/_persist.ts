@@ -322,9 +322,9 @@ export class RdbPersistence implements RdbService {
     const codes: Bytes[] = [];
     const ins = new DeferredInsert(dbs);
     try {
-      let summary, stepped = false;
+      let summary;
       try {
-        const read = readRdbSteps(bytes, {
+        summary = yield* readRdbSteps(bytes, {
           types: ks.types,
           checksum: server.config.bool("rdbchecksum"),
           databases: ks.dbs.length,
@@ -347,26 +347,13 @@ export class RdbPersistence implements RdbService {
           ins.add(k);
           this.lastLoadLoaded = ins.inserted;
         }, pauseEvery);
-        for (;;) {
-          const step = read.next();
-          if (step.done) {
-            summary = step.value;
-            break;
-          }
-          stepped = true;
-          yield step.value;
-        }
       } catch (e) {
         // A duplicate among the keys read before it comes first in the file.
         ins.flush();
         throw e;
       }
-      // The last batches; a load that has let the event loop in does so
-      // between them too.
-      while (ins.pending !== 0) {
-        ins.flushOne();
-        if (stepped && ins.pending !== 0) yield summary.bytesRead;
-      }
+      // The last batches: at most some 200,000 inserts, no longer than a step.
+      ins.flush();
       const keys = ins.inserted;
       if (swap) {
         for (const db of ks.dbs) {
