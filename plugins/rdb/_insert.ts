@@ -27,21 +27,27 @@ import type { LoadedKey } from "./_file.ts";
 const BATCH = 65536;
 const LAG = 2;
 
-/** Keys read but not inserted yet, in file order, as parallel arrays. */
-interface Batch {
-  db: number[];
-  key: Bytes[];
-  value: Value[];
-  /** Absolute expiry in Unix ms, or -1. */
-  expireAt: number[];
+/**
+ * Keys of one database read but not inserted yet, in file order, as
+ * parallel arrays of {@link BATCH} slots, reused once inserted (no array
+ * grows or is thrown away during a load).
+ */
+class Batch {
+  db = 0;
+  n = 0;
+  readonly key: Bytes[] = new Array(BATCH);
+  readonly value: Value[] = new Array(BATCH);
   /** Where each key's record starts (a duplicate's error names it). */
-  offset: number[];
-  /** Index in the batch, idle, freq: for the few keys with IDLE or FREQ. */
-  access: number[];
-}
+  readonly offset: number[] = new Array(BATCH);
+  /** Index, expiry (or -1), idle, freq of the keys with an expiry, IDLE or FREQ. */
+  extra: number[] = [];
 
-function newBatch(): Batch {
-  return { db: [], key: [], value: [], expireAt: [], offset: [], access: [] };
+  /** Ready for another database's keys. */
+  reset(db: number): void {
+    this.db = db;
+    this.n = 0;
+    this.extra = [];
+  }
 }
 
 /**
@@ -66,58 +72,75 @@ function newBatch(): Batch {
 export class DeferredInsert {
   /** Keys inserted so far. */
   inserted = 0;
-  #cur: Batch = newBatch();
+  #cur = new Batch();
   /** Full batches, oldest first. */
   #full: Batch[] = [];
+  /** Inserted batches, to be reused. */
+  #spare: Batch[] = [];
 
   constructor(readonly dbs: readonly Database[]) {}
 
   /** Queues a key; inserts the oldest full batch once {@link LAG} newer ones are full. */
   add(k: LoadedKey): void {
-    const b = this.#cur;
-    const n = b.key.length;
-    b.db.push(k.db);
-    b.key.push(k.key);
-    b.value.push(k.value);
-    b.expireAt.push(k.expireAt);
-    b.offset.push(k.offset);
-    if (k.idle >= 0 || k.freq >= 0) b.access.push(n, k.idle, k.freq);
-    if (n + 1 < BATCH) return;
-    this.#full.push(b);
-    this.#cur = newBatch();
-    if (this.#full.length > LAG) this.#insert(this.#full.shift()!);
+    let b = this.#cur;
+    if (k.db !== b.db) {
+      if (b.n !== 0) b = this.#next();
+      b.db = k.db;
+    }
+    const n = b.n;
+    b.key[n] = k.key;
+    b.value[n] = k.value;
+    b.offset[n] = k.offset;
+    if (k.expireAt !== -1 || k.idle >= 0 || k.freq >= 0) {
+      b.extra.push(n, k.expireAt, k.idle, k.freq);
+    }
+    b.n = n + 1;
+    if (n + 1 === BATCH) this.#next();
   }
 
   /** Inserts every pending key. */
   flush(): void {
     const full = this.#full, cur = this.#cur;
     this.#full = [];
-    this.#cur = newBatch();
+    this.#cur = new Batch();
     for (const b of full) this.#insert(b);
     this.#insert(cur);
   }
 
+  /** Queues the current batch and starts another. */
+  #next(): Batch {
+    const prev = this.#cur;
+    this.#full.push(prev);
+    const b = this.#cur = this.#spare.pop() ?? new Batch();
+    b.reset(prev.db);
+    if (this.#full.length > LAG) {
+      const old = this.#full.shift()!;
+      this.#insert(old);
+      this.#spare.push(old);
+    }
+    return b;
+  }
+
   #insert(b: Batch): void {
-    const dbs = this.dbs;
-    const { db: dbOf, key: keys, value: values, expireAt, access } = b;
-    let a = 0;
-    const n = keys.length;
+    const db = this.dbs[b.db]!;
+    const { key: keys, value: values, extra } = b;
+    const data = db.data;
+    const n = b.n;
+    let x = 0;
     for (let i = 0; i < n; i++) {
-      const index = dbOf[i]!;
-      const db = dbs[index]!;
       const key = keys[i]!;
-      const data = db.data;
       // A size that did not grow means a duplicate (one lookup, not two).
       const size = data.size;
       data.set(key, values[i]!);
       if (data.size === size) {
-        throw new RdbError(`RDB has duplicated key '${key}' in DB ${index}`, b.offset[i]!);
+        throw new RdbError(`RDB has duplicated key '${key}' in DB ${b.db}`, b.offset[i]!);
       }
-      const at = expireAt[i]!;
-      if (at !== -1) db.expires.set(key, at);
-      if (a < access.length && access[a] === i) {
-        db.restoreAccess(key, access[a + 1]!, access[a + 2]!);
-        a += 3;
+      if (x < extra.length && extra[x] === i) {
+        const at = extra[x + 1]!;
+        if (at !== -1) db.expires.set(key, at);
+        const idle = extra[x + 2]!, freq = extra[x + 3]!;
+        if (idle >= 0 || freq >= 0) db.restoreAccess(key, idle, freq);
+        x += 4;
       }
     }
     this.inserted += n;
