@@ -29,20 +29,27 @@ const LAG = 2;
 
 /**
  * Keys of one database read but not inserted yet, in file order, as
- * parallel arrays of {@link BATCH} slots, reused once inserted (no array
- * grows or is thrown away during a load).
+ * parallel arrays, reused once inserted. A batch after the first is made
+ * with all {@link BATCH} slots (a big load grows no array), the first one
+ * empty (a small load allocates little).
  */
 class Batch {
   db = 0;
   n = 0;
-  readonly key: Bytes[] = new Array(BATCH);
-  readonly value: Value[] = new Array(BATCH);
+  readonly key: Bytes[];
+  readonly value: Value[];
   /** Where each key's record starts (a duplicate's error names it). */
-  readonly offset: number[] = new Array(BATCH);
+  readonly offset: number[];
   /** Index, expiry (or -1), idle, freq of the keys with an expiry, IDLE or FREQ. */
   extra: number[] = [];
 
-  /** Ready for another database's keys. */
+  constructor(sized: boolean) {
+    this.key = sized ? new Array(BATCH) : [];
+    this.value = sized ? new Array(BATCH) : [];
+    this.offset = sized ? new Array(BATCH) : [];
+  }
+
+  /** Empty, for another database's keys. */
   reset(db: number): void {
     this.db = db;
     this.n = 0;
@@ -72,7 +79,7 @@ class Batch {
 export class DeferredInsert {
   /** Keys inserted so far. */
   inserted = 0;
-  #cur = new Batch();
+  #cur = new Batch(false);
   /** Full batches, oldest first. */
   #full: Batch[] = [];
   /** Inserted batches, to be reused. */
@@ -102,16 +109,16 @@ export class DeferredInsert {
   flush(): void {
     const full = this.#full, cur = this.#cur;
     this.#full = [];
-    this.#cur = new Batch();
     for (const b of full) this.#insert(b);
     this.#insert(cur);
+    cur.reset(cur.db);
   }
 
   /** Queues the current batch and starts another. */
   #next(): Batch {
     const prev = this.#cur;
     this.#full.push(prev);
-    const b = this.#cur = this.#spare.pop() ?? new Batch();
+    const b = this.#cur = this.#spare.pop() ?? new Batch(true);
     b.reset(prev.db);
     if (this.#full.length > LAG) {
       const old = this.#full.shift()!;
