@@ -270,6 +270,21 @@ export function parseScore(s: string): number | undefined {
   if (s.length === 0) return undefined;
   const c = s.charCodeAt(0);
   if (c === 32 || (c >= 9 && c <= 13)) return undefined;
+  // Integers of up to 15 digits (exact in a double) need no regex nor
+  // Number(): a score is most often one (timestamps, counters, ranks).
+  const n = s.length;
+  if (n <= 15) {
+    let i = c === 45 ? 1 : 0; // "-"
+    if (i < n) {
+      let v = 0;
+      for (; i < n; i++) {
+        const d = s.charCodeAt(i) - 48;
+        if (d < 0 || d > 9) break;
+        v = v * 10 + d;
+      }
+      if (i === n) return c === 45 ? -v : v;
+    }
+  }
   // Fast path for plain decimals (the common case).
   if (/^-?[0-9]{1,15}(?:\.[0-9]{1,15})?$/.test(s)) return Number(s);
   const r = strtod(s);

@@ -538,8 +538,12 @@ export class ZTree {
       scores[i] = score;
       return;
     }
+    // Re-inserted as the stored string, not the argument: the sorted set's
+    // map keeps its own (the same) key, so the member stays one string, and
+    // an old one (a young argument stored in an old leaf would be promoted).
+    const stored = members[i]!;
     this.#removeRun(leaf, i, 1);
-    this.insert(score, member);
+    this.insert(score, stored);
   }
 
   /** The 0-based rank of (score, member), -1 when absent. */
