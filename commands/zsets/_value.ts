@@ -12,6 +12,7 @@ import type { DataObject, ElementsView, ScoredView, ValueType } from "../../core
 import type { Digestible, ValueDigest } from "../../core/digest.ts";
 import { formatDouble } from "../../core/number.ts";
 import { ZTree } from "./_btree.ts";
+import { ZDict } from "./_dict.ts";
 
 /** The live `zset-max-listpack-entries` / `zset-max-listpack-value`. */
 export interface ZsetLimits {
@@ -52,7 +53,7 @@ export const enum AddResult {
  */
 export class ZSetObject implements DataObject, ElementsView, ScoredView, Digestible {
   readonly type = "zset";
-  readonly dict: Map<Bytes, number> = new Map();
+  readonly dict: ZDict = new ZDict();
   readonly tree: ZTree = new ZTree();
   /** The new score of the last {@link ZSetObject.add}. */
   newScore = 0;
@@ -115,9 +116,11 @@ export class ZSetObject implements DataObject, ElementsView, ScoredView, Digesti
 
   /** Removes a member; false when absent. */
   remove(member: Bytes): boolean {
-    const s = this.dict.get(member);
-    if (s === undefined) return false;
-    this.dict.delete(member);
+    const dict = this.dict;
+    const e = dict.find(member);
+    if (e === -1) return false;
+    const s = dict.scoreAt(e);
+    dict.delete(member);
     this.tree.delete(s, member);
     return true;
   }
@@ -141,8 +144,11 @@ export class ZSetObject implements DataObject, ElementsView, ScoredView, Digesti
 
   /** Redis's zsetAdd. Sets {@link ZSetObject.newScore}. */
   add(score: number, member: Bytes, f: ZaddFlags, limits: ZsetLimits): AddResult {
-    const cur = this.dict.get(member);
-    if (cur !== undefined) {
+    const dict = this.dict;
+    // One hash lookup: the score is then read and written by entry.
+    const e = dict.find(member);
+    if (e !== -1) {
+      const cur = dict.scoreAt(e);
       if (f.nx) return AddResult.Nop;
       if (f.incr) {
         score += cur;
@@ -152,7 +158,7 @@ export class ZSetObject implements DataObject, ElementsView, ScoredView, Digesti
       this.newScore = score;
       if (score === cur) return AddResult.Same;
       if (this.listpack && score === 0) score = 0;
-      this.dict.set(member, score);
+      dict.setScoreAt(e, score);
       this.tree.updateScore(cur, member, score);
       return AddResult.Updated;
     }
@@ -162,7 +168,9 @@ export class ZSetObject implements DataObject, ElementsView, ScoredView, Digesti
     if (this.listpack && (this.dict.size + 1 > limits.entries || member.length > limits.value)) {
       this.listpack = false;
     }
-    this.insert(score, member);
+    if (this.listpack && score === 0) score = 0;
+    dict.add(member, score);
+    this.tree.insert(score, member);
     return AddResult.Added;
   }
 }
