@@ -11,11 +11,13 @@
  * `;` separates the commands of a unit sent together (a transaction):
  * `-P` units per read, figures per unit. `__rand_int__` in an argument is
  * replaced by a 12-digit number below
- * `-r` per command, as redis-benchmark does (`-r 0`: the literal).
+ * `-r` per command, as redis-benchmark does (`-r 0`: the literal), in a
+ * pool of `--pool` batches (4096) cycled.
  *
  * ```sh
  * deno run -A --v8-flags=--max-semi-space-size=8 bench/pipeline_inprocess.ts GET key:__rand_int__
  * deno run -A bench/pipeline_inprocess.ts -r 1000000 -n 2000000 SET key:__rand_int__ xxx
+ * deno run -A bench/pipeline_inprocess.ts -r 100000 --pool 65536 -n 1000000 ZADD z __rand_int__ m:__rand_int__
  * deno run -A bench/pipeline_inprocess.ts -r 1000000 MULTI ";" SET key:__rand_int__ xxx ";" INCR counter ";" EXEC
  * ```
  *
@@ -34,6 +36,7 @@ const { values, positionals } = parseArgs({
     n: { type: "string", short: "n", default: "3000000" },
     r: { type: "string", short: "r", default: "0" },
     rounds: { type: "string", default: "5" },
+    pool: { type: "string", default: "4096" },
     config: { type: "string", multiple: true, default: [] },
   },
 });
@@ -70,7 +73,9 @@ function batch(): Uint8Array {
   return enc.encode(text);
 }
 // Random keys: a pool of batches, cycled (each differs, as redis-benchmark's).
-const batches = Array.from({ length: range > 0 ? 4096 : 1 }, batch);
+// `--pool` (a power of two) makes it larger, so that commands which change
+// state (ZADD of random scores) do not repeat before the data is full-size.
+const batches = Array.from({ length: range > 0 ? Number(values.pool) : 1 }, batch);
 
 const s = await startServer({ port: 0, logger: () => {}, config });
 const total = Number(values.n);
