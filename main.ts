@@ -34,8 +34,7 @@
  * @module
  */
 
-import { dirname, isAbsolute, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { dirname, isAbsolute, resolve } from "./core/path.ts";
 import { builtinPlugins, type Plugin, REDIS_VERSION, RESPITE_VERSION, Server } from "./mod.ts";
 import { ConfigStore } from "./core/config.ts";
 import { coreDirectives } from "./core/server_config.ts";
@@ -56,6 +55,7 @@ import {
 import { bytesToString, byteStringToUtf8, stringToBytes } from "./core/resp/bytes.ts";
 import type { CommandRename } from "./core/conf_file.ts";
 import { logLine } from "./core/log.ts";
+import { nodeBuiltin } from "./core/node_builtin.ts";
 
 const USAGE = `Usage: respite [/path/to/redis.conf] [options] [-]
        respite - (read config from stdin)
@@ -120,7 +120,9 @@ function reportConfError(e: ConfFileError): void {
  */
 export async function importPlugin(spec: string, baseDir: string): Promise<Plugin> {
   const isUrl = /^[a-z][a-z0-9+.-]+:/i.test(spec);
-  const url = isUrl ? spec : pathToFileURL(isAbsolute(spec) ? spec : resolve(baseDir, spec)).href;
+  // node:url only where a plugin file is loaded (see core/node_builtin.ts).
+  const url = isUrl ? spec : nodeBuiltin<typeof import("node:url")>("node:url")
+    .pathToFileURL(isAbsolute(spec) ? spec : resolve(baseDir, spec)).href;
   const mod = await import(url);
   for (const cand of [mod.default, mod.plugin]) {
     if (isPlugin(cand)) return cand;

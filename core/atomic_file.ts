@@ -7,7 +7,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "./path.ts";
 
 /**
  * Writes `data` to `path` atomically: a temporary file in the same

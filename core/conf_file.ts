@@ -20,7 +20,7 @@
  * @module
  */
 
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "./path.ts";
 import {
   type ConfigDirective,
   ConfigError,

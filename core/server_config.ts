@@ -8,7 +8,7 @@
  * @module
  */
 
-import { isAbsolute, resolve } from "node:path";
+import { isAbsolute, resolve } from "./path.ts";
 import {
   type ConfigDirective,
   ConfigError,

@@ -12,7 +12,7 @@ import { Err, ReplyError, WRONGTYPE } from "../../core/errors.ts";
 import { parseBigInteger, parseInteger } from "../../core/number.ts";
 import { commandFamily, keys } from "../../core/registry.ts";
 import { bytesToString } from "../../core/resp/bytes.ts";
-import { Buffer } from "node:buffer";
+import { nodeBuiltin } from "../../core/node_builtin.ts";
 
 /** Redis's error for a bad or too large bit offset. */
 export const BIT_OFFSET_ERROR = "ERR bit offset is not an integer or out of range";
@@ -69,10 +69,12 @@ export function checkGrowth(len: number): void {
 /**
  * Converts bytes to a byte string. Large results (BITOP over big bitmaps) go
  * through node:buffer's "latin1", an exact byte-per-char mapping that is
- * about five times faster than chunked `String.fromCharCode` at that size.
+ * about five times faster than chunked `String.fromCharCode` at that size
+ * (loaded at the first such result: see core/node_builtin.ts).
  */
 export function fromBytes(bytes: Uint8Array): Bytes {
   if (bytes.length < 65536) return bytesToString(bytes, 0, bytes.length);
+  const { Buffer } = nodeBuiltin<typeof import("node:buffer")>("node:buffer");
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("latin1");
 }
 

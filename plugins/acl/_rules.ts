@@ -14,9 +14,8 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
+import { sha256hex } from "../../core/sha256.ts";
 import type { Bytes, CommandEntry } from "../../core/types.ts";
-import { stringToBytes } from "../../core/resp/bytes.ts";
 import { splitArgs } from "../../core/config.ts";
 import { ACL_CATEGORIES } from "../../core/registry.ts";
 
@@ -171,7 +170,7 @@ export interface RuleContext {
 
 /** SHA-256 hex of a byte-string password, as Redis stores it. */
 export function hashPassword(pass: Bytes): string {
-  return createHash("sha256").update(stringToBytes(pass)).digest("hex");
+  return sha256hex(pass);
 }
 
 /** Redis's ACLStringHasSpaces: whitespace (isspace) or NUL. */

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "../../core/path.ts";
 import type { Bytes, CommandEntry, Context, ServerApi } from "../../core/types.ts";
 import { bytesToString } from "../../core/resp/bytes.ts";
 import type { AofFileInfo, Manifest } from "./_format.ts";

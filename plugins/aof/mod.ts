@@ -19,7 +19,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "../../core/path.ts";
 import { commandFamily, definePlugin } from "../../core/registry.ts";
 import { ConfigError, LONG_MAX } from "../../core/config.ts";
 import type { ServerApi } from "../../core/types.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { isIP } from "node:net";
+import { nodeBuiltin } from "../../core/node_builtin.ts";
 import type { Bytes, CommandHandler, CommandSpec, Context } from "../../core/types.ts";
 import { commandFamily } from "../../core/registry.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
@@ -249,6 +249,8 @@ const handlers: Record<string, Handler> = {
       cport = p;
     }
     const ip = byteStringToUtf8(argv[2]!);
+    // node:net at the first MEET, not at start-up: see core/node_builtin.ts.
+    const { isIP } = nodeBuiltin<typeof import("node:net")>("node:net");
     const valid = isIP(ip) !== 0 && port > 0 && port <= 65535 && cport > 0 && cport <= 65535;
     if (!valid || (cl.bus !== undefined && !cl.bus.meet(ip, port, cport))) {
       throw new ReplyError(`ERR Invalid node address specified: ${argv[2]}:${argv[3]}`);

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "../../core/path.ts";
 import type { ServerApi } from "../../core/types.ts";
 import { byteStringToUtf8 } from "../../core/resp/bytes.ts";
 

@@ -20,7 +20,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "../../core/path.ts";
 
 /** What `--cluster-local` was asked for. */
 export interface LocalClusterOptions {

@@ -8,8 +8,9 @@
  * and the normal clients' buffers, what `maxmemory` counts) plus what
  * other plugins report holding in INFO memory (the replication backlog,
  * replicas' buffers, the AOF buffer, script and function caches), and the
- * `allocator.*` fields are V8's heap (used, committed, physical, external
- * memory included). DOCTOR runs Redis's checks on these figures, with the
+ * `allocator.*` fields are V8's heap (used and committed, external memory
+ * included: `Deno.memoryUsage`, as `node:v8` would build Deno's Node
+ * compatibility layer on the first INFO, some 4 MB of RSS). DOCTOR runs Redis's checks on these figures, with the
  * process's RSS counted from what it was at start-up: the runtime's own
  * footprint is no fragmentation. MALLOC-STATS is V8's heap statistics, as
  * Redis shows its allocator's; PURGE runs a full garbage collection, which
@@ -18,7 +19,7 @@
  * @module
  */
 
-import v8 from "node:v8";
+import { nodeBuiltin } from "../../core/node_builtin.ts";
 import type { Bytes, CommandSpec, Context, ServerApi } from "../../core/types.ts";
 import type { Database, Value } from "../../core/keyspace.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
@@ -98,14 +99,13 @@ function reported(info: Record<string, string | number>, name: string): number {
   return Number.isFinite(n) ? n : 0;
 }
 
-/** V8's heap as an allocator's figures. */
+/** V8's heap as an allocator's figures (V8 commits what it reserves: active is resident). */
 function heap(): { allocated: number; active: number; resident: number } {
-  const h = v8.getHeapStatistics();
-  const outside = h.external_memory + h.malloced_memory;
+  const h = Deno.memoryUsage();
   return {
-    allocated: h.used_heap_size + outside,
-    active: h.total_heap_size + outside,
-    resident: h.total_physical_size + outside,
+    allocated: h.heapUsed + h.external,
+    active: h.heapTotal + h.external,
+    resident: h.heapTotal + h.external,
   };
 }
 
@@ -282,6 +282,7 @@ export function doctorReport(host: MemoryHost): string {
 
 /** MALLOC-STATS: V8's heap statistics, framed as Redis frames jemalloc's. */
 function mallocStats(): string {
+  const v8 = nodeBuiltin<typeof import("node:v8")>("node:v8");
   const lines = ["___ Begin V8 heap statistics ___"];
   for (const [k, v] of Object.entries(v8.getHeapStatistics())) lines.push(`${k}: ${v}`);
   lines.push("Spaces:");

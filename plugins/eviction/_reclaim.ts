@@ -19,13 +19,13 @@
  *
  * The collection is V8's `gc()`: available where Deno runs with
  * `--expose-gc`, and otherwise taken from a `node:vm` context made with the
- * flag turned on for that moment.
+ * flag turned on for that moment (both taken at the first collection: see
+ * core/node_builtin.ts).
  *
  * @module
  */
 
-import v8 from "node:v8";
-import vm from "node:vm";
+import { nodeBuiltin } from "../../core/node_builtin.ts";
 
 /** Keys added or removed since the last collection that call for one. */
 export const RECLAIM_KEYS = 50_000;
@@ -41,7 +41,9 @@ function collector(): (() => void) | null {
   if (collect !== undefined) return collect;
   const own = (globalThis as { gc?: unknown }).gc;
   if (typeof own === "function") return collect = own as () => void;
+  const v8 = nodeBuiltin<typeof import("node:v8")>("node:v8");
   try {
+    const vm = nodeBuiltin<typeof import("node:vm")>("node:vm");
     v8.setFlagsFromString("--expose-gc");
     const gc = vm.runInNewContext("gc");
     collect = typeof gc === "function" ? gc as () => void : null;
@@ -73,9 +75,9 @@ export function collectGarbage(): boolean {
   return true;
 }
 
-/** The heap's size as the system sees it. */
+/** The heap's size (committed), without `node:v8`. */
 function heapBytes(): number {
-  return v8.getHeapStatistics().total_physical_size;
+  return Deno.memoryUsage().heapTotal;
 }
 
 /**

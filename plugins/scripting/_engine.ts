@@ -24,6 +24,7 @@
  */
 
 import type { Context } from "../../core/types.ts";
+import { nodeBuiltin } from "../../core/node_builtin.ts";
 import type * as Vm from "./_vm.ts";
 import type { Scripts } from "./_running.ts";
 
@@ -55,10 +56,7 @@ export function engine(): Engine {
   if (loaded !== undefined) return loaded;
   // Deno's require(esm): the module instance `import()` gives, loaded and
   // evaluated before it returns (also while an import() of it is pending).
-  // The global `process`: node:process is not imported for this alone.
-  const { createRequire } = globalThis.process.getBuiltinModule(
-    "node:module",
-  ) as typeof import("node:module");
+  const { createRequire } = nodeBuiltin<typeof import("node:module")>("node:module");
   return loaded = createRequire(import.meta.url)("./_vm.ts") as Engine;
 }
 
