@@ -384,6 +384,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
   }
   logger(earlyLog("oO0OoO0OoO0Oo Respite is starting oO0OoO0OoO0Oo"));
+  // The modules this configuration needs that a plugin loads only then.
+  for (const p of [...builtinPlugins, ...plugins]) await p.prepare?.(cfg);
   logger(earlyLog("Configuration loaded"));
   const s = (() => {
     try {

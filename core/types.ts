@@ -545,6 +545,15 @@ export interface Plugin {
   types?: readonly ValueType[];
   /** Called once, dependencies first; may return more commands and hooks. */
   init?(server: ServerApi): PluginInstance | void;
+  /**
+   * Loads, before the server is created, the modules `init` will need
+   * with this configuration (directive values as in redis.conf), so that
+   * a part used only in some configurations is not loaded in the others:
+   * an `import()` of a literal path, which `deno compile` embeds. `main.ts`
+   * awaits it; `init` must still work without it (a `new Server` made
+   * directly, as `startServer` does).
+   */
+  prepare?(config: Readonly<Record<string, string>>): Promise<void>;
 }
 
 /**

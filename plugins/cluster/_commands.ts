@@ -8,12 +8,11 @@
 
 import { nodeBuiltin } from "../../core/node_builtin.ts";
 import type { Bytes, CommandHandler, CommandSpec, Context } from "../../core/types.ts";
-import { commandFamily } from "../../core/registry.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
 import { parseInteger } from "../../core/number.ts";
 import { replyHelp } from "../../core/help.ts";
 import { byteStringToUtf8 } from "../../core/resp/bytes.ts";
-import { type CommandMeta, COMMANDS, SUBCOMMANDS } from "./_commands_meta.ts";
+import { commandTable, DISABLED, type FlagCommand } from "./_table.ts";
 import type { Cluster } from "./_cluster.ts";
 import { CLUSTER_PORT_INCR } from "./_config.ts";
 import { keyHashSlot } from "./_slots.ts";
@@ -21,9 +20,6 @@ import { CLUSTER_SLOTS, type ClusterNode, MSG_TYPE_NAMES, Todo } from "./_state.
 import { nodeDescription, nodesDescription, shownEpoch } from "./_nodes_conf.ts";
 import { replyShards, replySlots } from "./_commands_slots.ts";
 import { startClusterFailover } from "./bus/mod.ts";
-
-/** The error of every cluster command while cluster mode is off. */
-export const DISABLED = "ERR This instance has cluster support disabled";
 
 const HELP = [
   "ADDSLOTS <slot> [<slot> ...]",
@@ -101,8 +97,6 @@ declare module "../../core/types.ts" {
     clusterAsking?: boolean;
   }
 }
-
-const family = commandFamily({ group: "cluster" });
 
 /** `ERR unknown subcommand or wrong number of arguments for '<sub>'. Try CLUSTER HELP.` */
 function subcommandSyntax(argv: Bytes[]): ReplyError {
@@ -554,28 +548,23 @@ export function clusterCommands(
     if (h === undefined) throw subcommandSyntax(argv);
     h(c, argv, cl, act);
   };
-  const subs = Object.values(SUBCOMMANDS).map((m: CommandMeta): CommandSpec => ({
-    ...m,
-    handler: bind(extra[m.name] ?? handlers[m.name]),
-  }));
-  const flagCommand = (meta: CommandMeta, fn: (c: Context) => void): CommandSpec => ({
-    ...meta,
-    handler(c) {
+  const flags: Record<FlagCommand, (c: Context) => void> = {
+    readonly(c) {
+      c.ext.clusterReadonly = true;
+    },
+    readwrite(c) {
+      c.ext.clusterReadonly = false;
+    },
+    asking(c) {
+      c.ext.clusterAsking = true;
+    },
+  };
+  return commandTable(
+    (name) => bind(extra[name] ?? handlers[name]),
+    (name) => (c) => {
       if (cluster() === undefined) throw new ReplyError(DISABLED);
-      fn(c);
+      flags[name](c);
       c.reply.ok();
     },
-  });
-  return [
-    family({ ...COMMANDS.cluster, subcommands: subs }),
-    family(flagCommand(COMMANDS.readonly, (c) => {
-      c.ext.clusterReadonly = true;
-    })),
-    family(flagCommand(COMMANDS.readwrite, (c) => {
-      c.ext.clusterReadonly = false;
-    })),
-    family(flagCommand(COMMANDS.asking, (c) => {
-      c.ext.clusterAsking = true;
-    })),
-  ];
+  );
 }

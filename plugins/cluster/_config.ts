@@ -13,6 +13,11 @@ import { byteStringToUtf8 } from "../../core/resp/bytes.ts";
 /** The bus port is the client port plus this when `cluster-port` is 0 (CLUSTER_PORT_INCR). */
 export const CLUSTER_PORT_INCR = 10000;
 
+/** Redis's refusal of a port whose bus port would pass 65535. */
+export const PORT_TOO_HIGH =
+  "Redis port number too high. Cluster communication port is 10,000 port " +
+  "numbers higher than your Redis port. Your Redis port number must be 55535 or less.";
+
 /**
  * Typed access to the `cluster-*` directives.
  *

@@ -10,7 +10,11 @@
  * - `bus/`: the cluster bus (Redis's binary protocol between nodes).
  *
  * With cluster mode off the commands answer Redis's "cluster support
- * disabled" error and nothing else is armed.
+ * disabled" error and nothing else is armed or even loaded: the runtime
+ * (`_enabled.ts` and all it imports) is some 4 MB of an idle server's RSS.
+ * `main.ts` has it imported before the server is created (`prepare`, an
+ * `import()` that `deno compile` embeds); a server created without that
+ * loads it synchronously in `init`.
  *
  * ```sh
  * deno task start --port 7000 --cluster-enabled yes
@@ -23,16 +27,10 @@
 
 import { definePlugin } from "../../core/registry.ts";
 import type { Bytes, CommandEntry, Context, PluginInstance, ServerApi } from "../../core/types.ts";
-import { Cluster } from "./_cluster.ts";
-import { type ClusterActions, clusterCommands, setMaster } from "./_commands.ts";
-import { startClusterBus } from "./bus/mod.ts";
-import { Todo } from "./_state.ts";
-import { clusterAdmission, redirectBlockedClients, scriptClusterCheck } from "./_redirect.ts";
-import { keyHashSlot } from "./_slots.ts";
-import { CLUSTER_PORT_INCR } from "./_config.ts";
-import type {} from "../replication/mod.ts";
-import type {} from "../pubsub/mod.ts";
-import type {} from "../rdb/mod.ts";
+import { nodeBuiltin } from "../../core/node_builtin.ts";
+import { disabledCommands } from "./_table.ts";
+import { CLUSTER_PORT_INCR, PORT_TOO_HIGH } from "./_config.ts";
+import type * as Enabled from "./_enabled.ts";
 
 /** What the cluster offers other plugins in cluster mode (the `cluster` service). */
 export interface ClusterService {
@@ -57,8 +55,13 @@ declare module "../../core/types.ts" {
   }
 }
 
-const PORT_TOO_HIGH = "Redis port number too high. Cluster communication port is 10,000 port " +
-  "numbers higher than your Redis port. Your Redis port number must be 55535 or less.";
+/** The runtime of an enabled node, once loaded. */
+let runtime: typeof Enabled | undefined;
+
+/** Whether a config record (as main.ts has it) turns cluster mode on. */
+function enabledIn(config: Readonly<Record<string, string>>): boolean {
+  return (config["cluster-enabled"] ?? "").toLowerCase() === "yes";
+}
 
 function init(server: ServerApi): PluginInstance {
   const enabled = server.config.bool("cluster-enabled");
@@ -69,120 +72,12 @@ function init(server: ServerApi): PluginInstance {
   ) {
     throw new Error(PORT_TOO_HIGH);
   }
-  const cluster = enabled ? new Cluster(server) : undefined;
-  const actions: ClusterActions = {
-    replicate(host, port) {
-      server.service("replication")?.setMaster(host, port);
-    },
-    unsetMaster() {
-      server.service("replication")?.unsetMaster();
-    },
-    flushAll() {
-      for (const db of server.keyspace.dbs) {
-        if (db.size === 0) continue;
-        db.clear();
-        server.emitDatabaseChanged(db, "flush");
-      }
-    },
-  };
-  const commands = clusterCommands(() => cluster, actions);
-  if (cluster === undefined) return { commands };
-  // What this node announces follows CONFIG SET (once the ports are bound).
-  let loaded = false;
-  for (
-    const name of [
-      "cluster-announce-ip",
-      "cluster-announce-port",
-      "cluster-announce-bus-port",
-      "cluster-announce-hostname",
-      "cluster-replica-no-failover",
-    ]
-  ) {
-    server.config.watch(name, () => {
-      if (!loaded) return;
-      cluster.updateMyself();
-      cluster.state.markTodo(Todo.SAVE_CONFIG);
-    });
-  }
-  const scriptSlots = new WeakMap<object, number>();
-  server.provide("cluster", {
-    scriptCheck: (caller, cmd, argv, run, crossSlot) =>
-      scriptClusterCheck(cluster, scriptSlots, caller, cmd, argv, run, crossSlot),
-  });
-  const pubsub = server.service("pubsub");
-  // Messages reach the other nodes over the bus; a slot that goes takes
-  // its shard channels with it.
-  pubsub?.relay((channel, message, shard) => {
-    if (shard) cluster.bus?.publishShard(channel, message);
-    else cluster.bus?.publish(channel, message);
-  });
-  cluster.state.onSlotDeleted = (slot) =>
-    pubsub?.dropShardChannels((channel) => keyHashSlot(channel) === slot);
-  return {
-    commands,
-    admission: { cluster: clusterAdmission(cluster) },
-    hooks: {
-      load() {
-        // A port chosen at bind time (port 0) is checked once known.
-        if (cluster.cfg.busPort > 65535) throw new Error(PORT_TOO_HIGH);
-        cluster.updateMyself();
-        loaded = true;
-        cluster.bus = startClusterBus(cluster, {
-          setMaster: (n) => setMaster(cluster, actions, n),
-        });
-        cluster.state.markTodo(Todo.SAVE_CONFIG | Todo.UPDATE_STATE);
-        cluster.beforeSleep();
-        // The dataset loads in the persistence plugins' load hooks, which
-        // ran before this one; one loading in steps is waited for.
-        const rdb = server.service("rdb");
-        if (rdb?.loading === undefined) {
-          cluster.verifyWithData();
-          cluster.beforeSleep();
-          return;
-        }
-        return (async () => {
-          while (rdb.loading !== undefined) await new Promise((r) => setTimeout(r, 10));
-          cluster.verifyWithData();
-          cluster.beforeSleep();
-        })();
-      },
-      cron() {
-        const st = cluster.state;
-        // As clusterCron: a failed state is re-checked on every run.
-        if (st.state === "fail") st.todo |= Todo.UPDATE_STATE;
-        if (st.todo !== 0) cluster.beforeSleep();
-        if (server.blockedClients !== 0) redirectBlockedClients(cluster, server);
-      },
-      // As Redis's clusterBeforeSleep runs before the replies are written:
-      // a reply never leaves before the nodes.conf it depends on.
-      beforeFlush() {
-        if (cluster.state.todo !== 0) cluster.beforeSleep();
-      },
-      // The per-slot key index, once built, follows every key change.
-      keyChanged(db, key) {
-        cluster.noteKey(db, key);
-      },
-      databaseChanged() {
-        cluster.dropIndex();
-      },
-      // CLIENT LIST's `r`: a READONLY client.
-      clientInfo(c) {
-        return c.ext.clusterReadonly === true ? { flags: "r" } : undefined;
-      },
-      // RESET ends READONLY and ASKING (clearClientConnectionState).
-      clientReset(c) {
-        c.ext.clusterReadonly = false;
-        c.ext.clusterAsking = false;
-      },
-      info(section) {
-        return section === "cluster" ? { cluster_enabled: 1 } : undefined;
-      },
-      async shutdown() {
-        cluster.saveConfig();
-        await cluster.bus?.close();
-      },
-    },
-  };
+  if (!enabled) return { commands: disabledCommands() };
+  // Not prepared (a server created without `prepare`, as startServer
+  // does): Deno's require(esm) loads the same module synchronously.
+  runtime ??= nodeBuiltin<typeof import("node:module")>("node:module")
+    .createRequire(import.meta.url)("./_enabled.ts") as typeof Enabled;
+  return runtime.enableCluster(server);
 }
 
 /**
@@ -197,5 +92,8 @@ function init(server: ServerApi): PluginInstance {
 export default definePlugin({
   name: "cluster",
   dependencies: ["replication", "pubsub"],
+  async prepare(config) {
+    if (enabledIn(config)) runtime ??= await import("./_enabled.ts");
+  },
   init,
 });
