@@ -10,11 +10,12 @@
  * replicas' buffers, the AOF buffer, script and function caches), and the
  * `allocator.*` fields are V8's heap (used and committed, external memory
  * included: `Deno.memoryUsage`, as `node:v8` would build Deno's Node
- * compatibility layer on the first INFO, some 4 MB of RSS). DOCTOR runs Redis's checks on these figures, with the
- * process's RSS counted from what it was at start-up: the runtime's own
- * footprint is no fragmentation. MALLOC-STATS is V8's heap statistics, as
- * Redis shows its allocator's; PURGE runs a full garbage collection, which
- * returns the heap's garbage to the system (see `_reclaim.ts`).
+ * compatibility layer on the first INFO, some 4 MB of RSS). DOCTOR runs
+ * Redis's checks on these figures, with the process's RSS counted from
+ * what it was at start-up: the runtime's own footprint is no fragmentation.
+ * MALLOC-STATS is V8's heap statistics, as Redis shows its allocator's;
+ * PURGE runs a full garbage collection, which returns the heap's garbage
+ * to the system (see `_reclaim.ts`).
  *
  * @module
  */
