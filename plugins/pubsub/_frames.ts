@@ -30,31 +30,36 @@ function writeInt(buf: Uint8Array, p: number, n: number): number {
   return p + d;
 }
 
-/**
- * Encodes `parts` as a RESP2 array of bulk strings (`*<n>` header) into
- * `out` from offset 0, growing it as needed; returns the buffer (a new one
- * when it grew) and the length. The RESP3 push form is the same bytes with
- * `>` as the first byte.
- */
-function encodeInto(parts: readonly Bytes[], out: Uint8Array): [Uint8Array, number] {
+/** Writes one bulk string at `p`; returns the offset after it. */
+function writeBulk(buf: Uint8Array, p: number, s: Bytes): number {
+  buf[p++] = 36;
+  p = writeInt(buf, p, s.length);
+  buf[p++] = 13;
+  buf[p++] = 10;
+  for (let i = 0; i < s.length; i++) buf[p++] = s.charCodeAt(i);
+  buf[p++] = 13;
+  buf[p++] = 10;
+  return p;
+}
+
+/** Bytes of `parts` as a RESP2 array of bulk strings. */
+function frameSize(parts: readonly Bytes[]): number {
   let size = 1 + digits(parts.length) + 2;
   for (const s of parts) size += 1 + digits(s.length) + 2 + s.length + 2;
-  let buf = out;
-  if (buf.length < size) buf = new Uint8Array(Math.max(size, buf.length * 2));
+  return size;
+}
+
+/**
+ * Encodes `parts` as a RESP2 array of bulk strings (`*<n>` header) into
+ * `buf` from offset 0 (room checked by the caller); returns the length.
+ */
+function encodeInto(parts: readonly Bytes[], buf: Uint8Array): number {
   buf[0] = ARRAY;
   let p = writeInt(buf, 1, parts.length);
   buf[p++] = 13;
   buf[p++] = 10;
-  for (const s of parts) {
-    buf[p++] = 36;
-    p = writeInt(buf, p, s.length);
-    buf[p++] = 13;
-    buf[p++] = 10;
-    for (let i = 0; i < s.length; i++) buf[p++] = s.charCodeAt(i);
-    buf[p++] = 13;
-    buf[p++] = 10;
-  }
-  return [buf, p];
+  for (const s of parts) p = writeBulk(buf, p, s);
+  return p;
 }
 
 /**
@@ -69,11 +74,11 @@ function encodeInto(parts: readonly Bytes[], out: Uint8Array): [Uint8Array, numb
  * ```
  */
 export function encodeFrame(parts: readonly Bytes[]): Uint8Array {
-  const [buf, len] = encodeInto(parts, EMPTY);
-  return buf.length === len ? buf : buf.slice(0, len);
+  const buf = new Uint8Array(frameSize(parts));
+  encodeInto(parts, buf);
+  return buf;
 }
 
-const EMPTY: Uint8Array = new Uint8Array(0);
 /**
  * The scratch buffers frames are encoded into, RESP2 and RESP3. A new
  * Uint8Array costs Deno some 250 ns (its bytes live outside V8's heap), a
@@ -82,6 +87,37 @@ const EMPTY: Uint8Array = new Uint8Array(0);
  */
 let scratch2: Uint8Array = new Uint8Array(1024);
 let scratch3: Uint8Array = new Uint8Array(1024);
+/**
+ * The parts but the last of the frame in `scratch2` (its kind and channel,
+ * and pattern) and where its last part starts: a PUBLISH to the channel
+ * of the one before writes only its message.
+ */
+let lead: readonly Bytes[] = [];
+let leadEnd = 0;
+
+/** Encodes `parts` into `scratch2` (see {@link lead}); returns the length. */
+function encodeScratch(parts: readonly Bytes[]): number {
+  const n = parts.length;
+  const size = frameSize(parts);
+  if (scratch2.length < size) {
+    scratch2 = new Uint8Array(Math.max(size, scratch2.length * 2));
+    lead = [];
+  }
+  const buf = scratch2;
+  let same = lead.length === n - 1;
+  for (let k = 0; same && k < n - 1; k++) same = lead[k] === parts[k];
+  let p = leadEnd;
+  if (!same) {
+    buf[0] = ARRAY;
+    p = writeInt(buf, 1, n);
+    buf[p++] = 13;
+    buf[p++] = 10;
+    for (let k = 0; k < n - 1; k++) p = writeBulk(buf, p, parts[k]!);
+    lead = parts.slice(0, n - 1);
+    leadEnd = p;
+  }
+  return writeBulk(buf, p, parts[n - 1]!);
+}
 
 /**
  * One message frame in both protocol versions, each encoded on first use:
@@ -106,9 +142,8 @@ export class Frame {
   bytes(resp: 2 | 3): Uint8Array {
     let r2 = this.#resp2;
     if (r2 === undefined) {
-      const [buf, len] = encodeInto(this.parts, scratch2);
-      scratch2 = buf;
-      this.#resp2 = r2 = buf.subarray(0, len);
+      const len = encodeScratch(this.parts);
+      this.#resp2 = r2 = scratch2.subarray(0, len);
     }
     if (resp === 2) return r2;
     let r3 = this.#resp3;
