@@ -94,6 +94,11 @@ let scratch3: Uint8Array = new Uint8Array(1024);
  */
 let lead: readonly Bytes[] = [];
 let leadEnd = 0;
+/** The last views handed out, reused while the buffer and length repeat. */
+let view2: Uint8Array = scratch2.subarray(0, 0);
+let view2Of: Uint8Array = scratch2;
+let view3: Uint8Array = scratch3.subarray(0, 0);
+let view3Of: Uint8Array = scratch3;
 
 /** Encodes `parts` into `scratch2` (see {@link lead}); returns the length. */
 function encodeScratch(parts: readonly Bytes[]): number {
@@ -143,7 +148,12 @@ export class Frame {
     let r2 = this.#resp2;
     if (r2 === undefined) {
       const len = encodeScratch(this.parts);
-      this.#resp2 = r2 = scratch2.subarray(0, len);
+      // A view costs an allocation: messages of one size reuse the last.
+      if (view2Of !== scratch2 || view2.length !== len) {
+        view2 = scratch2.subarray(0, len);
+        view2Of = scratch2;
+      }
+      this.#resp2 = r2 = view2;
     }
     if (resp === 2) return r2;
     let r3 = this.#resp3;
@@ -151,7 +161,11 @@ export class Frame {
       if (scratch3.length < r2.length) scratch3 = new Uint8Array(scratch2.length);
       scratch3.set(r2);
       scratch3[0] = PUSH;
-      this.#resp3 = r3 = scratch3.subarray(0, r2.length);
+      if (view3Of !== scratch3 || view3.length !== r2.length) {
+        view3 = scratch3.subarray(0, r2.length);
+        view3Of = scratch3;
+      }
+      this.#resp3 = r3 = view3;
     }
     return r3;
   }
