@@ -252,22 +252,24 @@ function issue19(r: Report): TargetResult[] {
     const f = r.floor?.rows.find((x) => x.id === id && (x.pipeline ?? 16) === pipeline);
     return f ? `; the Deno floor on this row: ${fmtRatio(ratio(f.floorOps, f.redisOps))}` : "";
   };
+  /** A target met when `ok(actual)`; unmeasured when `actual` is missing or NaN. */
+  const goal = (
+    label: string,
+    actual: number | undefined,
+    ok: (x: number) => boolean,
+    shown?: string,
+  ) =>
+    out.push({
+      issue: 19,
+      label,
+      actual,
+      ...(shown === undefined ? {} : { shown }),
+      pass: actual === undefined || !Number.isFinite(actual) ? undefined : ok(actual),
+    });
   const atLeast = (label: string, actual: number | undefined, min: number, shown?: string) =>
-    out.push({
-      issue: 19,
-      label,
-      actual,
-      ...(shown === undefined ? {} : { shown }),
-      pass: actual === undefined || !Number.isFinite(actual) ? undefined : actual >= min,
-    });
+    goal(label, actual, (x) => x >= min, shown);
   const atMost = (label: string, actual: number | undefined, max: number, shown?: string) =>
-    out.push({
-      issue: 19,
-      label,
-      actual,
-      ...(shown === undefined ? {} : { shown }),
-      pass: actual === undefined || !Number.isFinite(actual) ? undefined : actual <= max,
-    });
+    goal(label, actual, (x) => x <= max, shown);
   for (const t of r.tables) {
     for (const row of t.rows) {
       const min = goalOf(row.id, t.pipeline);

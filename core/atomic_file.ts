@@ -7,7 +7,7 @@
  * @module
  */
 
-import { join } from "./path.ts";
+import { dirname, join } from "./path.ts";
 
 /**
  * Writes `data` to `path` atomically: a temporary file in the same
@@ -41,7 +41,7 @@ export class AtomicFile {
   ) {}
 
   static async open(path: string): Promise<AtomicFile> {
-    const tmp = join(dirOf(path), `temp-${Deno.pid}-${++tempSeq}.rdb`);
+    const tmp = join(dirname(path), `temp-${Deno.pid}-${++tempSeq}.rdb`);
     const f = await Deno.open(tmp, { write: true, create: true, truncate: true });
     return new AtomicFile(path, tmp, f);
   }
@@ -63,7 +63,7 @@ export class AtomicFile {
       throw e;
     }
     try {
-      const d = await Deno.open(dirOf(this.path), { read: true });
+      const d = await Deno.open(dirname(this.path), { read: true });
       try {
         await d.sync();
       } finally {
@@ -82,7 +82,7 @@ export class AtomicFile {
   // The same, blocking (SAVE, SHUTDOWN).
 
   static openSync(path: string): AtomicFile {
-    const tmp = join(dirOf(path), `temp-${Deno.pid}-${++tempSeq}.rdb`);
+    const tmp = join(dirname(path), `temp-${Deno.pid}-${++tempSeq}.rdb`);
     return new AtomicFile(
       path,
       tmp,
@@ -109,7 +109,7 @@ export class AtomicFile {
       throw e;
     }
     try {
-      const d = Deno.openSync(dirOf(this.path), { read: true });
+      const d = Deno.openSync(dirname(this.path), { read: true });
       try {
         d.syncSync();
       } finally {
@@ -133,11 +133,6 @@ export class AtomicFile {
  * of one process may save into the same directory at once.
  */
 let tempSeq = 0;
-
-function dirOf(path: string): string {
-  const i = path.lastIndexOf("/");
-  return i < 0 ? "." : i === 0 ? "/" : path.slice(0, i);
-}
 
 /**
  * The same as {@link writeFileAtomic}, blocking (a save the reply waits for).

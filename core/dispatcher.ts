@@ -236,26 +236,21 @@ export class Dispatcher implements CommandObservers {
         return;
       }
     }
-    if (c === this.#endClient) this.#from = this.#end;
-    this.run(c, cmd, argv, true);
+    this.runNext(c, cmd, argv, true);
     if (host.blocking.hasReady) host.blocking.serveReady();
-    this.#endClient = c;
-    if (this.#end >= 0 && !this.#expiring) {
-      this.#expiring = true;
-      queueMicrotask(this.#expire);
-    }
   }
 
   /**
-   * Runs an already checked command as the next of `c`'s pipelined run, as
-   * {@link Dispatcher.execute} times its commands: a command that follows
-   * another of the same client in the same task starts where that one
-   * ended, so a run of cheap commands reads the clock once in SHARE rather
-   * than twice each (a replica applying its master's stream).
+   * Runs an already checked command as the next of `c`'s pipelined run: a
+   * command that follows another of the same client in the same task
+   * starts where that one ended, so a run of cheap commands reads the
+   * clock once in SHARE rather than twice each. Every command
+   * {@link Dispatcher.execute} admits runs so, as does a replica applying
+   * its master's stream.
    */
-  runNext(c: Client, cmd: CommandEntry, argv: Bytes[]): void {
+  runNext(c: Client, cmd: CommandEntry, argv: Bytes[], suspendable = false): void {
     if (c === this.#endClient) this.#from = this.#end;
-    this.run(c, cmd, argv);
+    this.run(c, cmd, argv, suspendable);
     this.#endClient = c;
     if (this.#end >= 0 && !this.#expiring) {
       this.#expiring = true;
