@@ -8,6 +8,7 @@
 
 import {
   call,
+  freePort,
   type Proc,
   RawClient,
   type Reply,
@@ -72,15 +73,9 @@ export async function startNodes(
   return ok;
 }
 
-/**
- * `n` different free ports: each is held open until all are chosen, so
- * the system cannot hand the same one out twice.
- */
+/** `n` different free ports (freePort never hands one out twice). */
 export function distinctFreePorts(n: number): number[] {
-  const held = Array.from({ length: n }, () => Deno.listen({ port: 0, hostname: "127.0.0.1" }));
-  const ports = held.map((l) => (l.addr as Deno.NetAddr).port);
-  for (const l of held) l.close();
-  return ports;
+  return Array.from({ length: n }, () => freePort());
 }
 
 /** Stops every node (SIGKILL), ignoring the ones already gone. */

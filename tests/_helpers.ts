@@ -118,12 +118,34 @@ export const START_PERMS: readonly string[] = [
   "--allow-run",
 ];
 
-/** Picks a free TCP port. */
+const handedOut = new Set<number>();
+
+/** Whether `port` can be listened on, on every address. */
+function bindable(port: number): boolean {
+  try {
+    Deno.listen({ port, hostname: "0.0.0.0" }).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Picks a free TCP port below the kernel's ephemeral range (32768 and up),
+ * where an outgoing connection's local port (a cluster bus link, a client)
+ * can take a port between this pick and the server's bind. Its +10000
+ * cluster bus port is free too and also below that range; no port is handed
+ * out twice in one process.
+ */
 export function freePort(): number {
-  const l = Deno.listen({ port: 0, hostname: "127.0.0.1" });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
+  for (let tries = 0; tries < 1000; tries++) {
+    const port = 10000 + Math.floor(Math.random() * 12000);
+    if (handedOut.has(port) || handedOut.has(port + 10000)) continue;
+    if (!bindable(port) || !bindable(port + 10000)) continue;
+    handedOut.add(port).add(port + 10000);
+    return port;
+  }
+  throw new Error("no free port found");
 }
 
 /** Sleeps. */
