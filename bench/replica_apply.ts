@@ -141,7 +141,8 @@ if (import.meta.main) {
   const data = blocks();
   const runs: Record<"redis" | "respite", number[]> = { redis: [], respite: [] };
   for (let r = 0; r < reps; r++) {
-    for (const kind of (r % 2 === 0 ? ["redis", "respite"] : ["respite", "redis"]) as const) {
+    const order = r % 2 === 0 ? ["redis", "respite"] as const : ["respite", "redis"] as const;
+    for (const kind of order) {
       const ns = await run(kind, writes, data);
       runs[kind].push(ns);
       console.log(`${kind.padEnd(7)} ${ns.toFixed(0)} ns of replica CPU per applied SET`);

@@ -11,7 +11,13 @@
 
 import type { Bytes } from "./types.ts";
 import { sha1, toHex } from "./sha1.ts";
-import type { Database, DataObject, Value, ValueType } from "./keyspace.ts";
+import {
+  type Database,
+  type DataObject,
+  storedValue,
+  type Value,
+  type ValueType,
+} from "./keyspace.ts";
 import type { ModuleDigest } from "./value_type.ts";
 
 /** A 20-byte digest. */
@@ -162,7 +168,7 @@ export function objectDigest(
 export function valueDigest(db: Database, key: Bytes): Digest {
   const d = new Uint8Array(20);
   const v = db.data.get(key);
-  if (v !== undefined) objectDigest(d, v, db.expires.has(key), db.keyspace.types);
+  if (v !== undefined) objectDigest(d, storedValue(v), db.expires.has(key), db.keyspace.types);
   return d;
 }
 
@@ -186,7 +192,7 @@ export function datasetDigest(dbs: readonly Database[]): Digest {
     for (const [key, v] of db.data) {
       const d = new Uint8Array(20);
       mixDigest(d, key);
-      objectDigest(d, v, db.expires.has(key), db.keyspace.types);
+      objectDigest(d, storedValue(v), db.expires.has(key), db.keyspace.types);
       xorDigest(final, d);
     }
   }

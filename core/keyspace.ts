@@ -210,6 +210,29 @@ export function viewOf<K extends keyof ValueViews>(
 /** A stored value: a byte string, or a typed object. */
 export type Value = Bytes | DataObject;
 
+/**
+ * What a database's `data` map holds: a value, or a string that is an
+ * integer kept as a number (Redis's "int" encoding). INCR and its kin store
+ * their results so, which saves making a string and parsing it back on
+ * every increment. A number reads as its decimal string everywhere except
+ * through {@link Database.getCounter}; code that reads `data` directly
+ * turns it into one with {@link storedValue}.
+ */
+export type Stored = Value | number;
+
+/**
+ * The value a stored entry stands for: a number as its decimal string.
+ *
+ * @example
+ * ```ts
+ * import { storedValue } from "./keyspace.ts";
+ * console.log(storedValue(42) === "42", storedValue("x")); // true x
+ * ```
+ */
+export function storedValue(v: Stored): Value {
+  return typeof v === "number" ? String(v) : v;
+}
+
 /** Returns the TYPE name of a value. */
 export function typeOf(v: Value): string {
   return typeof v === "string" ? "string" : v.type;
@@ -254,7 +277,7 @@ export const BULK_SPAN = 10;
  */
 export class Database {
   /** The key -> value map. Mutate it only through the methods below. */
-  data: Map<Bytes, Value> = new Map();
+  data: Map<Bytes, Stored> = new Map();
   /** The key -> absolute expiry (Unix ms) map. */
   expires: Map<Bytes, number> = new Map();
   /**
@@ -293,8 +316,24 @@ export class Database {
   get(key: Bytes): Value | undefined {
     if (this.expires.size !== 0 && this.#expireIfNeeded(key)) return undefined;
     const v = this.data.get(key);
-    if (v !== undefined) this.touch(key);
-    return v;
+    if (v === undefined) return undefined;
+    this.touch(key);
+    return typeof v === "number" ? String(v) : v;
+  }
+
+  /**
+   * Looks up a string value as {@link Database.getString} does, but an
+   * integer kept as a number (see {@link Stored}) comes back as that
+   * number: for commands that compute on it or write it out without a
+   * string. Throws WRONGTYPE for other types.
+   */
+  getCounter(key: Bytes): Bytes | number | undefined {
+    if (this.expires.size !== 0 && this.#expireIfNeeded(key)) return undefined;
+    const v = this.data.get(key);
+    if (v === undefined) return undefined;
+    this.touch(key);
+    if (typeof v === "string" || typeof v === "number") return v;
+    throw WRONGTYPE;
   }
 
   /**
@@ -304,7 +343,8 @@ export class Database {
    */
   peek(key: Bytes): Value | undefined {
     if (this.expires.size !== 0 && this.#expireIfNeeded(key)) return undefined;
-    return this.data.get(key);
+    const v = this.data.get(key);
+    return typeof v === "number" ? String(v) : v;
   }
 
   /** Looks up a string value; throws WRONGTYPE for other types. */
@@ -334,7 +374,7 @@ export class Database {
    * Stores a value. The key's TTL is cleared unless `keepTtl` is set (SET
    * semantics); use {@link Database.replace} to keep it implicitly.
    */
-  set(key: Bytes, value: Value, keepTtl = false): void {
+  set(key: Bytes, value: Stored, keepTtl = false): void {
     // Overwriting a key is an access to it (Redis's lookupKeyWrite).
     const onAccess = this.keyspace.onAccess;
     if (onAccess !== undefined && this.data.has(key)) onAccess(this, key);
@@ -356,7 +396,7 @@ export class Database {
    * Stores a value keeping any TTL (in-place updates such as APPEND). The
    * key counts as accessed now, and its string as not raw.
    */
-  replace(key: Bytes, value: Value): void {
+  replace(key: Bytes, value: Stored): void {
     const now = this.keyspace.lruClock;
     if (now === this.#baseline) {
       this.#streak++;

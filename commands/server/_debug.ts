@@ -8,7 +8,7 @@
  */
 
 import type { Bytes, CommandHandler, Context } from "../../core/types.ts";
-import type { Value } from "../../core/keyspace.ts";
+import { storedValue, type Value } from "../../core/keyspace.ts";
 import { ReplyError } from "../../core/errors.ts";
 import { datasetDigest, digestHex, valueDigest } from "../../core/digest.ts";
 import { strtod } from "../../core/number.ts";
@@ -138,8 +138,9 @@ function pseudoAddress(key: Bytes): string {
 function debugObject(c: Context, key: Bytes): string {
   const db = c.db;
   // Like Redis, DEBUG OBJECT sees logically expired keys.
-  const v = db.data.get(key);
-  if (v === undefined) throw new ReplyError("ERR no such key");
+  const stored = db.data.get(key);
+  if (stored === undefined) throw new ReplyError("ERR no such key");
+  const v = storedValue(stored);
   const idle = db.idleSeconds(key);
   const enc = typeof v !== "string" ? v.encoding() : db.isRaw(key) ? "raw" : stringEncoding(v);
   return `Value at:${pseudoAddress(key)} refcount:1 encoding:${enc} serializedlength:${

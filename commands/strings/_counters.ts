@@ -56,12 +56,18 @@ function replyInt(c: Context, v: number | bigint): void {
   else c.reply.bigInteger(v);
 }
 
-/** INCR/DECR/INCRBY/DECRBY: adds `incr`, refusing int64 overflow; keeps the TTL. */
+/**
+ * INCR/DECR/INCRBY/DECRBY: adds `incr`, refusing int64 overflow; keeps the
+ * TTL. A result that is a safe integer is stored as a number (Redis's
+ * "int" encoding, see the keyspace's `Stored`): the next increment reads
+ * it without parsing, and none makes a string.
+ */
 function incrDecr(c: Context, key: Bytes, incr: number | bigint): void {
   const db = c.db;
-  const old = db.getString(key);
+  const old = db.getCounter(key);
   let cur: number | bigint = 0;
-  if (old !== undefined) {
+  if (typeof old === "number") cur = old;
+  else if (old !== undefined) {
     const p = toInt(old);
     if (p === undefined) throw NOT_INTEGER;
     cur = p;
@@ -74,9 +80,11 @@ function incrDecr(c: Context, key: Bytes, incr: number | bigint): void {
     if (b > INT64_MAX || b < INT64_MIN) throw new ReplyError(Err.overflow);
     res = b <= SAFE_MAX && b >= -SAFE_MAX ? Number(b) : b;
   }
-  const text = String(res);
-  if (old === undefined) db.set(key, text);
-  else db.replace(key, text);
+  // -0 cannot arise (x + y is -0 only when both are), so a number here
+  // always reads back as the string Redis would store.
+  const stored = typeof res === "number" ? res : String(res);
+  if (old === undefined) db.set(key, stored);
+  else db.replace(key, stored);
   c.changed(key, "incrby", "$");
   replyInt(c, res);
 }

@@ -11,7 +11,13 @@
  */
 
 import type { Bytes } from "../../core/types.ts";
-import { type DataObject, type Keyspace, type ValueType, viewOf } from "../../core/keyspace.ts";
+import {
+  type DataObject,
+  type Keyspace,
+  storedValue,
+  type ValueType,
+  viewOf,
+} from "../../core/keyspace.ts";
 import { formatDouble } from "../../core/number.ts";
 import { bytesToString } from "../../core/resp/bytes.ts";
 import { NATIVE_TYPES as NATIVE, notPersistedWarning } from "../../core/value_type.ts";
@@ -119,7 +125,8 @@ export function datasetAsCommands(
   for (const db of ks.dbs) {
     if (db.data.size === 0) continue;
     out.push(encodeCommand(["SELECT", String(db.index)]));
-    for (const [key, v] of db.data) {
+    for (const [key, stored] of db.data) {
+      const v = storedValue(stored);
       if (typeof v === "string") {
         out.push(encodeCommand(["SET", key, v]));
       } else {

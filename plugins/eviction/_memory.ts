@@ -22,7 +22,7 @@
 
 import { nodeBuiltin } from "../../core/node_builtin.ts";
 import type { Bytes, CommandSpec, Context, ServerApi } from "../../core/types.ts";
-import type { Database, Value } from "../../core/keyspace.ts";
+import { type Database, storedValue, type Value } from "../../core/keyspace.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
 import { parseBigInteger } from "../../core/number.ts";
 import { commandFamily, keys } from "../../core/registry.ts";
@@ -91,7 +91,7 @@ function usage(host: MemoryHost, c: Context, argv: Bytes[]): void {
   const key = argv[2]!;
   const v = c.db.data.get(key);
   if (v === undefined) c.reply.nullBulk();
-  else c.reply.integer(host.keyUsage(c.db, key, v, samples));
+  else c.reply.integer(host.keyUsage(c.db, key, storedValue(v), samples));
 }
 
 /** A figure another plugin reports in INFO memory (0 when absent). */

@@ -58,7 +58,7 @@
 import { definePlugin } from "../../core/registry.ts";
 import type { Bytes, Context, EventClass, PluginInstance, ServerApi } from "../../core/types.ts";
 import { Trait } from "../../core/types.ts";
-import type { Database, Value } from "../../core/keyspace.ts";
+import { type Database, type Stored, storedValue } from "../../core/keyspace.ts";
 import { bytesToHuman } from "../../core/number.ts";
 import { keyBytes, MAP_ENTRY } from "./_size.ts";
 import { EvictionPool, KeySampler } from "./_pool.ts";
@@ -110,7 +110,7 @@ type EvictResult = "ok" | "running" | "fail";
 
 /** Sizes of one database's keys (tied to its key table, which FLUSHDB and SWAPDB replace). */
 interface SizeTable {
-  readonly data: Map<Bytes, Value>;
+  readonly data: Map<Bytes, Stored>;
   readonly sizes: Map<Bytes, number>;
   total: number;
 }
@@ -136,7 +136,7 @@ function init(server: ServerApi): PluginInstance {
   let evictedKeys = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   /** LFU counters per key table (so SWAPDB and FLUSHDB carry them along). */
-  let counters = new WeakMap<Map<Bytes, Value>, Map<Bytes, number>>();
+  let counters = new WeakMap<Map<Bytes, Stored>, Map<Bytes, number>>();
   const pool = new EvictionPool();
   /** Collects the garbage of a burst of writes once the server is idle. */
   const reclaimer = new IdleReclaimer();
@@ -152,9 +152,9 @@ function init(server: ServerApi): PluginInstance {
   const extraPerKey = () => (tracking ? MAP_ENTRY : 0) + (lfu ? MAP_ENTRY : 0);
 
   /** A key's entry in the size table (which exists while tracking). */
-  function sizeOf(db: Database, key: Bytes, v: Value): number {
+  function sizeOf(db: Database, key: Bytes, v: Stored): number {
     const ttl = db.expires.size !== 0 && db.expires.has(key);
-    return keyBytes(key, v, ttl, MAP_ENTRY + (lfu ? MAP_ENTRY : 0), ks.types);
+    return keyBytes(key, storedValue(v), ttl, MAP_ENTRY + (lfu ? MAP_ENTRY : 0), ks.types);
   }
 
   /** The keyspace's access entries over all databases. */

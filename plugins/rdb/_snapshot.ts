@@ -39,7 +39,7 @@
  */
 
 import type { Bytes, CommandEntry, Context } from "../../core/types.ts";
-import type { Keyspace, Value, ValueType } from "../../core/keyspace.ts";
+import { type Keyspace, type Stored, storedValue, type ValueType } from "../../core/keyspace.ts";
 import { notPersistedWarning } from "../../core/value_type.ts";
 import { keyPositions } from "../../core/registry.ts";
 import { ByteWriter } from "./_buf.ts";
@@ -63,13 +63,13 @@ import type { SnapshotJob } from "./_service.ts";
  */
 interface DbSnap {
   index: number;
-  data: Map<Bytes, Value>;
+  data: Map<Bytes, Stored>;
   expires: Map<Bytes, number>;
   it: Iterator<Bytes>;
   sizeAtStart: number;
   expiresAtStart: number;
   /** Old state of keys written since the start: [value, expireAt]. */
-  preserved: Map<Bytes, [Value, number]>;
+  preserved: Map<Bytes, [Stored, number]>;
   /** Keys already serialized (their later writes need no preservation). */
   emitted: KeyLog;
   /** Keys written since the start (the walk checks only these). */
@@ -155,7 +155,7 @@ export class Snapshot implements SnapshotJob {
   readonly keysTotal: number;
   keysProcessed = 0;
   #dbs: DbSnap[] = [];
-  #byMap = new Map<Map<Bytes, Value>, DbSnap>();
+  #byMap = new Map<Map<Bytes, Stored>, DbSnap>();
   #cancelled = false;
   #done: Promise<Uint8Array> | undefined;
   readonly #opts: SnapshotOptions;
@@ -231,7 +231,7 @@ export class Snapshot implements SnapshotJob {
       s.created.add(key);
       return;
     }
-    s.preserved.set(key, [typeof v === "string" ? v : v.clone(), s.expires.get(key) ?? -1]);
+    s.preserved.set(key, [typeof v !== "object" ? v : v.clone(), s.expires.get(key) ?? -1]);
   }
 
   /**
@@ -336,7 +336,8 @@ export class Snapshot implements SnapshotJob {
     for (const s of this.#dbs) {
       writeDbHeader(e, s.index, s.sizeAtStart, s.expiresAtStart);
       let i = 0;
-      const emit = (k: Bytes, v: Value | undefined, exp: number) => {
+      const emit = (k: Bytes, stored: Stored | undefined, exp: number) => {
+        const v = stored === undefined ? undefined : storedValue(stored);
         if (track) s.emitted.add(k);
         this.keysProcessed++;
         if (v === undefined) return;
