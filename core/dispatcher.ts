@@ -140,6 +140,15 @@ export class Dispatcher implements CommandObservers {
    */
   #nestedTick = 0;
   #nestedMean = 0;
+  /**
+   * Calls run, and of those the ones given an estimate (and its sum): a
+   * {@link CommandSpec.timedByNested} call whose nested calls were all
+   * estimated joins the shared run as their sum plus one mean, instead of
+   * reading the clock (EXEC of a queue of cheap commands, pipelined).
+   */
+  #runs = 0;
+  #guessed = 0;
+  #guessedUs = 0;
   #expiring = false;
   readonly #expire = (): void => {
     this.#end = -1;
@@ -341,6 +350,10 @@ export class Dispatcher implements CommandObservers {
       after.length === 0;
     const guess = nestedFast && (this.#nestedTick++ & (SHARE - 1)) !== 0 &&
       this.#nestedMean < SHARE_MAX_US;
+    const runs0 = ++this.#runs;
+    const byNested = cmd.timedByNested && from >= 0 && exact && woken === undefined &&
+      after.length === 0;
+    const guessed0 = this.#guessed, guessedUs0 = this.#guessedUs;
     // A call that reads the clock settles the run so far (before any
     // nested call starts a run of its own).
     let owed = 0, owedCalls = 0;
@@ -383,8 +396,20 @@ export class Dispatcher implements CommandObservers {
       return;
     }
     let us = 0;
+    // Its nested calls, all estimated: so is it (no clock read).
+    const nested = this.#runs - runs0;
+    const estimated = byNested && this.#guessed - guessed0 === nested &&
+      owedCalls + 1 + nested < SHARE && this.#mean < SHARE_MAX_US;
     if (guess) {
       us = this.#nestedMean;
+      cmd.usec += us;
+      this.#guessed++;
+      this.#guessedUs += us;
+    } else if (estimated) {
+      // The settled run is owed again, weighted as the calls it holds.
+      us = this.#mean + this.#guessedUs - guessedUs0;
+      this.#shared = owedCalls + 1 + nested;
+      this.#sharedUs = owed + us;
       cmd.usec += us;
     } else if (share) {
       // The run's start stays in #end for the next command to chain from.

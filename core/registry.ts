@@ -177,6 +177,7 @@ export function makeEntry(spec: CommandSpec, parent?: CommandEntry): CommandEntr
     isFast: flags.has("fast") ||
       (spec.docs?.complexity === "O(1)" && !flags.has("blocking") &&
         !flags.has("noscript") && !flags.has("admin")),
+    timedByNested: spec.timedByNested === true,
     flagSet: flags,
     traits,
     categories: cats,

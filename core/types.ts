@@ -348,6 +348,13 @@ export interface CommandSpec {
    * without this function, that is the answer.
    */
   traitsFor?: (c: Context, argv: Bytes[], base: number) => number;
+  /**
+   * Its own work is negligible beside the commands it runs nested (EXEC's
+   * queue): when those were all cheap and their durations estimated, the
+   * call's duration is estimated as their sum too, without a clock read
+   * (see the dispatcher's timing). Statistics only.
+   */
+  timedByNested?: boolean;
   /** What COMMAND DOCS answers (and redis-cli's `help` shows). */
   docs?: CommandDocs;
 }
@@ -368,6 +375,8 @@ export interface CommandEntry {
    * RENAME, ...).
    */
   readonly isFast: boolean;
+  /** {@link CommandSpec.timedByNested}, as a field for the hot path. */
+  readonly timedByNested: boolean;
   readonly flagSet: ReadonlySet<CommandFlag>;
   /** The {@link Trait} bits its flags give. */
   readonly traits: number;

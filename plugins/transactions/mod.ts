@@ -207,6 +207,7 @@ function init(server: ServerApi): PluginInstance {
       },
       // EXEC's own flags give no trait: its queue's are its.
       traitsFor: (c) => c.ext.tx?.traits ?? 0,
+      timedByNested: true,
       handler: exec,
     }),
     command({

@@ -414,6 +414,46 @@ Deno.test({
 });
 
 Deno.test({
+  name: "latency: pipelined transactions of fast commands are estimated; counts stay exact",
+  ...opts,
+  async fn() {
+    const s = await startRespite();
+    const c = await RawClient.connect(s.port);
+    try {
+      await c.call("CONFIG", "RESETSTAT");
+      // 100 transactions in one batch, then a slow command: EXEC's time is
+      // its queue's estimates, and the slow one's is not theirs.
+      const unit = ["MULTI", "SET k v", "INCR n", "EXEC"]
+        .map((l) => new TextDecoder().decode(encodeCommand(l.split(" ")))).join("");
+      const lua = "local t = 0 for i = 1, 2000000 do t = t + i end return 1";
+      const slow = new TextDecoder().decode(encodeCommand(["EVAL", lua, "0"]));
+      await c.write(unit.repeat(100) + slow);
+      for (let i = 0; i < 401; i++) await c.read();
+      assertEquals(await c.call("GET", "n"), "100");
+      const stats = String(await c.call("INFO", "commandstats"));
+      const usec = (cmd: string, calls: number) => {
+        const m = new RegExp(`\\r\\ncmdstat_${cmd}:calls=${calls},usec=(\\d+),`).exec(stats);
+        assertOk(m !== null, `${cmd}: ${calls} calls in ${stats}`);
+        return Number(m[1]);
+      };
+      const execUs = usec("exec", 100), evalUs = usec("eval", 1);
+      usec("multi", 100);
+      usec("set", 100);
+      usec("incr", 100);
+      assertOk(evalUs >= 10000, `the script took ${evalUs} µs`);
+      assertOk(execUs < evalUs / 4, `EXEC usec ${execUs}: the script's time is not theirs`);
+      for (const cmd of ["exec", "set", "incr"]) {
+        const hist = await c.call("LATENCY", "HISTOGRAM", cmd) as Reply[];
+        assertEquals((hist[1] as Reply[])[1], 100);
+      }
+    } finally {
+      c.close();
+      await s.close();
+    }
+  },
+});
+
+Deno.test({
   name: "latency: a script's fast commands are each counted; one in sixteen reads the clock",
   ...opts,
   async fn() {
