@@ -14,6 +14,10 @@ import type { Bytes } from "./types.ts";
 /** A `propagate` hook. */
 export type PropagateHook = (dbIndex: number, argv: readonly Bytes[]) => void;
 
+/** The block's bounds, shared: hooks get argv read-only. */
+const MULTI: readonly Bytes[] = Object.freeze(["MULTI"]);
+const EXEC: readonly Bytes[] = Object.freeze(["EXEC"]);
+
 /**
  * The propagate fan-out of one server.
  *
@@ -93,13 +97,13 @@ export class Propagation {
     } else {
       // MULTI under the first write's database, EXEC under the last one's,
       // so no SELECT comes between.
-      for (let i = 0; i < hs.length; i++) hs[i]!(held[0] as number, ["MULTI"]);
+      for (let i = 0; i < hs.length; i++) hs[i]!(held[0] as number, MULTI);
       for (let j = 0; j < n; j += 2) {
         for (let i = 0; i < hs.length; i++) {
           hs[i]!(held[j] as number, held[j + 1] as readonly Bytes[]);
         }
       }
-      for (let i = 0; i < hs.length; i++) hs[i]!(held[n - 2] as number, ["EXEC"]);
+      for (let i = 0; i < hs.length; i++) hs[i]!(held[n - 2] as number, EXEC);
     }
     held.length = 0;
     this.#spare = held;

@@ -33,6 +33,7 @@ import type {
   Context,
   PluginInstance,
   ServerApi,
+  Services,
 } from "../../core/types.ts";
 import type { Database } from "../../core/keyspace.ts";
 import { ReplyError } from "../../core/errors.ts";
@@ -109,6 +110,9 @@ function init(server: ServerApi): PluginInstance {
     channel: deniedEntry("no permission to access one of the channels used as arguments"),
   };
 
+  /** The auth service (the ACL plugin's), looked up at the first EXEC. */
+  let auth: Services["auth"] | undefined;
+
   // SWAPDB reports its two databases one after the other; they are
   // handled as a pair, since a key's fate depends on both.
   let swapPending: Database | undefined;
@@ -145,36 +149,51 @@ function init(server: ServerApi): PluginInstance {
     c.reply.array(queue.length);
     // Each queued command runs, counts and propagates as its own (EXEC
     // itself changes nothing); replicas and the AOF get them as one.
-    const auth = server.service("auth");
-    // A queued command may suspend (a script past busy-reply-threshold):
-    // EXEC then suspends too and goes on with the rest once it ended.
-    const suspendable = c.suspendable;
-    let next = 0;
-    const finish = () => {
-      server.endAtomic();
-      c.blockable = blockable;
-      discard(c, tx);
-      c.lastCommand = "exec";
-    };
-    const runQueue = (): void => {
-      try {
-        while (next < queue.length) {
-          const q = queue[next++]!;
-          // The client is still running EXEC as the ACL LOG sees it.
-          c.lastCommand = "exec";
-          const verdict = auth?.permits(c, q.cmd, q.argv, "multi") ?? "ok";
-          const cmd = verdict === "ok" ? q.cmd : denied[verdict];
-          server.runCommand(c, cmd, q.argv, suspendable);
-          if (c.pendingCall !== undefined && c.suspendCall(runQueue) !== undefined) return;
-        }
-      } catch (e) {
-        finish();
-        throw e;
-      }
-      finish();
-    };
     server.beginAtomic();
-    runQueue();
+    runQueue(c, tx, queue, 0, blockable, c.suspendable);
+  }
+
+  /**
+   * Runs `queue` from `next`. A queued command may suspend (a script past
+   * busy-reply-threshold): EXEC then suspends too and goes on with the
+   * rest once it ended (the only case that makes a closure).
+   */
+  function runQueue(
+    c: Context,
+    tx: TxState,
+    queue: Queued[],
+    next: number,
+    blockable: boolean,
+    suspendable: boolean,
+  ): void {
+    auth ??= server.service("auth");
+    try {
+      while (next < queue.length) {
+        const q = queue[next++]!;
+        // The client is still running EXEC as the ACL LOG sees it.
+        c.lastCommand = "exec";
+        const verdict = auth?.permits(c, q.cmd, q.argv, "multi") ?? "ok";
+        const cmd = verdict === "ok" ? q.cmd : denied[verdict];
+        server.runCommand(c, cmd, q.argv, suspendable);
+        if (c.pendingCall !== undefined) {
+          const from = next;
+          const rest = () => runQueue(c, tx, queue, from, blockable, suspendable);
+          if (c.suspendCall(rest) !== undefined) return;
+        }
+      }
+    } catch (e) {
+      finish(c, tx, blockable);
+      throw e;
+    }
+    finish(c, tx, blockable);
+  }
+
+  /** Ends EXEC's run of its queue. */
+  function finish(c: Context, tx: TxState, blockable: boolean): void {
+    server.endAtomic();
+    c.blockable = blockable;
+    discard(c, tx);
+    c.lastCommand = "exec";
   }
 
   const commands: CommandSpec[] = [
