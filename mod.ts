@@ -60,7 +60,15 @@ export type {
 export type { DataObject, ElementsView, FieldsView, Value, ValueType } from "./core/keyspace.ts";
 export type { ModuleDigest, ModuleTypeRdb, RdbLoadIO, RdbSaveIO } from "./core/value_type.ts";
 export { ValueTypeError, ValueTypes } from "./core/value_type.ts";
-export { Database, Keyspace, typeOf, type ValueViews, viewOf } from "./core/keyspace.ts";
+export {
+  Database,
+  Keyspace,
+  type Stored,
+  storedValue,
+  typeOf,
+  type ValueViews,
+  viewOf,
+} from "./core/keyspace.ts";
 export { randomHex } from "./core/random.ts";
 export type { ConfigDirective, ConfigType } from "./core/config.ts";
 export { ConfigStore } from "./core/config.ts";

@@ -78,6 +78,31 @@ function batch(): Uint8Array {
 const batches = Array.from({ length: range > 0 ? Number(values.pool) : 1 }, batch);
 
 const s = await startServer({ port: 0, logger: () => {}, config });
+
+/**
+ * One unit over real TCP first, answered before any round: what loads on
+ * first use (the Lua engine) is loaded, and an error reply stops the run
+ * instead of being measured.
+ */
+async function warmUp(): Promise<void> {
+  const c = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+  try {
+    const text = units.map((u) =>
+      `*${u.length}\r\n` + u.map((a) => `$${enc.encode(a).length}\r\n${a}\r\n`).join("")
+    ).join("");
+    await c.write(enc.encode(text));
+    const buf = new Uint8Array(4096);
+    const n = await c.read(buf);
+    const reply = new TextDecoder().decode(buf.subarray(0, n ?? 0));
+    if (reply.startsWith("-")) {
+      console.error(`error reply: ${reply.split("\r\n")[0]}`);
+      Deno.exit(1);
+    }
+  } finally {
+    c.close();
+  }
+}
+await warmUp();
 const total = Number(values.n);
 let reads = 0;
 let budget = 0;
@@ -105,9 +130,17 @@ const conn = {
     return Promise.resolve(fill(buf));
   },
   write(data: Uint8Array): Promise<number> {
+    // An error reply means the figures measure the error path: say so.
+    if (data[0] === 45 && !failed) {
+      failed = true;
+      const line = new TextDecoder().decode(data.subarray(0, 200)).split("\r\n")[0];
+      console.error(`error reply: ${line}`);
+      Deno.exit(1);
+    }
     return Promise.resolve(data.length);
   },
 };
+let failed = false;
 let started = false;
 for (let round = 0; round < Number(values.rounds); round++) {
   budget = total;

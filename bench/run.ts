@@ -35,10 +35,11 @@
  *                     row's script shape (bench/lua_engines.ts); on by
  *                     default without `--only`
  * - `--no-engines`    skip it
- * - `--floor`         run the PING, SET, GET and INCR rows against
+ * - `--floor`         run every row (but XADD's, see onFloor) against
  *                     bench/io_floor.ts too (a Deno server that only answers
  *                     +PONG: what Deno's sockets cost), alternating with
- *                     redis-server; on by default without `--only`
+ *                     redis-server; on by default without `--only` (the
+ *                     memory section measures its idle RSS either way)
  * - `--no-floor`      skip it
  * - `--entry E`       Respite entry point: `main` (main.ts) or `launcher`
  *                     (bench/respite_server.ts); default main.ts when present
@@ -55,7 +56,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { type BenchTest, findTest, t, TESTS } from "./tests.ts";
+import { type BenchTest, findTest, SCRIPT_SEPARATOR, SCRIPTED_TESTS, t, TESTS } from "./tests.ts";
 import { cpuMicros, machineInfo, memory, readProc } from "./system.ts";
 import {
   type BenchServer,
@@ -85,21 +86,58 @@ import { RESPITE_VERSION } from "../core/version.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
-/** Rows also run against bench/io_floor.ts at each depth (`--floor`). */
-const FLOOR_ROWS = ["PING_MBULK", "SET", "GET", "INCR"];
-/** Each floor row's command for bench/pipeline_inprocess.ts (as redis-benchmark sends it). */
-const OWN_WORK: Readonly<Record<string, readonly string[]>> = {
-  PING_MBULK: ["PING"],
-  SET: ["SET", "key:__rand_int__", "xxx"],
-  GET: ["GET", "key:__rand_int__"],
-  INCR: ["INCR", "counter:__rand_int__"],
+/**
+ * Whether a row also runs against bench/io_floor.ts (`--floor`): every row
+ * but the ones whose requests hold a `*` argument (XADD's ID), which the
+ * floor, counting `*` bytes as commands, would answer twice.
+ */
+function onFloor(test: BenchTest): boolean {
+  return !test.args.includes("*");
+}
+
+/** The commands redis-benchmark's `-t` tests send (`-r` turns ZADD's score random). */
+const T_COMMANDS: Readonly<Record<string, readonly string[]>> = {
+  ping_mbulk: ["PING"],
+  set: ["SET", "key:__rand_int__", "xxx"],
+  get: ["GET", "key:__rand_int__"],
+  incr: ["INCR", "counter:__rand_int__"],
+  mset: ["MSET", ...Array.from({ length: 10 }, () => ["key:__rand_int__", "xxx"]).flat()],
+  lpush: ["LPUSH", "mylist", "xxx"],
+  sadd: ["SADD", "myset", "element:__rand_int__"],
+  hset: ["HSET", "myhash", "element:__rand_int__", "xxx"],
+  zadd: ["ZADD", "myzset", "0", "element:__rand_int__"],
 };
+
+/**
+ * A row's arguments for bench/pipeline_inprocess.ts (its own work), or
+ * undefined for rows that read what an earlier row left (the in-process
+ * server starts empty, so they would measure misses).
+ */
+function ownWorkArgs(test: BenchTest): string[] | undefined {
+  if (test.after !== undefined || test.id === "LRANGE_100") return undefined;
+  if (test.tool === "scripted") {
+    const s = SCRIPTED_TESTS.find((x) => x.id === test.id);
+    return s?.script.flatMap((c, i) => i === 0 ? [...c] : [SCRIPT_SEPARATOR, ...c]);
+  }
+  if (test.args[0] !== "-t") return [...test.args];
+  const base = T_COMMANDS[test.args[1]!];
+  if (base === undefined) return undefined;
+  const extra = test.args.slice(2);
+  if (!extra.includes("-r")) return [...base];
+  // Random members: a pool as large as the range, as redis-benchmark's.
+  const zadd = base[0] === "ZADD" ? ["ZADD", "myzset", "__rand_int__", base[3]!] : base;
+  return [...extra, "--pool", "65536", ...zadd];
+}
 
 /**
  * Respite's own CPU per command (ns) from bench/pipeline_inprocess.ts: the
  * connection loop fed from memory, no kernel. NaN when it fails.
  */
-async function ownWork(pipeline: number, argv: readonly string[]): Promise<number> {
+async function ownWorkOf(test: BenchTest, pipeline: number): Promise<number | undefined> {
+  const argv = ownWorkArgs(test);
+  if (argv === undefined) return undefined;
+  // Slow rows (scripts, transactions) send fewer, for a similar time.
+  const n = test.tool === "scripted" || test.id === "EVAL" ? 300000 : 1000000;
   const out = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -111,7 +149,7 @@ async function ownWork(pipeline: number, argv: readonly string[]): Promise<numbe
       "-P",
       String(pipeline),
       "-n",
-      "1000000",
+      String(n),
       ...argv,
     ],
     cwd: ROOT,
@@ -557,8 +595,7 @@ async function main(): Promise<void> {
       serverLines.push(f.commandLine);
       floor = { rows: [] };
       for (const pipeline of o.pipelines) {
-        for (const id of FLOOR_ROWS) {
-          const test = findTest(id)!;
+        for (const test of tests.filter(onFloor)) {
           const n = requests(o, test, pipeline);
           const args = benchArgs(o, test, pipeline, n);
           const runs = { redis: [] as RunResult[], floor: [] as RunResult[] };
@@ -577,7 +614,7 @@ async function main(): Promise<void> {
             floorOps: median(runs.floor.map((r) => r.rps)),
             redisCpu: median(runs.redis.map((r) => r.cpuPerReq)),
             floorCpu: median(runs.floor.map((r) => r.cpuPerReq)),
-            ownNs: await ownWork(pipeline, OWN_WORK[id]!),
+            ownNs: await ownWorkOf(test, pipeline),
           };
           floor.rows.push(row);
           console.log(
@@ -585,7 +622,7 @@ async function main(): Promise<void> {
               Math.round(row.floorOps)
             } ratio ${(row.floorOps / row.redisOps).toFixed(2)} cpu µs/req ${
               row.redisCpu.toFixed(2)
-            } / ${row.floorCpu.toFixed(2)}; own work ${row.ownNs} ns`,
+            } / ${row.floorCpu.toFixed(2)}; own work ${row.ownNs ?? "-"} ns`,
           );
         }
       }
@@ -606,7 +643,14 @@ async function main(): Promise<void> {
       const respiteMem = await measureMemory(s2, o);
       await stopAll();
       servers.length = 0;
-      mem = { redis: redisMem, respite: respiteMem };
+      // What any Deno server holds idle: a process that only listens.
+      const f2 = await startIoFloor(freePort());
+      servers.push(f2);
+      await new Promise((r) => setTimeout(r, 500));
+      const floorIdle = memory(f2.pid)?.rss ?? NaN;
+      await stopAll();
+      servers.length = 0;
+      mem = { redis: redisMem, respite: respiteMem, floorIdleRss: floorIdle };
       commandLines.push(shownLine(t("set"), fillArgs(o)));
       console.log(
         `memory: redis ${(redisMem.rss / 2 ** 20).toFixed(1)} MiB (${redisMem.keys} keys), ` +

@@ -150,3 +150,45 @@ Deno.test("bench report: the floor section and issue 19's per-row targets", () =
   assertEquals(of19.find((t) => t.label.startsWith("Idle RSS"))?.pass, undefined);
   assertOk(!render(report(undefined, 0.6)).includes("## The Deno floor"));
 });
+
+Deno.test("bench report: a target the Deno floor misses itself says so", () => {
+  const r = report(undefined, 0.6);
+  r.tables[0]!.rows.push({
+    id: "GET",
+    name: "GET",
+    requests: 1000,
+    redisOps: 1_000_000,
+    respiteOps: 800_000,
+    redisCpu: 0.5,
+    respiteCpu: 0.6,
+  });
+  r.floor = {
+    rows: [{
+      id: "GET",
+      name: "GET",
+      pipeline: 16,
+      requests: 1000,
+      redisOps: 1_000_000,
+      floorOps: 880_000,
+      redisCpu: 0.5,
+      floorCpu: 0.45,
+    }],
+  };
+  const sample = { idleRss: 60e6, rss: 100e6, peakRss: 120e6, keys: 10, fillOps: 1 };
+  r.memory = { redis: { ...sample, idleRss: 12e6 }, respite: sample, floorIdleRss: 41e6 };
+  const of19 = checkTargets(r).filter((t) => t.issue === 19);
+  const get = of19.find((t) => t.label.startsWith("GET at -P 16"));
+  assertEquals(
+    [get?.pass, get?.shown],
+    [false, "0.80x; the Deno floor on this row: 0.88x, below the target itself"],
+  );
+  const idle = of19.find((t) => t.label.startsWith("Idle RSS"));
+  assertEquals(
+    [idle?.pass, idle?.shown],
+    [false, "60.0 MB; the Deno floor: 41.0 MB, above the target itself"],
+  );
+  assertMatch(
+    render(r),
+    /The Deno floor idle: bench\/io_floor\.ts .* holds 39\.1 MiB \(41\.0 MB\)/,
+  );
+});
