@@ -343,9 +343,11 @@ export class Dispatcher implements CommandObservers {
     const exact = after.length !== 0 || observers.length !== 0;
     const timed = exact || (this.#tick++ & (SAMPLE - 1)) === 0;
     if (from < 0) this.#shared = this.#sharedUs = 0;
-    const share = from >= 0 && exact && cmd.isFast && woken === undefined &&
+    const fastWhen = cmd.fastWhen;
+    const fast = cmd.isFast || (fastWhen !== undefined && fastWhen(argv));
+    const share = from >= 0 && exact && fast && woken === undefined &&
       after.length === 0 && this.#shared < SHARE - 1 && this.#mean < SHARE_MAX_US;
-    const nestedFast = from < 0 && exact && cmd.isFast &&
+    const nestedFast = from < 0 && exact && fast &&
       (c.flags.script === true || outerCmd !== undefined) && woken === undefined &&
       after.length === 0;
     const guess = nestedFast && (this.#nestedTick++ & (SHARE - 1)) !== 0 &&
@@ -422,7 +424,7 @@ export class Dispatcher implements CommandObservers {
       const run = (t1 - t0) * 1000;
       us = run - owed;
       if (us < 0) us = 0;
-      if (cmd.isFast) this.#mean = run / (owedCalls + 1);
+      if (fast) this.#mean = run / (owedCalls + 1);
       if (nestedFast) this.#nestedMean = us;
       cmd.usec += exact ? us : us * SAMPLE;
       this.#end = exact ? t1 : -1;

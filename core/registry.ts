@@ -178,6 +178,7 @@ export function makeEntry(spec: CommandSpec, parent?: CommandEntry): CommandEntr
       (spec.docs?.complexity === "O(1)" && !flags.has("blocking") &&
         !flags.has("noscript") && !flags.has("admin")),
     timedByNested: spec.timedByNested === true,
+    fastWhen: spec.fastWhen,
     flagSet: flags,
     traits,
     categories: cats,

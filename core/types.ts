@@ -355,6 +355,14 @@ export interface CommandSpec {
    * (see the dispatcher's timing). Statistics only.
    */
   timedByNested?: boolean;
+  /**
+   * Whether this call is as cheap as a `fast` command's (for a command that
+   * is not `fast` in general): MSET of a few keys, PFCOUNT of one. Such a
+   * call shares clock reads with its neighbours (see the dispatcher's
+   * timing), so its bound must be small: it may go unseen by a slow log
+   * threshold below tens of microseconds. Statistics only.
+   */
+  fastWhen?: (argv: Bytes[]) => boolean;
   /** What COMMAND DOCS answers (and redis-cli's `help` shows). */
   docs?: CommandDocs;
 }
@@ -377,6 +385,8 @@ export interface CommandEntry {
   readonly isFast: boolean;
   /** {@link CommandSpec.timedByNested}, as a field for the hot path. */
   readonly timedByNested: boolean;
+  /** {@link CommandSpec.fastWhen}, as a field for the hot path. */
+  readonly fastWhen: ((argv: Bytes[]) => boolean) | undefined;
   readonly flagSet: ReadonlySet<CommandFlag>;
   /** The {@link Trait} bits its flags give. */
   readonly traits: number;

@@ -258,6 +258,8 @@ function hyperloglogCommands(sparseMax: SparseMax): CommandSpec[] {
           "O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.",
         arguments: [{ name: "key", type: "key", keySpecIndex: 0, flags: ["multiple"] }],
       },
+      // One key: its cached count, or at worst one pass over 16384 registers.
+      fastWhen: (argv) => argv.length === 2,
       handler: pfcount,
     }),
     command({

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { CommandSpec } from "../../core/types.ts";
+import type { Bytes, CommandSpec } from "../../core/types.ts";
 import { commandFamily, keys } from "../../core/registry.ts";
 import type { NodeLimits } from "./_log.ts";
 import * as cmd from "./_commands.ts";
@@ -16,6 +16,13 @@ import * as group from "./_group_commands.ts";
 import * as info from "./_info.ts";
 
 const command = commandFamily({ category: "stream" });
+
+/** XRANGE/XREVRANGE with a small COUNT: as cheap as a fast command. */
+function fewEntries(argv: Bytes[]): boolean {
+  if (argv.length !== 6) return false;
+  const t = argv[4]!;
+  return t.length === 5 && t.toLowerCase() === "count" && Number(argv[5]) <= 100;
+}
 
 /**
  * Every stream command, for a server whose node limits are `limits` (the
@@ -131,6 +138,7 @@ export function streamCommands(limits: NodeLimits): CommandSpec[] {
           { name: "count", type: "integer", token: "COUNT", flags: ["optional"] },
         ],
       },
+      fastWhen: fewEntries,
       handler: cmd.xrange,
     }),
     command({
@@ -154,6 +162,7 @@ export function streamCommands(limits: NodeLimits): CommandSpec[] {
           { name: "count", type: "integer", token: "COUNT", flags: ["optional"] },
         ],
       },
+      fastWhen: fewEntries,
       handler: cmd.xrevrange,
     }),
     command({

@@ -478,6 +478,8 @@ export const setCommands = [
       complexity: "O(N) where N is the number of keys to set.",
       arguments: KEY_VALUES,
     },
+    // A few keys: as cheap as a fast command.
+    fastWhen: (argv) => argv.length <= 33,
     handler: (c, argv) => msetGeneric(c, argv, false),
   }),
   command({
@@ -492,6 +494,7 @@ export const setCommands = [
       complexity: "O(N) where N is the number of keys to set.",
       arguments: KEY_VALUES,
     },
+    fastWhen: (argv) => argv.length <= 33,
     handler: (c, argv) => msetGeneric(c, argv, true),
   }),
 ];

@@ -413,6 +413,13 @@ Deno.test({
   },
 });
 
+/** A command's usec in INFO commandstats, checking its calls. */
+function usecOf(stats: string, cmd: string, calls: number): number {
+  const m = new RegExp(`\\r\\ncmdstat_${cmd}:calls=${calls},usec=(\\d+),`).exec(stats);
+  assertOk(m !== null, `${cmd}: ${calls} calls in ${stats}`);
+  return Number(m[1]);
+}
+
 Deno.test({
   name: "latency: pipelined transactions of fast commands are estimated; counts stay exact",
   ...opts,
@@ -431,11 +438,7 @@ Deno.test({
       for (let i = 0; i < 401; i++) await c.read();
       assertEquals(await c.call("GET", "n"), "100");
       const stats = String(await c.call("INFO", "commandstats"));
-      const usec = (cmd: string, calls: number) => {
-        const m = new RegExp(`\\r\\ncmdstat_${cmd}:calls=${calls},usec=(\\d+),`).exec(stats);
-        assertOk(m !== null, `${cmd}: ${calls} calls in ${stats}`);
-        return Number(m[1]);
-      };
+      const usec = (cmd: string, calls: number) => usecOf(stats, cmd, calls);
       const execUs = usec("exec", 100), evalUs = usec("eval", 1);
       usec("multi", 100);
       usec("set", 100);
@@ -445,6 +448,44 @@ Deno.test({
       for (const cmd of ["exec", "set", "incr"]) {
         const hist = await c.call("LATENCY", "HISTOGRAM", cmd) as Reply[];
         assertEquals((hist[1] as Reply[])[1], 100);
+      }
+    } finally {
+      c.close();
+      await s.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "latency: calls cheap by their arguments (MSET, PFCOUNT, XRANGE COUNT) are counted exactly",
+  ...opts,
+  async fn() {
+    const s = await startRespite();
+    const c = await RawClient.connect(s.port);
+    try {
+      await c.call("PFADD", "h", "a", "b");
+      await c.call("XADD", "x", "*", "f", "v");
+      await c.call("CONFIG", "RESETSTAT");
+      const enc = (l: string) => new TextDecoder().decode(encodeCommand(l.split(" ")));
+      const unit = [
+        "MSET a 1 b 2",
+        "PFCOUNT h",
+        "XRANGE x - + COUNT 10",
+        "MSET " + "k v ".repeat(20),
+      ]
+        .map((l) => enc(l.trim())).join("");
+      const lua = "local t = 0 for i = 1, 2000000 do t = t + i end return 1";
+      const slow = new TextDecoder().decode(encodeCommand(["EVAL", lua, "0"]));
+      await c.write(unit.repeat(50) + slow);
+      for (let i = 0; i < 201; i++) await c.read();
+      const stats = String(await c.call("INFO", "commandstats"));
+      const usec = (cmd: string, calls: number) => usecOf(stats, cmd, calls);
+      const evalUs = usec("eval", 1);
+      for (const [cmd, calls] of [["mset", 100], ["pfcount", 50], ["xrange", 50]] as const) {
+        const us = usec(cmd, calls);
+        assertOk(us < evalUs / 4, `${cmd} usec ${us}: the script's time is not theirs`);
+        const hist = await c.call("LATENCY", "HISTOGRAM", cmd) as Reply[];
+        assertEquals((hist[1] as Reply[])[1], calls);
       }
     } finally {
       c.close();
