@@ -426,7 +426,8 @@ export function render(r: Report): string {
       `## Memory after filling ${fmtInt(o.fillKeys)} random keys of 16-byte values`,
       "",
       "Fresh servers; `redis-benchmark -t set -r N -n N -d 16 -P 16`; VmRSS and VmHWM from",
-      "`/proc/<pid>/status`, keys from DBSIZE (random keys repeat, so fewer than N exist).",
+      "`/proc/<pid>/status`, keys from DBSIZE (random keys repeat, so fewer than N exist). The",
+      "idle reading is taken four seconds after the server answers, as bench/idle_rss.ts does.",
       "",
       "| | Redis | Respite | Respite/Redis |",
       "| --- | ---: | ---: | ---: |",
@@ -455,11 +456,13 @@ export function render(r: Report): string {
     );
     if (m.floorIdleRss !== undefined) {
       push(
-        `The Deno floor idle: bench/io_floor.ts (a Deno process that only listens, see below), ` +
-          `started the same way and read after the same wait, holds ${mib(m.floorIdleRss)} ` +
-          `(${(m.floorIdleRss / 1e6).toFixed(1)} MB) before any server code runs: the ` +
-          "`deno` binary's pages that ran or were read, V8's heap and Deno's runtime. " +
-          "bench/idle_rss.ts splits both figures by mapping (bench/PROFILE.md).",
+        `The Deno floor idle: bench/io_floor.ts (a Deno process that only answers +PONG, see ` +
+          `below), started the same way and read after the same wait, having answered the ` +
+          `same readiness PING as each server above, holds ${mib(m.floorIdleRss)} ` +
+          `(${(m.floorIdleRss / 1e6).toFixed(1)} MB) with no server code: the ` +
+          "`deno` binary's pages that ran or were read, V8's heap and Deno's runtime, and what " +
+          "serving a first connection sets up. bench/idle_rss.ts splits both figures by " +
+          "mapping, before and after a first PING (bench/PROFILE.md).",
         "",
       );
     }

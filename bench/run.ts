@@ -160,6 +160,12 @@ async function ownWorkOf(test: BenchTest, pipeline: number): Promise<number | un
   return Number(/(\d+) ns CPU/.exec(last)?.[1] ?? NaN);
 }
 
+/**
+ * How long a fresh server idles before its idle RSS is read: a Deno
+ * process sheds several MiB of start-up garbage in its first seconds.
+ */
+const IDLE_WAIT_MS = 4000;
+
 /** Ports reserved for the benchmark's redis-server. */
 const REDIS_PORTS = [6398, 6399];
 
@@ -440,8 +446,9 @@ function fillArgs(o: Options): string[] {
 
 /** Fills a fresh server with random keys and measures its memory. */
 async function measureMemory(server: BenchServer, o: Options): Promise<MemorySample> {
-  // Let start-up allocation settle before the idle reading.
-  await new Promise((r) => setTimeout(r, 500));
+  // Let start-up allocation settle before the idle reading (as
+  // bench/idle_rss.ts waits).
+  await new Promise((r) => setTimeout(r, IDLE_WAIT_MS));
   const idle = memory(server.pid);
   const fill = await runOnce(server, fillArgs(o), t("set"));
   await new Promise((r) => setTimeout(r, 1000));
@@ -646,7 +653,7 @@ async function main(): Promise<void> {
       // What any Deno server holds idle: a process that only listens.
       const f2 = await startIoFloor(freePort());
       servers.push(f2);
-      await new Promise((r) => setTimeout(r, 500));
+      await new Promise((r) => setTimeout(r, IDLE_WAIT_MS));
       const floorIdle = memory(f2.pid)?.rss ?? NaN;
       await stopAll();
       servers.length = 0;
