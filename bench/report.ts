@@ -537,7 +537,9 @@ function floorSection(r: Report): string[] {
     budget.push(
       `| ${f.name} -P ${p} | ${goal}x | ${fmtCpu(allowed)} | ${fmtCpu(f.floorCpu)} | ${
         fmtInt((allowed - f.floorCpu) * 1000)
-      } ns | ${fmtInt(f.ownNs)} ns | ${fmtCpu(row.respiteCpu)} |`,
+      } ns | ${Number.isFinite(f.ownNs) ? `${fmtInt(f.ownNs)} ns` : "n/a"} | ${
+        fmtCpu(row.respiteCpu)
+      } |`,
     );
   }
   out.push("");
