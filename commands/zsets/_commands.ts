@@ -72,6 +72,9 @@ function zaddGeneric(c: Context, argv: Bytes[], zincrby: boolean, limits: ZsetLi
   const argc = argv.length;
   if (!zincrby) {
     for (; i < argc; i++) {
+      // A score (a digit, sign or dot first) ends the options: no
+      // lower-cased copy of it.
+      if (argv[i]!.charCodeAt(0) <= 57) break;
       const o = argv[i]!.toLowerCase();
       if (o === "nx") f.nx = true;
       else if (o === "xx") f.xx = true;
@@ -94,8 +97,15 @@ function zaddGeneric(c: Context, argv: Bytes[], zincrby: boolean, limits: ZsetLi
   if (f.incr && n > 1) {
     throw new ReplyError("ERR INCR option supports a single increment-element pair");
   }
-  const scores = new Array<number>(n);
-  for (let k = 0; k < n; k++) scores[k] = scoreArg(argv[i + 2 * k]!);
+  // Every score is checked before anything changes (one pair, the usual
+  // case, needs no array).
+  const first = scoreArg(argv[i]!);
+  let scores: number[] | undefined;
+  if (n > 1) {
+    scores = new Array<number>(n);
+    scores[0] = first;
+    for (let k = 1; k < n; k++) scores[k] = scoreArg(argv[i + 2 * k]!);
+  }
   const key = argv[1]!;
   let z = readZset(c, key);
   if (z === undefined) {
@@ -109,7 +119,7 @@ function zaddGeneric(c: Context, argv: Bytes[], zincrby: boolean, limits: ZsetLi
   }
   let added = 0, updated = 0, processed = 0;
   for (let k = 0; k < n; k++) {
-    const res = z.add(scores[k]!, argv[i + 2 * k + 1]!, f, limits);
+    const res = z.add(k === 0 ? first : scores![k]!, argv[i + 2 * k + 1]!, f, limits);
     if (res === AddResult.Nan) {
       throw new ReplyError("ERR resulting score is not a number (NaN)");
     }
