@@ -105,6 +105,17 @@ export class Dispatcher implements CommandObservers {
   #after: NonNullable<CommandObserver["after"]>[] = [];
   /** The observer of each #after callback (for its `minMicros`). */
   #afterOf: CommandObserver[] = [];
+  /**
+   * Observers with `afterRun`, and the `after` callbacks of the others (with
+   * their observers): an estimated call that ran goes to the pending run
+   * (`#runCmd`, `#runUs`, `#runCalls`) for the first, one by one to these.
+   */
+  #runOf: CommandObserver[] = [];
+  #afterSolo: NonNullable<CommandObserver["after"]>[] = [];
+  #afterSoloOf: CommandObserver[] = [];
+  #runCmd: CommandEntry | undefined;
+  #runUs = 0;
+  #runCalls = 0;
   #observers: CommandObserver[] = [];
   /**
    * Timing while observers need every call's duration: a clock read costs
@@ -153,6 +164,7 @@ export class Dispatcher implements CommandObservers {
   readonly #expire = (): void => {
     this.#end = -1;
     this.#expiring = false;
+    this.#flushRun();
   };
 
   constructor(readonly host: DispatchHost) {}
@@ -167,10 +179,24 @@ export class Dispatcher implements CommandObservers {
   }
 
   #rebuild(): void {
+    this.#flushRun();
     const os = this.#observers;
     this.#before = os.flatMap((o) => o.before ? [o.before.bind(o)] : []);
     this.#after = os.flatMap((o) => o.after ? [o.after.bind(o)] : []);
     this.#afterOf = os.filter((o) => o.after !== undefined);
+    this.#runOf = os.filter((o) => o.afterRun !== undefined);
+    this.#afterSolo = os.flatMap((o) => o.after && !o.afterRun ? [o.after.bind(o)] : []);
+    this.#afterSoloOf = os.filter((o) => o.after !== undefined && o.afterRun === undefined);
+  }
+
+  /** Delivers the pending run of estimated calls to the `afterRun` observers. */
+  #flushRun(): void {
+    const n = this.#runCalls;
+    if (n === 0) return;
+    this.#runCalls = 0;
+    const os = this.#runOf, cmd = this.#runCmd!, us = this.#runUs;
+    this.#runCmd = undefined;
+    for (let i = 0; i < os.length; i++) os[i]!.afterRun!(cmd, us, n);
   }
 
   /** Finds a command by any spelling of its name. */
@@ -359,6 +385,8 @@ export class Dispatcher implements CommandObservers {
     // A call that reads the clock settles the run so far (before any
     // nested call starts a run of its own).
     let owed = 0, owedCalls = 0;
+    // What runs now may read what the pending run's observers keep.
+    if (!share && this.#runCalls !== 0) this.#flushRun();
     if (!share) {
       owed = this.#sharedUs;
       owedCalls = this.#shared;
@@ -448,7 +476,22 @@ export class Dispatcher implements CommandObservers {
     c.nestedErrors = outerNested + errors;
     c.runningCmd = outerCmd;
     c.runningArgv = outerArgv;
-    if (observers.length !== 0) {
+    if (observers.length !== 0 && share && c.blockState === undefined && this.#runOf.length !== 0) {
+      // An estimated call that ran: into the pending run (same command,
+      // same estimate) for the observers that take runs.
+      if (cmd !== this.#runCmd || us !== this.#runUs) {
+        this.#flushRun();
+        this.#runCmd = cmd;
+        this.#runUs = us;
+      }
+      this.#runCalls++;
+      const solo = this.#afterSolo, soloOf = this.#afterSoloOf;
+      for (let i = 0; i < solo.length; i++) {
+        const min = soloOf[i]!.minMicros;
+        if (min !== undefined && us < min) continue;
+        solo[i]!(c, cmd, argv, us, "ran");
+      }
+    } else if (observers.length !== 0) {
       const blocked = c.blockState;
       // A re-run that found nothing again is still the same pending call.
       if (woken === undefined || !woken.reblocked) {

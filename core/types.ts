@@ -729,6 +729,16 @@ export interface CommandObserver {
    * at each call, so it may change.
    */
   minMicros?: number;
+  /**
+   * When set, pipelined cheap calls whose duration is estimated (the same
+   * estimate for a run of them, see the dispatcher's timing) that ran to
+   * completion come here in runs, `calls` calls of `cmd` at `micros` each,
+   * instead of one `after` each: the latency histograms count them with
+   * one call. The runs are delivered before the next call that is not one
+   * of them starts, and by the end of the task, so whatever a command
+   * reads is up to date.
+   */
+  afterRun?(cmd: CommandEntry, micros: number, calls: number): void;
 }
 
 /**

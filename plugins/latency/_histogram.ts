@@ -80,8 +80,11 @@ export class LatencyHistogram {
   /** Calls recorded. */
   total = 0;
 
-  /** Records a call of `micros` µs (Redis records whole microseconds, as ns). */
-  record(micros: number): void {
+  /**
+   * Records `calls` calls of `micros` µs each (Redis records whole
+   * microseconds, as ns).
+   */
+  record(micros: number, calls = 1): void {
     const i = slotOf(micros);
     let slots = this.#slots;
     if (i >= slots.length) {
@@ -89,8 +92,8 @@ export class LatencyHistogram {
       grown.set(slots);
       this.#slots = slots = grown;
     }
-    slots[i]!++;
-    this.total++;
+    slots[i]! += calls;
+    this.total += calls;
   }
 
   /**

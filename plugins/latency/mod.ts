@@ -134,6 +134,7 @@ class Latency implements LatencyMonitor {
       this.#resetstat = this.server.commands.get("config")?.subcommands?.get("resetstat");
       this.#stop = this.server.dispatcher.observe({
         after: (c, cmd, _argv, micros, end) => this.#after(c, cmd, micros, end),
+        afterRun: (cmd, micros, calls) => this.#afterRun(cmd, micros, calls),
       });
     } else if (!on && this.#stop !== undefined) {
       this.#stop();
@@ -166,13 +167,25 @@ class Latency implements LatencyMonitor {
     }
   }
 
-  #record(cmd: CommandEntry, micros: number): void {
+  /** `calls` pipelined calls of `cmd` that ran, each estimated at `micros`. */
+  #afterRun(cmd: CommandEntry, micros: number, calls: number): void {
+    if (this.server.keyspace.loading) return;
+    if (this.threshold !== 0 && micros >= this.threshold * 1000) {
+      // The same event #after would report for each of them.
+      this.sample(cmd.flagSet.has("fast") ? "fast-command" : "command", micros / 1000);
+    }
+    if (!this.tracking) return;
+    if (cmd === this.#resetstat) this.clearHistograms();
+    this.#record(cmd, micros, calls);
+  }
+
+  #record(cmd: CommandEntry, micros: number, calls = 1): void {
     // Pipelines repeat a command: the last one's histogram saves a lookup.
     let h = cmd === this.#lastCmd ? this.#lastHist : this.histograms.get(cmd);
     if (h === undefined) this.histograms.set(cmd, h = new LatencyHistogram());
     this.#lastCmd = cmd;
     this.#lastHist = h;
-    h.record(micros);
+    h.record(micros, calls);
   }
 
   clearHistograms(): void {

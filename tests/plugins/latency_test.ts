@@ -495,6 +495,38 @@ Deno.test({
 });
 
 Deno.test({
+  name: "latency: a command sees the histograms of the pipelined calls just before it",
+  ...opts,
+  async fn() {
+    const s = await startRespite();
+    const c = await RawClient.connect(s.port);
+    try {
+      await c.call("SET", "k", "v");
+      await c.call("CONFIG", "RESETSTAT");
+      const enc = (...argv: string[]) => new TextDecoder().decode(encodeCommand(argv));
+      // One batch: the GETs' histogram is read, cleared and read again.
+      await c.write(
+        enc("GET", "k").repeat(40) + enc("LATENCY", "HISTOGRAM", "get") +
+          enc("GET", "k").repeat(10) + enc("CONFIG", "RESETSTAT") +
+          enc("LATENCY", "HISTOGRAM", "get") + enc("GET", "k").repeat(5) +
+          enc("LATENCY", "HISTOGRAM", "get"),
+      );
+      const replies: Reply[] = [];
+      for (let i = 0; i < 59; i++) replies.push((await c.read()).value);
+      const calls = (r: Reply) =>
+        (r as Reply[]).length === 0 ? 0 : ((r as Reply[])[1] as Reply[])[1];
+      assertEquals(calls(replies[40]!), 40);
+      assertEquals(replies[51], "OK");
+      assertEquals(calls(replies[52]!), 0);
+      assertEquals(calls(replies[58]!), 5);
+    } finally {
+      c.close();
+      await s.close();
+    }
+  },
+});
+
+Deno.test({
   name: "latency: a script's fast commands are each counted; one in sixteen reads the clock",
   ...opts,
   async fn() {
