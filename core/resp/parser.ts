@@ -59,6 +59,10 @@ export class RequestParser {
   end = 0;
   /** The buffer of the usual size, kept to go back to after a big request. */
   #small: Uint8Array = this.buf;
+  /** writable()'s last view, of `#viewOf` from `#viewAt`. */
+  #view: Uint8Array = this.buf;
+  #viewOf: Uint8Array = this.buf;
+  #viewAt = 0;
   /**
    * Where the bytes of the current read began: while its commands run they
    * still count as held (Redis trims its query buffer after the batch).
@@ -111,7 +115,15 @@ export class RequestParser {
       this.start = this.#batchStart = 0;
       this.end = used;
     }
-    return this.buf.subarray(this.end);
+    // The same view as last time when nothing moved (a read of a whole
+    // batch starts at 0 again): a new view per read costs tens of ns.
+    const buf = this.buf, end = this.end;
+    if (buf !== this.#viewOf || end !== this.#viewAt) {
+      this.#view = buf.subarray(end);
+      this.#viewOf = buf;
+      this.#viewAt = end;
+    }
+    return this.#view;
   }
 
   /**

@@ -9,6 +9,8 @@
 import type { Bytes, ReplyWriter } from "../types.ts";
 import { formatDouble } from "../number.ts";
 
+const EMPTY = new Uint8Array(0);
+
 /**
  * A {@link ReplyWriter} over a byte buffer.
  *
@@ -29,6 +31,13 @@ export class BufferWriter implements ReplyWriter {
   /** Called for each error reply (INFO errorstats). */
   onError: ((msg: string) => void) | undefined;
   #spare: Uint8Array | undefined;
+  /** The buffer handed over by detach(), until released. */
+  #detached: Uint8Array | undefined;
+  /** detach()'s last views of the two buffers (see there). */
+  #viewA: Uint8Array = EMPTY;
+  #viewOfA: Uint8Array | undefined;
+  #viewB: Uint8Array = EMPTY;
+  #viewOfB: Uint8Array | undefined;
   /** When false, replies are dropped (CLIENT REPLY OFF/SKIP). */
   enabled = true;
 
@@ -60,17 +69,50 @@ export class BufferWriter implements ReplyWriter {
    * {@link BufferWriter.release} once written.
    */
   detach(): Uint8Array {
-    const out = this.buf.subarray(0, this.len);
+    const buf = this.buf, len = this.len;
+    // The two buffers take turns: each keeps its last view, reused while
+    // the length repeats (a pipeline's replies often do), as a new view
+    // costs about as much as writing a short reply.
+    let out: Uint8Array;
+    if (buf === this.#viewOfA && this.#viewA.length === len) out = this.#viewA;
+    else if (buf === this.#viewOfB && this.#viewB.length === len) out = this.#viewB;
+    else {
+      out = buf.subarray(0, len);
+      if (buf === this.#viewOfA) this.#viewA = out;
+      else {
+        this.#viewB = this.#viewA;
+        this.#viewOfB = this.#viewOfA;
+        this.#viewA = out;
+        this.#viewOfA = buf;
+      }
+    }
+    this.#detached = buf;
     this.buf = this.#spare ?? new Uint8Array(16 * 1024);
     this.#spare = undefined;
     this.len = 0;
     return out;
   }
 
-  /** Returns a detached buffer for reuse (large ones are dropped). */
+  /**
+   * Returns the buffer {@link BufferWriter.detach} handed over (`buf` is
+   * its view) for reuse; large ones are dropped.
+   */
   release(buf: Uint8Array): void {
-    if (buf.buffer.byteLength <= 1 << 20) {
-      this.#spare = new Uint8Array(buf.buffer);
+    const whole = this.#detached;
+    this.#detached = undefined;
+    if (whole === undefined || whole.buffer !== buf.buffer) return;
+    if (whole.length <= 1 << 20) {
+      this.#spare = whole;
+      return;
+    }
+    // Dropped: no view may keep it alive.
+    if (this.#viewOfA === whole) {
+      this.#viewA = EMPTY;
+      this.#viewOfA = undefined;
+    }
+    if (this.#viewOfB === whole) {
+      this.#viewB = EMPTY;
+      this.#viewOfB = undefined;
     }
   }
 

@@ -393,3 +393,25 @@ Deno.test("parser: short arguments share the recent-strings cache, byte exact", 
     ["SET", "\xff\x00\x9f", "\x80\x81\x82\x83"],
   ]);
 });
+
+Deno.test("parser: writable() hands out the same view while nothing moved", () => {
+  const p = new RequestParser({ maxBulk: 512 * 1024 * 1024, maxQuery: 1 << 30 });
+  const v = p.writable();
+  const cmd = new TextEncoder().encode("*1\r\n$4\r\nPING\r\n");
+  v.set(cmd);
+  p.commit(cmd.length);
+  assertEquals(p.next(), ["PING"]);
+  assertEquals(p.next(), null);
+  // All consumed: the next read goes to the start again, through the same view.
+  assertOk(p.writable() === v, "the same view");
+  // Half a command left: the view starts after it.
+  const half = cmd.subarray(0, 6);
+  p.writable().set(half);
+  p.commit(half.length);
+  assertEquals(p.next(), null);
+  const rest = p.writable();
+  assertOk(rest !== v && rest.byteOffset === v.byteOffset + 6, "a view after the partial command");
+  rest.set(cmd.subarray(6));
+  p.commit(cmd.length - 6);
+  assertEquals(p.next(), ["PING"]);
+});

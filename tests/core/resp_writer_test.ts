@@ -259,3 +259,36 @@ Deno.test({
     }
   },
 });
+
+Deno.test("writer: detach and release take turns on two buffers; views are reused, big buffers dropped", () => {
+  const w = new BufferWriter(1024);
+  const text = (b: Uint8Array) => bytesToString(b, 0, b.length);
+  const first = w.buf;
+  w.simple("PONG");
+  const a = w.detach();
+  assertEquals(text(a), "+PONG\r\n");
+  // Replies made while `a` is in flight go to another buffer.
+  w.simple("PONG");
+  w.release(a);
+  const b = w.detach();
+  assertOk(b.buffer !== a.buffer, "a second buffer while the first was out");
+  w.release(b);
+  w.simple("PONG");
+  const a2 = w.detach();
+  assertOk(a2 === a, "the first buffer's view, reused for the same length");
+  w.release(a2);
+  w.simple("PONG!");
+  const b2 = w.detach();
+  assertEquals(text(b2), "+PONG!\r\n");
+  assertOk(b2 !== b && b2.buffer === b.buffer, "a new view for a new length");
+  w.release(b2);
+  // A reply past 1 MiB grows the buffer; released, it is dropped.
+  w.bulk("x".repeat(2 << 20));
+  const big = w.detach();
+  w.release(big);
+  w.simple("OK");
+  const after = w.detach();
+  // (The big buffer grew out of the first one, which is gone with it.)
+  assertOk(after.buffer !== big.buffer && after.buffer === b.buffer, "the big buffer is gone");
+  assertOk(first.buffer !== after.buffer);
+});
