@@ -385,9 +385,9 @@ export class Dispatcher implements CommandObservers {
     // A call that reads the clock settles the run so far (before any
     // nested call starts a run of its own).
     let owed = 0, owedCalls = 0;
-    // What runs now may read what the pending run's observers keep.
-    if (!share && this.#runCalls !== 0) this.#flushRun();
     if (!share) {
+      // What runs now may read what the pending run's observers keep.
+      if (this.#runCalls !== 0) this.#flushRun();
       owed = this.#sharedUs;
       owedCalls = this.#shared;
       this.#shared = this.#sharedUs = 0;

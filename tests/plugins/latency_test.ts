@@ -378,152 +378,126 @@ Deno.test({
   },
 });
 
+/** Runs `fn` with a client of a fresh server. */
+async function withClient(fn: (c: RawClient) => Promise<void>): Promise<void> {
+  const s = await startRespite();
+  const c = await RawClient.connect(s.port);
+  try {
+    await fn(c);
+  } finally {
+    c.close();
+    await s.close();
+  }
+}
+
+/** A command as it goes on the wire, for batches written at once. */
+function wire(...argv: string[]): string {
+  return new TextDecoder().decode(encodeCommand(argv));
+}
+
+/** A script of some tens of milliseconds, not a fast command. */
+const SLOW_EVAL = ["EVAL", "local t = 0 for i = 1, 2000000 do t = t + i end return 1", "0"];
+
+/** The calls a LATENCY HISTOGRAM reply of one command counts (0 when empty). */
+function callsOf(hist: Reply): Reply {
+  const r = hist as Reply[];
+  return r.length === 0 ? 0 : (r[1] as Reply[])[1]!;
+}
+
+/**
+ * Checks INFO commandstats after a batch that ended with SLOW_EVAL: each
+ * command made exactly its calls, in a small part of the script's time
+ * (the script's is not theirs), and its histogram counts them all.
+ */
+async function assertCounted(c: RawClient, calls: Record<string, number>): Promise<void> {
+  const stats = String(await c.call("INFO", "commandstats"));
+  const usecOf = (cmd: string, n: number) => {
+    const m = new RegExp(`\\r\\ncmdstat_${cmd}:calls=${n},usec=(\\d+),`).exec(stats);
+    assertOk(m !== null, `${cmd}: ${n} calls in ${stats}`);
+    return Number(m[1]);
+  };
+  const evalUs = usecOf("eval", 1);
+  assertOk(evalUs >= 10000, `the script took ${evalUs} µs`);
+  for (const [cmd, n] of Object.entries(calls)) {
+    const us = usecOf(cmd, n);
+    assertOk(us < evalUs / 4, `${cmd} usec ${us}: the script's time is not theirs`);
+    assertEquals(callsOf(await c.call("LATENCY", "HISTOGRAM", cmd)), n);
+  }
+}
+
 Deno.test({
   name:
     "latency: pipelined fast commands share clock reads; counts stay exact, a slow one is logged",
   ...opts,
-  async fn() {
-    const s = await startRespite();
-    const c = await RawClient.connect(s.port);
-    try {
+  fn: () =>
+    withClient(async (c) => {
       await c.call("SET", "k", "v");
       await c.call("CONFIG", "RESETSTAT");
       await c.call("SLOWLOG", "RESET");
       await c.call("CONFIG", "SET", "slowlog-log-slower-than", "10000");
       // One batch: fast GETs around a slow command (EVAL is not fast).
-      const gets = "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n".repeat(100);
-      const lua = "local t = 0 for i = 1, 2000000 do t = t + i end return 1";
-      const slow = ["EVAL", lua, "0"];
-      await c.write(gets + new TextDecoder().decode(encodeCommand(slow)) + gets);
+      const gets = wire("GET", "k").repeat(100);
+      await c.write(gets + wire(...SLOW_EVAL) + gets);
       for (let i = 0; i < 201; i++) await c.read();
-      const stats = String(await c.call("INFO", "commandstats"));
-      assertMatch(stats, /\r\ncmdstat_get:calls=200,usec=\d+,/);
-      const evalUs = Number(/cmdstat_eval:calls=1,usec=(\d+),/.exec(stats)![1]);
-      const getUs = Number(/cmdstat_get:calls=200,usec=(\d+),/.exec(stats)![1]);
-      assertOk(evalUs >= 10000, `the script took ${evalUs} µs`);
-      assertOk(getUs < evalUs / 4, `GET usec ${getUs}: the script's time is not theirs`);
-      const hist = await c.call("LATENCY", "HISTOGRAM", "get") as Reply[];
-      assertEquals((hist[1] as Reply[])[1], 200);
+      await assertCounted(c, { get: 200 });
       const log = await c.call("SLOWLOG", "GET", "10") as Reply[][];
-      assertEquals(log.map((e) => e[3]), [slow]);
-    } finally {
-      c.close();
-      await s.close();
-    }
-  },
+      assertEquals(log.map((e) => e[3]), [SLOW_EVAL]);
+    }),
 });
-
-/** A command's usec in INFO commandstats, checking its calls. */
-function usecOf(stats: string, cmd: string, calls: number): number {
-  const m = new RegExp(`\\r\\ncmdstat_${cmd}:calls=${calls},usec=(\\d+),`).exec(stats);
-  assertOk(m !== null, `${cmd}: ${calls} calls in ${stats}`);
-  return Number(m[1]);
-}
 
 Deno.test({
   name: "latency: pipelined transactions of fast commands are estimated; counts stay exact",
   ...opts,
-  async fn() {
-    const s = await startRespite();
-    const c = await RawClient.connect(s.port);
-    try {
+  fn: () =>
+    withClient(async (c) => {
       await c.call("CONFIG", "RESETSTAT");
       // 100 transactions in one batch, then a slow command: EXEC's time is
       // its queue's estimates, and the slow one's is not theirs.
-      const unit = ["MULTI", "SET k v", "INCR n", "EXEC"]
-        .map((l) => new TextDecoder().decode(encodeCommand(l.split(" ")))).join("");
-      const lua = "local t = 0 for i = 1, 2000000 do t = t + i end return 1";
-      const slow = new TextDecoder().decode(encodeCommand(["EVAL", lua, "0"]));
-      await c.write(unit.repeat(100) + slow);
+      const unit = wire("MULTI") + wire("SET", "k", "v") + wire("INCR", "n") + wire("EXEC");
+      await c.write(unit.repeat(100) + wire(...SLOW_EVAL));
       for (let i = 0; i < 401; i++) await c.read();
       assertEquals(await c.call("GET", "n"), "100");
-      const stats = String(await c.call("INFO", "commandstats"));
-      const usec = (cmd: string, calls: number) => usecOf(stats, cmd, calls);
-      const execUs = usec("exec", 100), evalUs = usec("eval", 1);
-      usec("multi", 100);
-      usec("set", 100);
-      usec("incr", 100);
-      assertOk(evalUs >= 10000, `the script took ${evalUs} µs`);
-      assertOk(execUs < evalUs / 4, `EXEC usec ${execUs}: the script's time is not theirs`);
-      for (const cmd of ["exec", "set", "incr"]) {
-        const hist = await c.call("LATENCY", "HISTOGRAM", cmd) as Reply[];
-        assertEquals((hist[1] as Reply[])[1], 100);
-      }
-    } finally {
-      c.close();
-      await s.close();
-    }
-  },
+      await assertCounted(c, { multi: 100, exec: 100, set: 100, incr: 100 });
+    }),
 });
 
 Deno.test({
   name: "latency: calls cheap by their arguments (MSET, PFCOUNT, XRANGE COUNT) are counted exactly",
   ...opts,
-  async fn() {
-    const s = await startRespite();
-    const c = await RawClient.connect(s.port);
-    try {
+  fn: () =>
+    withClient(async (c) => {
       await c.call("PFADD", "h", "a", "b");
       await c.call("XADD", "x", "*", "f", "v");
       await c.call("CONFIG", "RESETSTAT");
-      const enc = (l: string) => new TextDecoder().decode(encodeCommand(l.split(" ")));
-      const unit = [
-        "MSET a 1 b 2",
-        "PFCOUNT h",
-        "XRANGE x - + COUNT 10",
-        "MSET " + "k v ".repeat(20),
-      ]
-        .map((l) => enc(l.trim())).join("");
-      const lua = "local t = 0 for i = 1, 2000000 do t = t + i end return 1";
-      const slow = new TextDecoder().decode(encodeCommand(["EVAL", lua, "0"]));
-      await c.write(unit.repeat(50) + slow);
+      const many = Array.from({ length: 20 }, () => ["k", "v"]).flat();
+      const unit = wire("MSET", "a", "1", "b", "2") + wire("PFCOUNT", "h") +
+        wire("XRANGE", "x", "-", "+", "COUNT", "10") + wire("MSET", ...many);
+      await c.write(unit.repeat(50) + wire(...SLOW_EVAL));
       for (let i = 0; i < 201; i++) await c.read();
-      const stats = String(await c.call("INFO", "commandstats"));
-      const usec = (cmd: string, calls: number) => usecOf(stats, cmd, calls);
-      const evalUs = usec("eval", 1);
-      for (const [cmd, calls] of [["mset", 100], ["pfcount", 50], ["xrange", 50]] as const) {
-        const us = usec(cmd, calls);
-        assertOk(us < evalUs / 4, `${cmd} usec ${us}: the script's time is not theirs`);
-        const hist = await c.call("LATENCY", "HISTOGRAM", cmd) as Reply[];
-        assertEquals((hist[1] as Reply[])[1], calls);
-      }
-    } finally {
-      c.close();
-      await s.close();
-    }
-  },
+      await assertCounted(c, { mset: 100, pfcount: 50, xrange: 50 });
+    }),
 });
 
 Deno.test({
   name: "latency: a command sees the histograms of the pipelined calls just before it",
   ...opts,
-  async fn() {
-    const s = await startRespite();
-    const c = await RawClient.connect(s.port);
-    try {
+  fn: () =>
+    withClient(async (c) => {
       await c.call("SET", "k", "v");
       await c.call("CONFIG", "RESETSTAT");
-      const enc = (...argv: string[]) => new TextDecoder().decode(encodeCommand(argv));
+      const hist = wire("LATENCY", "HISTOGRAM", "get");
       // One batch: the GETs' histogram is read, cleared and read again.
       await c.write(
-        enc("GET", "k").repeat(40) + enc("LATENCY", "HISTOGRAM", "get") +
-          enc("GET", "k").repeat(10) + enc("CONFIG", "RESETSTAT") +
-          enc("LATENCY", "HISTOGRAM", "get") + enc("GET", "k").repeat(5) +
-          enc("LATENCY", "HISTOGRAM", "get"),
+        wire("GET", "k").repeat(40) + hist + wire("GET", "k").repeat(10) +
+          wire("CONFIG", "RESETSTAT") + hist + wire("GET", "k").repeat(5) + hist,
       );
       const replies: Reply[] = [];
       for (let i = 0; i < 59; i++) replies.push((await c.read()).value);
-      const calls = (r: Reply) =>
-        (r as Reply[]).length === 0 ? 0 : ((r as Reply[])[1] as Reply[])[1];
-      assertEquals(calls(replies[40]!), 40);
+      assertEquals(callsOf(replies[40]!), 40);
       assertEquals(replies[51], "OK");
-      assertEquals(calls(replies[52]!), 0);
-      assertEquals(calls(replies[58]!), 5);
-    } finally {
-      c.close();
-      await s.close();
-    }
-  },
+      assertEquals(callsOf(replies[52]!), 0);
+      assertEquals(callsOf(replies[58]!), 5);
+    }),
 });
 
 Deno.test({
