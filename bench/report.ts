@@ -42,6 +42,14 @@ export interface FloorRow {
   floorCpu: number;
   /** Respite's own CPU per command, ns (bench/pipeline_inprocess.ts); absent in older reports. */
   ownNs?: number | undefined;
+  /**
+   * The floor with a busy loop of `ns` per command (bench/io_floor.ts
+   * `--work`), by rising `ns`, up to the first that misses the row's
+   * target; absent in older reports.
+   */
+  worked?: { ns: number; ops: number; cpu: number }[] | undefined;
+  /** Commands per request (a transaction's unit holds several); 1 when absent. */
+  perRequest?: number | undefined;
 }
 
 /** RSS of one server, idle and after the fill. */
@@ -89,7 +97,7 @@ export interface Report {
   /** The Lua engines on the EVAL row's shape (bench/lua_engines.ts), when measured. */
   engines?: EnginesResult | undefined;
   /** Rows against a Deno server that only answers +PONG (`--floor`). */
-  floor?: { rows: FloorRow[] } | undefined;
+  floor?: { rows: FloorRow[]; workLevels?: number[] | undefined } | undefined;
   seconds: number;
   /** 1-minute load average before and after the run. */
   load: [string, string];
@@ -259,9 +267,15 @@ function issue19(r: Report): TargetResult[] {
     const f = r.floor?.rows.find((x) => x.id === id && (x.pipeline ?? 16) === pipeline);
     if (f === undefined) return "";
     const at = ratio(f.floorOps, f.redisOps);
+    const own = f.ownNs !== undefined && Number.isFinite(f.ownNs)
+      ? `, Respite's ${fmtInt(f.ownNs)} ns`
+      : "";
+    const allows = f.worked === undefined || at < min
+      ? ""
+      : `; own work it allows: ${allowedWork(f, min * f.redisOps)}${own}`;
     return `; the Deno floor on this row: ${fmtRatio(at)}${
       at < min ? ", below the target itself" : ""
-    }`;
+    }${allows}`;
   };
   /** A target met when `ok(actual)`; unmeasured when `actual` is missing or NaN. */
   const goal = (
@@ -494,7 +508,7 @@ export function render(r: Report): string {
 }
 
 /** Issue 19's minimum Respite/Redis ratio for a row at a depth. */
-function goalOf(id: string, pipeline: number): number {
+export function goalOf(id: string, pipeline: number): number {
   return pipeline === 1 ? 1 : P16_GOALS[id] ?? 0.8;
 }
 
@@ -509,13 +523,14 @@ function floorSection(r: Report): string[] {
     "command lines as the throughput tables, alternating with redis-server, it shows what",
     "Deno's sockets alone cost: Floor/Redis is the best Respite/Redis ratio any Deno server",
     "can reach on that row, and Respite/Floor how much of it Respite reaches. The Respite",
-    "columns are the throughput tables'. XADD's row is not run on the floor: its `*`",
-    "argument would count as a second command there.",
+    "columns are the throughput tables'.",
     "",
     "| Test | Redis ops/s | Floor ops/s | Floor/Redis | Respite/Redis | Respite/Floor | Redis CPU µs/req | Floor CPU µs/req | Respite CPU µs/req |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   const budget: string[] = [];
+  const sweep: string[] = [];
+  const levels = r.floor!.workLevels ?? [];
   for (const f of r.floor!.rows) {
     const p = f.pipeline ?? 16;
     const row = findRow(r, p, f.id);
@@ -526,23 +541,61 @@ function floorSection(r: Report): string[] {
         fmtRatio(row ? ratio(row.respiteOps, f.floorOps) : NaN)
       } | ${fmtCpu(f.redisCpu)} | ${fmtCpu(f.floorCpu)} | ${fmtCpu(row?.respiteCpu ?? NaN)} |`,
     );
-    if (row === undefined || f.ownNs === undefined) continue;
-    // The server is CPU-bound on these rows: its ops/s times its CPU per
-    // request is the share of a core it gets. At that share, the target's
-    // ops/s allow this much CPU per request; less the floor's is what is
-    // left for Respite's own work.
     const goal = goalOf(f.id, p);
+    const own = f.ownNs !== undefined && Number.isFinite(f.ownNs) ? `${fmtInt(f.ownNs)} ns` : "n/a";
+    if (f.worked !== undefined) {
+      const cells = levels.map((ns) => {
+        const w = f.worked!.find((x) => x.ns === ns);
+        return w === undefined ? "" : `${fmtInt(w.ops)} (${fmtCpu(w.cpu)})`;
+      });
+      sweep.push(
+        `| ${f.name} -P ${p} | ${goal}x | ${fmtInt(goal * f.redisOps)} | ${fmtInt(f.floorOps)} (${
+          fmtCpu(f.floorCpu)
+        }) | ${cells.join(" | ")} | ${allowedWork(f, goal * f.redisOps)} | ${own} | ${
+          fmtRatio(row ? ratio(row.respiteOps, row.redisOps) : NaN)
+        } |`,
+      );
+      continue;
+    }
+    if (row === undefined || f.ownNs === undefined) continue;
+    // Older reports: the server is CPU-bound on these rows: its ops/s
+    // times its CPU per request is the share of a core it gets. At that
+    // share, the target's ops/s allow this much CPU per request; less the
+    // floor's is what is left for Respite's own work.
     const share = row.respiteOps * row.respiteCpu;
     const allowed = share / (goal * row.redisOps);
     budget.push(
       `| ${f.name} -P ${p} | ${goal}x | ${fmtCpu(allowed)} | ${fmtCpu(f.floorCpu)} | ${
         fmtInt((allowed - f.floorCpu) * 1000)
-      } ns | ${Number.isFinite(f.ownNs) ? `${fmtInt(f.ownNs)} ns` : "n/a"} | ${
-        fmtCpu(row.respiteCpu)
-      } |`,
+      } ns | ${own} | ${fmtCpu(row.respiteCpu)} |`,
     );
   }
   out.push("");
+  if (sweep.length !== 0) {
+    out.push(
+      "What the targets leave for Respite's own work, measured. The same floor, started with",
+      "`--work <ns>`, spins that many nanoseconds per command (a dependent chain of arithmetic,",
+      "calibrated against the clock at its start on an idle core) before it replies: a Deno",
+      "server whose own work costs exactly that. Each row climbs the levels until the floor",
+      "falls below the row's target (ops/s, with CPU µs per request in brackets). The work the",
+      "target allows is where the floor crosses it (interpolated in time per request), per",
+      "request (a transaction's unit is several commands, each given the work). Respite's own",
+      "work is what bench/pipeline_inprocess.ts measures on an idle core, the same unit: the",
+      "connection loop fed from memory, no kernel. A target is within a Deno server's reach",
+      "only with own work below what it allows; the spin touches no memory and allocates",
+      "nothing, so real work of the same length fares worse (a cache miss, a collection).",
+      "Own work costs more than its length under load: the client that waits for a slower",
+      "server has to be woken by more of its writes (the floor's system time per request",
+      "grows with the work), and the two processes share the machine's cores.",
+      "",
+      `| Row | Target | Target ops/s | Floor ops/s (CPU µs/req) | ${
+        levels.map((ns) => `With ${fmtInt(ns)} ns`).join(" | ")
+      } | Own work the target allows | Respite's own work (in-process) | Respite/Redis |`,
+      `| --- | ---: | ---: | ---: | ${levels.map(() => "---:").join(" | ")} | ---: | ---: | ---: |`,
+      ...sweep,
+      "",
+    );
+  }
   if (budget.length !== 0) {
     out.push(
       "What the targets leave for Respite's own work. The server is CPU-bound on these rows:",
@@ -561,6 +614,24 @@ function floorSection(r: Report): string[] {
     );
   }
   return out;
+}
+
+/**
+ * The own work per request a target allows, from a row's sweep: where the
+ * floor's ops/s cross `target`, interpolated linearly in time per request
+ * between the levels around it.
+ */
+function allowedWork(f: FloorRow, target: number): string {
+  const per = f.perRequest ?? 1;
+  const points = [{ ns: 0, ops: f.floorOps }, ...(f.worked ?? [])];
+  if (!(points[0]!.ops >= target)) return "none (the floor misses it)";
+  for (let i = 1; i < points.length; i++) {
+    const a = points[i - 1]!, b = points[i]!;
+    if (b.ops >= target) continue;
+    const at = a.ns + (b.ns - a.ns) * (1 / target - 1 / a.ops) / (1 / b.ops - 1 / a.ops);
+    return `${fmtInt(at * per)} ns`;
+  }
+  return `over ${fmtInt(points[points.length - 1]!.ns * per)} ns`;
 }
 
 /** The notes of the rows in the report, once each, as a Markdown list. */

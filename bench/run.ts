@@ -35,11 +35,13 @@
  *                     row's script shape (bench/lua_engines.ts); on by
  *                     default without `--only`
  * - `--no-engines`    skip it
- * - `--floor`         run every row (but XADD's, see onFloor) against
- *                     bench/io_floor.ts too (a Deno server that only answers
- *                     +PONG: what Deno's sockets cost), alternating with
- *                     redis-server; on by default without `--only` (the
- *                     memory section measures its idle RSS either way)
+ * - `--floor`         run every row against bench/io_floor.ts too (a Deno
+ *                     server that only answers +PONG: what Deno's sockets
+ *                     cost), alternating with redis-server, then against
+ *                     it with work per command (WORK_LEVELS) until it
+ *                     misses the row's issue 19 target; on by default
+ *                     without `--only` (the memory section measures its
+ *                     idle RSS either way)
  * - `--no-floor`      skip it
  * - `--entry E`       Respite entry point: `main` (main.ts) or `launcher`
  *                     (bench/respite_server.ts); default main.ts when present
@@ -72,6 +74,7 @@ import {
 import {
   checkTargets,
   type FloorRow,
+  goalOf,
   type MemorySample,
   render,
   type Report,
@@ -87,13 +90,11 @@ import { RESPITE_VERSION } from "../core/version.ts";
 const ROOT = new URL("..", import.meta.url).pathname;
 
 /**
- * Whether a row also runs against bench/io_floor.ts (`--floor`): every row
- * but the ones whose requests hold a `*` argument (XADD's ID), which the
- * floor, counting `*` bytes as commands, would answer twice.
+ * The floor's work per command (ns) in the sweep that measures what own
+ * work a row's target leaves: each row climbs them until the floor falls
+ * below the target.
  */
-function onFloor(test: BenchTest): boolean {
-  return !test.args.includes("*");
-}
+const WORK_LEVELS = [150, 300, 600, 1200, 2400];
 
 /** The commands redis-benchmark's `-t` tests send (`-r` turns ZADD's score random). */
 const T_COMMANDS: Readonly<Record<string, readonly string[]>> = {
@@ -600,9 +601,11 @@ async function main(): Promise<void> {
       const f = await startIoFloor(freePort());
       servers.push(f);
       serverLines.push(f.commandLine);
-      floor = { rows: [] };
+      floor = { rows: [], workLevels: WORK_LEVELS };
+      /** The floors with work per command, by ns, started when first needed. */
+      const workers = new Map<number, BenchServer>();
       for (const pipeline of o.pipelines) {
-        for (const test of tests.filter(onFloor)) {
+        for (const test of tests) {
           const n = requests(o, test, pipeline);
           const args = benchArgs(o, test, pipeline, n);
           const runs = { redis: [] as RunResult[], floor: [] as RunResult[] };
@@ -622,14 +625,36 @@ async function main(): Promise<void> {
             redisCpu: median(runs.redis.map((r) => r.cpuPerReq)),
             floorCpu: median(runs.floor.map((r) => r.cpuPerReq)),
             ownNs: await ownWorkOf(test, pipeline),
+            perRequest: test.tool === "scripted"
+              ? SCRIPTED_TESTS.find((x) => x.id === test.id)?.script.length ?? 1
+              : 1,
+            worked: [],
           };
+          // The sweep: the same floor with work per command, climbing
+          // until it misses the target (or the levels run out).
+          const target = goalOf(test.id, pipeline) * row.redisOps;
+          for (const ns of row.floorOps >= target ? WORK_LEVELS : []) {
+            const w = workers.get(ns) ?? await startIoFloor(freePort(), ns);
+            if (!workers.has(ns)) {
+              workers.set(ns, w);
+              servers.push(w);
+              serverLines.push(w.commandLine);
+            }
+            const got: RunResult[] = [];
+            for (let rep = 0; rep < o.reps; rep++) got.push(await runOnce(w, args, test));
+            const ops = median(got.map((r) => r.rps));
+            row.worked!.push({ ns, ops, cpu: median(got.map((r) => r.cpuPerReq)) });
+            if (!(ops >= target)) break;
+          }
           floor.rows.push(row);
           console.log(
             `floor -P ${pipeline} ${test.id.padEnd(12)} redis ${Math.round(row.redisOps)} floor ${
               Math.round(row.floorOps)
             } ratio ${(row.floorOps / row.redisOps).toFixed(2)} cpu µs/req ${
               row.redisCpu.toFixed(2)
-            } / ${row.floorCpu.toFixed(2)}; own work ${row.ownNs ?? "-"} ns`,
+            } / ${row.floorCpu.toFixed(2)}; own work ${row.ownNs ?? "-"} ns; with work ${
+              row.worked!.map((x) => `${x.ns} ns ${Math.round(x.ops)}`).join(", ")
+            }`,
           );
         }
       }

@@ -164,10 +164,12 @@ export function startRespite(port: number, entry: RespiteEntry): Promise<BenchSe
 
 /**
  * Starts bench/io_floor.ts: a Deno server that answers every command with
- * `+PONG` and does nothing else, Deno's socket cost with no server code.
+ * `+PONG` and does nothing else, Deno's socket cost with no server code;
+ * with `workNs`, plus a busy loop of that many nanoseconds per command.
  */
-export function startIoFloor(port: number): Promise<BenchServer> {
+export function startIoFloor(port: number, workNs = 0): Promise<BenchServer> {
   const args = ["run", "--allow-net", "bench/io_floor.ts", String(port)];
+  if (workNs !== 0) args.push("--work", String(workNs));
   return spawn("Floor", port, Deno.execPath(), args, `deno ${args.map(quote).join(" ")}`);
 }
 
