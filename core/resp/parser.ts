@@ -260,7 +260,8 @@ export class RequestParser {
     if (p + 1 >= end || buf[p] !== 13) return undefined;
     p += 2;
     const maxBulk = this.limits.maxBulk;
-    const argv: string[] = [];
+    // Sized up front: a push into `[]` calls a builtin that grows it.
+    const argv: string[] = new Array(n);
     for (let k = 0; k < n; k++) {
       if (p + 1 >= end || buf[p] !== 36) return undefined;
       d = buf[++p]! - 48;
@@ -279,9 +280,9 @@ export class RequestParser {
       if (p + 1 >= end || buf[p] !== 13 || len > maxBulk) return undefined;
       p += 2;
       if (end - p < len + 2) return undefined;
-      argv.push(
-        k === 0 ? commandNameToString(buf, p, p + len) : recentBytesToString(buf, p, p + len),
-      );
+      argv[k] = k === 0
+        ? commandNameToString(buf, p, p + len)
+        : recentBytesToString(buf, p, p + len);
       p += len + 2;
     }
     this.start = p;
