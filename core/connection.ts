@@ -337,7 +337,9 @@ export class Connections {
   #overOutputLimit(c: Client): boolean {
     const lim = this.#outputLimits[c.kind];
     if (!lim) return false;
-    const [hard, soft, secs] = lim;
+    // Indexed, not destructured: this runs per read, and destructuring
+    // allocates an iterator.
+    const hard = lim[0], soft = lim[1], secs = lim[2];
     if (hard === 0 && soft === 0) return false;
     const size = c.writer.len + c.outputPending;
     let over = hard !== 0 && size > hard;
