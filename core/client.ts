@@ -110,8 +110,11 @@ export class Client implements Context {
   outputPeak = 0;
   outputPeakAt = 0;
   kind: "normal" | "pubsub" | "replica" = "normal";
-  /** The write in progress, if any. */
-  writing: Promise<void> | undefined;
+  /**
+   * The write in progress, if any: its promise, or `true` while the
+   * client's read loop writes a batch's replies itself.
+   */
+  writing: Promise<void> | true | undefined;
   /** Total commands this client ran. */
   commands = 0;
   /** Set by the server to close the socket. */

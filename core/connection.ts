@@ -196,11 +196,26 @@ export class Connections {
         const waits = c.flags.closeAfterReply || !this.#hasOutputLimit(c);
         if (c.writer.len !== 0 && c.writing === undefined && waits) {
           // The usual turn: this loop writes the batch's replies itself,
-          // with no promise chain of flush()'s (one fewer per request at -P 1).
+          // with no promise chain of flush()'s, and without hooks to wait
+          // for, not even #writeLoop's promise (10-15 ns a pipelined GET).
           if (this.#overOutputLimit(c)) break;
-          const p = this.#writeLoop(c);
-          c.writing = p;
-          await p;
+          if (host.hooks.beforeFlush.length === 0) {
+            c.writing = true;
+            do {
+              const data = this.#take(c);
+              for (let off = 0; off < data.length;) {
+                off += await conn.write(off === 0 ? data : data.subarray(off));
+                c.outputPending = data.length - off;
+              }
+              this.#written(c, data);
+            } while (c.writer.len !== 0 && !c.closed);
+            c.outputPending = 0;
+            c.softLimitSince = 0;
+          } else {
+            const p = this.#writeLoop(c);
+            c.writing = p;
+            await p;
+          }
           c.writing = undefined;
           if (c.writer.len !== 0) this.flush(c);
         } else if (c.writer.len !== 0) {
@@ -291,8 +306,7 @@ export class Connections {
 
   async #writeLoop(c: Client): Promise<void> {
     const conn = c.conn!;
-    const host = this.host;
-    const before = host.hooks.beforeFlush;
+    const before = this.host.hooks.beforeFlush;
     try {
       while (c.writer.len !== 0 && !c.closed) {
         for (let i = 0; i < before.length; i++) {
@@ -305,19 +319,15 @@ export class Connections {
           if (c.writer.len !== len) i = -1;
         }
         if (c.closed) break;
-        if (c.writer.len > c.outputPeak) c.outputPeak = c.writer.len;
-        const data = c.writer.detach();
-        c.outputPending = data.length;
-        let off = 0;
-        while (off < data.length) {
+        const data = this.#take(c);
+        for (let off = 0; off < data.length;) {
           off += await conn.write(off === 0 ? data : data.subarray(off));
           // Progress counts as interaction (`timeout`), as Redis's writes
           // do: the cron sees this change (a clock read per write would be
           // a tenth of a request's cost).
           c.outputPending = data.length - off;
         }
-        host.stats.netOutputBytes += data.length;
-        c.writer.release(data);
+        this.#written(c, data);
       }
       c.outputPending = 0;
       c.softLimitSince = 0;
@@ -325,6 +335,20 @@ export class Connections {
     } catch {
       c.closer?.();
     }
+  }
+
+  /** The client's buffered output, taken for a write. */
+  #take(c: Client): Uint8Array {
+    if (c.writer.len > c.outputPeak) c.outputPeak = c.writer.len;
+    const data = c.writer.detach();
+    c.outputPending = data.length;
+    return data;
+  }
+
+  /** After a write of what {@link Connections.#take} gave: counted, buffer back. */
+  #written(c: Client, data: Uint8Array): void {
+    this.host.stats.netOutputBytes += data.length;
+    c.writer.release(data);
   }
 
   /** Whether `client-output-buffer-limit` limits the client's class. */

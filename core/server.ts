@@ -598,13 +598,12 @@ export class Server implements ClientHost {
       }
       // Replies on their way get a moment to leave; a client that does not
       // read must not hold the exit (Redis does not wait at all).
-      const pending = [...this.clients.values()].map((c) => c.writing);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        Promise.allSettled(pending),
-        new Promise((r) => (timer = setTimeout(r, SHUTDOWN_FLUSH_MS))),
-      ]);
-      clearTimeout(timer);
+      const deadline = Date.now() + SHUTDOWN_FLUSH_MS;
+      const writing = () => {
+        for (const c of this.clients.values()) if (c.writing !== undefined) return true;
+        return false;
+      };
+      while (writing() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
       for (const c of [...this.clients.values()]) this.connections.drop(c);
       this.#closed();
     })();
