@@ -40,6 +40,8 @@ export interface DispatchHost {
 const CACHE_MAX = 512;
 const SAMPLE = 16; // a power of two
 const SHARE = 16;
+/** Indexes of Dispatcher's #us: a run's estimated µs, the means, the guessed sum. */
+const SHARED_US = 0, MEAN = 1, NESTED_MEAN = 2, GUESSED_US = 3;
 /** Runs whose commands took more than this (µs, a pause) are timed one by one. */
 const SHARE_MAX_US = 50;
 
@@ -131,7 +133,8 @@ export class Dispatcher implements CommandObservers {
    * Pipelined cheap commands (`CommandEntry.isFast`) share clock reads: of a
    * client's run of them,
    * one in SHARE reads the clock, the others are given the last run's mean
-   * (`#mean`, µs), and the one that reads takes the run's measured time
+   * (`#us[MEAN]`, µs; their sum so far is `#us[SHARED_US]`), and the one
+   * that reads takes the run's measured time
    * less those estimates. A read costs as much as a pipelined GET's own
    * work; this keeps INFO commandstats' sums and the histograms' counts
    * exact. A fast command is not slow on its own: a run slower than
@@ -139,28 +142,31 @@ export class Dispatcher implements CommandObservers {
    * by one, so no estimate reaches the slow log.
    */
   #shared = 0;
-  #sharedUs = 0;
-  #mean = 0;
   /**
    * The fast commands a script calls, or EXEC runs from its queue, are
    * timed one in SHARE too, alone (each pays Lua's or EXEC's work between
    * them, so none can start where another ended): the others are given
-   * the mean of the last one timed. Their sums in INFO commandstats are
+   * the mean of the last one timed (`#us[NESTED_MEAN]`). Their sums in INFO commandstats are
    * then estimates; the script's or EXEC's own time, read around it,
    * stays exact.
    */
   #nestedTick = 0;
-  #nestedMean = 0;
   /**
-   * Calls run, and of those the ones given an estimate (and its sum): a
+   * Calls run, and of those the ones given an estimate (and its sum,
+   * `#us[GUESSED_US]`): a
    * {@link CommandSpec.timedByNested} call whose nested calls were all
    * estimated joins the shared run as their sum plus one mean, instead of
    * reading the clock (EXEC of a queue of cheap commands, pipelined).
    */
   #runs = 0;
   #guessed = 0;
-  #guessedUs = 0;
   #expiring = false;
+  /**
+   * The sums and means above (µs), as doubles in an array: kept in fields,
+   * every sum stored per call boxed a new number (a pipelined GET then
+   * allocated 15% more, one scavenge in seven).
+   */
+  readonly #us = new Float64Array(4);
   readonly #expire = (): void => {
     this.#end = -1;
     this.#expiring = false;
@@ -340,6 +346,7 @@ export class Dispatcher implements CommandObservers {
    */
   run(c: Client, cmd: CommandEntry, argv: Bytes[], suspendable = false): void {
     const host = this.host;
+    const sums = this.#us;
     const w = c.reply;
     const after = host.hooks.afterCommand;
     const from = this.#from;
@@ -368,29 +375,33 @@ export class Dispatcher implements CommandObservers {
     // call in SAMPLE and scale, which keeps INFO commandstats' averages right.
     const exact = after.length !== 0 || observers.length !== 0;
     const timed = exact || (this.#tick++ & (SAMPLE - 1)) === 0;
-    if (from < 0) this.#shared = this.#sharedUs = 0;
+    if (from < 0) {
+      this.#shared = 0;
+      sums[SHARED_US] = 0;
+    }
     const fastWhen = cmd.fastWhen;
     const fast = cmd.isFast || (fastWhen !== undefined && fastWhen(argv));
     const share = from >= 0 && exact && fast && woken === undefined &&
-      after.length === 0 && this.#shared < SHARE - 1 && this.#mean < SHARE_MAX_US;
+      after.length === 0 && this.#shared < SHARE - 1 && sums[MEAN]! < SHARE_MAX_US;
     const nestedFast = from < 0 && exact && fast &&
       (c.flags.script === true || outerCmd !== undefined) && woken === undefined &&
       after.length === 0;
     const guess = nestedFast && (this.#nestedTick++ & (SHARE - 1)) !== 0 &&
-      this.#nestedMean < SHARE_MAX_US;
+      sums[NESTED_MEAN]! < SHARE_MAX_US;
     const runs0 = ++this.#runs;
     const byNested = cmd.timedByNested && from >= 0 && exact && woken === undefined &&
       after.length === 0;
-    const guessed0 = this.#guessed, guessedUs0 = this.#guessedUs;
+    const guessed0 = this.#guessed, guessedUs0 = sums[GUESSED_US]!;
     // A call that reads the clock settles the run so far (before any
     // nested call starts a run of its own).
     let owed = 0, owedCalls = 0;
     if (!share) {
       // What runs now may read what the pending run's observers keep.
       if (this.#runCalls !== 0) this.#flushRun();
-      owed = this.#sharedUs;
+      owed = sums[SHARED_US]!;
       owedCalls = this.#shared;
-      this.#shared = this.#sharedUs = 0;
+      this.#shared = 0;
+      sums[SHARED_US] = 0;
     }
     const t0 = !timed || guess ? 0 : exact && from >= 0 ? from : performance.now();
     if (cmd.isWrite) {
@@ -429,31 +440,31 @@ export class Dispatcher implements CommandObservers {
     // Its nested calls, all estimated: so is it (no clock read).
     const nested = this.#runs - runs0;
     const estimated = byNested && this.#guessed - guessed0 === nested &&
-      owedCalls + 1 + nested < SHARE && this.#mean < SHARE_MAX_US;
+      owedCalls + 1 + nested < SHARE && sums[MEAN]! < SHARE_MAX_US;
     if (guess) {
-      us = this.#nestedMean;
+      us = sums[NESTED_MEAN]!;
       cmd.usec += us;
       this.#guessed++;
-      this.#guessedUs += us;
+      sums[GUESSED_US] = sums[GUESSED_US]! + us;
     } else if (estimated) {
       // The settled run is owed again, weighted as the calls it holds.
-      us = this.#mean + this.#guessedUs - guessedUs0;
+      us = sums[MEAN]! + sums[GUESSED_US]! - guessedUs0;
       this.#shared = owedCalls + 1 + nested;
-      this.#sharedUs = owed + us;
+      sums[SHARED_US] = owed + us;
       cmd.usec += us;
     } else if (share) {
       // The run's start stays in #end for the next command to chain from.
-      us = this.#mean;
+      us = sums[MEAN]!;
       this.#shared++;
-      this.#sharedUs += us;
+      sums[SHARED_US] = sums[SHARED_US]! + us;
       cmd.usec += us;
     } else if (timed) {
       const t1 = performance.now();
       const run = (t1 - t0) * 1000;
       us = run - owed;
       if (us < 0) us = 0;
-      if (fast) this.#mean = run / (owedCalls + 1);
-      if (nestedFast) this.#nestedMean = us;
+      if (fast) sums[MEAN] = run / (owedCalls + 1);
+      if (nestedFast) sums[NESTED_MEAN] = us;
       cmd.usec += exact ? us : us * SAMPLE;
       this.#end = exact ? t1 : -1;
     }
