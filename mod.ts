@@ -38,6 +38,9 @@ import type { Clock } from "./core/clock.ts";
 import { builtinPlugins } from "./plugins/builtins.ts";
 
 export type {
+  AdmissionCheck,
+  AdmissionChecks,
+  ArmedCheck,
   Bytes,
   ClientExtensions,
   CommandEntry,
@@ -47,6 +50,7 @@ export type {
   Context,
   EventClass,
   Hooks,
+  HooksArmed,
   KeySpec,
   KeySpecFlag,
   Plugin,

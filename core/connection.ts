@@ -334,20 +334,29 @@ export class Connections {
     const before = this.host.hooks.beforeFlush;
     for (let i = 0; i < before.length; i++) {
       const p = before[i]!();
-      if (p !== undefined) return this.#awaitHooks(c, p, i);
+      if (p !== undefined) return this.#awaitHooks(c, p, i, before);
     }
     return undefined;
   }
 
-  /** {@link Connections.#beforeFlush} from hook `i`, whose wait is `p`. */
-  async #awaitHooks(c: Client, p: Promise<void>, i: number): Promise<void> {
-    const before = this.host.hooks.beforeFlush;
+  /** {@link Connections.#beforeFlush} from hook `i` of `before`, whose wait is `p`. */
+  async #awaitHooks(
+    c: Client,
+    p: Promise<void>,
+    i: number,
+    before: readonly (() => Promise<void> | void)[],
+  ): Promise<void> {
     for (;;) {
       const len = c.writer.len;
       await p;
       // Output produced during the wait (a wake-up, a message) may depend
-      // on writes that are not durable yet: ask again.
-      if (c.writer.len !== len) i = -1;
+      // on writes that are not durable yet, and the hooks may have been
+      // rearmed: ask them all again.
+      const now = this.host.hooks.beforeFlush;
+      if (c.writer.len !== len || now !== before) {
+        i = -1;
+        before = now;
+      }
       let next: Promise<void> | void = undefined;
       for (i++; i < before.length; i++) {
         next = before[i]!();

@@ -25,7 +25,7 @@ const EXEC: readonly Bytes[] = Object.freeze(["EXEC"]);
  * ```ts
  * import { Propagation } from "./propagation.ts";
  * const out: string[] = [];
- * const p = new Propagation([(db, argv) => out.push(`${db} ${argv.join(" ")}`)]);
+ * const p = new Propagation({ propagate: [(db, argv) => out.push(`${db} ${argv.join(" ")}`)] });
  * p.atomically(() => {
  *   p.emit(0, ["SET", "a", "1"]);
  *   p.emit(0, ["SET", "b", "2"]);
@@ -47,14 +47,14 @@ export class Propagation {
   #spare: (number | readonly Bytes[])[] = [];
 
   /**
-   * `hooks` is the server's list itself: hooks registered later are
-   * called too.
+   * `lists` holds the server's `propagate` list, read at each call: the
+   * server replaces it when hooks are registered or rearmed.
    */
-  constructor(readonly hooks: readonly PropagateHook[]) {}
+  constructor(readonly lists: { readonly propagate: readonly PropagateHook[] }) {}
 
   /** Sends a write to every `propagate` hook (at the end of an open block). */
   emit(dbIndex: number, argv: readonly Bytes[]): void {
-    const hs = this.hooks;
+    const hs = this.lists.propagate;
     if (hs.length === 0) return;
     if (this.#depth !== 0) {
       this.#held.push(dbIndex, argv);
@@ -90,7 +90,7 @@ export class Propagation {
     if (n === 0) return;
     // Swapped first: a hook may propagate (a block of its own) meanwhile.
     this.#held = this.#spare;
-    const hs = this.hooks;
+    const hs = this.lists.propagate;
     if (n === 2) {
       // One write is atomic by itself: it goes out unwrapped.
       for (let i = 0; i < hs.length; i++) hs[i]!(held[0] as number, held[1] as readonly Bytes[]);

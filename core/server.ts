@@ -22,6 +22,7 @@ import {
   type Context,
   type EventClass,
   type Hooks,
+  type HooksArmed,
   type ListedLink,
   type Plugin,
   type ReplyWriter,
@@ -93,7 +94,14 @@ export class Server implements ClientHost {
   readonly runId: string;
   /** See {@link ServerOptions.ownsProcess}. */
   readonly ownsProcess: boolean;
+  /**
+   * The hooks the core calls, by kind: the armed ones (see rearm()). Each
+   * list is replaced, never changed, so a loop over one is not disturbed
+   * by a hook that rearms.
+   */
   readonly hooks: HookLists = emptyHooks();
+  /** Every registered hook, in order, with its predicate if it has one. */
+  #hookEntries: { kind: keyof HookLists; fn: unknown; armed: (() => boolean) | undefined }[] = [];
   /** Every admission check, in phase order (what the dispatcher runs). */
   admission: readonly AdmissionCheck[] = [];
   /** Every check by phase, armed or not. */
@@ -162,7 +170,7 @@ export class Server implements ClientHost {
       databases: this.config.number("databases"),
       clock: this.clock,
     });
-    this.propagation = new Propagation(this.hooks.propagate);
+    this.propagation = new Propagation(this.hooks);
     this.dispatcher = new Dispatcher(this);
     const isBusy = () => this.#busy !== undefined;
     this.blocking = new BlockingManager({
@@ -190,12 +198,12 @@ export class Server implements ClientHost {
       },
     });
     for (const p of this.plugins) {
-      this.#register(p.commands ?? [], p.hooks);
+      this.#register(p.commands ?? [], p.hooks, p.hooksArmed);
       this.#addChecks(p.admission);
       this.keyspace.types.registerAll(p.types, p.name);
       const inst = p.init?.(this);
       if (inst) {
-        this.#register(inst.commands ?? [], inst.hooks);
+        this.#register(inst.commands ?? [], inst.hooks, inst.hooksArmed);
         this.#addChecks(inst.admission);
         this.keyspace.types.registerAll(inst.types, p.name);
       }
@@ -253,6 +261,12 @@ export class Server implements ClientHost {
     }
     // A new array: the dispatcher reads it once per command.
     this.admission = all;
+    const lists = emptyHooks();
+    for (const e of this.#hookEntries) {
+      // deno-lint-ignore no-explicit-any
+      if (e.armed === undefined || e.armed()) (lists[e.kind] as any[]).push(e.fn);
+    }
+    Object.assign(this.hooks, lists);
   }
 
   admit(
@@ -275,7 +289,7 @@ export class Server implements ClientHost {
     return undefined;
   }
 
-  #register(specs: readonly CommandSpec[], hooks?: Hooks): void {
+  #register(specs: readonly CommandSpec[], hooks?: Hooks, armed?: HooksArmed): void {
     for (const spec of specs) {
       const bar = spec.name.indexOf("|");
       if (bar !== -1) {
@@ -288,8 +302,11 @@ export class Server implements ClientHost {
     if (!hooks) return;
     for (const k of Object.keys(hooks) as (keyof HookLists)[]) {
       const fn = hooks[k];
+      if (!fn) continue;
+      this.#hookEntries.push({ kind: k, fn, armed: armed?.[k] });
+      // Armed until the rearm() at the end of the constructor asks.
       // deno-lint-ignore no-explicit-any
-      if (fn) (this.hooks[k] as any[]).push(fn);
+      (this.hooks[k] as any[]).push(fn);
     }
   }
 

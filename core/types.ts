@@ -520,10 +520,34 @@ export interface ClientInfoContribution {
   redir?: number;
 }
 
+/**
+ * When a plugin's hooks have anything to do, by kind. While `armed()` is
+ * false the core leaves that hook out of the lists it calls, so an idle
+ * feature (no client WATCHing, none tracking, the AOF off, no replica)
+ * costs the hot path nothing: an early-returning hook still costs a call
+ * per command. A hook with no predicate is always called. The plugin calls
+ * {@link ServerApi.rearm} when what a predicate depends on changes, and
+ * before the first event a newly armed hook must see.
+ *
+ * @example
+ * ```ts
+ * import { definePlugin } from "../mod.ts";
+ * let watchers = 0;
+ * export default definePlugin({
+ *   name: "audit",
+ *   hooks: { keyChanged: (_db, key) => console.log("changed", key) },
+ *   hooksArmed: { keyChanged: () => watchers !== 0 },
+ * });
+ * ```
+ */
+export type HooksArmed = { readonly [K in keyof Hooks]?: () => boolean };
+
 /** What `init` may return. */
 export interface PluginInstance {
   commands?: readonly CommandSpec[];
   hooks?: Hooks;
+  /** When each of `hooks` has anything to do (see {@link HooksArmed}). */
+  hooksArmed?: HooksArmed;
   /** Value types the plugin stores (see {@link Plugin.types}). */
   types?: readonly ValueType[];
   /** Checks the plugin adds to the admission phases. */
@@ -554,6 +578,8 @@ export interface Plugin {
   config?: readonly ConfigDirective[];
   commands?: readonly CommandSpec[];
   hooks?: Hooks;
+  /** When each of `hooks` has anything to do (see {@link HooksArmed}). */
+  hooksArmed?: HooksArmed;
   /** Checks the plugin adds to the admission phases. */
   admission?: AdmissionChecks;
   /**
@@ -1022,9 +1048,10 @@ export interface ServerApi {
   /** Runs `fn` in a later task once the server is not busy. */
   whenNotBusy(fn: () => void): void;
   /**
-   * Asks every admission check whether it is armed again (see
-   * {@link ArmedCheck}): call it when a check's `armed` may have changed
-   * (a config value, the role, a failed save, a first client in MULTI).
+   * Asks every admission check and every hook with a predicate whether it
+   * is armed again (see {@link ArmedCheck} and {@link HooksArmed}): call it
+   * when an `armed` may have changed (a config value, the role, a failed
+   * save, a first client in MULTI).
    */
   rearm(): void;
   /**

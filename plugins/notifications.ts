@@ -153,19 +153,20 @@ export default definePlugin({
     // (and so this plugin) still applies.
     server.config.watch("notify-keyspace-events", (_shown, given) => {
       const parsed = parseEventFlags(given);
-      // Without K or E nothing is published: keep the hot path at one test.
+      // Without K or E nothing is published: the hook is not even called.
       flags = parsed & (K | E) ? parsed : 0;
       server.keyspace.onNew = flags & N ? onNew : undefined;
+      server.rearm();
     });
 
     return {
       hooks: {
         keyChanged(db: Database, key: Bytes, event: string, cls: EventClass): void {
-          if (flags === 0) return;
           if ((flags & CLASS_BIT[cls]) === 0) return;
           publishEvent(db, key, event);
         },
       },
+      hooksArmed: { keyChanged: () => flags !== 0 },
     };
   },
 });

@@ -695,6 +695,11 @@ export default definePlugin({
           return section === "persistence" ? aof.info() : undefined;
         },
       },
+      // The state's setter rearms.
+      hooksArmed: {
+        propagate: () => aof.state !== "off",
+        beforeFlush: () => aof.state !== "off",
+      },
     };
   },
 });

@@ -303,6 +303,7 @@ function init(server: ServerApi): PluginInstance {
     ks.onFrequency = on
       ? (db, key, freq) => counterTable(db).set(key, lfuMinutes(clock.now()) * 256 + freq)
       : undefined;
+    server.rearm();
   }
 
   // ---- eviction ----
@@ -409,7 +410,6 @@ function init(server: ServerApi): PluginInstance {
     maxmemory = v;
     applyClientsLimit();
     if (v === 0) oomAtAdmission = false;
-    server.rearm();
     if (v > 0 && !tracking) {
       tracking = true;
       recount();
@@ -419,6 +419,7 @@ function init(server: ServerApi): PluginInstance {
       tables = [];
       dataset = 0;
     }
+    server.rearm();
     if (v > 0 && used() > v) {
       server.log(
         "warning",
@@ -524,7 +525,6 @@ function init(server: ServerApi): PluginInstance {
     },
     hooks: {
       keyChanged(db: Database, key: Bytes, _event: string, _cls: EventClass): void {
-        if (!tracking && !lfu) return;
         const v = db.data.get(key);
         if (lfu) {
           // A new key starts at LFU_INIT_VAL; a written key was counted by
@@ -612,6 +612,8 @@ function init(server: ServerApi): PluginInstance {
         timer = undefined;
       },
     },
+    // Key sizes are kept under maxmemory, LFU counters under an LFU policy.
+    hooksArmed: { keyChanged: () => tracking || lfu },
   };
 }
 

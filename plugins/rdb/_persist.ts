@@ -201,9 +201,9 @@ export class RdbPersistence implements RdbService {
 
   snapshot(opts?: SerializeOptions): SnapshotJob {
     const s = this.#newSnapshot(opts, false, opts?.sink);
-    this.jobs.add(s);
+    this.#addJob(s);
     const done = s.done;
-    const drop = () => this.jobs.delete(s);
+    const drop = () => this.#dropJob(s);
     done.then(drop, drop);
     return s;
   }
@@ -467,6 +467,16 @@ export class RdbPersistence implements RdbService {
     this.saves++;
   }
 
+  /** A first job arms the beforeWrite hook (its copies before writes). */
+  #addJob(s: Snapshot): void {
+    this.jobs.add(s);
+    if (this.jobs.size === 1) this.server.rearm();
+  }
+
+  #dropJob(s: Snapshot): void {
+    if (this.jobs.delete(s) && this.jobs.size === 0) this.server.rearm();
+  }
+
   /** BGSAVE: starts a background save; false when one is already running. */
   startBgsave(): boolean {
     if (this.bgsave !== undefined) return false;
@@ -475,7 +485,7 @@ export class RdbPersistence implements RdbService {
     const file = AtomicFile.open(this.path());
     file.catch(() => {}); // reported through `done`
     const snap = this.#newSnapshot(undefined, true, async (chunk) => (await file).write(chunk));
-    this.jobs.add(snap);
+    this.#addJob(snap);
     this.bgsave = snap;
     this.bgsaveStartedAt = Date.now();
     this.lastBgsaveTry = server.clock.now();
@@ -500,7 +510,7 @@ export class RdbPersistence implements RdbService {
         }
       })
       .finally(() => {
-        this.jobs.delete(snap);
+        this.#dropJob(snap);
         this.lastBgsaveTimeSec = Math.round((Date.now() - this.bgsaveStartedAt) / 1000);
         if (this.bgsave === snap) this.bgsave = undefined;
       });
@@ -514,7 +524,7 @@ export class RdbPersistence implements RdbService {
     this.bgsave = undefined;
     this.server.log("warning", "There is a child saving an .rdb. Killing it!");
     s.cancel();
-    this.jobs.delete(s);
+    this.#dropJob(s);
     s.done.catch(() => {});
   }
 

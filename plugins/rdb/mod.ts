@@ -195,7 +195,6 @@ export default definePlugin({
           return st.loadAtStartup();
         },
         beforeWrite(c, cmd, argv) {
-          if (st.jobs.size === 0) return;
           for (const j of st.jobs) j.beforeWrite(c, cmd, argv);
         },
         cron(now) {
@@ -227,6 +226,8 @@ export default definePlugin({
           return st.info();
         },
       },
+      // Snapshots in progress copy what a write would change (see #addJob).
+      hooksArmed: { beforeWrite: () => st.jobs.size !== 0 },
     };
   },
 });

@@ -228,12 +228,24 @@ export class MasterSide {
     this.replid = randomHex(40);
     this.clearReplid2();
     this.#backlog = new Backlog(this.server.config.number("repl-backlog-size"), this.offset);
+    // Writes feed the stream from now on: the propagate hook is armed.
+    this.server.rearm();
   }
 
   /** A fresh backlog starting at the current offset (after a full sync from a master). */
   resetBacklog(): void {
     this.settle();
+    const first = this.#backlog === undefined;
     this.#backlog = new Backlog(this.server.config.number("repl-backlog-size"), this.offset);
+    if (first) this.server.rearm();
+  }
+
+  /**
+   * Whether writes go into the replication stream: a master with a backlog
+   * (every replica it has had made one). Without, feedCommand drops them.
+   */
+  get streaming(): boolean {
+    return !this.isReplica && this.#backlog !== undefined;
   }
 
   clearReplid2(): void {

@@ -149,6 +149,7 @@ export class ReplicaSide {
     }
     this.server.keyspace.isReplica = true;
     this.master.isReplica = true;
+    this.server.rearm();
     // Our own replicas stay: they get the new master's stream through us,
     // and are dropped only when its history turns out to differ.
     if (this.state === "connected") this.downSince = this.server.clock.now();
@@ -168,6 +169,7 @@ export class ReplicaSide {
     this.downSince = 0;
     this.server.keyspace.isReplica = false;
     this.master.isReplica = false;
+    this.server.rearm();
     // The cached master is discarded: a later link starts from our own history.
     this.#client = undefined;
     this.cachedDb = 0;

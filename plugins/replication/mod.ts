@@ -538,6 +538,8 @@ function init(server: ServerApi): PluginInstance {
         return { ...replica.infoFields(), ...master.infoFields(good), ...ids };
       },
     },
+    // MasterSide rearms when its backlog appears, the replica side when the role changes.
+    hooksArmed: { propagate: () => master.streaming },
   };
 }
 

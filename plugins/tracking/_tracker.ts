@@ -139,7 +139,11 @@ export class Tracker {
         brokenRedirect: false,
         prefixes: new Set(),
       };
-      if (this.clients++ === 0) this.#observe(c);
+      if (this.clients++ === 0) {
+        this.#observe(c);
+        // Key changes matter from now on (the keyChanged hook's predicate).
+        this.server.rearm();
+      }
     }
     st.redirect = opts.redirect;
     st.brokenRedirect = false;

@@ -47,6 +47,8 @@ export type { TrackingState } from "./_tracker.ts";
 
 function init(server: ServerApi): PluginInstance {
   const tracker = new Tracker(server, server.service("pubsub"));
+  /** Whether the keyChanged hook is armed: while some client tracks or the table holds keys. */
+  let armed = false;
   server.config.watch("tracking-table-max-keys", (v) => (tracker.maxKeys = Number(v)));
   return {
     commands: trackingCommands(tracker),
@@ -71,6 +73,8 @@ function init(server: ServerApi): PluginInstance {
         // Redis also trims in its cron: a CONFIG SET lowering the limit
         // takes effect on an idle server.
         if (tracker.clients !== 0) tracker.limit();
+        // Disarmed lazily: the last client and the last key may go often.
+        else if (armed && tracker.idle) server.rearm();
       },
       clientInfo(c) {
         const st = c.ext.tracking;
@@ -90,6 +94,7 @@ function init(server: ServerApi): PluginInstance {
         };
       },
     },
+    hooksArmed: { keyChanged: () => (armed = tracker.clients !== 0 || !tracker.idle) },
   };
 }
 

@@ -37,7 +37,8 @@ export function keyIsExpired(db: Database, key: Bytes, now: number): boolean {
 
 /**
  * Every watched key: database -> key -> the clients watching it. Lookups
- * on the write path cost one counter test while nobody watches anything.
+ * on the write path cost one counter test while nobody watches anything
+ * (the transactions plugin also disarms its keyChanged hook then).
  *
  * @example
  * ```ts
@@ -54,6 +55,8 @@ export function keyIsExpired(db: Database, key: Bytes, now: number): boolean {
 export class WatchRegistry {
   #byDb = new Map<Database, Map<Bytes, Set<WatchedKey>>>();
   #count = 0;
+  /** Called when a first key is watched (key changes matter again). */
+  onFirst: (() => void) | undefined;
 
   /** Number of (client, key) watches. */
   get size(): number {
@@ -72,7 +75,7 @@ export class WatchRegistry {
     let set = keys.get(key);
     if (set === undefined) keys.set(key, set = new Set());
     set.add(wk);
-    this.#count++;
+    if (this.#count++ === 0) this.onFirst?.();
   }
 
   /** Forgets every key a client watches (the dirty flag stays as it is). */

@@ -104,6 +104,16 @@ function argvMem(argv: readonly Bytes[]): number {
 
 function init(server: ServerApi): PluginInstance {
   const watches = new WatchRegistry();
+  /**
+   * Clients in MULTI, and whether the hooks that serve them (and WATCH)
+   * are armed: armed at once when needed, disarmed by the cron once idle
+   * (a client's every transaction would otherwise rearm twice).
+   */
+  let inMulti = 0;
+  let multiArmed = false, watchArmed = false;
+  watches.onFirst = () => {
+    if (!watchArmed) server.rearm();
+  };
   const denied: Readonly<Record<Exclude<AclVerdict, "ok">, CommandEntry>> = {
     command: deniedEntry("no permission to execute the command or subcommand"),
     key: deniedEntry("no permission to touch the specified keys"),
@@ -119,6 +129,7 @@ function init(server: ServerApi): PluginInstance {
 
   /** Leaves MULTI and forgets watches (`discardTransaction`). */
   function discard(c: Context, tx: TxState): void {
+    if (tx.queue !== undefined) inMulti--;
     tx.queue = undefined;
     c.flags.multi = false;
     tx.traits = 0;
@@ -212,6 +223,7 @@ function init(server: ServerApi): PluginInstance {
         tx.queue = [];
         c.flags.multi = true;
         tx.queueMem = 0;
+        if (inMulti++ === 0 && !multiArmed) server.rearm();
         c.reply.ok();
       },
     }),
@@ -292,10 +304,12 @@ function init(server: ServerApi): PluginInstance {
   return {
     commands,
     admission: {
-      "no-multi"(c, cmd) {
-        return c.flags.multi && cmd.flagSet.has("no_multi")
-          ? "ERR Command not allowed inside a transaction"
-          : undefined;
+      "no-multi": {
+        check: (c, cmd) =>
+          c.flags.multi && cmd.flagSet.has("no_multi")
+            ? "ERR Command not allowed inside a transaction"
+            : undefined,
+        armed: () => inMulti !== 0,
       },
     },
     hooks: {
@@ -365,6 +379,13 @@ function init(server: ServerApi): PluginInstance {
         if (tx.queue === undefined) return d === "" ? undefined : { flags: d };
         return { multi: tx.queue.length, multiMem: tx.queueMem, flags: "x" + d };
       },
+      cron() {
+        if ((multiArmed && inMulti === 0) || (watchArmed && watches.size === 0)) server.rearm();
+      },
+    },
+    hooksArmed: {
+      beforeCommand: () => (multiArmed = inMulti !== 0),
+      keyChanged: () => (watchArmed = watches.size !== 0),
     },
   };
 }
