@@ -178,6 +178,10 @@ export class Client implements Context {
     this.rewritten = true;
   }
 
+  get propagating(): boolean {
+    return !this.noPropagation && this.server.propagating;
+  }
+
   setReplyMode(mode: "on" | "off" | "skip"): void {
     // SKIP applies to the next command; the connection loop turns it back.
     if (mode === "skip") {

@@ -461,6 +461,10 @@ export class Server implements ClientHost {
     for (const h of this.hooks.databaseChanged) h(db, event);
   }
 
+  get propagating(): boolean {
+    return this.hooks.propagate.length !== 0;
+  }
+
   emitPropagate(dbIndex: number, argv: readonly Bytes[]): void {
     this.propagation.emit(dbIndex, argv);
   }

@@ -888,6 +888,13 @@ export interface Context {
    */
   preventPropagation(): void;
   /**
+   * Whether this command's propagation reaches anything now: when false, a
+   * handler that would rewrite itself for {@link Context.propagate} may
+   * skip building the rewritten argv and call
+   * {@link Context.preventPropagation} instead.
+   */
+  readonly propagating: boolean;
+  /**
    * While true, nothing this client runs is propagated (a script after
    * `redis.set_repl(redis.REPL_NONE)`).
    */
@@ -1014,6 +1021,11 @@ export interface ServerApi {
   ): void;
   emitDatabaseChanged(db: Database, event: "flush" | "swap"): void;
   emitPropagate(dbIndex: number, argv: readonly Bytes[]): void;
+  /**
+   * Whether propagated writes reach anything now (an armed `propagate`
+   * hook: the AOF is on, a backlog feeds replicas, a plugin listens).
+   */
+  readonly propagating: boolean;
   /** Runs the clientReset hooks (RESET). */
   emitClientReset(c: Context): void;
   /** Collects the clientInfo hooks' contributions for one client. */

@@ -250,6 +250,12 @@ export function xadd(c: Context, argv: Bytes[], limits: NodeLimits): void {
     if (a.trim.approx) prop = exactTrimArgv(argv, a, s);
   }
   if (!a.idGiven || !a.seqGiven) {
+    // Its own form only when something receives it (no copy of argv per
+    // XADD otherwise); as received it must not go out either way.
+    if (!c.propagating) {
+      c.preventPropagation();
+      return;
+    }
     prop ??= argv.slice();
     prop[a.idPos] = idStr;
   }
