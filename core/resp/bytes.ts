@@ -243,6 +243,11 @@ const seenTags = new Int32Array(RECENT_SLOTS);
 /** Each slot's length and bytes (4 to 256 bytes; see recentBytesToString). */
 const recentLens = new Uint16Array(RECENT_SLOTS);
 const recentBytes = new Uint8Array(RECENT_SLOTS * RECENT_MAX);
+/** The same bytes by 32-bit words (slots start 4-aligned). */
+const recentWords = new Int32Array(recentBytes.buffer);
+/** A DataView of the last buffer compared (the parser's, which rarely changes). */
+let wordBuf: Uint8Array | undefined;
+let wordView: DataView = new DataView(new ArrayBuffer(0));
 
 /**
  * {@link bytesToString} for command arguments: an argument of 2 to 256
@@ -292,12 +297,24 @@ export function recentBytesToString(buf: Uint8Array, start: number, end: number)
     (buf[start]! << 4) ^ (buf[start + (len >> 1)]! << 12);
   const slot = Math.imul(tag, 0x9e3779b1) >>> (32 - RECENT_BITS);
   if (recentTags[slot] === tag && recentLens[slot] === len) {
-    // Compared with a copy of the bytes: byte arrays on both sides, no
-    // string access per character.
-    const base = slot * RECENT_MAX;
-    let i = len - 1;
-    while (i >= 0 && recentBytes[base + i] === buf[start + i]) i--;
-    if (i < 0) return recent[slot]!;
+    // Compared with a copy of the bytes, four at a time (little-endian
+    // words on both sides), then the last few: no string access per
+    // character.
+    if (buf !== wordBuf) {
+      wordBuf = buf;
+      wordView = new DataView(buf.buffer as ArrayBuffer, buf.byteOffset, buf.byteLength);
+    }
+    const base = slot * RECENT_MAX, words = len >> 2;
+    let w = 0;
+    while (w < words && recentWords[(base >> 2) + w] === wordView.getInt32(start + w * 4, true)) {
+      w++;
+    }
+    if (w === words) {
+      let i = len - 1;
+      const from = words * 4;
+      while (i >= from && recentBytes[base + i] === buf[start + i]) i--;
+      if (i < from) return recent[slot]!;
+    }
   }
   const made = bytesToString(buf, start, end);
   // Kept when its tag was seen lately: storing a string costs more than a

@@ -1,0 +1,46 @@
+/**
+ * The byte-string conversions the parser uses: the cache of recent
+ * arguments must give back exactly the bytes read, whichever byte of a
+ * cached argument differs (it compares four bytes at a time, then the
+ * rest) and whatever the bytes are (0x80-0x9F included).
+ */
+
+import { bytesToString, recentBytesToString } from "../../core/resp/bytes.ts";
+import { assertEquals } from "../_assert.ts";
+import { prng } from "../_helpers.ts";
+
+Deno.test("bytes: recentBytesToString gives the bytes read, each byte of a cached one changed", () => {
+  const rand = prng(7);
+  const buf = new Uint8Array(1024);
+  for (const len of [2, 3, 4, 5, 7, 8, 15, 16, 17, 20, 31, 64, 255, 256, 257]) {
+    const at = 3 + (len % 5); // an odd offset: words read unaligned
+    for (let i = 0; i < len; i++) buf[at + i] = Math.floor(rand() * 256);
+    const want = bytesToString(buf, at, at + len);
+    // Seen twice: cached; a third time: from the cache.
+    recentBytesToString(buf, at, at + len);
+    recentBytesToString(buf, at, at + len);
+    assertEquals(recentBytesToString(buf, at, at + len), want);
+    for (let pos = 0; pos < len; pos++) {
+      const old = buf[at + pos]!;
+      buf[at + pos] = old ^ 0x81;
+      assertEquals(
+        recentBytesToString(buf, at, at + len),
+        bytesToString(buf, at, at + len),
+        `length ${len}, byte ${pos} changed`,
+      );
+      buf[at + pos] = old;
+      assertEquals(recentBytesToString(buf, at, at + len), want, `length ${len}, byte ${pos} back`);
+    }
+  }
+});
+
+Deno.test("bytes: recentBytesToString compares across buffers", () => {
+  const a = new TextEncoder().encode("..key:000000012345..");
+  const b = new TextEncoder().encode("key:000000012345");
+  const c = new TextEncoder().encode("...key:000000012346");
+  const s = recentBytesToString(a, 2, 18);
+  recentBytesToString(a, 2, 18);
+  assertEquals(recentBytesToString(b, 0, 16), s);
+  assertEquals(recentBytesToString(c, 3, 19), "key:000000012346");
+  assertEquals(recentBytesToString(a, 2, 18), "key:000000012345");
+});
