@@ -27,19 +27,29 @@ Deno.test(
     withProcs(async (procs) => {
       const m = await startRespiteProc();
       procs.push(m);
-      await pipe(m.port, [["SET", "before", "1"], ["RPUSH", "l", "a", "b"], ["SELECT", "3"], [
-        "HSET",
-        "h3",
-        "f",
-        "v",
-      ]]);
+      await pipe(m.port, [
+        ["XADD", "st0", "*", "f", "v"],
+        ["SET", "before", "1"],
+        ["RPUSH", "l", "a", "b"],
+        ["SELECT", "3"],
+        [
+          "HSET",
+          "h3",
+          "f",
+          "v",
+        ],
+      ]);
       const r = await startRespiteProc(["--replicaof", `127.0.0.1 ${m.port}`]);
       procs.push(r);
       await caughtUp(m.port, [r.port]);
       assertEquals(await call(r.port, "GET", "before"), "1");
       await pipe(m.port, [["SET", "after", "2"], ["SELECT", "5"], ["SET", "in5", "x"]]);
+      // Before a replica, XADD's generated ID went nowhere; now it goes out
+      // as the ID, not `*` (the digests below differ otherwise).
+      await pipe(m.port, [["XADD", "st", "*", "f", "v"], ["XADD", "st", "*", "g", "w"]]);
       await caughtUp(m.port, [r.port]);
       assertEquals(await call(r.port, "GET", "after"), "2");
+      assertEquals(await call(r.port, "XLEN", "st"), 2);
       const c = await RawClient.connect(r.port);
       assertEquals(await c.call("SELECT", "5"), "OK");
       assertEquals(await c.call("GET", "in5"), "x");
