@@ -15,6 +15,7 @@
 
 import type { Bytes } from "../../core/types.ts";
 import { bytesToString } from "../../core/resp/bytes.ts";
+import { assemble, I32, I64, OP, sleb, sleb64 } from "../../core/wasm.ts";
 
 /** Registers: 2^14. */
 export const HLL_REGISTERS = 16384;
@@ -116,6 +117,20 @@ let patIndex = 0;
 
 /** Redis's hllPatLen: the register (in `patIndex`) and the 000..1 run length. */
 function patLen(ele: Bytes): number {
+  const n = ele.length;
+  if (wasmPatLen !== undefined && n <= WASM_MAX) {
+    // Native 64-bit multiplies: half the time of the int32 halves, copy
+    // included.
+    for (let i = 0; i < n; i++) wasmMem[i] = ele.charCodeAt(i);
+    const r = wasmPatLen(n);
+    patIndex = r & (HLL_REGISTERS - 1);
+    return r >>> 16;
+  }
+  return patLenJs(ele);
+}
+
+/** {@link patLen} in JavaScript (no WebAssembly, or a longer element). */
+function patLenJs(ele: Bytes): number {
   murmur(ele, SEED);
   patIndex = hLo & (HLL_REGISTERS - 1);
   const low = hLo >>> HLL_P; // hash bits 14..31
@@ -123,6 +138,76 @@ function patLen(ele: Bytes): number {
   if (hHi !== 0) return 32 - HLL_P + 32 - Math.clz32(hHi & -hHi);
   return HLL_Q + 1;
 }
+
+/**
+ * hllPatLen of an element as `index | count << 16`, by WebAssembly where
+ * available (`js: true`: by JavaScript); both must agree (tests).
+ *
+ * @example
+ * ```ts
+ * import { patLenOf } from "./_codec.ts";
+ * console.log(patLenOf("a") === patLenOf("a", true)); // true
+ * ```
+ */
+export function patLenOf(ele: Bytes, js = false): number {
+  const count = js ? patLenJs(ele) : patLen(ele);
+  return patIndex | count << 16;
+}
+
+/** Elements up to this many bytes are hashed by WebAssembly (one page). */
+const WASM_MAX = 65536;
+
+/**
+ * hllPatLen of the `n` bytes at 0 in its memory: MurmurHash64A with
+ * Redis's seed, then `index | count << 16` (the register's index in the
+ * low 14 bits, the run of zeros after them plus one above).
+ */
+function wasmModule(): ReturnType<typeof assemble> {
+  // Locals: n (param), i, end, j (i32), h, k (i64).
+  const N = 0, I = 1, END = 2, J = 3, H = 4, K = 5;
+  const { get, set, i32, i64 } = OP;
+  const M = [i64, ...sleb64(0xc6a4a7935bd1e995n)];
+  // deno-fmt-ignore
+  const code = [
+    // h = seed ^ (n * m); end = n - (n & 7)
+    i64, ...sleb(SEED), get, N, OP.extendU, ...M, OP.mul64, OP.xor64, set, H,
+    get, N, get, N, i32, 7, OP.and32, OP.sub, set, END,
+    // for (; i < end; i += 8) { k = load64(i) * m; k ^= k >> 47; k *= m; h = (h ^ k) * m }
+    OP.block, OP.void, OP.loop, OP.void,
+    get, I, get, END, OP.geU, OP.brIf, 1,
+    get, I, OP.load64, 3, 0, ...M, OP.mul64, set, K,
+    get, K, get, K, i64, 47, OP.shrU64, OP.xor64, ...M, OP.mul64, set, K,
+    get, H, get, K, OP.xor64, ...M, OP.mul64, set, H,
+    get, I, i32, 8, OP.add, set, I, OP.br, 0, OP.end, OP.end,
+    // the last n & 7 bytes: h ^= byte[j] << 8 * (j - i), from the top; h *= m
+    get, I, get, N, OP.i32ne, OP.if, OP.void,
+    get, N, set, J,
+    OP.loop, OP.void,
+    get, J, i32, 1, OP.sub, set, J,
+    get, H, get, J, OP.load8, 0, 0, get, J, get, I, OP.sub, i32, 3, OP.shl, OP.extendU,
+    OP.shl64, OP.xor64, set, H,
+    get, J, get, I, OP.i32ne, OP.brIf, 0, OP.end,
+    get, H, ...M, OP.mul64, set, H, OP.end,
+    // h ^= h >> 47; h *= m; h ^= h >> 47
+    get, H, get, H, i64, 47, OP.shrU64, OP.xor64, ...M, OP.mul64, set, H,
+    get, H, get, H, i64, 47, OP.shrU64, OP.xor64, set, H,
+    // (h & 16383) | (ctz((h >> 14) | 1 << 50) + 1) << 16
+    get, H, i64, ...sleb(HLL_REGISTERS - 1), OP.and64, OP.wrap,
+    get, H, i64, HLL_P, OP.shrU64, i64, ...sleb(2 ** HLL_Q), OP.or64, OP.ctz64, OP.wrap,
+    i32, 1, OP.add, i32, 16, OP.shl, OP.or32,
+  ];
+  return assemble(1, [{
+    name: "patLen",
+    params: [I32],
+    results: [I32],
+    locals: [[3, I32], [2, I64]],
+    code,
+  }]);
+}
+
+const wasm = wasmModule();
+const wasmPatLen = wasm?.exports.patLen as ((n: number) => number) | undefined;
+const wasmMem: Uint8Array = wasm?.mem ?? new Uint8Array(0);
 
 // ---------------------------------------------------------------------------
 // Dense registers (at `off` in `p`), six bits each, LSB first.

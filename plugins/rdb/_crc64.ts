@@ -12,6 +12,8 @@
  * @module
  */
 
+import { assemble, I32, I64, OP, sleb, uleb } from "../../core/wasm.ts";
+
 /** Eight 256-entry tables, low and high halves. */
 const LO: Uint32Array[] = [];
 const HI: Uint32Array[] = [];
@@ -78,43 +80,13 @@ const W_INPUT = 8 * 256 * 8, W_CHUNK = 65536;
 /** Below this many bytes the JavaScript loop wins (no copy, no BigInt). */
 const W_MIN = 4096;
 
-/** An unsigned LEB128 number (a WebAssembly length, index or offset). */
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    const b = n & 0x7f;
-    n >>>= 7;
-    out.push(n !== 0 ? b | 0x80 : b);
-  } while (n !== 0);
-  return out;
-}
-
-/** A signed LEB128 number (an `i32.const` or `i64.const` operand). */
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) return [...out, b];
-    out.push(b | 0x80);
-  }
-}
-
-/** The WebAssembly opcodes used below. */
-// deno-fmt-ignore
-const OP = {
-  block: 0x02, loop: 0x03, end: 0x0b, br: 0x0c, brIf: 0x0d, void: 0x40,
-  get: 0x20, set: 0x21, i32: 0x41, i64: 0x42, load64: 0x29, load8: 0x31,
-  add: 0x6a, gtU: 0x4b, geU: 0x4f, shl: 0x74, and64: 0x83, xor64: 0x85, shrU64: 0x88, wrap: 0xa7,
-} as const;
-
 /**
  * The WebAssembly module, assembled here (readable, no binary blob):
  * `update(crc: i64, len: i32) -> i64` runs the slicing-by-8 steps over
  * `len` bytes at W_INPUT, then the odd bytes one at a time, with table `t`
  * (256 little-endian u64) at `t * 2048`.
  */
-function wasmModule(): Uint8Array<ArrayBuffer> {
+function wasmModule(): ReturnType<typeof assemble> {
   // Locals: crc (param, i64), len (param, i32), p, end (i32), x (i64).
   const CRC = 0, LEN = 1, P = 2, END = 3, X = 4;
   const { get, set, i32, i64 } = OP;
@@ -148,39 +120,30 @@ function wasmModule(): Uint8Array<ArrayBuffer> {
     get, CRC, get, P, OP.load8, 0, 0, OP.xor64, i64, ...sleb(0xff), OP.and64, ...table(0),
     OP.xor64, set, CRC,
     get, P, i32, 1, OP.add, set, P, OP.br, 0, OP.end, OP.end,
-    get, CRC, OP.end,
+    get, CRC,
   );
-  const body = [2, 2, 0x7f, 1, 0x7e, ...code]; // locals: 2 i32, 1 i64
-  const section = (id: number, bytes: number[]) => [id, ...uleb(bytes.length), ...bytes];
-  const name = (n: string) => [n.length, ...Array.from(n, (c) => c.charCodeAt(0))];
   const pages = Math.ceil((W_INPUT + W_CHUNK) / 65536);
-  // deno-fmt-ignore
-  return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, // "\0asm", version 1
-    ...section(1, [1, 0x60, 2, 0x7e, 0x7f, 1, 0x7e]), // one type: (i64, i32) -> i64
-    ...section(3, [1, 0]), // one function, of that type
-    ...section(5, [1, 0, pages]), // one memory
-    ...section(7, [2, ...name("update"), 0, 0, ...name("mem"), 2, 0]), // exported
-    ...section(10, [1, ...uleb(body.length), ...body]),
-  ]);
+  return assemble(pages, [{
+    name: "update",
+    params: [I64, I32],
+    results: [I64],
+    locals: [[2, I32], [1, I64]],
+    code,
+  }]);
 }
 
 /** The WebAssembly `update` and its memory, tables filled; undefined where unavailable. */
 const wasm = (() => {
-  try {
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(wasmModule()));
-    const mem = new Uint8Array((inst.exports.mem as WebAssembly.Memory).buffer);
-    const dv = new DataView(mem.buffer);
-    for (let t = 0; t < 8; t++) {
-      for (let i = 0; i < 256; i++) {
-        dv.setUint32(t * 2048 + i * 8, LO[t]![i]!, true);
-        dv.setUint32(t * 2048 + i * 8 + 4, HI[t]![i]!, true);
-      }
+  const m = wasmModule();
+  if (m === undefined) return undefined;
+  const dv = new DataView(m.mem.buffer);
+  for (let t = 0; t < 8; t++) {
+    for (let i = 0; i < 256; i++) {
+      dv.setUint32(t * 2048 + i * 8, LO[t]![i]!, true);
+      dv.setUint32(t * 2048 + i * 8 + 4, HI[t]![i]!, true);
     }
-    return { update: inst.exports.update as (crc: bigint, len: number) => bigint, mem };
-  } catch {
-    return undefined;
   }
+  return { update: m.exports.update as (crc: bigint, len: number) => bigint, mem: m.mem };
 })();
 
 /**

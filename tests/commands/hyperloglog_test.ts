@@ -21,7 +21,7 @@ import {
   startRespite,
 } from "../_helpers.ts";
 import { assertEquals } from "../_assert.ts";
-import { murmurHash64A } from "../../commands/hyperloglog/_codec.ts";
+import { murmurHash64A, patLenOf } from "../../commands/hyperloglog/_codec.ts";
 
 /**
  * A differential test. Some change hll-sparse-max-bytes on the shared
@@ -445,6 +445,30 @@ Deno.test("MurmurHash64A matches Redis's (seed 0xadc83b19)", () => {
     assertEquals(murmurHash64A(s), ref(s, 0xadc83b19n), `length ${n}`);
     assertEquals(murmurHash64A(s, 0), ref(s, 0n), `length ${n}, seed 0`);
   }
+  // hllPatLen: the WebAssembly hash (elements up to 64 KB) against the
+  // reference, register index and run length, over every tail length and
+  // bytes 0x80-0xff; then a long element (JavaScript) the same way.
+  const pat = (s: string) => {
+    const h = ref(s, 0xadc83b19n);
+    let x = (h >> 14n) | (1n << 50n), count = 1;
+    while ((x & 1n) === 0n) (count++, x >>= 1n);
+    return Number(h & 16383n) | count << 16;
+  };
+  for (let n = 0; n < 70; n++) {
+    for (let t = 0; t < 8; t++) {
+      const s = range(n, (i) => String.fromCharCode((i * 151 + t * 97 + n) & 0xff)).join("");
+      assertEquals(patLenOf(s), pat(s), `length ${n}`);
+      assertEquals(patLenOf(s, true), pat(s), `length ${n}, JavaScript`);
+    }
+  }
+  const long = "\xfe".repeat(70000) + "x";
+  assertEquals(patLenOf(long), pat(long));
+  // A run past the hash's low 32 bits (bits 14 to 31 all 0: one element
+  // in 2^18), where the count comes from the high half.
+  let deep = 0;
+  while ((patLenOf(`e${deep}`) >>> 16) <= 18) deep++;
+  assertEquals(patLenOf(`e${deep}`), pat(`e${deep}`));
+  assertEquals(patLenOf(`e${deep}`, true), pat(`e${deep}`));
 });
 
 Deno.test({
