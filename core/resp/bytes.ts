@@ -8,6 +8,8 @@
  */
 
 const CHUNK = 8192;
+/** Up to this length, bytesToString passes the bytes as arguments (see there). */
+const DIRECT_MAX = 32;
 /** Up to this length, bytesToString copies into a reused array (see there). */
 const COPY_MAX = 64;
 const byLength: (number[] | undefined)[] = new Array(COPY_MAX + 1).fill(undefined);
@@ -27,182 +29,120 @@ export function bytesToString(
   end: number,
 ): string {
   const len = end - start;
-  if (len <= 16) {
-    // Short keys and values dominate: a direct call costs a quarter of
-    // apply() over a subarray (a new view, and a runtime call).
+  if (len <= DIRECT_MAX) {
+    // Short keys and values dominate: a direct call costs a third to a
+    // quarter of apply() (over a subarray: a new view and a runtime call;
+    // over a kept array: the copy into it).
+    const b = buf, s = start;
+    // deno-fmt-ignore
     switch (len) {
-      case 0:
-        return "";
-      case 1:
-        return String.fromCharCode(buf[start]!);
-      case 2:
-        return String.fromCharCode(buf[start]!, buf[start + 1]!);
-      case 3:
-        return String.fromCharCode(buf[start]!, buf[start + 1]!, buf[start + 2]!);
-      case 4:
-        return String.fromCharCode(buf[start]!, buf[start + 1]!, buf[start + 2]!, buf[start + 3]!);
-      case 5:
-        return String.fromCharCode(
-          buf[start]!,
-          buf[start + 1]!,
-          buf[start + 2]!,
-          buf[start + 3]!,
-          buf[start + 4]!,
-        );
-      case 6:
-        return String.fromCharCode(
-          buf[start]!,
-          buf[start + 1]!,
-          buf[start + 2]!,
-          buf[start + 3]!,
-          buf[start + 4]!,
-          buf[start + 5]!,
-        );
-      case 7:
-        return String.fromCharCode(
-          buf[start]!,
-          buf[start + 1]!,
-          buf[start + 2]!,
-          buf[start + 3]!,
-          buf[start + 4]!,
-          buf[start + 5]!,
-          buf[start + 6]!,
-        );
-      case 8:
-        return String.fromCharCode(
-          buf[start]!,
-          buf[start + 1]!,
-          buf[start + 2]!,
-          buf[start + 3]!,
-          buf[start + 4]!,
-          buf[start + 5]!,
-          buf[start + 6]!,
-          buf[start + 7]!,
-        );
-      case 9:
-        return String.fromCharCode(
-          buf[start]!,
-          buf[start + 1]!,
-          buf[start + 2]!,
-          buf[start + 3]!,
-          buf[start + 4]!,
-          buf[start + 5]!,
-          buf[start + 6]!,
-          buf[start + 7]!,
-          buf[start + 8]!,
-        );
-      case 10:
-        return String.fromCharCode(
-          buf[start]!,
-          buf[start + 1]!,
-          buf[start + 2]!,
-          buf[start + 3]!,
-          buf[start + 4]!,
-          buf[start + 5]!,
-          buf[start + 6]!,
-          buf[start + 7]!,
-          buf[start + 8]!,
-          buf[start + 9]!,
-        );
-      case 11:
-        return String.fromCharCode(
-          buf[start]!,
-          buf[start + 1]!,
-          buf[start + 2]!,
-          buf[start + 3]!,
-          buf[start + 4]!,
-          buf[start + 5]!,
-          buf[start + 6]!,
-          buf[start + 7]!,
-          buf[start + 8]!,
-          buf[start + 9]!,
-          buf[start + 10]!,
-        );
-      case 12:
-        return String.fromCharCode(
-          buf[start]!,
-          buf[start + 1]!,
-          buf[start + 2]!,
-          buf[start + 3]!,
-          buf[start + 4]!,
-          buf[start + 5]!,
-          buf[start + 6]!,
-          buf[start + 7]!,
-          buf[start + 8]!,
-          buf[start + 9]!,
-          buf[start + 10]!,
-          buf[start + 11]!,
-        );
-      case 13:
-        return String.fromCharCode(
-          buf[start]!,
-          buf[start + 1]!,
-          buf[start + 2]!,
-          buf[start + 3]!,
-          buf[start + 4]!,
-          buf[start + 5]!,
-          buf[start + 6]!,
-          buf[start + 7]!,
-          buf[start + 8]!,
-          buf[start + 9]!,
-          buf[start + 10]!,
-          buf[start + 11]!,
-          buf[start + 12]!,
-        );
-      case 14:
-        return String.fromCharCode(
-          buf[start]!,
-          buf[start + 1]!,
-          buf[start + 2]!,
-          buf[start + 3]!,
-          buf[start + 4]!,
-          buf[start + 5]!,
-          buf[start + 6]!,
-          buf[start + 7]!,
-          buf[start + 8]!,
-          buf[start + 9]!,
-          buf[start + 10]!,
-          buf[start + 11]!,
-          buf[start + 12]!,
-          buf[start + 13]!,
-        );
-      case 15:
-        return String.fromCharCode(
-          buf[start]!,
-          buf[start + 1]!,
-          buf[start + 2]!,
-          buf[start + 3]!,
-          buf[start + 4]!,
-          buf[start + 5]!,
-          buf[start + 6]!,
-          buf[start + 7]!,
-          buf[start + 8]!,
-          buf[start + 9]!,
-          buf[start + 10]!,
-          buf[start + 11]!,
-          buf[start + 12]!,
-          buf[start + 13]!,
-          buf[start + 14]!,
-        );
-      case 16:
-        return String.fromCharCode(
-          buf[start]!,
-          buf[start + 1]!,
-          buf[start + 2]!,
-          buf[start + 3]!,
-          buf[start + 4]!,
-          buf[start + 5]!,
-          buf[start + 6]!,
-          buf[start + 7]!,
-          buf[start + 8]!,
-          buf[start + 9]!,
-          buf[start + 10]!,
-          buf[start + 11]!,
-          buf[start + 12]!,
-          buf[start + 13]!,
-          buf[start + 14]!,
-          buf[start + 15]!,
-        );
+      case 0: return "";
+      case 1: return String.fromCharCode(b[s]!);
+      case 2: return String.fromCharCode(b[s]!, b[s + 1]!);
+      case 3: return String.fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!);
+      case 4: return String.fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!);
+      case 5: return String.fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!);
+      case 6: return String.fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!);
+      case 7: return String.fromCharCode(
+        b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!);
+      case 8: return String.fromCharCode(
+        b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!);
+      case 9: return String.fromCharCode(
+        b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
+        b[s + 8]!);
+      case 10: return String.fromCharCode(
+        b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
+        b[s + 8]!, b[s + 9]!);
+      case 11: return String.fromCharCode(
+        b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
+        b[s + 8]!, b[s + 9]!, b[s + 10]!);
+      case 12: return String.fromCharCode(
+        b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
+        b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!);
+      case 13: return String.fromCharCode(
+        b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
+        b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!);
+      case 14: return String.fromCharCode(
+        b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
+        b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!, b[s + 13]!);
+      case 15: return String.fromCharCode(
+        b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
+        b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!, b[s + 13]!, b[s + 14]!);
+      case 16: return String.fromCharCode(
+        b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
+        b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!, b[s + 13]!, b[s + 14]!, b[s + 15]!);
+      case 17: return String.fromCharCode(
+        b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
+        b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!, b[s + 13]!, b[s + 14]!, b[s + 15]!,
+        b[s + 16]!);
+      case 18: return String.fromCharCode(
+        b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
+        b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!, b[s + 13]!, b[s + 14]!, b[s + 15]!,
+        b[s + 16]!, b[s + 17]!);
+      case 19: return String.fromCharCode(
+        b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
+        b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!, b[s + 13]!, b[s + 14]!, b[s + 15]!,
+        b[s + 16]!, b[s + 17]!, b[s + 18]!);
+      case 20: return String.fromCharCode(
+        b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
+        b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!, b[s + 13]!, b[s + 14]!, b[s + 15]!,
+        b[s + 16]!, b[s + 17]!, b[s + 18]!, b[s + 19]!);
+      case 21: return String.fromCharCode(
+        b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
+        b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!, b[s + 13]!, b[s + 14]!, b[s + 15]!,
+        b[s + 16]!, b[s + 17]!, b[s + 18]!, b[s + 19]!, b[s + 20]!);
+      case 22: return String.fromCharCode(
+        b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
+        b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!, b[s + 13]!, b[s + 14]!, b[s + 15]!,
+        b[s + 16]!, b[s + 17]!, b[s + 18]!, b[s + 19]!, b[s + 20]!, b[s + 21]!);
+      case 23: return String.fromCharCode(
+        b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
+        b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!, b[s + 13]!, b[s + 14]!, b[s + 15]!,
+        b[s + 16]!, b[s + 17]!, b[s + 18]!, b[s + 19]!, b[s + 20]!, b[s + 21]!, b[s + 22]!);
+      case 24: return String.fromCharCode(
+        b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
+        b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!, b[s + 13]!, b[s + 14]!, b[s + 15]!,
+        b[s + 16]!, b[s + 17]!, b[s + 18]!, b[s + 19]!, b[s + 20]!, b[s + 21]!, b[s + 22]!, b[s + 23]!);
+      case 25: return String.fromCharCode(
+        b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
+        b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!, b[s + 13]!, b[s + 14]!, b[s + 15]!,
+        b[s + 16]!, b[s + 17]!, b[s + 18]!, b[s + 19]!, b[s + 20]!, b[s + 21]!, b[s + 22]!, b[s + 23]!,
+        b[s + 24]!);
+      case 26: return String.fromCharCode(
+        b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
+        b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!, b[s + 13]!, b[s + 14]!, b[s + 15]!,
+        b[s + 16]!, b[s + 17]!, b[s + 18]!, b[s + 19]!, b[s + 20]!, b[s + 21]!, b[s + 22]!, b[s + 23]!,
+        b[s + 24]!, b[s + 25]!);
+      case 27: return String.fromCharCode(
+        b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
+        b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!, b[s + 13]!, b[s + 14]!, b[s + 15]!,
+        b[s + 16]!, b[s + 17]!, b[s + 18]!, b[s + 19]!, b[s + 20]!, b[s + 21]!, b[s + 22]!, b[s + 23]!,
+        b[s + 24]!, b[s + 25]!, b[s + 26]!);
+      case 28: return String.fromCharCode(
+        b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
+        b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!, b[s + 13]!, b[s + 14]!, b[s + 15]!,
+        b[s + 16]!, b[s + 17]!, b[s + 18]!, b[s + 19]!, b[s + 20]!, b[s + 21]!, b[s + 22]!, b[s + 23]!,
+        b[s + 24]!, b[s + 25]!, b[s + 26]!, b[s + 27]!);
+      case 29: return String.fromCharCode(
+        b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
+        b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!, b[s + 13]!, b[s + 14]!, b[s + 15]!,
+        b[s + 16]!, b[s + 17]!, b[s + 18]!, b[s + 19]!, b[s + 20]!, b[s + 21]!, b[s + 22]!, b[s + 23]!,
+        b[s + 24]!, b[s + 25]!, b[s + 26]!, b[s + 27]!, b[s + 28]!);
+      case 30: return String.fromCharCode(
+        b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
+        b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!, b[s + 13]!, b[s + 14]!, b[s + 15]!,
+        b[s + 16]!, b[s + 17]!, b[s + 18]!, b[s + 19]!, b[s + 20]!, b[s + 21]!, b[s + 22]!, b[s + 23]!,
+        b[s + 24]!, b[s + 25]!, b[s + 26]!, b[s + 27]!, b[s + 28]!, b[s + 29]!);
+      case 31: return String.fromCharCode(
+        b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
+        b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!, b[s + 13]!, b[s + 14]!, b[s + 15]!,
+        b[s + 16]!, b[s + 17]!, b[s + 18]!, b[s + 19]!, b[s + 20]!, b[s + 21]!, b[s + 22]!, b[s + 23]!,
+        b[s + 24]!, b[s + 25]!, b[s + 26]!, b[s + 27]!, b[s + 28]!, b[s + 29]!, b[s + 30]!);
+      case 32: return String.fromCharCode(
+        b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
+        b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!, b[s + 13]!, b[s + 14]!, b[s + 15]!,
+        b[s + 16]!, b[s + 17]!, b[s + 18]!, b[s + 19]!, b[s + 20]!, b[s + 21]!, b[s + 22]!, b[s + 23]!,
+        b[s + 24]!, b[s + 25]!, b[s + 26]!, b[s + 27]!, b[s + 28]!, b[s + 29]!, b[s + 30]!, b[s + 31]!);
     }
   }
   if (len <= COPY_MAX) {

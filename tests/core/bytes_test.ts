@@ -44,3 +44,21 @@ Deno.test("bytes: recentBytesToString compares across buffers", () => {
   assertEquals(recentBytesToString(c, 3, 19), "key:000000012346");
   assertEquals(recentBytesToString(a, 2, 18), "key:000000012345");
 });
+
+Deno.test("bytes: bytesToString keeps every byte at every length of each path", () => {
+  // Direct calls up to 32 bytes, a kept array up to 64, a subarray up to
+  // 8 KB, chunks beyond: each byte read back, 0x80-0x9F included.
+  const rand = prng(11);
+  const buf = new Uint8Array(20000);
+  for (let i = 0; i < buf.length; i++) buf[i] = Math.floor(rand() * 256);
+  for (const len of [...Array(70).keys(), 8191, 8192, 8193, 19990]) {
+    const at = 5 + (len % 3);
+    const s = bytesToString(buf, at, at + len);
+    assertEquals(s.length, len, `length ${len}`);
+    for (let i = 0; i < len; i++) {
+      if (s.charCodeAt(i) !== buf[at + i]) {
+        assertEquals(s.charCodeAt(i), buf[at + i], `length ${len}, byte ${i}`);
+      }
+    }
+  }
+});
