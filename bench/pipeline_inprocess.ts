@@ -19,7 +19,12 @@
  * deno run -A bench/pipeline_inprocess.ts -r 1000000 -n 2000000 SET key:__rand_int__ xxx
  * deno run -A bench/pipeline_inprocess.ts -r 100000 --pool 65536 -n 1000000 ZADD z __rand_int__ m:__rand_int__
  * deno run -A bench/pipeline_inprocess.ts -r 1000000 MULTI ";" SET key:__rand_int__ xxx ";" INCR counter ";" EXEC
+ * deno run -A bench/pipeline_inprocess.ts --setup '["PFADD","h","a","b"]' PFCOUNT h
  * ```
+ *
+ * `--setup` (repeatable) is a command as a JSON array of strings, sent
+ * once over real TCP before the rounds (its reply is not checked);
+ * `@path` reads it from a file.
  *
  * @module
  */
@@ -38,6 +43,7 @@ const { values, positionals } = parseArgs({
     rounds: { type: "string", default: "5" },
     pool: { type: "string", default: "4096" },
     config: { type: "string", multiple: true, default: [] },
+    setup: { type: "string", multiple: true, default: [] },
   },
 });
 const args = positionals.length !== 0 ? positionals : ["GET", "key:__rand_int__"];
@@ -87,6 +93,15 @@ const s = await startServer({ port: 0, logger: () => {}, config });
 async function warmUp(): Promise<void> {
   const c = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
   try {
+    for (const json of values.setup) {
+      const text = json.startsWith("@") ? Deno.readTextFileSync(json.slice(1)) : json;
+      const cmd = JSON.parse(text) as string[];
+      await c.write(enc.encode(
+        `*${cmd.length}\r\n` + cmd.map((a) => `$${enc.encode(a).length}\r\n${a}\r\n`).join(""),
+      ));
+      await c.read(new Uint8Array(65536));
+      // (One read: a reply longer than that would be taken for the next one's.)
+    }
     // `__rand_int__` as the batches have it (a ZADD score must be a number).
     const arg = (a: string) => range > 0 ? a.replaceAll("__rand_int__", "0".repeat(12)) : a;
     const text = units.map((u) =>
