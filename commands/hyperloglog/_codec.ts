@@ -266,6 +266,31 @@ export function cachedCard(v: Bytes): number | bigint | undefined {
   return n;
 }
 
+/**
+ * PFCOUNT's one-key fast path: the cached cardinality of `v` when it is a
+ * valid HyperLogLog (as {@link isHll}) whose cache is fresh and below 2^53
+ * (any real count), read from the header in one pass; -1 otherwise (the
+ * caller takes the general path, errors included).
+ */
+export function freshCount(v: Bytes): number {
+  const len = v.length;
+  if (
+    len < HLL_HDR_SIZE || v.charCodeAt(0) !== 72 || v.charCodeAt(1) !== 89 ||
+    v.charCodeAt(2) !== 76 || v.charCodeAt(3) !== 76 || v.charCodeAt(15) !== 0
+  ) {
+    return -1;
+  }
+  const enc = v.charCodeAt(4), b14 = v.charCodeAt(14);
+  if (b14 >= 0x20 || (enc === HLL_DENSE ? len !== HLL_DENSE_SIZE : enc !== HLL_SPARSE)) return -1;
+  const lo = v.charCodeAt(8) | v.charCodeAt(9) << 8 | v.charCodeAt(10) << 16 |
+    v.charCodeAt(11) << 24;
+  const hi = v.charCodeAt(12) | v.charCodeAt(13) << 8 | b14 << 16;
+  // Below 2^31, an int32: a float here would send the reply's formatting
+  // down its slower path.
+  if (hi === 0 && lo >= 0) return lo;
+  return hi * 4294967296 + (lo >>> 0);
+}
+
 /** Histogram of register values; 64 slots, as Redis (values up to 63). */
 function denseHisto(p: Uint8Array, off: number, histo: Int32Array): void {
   // Four registers in every three bytes, as Redis's unrolled loop.

@@ -25,6 +25,7 @@ import {
   denseAdd,
   denseAdded,
   estimate,
+  freshCount,
   Hll,
   HLL_DENSE,
   HLL_REGISTERS,
@@ -123,6 +124,12 @@ function pfcount(c: Context, argv: Bytes[]): void {
   const v = c.db.getString(key);
   if (v === undefined) {
     c.reply.integer(0);
+    return;
+  }
+  // The usual case, a valid HLL with a fresh cache, in one read of its header.
+  const fresh = freshCount(v);
+  if (fresh >= 0) {
+    c.reply.integer(fresh);
     return;
   }
   if (!isHll(v)) throw new ReplyError(NOT_HLL);

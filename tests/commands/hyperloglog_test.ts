@@ -21,7 +21,15 @@ import {
   startRespite,
 } from "../_helpers.ts";
 import { assertEquals } from "../_assert.ts";
-import { murmurHash64A, patLenOf } from "../../commands/hyperloglog/_codec.ts";
+import {
+  cachedCard,
+  freshCount,
+  HLL_DENSE_SIZE,
+  HLL_HDR_SIZE,
+  isHll,
+  murmurHash64A,
+  patLenOf,
+} from "../../commands/hyperloglog/_codec.ts";
 
 /**
  * A differential test. Some change hll-sparse-max-bytes on the shared
@@ -564,3 +572,27 @@ diffDirty("hyperloglog: PFADD, PFCOUNT's cache, PFMERGE and PFDEBUG, sparse and 
   ["PFMERGE", "s", "h"],
   ["PFDEBUG", "TODENSE", "nothing"],
 ]);
+
+Deno.test("PFCOUNT's header fast path agrees with the general checks", () => {
+  // freshCount must answer exactly where isHll and a fresh cache below
+  // 2^53 would, and -1 (the general path, with its errors) elsewhere.
+  const dense = (card: string) => header(0, card) + "\0".repeat(HLL_DENSE_SIZE - HLL_HDR_SIZE);
+  const cards = [
+    "\0\0\0\0\0\0\0\0",
+    "\x39\x30\0\0\0\0\0\0",
+    "\xff\xff\xff\xff\xff\xff\x1f\0", // 2^53 - 1
+    "\0\0\0\0\0\0\x20\0", // 2^53: a BigInt, not the fast path
+    "\x01\0\0\0\0\0\0\x80", // stale
+    "\x01\0\0\0\0\0\0\x7f", // above 2^56
+  ];
+  const values: string[] = [];
+  for (const card of cards) {
+    values.push(dense(card), header(1, card) + "\x7f\xff", dense(card).slice(0, -1));
+    values.push(header(2, card) + "\x7f\xff", "HYLX" + header(1, card).slice(4) + "\x7f\xff");
+  }
+  values.push("short", "", "HYLL\x01");
+  for (const v of values) {
+    const want = isHll(v) && typeof cachedCard(v) === "number" ? cachedCard(v) : -1;
+    assertEquals(freshCount(v), want, JSON.stringify(v.slice(0, 16)));
+  }
+});
