@@ -289,7 +289,9 @@ export class BufferWriter implements ReplyWriter {
       for (let t = 1000; t <= n && digits < 10; t *= 10) digits++;
       p += digits;
       let q = p;
-      for (let t = n; t !== 0; t = (t / 10) | 0) buf[--q] = 48 + (t % 10);
+      // `| 0`: an integral double (a count computed in floats) gets int32
+      // division too, not a float modulo per digit.
+      for (let t = n | 0; t !== 0; t = (t / 10) | 0) buf[--q] = 48 + (t % 10);
     } else if (!Number.isSafeInteger(n)) {
       const s = String(n);
       for (let i = 0; i < s.length; i++) buf[p++] = s.charCodeAt(i);

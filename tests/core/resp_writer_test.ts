@@ -38,6 +38,9 @@ Deno.test("writer: scalars are the same in RESP2 and RESP3", () => {
     ) {
       assertEquals(out(r, (w) => w.integer(n)), `:${n}\r\n`);
       assertEquals(out(r, (w) => w.integer(-n)), `:-${n}\r\n`);
+      // The same integers held as doubles (counts computed in floats).
+      const d = new Float64Array([n])[0]! * 1.0;
+      assertEquals(out(r, (w) => w.integer(d)), `:${n}\r\n`);
     }
     assertEquals(out(r, (w) => w.integer(2147483648)), ":2147483648\r\n");
     assertEquals(out(r, (w) => w.integer(-2147483648)), ":-2147483648\r\n");
