@@ -261,7 +261,10 @@ Deno.test({
         128 * MB; // V8 heap slack (garbage between collections)
       assertOk(maxRss < bound, `max RSS ${maxRss >> 20} MB, bound ${bound >> 20} MB`);
       assertOk(pings > 20, `${pings} pings`);
-      assertOk(maxLatency < 750, `sentinel PING took up to ${maxLatency.toFixed(0)} ms`);
+      // A liveness bound, not a speed target: 160-350 ms is usual on the 2-core
+      // machine, 772 was seen once while its host slowed every process about
+      // 2x; a client that stalled the loop would hold it for seconds.
+      assertOk(maxLatency < 1500, `sentinel PING took up to ${maxLatency.toFixed(0)} ms`);
       console.log(
         `  ${CONNS} conns: RSS ${baseline >> 20} -> max ${maxRss >> 20} MB (bound ${
           bound >> 20
