@@ -9,7 +9,7 @@
 import { commandFamily, keys } from "../../core/registry.ts";
 import type { Bytes, CommandArg, Context } from "../../core/types.ts";
 import { Err, ReplyError } from "../../core/errors.ts";
-import { parseBigInteger } from "../../core/number.ts";
+import { parseBigInteger, parseInteger } from "../../core/number.ts";
 
 import { addLongDouble, formatLongDouble, parseLongDouble } from "../../core/longdouble.ts";
 
@@ -22,29 +22,11 @@ const NOT_FLOAT = new ReplyError(Err.notFloat);
 
 /**
  * Parses a 64-bit integer: a number when exact in a double, a bigint
- * beyond, undefined when Redis's string2ll refuses it. Short strings take
- * a loop without regex or allocation (INCR is benchmarked).
+ * beyond, undefined when Redis's string2ll refuses it.
  */
 function toInt(s: string): number | bigint | undefined {
-  const n = s.length;
-  if (n === 0) return undefined;
-  if (n <= 15) {
-    let i = 0;
-    let ch = s.charCodeAt(0);
-    const neg = ch === 45;
-    if (neg) {
-      if (n === 1) return undefined;
-      ch = s.charCodeAt(++i);
-    }
-    if (ch < 49 || ch > 57) return ch === 48 && n === 1 ? 0 : undefined;
-    let v = ch - 48;
-    for (i++; i < n; i++) {
-      ch = s.charCodeAt(i);
-      if (ch < 48 || ch > 57) return undefined;
-      v = v * 10 + ch - 48;
-    }
-    return neg ? -v : v;
-  }
+  // Up to 15 characters a number is exact: parseInteger's one-pass loop.
+  if (s.length <= 15) return parseInteger(s);
   const b = parseBigInteger(s);
   if (b === undefined) return undefined;
   return b <= SAFE_MAX && b >= -SAFE_MAX ? Number(b) : b;
