@@ -12,6 +12,7 @@ import type { Bytes } from "./types.ts";
 import type { Clock } from "./clock.ts";
 import { WRONGTYPE } from "./errors.ts";
 import { ScanCursors } from "./cursor.ts";
+import { KeyMap } from "./keymap.ts";
 import { ValueTypes } from "./value_type.ts";
 import { Pause } from "./pause.ts";
 
@@ -277,9 +278,9 @@ export const BULK_SPAN = 10;
  */
 export class Database {
   /** The key -> value map. Mutate it only through the methods below. */
-  data: Map<Bytes, Stored> = new Map();
+  data: KeyMap<Stored> = new KeyMap();
   /** The key -> absolute expiry (Unix ms) map. */
-  expires: Map<Bytes, number> = new Map();
+  expires: KeyMap<number> = new KeyMap();
   /**
    * Redis's per-object `lru` field, per key: the {@link Keyspace.lruClock}
    * of its last read or write, times two, plus one when the key's string
@@ -290,7 +291,7 @@ export class Database {
    * Entries exist only for keys of `data` (so `data.size - #meta.size` keys
    * rely on the baseline).
    */
-  #meta: Map<Bytes, number> = new Map();
+  #meta: KeyMap<number> = new KeyMap();
   /** When keys with no entry in `#meta` were last accessed (LRU clock). */
   #baseline: number;
   /** The first second of the current bulk window (see {@link Database}). */
@@ -405,12 +406,7 @@ export class Database {
       this.#written(key, now);
     }
     const onNew = this.keyspace.onNew;
-    if (onNew !== undefined && !this.data.has(key)) {
-      this.data.set(key, value);
-      onNew(this, key);
-      return;
-    }
-    this.data.set(key, value);
+    if (this.data.put(key, value) && onNew !== undefined) onNew(this, key);
   }
 
   /** Deletes a key; true when it existed. */
@@ -438,9 +434,9 @@ export class Database {
 
   /** Removes every key. */
   clear(): void {
-    this.data = new Map();
-    this.expires = new Map();
-    this.#meta = new Map();
+    this.data = new KeyMap();
+    this.expires = new KeyMap();
+    this.#meta = new KeyMap();
     this.#baseline = this.#windowStart = this.keyspace.lruClock;
     this.#streak = 0;
     this.#randomIt = undefined;

@@ -14,6 +14,7 @@
  */
 
 import type { Bytes } from "../../core/types.ts";
+import type { KeyMap } from "../../core/keymap.ts";
 
 /** Redis's `EVPOOL_SIZE`. */
 export const POOL_SIZE = 16;
@@ -76,10 +77,10 @@ export class EvictionPool {
  * rotating iterator per map.
  */
 export class KeySampler {
-  #its = new WeakMap<Map<Bytes, unknown>, Iterator<Bytes>>();
+  #its = new WeakMap<KeyMap<unknown>, Iterator<Bytes>>();
 
   /** Up to `n` distinct-ish keys of `map`, from where the last draw stopped. */
-  sample(map: Map<Bytes, unknown>, n: number): Bytes[] {
+  sample(map: KeyMap<unknown>, n: number): Bytes[] {
     if (map.size <= n) return [...map.keys()];
     const out: Bytes[] = [];
     let it = this.#its.get(map);
@@ -106,7 +107,7 @@ export class KeySampler {
   }
 
   /** One key of `map`, as random as the sampler gets. */
-  one(map: Map<Bytes, unknown>): Bytes | undefined {
+  one(map: KeyMap<unknown>): Bytes | undefined {
     return this.sample(map, 1)[0];
   }
 }

@@ -56,6 +56,7 @@
  */
 
 import { definePlugin } from "../../core/registry.ts";
+import { KeyMap } from "../../core/keymap.ts";
 import type { Bytes, Context, EventClass, PluginInstance, ServerApi } from "../../core/types.ts";
 import { Trait } from "../../core/types.ts";
 import { type Database, type Stored, storedValue } from "../../core/keyspace.ts";
@@ -110,8 +111,8 @@ type EvictResult = "ok" | "running" | "fail";
 
 /** Sizes of one database's keys (tied to its key table, which FLUSHDB and SWAPDB replace). */
 interface SizeTable {
-  readonly data: Map<Bytes, Stored>;
-  readonly sizes: Map<Bytes, number>;
+  readonly data: KeyMap<Stored>;
+  readonly sizes: KeyMap<number>;
   total: number;
 }
 
@@ -136,7 +137,7 @@ function init(server: ServerApi): PluginInstance {
   let evictedKeys = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   /** LFU counters per key table (so SWAPDB and FLUSHDB carry them along). */
-  let counters = new WeakMap<Map<Bytes, Stored>, Map<Bytes, number>>();
+  let counters = new WeakMap<KeyMap<Stored>, KeyMap<number>>();
   const pool = new EvictionPool();
   /** Collects the garbage of a burst of writes once the server is idle. */
   const reclaimer = new IdleReclaimer();
@@ -165,7 +166,7 @@ function init(server: ServerApi): PluginInstance {
   }
 
   function countTable(db: Database): SizeTable {
-    const t: SizeTable = { data: db.data, sizes: new Map(), total: 0 };
+    const t: SizeTable = { data: db.data, sizes: new KeyMap(), total: 0 };
     for (const [k, v] of db.data) {
       const n = sizeOf(db, k, v);
       t.sizes.set(k, n);
@@ -281,9 +282,9 @@ function init(server: ServerApi): PluginInstance {
 
   // ---- access tracking ----
 
-  function counterTable(db: Database): Map<Bytes, number> {
+  function counterTable(db: Database): KeyMap<number> {
     let m = counters.get(db.data);
-    if (m === undefined) counters.set(db.data, m = new Map());
+    if (m === undefined) counters.set(db.data, m = new KeyMap());
     return m;
   }
 
@@ -550,7 +551,7 @@ function init(server: ServerApi): PluginInstance {
         // database's next key table is matched up on its next use.
         const t = table(db);
         dataset -= t.total;
-        tables[db.index] = { data: t.data, sizes: new Map(), total: 0 };
+        tables[db.index] = { data: t.data, sizes: new KeyMap(), total: 0 };
       },
       // A new client holds its buffers at once: counted now, not at the
       // next cron tick, so its first write already sees them (as Redis).

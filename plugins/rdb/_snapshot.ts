@@ -42,6 +42,7 @@ import type { Bytes, CommandEntry, Context } from "../../core/types.ts";
 import { type Keyspace, type Stored, storedValue, type ValueType } from "../../core/keyspace.ts";
 import { notPersistedWarning } from "../../core/value_type.ts";
 import { keyPositions } from "../../core/registry.ts";
+import type { KeyMap } from "../../core/keymap.ts";
 import { ByteWriter } from "./_buf.ts";
 import { Crc64 } from "./_crc64.ts";
 import { type EncodeOptions, RdbEncoder } from "./_encode.ts";
@@ -63,8 +64,8 @@ import type { SnapshotJob } from "./_service.ts";
  */
 interface DbSnap {
   index: number;
-  data: Map<Bytes, Stored>;
-  expires: Map<Bytes, number>;
+  data: KeyMap<Stored>;
+  expires: KeyMap<number>;
   it: Iterator<Bytes>;
   sizeAtStart: number;
   expiresAtStart: number;
@@ -155,7 +156,7 @@ export class Snapshot implements SnapshotJob {
   readonly keysTotal: number;
   keysProcessed = 0;
   #dbs: DbSnap[] = [];
-  #byMap = new Map<Map<Bytes, Stored>, DbSnap>();
+  #byMap = new Map<KeyMap<Stored>, DbSnap>();
   #cancelled = false;
   #done: Promise<Uint8Array> | undefined;
   readonly #opts: SnapshotOptions;
