@@ -193,7 +193,26 @@ interface Generation {
   removed: Int32Array | null;
 }
 
+/**
+ * A live position in a {@link KeyMap}'s order. Entries added after it are
+ * met; entries deleted before it is reached are not; a rebuild of the table
+ * does not move it.
+ */
+export interface KeyCursor<V> {
+  /** The next entry's key (its value then in `value`), or undefined at the end. */
+  next(): string | undefined;
+  /** The value of the entry `next` returned last. */
+  value: V | undefined;
+  /**
+   * How far the cursor is, in the table's current entry numbering: the
+   * entries of {@link KeyMap.indexOf} below it have been passed.
+   */
+  position(): number;
+}
+
 const MIN_CAPACITY = 8;
+/** The most {@link KeyMap.reserve} allocates ahead (entries). */
+const MAX_CAPACITY = 1 << 26;
 
 /**
  * A `Map<string, V>` replacement that never internalizes its keys: see the
@@ -321,6 +340,17 @@ export class KeyMap<V> implements Iterable<[string, V]> {
     return true;
   }
 
+  /**
+   * Makes room for `n` entries in all, so that filling the table to that
+   * size rebuilds it no more (a load that knows its size, as Redis's
+   * `dictExpand` on RESIZEDB).
+   */
+  reserve(n: number): void {
+    let capacity = this.#capacity;
+    while (capacity < n && capacity < MAX_CAPACITY) capacity *= 2;
+    if (capacity > this.#capacity) this.#rebuild(capacity);
+  }
+
   /** Removes every entry. */
   clear(): void {
     this.#gen = this.#gen.next = { next: undefined, removed: null };
@@ -362,23 +392,57 @@ export class KeyMap<V> implements Iterable<[string, V]> {
   }
 
   /**
-   * Walks live entries from a position of a generation, following the
-   * generations a rebuild started since; `emit` shapes each item.
+   * A cursor over the entries in insertion order: an iterator that also
+   * says where it is (see {@link KeyCursor}).
    */
-  *#walk<T>(emit: (k: string, v: V) => T): Generator<T, undefined> {
+  cursor(): KeyCursor<V> {
+    // A closure inside the class: it reads the table's private fields.
+    const map = this;
     let gen = this.#gen;
     let i = 0;
-    for (;;) {
+    const sync = () => {
       while (gen.next !== undefined) {
         const removed = gen.removed;
         i = removed === null ? 0 : i - dropsBefore(removed, i);
         gen = gen.next;
       }
-      if (i >= this.#used) return undefined;
-      const k = this.#keys[i];
-      if (k !== undefined) yield emit(k, this.#values[i] as V);
-      i++;
-    }
+    };
+    const cursor: KeyCursor<V> = {
+      value: undefined,
+      next(): string | undefined {
+        sync();
+        const keys = map.#keys, used = map.#used;
+        while (i < used) {
+          const k = keys[i++];
+          if (k !== undefined) {
+            cursor.value = map.#values[i - 1];
+            return k;
+          }
+        }
+        cursor.value = undefined;
+        return undefined;
+      },
+      position(): number {
+        sync();
+        return i;
+      },
+    };
+    return cursor;
+  }
+
+  /**
+   * Where `key` stands in the table's order (its entry's number, holes
+   * counted: compare it with a {@link KeyCursor.position}), or -1.
+   */
+  indexOf(key: string): number {
+    return this.#find(key);
+  }
+
+  /** Walks the entries through a cursor; `emit` shapes each item. */
+  *#walk<T>(emit: (k: string, v: V) => T): Generator<T, undefined> {
+    const c = this.cursor();
+    for (let k = c.next(); k !== undefined; k = c.next()) yield emit(k, c.value as V);
+    return undefined;
   }
 
   /** Keys in insertion order. */

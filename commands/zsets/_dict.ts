@@ -2,12 +2,14 @@
  * The member -> score half of a sorted set: a hash table of its own instead
  * of a `Map<Bytes, number>`.
  *
- * Why: members arrive as new strings (one per command), and V8 hashes a new
- * string on its first Map lookup by a call into the runtime, which cost
- * more than the rest of the lookup (ZADD of 100k random members: some 300
- * ns per command). Here the hash is a loop over the char codes in JIT code,
- * scores sit in a `Float64Array` (no heap number per fractional score), and
- * ZADD finds a member once (`find`) then reads and writes its score by slot.
+ * Why: members arrive as new strings (one per command), and V8 internalizes
+ * a new string on its first Map lookup (a call into the runtime and a probe
+ * of the process-wide string table), which cost more than the rest of the
+ * lookup (ZADD of 100k random members: some 300 ns per command). Here the
+ * hash is the keyspace's (core/keymap.ts: JIT code, HalfSipHash under a
+ * per-process random key), scores sit in a `Float64Array` (no heap number
+ * per fractional score), and ZADD finds a member once (`find`) then reads
+ * and writes its score by slot.
  *
  * Layout, as V8's OrderedHashMap: entries in insertion order (parallel
  * arrays), a bucket array of chain heads, each entry the next of its chain.
@@ -20,21 +22,9 @@
  */
 
 import type { Bytes } from "../../core/types.ts";
+import { hashKey as hashOf } from "../../core/keymap.ts";
 
-/** Seeded per process, so colliding members cannot be precomputed. */
-const SEED = (Math.random() * 0x100000000) | 0;
 const MIN_CAP = 8;
-
-/** The hash of a byte string (FNV-1a over the char codes, then mixed). */
-function hashOf(s: Bytes): number {
-  let h = SEED ^ s.length;
-  const n = s.length;
-  for (let i = 0; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  return h;
-}
 
 /**
  * A member -> score table.

@@ -120,6 +120,11 @@ export interface ReadOptions {
   onFunction?: (code: Bytes) => void;
   /** Sees each AUX field as it is read (a load's `used-mem` for INFO). */
   onAux?: (key: string, value: string) => void;
+  /**
+   * Hears a database's RESIZEDB: the keys, and of them those with an
+   * expiry, that follow (a hint: the file may lie).
+   */
+  onResize?: (db: number, keys: number, expires: number) => void;
 }
 
 /** What {@link readRdb} returns besides the keys. */
@@ -202,10 +207,13 @@ export function* readRdbSteps(
           );
         }
         continue;
-      case OP.RESIZEDB:
-        d.len();
-        d.len();
+      case OP.RESIZEDB: {
+        const keys = d.len(), expires = d.len();
+        // A key takes at least 3 bytes of the file: a larger hint is a lie.
+        const most = (bytes.length - r.pos) / 3;
+        opts.onResize?.(db, Math.min(keys, most), Math.min(expires, most));
         continue;
+      }
       case OP.AUX: {
         recordAt = -1;
         const k = d.string();

@@ -2,9 +2,9 @@
  * How a load puts keys into the keyspace: a few batches after reading them.
  *
  * A key and its value are new strings in V8's young generation when read.
- * Put into the keyspace's Map at once, each scavenge that then moves them
+ * Put into the keyspace's table at once, each scavenge that then moves them
  * (twice: into the survivor space, then the old generation) must rewrite
- * their slots in the Map's table, random writes all over a table of
+ * their slots in the table's arrays, random writes all over a table of
  * millions of entries, and the table's growth copies young pointers too.
  * Held first in plain arrays (sequential slots) until a few scavenges have
  * promoted them, they enter the table as old objects: loading 1,000,000
@@ -136,10 +136,7 @@ export class DeferredInsert {
     let x = 0;
     for (let i = 0; i < n; i++) {
       const key = keys[i]!;
-      // A size that did not grow means a duplicate (one lookup, not two).
-      const size = data.size;
-      data.set(key, values[i]!);
-      if (data.size === size) {
+      if (!data.put(key, values[i]!)) {
         throw new RdbError(`RDB has duplicated key '${key}' in DB ${b.db}`, b.offset[i]!);
       }
       if (x < extra.length && extra[x] === i) {

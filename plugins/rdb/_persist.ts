@@ -330,6 +330,10 @@ export class RdbPersistence implements RdbService {
           databases: ks.dbs.length,
           allowTrailing: opts.allowTrailing === true,
           warn: (m) => server.log("warning", m),
+          onResize: (db, keys, expires) => {
+            dbs[db]!.data.reserve(keys);
+            dbs[db]!.expires.reserve(expires);
+          },
           ...(fns ? { onFunction: (code: Bytes) => codes.push(code) } : {}),
           ...(state
             ? {

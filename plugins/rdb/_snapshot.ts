@@ -42,7 +42,7 @@ import type { Bytes, CommandEntry, Context } from "../../core/types.ts";
 import { type Keyspace, type Stored, storedValue, type ValueType } from "../../core/keyspace.ts";
 import { notPersistedWarning } from "../../core/value_type.ts";
 import { keyPositions } from "../../core/registry.ts";
-import type { KeyMap } from "../../core/keymap.ts";
+import { type KeyCursor, KeyMap } from "../../core/keymap.ts";
 import { ByteWriter } from "./_buf.ts";
 import { Crc64 } from "./_crc64.ts";
 import { type EncodeOptions, RdbEncoder } from "./_encode.ts";
@@ -58,47 +58,58 @@ import type { SnapshotJob } from "./_service.ts";
 
 /**
  * One database as it was when the snapshot started. Its keys are walked
- * with a live Map iterator (no up-front copy of a million keys, which
- * paused the server): keys created since the start are skipped, and keys
- * written since the start are serialized from their preserved old state.
+ * with a live cursor (no up-front copy of a million keys, which paused the
+ * server): keys created since the start are skipped, and keys written since
+ * the start are serialized from their preserved old state.
  */
 interface DbSnap {
   index: number;
   data: KeyMap<Stored>;
   expires: KeyMap<number>;
-  it: Iterator<Bytes>;
+  it: KeyCursor<Stored>;
   sizeAtStart: number;
   expiresAtStart: number;
   /** Old state of keys written since the start: [value, expireAt]. */
-  preserved: Map<Bytes, [Stored, number]>;
-  /** Keys already serialized (their later writes need no preservation). */
+  preserved: KeyMap<[Stored, number]>;
+  /**
+   * Keys written since the start that were serialized before (the cursor
+   * had passed them) or since (from their preserved state): met again (a
+   * delete, then a new key at the end of the order) they are skipped.
+   */
   emitted: KeyLog;
   /** Keys written since the start (the walk checks only these). */
-  touched: Set<Bytes>;
+  touched: KeyLog;
   /** Keys that did not exist at the start. */
-  created: Set<Bytes>;
+  created: KeyLog;
   done: boolean;
 }
 
 /**
- * A set of keys kept as bounded Sets: adding a million keys to one Set
- * rehashes a million entries at once (a ~10 ms pause); here no rehash
- * moves more than {@link KeyLog.CHUNK} entries.
+ * A set of keys kept as bounded tables: adding a million keys to one table
+ * rebuilds a million entries at once (a pause of milliseconds); here no
+ * rebuild moves more than {@link KeyLog.CHUNK} entries. The tables are
+ * {@link KeyMap}s: a V8 `Set` would internalize every key it is asked
+ * about (see core/keymap.ts).
  */
 export class KeyLog {
   static readonly CHUNK = 1 << 16;
-  #full: Set<Bytes>[] = [];
-  #cur = new Set<Bytes>();
+  #full: KeyMap<true>[] = [];
+  #cur = new KeyMap<true>();
+  /** Keys added (each once). */
+  size = 0;
 
   add(k: Bytes): void {
+    if (this.has(k)) return;
     if (this.#cur.size >= KeyLog.CHUNK) {
       this.#full.push(this.#cur);
-      this.#cur = new Set();
+      this.#cur = new KeyMap();
     }
-    this.#cur.add(k);
+    this.#cur.set(k, true);
+    this.size++;
   }
 
   has(k: Bytes): boolean {
+    if (this.size === 0) return false;
     if (this.#cur.has(k)) return true;
     for (const s of this.#full) if (s.has(k)) return true;
     return false;
@@ -106,7 +117,8 @@ export class KeyLog {
 
   clear(): void {
     this.#full = [];
-    this.#cur = new Set();
+    this.#cur = new KeyMap();
+    this.size = 0;
   }
 }
 
@@ -170,13 +182,13 @@ export class Snapshot implements SnapshotJob {
         index: db.index,
         data: db.data,
         expires: db.expires,
-        it: db.data.keys(),
+        it: db.data.cursor(),
         sizeAtStart: db.data.size,
         expiresAtStart: db.expires.size,
-        preserved: new Map(),
+        preserved: new KeyMap(),
         emitted: new KeyLog(),
-        touched: new Set(),
-        created: new Set(),
+        touched: new KeyLog(),
+        created: new KeyLog(),
         done: false,
       };
       total += s.sizeAtStart;
@@ -224,7 +236,12 @@ export class Snapshot implements SnapshotJob {
   #preserve(s: DbSnap, key: Bytes | undefined): void {
     if (key === undefined || s.touched.has(key)) return;
     s.touched.add(key);
-    if (s.emitted.has(key)) return;
+    const at = s.data.indexOf(key);
+    if (at !== -1 && at < s.it.position()) {
+      // Serialized already: its change is not the snapshot's.
+      s.emitted.add(key);
+      return;
+    }
     const v = s.data.get(key);
     if (v === undefined) {
       // Absent now and never preserved: it did not exist at the start (or
@@ -339,7 +356,8 @@ export class Snapshot implements SnapshotJob {
       let i = 0;
       const emit = (k: Bytes, stored: Stored | undefined, exp: number) => {
         const v = stored === undefined ? undefined : storedValue(stored);
-        if (track) s.emitted.add(k);
+        // Only a key written since the start can be met again.
+        if (track && s.touched.size !== 0 && s.touched.has(k)) s.emitted.add(k);
         this.keysProcessed++;
         if (v === undefined) return;
         if (volatile !== undefined && typeof v !== "string" && volatile.has(v.type)) {
@@ -348,16 +366,15 @@ export class Snapshot implements SnapshotJob {
         }
         writeKey(e, k, v, exp);
       };
-      for (let r = s.it.next(); !r.done; r = s.it.next()) {
-        const k = r.value;
+      for (let k = s.it.next(); k !== undefined; k = s.it.next()) {
         // Only a key written since the start can be new or met twice
-        // (deleted, then created again at the end of the Map's order).
+        // (deleted, then created again at the end of the order).
         if (s.touched.size !== 0 && s.touched.has(k) && (s.created.has(k) || s.emitted.has(k))) {
           continue;
         }
         const p = s.preserved.size !== 0 ? s.preserved.get(k) : undefined;
         if (p !== undefined) emit(k, p[0], p[1]);
-        else emit(k, s.data.get(k), s.expires.size !== 0 ? s.expires.get(k) ?? -1 : -1);
+        else emit(k, s.it.value, s.expires.size !== 0 ? s.expires.get(k) ?? -1 : -1);
         if ((++i & 63) === 0 || sliceMs === 0) {
           // The checksum is part of the slice's work, and so of its budget.
           this.#crcCatchUp();

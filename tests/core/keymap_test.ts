@@ -129,3 +129,19 @@ Deno.test("KeyMap keys are bytes: no two binary strings collide in meaning", () 
   k.set("", -1);
   assertEquals(k.get(""), -1);
 });
+
+Deno.test("KeyMap.reserve keeps contents, order and a live iterator's place", () => {
+  const k = new KeyMap<number>();
+  for (let i = 0; i < 10; i++) k.set("r" + i, i);
+  k.delete("r3");
+  const it = k.keys();
+  assertEquals([it.next().value, it.next().value], ["r0", "r1"]);
+  k.reserve(100_000);
+  for (let i = 10; i < 100_000; i++) k.set("r" + i, i);
+  k.reserve(10); // never shrinks
+  assertEquals(k.get("r99999"), 99999);
+  assertEquals(k.size, 99_999);
+  const rest = [...it];
+  assertEquals(rest.length, 99_997);
+  assertEquals(rest.slice(0, 2), ["r2", "r4"]);
+});

@@ -82,7 +82,7 @@ Deno.test({
         ["FLUSHDB"],
         ["SELECT", "0"],
         // Not yet written out, deleted and created again: the walk meets
-        // it at the end of the Map's order and writes its old state once.
+        // it at the end of the table's order and writes its old state once.
         ["DEL", "key:200"],
         ["SET", "key:200", "recreated"],
       ];

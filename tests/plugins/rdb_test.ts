@@ -518,3 +518,31 @@ Deno.test("rdb: a failed BGSAVE is reported and, with save points, refuses write
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("rdb: RESIZEDB sizes the tables ahead, and a lying one costs nothing", async () => {
+  const s = await startRespite();
+  const c = await RawClient.connect(s.port);
+  try {
+    const rdb = s.server.service("rdb")!;
+    const e = new RdbEncoder({ compress: false, listFill: -2 });
+    writeHeader(e, { version: "7.0.15", ctime: 0, usedMem: 0, aofBase: false });
+    // Two billion keys claimed, three present: the hint is capped by what
+    // the rest of the file can hold.
+    writeDbHeader(e, 0, 2 ** 31 - 1, 2 ** 31 - 1);
+    for (let i = 0; i < 3; i++) writeKey(e, `k:${i}`, `v:${i}`, i === 0 ? 4_000_000_000_000 : -1);
+    writeFooter(e, new Crc64());
+    const before = Deno.memoryUsage().rss;
+    assertEquals(rdb.load(e.w.result()).keys, 3);
+    assert(Deno.memoryUsage().rss - before < 64 * 1024 * 1024);
+    assertEquals(await c.call("DBSIZE"), 3);
+    assertEquals(await c.call("GET", "k:2"), "v:2");
+    assertEquals(await c.call("PEXPIRETIME", "k:0"), 4_000_000_000_000);
+    // A true hint: the keys go in without the table growing on the way.
+    const { file } = bigFile(20000, 0);
+    assertEquals(rdb.load(file).keys, 20000);
+    assertEquals(await c.call("GET", "k:19999"), "v:19999");
+  } finally {
+    c.close();
+    await s.close();
+  }
+});
