@@ -59,6 +59,8 @@ export interface MemorySample {
   peakRss: number;
   keys: number;
   fillOps: number;
+  /** Mean MEMORY USAGE of sampled keys after the fill (absent in older reports). */
+  usagePerKey?: number;
 }
 
 /** Everything the report shows. */
@@ -322,6 +324,16 @@ function issue19(r: Report): TargetResult[] {
     m ? ratio(m.respite.rss, m.redis.rss) : undefined,
     1.6,
   );
+  goal(
+    "MEMORY USAGE per key within 20% of the fill's RSS growth per key",
+    m?.respite.usagePerKey === undefined ? undefined : usageRatio(m.respite),
+    (x) => x >= 0.8 && x <= 1.2,
+    m?.respite.usagePerKey === undefined
+      ? undefined
+      : `${usageShare(m.respite)} (${bytesPerKey(m.respite.usagePerKey)} against ${
+        perKey(m.respite)
+      })`,
+  );
   const floorIdle = m?.floorIdleRss;
   atMost(
     "Idle RSS <= 40 MB",
@@ -466,6 +478,16 @@ export function render(r: Report): string {
       `| Fill ops/s (SET -P 16) | ${fmtInt(m.redis.fillOps)} | ${fmtInt(m.respite.fillOps)} | ${
         fmtRatio(ratio(m.respite.fillOps, m.redis.fillOps))
       } |`,
+      ...(m.respite.usagePerKey === undefined ? [] : [
+        `| MEMORY USAGE per key (mean of ${USAGE_SAMPLES} RANDOMKEYs) | ${
+          bytesPerKey(m.redis.usagePerKey)
+        } | ${bytesPerKey(m.respite.usagePerKey)} | ${
+          fmtRatio(ratio(m.respite.usagePerKey, m.redis.usagePerKey ?? NaN))
+        } |`,
+        `| MEMORY USAGE / RSS growth per key | ${usageShare(m.redis)} | ${
+          usageShare(m.respite)
+        } | |`,
+      ]),
       "",
     );
     if (m.floorIdleRss !== undefined) {
@@ -647,6 +669,25 @@ function rowNotes(r: Report): string[] {
 function perKey(s: MemorySample): string {
   const b = (s.rss - s.idleRss) / s.keys;
   return Number.isFinite(b) ? `${Math.round(b)} B` : "n/a";
+}
+
+/** Keys whose MEMORY USAGE the bench averages after the fill. */
+export const USAGE_SAMPLES = 1000;
+
+/** A byte count per key, or n/a. */
+function bytesPerKey(b: number | undefined): string {
+  return b !== undefined && Number.isFinite(b) ? `${Math.round(b)} B` : "n/a";
+}
+
+/** MEMORY USAGE per key over the fill's RSS growth per key. */
+function usageRatio(s: MemorySample): number {
+  return (s.usagePerKey ?? NaN) / ((s.rss - s.idleRss) / s.keys);
+}
+
+/** {@link usageRatio} as shown. */
+function usageShare(s: MemorySample): string {
+  const r = usageRatio(s);
+  return Number.isFinite(r) ? fmtRatio(r) : "n/a";
 }
 
 /** The largest value of a field over the runs (NaN when none measured it). */

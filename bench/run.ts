@@ -79,8 +79,10 @@ import {
   render,
   type Report,
   type Row,
+  USAGE_SAMPLES,
 } from "./report.ts";
 import { measurePersistence } from "./persistence.ts";
+import { Conn } from "./resp_client.ts";
 import { measureReplication } from "./replication.ts";
 import { measureBullmq } from "./bullmq.ts";
 import { measureEngines } from "./lua_engines.ts";
@@ -463,7 +465,26 @@ async function measureMemory(server: BenchServer, o: Options): Promise<MemorySam
     peakRss: filled ? after?.peak ?? NaN : NaN,
     keys,
     fillOps: fill.rps,
+    usagePerKey: filled ? await usagePerKey(server.port, USAGE_SAMPLES) : NaN,
   };
+}
+
+/** The mean MEMORY USAGE of `n` keys drawn with RANDOMKEY (repeats allowed). */
+async function usagePerKey(port: number, n: number): Promise<number> {
+  const conn = await Conn.open(port);
+  try {
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const key = await conn.call("RANDOMKEY");
+      if (typeof key !== "string") return NaN;
+      const bytes = await conn.call("MEMORY", "USAGE", key);
+      if (typeof bytes !== "number") return NaN;
+      total += bytes;
+    }
+    return total / n;
+  } finally {
+    conn.close();
+  }
 }
 
 /**

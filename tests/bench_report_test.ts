@@ -191,4 +191,18 @@ Deno.test("bench report: a target the Deno floor misses itself says so", () => {
     render(r),
     /The Deno floor idle: bench\/io_floor\.ts .* holds 39\.1 MiB \(41\.0 MB\)/,
   );
+  // MEMORY USAGE against the fill's growth per key (4 MB here): within 20%.
+  const usage = (r: typeof of19) => r.find((t) => t.label.startsWith("MEMORY USAGE per key"));
+  assertEquals(usage(of19)?.pass, undefined); // not measured
+  r.memory.respite = { ...sample, usagePerKey: 3.5e6 };
+  assertEquals(
+    [usage(checkTargets(r))?.pass, usage(checkTargets(r))?.shown],
+    [true, "0.88x (3500000 B against 4000000 B)"],
+  );
+  r.memory.respite = { ...sample, usagePerKey: 5e6 };
+  assertEquals(usage(checkTargets(r))?.pass, false);
+  assertMatch(
+    render(r),
+    /\| MEMORY USAGE per key \(mean of 1000 RANDOMKEYs\) \| n\/a \| 5000000 B \|/,
+  );
 });
