@@ -396,8 +396,7 @@ export class KeyMap<V> implements Iterable<[string, V]> {
    * says where it is (see {@link KeyCursor}).
    */
   cursor(): KeyCursor<V> {
-    // A closure inside the class: it reads the table's private fields.
-    const map = this;
+    // Arrow functions inside the class: they read the table's private fields.
     let gen = this.#gen;
     let i = 0;
     const sync = () => {
@@ -409,20 +408,20 @@ export class KeyMap<V> implements Iterable<[string, V]> {
     };
     const cursor: KeyCursor<V> = {
       value: undefined,
-      next(): string | undefined {
+      next: (): string | undefined => {
         sync();
-        const keys = map.#keys, used = map.#used;
+        const keys = this.#keys, used = this.#used;
         while (i < used) {
           const k = keys[i++];
           if (k !== undefined) {
-            cursor.value = map.#values[i - 1];
+            cursor.value = this.#values[i - 1];
             return k;
           }
         }
         cursor.value = undefined;
         return undefined;
       },
-      position(): number {
+      position: (): number => {
         sync();
         return i;
       },
