@@ -73,6 +73,7 @@ export {
   type ValueViews,
   viewOf,
 } from "./core/keyspace.ts";
+export { type KeyCursor, KeyMap } from "./core/keymap.ts";
 export { randomHex } from "./core/random.ts";
 export type { ConfigDirective, ConfigType } from "./core/config.ts";
 export { ConfigStore } from "./core/config.ts";

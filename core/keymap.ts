@@ -340,6 +340,17 @@ export class KeyMap<V> implements Iterable<[string, V]> {
     return true;
   }
 
+  /** A copy of the table (its entries in the same order, without holes). */
+  copy(): KeyMap<V> {
+    const m = new KeyMap<V>();
+    m.reserve(this.#size);
+    for (let i = 0; i < this.#used; i++) {
+      const k = this.#keys[i];
+      if (k !== undefined) m.set(k, this.#values[i] as V);
+    }
+    return m;
+  }
+
   /**
    * Makes room for `n` entries in all, so that filling the table to that
    * size rebuilds it no more (a load that knows its size, as Redis's

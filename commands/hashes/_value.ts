@@ -1,11 +1,12 @@
 /**
- * The hash value: a `Map<field, value>` (O(1) per field, insertion ordered)
- * plus the encoding Redis would use for it.
+ * The hash value: a table of field -> value (a {@link KeyMap}: O(1) per
+ * field, insertion ordered, fields never internalized by V8) plus the
+ * encoding Redis would use for it.
  *
  * Redis keeps small hashes in a listpack (insertion order) and converts them
  * once, for good, to a hash table when they grow past
  * `hash-max-listpack-entries` fields or get a field or value longer than
- * `hash-max-listpack-value` bytes. We always store a Map, whose iteration
+ * `hash-max-listpack-value` bytes. We always store a table, whose iteration
  * order is insertion order, and only track the encoding flag, so OBJECT
  * ENCODING, HSCAN and HRANDFIELD behave as Redis's for that encoding.
  *
@@ -15,6 +16,7 @@
 import type { Bytes } from "../../core/types.ts";
 import type { DataObject, FieldsView, PairsView, ValueType } from "../../core/keyspace.ts";
 import type { Digestible, ValueDigest } from "../../core/digest.ts";
+import { KeyMap } from "../../core/keymap.ts";
 
 /** Listpack thresholds, read from the config by the plugin. */
 export interface HashLimits {
@@ -38,13 +40,13 @@ export interface HashLimits {
 export class HashObject implements DataObject, Digestible, FieldsView, PairsView {
   readonly type = "hash";
   /** Field -> value. Call {@link HashObject.fieldsChanged} after adding or deleting fields. */
-  readonly map: Map<Bytes, Bytes>;
+  readonly map: KeyMap<Bytes>;
   /** True once converted to a hash table (one way, as in Redis). */
   ht = false;
   /** Field names in an array, for O(1) random picks; dropped on any add or delete. */
   #fields: Bytes[] | undefined;
 
-  constructor(map: Map<Bytes, Bytes> = new Map()) {
+  constructor(map: KeyMap<Bytes> = new KeyMap()) {
     this.map = map;
   }
 
@@ -55,7 +57,7 @@ export class HashObject implements DataObject, Digestible, FieldsView, PairsView
 
   /** A deep copy with the same encoding (COPY keeps it, as Redis's dup). */
   clone(): HashObject {
-    const h = new HashObject(new Map(this.map));
+    const h = new HashObject(this.map.copy());
     h.ht = this.ht;
     return h;
   }
@@ -135,9 +137,9 @@ export class HashObject implements DataObject, Digestible, FieldsView, PairsView
       }
       return out;
     }
-    const seen = new Set<Bytes>();
-    while (seen.size < count) seen.add(this.randomField());
-    return [...seen];
+    const seen = new KeyMap<true>();
+    while (seen.size < count) seen.set(this.randomField(), true);
+    return [...seen.keys()];
   }
 }
 

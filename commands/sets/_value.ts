@@ -1,13 +1,13 @@
 /**
- * The set value: a JavaScript `Set` of byte strings, with Redis 7.0's
- * encoding rules and O(1) random access on demand.
+ * The set value: a table of byte strings, with Redis 7.0's encoding rules
+ * and O(1) random access on demand.
  *
- * Storage. Members live in a plain `Set<Bytes>`: the cheapest structure V8
- * has for this (measured: a `Map` plus an array costs ~43 bytes more per
- * member and builds ~3x slower), and SADD is benchmarked. A `Set` has no
- * random access, so the first time SPOP or SRANDMEMBER needs a random member
- * of a set larger than {@link WALK_LIMIT}, the set switches for good to an
- * indexed form: a `Map<member, index>` beside a dense array of members.
+ * Storage. Members are the keys of a {@link KeyMap} (a V8 `Set` would
+ * internalize each new member: a runtime call and a string-table entry).
+ * The table has no random access, so the first time SPOP or SRANDMEMBER
+ * needs a random member of a set larger than {@link WALK_LIMIT}, the set
+ * switches for good to an indexed form: each member's value in the table
+ * becomes its index in a dense array of members (until then it is 0).
  * Adds append, deletes swap the last member into the hole, so random picks
  * are exactly uniform and O(1) and SPOP with a count is O(count). Only sets
  * that are actually sampled pay for the index. Small sets pick by walking
@@ -26,6 +26,7 @@ import type { Bytes } from "../../core/types.ts";
 import type { DataObject, ElementsView, ValueType } from "../../core/keyspace.ts";
 import type { Digestible, ValueDigest } from "../../core/digest.ts";
 import { parseInteger } from "../../core/number.ts";
+import { KeyMap } from "../../core/keymap.ts";
 
 /** A server's live set encoding threshold, read from its config. */
 export interface SetLimits {
@@ -72,8 +73,8 @@ export class SetValue implements DataObject, ElementsView, Digestible {
   readonly type = "set";
   /** True while Redis would keep this set as an intset. */
   intset = true;
-  /** Members: a plain Set, or member -> index in `#arr` once indexed. */
-  #m: Set<Bytes> | Map<Bytes, number> = new Set();
+  /** Members, each -> its index in `#arr` once indexed (0 before). */
+  #m = new KeyMap<number>();
   /** Dense member array (indexed form only). */
   #arr: Bytes[] | undefined;
   /** Intset read order, cached until the next change. */
@@ -108,13 +109,11 @@ export class SetValue implements DataObject, ElementsView, Digestible {
    */
   add(m: Bytes, maxIntset: number): boolean {
     const map = this.#m;
-    const before = map.size;
     if (this.#arr === undefined) {
-      (map as Set<Bytes>).add(m);
-      if (map.size === before) return false;
+      if (!map.put(m, 0)) return false;
     } else {
       if (map.has(m)) return false;
-      (map as Map<Bytes, number>).set(m, this.#arr.length);
+      map.set(m, this.#arr.length);
       this.#arr.push(m);
     }
     if (this.intset) {
@@ -128,9 +127,9 @@ export class SetValue implements DataObject, ElementsView, Digestible {
   delete(m: Bytes): boolean {
     const arr = this.#arr;
     if (arr === undefined) {
-      if (!(this.#m as Set<Bytes>).delete(m)) return false;
+      if (!this.#m.delete(m)) return false;
     } else {
-      const map = this.#m as Map<Bytes, number>;
+      const map = this.#m;
       const i = map.get(m);
       if (i === undefined) return false;
       const last = arr.pop()!;
@@ -210,13 +209,13 @@ export class SetValue implements DataObject, ElementsView, Digestible {
   /** Switches to the indexed form (once) and returns the member array. */
   #index(): Bytes[] {
     if (this.#arr !== undefined) return this.#arr;
-    const map = new Map<Bytes, number>();
+    const map = this.#m;
     const arr: Bytes[] = [];
-    for (const m of this.#m.keys()) {
+    // Values change, not keys: the walk is undisturbed.
+    for (const m of map.keys()) {
       map.set(m, arr.length);
       arr.push(m);
     }
-    this.#m = map;
     this.#arr = arr;
     return arr;
   }
@@ -224,7 +223,8 @@ export class SetValue implements DataObject, ElementsView, Digestible {
   /** A deep copy (members are immutable strings). */
   clone(): SetValue {
     const s = new SetValue();
-    s.#m = new Set(this.#m.keys());
+    // The copy is not indexed: its values are not read until it is.
+    s.#m = this.#m.copy();
     s.intset = this.intset;
     return s;
   }

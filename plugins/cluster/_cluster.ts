@@ -8,6 +8,7 @@
 
 import type { Bytes, ServerApi } from "../../core/types.ts";
 import type { Database } from "../../core/keyspace.ts";
+import { KeyMap } from "../../core/keymap.ts";
 import { ClusterSettings } from "./_config.ts";
 import { freshState, parseNodesConf, saveNodesConf } from "./_nodes_conf.ts";
 import { type ClusterBus, type ClusterState, NodeFlag, randomNodeName, Todo } from "./_state.ts";
@@ -282,8 +283,8 @@ export class Cluster {
  */
 export class SlotIndex {
   readonly #slots = new Map<number, { keys: (Bytes | undefined)[]; live: number }>();
-  /** Each key's slot and place in its slot's list. */
-  readonly #pos = new Map<Bytes, number>();
+  /** Each key's place in its slot's list (a KeyMap: a Map would internalize every key). */
+  readonly #pos = new KeyMap<number>();
   /** Keys indexed. */
   total = 0;
 

@@ -145,3 +145,14 @@ Deno.test("KeyMap.reserve keeps contents, order and a live iterator's place", ()
   assertEquals(rest.length, 99_997);
   assertEquals(rest.slice(0, 2), ["r2", "r4"]);
 });
+
+Deno.test("KeyMap.copy keeps entries and order, drops holes, and is independent", () => {
+  const k = new KeyMap<number>();
+  for (let i = 0; i < 100; i++) k.set("c" + i, i);
+  for (let i = 0; i < 100; i += 3) k.delete("c" + i);
+  const c = k.copy();
+  assertEquals([...c], [...k]);
+  c.set("new", -1);
+  c.delete("c1");
+  assertEquals([k.has("new"), k.get("c1"), c.size, k.size], [false, 1, 66, 66]);
+});
