@@ -37,13 +37,16 @@ crypto.getRandomValues(seed);
 const K0 = seed[0]!, K1 = seed[1]!;
 
 /**
- * The last string hashed and its hash: a command's key is usually looked
- * up more than once (a type check, then the write), and a repeated key
- * arrives as the same string object (the parser's recent-string cache),
- * whose comparison here is a pointer's.
+ * The last two strings hashed and their hashes: a command's key is usually
+ * looked up more than once (a type check, then the write), a transaction
+ * or a script alternates between a few keys, and a repeated key arrives as
+ * the same string object (the parser's recent-string cache), whose
+ * comparison here is a pointer's.
  */
 let lastString: string | undefined;
 let lastHash = 0;
+let prevString: string | undefined;
+let prevHash = 0;
 
 /**
  * HalfSipHash-1-3 of a string's character codes (bytes, for the binary
@@ -54,6 +57,15 @@ let lastHash = 0;
  */
 export function hashKey(s: string): number {
   if (s === lastString) return lastHash;
+  if (s === prevString) {
+    const h = prevHash;
+    prevString = lastString;
+    prevHash = lastHash;
+    lastString = s;
+    return lastHash = h;
+  }
+  prevString = lastString;
+  prevHash = lastHash;
   lastString = s;
   let v0 = K0, v1 = K1, v2 = 0x6c796765 ^ K0, v3 = 0x74656462 ^ K1;
   const n = s.length;

@@ -37,10 +37,15 @@ Deno.test("hashKey is HalfSipHash-1-3 under the process's key, for every length 
     assertEquals(hashKey(s), halfSipHash(s, k0, k1, 1, 3), `length ${i}`);
     s += String.fromCharCode((i * 37 + 128) & 0xff);
   }
-  // The one-entry cache answers for an equal string made apart.
+  // The two-entry cache answers for an equal string made apart, and for
+  // keys that alternate.
   const a = "key:" + "x".repeat(20);
   const b = ["key:", "x".repeat(20)].join("");
   assertEquals(hashKey(a), hashKey(b));
+  const c = "counter", d = "key:__rand_int__", e = "key:__rand_int_X";
+  for (let i = 0; i < 3; i++) {
+    for (const k of [c, d, c, e, d, c]) assertEquals(hashKey(k), halfSipHash(k, k0, k1, 1, 3), k);
+  }
 });
 
 /** A small deterministic generator, so a failure replays. */
