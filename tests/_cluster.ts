@@ -152,7 +152,7 @@ export async function allAgree(nodes: readonly ClusterProc[], ms = 20000): Promi
         if (f[2]!.includes("myself")) continue;
         if (f[7] !== "connected" || /handshake|fail|noaddr/.test(f[2]!)) return false;
       }
-      const o = slotOwners(lines);
+      const o = layout(lines);
       if (owners === undefined) owners = o;
       else if (owners !== o) return false;
     }
@@ -160,10 +160,14 @@ export async function allAgree(nodes: readonly ClusterProc[], ms = 20000): Promi
   }, ms);
 }
 
-/** Each master's id with its slots, as one comparable string. */
-function slotOwners(lines: readonly string[][]): string {
-  return lines.filter((f) => f.length > 8).map((f) => `${f[0]} ${f.slice(8).join(" ")}`).sort()
-    .join("\n");
+/**
+ * Each node's id with its master's (a replica) or its slots (a master), as
+ * one comparable string: nodes agree on roles as well as owners, so a
+ * master knows a replica that just followed it before it is asked for
+ * anything only a replica may ask (MFSTART).
+ */
+function layout(lines: readonly string[][]): string {
+  return lines.map((f) => `${f[0]} ${f[3]} ${f.slice(8).join(" ")}`).sort().join("\n");
 }
 
 /** A node's id (CLUSTER MYID). */

@@ -321,6 +321,12 @@ async function manualFailover(
         l.some((v, i) => v === "node" && l[i + 1] === masterId)
       );
     }, 10000);
+    // The master takes MFSTART only from a node it knows as its replica: one
+    // that just followed it says so in its next ping.
+    await until("the master to know its replica", async () => {
+      const f = (await clusterNodes(master.port)).find((f) => f[0] === replicaId);
+      return f !== undefined && f[2]!.includes("slave") && f[3] === masterId;
+    }, 10000);
     assertEquals(await call(replica.port, "CLUSTER", "FAILOVER"), "OK");
     await waitOwner(nodes, replicaId, 15000);
     await replica.waitLog(
