@@ -40,6 +40,7 @@ import { builtinPlugins } from "./plugins/builtins.ts";
 export type {
   AdmissionCheck,
   AdmissionChecks,
+  Admitter,
   ArmedCheck,
   Bytes,
   ClientExtensions,

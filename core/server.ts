@@ -14,6 +14,7 @@ import {
   type AdmissionCheck,
   type AdmissionChecks,
   type AdmissionPhase,
+  type Admitter,
   type ArmedCheck,
   type Bytes,
   type ClientInfoContribution,
@@ -108,8 +109,8 @@ export class Server implements ClientHost {
   #checks = new Map<AdmissionPhase, ArmedCheck[]>();
   /** The armed checks by phase (what `admit` runs). */
   #armed = new Map<AdmissionPhase, AdmissionCheck[]>();
-  /** admit()'s checks per phases list (the callers' constant arrays), until the next rearm(). */
-  #armedFor = new Map<readonly AdmissionPhase[], AdmissionCheck[]>();
+  /** The admitters handed out, by their phases (see `admitter`), kept current by rearm(). */
+  #admitters = new Map<string, PhaseAdmitter>();
   readonly commands: Map<string, CommandEntry> = new Map();
   readonly dispatcher: Dispatcher;
   readonly blocking: BlockingManager;
@@ -249,7 +250,6 @@ export class Server implements ClientHost {
   rearm(): void {
     const all: AdmissionCheck[] = [];
     this.#armed = new Map();
-    this.#armedFor = new Map();
     for (const phase of ADMISSION_PHASES) {
       const armed = (this.#checks.get(phase) ?? []).filter((a) => a.armed()).map((a) => a.check);
       if (armed.length === 0) continue;
@@ -267,26 +267,17 @@ export class Server implements ClientHost {
       if (e.armed === undefined || e.armed()) (lists[e.kind] as any[]).push(e.fn);
     }
     Object.assign(this.hooks, lists);
+    for (const a of this.#admitters.values()) a.arm(this.#armed);
   }
 
-  admit(
-    c: Context,
-    cmd: CommandEntry,
-    argv: Bytes[],
-    opts: { traits: number; phases: readonly AdmissionPhase[] },
-  ): string | undefined {
-    // Scripts call this for each command they run: the lists are kept.
-    let checks = this.#armedFor.get(opts.phases);
-    if (checks === undefined) {
-      checks = [];
-      for (const phase of opts.phases) checks.push(...(this.#armed.get(phase) ?? []));
-      if (this.#armedFor.size < 64) this.#armedFor.set(opts.phases, checks);
+  admitter(phases: readonly AdmissionPhase[]): Admitter {
+    const key = phases.join(" ");
+    let a = this.#admitters.get(key);
+    if (a === undefined) {
+      this.#admitters.set(key, a = new PhaseAdmitter(phases));
+      a.arm(this.#armed);
     }
-    for (let i = 0; i < checks.length; i++) {
-      const err = checks[i]!(c, cmd, argv, opts.traits, true);
-      if (err !== undefined) return err;
-    }
-    return undefined;
+    return a;
   }
 
   #register(specs: readonly CommandSpec[], hooks?: Hooks, armed?: HooksArmed): void {
@@ -633,4 +624,33 @@ export class Server implements ClientHost {
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * The armed checks of some phases, in order (see `Server.admitter`): a
+ * script asks it for each command it runs, so the list is kept, and
+ * `armed` spares the call when it is empty (the common case).
+ */
+class PhaseAdmitter implements Admitter {
+  armed = false;
+  #checks: AdmissionCheck[] = [];
+
+  constructor(readonly phases: readonly AdmissionPhase[]) {}
+
+  /** Takes the checks now armed for its phases. */
+  arm(byPhase: ReadonlyMap<AdmissionPhase, AdmissionCheck[]>): void {
+    const checks: AdmissionCheck[] = [];
+    for (const phase of this.phases) checks.push(...(byPhase.get(phase) ?? []));
+    this.#checks = checks;
+    this.armed = checks.length !== 0;
+  }
+
+  check(c: Context, cmd: CommandEntry, argv: Bytes[], traits: number): string | undefined {
+    const checks = this.#checks;
+    for (let i = 0; i < checks.length; i++) {
+      const err = checks[i]!(c, cmd, argv, traits, true);
+      if (err !== undefined) return err;
+    }
+    return undefined;
+  }
 }

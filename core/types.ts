@@ -272,6 +272,17 @@ export type AdmissionCheck = (
   nested: boolean,
 ) => string | undefined;
 
+/** Admission checks of some phases, asked together (see {@link ServerApi.admitter}). */
+export interface Admitter {
+  /** Whether any of its checks is armed: when not, {@link Admitter.check} admits anything. */
+  readonly armed: boolean;
+  /**
+   * Runs the armed checks in order for `cmd` with `traits`; returns the
+   * first refusal, or undefined.
+   */
+  check(c: Context, cmd: CommandEntry, argv: Bytes[], traits: number): string | undefined;
+}
+
 /**
  * An admission check that is often idle (no `maxmemory`, not a replica, no
  * client in MULTI): `armed` says whether it can refuse anything now, and
@@ -1067,16 +1078,20 @@ export interface ServerApi {
    */
   rearm(): void;
   /**
-   * Runs the armed admission checks of `phases` (in that order) for a
-   * command EXEC or a script is about to run, as `nested` checks. Returns
-   * the first refusal, or undefined.
+   * The admission checks of `phases` (in that order), for the commands
+   * EXEC or a script is about to run, as `nested` checks: made once per
+   * list of phases and kept current as checks arm and disarm.
+   *
+   * @example
+   * ```ts
+   * import { startServer } from "../mod.ts";
+   * const s = await startServer({ port: 0 });
+   * const writes = s.server.admitter(["readonly", "misconf", "noreplicas"]);
+   * console.log(writes.armed); // false: a master with nothing failed
+   * await s.close();
+   * ```
    */
-  admit(
-    c: Context,
-    cmd: CommandEntry,
-    argv: Bytes[],
-    opts: { traits: number; phases: readonly AdmissionPhase[] },
-  ): string | undefined;
+  admitter(phases: readonly AdmissionPhase[]): Admitter;
   /**
    * Resolves argv to a command (subcommand included) after the lookup and
    * arity checks, or returns the error the dispatcher would reply.

@@ -103,8 +103,7 @@ export function functionsCommands(host: FunctionsHost): CommandSpec[] {
     host.vm().call({
       caller: c,
       fn,
-      keys: argv.slice(3, 3 + numkeys),
-      args: argv.slice(3 + numkeys),
+      numkeys,
       readOnly: ro || fn.flags.noWrites,
       obey: c.id === 0,
       argv,

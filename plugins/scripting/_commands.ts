@@ -7,6 +7,7 @@
 
 import { commandFamily, keys } from "../../core/registry.ts";
 import type {
+  AdmissionPhase,
   Bytes,
   CommandArg,
   CommandEntry,
@@ -29,7 +30,8 @@ const NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
 /** The commands evalGeneric runs as, by (bySha ? 1 : 0) + (ro ? 2 : 0). */
 const SELF_NAMES = ["eval", "evalsha", "eval_ro", "evalsha_ro"];
 /** The admission a script without a shebang passes on a stale replica. */
-const STALE_CHECK = { traits: Trait.DENYSTALE, phases: ["stale"] } as const;
+/** EVAL's own stale check, with the trait a script without a shebang has. */
+const STALE: readonly AdmissionPhase[] = ["stale"];
 
 const HELP = [
   "DEBUG (YES|SYNC|NO)",
@@ -65,6 +67,7 @@ export function scriptingCommands(
 ): CommandSpec[] {
   /** EVAL, EVALSHA, EVAL_RO and EVALSHA_RO's entries, looked up once. */
   const selves: (CommandEntry | undefined)[] = [];
+  const staleCheck = server.admitter(STALE);
   function evalGeneric(c: Context, argv: Bytes[], bySha: boolean, ro: boolean): void {
     if (bySha && argv[1]!.length !== 40) throw new ReplyError(NOSCRIPT);
     const numkeys = intArg(argv[2]!);
@@ -87,10 +90,10 @@ export function scriptingCommands(
     }
     // A script without a shebang may not say it can run stale: refused on a
     // stale replica (Redis's scriptPrepareForRun in compatibility mode).
-    if (flags.compat && !obey) {
+    if (flags.compat && !obey && staleCheck.armed) {
       const which = (bySha ? 1 : 0) + (ro ? 2 : 0);
       const self = selves[which] ??= server.commands.get(SELF_NAMES[which]!);
-      const stale = self && server.admit(c, self, argv, STALE_CHECK);
+      const stale = self && staleCheck.check(c, self, argv, Trait.DENYSTALE);
       if (stale) throw new ReplyError(stale);
     }
     cache.vm.run({
@@ -99,8 +102,7 @@ export function scriptingCommands(
       flags,
       ref: script.ref,
       fn: false,
-      keys: argv.slice(3, 3 + numkeys),
-      args: argv.slice(3 + numkeys),
+      numkeys,
       readOnly: ro || (!flags.compat && flags.noWrites),
       obey,
       argv,

@@ -183,15 +183,22 @@ const scratch = new lobject.TValue(0, null) as unknown as { type: number; value:
 
 /**
  * Replaces the `old` items of an array for which {@link isHostArray} holds
- * with `items`, as `lua_rawseti` would, without going through the stack:
- * an existing entry takes the new value in place, the keys past the new
- * length go from the end (so the others keep their order).
+ * with `items[from..to)`, as `lua_rawseti` would, without going through
+ * the stack: an existing entry takes the new value in place, the keys past
+ * the new length go from the end (so the others keep their order).
  */
-export function refillArray(L: LuaState, t: Table, items: readonly Bytes[], old: number): void {
-  const n = items.length;
+export function refillArray(
+  L: LuaState,
+  t: Table,
+  items: readonly Bytes[],
+  from: number,
+  to: number,
+  old: number,
+): void {
+  const n = to - from;
   scratch.type = LUA_TLNGSTR;
   for (let i = 0; i < n; i++) {
-    scratch.value = luaString(L, items[i]!);
+    scratch.value = luaString(L, items[from + i]!);
     ltable.luaH_setint(t, i + 1, scratch as unknown as TValue);
   }
   scratch.value = null;

@@ -20,6 +20,7 @@
 
 import type {
   AdmissionPhase,
+  Admitter,
   Bytes,
   CommandEntry,
   Context,
@@ -83,13 +84,16 @@ export interface RunOptions {
    * instead of KEYS/ARGV globals.
    */
   fn: boolean;
-  keys: Bytes[];
-  args: Bytes[];
+  /** How many of argv's items after `numkeys` are keys; the rest are its arguments. */
+  numkeys: number;
   /** EVAL_RO / EVALSHA_RO, or a `no-writes` script. */
   readOnly: boolean;
   /** Master link or AOF loading: no ACL, read-only-replica or OOM checks. */
   obey: boolean;
-  /** The caller's command (what FUNCTION STATS shows while it runs). */
+  /**
+   * The caller's command (what FUNCTION STATS shows while it runs): EVAL
+   * or FCALL, its script or function, `numkeys`, the keys, the arguments.
+   */
   argv: readonly Bytes[];
 }
 
@@ -287,6 +291,8 @@ export class ScriptVM {
   #cluster: ClusterService | null | undefined;
   /** The auth service, looked up at the first command a script runs (null: none). */
   #auth: Services["auth"] | null | undefined;
+  /** The admission checks a script's commands pass (see #check). */
+  readonly #admitters: { stale: Admitter; write: Admitter; oom: Admitter };
   /** The client scripts run commands as: replies become Lua values. */
   #client!: Context;
   /** Builds command replies as Lua values on the script thread's stack. */
@@ -331,6 +337,12 @@ export class ScriptVM {
    */
   constructor(host: VmHost, library = false) {
     this.#host = host;
+    const server = host.server;
+    this.#admitters = {
+      stale: server.admitter(STALE_PHASE),
+      write: server.admitter(WRITE_PHASES),
+      oom: server.admitter(OOM_PHASE),
+    };
     useLua51();
     const L = lauxlib.luaL_newstate();
     this.L = L;
@@ -779,9 +791,10 @@ export class ScriptVM {
     const opts = run.opts;
     // A script allowed on a stale replica (`allow-stale`) still runs only
     // the commands flagged `stale` (Redis's scriptVerifyAllowStale).
+    const adm = this.#admitters;
     if (
-      !opts.obey && (cmd.traits & Trait.DENYSTALE) !== 0 &&
-      this.#host.server.admit(opts.caller, cmd, argv, { traits: cmd.traits, phases: STALE_PHASE })
+      !opts.obey && (cmd.traits & Trait.DENYSTALE) !== 0 && adm.stale.armed &&
+      adm.stale.check(opts.caller, cmd, argv, cmd.traits) !== undefined
     ) {
       return "Can not execute the command on a stale replica";
     }
@@ -804,16 +817,12 @@ export class ScriptVM {
     // checked only before its first write (Redis's scriptVerifyWriteCommandAllow
     // and scriptVerifyOOM).
     if (!run.writeDirty && !opts.obey) {
-      const server = this.#host.server;
-      if (cmd.isWrite) {
-        const err = server.admit(opts.caller, cmd, argv, {
-          traits: cmd.traits,
-          phases: WRITE_PHASES,
-        });
+      if (cmd.isWrite && adm.write.armed) {
+        const err = adm.write.check(opts.caller, cmd, argv, cmd.traits);
         if (err !== undefined) return "-" + err;
       }
-      if (!opts.flags.allowOom && (cmd.traits & Trait.DENYOOM) !== 0) {
-        const err = server.admit(opts.caller, cmd, argv, { traits: cmd.traits, phases: OOM_PHASE });
+      if (!opts.flags.allowOom && (cmd.traits & Trait.DENYOOM) !== 0 && adm.oom.armed) {
+        const err = adm.oom.check(opts.caller, cmd, argv, cmd.traits);
         if (err !== undefined) return "-" + err;
       }
     }
@@ -933,13 +942,13 @@ export class ScriptVM {
     lauxlib.luaL_unref(this.L, lua.LUA_REGISTRYINDEX, ref);
   }
 
-  /** Pushes an array of strings as a Lua table. */
-  #pushArray(items: Bytes[]): void {
+  /** Pushes `items[from..to)` as a Lua table. */
+  #pushArray(items: readonly Bytes[], from: number, to: number): void {
     const L = this.L;
-    lua.lua_createtable(L, items.length, 0);
-    for (let i = 0; i < items.length; i++) {
+    lua.lua_createtable(L, to - from, 0);
+    for (let i = from; i < to; i++) {
       pushBytes(L, items[i]!);
-      lua.lua_rawseti(L, -2, i + 1);
+      lua.lua_rawseti(L, -2, i - from + 1);
     }
   }
 
@@ -951,18 +960,18 @@ export class ScriptVM {
    * as the host left it (the script may have changed it: then it is made
    * anew).
    */
-  #setArray(g: GlobalArray, items: Bytes[]): void {
+  #setArray(g: GlobalArray, items: readonly Bytes[], from: number, to: number): void {
     const L = this.L;
     const t = g.table;
     if (t !== undefined && isHostArray(t, g.len)) {
-      refillArray(L, t, items, g.len);
-      g.len = items.length;
+      refillArray(L, t, items, from, to, g.len);
+      g.len = to - from;
       return;
     }
     pushConstant(L, g.name);
-    this.#pushArray(items);
+    this.#pushArray(items, from, to);
     g.table = tableAt(L, -1);
-    g.len = items.length;
+    g.len = to - from;
     hostRawset(L, this.#globals);
   }
 
@@ -982,12 +991,13 @@ export class ScriptVM {
     const co = this.#thread();
     lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, opts.ref);
     let nargs = 0;
+    const argv = opts.argv, keysEnd = 3 + opts.numkeys;
     if (!opts.fn) {
-      this.#setArray(this.#keysArray, opts.keys);
-      this.#setArray(this.#argvArray, opts.args);
+      this.#setArray(this.#keysArray, argv, 3, keysEnd);
+      this.#setArray(this.#argvArray, argv, keysEnd, argv.length);
     } else {
-      this.#pushArray(opts.keys);
-      this.#pushArray(opts.args);
+      this.#pushArray(argv, 3, keysEnd);
+      this.#pushArray(argv, keysEnd, argv.length);
       lua.lua_xmove(L, co, 2);
       nargs = 2;
     }

@@ -45,13 +45,16 @@ export type { Registration, RegistrationSink, ScriptFlags };
 export interface FunctionCall {
   caller: Context;
   fn: Registration;
-  keys: Bytes[];
-  args: Bytes[];
+  /** How many of argv's items after `numkeys` are keys; the rest are its arguments. */
+  numkeys: number;
   /** FCALL_RO, or a `no-writes` function. */
   readOnly: boolean;
   /** Master link or AOF loading: no ACL, read-only-replica or OOM checks. */
   obey: boolean;
-  /** The caller's command (FUNCTION STATS shows it while it runs). */
+  /**
+   * The caller's command (FUNCTION STATS shows it while it runs): FCALL,
+   * the function, `numkeys`, the keys, the arguments.
+   */
   argv: readonly Bytes[];
 }
 
@@ -133,15 +136,14 @@ function libraryVm(host: VmHost): LibraryVm {
   const vm = new (engine().ScriptVM)(host, true);
   return {
     load: (code, offset, register) => vm.loadLibrary(code, offset, register),
-    call: ({ caller, fn, keys, args, readOnly, obey, argv }) =>
+    call: ({ caller, fn, numkeys, readOnly, obey, argv }) =>
       vm.run({
         caller,
         name: fn.name,
         flags: fn.flags,
         ref: fn.handle,
         fn: true,
-        keys,
-        args,
+        numkeys,
         readOnly,
         obey,
         argv,
