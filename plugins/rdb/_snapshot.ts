@@ -131,7 +131,10 @@ export interface SnapshotOptions {
   checksum: boolean;
   /** Function libraries' code, written after the header (as Redis). */
   functions?: readonly Bytes[];
-  /** Longest slice of work between two event-loop turns, in ms. */
+  /**
+   * Longest slice of work between two event-loop turns, in ms (3: a
+   * client waits for the slice under way, then for the timer that ends it).
+   */
   sliceMs?: number;
   /**
    * Told how long each slice of {@link Snapshot.start} held the event loop
@@ -273,7 +276,7 @@ export class Snapshot implements SnapshotJob {
   async start(): Promise<Uint8Array> {
     const delay = this.#opts.keyDelayMs ?? 0;
     const sink = this.#opts.sink;
-    const it = this.#steps(delay > 0 ? 0 : this.#opts.sliceMs ?? 5, sink !== undefined, true);
+    const it = this.#steps(delay > 0 ? 0 : this.#opts.sliceMs ?? 3, sink !== undefined, true);
     const onSlice = this.#opts.onSlice;
     const next = onSlice === undefined ? () => it.next() : () => {
       const t0 = performance.now();
