@@ -31,8 +31,14 @@ export interface SentinelTimings {
   failoverTimeout: number;
 }
 
-/** The timings every Sentinel test uses. */
-export const TIMINGS: SentinelTimings = { downAfter: 1000, failoverTimeout: 5000 };
+/**
+ * The timings every Sentinel test uses. A second of `down-after` was too
+ * short on a loaded 2-core machine: a Sentinel whose new link to a just
+ * promoted master got no PONG for a second (a Deno process starting
+ * beside them) saw it down, two agreed, and a second failover promoted
+ * the old master just restarted empty.
+ */
+export const TIMINGS: SentinelTimings = { downAfter: 3000, failoverTimeout: 5000 };
 
 /** A redis-sentinel process. */
 export interface Sentinel {
