@@ -76,6 +76,9 @@ async function step<T>(
     for (const n of nodes) {
       const v = await call(n.port, "CLUSTER", "NODES").catch((x) => String(x));
       views += `\n-- ${n.kind} ${n.port}:\n${typeof v === "string" ? v : JSON.stringify(v)}`;
+      // What clients discover from (node-redis and ioredis read CLUSTER SLOTS).
+      const slots = await call(n.port, "CLUSTER", "SLOTS").catch((x) => String(x));
+      views += `\nCLUSTER SLOTS: ${JSON.stringify(slots)}`;
     }
     throw new Error(`${name}: ${e instanceof Error ? e.message : e}${views}`);
   }
@@ -184,6 +187,12 @@ async function nodeRedisWorkload(seed: ClusterProc): Promise<void> {
       const client = await c.nodeClient(n);
       await client.flushAll();
     }
+  } catch (e) {
+    // Where node-redis sent the redirected slot, for a failure's report.
+    const moved = e instanceof Error ? /^MOVED (\d+) /.exec(e.message) : null;
+    if (moved === null) throw e;
+    const m = c.slots[Number(moved[1])]?.master;
+    throw new Error(`${(e as Error).message} (node-redis's map: ${m?.host}:${m?.port})`);
   } finally {
     await c.disconnect();
   }
