@@ -107,7 +107,7 @@ export class Server implements ClientHost {
   admission: readonly AdmissionCheck[] = [];
   /** Every check by phase, armed or not. */
   #checks = new Map<AdmissionPhase, ArmedCheck[]>();
-  /** The armed checks by phase (what `admit` runs). */
+  /** The armed checks by phase (what the admitters take). */
   #armed = new Map<AdmissionPhase, AdmissionCheck[]>();
   /** The admitters handed out, by their phases (see `admitter`), kept current by rearm(). */
   #admitters = new Map<string, PhaseAdmitter>();

@@ -30,7 +30,6 @@ const NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
 /** The commands evalGeneric runs as, by (bySha ? 1 : 0) + (ro ? 2 : 0). */
 const SELF_NAMES = ["eval", "evalsha", "eval_ro", "evalsha_ro"];
 /** The admission a script without a shebang passes on a stale replica. */
-/** EVAL's own stale check, with the trait a script without a shebang has. */
 const STALE: readonly AdmissionPhase[] = ["stale"];
 
 const HELP = [
