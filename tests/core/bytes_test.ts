@@ -5,7 +5,7 @@
  * rest) and whatever the bytes are (0x80-0x9F included).
  */
 
-import { bytesToString, recentBytesToString } from "../../core/resp/bytes.ts";
+import { bytesToString, commandNameToString, recentBytesToString } from "../../core/resp/bytes.ts";
 import { assertEquals } from "../_assert.ts";
 import { prng } from "../_helpers.ts";
 
@@ -59,6 +59,26 @@ Deno.test("bytes: bytesToString keeps every byte at every length of each path", 
       if (s.charCodeAt(i) !== buf[at + i]) {
         assertEquals(s.charCodeAt(i), buf[at + i], `length ${len}, byte ${i}`);
       }
+    }
+  }
+});
+
+Deno.test("bytes: commandNameToString gives the name read, whatever the cache holds", () => {
+  // Names that share a set, names that differ in one byte, bytes above
+  // 0x7F, and the lengths around the cached limit, interleaved so each
+  // lookup meets what the others left.
+  const names = ["PING", "MULTI", "ping", "HSET", "HGET", "HSET", "EXEC", "GET", "SET"];
+  const rand = prng(7);
+  for (let i = 0; i < 200; i++) {
+    const len = [1, 2, 31, 32, 33][i % 5]!;
+    names.push(String.fromCharCode(...Array.from({ length: len }, () => Math.floor(rand() * 256))));
+  }
+  for (let round = 0; round < 3; round++) {
+    for (const [i, name] of names.entries()) {
+      const buf = new Uint8Array(name.length + 2);
+      for (let j = 0; j < name.length; j++) buf[j + 1] = name.charCodeAt(j);
+      assertEquals(commandNameToString(buf, 1, name.length + 1), name, `name ${i}`);
+      assertEquals(commandNameToString(buf, 1, name.length + 1), name, `name ${i} again`);
     }
   }
 });
