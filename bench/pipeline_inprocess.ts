@@ -20,6 +20,8 @@
  * deno run -A bench/pipeline_inprocess.ts -r 100000 --pool 65536 -n 1000000 ZADD z __rand_int__ m:__rand_int__
  * deno run -A bench/pipeline_inprocess.ts -r 1000000 MULTI ";" SET key:__rand_int__ xxx ";" INCR counter ";" EXEC
  * deno run -A bench/pipeline_inprocess.ts --setup '["PFADD","h","a","b"]' PFCOUNT h
+ * deno run -A bench/pipeline_inprocess.ts --config cluster-enabled=yes \
+ *   --setup '["CLUSTER","ADDSLOTSRANGE","0","16383"]' GET key
  * ```
  *
  * `--setup` (repeatable) is a command as a JSON array of strings, sent
@@ -108,10 +110,17 @@ async function warmUp(): Promise<void> {
       `*${u.length}\r\n` +
       u.map((a) => `$${enc.encode(arg(a)).length}\r\n${arg(a)}\r\n`).join("")
     ).join("");
-    await c.write(enc.encode(text));
     const buf = new Uint8Array(4096);
-    const n = await c.read(buf);
-    const reply = new TextDecoder().decode(buf.subarray(0, n ?? 0));
+    let reply = "";
+    // A cluster node given its slots by `--setup` serves once its state is
+    // ok (its cron's next turn): up to 5 s.
+    for (let tries = 0; tries < 50; tries++) {
+      await c.write(enc.encode(text));
+      const n = await c.read(buf);
+      reply = new TextDecoder().decode(buf.subarray(0, n ?? 0));
+      if (!reply.startsWith("-CLUSTERDOWN")) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     if (reply.startsWith("-")) {
       console.error(`error reply: ${reply.split("\r\n")[0]}`);
       Deno.exit(1);

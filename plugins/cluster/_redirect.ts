@@ -45,7 +45,12 @@ const SHARD_PUBSUB = new Set(["ssubscribe", "sunsubscribe", "spublish"]);
  */
 const routes = new Map<CommandEntry, number>();
 
+/** The last command {@link routeOf} answered for, and its route: a pipeline repeats one. */
+let lastCmd: CommandEntry | undefined;
+let lastRoute = -1;
+
 function routeOf(cmd: CommandEntry): number {
+  if (cmd === lastCmd) return lastRoute;
   let r = routes.get(cmd);
   if (r === undefined) {
     const name = cmd.fullName;
@@ -53,6 +58,8 @@ function routeOf(cmd: CommandEntry): number {
     else r = singleKeyPosition(cmd);
     routes.set(cmd, r);
   }
+  lastCmd = cmd;
+  lastRoute = r;
   return r;
 }
 

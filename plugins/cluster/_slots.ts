@@ -20,7 +20,8 @@ const TABLE = (() => {
 })();
 
 /**
- * CRC16-CCITT (XMODEM) of a byte string, over `[from, to)`.
+ * CRC16-CCITT (XMODEM) of a byte string, over `[from, to)`, going on from
+ * `start` (the CRC of what came before).
  *
  * @example
  * ```ts
@@ -28,8 +29,8 @@ const TABLE = (() => {
  * console.log(crc16("123456789").toString(16)); // "31c3"
  * ```
  */
-export function crc16(s: Bytes, from = 0, to = s.length): number {
-  let crc = 0;
+export function crc16(s: Bytes, from = 0, to = s.length, start = 0): number {
+  let crc = start;
   for (let i = from; i < to; i++) {
     crc = ((crc << 8) & 0xffff) ^ TABLE[((crc >> 8) ^ s.charCodeAt(i)) & 0xff]!;
   }
@@ -49,9 +50,21 @@ export function crc16(s: Bytes, from = 0, to = s.length): number {
  * ```
  */
 export function keyHashSlot(key: Bytes): number {
-  const open = key.indexOf("{");
-  if (open < 0) return crc16(key) & 16383;
+  // One pass hashes the whole key until a `{` appears (most keys have
+  // none): no separate search first.
+  const len = key.length;
+  let crc = 0;
+  for (let i = 0; i < len; i++) {
+    const ch = key.charCodeAt(i);
+    if (ch === 123) return tagSlot(key, i, crc);
+    crc = ((crc << 8) & 0xffff) ^ TABLE[((crc >> 8) ^ ch) & 0xff]!;
+  }
+  return crc & 16383;
+}
+
+/** {@link keyHashSlot} from the first `{`, at `open`, with the CRC of what precedes it. */
+function tagSlot(key: Bytes, open: number, crcBefore: number): number {
   const close = key.indexOf("}", open + 1);
-  if (close < 0 || close === open + 1) return crc16(key) & 16383;
+  if (close < 0 || close === open + 1) return crc16(key, open, key.length, crcBefore) & 16383;
   return crc16(key, open + 1, close) & 16383;
 }
