@@ -14,7 +14,10 @@
  *
  * Layout: entries in insertion order in parallel arrays (key, value, and a
  * hash and chain link per entry in one `Int32Array`); buckets hold the
- * first entry of their chain. A delete leaves a hole; holes go when the
+ * first entry of their chain. A table made with `{ tags: true }` keeps an
+ * int32 tag per entry beside them (the keyspace's access time), read and
+ * written through the entry a lookup just found: no second table and no
+ * second lookup. A delete leaves a hole; holes go when the
  * table is rebuilt (on growth, or on shrinking to a quarter). Iterators
  * follow rebuilds the way V8's do: a rebuilt generation records which
  * positions it dropped, so an iterator taken before keeps its place, and
@@ -242,6 +245,13 @@ export class KeyMap<V> implements Iterable<[string, V]> {
   /** Per entry: its key, undefined for a hole. */
   #keys!: (string | undefined)[];
   #values!: (V | undefined)[];
+  /** Per entry: its tag, when the table keeps tags. */
+  #tags: Int32Array | undefined;
+  /**
+   * The tag {@link KeyMap.put} gives an entry it writes, unless told
+   * otherwise (for a table with tags).
+   */
+  defaultTag = 0;
   /** Entries written so far (live ones and holes). */
   #used = 0;
   #size = 0;
@@ -250,7 +260,9 @@ export class KeyMap<V> implements Iterable<[string, V]> {
   #lastIndex = -1;
   #gen: Generation = { next: undefined, removed: null };
 
-  constructor() {
+  /** `tags`: keep an int32 per entry (see {@link KeyMap.tagOf}). */
+  constructor(opts?: { tags?: boolean }) {
+    this.#tags = opts?.tags === true ? new Int32Array(0) : undefined;
     this.#allocate(MIN_CAPACITY);
   }
 
@@ -272,6 +284,7 @@ export class KeyMap<V> implements Iterable<[string, V]> {
     // kind, whatever V is): the lookups stay monomorphic.
     this.#keys = new Array(capacity).fill(undefined);
     this.#values = new Array(capacity).fill(undefined);
+    if (this.#tags !== undefined) this.#tags = new Int32Array(capacity);
     this.#used = 0;
     this.#lastKey = undefined;
   }
@@ -313,12 +326,14 @@ export class KeyMap<V> implements Iterable<[string, V]> {
 
   /**
    * Stores `value` under `key` as {@link KeyMap.set} does; true when the
-   * key was new (one lookup where `has` then `set` takes two).
+   * key was new (one lookup where `has` then `set` takes two). A table
+   * with tags gives the entry `tag`.
    */
-  put(key: string, value: V): boolean {
+  put(key: string, value: V, tag: number = this.defaultTag): boolean {
     const i = this.#find(key);
     if (i !== -1) {
       this.#values[i] = value;
+      if (this.#tags !== undefined) this.#tags[i] = tag;
       return false;
     }
     const h = hashKey(key); // remembered from the failed lookup
@@ -333,7 +348,30 @@ export class KeyMap<V> implements Iterable<[string, V]> {
     this.#buckets[b] = j;
     this.#keys[j] = key;
     this.#values[j] = value;
+    if (this.#tags !== undefined) this.#tags[j] = tag;
     this.#size++;
+    return true;
+  }
+
+  /**
+   * The tag of `key`'s entry, or -1 when the key is absent or the table
+   * keeps no tags. Right after a lookup of the same key it costs an array
+   * read: the entry found last is remembered.
+   */
+  tagOf(key: string): number {
+    const tags = this.#tags;
+    if (tags === undefined) return -1;
+    const i = this.#find(key);
+    return i === -1 ? -1 : tags[i]!;
+  }
+
+  /** Sets the tag of `key`'s entry; false when the key is absent or the table keeps no tags. */
+  setTag(key: string, tag: number): boolean {
+    const tags = this.#tags;
+    if (tags === undefined) return false;
+    const i = this.#find(key);
+    if (i === -1) return false;
+    tags[i] = tag;
     return true;
   }
 
@@ -354,11 +392,13 @@ export class KeyMap<V> implements Iterable<[string, V]> {
 
   /** A copy of the table (its entries in the same order, without holes). */
   copy(): KeyMap<V> {
-    const m = new KeyMap<V>();
+    const tags = this.#tags;
+    const m = new KeyMap<V>({ tags: tags !== undefined });
+    m.defaultTag = this.defaultTag;
     m.reserve(this.#size);
     for (let i = 0; i < this.#used; i++) {
       const k = this.#keys[i];
-      if (k !== undefined) m.set(k, this.#values[i] as V);
+      if (k !== undefined) m.put(k, this.#values[i] as V, tags === undefined ? 0 : tags[i]!);
     }
     return m;
   }
@@ -387,10 +427,12 @@ export class KeyMap<V> implements Iterable<[string, V]> {
    */
   #rebuild(capacity: number): void {
     const keys = this.#keys, values = this.#values, links = this.#links, used = this.#used;
+    const tags = this.#tags;
     const removed = new Int32Array(used - this.#size);
     let r = 0;
     this.#allocate(capacity);
     const nk = this.#keys, nv = this.#values, nl = this.#links, nb = this.#buckets;
+    const nt = this.#tags;
     const mask = this.#mask;
     let j = 0;
     for (let i = 0; i < used; i++) {
@@ -406,6 +448,7 @@ export class KeyMap<V> implements Iterable<[string, V]> {
       nb[b] = j;
       nk[j] = k;
       nv[j] = values[i];
+      if (nt !== undefined) nt[j] = tags![i]!;
       j++;
     }
     this.#used = j;

@@ -243,29 +243,25 @@ export function typeOf(v: Value): string {
 export type ExpireListener = (db: Database, key: Bytes) => void;
 
 /**
- * Writes in one second that make it a bulk second: see {@link Database}'s
- * access times.
+ * Access times are kept in the key table's tags as `(time + ACCESS_BIAS) * 2
+ * + raw`: the bias keeps a time before the keyspace's start (a restored
+ * IDLETIME) a non-negative int32, so -1 stays "no such key".
  */
-export const BULK_WRITES = 1024;
-/** The longest a bulk window stretches, in seconds of the LRU clock. */
-export const BULK_SPAN = 10;
+const ACCESS_BIAS = 1 << 29;
+
+function accessTag(time: number, raw: number): number {
+  return (time + ACCESS_BIAS) * 2 + raw;
+}
 
 /**
  * One numbered database.
  *
  * **Access times.** Each key's last access (Redis's per-object `lru`
- * field) is an entry of a side table, except for the keys accessed at the
- * database's *baseline* second, which need none: a write at the baseline
- * removes the key's entry instead of setting it, so a key costs one table
- * entry (its value) rather than two. The baseline follows the clock when
- * no key relies on it (an empty database, or every key with an entry) and
- * through a *bulk window*: while each second in turn sees at least
- * {@link BULK_WRITES} writes, for up to {@link BULK_SPAN} seconds, the
- * keys written in that burst share the time of its last second (so their
- * idle times may be up to that many seconds short, and a bulk load costs no
- * entries). Reads always record their own time, as do all accesses when
- * {@link Keyspace.exactAccess} is set (the eviction plugin sets it under
- * LRU policies, which rank keys by these times).
+ * field: the {@link Keyspace.lruClock} of its last read or write) and
+ * whether its string was modified in place (Redis's "raw" encoding, see
+ * {@link Database.markRaw}) are the tag of its entry in `data`: a read
+ * finds them beside the key it just looked up, and writes them only when
+ * the coarse clock moved since; a write stores them with the value.
  *
  * @example
  * ```ts
@@ -277,32 +273,18 @@ export const BULK_SPAN = 10;
  * ```
  */
 export class Database {
-  /** The key -> value map. Mutate it only through the methods below. */
-  data: KeyMap<Stored> = new KeyMap();
+  /**
+   * The key -> value map, each entry tagged with its access time (see
+   * {@link Database}). Mutate it only through the methods below.
+   */
+  data: KeyMap<Stored>;
   /** The key -> absolute expiry (Unix ms) map. */
   expires: KeyMap<number> = new KeyMap();
-  /**
-   * Redis's per-object `lru` field, per key: the {@link Keyspace.lruClock}
-   * of its last read or write, times two, plus one when the key's string
-   * was modified in place (Redis's "raw" encoding, see
-   * {@link Database.markRaw}). A small integer, so an update allocates
-   * nothing; a read writes it only when the coarse clock moved since. Keys
-   * without an entry were last accessed at `#baseline`, and are not raw.
-   * Entries exist only for keys of `data` (so `data.size - #meta.size` keys
-   * rely on the baseline).
-   */
-  #meta: KeyMap<number> = new KeyMap();
-  /** When keys with no entry in `#meta` were last accessed (LRU clock). */
-  #baseline: number;
-  /** The first second of the current bulk window (see {@link Database}). */
-  #windowStart: number;
-  /** Writes seen at the baseline second. */
-  #streak = 0;
   #randomIt: Iterator<Bytes> | undefined;
   #expireIt: Iterator<[Bytes, number]> | undefined;
 
   constructor(readonly index: number, readonly keyspace: Keyspace) {
-    this.#baseline = this.#windowStart = keyspace.lruClock;
+    this.data = newKeyTable(keyspace.lruClock);
   }
 
   /** Number of keys, expired-but-not-reclaimed ones included (as Redis). */
@@ -398,13 +380,8 @@ export class Database {
    * key counts as accessed now, and its string as not raw.
    */
   replace(key: Bytes, value: Stored): void {
-    const now = this.keyspace.lruClock;
-    if (now === this.#baseline) {
-      this.#streak++;
-      if (this.#meta.size !== 0) this.#meta.delete(key);
-    } else {
-      this.#written(key, now);
-    }
+    // The entry's tag: now, not raw (the table's default, kept current by
+    // Keyspace.setTime).
     const onNew = this.keyspace.onNew;
     if (this.data.put(key, value) && onNew !== undefined) onNew(this, key);
   }
@@ -413,7 +390,6 @@ export class Database {
   delete(key: Bytes): boolean {
     if (!this.data.delete(key)) return false;
     if (this.expires.size !== 0) this.expires.delete(key);
-    if (this.#meta.size !== 0) this.#meta.delete(key);
     return true;
   }
 
@@ -434,11 +410,8 @@ export class Database {
 
   /** Removes every key. */
   clear(): void {
-    this.data = new KeyMap();
+    this.data = newKeyTable(this.keyspace.lruClock);
     this.expires = new KeyMap();
-    this.#meta = new KeyMap();
-    this.#baseline = this.#windowStart = this.keyspace.lruClock;
-    this.#streak = 0;
     this.#randomIt = undefined;
     this.#expireIt = undefined;
   }
@@ -447,10 +420,6 @@ export class Database {
   swapWith(other: Database): void {
     [this.data, other.data] = [other.data, this.data];
     [this.expires, other.expires] = [other.expires, this.expires];
-    [this.#meta, other.#meta] = [other.#meta, this.#meta];
-    [this.#baseline, other.#baseline] = [other.#baseline, this.#baseline];
-    [this.#windowStart, other.#windowStart] = [other.#windowStart, this.#windowStart];
-    [this.#streak, other.#streak] = [other.#streak, this.#streak];
     this.#randomIt = this.#expireIt = undefined;
     other.#randomIt = other.#expireIt = undefined;
   }
@@ -525,79 +494,13 @@ export class Database {
    */
   touch(key: Bytes): void {
     const ks = this.keyspace;
-    const now = ks.lruClock;
-    const m = this.#meta;
-    const cur = m.size === 0 ? undefined : m.get(key);
-    if (cur === undefined ? now !== this.#baseline : cur >> 1 !== now) this.#read(key, now, cur);
+    const data = this.data;
+    // The lookup before it found the key: its entry is remembered.
+    const cur = data.tagOf(key);
+    const now = accessTag(ks.lruClock, 0);
+    if (cur !== -1 && cur >> 1 !== now >> 1) data.setTag(key, now | (cur & 1));
     const onAccess = ks.onAccess;
     if (onAccess !== undefined) onAccess(this, key);
-  }
-
-  /**
-   * A write at `now`, off the baseline second: the baseline moves to `now`
-   * when no key relies on it or a bulk window goes on (the key then needs
-   * no entry), else the key gets an entry.
-   */
-  #written(key: Bytes, now: number): void {
-    const m = this.#meta;
-    const relying = this.data.size - m.size;
-    if (relying === 0 || (relying === 1 && !m.has(key) && this.data.has(key))) {
-      // No other key relies on the baseline (empty, or all with entries).
-      this.#baseline = this.#windowStart = now;
-      this.#streak = 1;
-      if (m.size !== 0) m.delete(key);
-    } else if (
-      now === this.#baseline + 1 && this.#streak >= BULK_WRITES &&
-      now - this.#windowStart <= BULK_SPAN && !this.keyspace.exactAccess
-    ) {
-      this.#baseline = now;
-      this.#streak = 1;
-      if (m.size !== 0) m.delete(key);
-    } else {
-      m.set(key, now * 2);
-    }
-  }
-
-  /**
-   * A read at `now` of an existing key last accessed at another second:
-   * `cur` is its entry (none: the baseline).
-   */
-  #read(key: Bytes, now: number, cur: number | undefined): void {
-    const m = this.#meta;
-    const raw = cur === undefined ? 0 : cur & 1;
-    if (raw === 0) {
-      if (now === this.#baseline) {
-        m.delete(key);
-        return;
-      }
-      if (this.data.size - m.size === (cur === undefined ? 1 : 0)) {
-        // No other key relies on the baseline: it can be now.
-        this.#baseline = this.#windowStart = now;
-        this.#streak = 0;
-        if (cur !== undefined) m.delete(key);
-        return;
-      }
-    }
-    m.set(key, now * 2 + raw);
-  }
-
-  /** Sets a key's access entry: `time` on the LRU clock, and its raw mark. */
-  #setAccess(key: Bytes, time: number, raw: number): void {
-    if (time === this.#baseline && raw === 0) {
-      if (this.#meta.size !== 0) this.#meta.delete(key);
-    } else {
-      this.#meta.set(key, time * 2 + raw);
-    }
-  }
-
-  /** Keys with an access entry of their own (the others' is the baseline). */
-  get accessEntries(): number {
-    return this.#meta.size;
-  }
-
-  /** Whether the key has an access entry of its own (see {@link Database}). */
-  hasAccessEntry(key: Bytes): boolean {
-    return this.#meta.size !== 0 && this.#meta.has(key);
   }
 
   /**
@@ -605,8 +508,9 @@ export class Database {
    * Redis's one-second LRU clock. The key must exist.
    */
   idleSeconds(key: Bytes): number {
-    const at = this.#meta.get(key);
-    return Math.max(0, this.keyspace.lruNow() - (at === undefined ? this.#baseline : at >> 1));
+    const tag = this.data.tagOf(key);
+    if (tag === -1) return 0;
+    return Math.max(0, this.keyspace.lruNow() - ((tag >> 1) - ACCESS_BIAS));
   }
 
   /**
@@ -617,9 +521,9 @@ export class Database {
    */
   restoreAccess(key: Bytes, idle: number, freq: number): void {
     if (idle >= 0) {
-      // Its own entry, even at the baseline: a bulk window must not move it.
-      const m = this.#meta;
-      m.set(key, (this.keyspace.lruClock - idle) * 2 + ((m.get(key) ?? 0) & 1));
+      const tag = this.data.tagOf(key);
+      const time = Math.max(this.keyspace.lruClock - idle, -ACCESS_BIAS);
+      if (tag !== -1) this.data.setTag(key, accessTag(time, tag & 1));
     }
     if (freq >= 0) this.keyspace.onFrequency?.(this, key, freq);
   }
@@ -630,10 +534,9 @@ export class Database {
    * encoding is carried and the access is now (COPY makes a new object).
    */
   copyMeta(key: Bytes, to: Database, newKey: Bytes, fresh = false): void {
-    const cur = this.#meta.get(key);
-    const raw = cur === undefined ? 0 : cur & 1;
-    const time = fresh ? this.keyspace.lruClock : cur === undefined ? this.#baseline : cur >> 1;
-    to.#setAccess(newKey, time, raw);
+    const cur = this.data.tagOf(key);
+    if (cur === -1) return;
+    to.data.setTag(newKey, fresh ? accessTag(this.keyspace.lruClock, cur & 1) : cur);
   }
 
   /**
@@ -642,14 +545,22 @@ export class Database {
    * replaced by a new value. Call it after storing the value.
    */
   markRaw(key: Bytes): void {
-    const m = this.#meta;
-    m.set(key, (m.get(key) ?? this.#baseline * 2) | 1);
+    const tag = this.data.tagOf(key);
+    if (tag !== -1) this.data.setTag(key, tag | 1);
   }
 
   /** Whether the key's string was modified in place (see {@link Database.markRaw}). */
   isRaw(key: Bytes): boolean {
-    return this.#meta.size !== 0 && ((this.#meta.get(key) ?? 0) & 1) === 1;
+    const tag = this.data.tagOf(key);
+    return tag !== -1 && (tag & 1) === 1;
   }
+}
+
+/** A key table whose new entries are accessed at `lruClock`. */
+function newKeyTable(lruClock: number): KeyMap<Stored> {
+  const t = new KeyMap<Stored>({ tags: true });
+  t.defaultTag = accessTag(lruClock, 0);
+  return t;
 }
 
 /** Options for {@link Keyspace}. */
@@ -698,11 +609,6 @@ export class Keyspace {
    */
   onFrequency: ((db: Database, key: Bytes, freq: number) => void) | undefined;
   /**
-   * Whether every write records its own access time, with no bulk windows
-   * (see {@link Database}); the eviction plugin sets it under LRU policies.
-   */
-  exactAccess = false;
-  /**
    * Redis's LRU clock: whole seconds since the keyspace was made, as of
    * the last {@link Keyspace.setTime} (each batch of a client's commands,
    * and the cron). Access times are recorded on it, so a read costs no
@@ -741,7 +647,12 @@ export class Keyspace {
 
   /** Advances {@link Keyspace.lruClock} to `nowMs` (Unix ms). */
   setTime(nowMs: number): void {
-    this.lruClock = Math.floor(nowMs / 1000) - this.#epoch;
+    const t = Math.floor(nowMs / 1000) - this.#epoch;
+    if (t === this.lruClock) return;
+    this.lruClock = t;
+    // What a write records (see Database).
+    const tag = accessTag(t, 0);
+    for (const db of this.dbs) db.data.defaultTag = tag;
   }
 
   /** The LRU clock read from the clock now (for idle times). */

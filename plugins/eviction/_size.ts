@@ -28,6 +28,11 @@ import { type Value, type ValueType, viewOf } from "../../core/keyspace.ts";
 
 /** A `Map` entry whose value is a pointer or a small integer. */
 export const MAP_ENTRY = 40;
+/**
+ * An entry of a database's key table: a `Map` entry plus its int32 tag
+ * (the access time) at the table's average load.
+ */
+export const KEY_ENTRY = MAP_ENTRY + 6;
 /** A `Map` entry whose value is a heap number (times in ms). */
 export const MAP_ENTRY_NUMBER = 56;
 /**
@@ -112,6 +117,6 @@ export function keyBytes(
   types?: ReadonlyMap<string, ValueType>,
   samples: number = DEFAULT_SAMPLES,
 ): number {
-  return stringBytes(key.length) + valueBytes(v, types, samples) + MAP_ENTRY +
+  return stringBytes(key.length) + valueBytes(v, types, samples) + KEY_ENTRY +
     (hasTtl ? MAP_ENTRY_NUMBER : 0) + extra;
 }

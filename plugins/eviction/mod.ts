@@ -41,12 +41,8 @@
  *
  * **Access tracking.** The keyspace records every key's last access on
  * its one-second LRU clock whatever the policy (OBJECT IDLETIME, and what
- * LRU policies evict by); under LRU policies this plugin sets
- * `Keyspace.exactAccess`, so keys written in a bulk burst keep their own
- * times instead of sharing one (see `Database`). The keyspace's access
- * entries, which keys written at a database's baseline second do without,
- * are counted from their number in `used_memory` and in MEMORY USAGE of a
- * key that has one. Under an LFU policy this plugin also keeps
+ * LRU policies evict by), in the tag of the key's entry (see `Database`),
+ * which the key table's share of a key counts. Under an LFU policy this plugin also keeps
  * Redis's logarithmic counter per key, bumped through the keyspace's
  * `onAccess` listener (set only then) and by writes. Lookups Redis makes
  * with `LOOKUP_NOTOUCH` (OBJECT, TYPE, TTL, EXISTS...) use
@@ -61,7 +57,7 @@ import type { Bytes, Context, EventClass, PluginInstance, ServerApi } from "../.
 import { Trait } from "../../core/types.ts";
 import { type Database, type Stored, storedValue } from "../../core/keyspace.ts";
 import { bytesToHuman } from "../../core/number.ts";
-import { keyBytes, MAP_ENTRY } from "./_size.ts";
+import { KEY_ENTRY, keyBytes, MAP_ENTRY } from "./_size.ts";
 import { EvictionPool, KeySampler } from "./_pool.ts";
 import type {} from "../../commands/connection/mod.ts"; // the `clients` service's type
 import { memoryCommand, type MemoryFigures } from "./_memory.ts";
@@ -87,12 +83,6 @@ declare module "../../core/types.ts" {
 
 /** Redis's OOM error. */
 export const OOM_ERROR = "OOM command not allowed when used memory > 'maxmemory'.";
-
-/**
- * The dataset's size with every key's access entry at most: a key in the
- * size table counts at least its two table entries and its name's string.
- */
-const ACCESS_BOUND = 1 + MAP_ENTRY / (2 * MAP_ENTRY + 16);
 
 /** Commands that still run inside MULTI when out of memory. */
 const MULTI_ALLOWED = new Set(["exec", "discard", "quit", "reset"]);
@@ -146,9 +136,7 @@ function init(server: ServerApi): PluginInstance {
 
   /**
    * Bytes of this plugin's bookkeeping per key: its size entry while
-   * tracking and, under LFU, its counter. The keyspace's access entries,
-   * which only some keys have (see `Database`), are counted apart
-   * ({@link accessBytes}).
+   * tracking and, under LFU, its counter.
    */
   const extraPerKey = () => (tracking ? MAP_ENTRY : 0) + (lfu ? MAP_ENTRY : 0);
 
@@ -156,13 +144,6 @@ function init(server: ServerApi): PluginInstance {
   function sizeOf(db: Database, key: Bytes, v: Stored): number {
     const ttl = db.expires.size !== 0 && db.expires.has(key);
     return keyBytes(key, storedValue(v), ttl, MAP_ENTRY + (lfu ? MAP_ENTRY : 0), ks.types);
-  }
-
-  /** The keyspace's access entries over all databases. */
-  function accessBytes(): number {
-    let n = 0;
-    for (const db of ks.dbs) n += db.accessEntries;
-    return n * MAP_ENTRY;
   }
 
   function countTable(db: Database): SizeTable {
@@ -273,11 +254,11 @@ function init(server: ServerApi): PluginInstance {
       }
       total += keys.length === 0 ? 0 : (sum / keys.length) * db.size;
     }
-    return Math.round(total) + accessBytes();
+    return Math.round(total);
   }
 
   function used(): number {
-    return dataset + accessBytes() + clientsMem;
+    return dataset + clientsMem;
   }
 
   // ---- access tracking ----
@@ -376,9 +357,6 @@ function init(server: ServerApi): PluginInstance {
 
   /** Redis's `performEvictions`. */
   function performEvictions(): EvictResult {
-    // Far below the limit the access entries need not be summed (a check
-    // before every command): there is at most one per key.
-    if (dataset * ACCESS_BOUND + clientsMem <= maxmemory) return "ok";
     if (used() <= maxmemory) return "ok";
     if (ks.isReplica && server.config.bool("replica-ignore-maxmemory")) return "ok";
     // Under CLIENT PAUSE the dataset stands still (and nothing is refused),
@@ -432,8 +410,6 @@ function init(server: ServerApi): PluginInstance {
 
   server.config.watch("maxmemory-policy", (v) => {
     policy = v as Policy;
-    // LRU policies rank keys by their access times: no bulk windows.
-    ks.exactAccess = policy === "allkeys-lru" || policy === "volatile-lru";
     pool.clear();
     if (policy.endsWith("-lfu") !== lfu) {
       setLfu(!lfu);
@@ -474,7 +450,7 @@ function init(server: ServerApi): PluginInstance {
   /** INFO memory's figures, estimated from a sample without maxmemory. */
   function figures(): MemoryFigures {
     const clients = tracking ? clientsMem : measureClients();
-    const data = tracking ? dataset + accessBytes() : sampledDataset();
+    const data = tracking ? dataset : sampledDataset();
     const u = data + clients;
     if (u > peak) peak = u;
     return { used: u, peak, dataset: data, clients };
@@ -488,13 +464,13 @@ function init(server: ServerApi): PluginInstance {
         key,
         v,
         db.expires.size !== 0 && db.expires.has(key),
-        extraPerKey() + (db.hasAccessEntry(key) ? MAP_ENTRY : 0),
+        extraPerKey(),
         ks.types,
         samples,
       ),
-    // The key table, the size table (only while maxmemory is set), LFU
-    // counters and the keyspace's access entries.
-    tableOverhead: (db) => (db.size * (MAP_ENTRY + extraPerKey())) + db.accessEntries * MAP_ENTRY,
+    // The key table (its entries' tags included), the size table (only
+    // while maxmemory is set) and LFU counters.
+    tableOverhead: (db) => db.size * (KEY_ENTRY + extraPerKey()),
     startRss: Deno.memoryUsage().rss,
     purge() {
       collectGarbage();

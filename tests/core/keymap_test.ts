@@ -161,3 +161,34 @@ Deno.test("KeyMap.copy keeps entries and order, drops holes, and is independent"
   c.delete("c1");
   assertEquals([k.has("new"), k.get("c1"), c.size, k.size], [false, 1, 66, 66]);
 });
+
+Deno.test("keymap: tags follow their entries through growth, holes, copies and clears", () => {
+  const m = new KeyMap<number>({ tags: true });
+  m.defaultTag = 7;
+  for (let i = 0; i < 5000; i++) m.put(`k${i}`, i, i % 3 === 0 ? i * 2 : undefined);
+  for (let i = 0; i < 5000; i += 4) m.delete(`k${i}`);
+  m.setTag("k1", 123);
+  assertEquals(m.setTag("k0", 1), false); // deleted
+  assertEquals(m.tagOf("k0"), -1);
+  const check = (t: KeyMap<number>) => {
+    for (let i = 1; i < 5000; i++) {
+      if (i % 4 === 0) continue;
+      const want = i === 1 ? 123 : i % 3 === 0 ? i * 2 : 7;
+      if (t.tagOf(`k${i}`) !== want) assertEquals(t.tagOf(`k${i}`), want, `k${i}`);
+    }
+  };
+  check(m);
+  check(m.copy());
+  // An overwrite takes the tag given, or the default.
+  m.put("k2", 0);
+  m.put("k3", 0, 99);
+  assertEquals([m.tagOf("k2"), m.tagOf("k3")], [7, 99]);
+  m.clear();
+  assertEquals(m.tagOf("k2"), -1);
+  m.set("x", 1);
+  assertEquals(m.tagOf("x"), 7);
+  // A table without tags answers -1 and keeps none.
+  const plain = new KeyMap<number>();
+  plain.set("a", 1);
+  assertEquals([plain.tagOf("a"), plain.setTag("a", 3)], [-1, false]);
+});

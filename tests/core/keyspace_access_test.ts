@@ -1,12 +1,12 @@
 /**
- * The keyspace's access times (OBJECT IDLETIME, LRU eviction): keys
- * accessed at a database's baseline second need no entry of their own,
- * bulk windows, and every other key keeps its exact time.
+ * The keyspace's access times (OBJECT IDLETIME, LRU eviction): every key
+ * keeps its own, in the tag of its key-table entry, through writes, reads,
+ * deletes, table growth, raw marks, RESTORE, copies, moves and SWAPDB.
  *
  * @module
  */
 
-import { BULK_SPAN, BULK_WRITES, type Database, Keyspace } from "../../core/keyspace.ts";
+import { Keyspace } from "../../core/keyspace.ts";
 import { assertEquals, assertOk } from "../_assert.ts";
 
 const T0 = 1_700_000_000_000;
@@ -22,111 +22,51 @@ function setup(databases = 1) {
   return { ks, db: ks.db(0), at };
 }
 
-/** `n` writes of fresh keys `prefix0..` in the current second. */
-function fill(db: Database, prefix: string, n: number): void {
-  for (let i = 0; i < n; i++) db.set(`${prefix}${i}`, "v");
-}
-
-Deno.test("keyspace access: writes at the baseline second need no entry; others are exact", () => {
+Deno.test("keyspace access: each write and read records its own second", () => {
   const { db, at } = setup();
   db.set("a", "1");
   db.set("b", "1");
-  assertEquals(db.accessEntries, 0);
   at(5);
   db.set("c", "1");
-  assertEquals(db.accessEntries, 1);
-  assertOk(db.hasAccessEntry("c"));
   at(12);
   assertEquals([db.idleSeconds("a"), db.idleSeconds("b"), db.idleSeconds("c")], [12, 12, 7]);
   // A read records its time.
   db.get("a");
   assertEquals(db.idleSeconds("a"), 0);
-  assertEquals(db.accessEntries, 2);
   at(20);
   assertEquals([db.idleSeconds("a"), db.idleSeconds("b"), db.idleSeconds("c")], [8, 20, 15]);
+  // A lookup that misses records nothing; an overwrite is an access.
+  assertEquals(db.get("missing"), undefined);
+  db.set("b", "2");
+  at(21);
+  assertEquals([db.idleSeconds("a"), db.idleSeconds("b")], [9, 1]);
+  // A deleted and re-created key starts afresh.
   db.delete("c");
-  assertEquals(db.accessEntries, 1);
-});
-
-Deno.test("keyspace access: the baseline follows the clock while no key relies on it", () => {
-  const { db, at } = setup();
-  at(3);
-  db.set("a", "1"); // empty: the baseline moves to 3
-  assertEquals(db.accessEntries, 0);
-  at(4);
-  db.get("a"); // the only key: the baseline moves to 4
-  assertEquals(db.accessEntries, 0);
-  at(9);
-  assertEquals(db.idleSeconds("a"), 5);
-  db.set("b", "1"); // "a" relies on the baseline: "b" gets an entry
-  assertEquals(db.accessEntries, 1);
-  at(10);
-  assertEquals([db.idleSeconds("a"), db.idleSeconds("b")], [6, 1]);
-  db.clear();
-  at(11);
   db.set("c", "1");
-  assertEquals(db.accessEntries, 0);
   assertEquals(db.idleSeconds("c"), 0);
+  db.clear();
+  at(25);
+  db.set("d", "1");
+  at(26);
+  assertEquals(db.idleSeconds("d"), 1);
 });
 
-Deno.test("keyspace access: a bulk window shares its last second, up to BULK_SPAN seconds", () => {
+Deno.test("keyspace access: bursts of writes keep exact times through table growth", () => {
   const { db, at } = setup();
-  at(1);
-  fill(db, "s1:", BULK_WRITES);
-  at(2);
-  fill(db, "s2:", BULK_WRITES);
-  at(3);
-  db.set("s3", "v");
-  assertEquals(db.accessEntries, 0);
-  // All written in the window: the time of its last second.
-  at(10);
-  assertEquals([db.idleSeconds("s1:0"), db.idleSeconds("s2:0"), db.idleSeconds("s3")], [7, 7, 7]);
-  // A gap closes the window: exact times again.
-  db.set("late", "v");
-  assertEquals(db.accessEntries, 1);
-  at(13);
-  assertEquals([db.idleSeconds("s1:0"), db.idleSeconds("late")], [10, 3]);
-  // Reads always record their own time.
-  db.get("s1:1");
-  assertEquals(db.idleSeconds("s1:1"), 0);
-  assertEquals(db.idleSeconds("s1:2"), 10);
-});
-
-Deno.test("keyspace access: a quiet second ends the window; BULK_SPAN bounds it", () => {
-  const { db, at } = setup();
-  at(1);
-  fill(db, "a", BULK_WRITES);
-  at(2);
-  fill(db, "b", BULK_WRITES - 10); // not a bulk second
-  at(3);
-  db.set("c", "v");
-  assertOk(db.hasAccessEntry("c"));
-  at(4);
-  assertEquals([db.idleSeconds("a0"), db.idleSeconds("b0"), db.idleSeconds("c")], [2, 2, 1]);
-
-  const long = setup();
-  for (let s = 1; s <= BULK_SPAN + 3; s++) {
-    long.at(s);
-    fill(long.db, `s${s}:`, BULK_WRITES);
+  // Thousands of keys a second over several seconds: the table is rebuilt
+  // many times meanwhile, and deletes leave holes it drops.
+  for (let s = 1; s <= 12; s++) {
+    at(s);
+    for (let i = 0; i < 3000; i++) db.set(`s${s}:${i}`, "v");
+    for (let i = 0; i < 3000; i += 3) db.delete(`s${s}:${i}`);
   }
-  // Seconds 1 .. BULK_SPAN + 1 share the window; the rest have entries.
-  assertEquals(long.db.accessEntries, 2 * BULK_WRITES);
-  long.at(BULK_SPAN + 20);
-  assertEquals(long.db.idleSeconds("s1:0"), 19);
-  assertEquals(long.db.idleSeconds(`s${BULK_SPAN + 2}:0`), 18);
-  assertEquals(long.db.idleSeconds(`s${BULK_SPAN + 3}:0`), 17);
-});
-
-Deno.test("keyspace access: exactAccess (LRU policies) keeps every write's own time", () => {
-  const { ks, db, at } = setup();
-  ks.exactAccess = true;
-  at(1);
-  fill(db, "a", BULK_WRITES);
-  at(2);
-  fill(db, "b", BULK_WRITES);
-  assertEquals(db.accessEntries, BULK_WRITES);
-  at(5);
-  assertEquals([db.idleSeconds("a0"), db.idleSeconds("b0")], [4, 3]);
+  at(30);
+  for (let s = 1; s <= 12; s++) {
+    assertEquals(db.idleSeconds(`s${s}:1`), 30 - s, `second ${s}`);
+    assertEquals(db.idleSeconds(`s${s}:2999`), 30 - s, `second ${s}, last`);
+  }
+  db.get("s1:2");
+  assertEquals([db.idleSeconds("s1:2"), db.idleSeconds("s1:4")], [0, 29]);
 });
 
 Deno.test("keyspace access: raw marks, RESTORE's idle time, copies, moves and SWAPDB", () => {
@@ -142,10 +82,15 @@ Deno.test("keyspace access: raw marks, RESTORE's idle time, copies, moves and SW
   assertEquals(db.idleSeconds("s"), 0);
   db.set("s", "x"); // a new value: not raw
   assertEquals(db.isRaw("s"), false);
+  assertEquals(db.isRaw("missing"), false);
   db.set("r", "v");
   db.restoreAccess("r", 100, -1);
   assertEquals(db.idleSeconds("r"), 100);
-  // MOVE keeps the time, COPY takes now; the other database's baseline differs.
+  // An idle time longer than the keyspace has lived.
+  db.set("old", "v");
+  db.restoreAccess("old", 1_000_000, -1);
+  assertEquals(db.idleSeconds("old"), 1_000_000);
+  // MOVE keeps the time, COPY takes now.
   other.set("o", "v");
   at(6);
   other.set("m", "v");
@@ -158,10 +103,16 @@ Deno.test("keyspace access: raw marks, RESTORE's idle time, copies, moves and SW
   db.markRaw("r");
   db.copyMeta("r", other, "c", true);
   assertOk(other.isRaw("c"));
-  // SWAPDB carries the baselines along.
+  // SWAPDB carries the times along.
   assertEquals(other.idleSeconds("o"), 5);
   db.swapWith(other);
   assertEquals(db.idleSeconds("o"), 5);
   assertEquals(db.idleSeconds("m"), 105);
   assertEquals(other.idleSeconds("r"), 105);
+  // Writes after the swap take the clock's current second in both.
+  at(11);
+  db.set("n", "v");
+  other.set("n", "v");
+  at(12);
+  assertEquals([db.idleSeconds("n"), other.idleSeconds("n")], [1, 1]);
 });
