@@ -95,6 +95,12 @@ export class IdleReclaimer {
   #heap: number;
   #commands = -1;
   #quietSince = 0;
+  /**
+   * The key count of this quiet spell's last look at the heap, -1 before
+   * it: while no command runs and no key comes or goes, the answer stands
+   * (reading the heap's size opens a /proc file).
+   */
+  #judgedKeys = -1;
 
   /** `run` collects (and says whether it could). */
   constructor(private readonly run: () => boolean = collectGarbage) {
@@ -109,9 +115,11 @@ export class IdleReclaimer {
     if (commands !== this.#commands) {
       this.#commands = commands;
       this.#quietSince = nowMs;
+      this.#judgedKeys = -1;
       return false;
     }
-    if (nowMs - this.#quietSince < IDLE_MS) return false;
+    if (nowMs - this.#quietSince < IDLE_MS || keys === this.#judgedKeys) return false;
+    this.#judgedKeys = keys;
     if (Math.abs(keys - this.#keys) < RECLAIM_KEYS && heapBytes() - this.#heap < RECLAIM_BYTES) {
       return false;
     }

@@ -250,6 +250,13 @@ Deno.test("idle reclaim: one collection after the keyspace moved, once no comman
   // A flush of them all does.
   for (let i = 0; i < 20; i++) tick(10_002, 0);
   assertEquals(runs, 2);
+  // Keys that expire while no command runs are looked at again.
+  for (let i = 0; i < 40; i++) tick(10_003, 3 * RECLAIM_KEYS);
+  assertEquals(runs, 3);
+  tick(10_003, 3 * RECLAIM_KEYS - 10);
+  assertEquals(runs, 3);
+  tick(10_003, RECLAIM_KEYS);
+  assertEquals(runs, 4);
 });
 
 Deno.test("idle reclaim: V8's full collection is reachable; MEMORY PURGE runs it", async () => {
