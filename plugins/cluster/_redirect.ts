@@ -160,7 +160,7 @@ export function nodeByQuery(
   const q: Query = { node: me, slot: -1, code: Redir.NONE };
   let batch: QueueView;
   if (cmd.fullName === "exec") {
-    const queue = (c.ext as { tx?: { queue?: QueueView } }).tx?.queue;
+    const queue = cl.server.service("transactions")?.queued(c);
     // EXEC without MULTI just fails.
     if (queue === undefined) return q;
     batch = queue;

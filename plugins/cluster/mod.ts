@@ -91,7 +91,7 @@ function init(server: ServerApi): PluginInstance {
  */
 export default definePlugin({
   name: "cluster",
-  dependencies: ["replication", "pubsub"],
+  dependencies: ["replication", "pubsub", "transactions"],
   async prepare(config) {
     if (enabledIn(config)) runtime ??= await import("./_enabled.ts");
   },

@@ -20,6 +20,8 @@
  *   `multi`).
  * - WATCH follows the `keyChanged` and `databaseChanged` hooks (see
  *   `_watch.ts`), so any plugin's writes invalidate watches.
+ * - The `transactions` service shows a client's queue to other plugins:
+ *   the cluster routes EXEC by the keys queued.
  *
  * @module
  */
@@ -40,17 +42,30 @@ import { ReplyError } from "../../core/errors.ts";
 import type { AclVerdict } from "../acl/mod.ts";
 import { type WatchedKey, type Watcher, WatchRegistry } from "./_watch.ts";
 
+/** A queued command, resolved when it was queued. */
+export interface Queued {
+  readonly cmd: CommandEntry;
+  readonly argv: Bytes[];
+}
+
+/**
+ * What the transactions plugin offers other plugins (the `transactions`
+ * service): the cluster routes an EXEC by the keys of its queue.
+ */
+export interface TransactionsService {
+  /** The commands `c` queued since MULTI, in order; undefined outside MULTI. */
+  queued(c: Context): readonly Queued[] | undefined;
+}
+
 declare module "../../core/types.ts" {
   interface ClientExtensions {
     /** MULTI and WATCH state (transactions plugin), created on first use. */
     tx?: TxState;
   }
-}
-
-/** A queued command, resolved when it was queued. */
-interface Queued {
-  readonly cmd: CommandEntry;
-  readonly argv: Bytes[];
+  interface Services {
+    /** MULTI's queues (transactions plugin). */
+    transactions: TransactionsService;
+  }
 }
 
 /** A client's transaction state. */
@@ -104,6 +119,7 @@ function argvMem(argv: readonly Bytes[]): number {
 
 function init(server: ServerApi): PluginInstance {
   const watches = new WatchRegistry();
+  server.provide("transactions", { queued: (c) => c.ext.tx?.queue });
   /**
    * Clients in MULTI, and whether the hooks that serve them (and WATCH)
    * are armed: armed at once when needed, disarmed by the cron once idle
