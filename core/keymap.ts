@@ -218,6 +218,8 @@ export interface KeyCursor<V> {
   next(): string | undefined;
   /** The value of the entry `next` returned last. */
   value: V | undefined;
+  /** The tag of that entry (see {@link KeyMap.tagOf}), -1 in a table without tags. */
+  tag: number;
   /**
    * How far the cursor is, in the table's current entry numbering: the
    * entries of {@link KeyMap.indexOf} below it have been passed.
@@ -474,6 +476,7 @@ export class KeyMap<V> implements Iterable<[string, V]> {
     };
     const cursor: KeyCursor<V> = {
       value: undefined,
+      tag: -1,
       next: (): string | undefined => {
         sync();
         const keys = this.#keys, used = this.#used;
@@ -481,6 +484,8 @@ export class KeyMap<V> implements Iterable<[string, V]> {
           const k = keys[i++];
           if (k !== undefined) {
             cursor.value = this.#values[i - 1];
+            const tags = this.#tags;
+            if (tags !== undefined) cursor.tag = tags[i - 1]!;
             return k;
           }
         }

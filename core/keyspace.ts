@@ -254,6 +254,15 @@ function accessTag(time: number, raw: number): number {
 }
 
 /**
+ * The access time (on {@link Keyspace.lruClock}) a key table's entry tag
+ * holds: what a snapshot walking `Database.data` with a cursor reads the
+ * keys' idle times from.
+ */
+export function accessTimeOfTag(tag: number): number {
+  return (tag >> 1) - ACCESS_BIAS;
+}
+
+/**
  * One numbered database.
  *
  * **Access times.** Each key's last access (Redis's per-object `lru`

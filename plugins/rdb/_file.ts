@@ -59,11 +59,30 @@ export function writeDbHeader(e: RdbEncoder, index: number, size: number, expire
   e.len(expires);
 }
 
-/** One key: its expiry (when it has one), type, name and value. */
-export function writeKey(e: RdbEncoder, key: Bytes, value: Value, expireAt: number): void {
+/**
+ * One key: its expiry (when it has one), its LRU idle seconds and LFU
+ * counter (when given: Redis writes them under LRU and LFU policies), type,
+ * name and value.
+ */
+export function writeKey(
+  e: RdbEncoder,
+  key: Bytes,
+  value: Value,
+  expireAt: number,
+  idle = -1,
+  freq = -1,
+): void {
   if (expireAt !== -1) {
     e.w.u8(OP.EXPIRETIME_MS);
     e.w.i64le(expireAt);
+  }
+  if (idle >= 0) {
+    e.w.u8(OP.IDLE);
+    e.len(idle);
+  }
+  if (freq >= 0) {
+    e.w.u8(OP.FREQ);
+    e.w.u8(freq);
   }
   const t = e.typeOf(value);
   e.w.u8(t);

@@ -17,7 +17,8 @@ import { type EncodeOptions, OP, RDB_VERSION, RdbEncoder } from "./_encode.ts";
 import { EMPTY, RdbDecoder } from "./_decode.ts";
 import { type HeaderInfo, readRdbSteps, writeFunction } from "./_file.ts";
 import { DeferredInsert } from "./_insert.ts";
-import { Snapshot } from "./_snapshot.ts";
+import { Snapshot, type SnapshotOptions } from "./_snapshot.ts";
+import type {} from "../eviction/mod.ts"; // the `eviction` service's type
 import { AtomicFile, writeFileAtomic } from "../../core/atomic_file.ts";
 import type {
   LoadingState,
@@ -179,8 +180,22 @@ export class RdbPersistence implements RdbService {
       checksum: this.server.config.bool("rdbchecksum"),
       keyDelayMs: this.server.config.number("rdb-key-save-delay") / 1000,
       warn: (m) => this.server.log("warning", m),
+      access: this.#accessRecords(),
       ...this.#sliceLatency(),
     });
+  }
+
+  /**
+   * Redis saves each key's idle time under an LRU `maxmemory-policy` and
+   * its LFU counter under an LFU one (rdbSaveKeyValuePair), so a restart
+   * or a replica keeps what eviction ranks keys by.
+   */
+  #accessRecords(): NonNullable<SnapshotOptions["access"]> {
+    const policy = this.server.config.get("maxmemory-policy");
+    if (policy.endsWith("-lru")) return { lru: true };
+    if (!policy.endsWith("-lfu")) return { lru: false };
+    const eviction = this.server.service("eviction");
+    return { lru: false, freq: (db, key) => eviction?.lfuCounter(db, key) };
   }
 
   /**

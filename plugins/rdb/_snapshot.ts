@@ -39,7 +39,14 @@
  */
 
 import type { Bytes, CommandEntry, Context } from "../../core/types.ts";
-import { type Keyspace, type Stored, storedValue, type ValueType } from "../../core/keyspace.ts";
+import {
+  accessTimeOfTag,
+  type Database,
+  type Keyspace,
+  type Stored,
+  storedValue,
+  type ValueType,
+} from "../../core/keyspace.ts";
 import { notPersistedWarning } from "../../core/value_type.ts";
 import { keyPositions } from "../../core/registry.ts";
 import { type KeyCursor, KeyMap } from "../../core/keymap.ts";
@@ -64,6 +71,7 @@ import type { SnapshotJob } from "./_service.ts";
  */
 interface DbSnap {
   index: number;
+  db: Database;
   data: KeyMap<Stored>;
   expires: KeyMap<number>;
   it: KeyCursor<Stored>;
@@ -151,6 +159,13 @@ export interface SnapshotOptions {
   sink?: (chunk: Uint8Array) => Promise<void>;
   /** Logs the warning about keys of volatile types left out. */
   warn?: (msg: string) => void;
+  /**
+   * What each key's record carries of its access (Redis's
+   * `rdbSaveKeyValuePair`): `lru`, its idle seconds (RDB_OPCODE_IDLE, under
+   * an LRU policy); `freq`, its LFU counter (RDB_OPCODE_FREQ, under an LFU
+   * policy).
+   */
+  access?: { lru: boolean; freq?: (db: Database, key: Bytes) => number | undefined };
 }
 
 /** Bytes a sink's buffer holds before a flush. */
@@ -183,6 +198,7 @@ export class Snapshot implements SnapshotJob {
       if (db.data.size === 0) continue;
       const s: DbSnap = {
         index: db.index,
+        db,
         data: db.data,
         expires: db.expires,
         it: db.data.cursor(),
@@ -354,10 +370,13 @@ export class Snapshot implements SnapshotJob {
     const volatile = volatileTypes(o.encode.types);
     const skipped = new Map<string, number>();
     let t0 = performance.now();
+    const lru = o.access?.lru === true, freqOf = o.access?.freq;
+    // Idle times as of the start, as a fork's copy has them.
+    const lruNow = o.keyspace.lruNow();
     for (const s of this.#dbs) {
       writeDbHeader(e, s.index, s.sizeAtStart, s.expiresAtStart);
       let i = 0;
-      const emit = (k: Bytes, stored: Stored | undefined, exp: number) => {
+      const emit = (k: Bytes, stored: Stored | undefined, exp: number, tag: number) => {
         const v = stored === undefined ? undefined : storedValue(stored);
         // Only a key written since the start can be met again.
         if (track && s.touched.size !== 0 && s.touched.has(k)) s.emitted.add(k);
@@ -367,7 +386,12 @@ export class Snapshot implements SnapshotJob {
           skipped.set(v.type, (skipped.get(v.type) ?? 0) + 1);
           return;
         }
-        writeKey(e, k, v, exp);
+        if (!lru && freqOf === undefined) {
+          writeKey(e, k, v, exp);
+          return;
+        }
+        const idle = lru && tag !== -1 ? Math.max(0, lruNow - accessTimeOfTag(tag)) : -1;
+        writeKey(e, k, v, exp, idle, freqOf?.(s.db, k) ?? -1);
       };
       for (let k = s.it.next(); k !== undefined; k = s.it.next()) {
         // Only a key written since the start can be new or met twice
@@ -376,8 +400,8 @@ export class Snapshot implements SnapshotJob {
           continue;
         }
         const p = s.preserved.size !== 0 ? s.preserved.get(k) : undefined;
-        if (p !== undefined) emit(k, p[0], p[1]);
-        else emit(k, s.it.value, s.expires.size !== 0 ? s.expires.get(k) ?? -1 : -1);
+        if (p !== undefined) emit(k, p[0], p[1], s.data.tagOf(k));
+        else emit(k, s.it.value, s.expires.size !== 0 ? s.expires.get(k) ?? -1 : -1, s.it.tag);
         if ((++i & 63) === 0 || sliceMs === 0) {
           // The checksum is part of the slice's work, and so of its budget.
           this.#crcCatchUp();
@@ -388,7 +412,7 @@ export class Snapshot implements SnapshotJob {
         }
       }
       // Keys deleted since the start: the walk no longer meets them.
-      for (const [k, p] of s.preserved) if (!s.emitted.has(k)) emit(k, p[0], p[1]);
+      for (const [k, p] of s.preserved) if (!s.emitted.has(k)) emit(k, p[0], p[1], -1);
       s.done = true;
       this.#clear(s);
       this.#byMap.delete(s.data);

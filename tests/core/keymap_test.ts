@@ -179,6 +179,11 @@ Deno.test("keymap: tags follow their entries through growth, holes, copies and c
   };
   check(m);
   check(m.copy());
+  // A cursor hands out each entry's tag with its value.
+  const cur = m.cursor();
+  for (let k = cur.next(); k !== undefined; k = cur.next()) {
+    if (cur.tag !== m.tagOf(k)) assertEquals(cur.tag, m.tagOf(k), k);
+  }
   // An overwrite takes the tag given, or the default.
   m.put("k2", 0);
   m.put("k3", 0, 99);

@@ -108,6 +108,53 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "diff: an RDB keeps idle times under LRU policies and LFU counters under LFU ones",
+  ignore: !hasRedis,
+  async fn() {
+    // DEBUG RELOAD saves and loads: what the file kept shows in OBJECT.
+    const run = async (port: number) => {
+      const c = await RawClient.connect(port);
+      try {
+        await c.call("SET", "a", "v");
+        const payload = await c.call("DUMP", "a") as string;
+        const out: Reply[] = [];
+        const idleOf = async (k: string) => {
+          const n = await c.call("OBJECT", "IDLETIME", k) as number;
+          // The LRU clock ticks in seconds: a second may pass meanwhile.
+          return n >= 1000 && n <= 1002 ? "about 1000" : n <= 2 ? "about 0" : n;
+        };
+        for (const policy of ["allkeys-lru", "volatile-lru", "noeviction", "allkeys-random"]) {
+          out.push(await c.call("CONFIG", "SET", "maxmemory-policy", policy));
+          out.push(await c.call("RESTORE", "b", "0", payload, "REPLACE", "IDLETIME", "1000"));
+          out.push(await c.call("DEBUG", "RELOAD"));
+          out.push(policy, await idleOf("b"), await idleOf("a"));
+        }
+        for (const policy of ["allkeys-lfu", "volatile-lfu"]) {
+          out.push(await c.call("CONFIG", "SET", "maxmemory-policy", policy));
+          out.push(await c.call("RESTORE", "f", "0", payload, "REPLACE", "FREQ", "100"));
+          out.push(await c.call("DEBUG", "RELOAD"));
+          out.push(policy, await c.call("OBJECT", "FREQ", "f"));
+        }
+        return out;
+      } finally {
+        c.close();
+      }
+    };
+    const respite = await startRespite({ config: { "enable-debug-command": "yes" } });
+    const redis = await startRealRedis();
+    try {
+      const want = await run(redis.port);
+      assertEquals(await run(respite.port), want);
+      // The file kept them (not the same process's memory).
+      assertEquals(want.slice(0, 6), ["OK", "OK", "OK", "allkeys-lru", "about 1000", "about 0"]);
+    } finally {
+      await respite.close();
+      await redis.stop();
+    }
+  },
+});
+
 Deno.test("rdb: loads the Redis 7.0 fixture with the contents basic.json describes", async () => {
   const dir = await tempDirWith({ "dump.rdb": await Deno.readFile(FIXTURE) });
   const want = JSON.parse(await Deno.readTextFile(FIXTURE_JSON));
