@@ -78,6 +78,15 @@ async function session(source: number, target: number): Promise<Reply[]> {
     await run(s, "MIGRATE", "127.0.0.1", String(closed), "x", "0", "1000");
     await mig("x", "1", "0");
     await run(s, "EXISTS", "x");
+    // Inside MULTI: EXEC runs MIGRATE in its turn, a failed one included.
+    await run(s, "SET", "m", "1");
+    await run(s, "SET", "m2", "2");
+    await run(s, "MULTI");
+    await mig("m", "0", "5000");
+    await run(s, "EXISTS", "m");
+    await run(s, "MIGRATE", "127.0.0.1", String(closed), "m2", "0", "1000");
+    await run(s, "GET", "m2");
+    await run(s, "EXEC");
     // What the target holds.
     await run(t, "GET", "k");
     const pttl = await t.call("PTTL", "k");
@@ -87,6 +96,7 @@ async function session(source: number, target: number): Promise<Reply[]> {
     await run(t, "ZRANGE", "z", "0", "-1", "WITHSCORES");
     await run(t, "SORT", "s", "ALPHA");
     await run(t, "GET", "x");
+    await run(t, "MGET", "m", "m2");
     await run(t, "SELECT", "1");
     await run(t, "GET", "x");
     return out;
