@@ -16,6 +16,7 @@ import type {
   ServerApi,
 } from "../../core/types.ts";
 import { keysAndFlags } from "../../core/registry.ts";
+import { KeyMap } from "../../core/keymap.ts";
 import type { PubSubService } from "../pubsub/mod.ts";
 
 /** A tracking client's mode, as CLIENT TRACKING ON set it. */
@@ -58,7 +59,7 @@ export interface TrackingOptions {
 interface Broadcast {
   clients: Set<Context>;
   /** Changed keys, each with the client that changed it last (for NOLOOP). */
-  keys: Map<Bytes, Context | undefined>;
+  keys: KeyMap<Context | undefined>;
 }
 
 /** The channel RESP2 connections get redirected invalidations on. */
@@ -88,8 +89,12 @@ const isClientCommand = (cmd: CommandEntry): boolean => (cmd.parent ?? cmd).full
  * ```
  */
 export class Tracker {
-  /** Key -> ids of the clients that may cache it (Redis's TrackingTable). */
-  readonly table: Map<Bytes, Set<number>> = new Map();
+  /**
+   * Key -> ids of the clients that may cache it (Redis's TrackingTable).
+   * A KeyMap: keys arrive as fresh strings, which a `Map` would intern,
+   * and every write looks its key up here while some client tracks.
+   */
+  readonly table: KeyMap<Set<number>> = new KeyMap();
   /** Client ids across the whole table (INFO `tracking_total_items`). */
   items = 0;
   /** BCAST prefixes (Redis's PrefixTable). */
@@ -158,7 +163,7 @@ export class Tracker {
 
   #addPrefix(c: Context, st: TrackingState, prefix: Bytes): void {
     let b = this.prefixes.get(prefix);
-    if (b === undefined) this.prefixes.set(prefix, b = { clients: new Set(), keys: new Map() });
+    if (b === undefined) this.prefixes.set(prefix, b = { clients: new Set(), keys: new KeyMap() });
     b.clients.add(c);
     st.prefixes.add(prefix);
   }
@@ -343,7 +348,7 @@ export class Tracker {
         }
         this.#send(c, mine);
       }
-      b.keys = new Map();
+      b.keys = new KeyMap();
     }
   }
 
