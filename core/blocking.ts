@@ -19,6 +19,7 @@ import type { Clock } from "./clock.ts";
 import { ReplyError } from "./errors.ts";
 import { parseFloatStrict, parseInteger } from "./number.ts";
 import { POSTPONED } from "./pause.ts";
+import { KeyMap } from "./keymap.ts";
 
 /** What a blocking handler asks for. */
 export interface BlockSpec {
@@ -121,7 +122,12 @@ export interface BlockingHost {
  * ```
  */
 export class BlockingManager {
-  #byKey = new Map<Database, Map<Bytes, Client[]>>();
+  /**
+   * Blocked clients by database and key. KeyMaps: every write looks its key
+   * up here while a client blocks (a BullMQ worker always does), and a
+   * `Map` would intern each fresh key string.
+   */
+  #byKey = new Map<Database, KeyMap<Client[]>>();
   #ready: [Database, Bytes][] = [];
   #readySet = new Map<Database, Set<Bytes>>();
   #serving = false;
@@ -156,7 +162,7 @@ export class BlockingManager {
     c.suspended = true;
     this.blocked.add(c);
     let keys = this.#byKey.get(c.db);
-    if (!keys) this.#byKey.set(c.db, keys = new Map());
+    if (!keys) this.#byKey.set(c.db, keys = new KeyMap());
     for (const k of new Set(spec.keys)) {
       const q = keys.get(k);
       if (q) q.push(c);

@@ -9,6 +9,7 @@
 
 import type { Bytes } from "../../core/types.ts";
 import type { Database } from "../../core/keyspace.ts";
+import { KeyMap } from "../../core/keymap.ts";
 
 /** A client that can watch keys: the registry marks it dirty. */
 export interface Watcher {
@@ -53,7 +54,13 @@ export function keyIsExpired(db: Database, key: Bytes, now: number): boolean {
  * ```
  */
 export class WatchRegistry {
-  #byDb = new Map<Database, Map<Bytes, Set<WatchedKey>>>();
+  /**
+   * Watches by database and key. KeyMaps: every write looks its key up
+   * here while some key is watched, and a `Map` would intern each fresh
+   * key string. A database's table stays once made (a KeyMap costs more
+   * to make than a `Map`, and a client may WATCH per transaction).
+   */
+  #byDb = new Map<Database, KeyMap<Set<WatchedKey>>>();
   #count = 0;
   /** Called when a first key is watched (key changes matter again). */
   onFirst: (() => void) | undefined;
@@ -71,7 +78,7 @@ export class WatchRegistry {
     const wk: WatchedKey = { owner: w, expired: keyIsExpired(db, key, now) };
     mine.set(key, wk);
     let keys = this.#byDb.get(db);
-    if (keys === undefined) this.#byDb.set(db, keys = new Map());
+    if (keys === undefined) this.#byDb.set(db, keys = new KeyMap());
     let set = keys.get(key);
     if (set === undefined) keys.set(key, set = new Set());
     set.add(wk);
@@ -88,7 +95,6 @@ export class WatchRegistry {
         this.#count--;
         if (set.size === 0) keys!.delete(key);
       }
-      if (keys !== undefined && keys.size === 0) this.#byDb.delete(db);
     }
     w.watched.clear();
   }
