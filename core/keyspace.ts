@@ -502,13 +502,13 @@ export class Database {
    * does; TOUCH calls it). The raw mark is kept.
    */
   touch(key: Bytes): void {
-    const ks = this.keyspace;
     const data = this.data;
-    // The lookup before it found the key: its entry is remembered.
+    // The lookup before it found the key: its entry is remembered. The
+    // table's default tag is now's, not raw (kept current by setTime).
     const cur = data.tagOf(key);
-    const now = accessTag(ks.lruClock, 0);
+    const now = data.defaultTag;
     if (cur !== -1 && cur >> 1 !== now >> 1) data.setTag(key, now | (cur & 1));
-    const onAccess = ks.onAccess;
+    const onAccess = this.keyspace.onAccess;
     if (onAccess !== undefined) onAccess(this, key);
   }
 
@@ -519,7 +519,7 @@ export class Database {
   idleSeconds(key: Bytes): number {
     const tag = this.data.tagOf(key);
     if (tag === -1) return 0;
-    return Math.max(0, this.keyspace.lruNow() - ((tag >> 1) - ACCESS_BIAS));
+    return Math.max(0, this.keyspace.lruNow() - accessTimeOfTag(tag));
   }
 
   /**

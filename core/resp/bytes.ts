@@ -271,9 +271,9 @@ export function recentBytesToString(buf: Uint8Array, start: number, end: number)
   return made;
 }
 
-/** Sets of {@link commandNameToString}'s cache (two names each): a power of two. */
-const NAME_SETS = 64;
+/** Sets of {@link commandNameToString}'s cache (two names each), as bits. */
 const NAME_SET_BITS = 6;
+const NAME_SETS = 1 << NAME_SET_BITS;
 const names: string[] = new Array(NAME_SETS * 2).fill("");
 
 /**

@@ -61,6 +61,22 @@ diffDirty("RESTORE counts the key it creates or replaces, nothing when it fails"
   ["TYPE", "rk"],
 ]);
 
+/**
+ * Runs `run` against a fresh Respite and a fresh redis-server (debug
+ * commands on: DEBUG RELOAD), for what a shared server's state would
+ * disturb; [Respite's result, redis-server's].
+ */
+async function onFreshPair<T>(run: (port: number) => Promise<T>): Promise<[T, T]> {
+  const respite = await startRespite({ config: { "enable-debug-command": "yes" } });
+  const redis = await startRealRedis();
+  try {
+    return [await run(respite.port), await run(redis.port)];
+  } finally {
+    await respite.close();
+    await redis.stop();
+  }
+}
+
 Deno.test({
   name: "diff: dirty: SAVE and DEBUG RELOAD reset the change count, DEBUG RELOAD NOSAVE keeps it",
   ignore: !hasRedis,
@@ -97,14 +113,8 @@ Deno.test({
         c.close();
       }
     };
-    const respite = await startRespite({ config: { "enable-debug-command": "yes" } });
-    const redis = await startRealRedis();
-    try {
-      assertEquals(await run(respite.port), await run(redis.port));
-    } finally {
-      await respite.close();
-      await redis.stop();
-    }
+    const [ours, theirs] = await onFreshPair(run);
+    assertEquals(ours, theirs);
   },
 });
 
@@ -141,17 +151,10 @@ Deno.test({
         c.close();
       }
     };
-    const respite = await startRespite({ config: { "enable-debug-command": "yes" } });
-    const redis = await startRealRedis();
-    try {
-      const want = await run(redis.port);
-      assertEquals(await run(respite.port), want);
-      // The file kept them (not the same process's memory).
-      assertEquals(want.slice(0, 6), ["OK", "OK", "OK", "allkeys-lru", "about 1000", "about 0"]);
-    } finally {
-      await respite.close();
-      await redis.stop();
-    }
+    const [ours, want] = await onFreshPair(run);
+    assertEquals(ours, want);
+    // The file kept them (not the same process's memory).
+    assertEquals(want.slice(0, 6), ["OK", "OK", "OK", "allkeys-lru", "about 1000", "about 0"]);
   },
 });
 
