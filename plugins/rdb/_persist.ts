@@ -217,10 +217,20 @@ export class RdbPersistence implements RdbService {
   snapshot(opts?: SerializeOptions): SnapshotJob {
     const s = this.#newSnapshot(opts, false, opts?.sink);
     this.#addJob(s);
-    const done = s.done;
     const drop = () => this.#dropJob(s);
-    done.then(drop, drop);
-    return s;
+    s.done.then(drop, drop);
+    // Cancelling is Redis's kill of the child: the job stops copying keys
+    // before writes at once, not at its next slice.
+    return {
+      done: s.done,
+      get keysProcessed() {
+        return s.keysProcessed;
+      },
+      cancel() {
+        s.cancel();
+        drop();
+      },
+    };
   }
 
   load(bytes: Uint8Array, opts: LoadOptions = {}): LoadResult {

@@ -135,3 +135,19 @@ Deno.test("hooks: the AOF arms propagate and beforeFlush while it is on", async 
     await s.close();
   }
 });
+
+Deno.test("hooks: turning the AOF off mid-rewrite disarms the rewrite's beforeWrite at once", async () => {
+  // Slow per key, so the rewrite's snapshot is surely still running.
+  const s = await startRespite({ config: { save: "", "rdb-key-save-delay": "100000" } });
+  const c = await RawClient.connect(s.port);
+  try {
+    for (let i = 0; i < 5; i++) await c.call("SET", `k${i}`, "v");
+    assertEquals(await c.call("CONFIG", "SET", "appendonly", "yes"), "OK");
+    assertEquals(hot(s.server).beforeWrite, 1);
+    assertEquals(await c.call("CONFIG", "SET", "appendonly", "no"), "OK");
+    assertEquals(hot(s.server), IDLE);
+  } finally {
+    c.close();
+    await s.close();
+  }
+});
