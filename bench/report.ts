@@ -34,9 +34,10 @@ export interface Row {
    * (`pooled`), and `pairRatio`, the median over both passes of each
    * repetition's Respite/Redis (the two runs of a repetition ran back to
    * back, on the same machine state), which the targets are checked
-   * against.
+   * against; `cpuPairRatio` likewise for CPU per request. A row of
+   * {@link CPU_ROWS} over {@link CPU_GOAL} runs again too.
    */
-  rerun?: { again: RowFigures; pooled: RowFigures; pairRatio: number };
+  rerun?: { again: RowFigures; pooled: RowFigures; pairRatio: number; cpuPairRatio: number };
 }
 
 /** A row's medians: ops/s and CPU µs per request on each server. */
@@ -164,7 +165,10 @@ export const ISSUES: readonly { issue: number; title: string }[] = [
 /** Issue 19's -P 16 minimums that differ from its 0.8x for every row. */
 const P16_GOALS: Readonly<Record<string, number>> = { SET: 0.9, GET: 0.9, MULTI_EXEC: 0.7 };
 /** Issue 19: rows whose CPU per request must stay within 1.3x Redis's at -P 16. */
-const CPU_ROWS = ["SET", "GET", "INCR", "LPUSH", "HSET", "ZADD", "XADD"];
+/** Issue 19's rows whose server CPU per request at -P 16 must stay within {@link CPU_GOAL} of Redis's. */
+export const CPU_ROWS = ["SET", "GET", "INCR", "LPUSH", "HSET", "ZADD", "XADD"];
+/** Issue 19's bound on Respite/Redis CPU per request for {@link CPU_ROWS}. */
+export const CPU_GOAL = 1.3;
 /** Issue 19's idle RSS ceiling, in bytes (40 MB). */
 const IDLE_RSS_MAX = 40e6;
 
@@ -335,10 +339,15 @@ function issue19(r: Report): TargetResult[] {
   }
   for (const id of CPU_ROWS) {
     const row = findRow(r, 16, id);
+    const first = row ? ratio(row.respiteCpu, row.redisCpu) : undefined;
+    const rerun = row?.rerun;
     atMost(
-      `${row?.name ?? id} at -P 16: CPU per request <= 1.3x Redis's`,
-      row ? ratio(row.respiteCpu, row.redisCpu) : undefined,
-      1.3,
+      `${row?.name ?? id} at -P 16: CPU per request <= ${CPU_GOAL}x Redis's`,
+      rerun ? rerun.cpuPairRatio : first,
+      CPU_GOAL,
+      rerun
+        ? `${fmtRatio(rerun.cpuPairRatio)} over both passes (first ${fmtRatio(first ?? NaN)})`
+        : undefined,
     );
   }
   const m = r.memory;
@@ -574,25 +583,26 @@ function rerunSection(r: Report): string[] {
   const out = [
     "## Rows run again",
     "",
-    "A row below its target in the tables above ran again once every row had run: as many",
+    "A row below its target in the tables above (its ops/s, or its CPU per request where that",
+    "has a bound) ran again once every row had run: as many",
     `repetitions (${reps} per server), alternating the same way, against the same two servers,`,
     "its data-filling row (see the notes) run unmeasured first. The targets are checked",
     `against "Both passes": the median of the ${reps * 2} repetitions' ratios (each one's Redis`,
     "and Respite runs ran back to back, so a slow stretch of the machine slows both; the",
-    "medians of each server's runs apart can pair a slow stretch with a quick one). The",
-    "ops/s and CPU columns are each server's medians over both passes; the tables above keep",
-    "the first pass.",
+    "medians of each server's runs apart can pair a slow stretch with a quick one), and so",
+    "is the CPU ratio. The ops/s columns are each server's medians over both passes; the",
+    "tables above keep the first pass.",
     "",
     "| Test | First pass | Rerun | Both passes | Redis ops/s (both) | Respite ops/s (both) | CPU ratio (both) |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const { row, pipeline } of rows) {
-    const { again, pooled, pairRatio } = row.rerun!;
+    const { again, pooled, pairRatio, cpuPairRatio } = row.rerun!;
     out.push(
       `| ${row.name} -P ${pipeline} | ${fmtRatio(ratio(row.respiteOps, row.redisOps))} | ${
         fmtRatio(ratio(again.respiteOps, again.redisOps))
       } | ${fmtRatio(pairRatio)} | ${fmtInt(pooled.redisOps)} | ${fmtInt(pooled.respiteOps)} | ${
-        fmtRatio(ratio(pooled.respiteCpu, pooled.redisCpu))
+        fmtRatio(cpuPairRatio)
       } |`,
     );
   }

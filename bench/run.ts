@@ -75,6 +75,8 @@ import {
 } from "./servers.ts";
 import {
   checkTargets,
+  CPU_GOAL,
+  CPU_ROWS,
   type FloorRow,
   goalOf,
   type MemorySample,
@@ -646,7 +648,10 @@ async function main(): Promise<void> {
     for (const table of o.rerun ? tables : []) {
       const pipeline = table.pipeline;
       for (const row of table.rows) {
-        if (!(row.respiteOps < goalOf(row.id, pipeline) * row.redisOps)) continue;
+        const slow = row.respiteOps < goalOf(row.id, pipeline) * row.redisOps;
+        const costly = pipeline === 16 && CPU_ROWS.includes(row.id) &&
+          row.respiteCpu > CPU_GOAL * row.redisCpu;
+        if (!slow && !costly) continue;
         const test = tests.find((x) => x.id === row.id)!;
         const n = requests(o, test, pipeline);
         const before = test.after === undefined ? undefined : findTest(test.after);
@@ -662,6 +667,11 @@ async function main(): Promise<void> {
             Redis: [...first.Redis, ...again.Redis],
             Respite: [...first.Respite, ...again.Respite],
           }),
+          cpuPairRatio: median(
+            [first, again].flatMap((g) =>
+              g.Respite.map((x, i) => x.cpuPerReq / g.Redis[i]!.cpuPerReq)
+            ),
+          ),
           pairRatio: median(
             [first, again].flatMap((g) => g.Respite.map((x, i) => x.rps / g.Redis[i]!.rps)),
           ),

@@ -216,6 +216,7 @@ Deno.test("bench report: a row run again is judged on both passes, and both are 
     again: { redisOps: 500_000, respiteOps: 425_000, redisCpu: 1.5, respiteCpu: 2.5 },
     pooled: { redisOps: 550_000, respiteOps: 445_000, redisCpu: 1.5, respiteCpu: 2.7 },
     pairRatio: 0.83,
+    cpuPairRatio: 1.7,
   };
   const ev = checkTargets(r).find((t) => t.issue === 19 && t.label.startsWith("EVAL at -P 16"));
   // The repetitions' median ratio (not 445k / 550k): a pass, the first pass's 0.75 beside it.
@@ -225,7 +226,7 @@ Deno.test("bench report: a row run again is judged on both passes, and both are 
   );
   const md = render(r);
   assertMatch(md, /## Rows run again/);
-  assertMatch(md, /\| EVAL -P 16 \| 0\.75x \| 0\.85x \| 0\.83x \| 550,000 \| 445,000 \| 1\.80x \|/);
+  assertMatch(md, /\| EVAL -P 16 \| 0\.75x \| 0\.85x \| 0\.83x \| 550,000 \| 445,000 \| 1\.70x \|/);
   // The throughput table keeps the first pass.
   assertMatch(md, /\| EVAL \| 1,000 \| 600,000 \| 450,000 \| 0\.75x \|/);
   delete row.rerun;
@@ -266,4 +267,25 @@ Deno.test("bench report: replication run again pools both passes' runs", () => {
   const t = checkTargets(r).find((x) => x.issue === 19 && x.label.startsWith("Replication"));
   assertMatch(t?.shown ?? "", /^0\.77x over both passes \(first 0\.70x\)/);
   assertMatch(render(r), /came to 0\.70x, below the\s+target, so a second pass/);
+});
+
+Deno.test("bench report: a CPU-bound row run again is judged on its repetitions' CPU ratios", () => {
+  const r = report(undefined, 1);
+  r.tables[0]!.rows.push({
+    id: "INCR",
+    name: "INCR",
+    requests: 1000,
+    redisOps: 1_000_000,
+    respiteOps: 1_000_000,
+    redisCpu: 0.66,
+    respiteCpu: 0.87,
+    rerun: {
+      again: { redisOps: 1_000_000, respiteOps: 1_000_000, redisCpu: 0.7, respiteCpu: 0.8 },
+      pooled: { redisOps: 1_000_000, respiteOps: 1_000_000, redisCpu: 0.68, respiteCpu: 0.84 },
+      pairRatio: 1,
+      cpuPairRatio: 1.2,
+    },
+  });
+  const t = checkTargets(r).find((x) => x.label.startsWith("INCR at -P 16: CPU"));
+  assertEquals([t?.pass, t?.shown], [true, "1.20x over both passes (first 1.32x)"]);
 });
