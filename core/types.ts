@@ -70,6 +70,11 @@ export interface ReplyWriter {
   verbatim(s: Bytes, format?: string): void;
   /** An array of bulk strings. */
   bulkArray(items: readonly Bytes[]): void;
+  /**
+   * The bulk string `<a>-<b>` of two integers from 0 to 2^53 - 1 in
+   * decimal (a stream ID), written without making the string.
+   */
+  bulkUintPair(a: number, b: number): void;
   /** Bytes already encoded as RESP (precomputed replies). */
   raw(bytes: Uint8Array): void;
 }

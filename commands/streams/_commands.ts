@@ -34,7 +34,7 @@ export function getStream(c: Context, key: Bytes): StreamValue | undefined {
 /** Writes one entry: `[id, [field, value, ...]]`. */
 export function writeEntry(r: ReplyWriter, node: StreamNode, i: number): void {
   r.array(2);
-  r.bulk(node.idString(i));
+  node.writeId(r, i);
   const d = node.data[i]!;
   if ((node.flags[i]! & SAMEFIELDS) !== 0) {
     const mf = node.masterFields;

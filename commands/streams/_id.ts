@@ -13,9 +13,10 @@
 import type { Bytes } from "../../core/types.ts";
 import { ReplyError } from "../../core/errors.ts";
 
-const TWO32 = 4294967296;
+/** 2^32: an ID part is kept as its high and low 32-bit halves. */
+export const TWO32 = 4294967296;
 /** Below this high half, hi * 2^32 + lo is an exact JS number. */
-const EXACT_HI = 0x200000;
+export const EXACT_HI = 0x200000;
 
 /** An id: the ms and seq parts, each as high and low 32-bit halves. */
 export class StreamId {

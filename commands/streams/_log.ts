@@ -19,8 +19,8 @@
  * @module
  */
 
-import type { Bytes } from "../../core/types.ts";
-import { cmpId, StreamId, u64Big, u64String } from "./_id.ts";
+import type { Bytes, ReplyWriter } from "../../core/types.ts";
+import { cmpId, EXACT_HI, StreamId, TWO32, u64Big, u64String } from "./_id.ts";
 
 /** Entry flags, as in Redis. */
 export const DELETED = 1;
@@ -35,7 +35,6 @@ export interface NodeLimits {
 
 /** Redis's STREAM_LISTPACK_MAX_SIZE: no node grows past 1 GiB. */
 const LISTPACK_MAX = 1 << 30;
-const TWO32 = 4294967296;
 
 /** Bytes a listpack integer element takes (encoding + backlen). */
 export function lpIntSize(v: number | bigint): number {
@@ -128,6 +127,18 @@ export class StreamNode {
   idString(i: number): string {
     const a = this.ids, o = i * 4;
     return u64String(a[o]!, a[o + 1]!) + "-" + u64String(a[o + 2]!, a[o + 3]!);
+  }
+
+  /** Writes entry `i`'s id as a bulk string (as {@link StreamNode.idString} would). */
+  writeId(r: ReplyWriter, i: number): void {
+    const a = this.ids, o = i * 4;
+    const msHi = a[o]!, seqHi = a[o + 2]!;
+    // Both parts below 2^53 (every ID but hand-made huge ones): no string.
+    if (msHi < EXACT_HI && seqHi < EXACT_HI) {
+      r.bulkUintPair(msHi * TWO32 + a[o + 1]!, seqHi * TWO32 + a[o + 3]!);
+    } else {
+      r.bulk(this.idString(i));
+    }
   }
 
   /** Entry `i`'s fields and values, interleaved. */

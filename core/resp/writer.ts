@@ -10,6 +10,44 @@ import type { Bytes, ReplyWriter } from "../types.ts";
 import { formatDouble } from "../number.ts";
 
 const EMPTY = new Uint8Array(0);
+/** 10^0 .. 10^15, for {@link decimalLength}. */
+const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);
+
+/** Digits of an integer from 0 to 2^53 - 1. */
+function decimalLength(x: number): number {
+  let d = 1;
+  while (d < 16 && x >= POW10[d]!) d++;
+  return d;
+}
+
+/**
+ * Writes the `len` digits of `x` (0 to 2^53 - 1) at `p`. Above 2^31 the
+ * low eight digits are split off first, so that the loops divide int32s
+ * (by a constant: a multiply in optimized code).
+ */
+function writeDecimal(buf: Uint8Array, p: number, len: number, x: number): void {
+  let i = p + len - 1;
+  if (x > 0x7fffffff) {
+    const hi = Math.floor(x / 1e8);
+    let lo = x - hi * 1e8;
+    for (let k = 0; k < 8; k++) {
+      const q = (lo / 10) | 0;
+      buf[i--] = 48 + lo - q * 10;
+      lo = q;
+    }
+    x = hi;
+  }
+  if (x > 0x7fffffff) {
+    // Above 10^8 * 2^31 (about 2^57): cannot be, for a safe integer.
+    throw new RangeError("bulkUintPair: not a safe integer");
+  }
+  let v = x | 0;
+  do {
+    const q = (v / 10) | 0;
+    buf[i--] = 48 + v - q * 10;
+    v = q;
+  } while (i >= p);
+}
 
 /**
  * A {@link ReplyWriter} over a byte buffer.
@@ -241,6 +279,29 @@ export class BufferWriter implements ReplyWriter {
     if (!this.enabled) return;
     this.#header(42, items.length);
     for (const s of items) this.bulk(s);
+  }
+
+  /**
+   * `$<n>\r\n<a>-<b>\r\n` straight into the buffer: a stream reply's IDs
+   * made as strings cost two number conversions, a concatenation and a
+   * copy out of a cons string each.
+   */
+  bulkUintPair(a: number, b: number): void {
+    if (!this.enabled) return;
+    const la = decimalLength(a), lb = decimalLength(b);
+    const n = la + 1 + lb;
+    this.reserve(n + 24);
+    this.#headerNoReserve(36, n);
+    const buf = this.buf;
+    let p = this.len;
+    writeDecimal(buf, p, la, a);
+    p += la;
+    buf[p++] = 45;
+    writeDecimal(buf, p, lb, b);
+    p += lb;
+    buf[p++] = 13;
+    buf[p++] = 10;
+    this.len = p;
   }
 
   /** Writes a type byte, a string and CRLF. */

@@ -241,6 +241,10 @@ export class LuaReplyWriter implements ReplyWriter {
     for (const s of items) this.bulk(s);
   }
 
+  bulkUintPair(a: number, b: number): void {
+    this.bulk(`${a}-${b}`);
+  }
+
   raw(bytes: Uint8Array): void {
     let at = 0;
     while (at < bytes.length) at = this.#parse(bytes, at);

@@ -180,8 +180,12 @@ diffTest("XRANGE and XREVRANGE: bounds, exclusive, ms-only, COUNT, errors", [
   ["XADD", "s", "1-2", "b", "2"],
   ["XADD", "s", "2-0", "c", "3"],
   ["XADD", "s", "3-5", "d", "4"],
+  // Either side of 2^53, where an ID's reply is written without a string.
+  ["XADD", "s", "9007199254740991-9007199254740991", "f", "6"],
+  ["XADD", "s", "9007199254740992-0", "g", "7"],
   ["XADD", "s", "18446744073709551615-0", "e", "5"],
   ["XRANGE", "s", "-", "+"],
+  ["EVAL", "return redis.call('XRANGE', KEYS[1], '-', '+')", "1", "s"],
   ["XREVRANGE", "s", "+", "-"],
   ["XRANGE", "s", "1", "1"],
   ["XRANGE", "s", "1-2", "2"],

@@ -295,3 +295,29 @@ Deno.test("writer: detach and release take turns on two buffers; views are reuse
   assertOk(after.buffer !== big.buffer && after.buffer === b.buffer, "the big buffer is gone");
   assertOk(first.buffer !== after.buffer);
 });
+
+Deno.test("writer: bulkUintPair writes `<a>-<b>` as bulk(String(a) + '-' + String(b)) does", () => {
+  const values = [
+    0,
+    1,
+    9,
+    10,
+    99,
+    12345,
+    2 ** 31 - 1,
+    2 ** 31,
+    99_999_999,
+    100_000_000,
+    1_733_572_831_234,
+    10 ** 15,
+    2 ** 53 - 1,
+  ];
+  for (const a of values) {
+    for (const b of values) {
+      const w = new BufferWriter(), x = new BufferWriter();
+      w.bulkUintPair(a, b);
+      x.bulk(`${a}-${b}`);
+      assertEquals(new TextDecoder().decode(w.take()), new TextDecoder().decode(x.take()));
+    }
+  }
+});
