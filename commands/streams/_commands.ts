@@ -17,6 +17,7 @@ import {
   isZeroId,
   MAX_ID,
   parseId,
+  replyId,
   startBound,
   type StreamId,
   StreamId as Id,
@@ -240,8 +241,7 @@ export function xadd(c: Context, argv: Bytes[], limits: NodeLimits): void {
   s.lastId = id;
   s.entriesAdded++;
   if (s.length === 1) s.firstId = id;
-  const idStr = id.toString();
-  c.reply.bulk(idStr);
+  replyId(c.reply, id);
   c.changed(key, "xadd", "t");
   let prop: Bytes[] | undefined;
   if (a.trim !== undefined) {
@@ -257,7 +257,7 @@ export function xadd(c: Context, argv: Bytes[], limits: NodeLimits): void {
       return;
     }
     prop ??= argv.slice();
-    prop[a.idPos] = idStr;
+    prop[a.idPos] = id.toString();
   }
   if (prop !== undefined) c.propagate(prop);
 }

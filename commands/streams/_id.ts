@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { Bytes } from "../../core/types.ts";
+import type { Bytes, ReplyWriter } from "../../core/types.ts";
 import { ReplyError } from "../../core/errors.ts";
 
 /** 2^32: an ID part is kept as its high and low 32-bit halves. */
@@ -72,6 +72,18 @@ export function decrId(id: StreamId): StreamId | undefined {
   if (id.msLo !== 0) return new StreamId(id.msHi, id.msLo - 1, TWO32 - 1, TWO32 - 1);
   if (id.msHi !== 0) return new StreamId(id.msHi - 1, TWO32 - 1, TWO32 - 1, TWO32 - 1);
   return undefined;
+}
+
+/**
+ * Writes an id as a bulk string, as `r.bulk(id.toString())` would: as
+ * digits straight into the reply when both parts are below 2^53.
+ */
+export function replyId(r: ReplyWriter, id: StreamId): void {
+  if (id.msHi < EXACT_HI && id.seqHi < EXACT_HI) {
+    r.bulkUintPair(id.msHi * TWO32 + id.msLo, id.seqHi * TWO32 + id.seqLo);
+  } else {
+    r.bulk(id.toString());
+  }
 }
 
 /** Decimal text of an unsigned 64-bit number given as halves. */
