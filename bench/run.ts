@@ -678,8 +678,7 @@ async function main(): Promise<void> {
         };
         console.log(
           `rerun -P ${pipeline} ${test.id.padEnd(12)} ratio ${
-            (again.Respite.length ? row.rerun.again.respiteOps / row.rerun.again.redisOps : NaN)
-              .toFixed(2)
+            (row.rerun.again.respiteOps / row.rerun.again.redisOps).toFixed(2)
           }; both passes ${row.rerun.pairRatio.toFixed(2)}` +
             ` (runs: redis ${again.Redis.map((r) => Math.round(r.rps / 1000))}k;` +
             ` respite ${again.Respite.map((r) => Math.round(r.rps / 1000))}k)`,

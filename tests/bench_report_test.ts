@@ -5,7 +5,7 @@
  * @module
  */
 
-import { checkTargets, render, type Report } from "../bench/report.ts";
+import { checkTargets, render, type Report, type Row } from "../bench/report.ts";
 import type { BullmqResult } from "../bench/bullmq.ts";
 import { type ReplicationResult, type ReplicationSample, withRerun } from "../bench/replication.ts";
 import { assertEquals, assertMatch, assertOk } from "./_assert.ts";
@@ -46,6 +46,17 @@ function report(bullmq: BullmqResult | undefined, evalRatio: number): Report {
     seconds: 1,
     load: ["0", "0"],
   };
+}
+
+/** A throughput row at -P 16 (Redis at `redisOps`, CPU µs per request as given). */
+function row(
+  id: string,
+  redisOps: number,
+  respiteOps: number,
+  redisCpu: number,
+  respiteCpu: number,
+): Row {
+  return { id, name: id, requests: 1000, redisOps, respiteOps, redisCpu, respiteCpu };
 }
 
 const BULLMQ: BullmqResult = {
@@ -108,15 +119,7 @@ Deno.test("bench report: issue 15's targets are EVAL at -P 16 and the BullMQ row
 
 Deno.test("bench report: the floor section and issue 19's per-row targets", () => {
   const r = report(undefined, 0.6);
-  r.tables[0]!.rows.push({
-    id: "SET",
-    name: "SET",
-    requests: 1000,
-    redisOps: 1_000_000,
-    respiteOps: 850_000,
-    redisCpu: 0.5,
-    respiteCpu: 0.6,
-  });
+  r.tables[0]!.rows.push(row("SET", 1_000_000, 850_000, 0.5, 0.6));
   r.floor = {
     rows: [{
       id: "SET",
@@ -154,15 +157,7 @@ Deno.test("bench report: the floor section and issue 19's per-row targets", () =
 
 Deno.test("bench report: a target the Deno floor misses itself says so", () => {
   const r = report(undefined, 0.6);
-  r.tables[0]!.rows.push({
-    id: "GET",
-    name: "GET",
-    requests: 1000,
-    redisOps: 1_000_000,
-    respiteOps: 800_000,
-    redisCpu: 0.5,
-    respiteCpu: 0.6,
-  });
+  r.tables[0]!.rows.push(row("GET", 1_000_000, 800_000, 0.5, 0.6));
   r.floor = {
     rows: [{
       id: "GET",
@@ -272,13 +267,7 @@ Deno.test("bench report: replication run again pools both passes' runs", () => {
 Deno.test("bench report: a CPU-bound row run again is judged on its repetitions' CPU ratios", () => {
   const r = report(undefined, 1);
   r.tables[0]!.rows.push({
-    id: "INCR",
-    name: "INCR",
-    requests: 1000,
-    redisOps: 1_000_000,
-    respiteOps: 1_000_000,
-    redisCpu: 0.66,
-    respiteCpu: 0.87,
+    ...row("INCR", 1_000_000, 1_000_000, 0.66, 0.87),
     rerun: {
       again: { redisOps: 1_000_000, respiteOps: 1_000_000, redisCpu: 0.7, respiteCpu: 0.8 },
       pooled: { redisOps: 1_000_000, respiteOps: 1_000_000, redisCpu: 0.68, respiteCpu: 0.84 },

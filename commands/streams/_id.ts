@@ -79,10 +79,21 @@ export function decrId(id: StreamId): StreamId | undefined {
  * digits straight into the reply when both parts are below 2^53.
  */
 export function replyId(r: ReplyWriter, id: StreamId): void {
-  if (id.msHi < EXACT_HI && id.seqHi < EXACT_HI) {
-    r.bulkUintPair(id.msHi * TWO32 + id.msLo, id.seqHi * TWO32 + id.seqLo);
+  replyIdParts(r, id.msHi, id.msLo, id.seqHi, id.seqLo);
+}
+
+/** {@link replyId} of an id given as its four 32-bit halves. */
+export function replyIdParts(
+  r: ReplyWriter,
+  msHi: number,
+  msLo: number,
+  seqHi: number,
+  seqLo: number,
+): void {
+  if (msHi < EXACT_HI && seqHi < EXACT_HI) {
+    r.bulkUintPair(msHi * TWO32 + msLo, seqHi * TWO32 + seqLo);
   } else {
-    r.bulk(id.toString());
+    r.bulk(u64String(msHi, msLo) + "-" + u64String(seqHi, seqLo));
   }
 }
 

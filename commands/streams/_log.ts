@@ -20,7 +20,7 @@
  */
 
 import type { Bytes, ReplyWriter } from "../../core/types.ts";
-import { cmpId, EXACT_HI, StreamId, TWO32, u64Big, u64String } from "./_id.ts";
+import { cmpId, replyIdParts, StreamId, TWO32, u64Big, u64String } from "./_id.ts";
 
 /** Entry flags, as in Redis. */
 export const DELETED = 1;
@@ -132,13 +132,7 @@ export class StreamNode {
   /** Writes entry `i`'s id as a bulk string (as {@link StreamNode.idString} would). */
   writeId(r: ReplyWriter, i: number): void {
     const a = this.ids, o = i * 4;
-    const msHi = a[o]!, seqHi = a[o + 2]!;
-    // Both parts below 2^53 (every ID but hand-made huge ones): no string.
-    if (msHi < EXACT_HI && seqHi < EXACT_HI) {
-      r.bulkUintPair(msHi * TWO32 + a[o + 1]!, seqHi * TWO32 + a[o + 3]!);
-    } else {
-      r.bulk(this.idString(i));
-    }
+    replyIdParts(r, a[o]!, a[o + 1]!, a[o + 2]!, a[o + 3]!);
   }
 
   /** Entry `i`'s fields and values, interleaved. */
