@@ -237,7 +237,11 @@ const MAX_CAPACITY = 1 << 26;
  * added during it are visited), and survives deletes and rebuilds.
  */
 export class KeyMap<V> implements Iterable<[string, V]> {
-  /** Entries' slots, a power of two; the buckets are half as many. */
+  /**
+   * Entries' slots, a power of two, and as many buckets: chains of at most
+   * one entry on average, as Redis's dict (half as many buckets made a
+   * full table's chains two long, a step of a lookup each, missed).
+   */
   #capacity = 0;
   #mask = 0;
   /** First entry of each bucket's chain, -1 for none. */
@@ -279,8 +283,8 @@ export class KeyMap<V> implements Iterable<[string, V]> {
 
   #allocate(capacity: number): void {
     this.#capacity = capacity;
-    this.#mask = (capacity >> 1) - 1;
-    this.#buckets = new Int32Array(capacity >> 1).fill(-1);
+    this.#mask = capacity - 1;
+    this.#buckets = new Int32Array(capacity).fill(-1);
     this.#links = new Int32Array(capacity << 1);
     // Filled, so that every table's arrays hold tagged values (one elements
     // kind, whatever V is): the lookups stay monomorphic.
