@@ -116,8 +116,20 @@ class Latency implements LatencyMonitor {
   #blocked = new WeakMap<Context, number>();
   #stop: (() => void) | undefined;
   #resetstat: CommandEntry | undefined;
-  #lastCmd: CommandEntry | undefined;
-  #lastHist: LatencyHistogram | undefined;
+  /**
+   * The histograms of the last few commands recorded: a pipeline repeats
+   * one command, a script or a transaction alternates a few (EVAL and what
+   * it calls; MULTI, the queued commands, EXEC), so most records find
+   * theirs here instead of in the Map.
+   */
+  readonly #recentCmds: (CommandEntry | undefined)[] = [undefined, undefined, undefined, undefined];
+  readonly #recentHists: (LatencyHistogram | undefined)[] = [
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+  ];
+  #recentNext = 0;
 
   constructor(readonly server: ServerApi) {}
 
@@ -180,18 +192,27 @@ class Latency implements LatencyMonitor {
   }
 
   #record(cmd: CommandEntry, micros: number, calls = 1): void {
-    // Pipelines repeat a command: the last one's histogram saves a lookup.
-    let h = cmd === this.#lastCmd ? this.#lastHist : this.histograms.get(cmd);
-    if (h === undefined) this.histograms.set(cmd, h = new LatencyHistogram());
-    this.#lastCmd = cmd;
-    this.#lastHist = h;
-    h.record(micros, calls);
+    const cmds = this.#recentCmds;
+    let h: LatencyHistogram | undefined;
+    if (cmds[0] === cmd) h = this.#recentHists[0]!;
+    else if (cmds[1] === cmd) h = this.#recentHists[1]!;
+    else if (cmds[2] === cmd) h = this.#recentHists[2]!;
+    else if (cmds[3] === cmd) h = this.#recentHists[3]!;
+    else {
+      h = this.histograms.get(cmd);
+      if (h === undefined) this.histograms.set(cmd, h = new LatencyHistogram());
+      const slot = this.#recentNext;
+      cmds[slot] = cmd;
+      this.#recentHists[slot] = h;
+      this.#recentNext = (slot + 1) & 3;
+    }
+    h!.record(micros, calls);
   }
 
   clearHistograms(): void {
     this.histograms.clear();
-    this.#lastCmd = undefined;
-    this.#lastHist = undefined;
+    this.#recentCmds.fill(undefined);
+    this.#recentHists.fill(undefined);
   }
 
   /** INFO latencystats' lines. */
