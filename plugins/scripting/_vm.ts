@@ -799,7 +799,8 @@ export class ScriptVM {
       return "Can not execute the command on a stale replica";
     }
     if (!opts.obey) {
-      const auth = this.#auth ??= this.#host.server.service("auth") ?? null;
+      let auth = this.#auth;
+      if (auth === undefined) auth = this.#auth = this.#host.server.service("auth") ?? null;
       const v = auth?.permits(opts.caller, cmd, argv, "lua") ?? "ok";
       if (v !== "ok") {
         return v === "command"
@@ -830,7 +831,10 @@ export class ScriptVM {
     if (!opts.obey) {
       // A cluster node runs only commands for its own slots (and, unless
       // the script allows cross-slot keys, for one slot).
-      const cluster = this.#cluster ??= this.#host.server.service("cluster") ?? null;
+      let cluster = this.#cluster;
+      if (cluster === undefined) {
+        cluster = this.#cluster = this.#host.server.service("cluster") ?? null;
+      }
       if (cluster !== null) {
         const flags = opts.flags;
         const err = cluster.scriptCheck(
@@ -987,7 +991,8 @@ export class ScriptVM {
       return;
     }
     const base = this.#globals;
-    lua.lua_settop(L, base);
+    // The last script's end left it there (see #finish).
+    if (lua.lua_gettop(L) !== base) lua.lua_settop(L, base);
     const co = this.#thread();
     lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, opts.ref);
     let nargs = 0;
@@ -1016,7 +1021,8 @@ export class ScriptVM {
       else lua.lua_sethook(co, null, 0, 0);
     }
     this.#run = run;
-    this.#chain.length = 0;
+    // (Setting an array's length is a runtime call even when it is 0.)
+    if (this.#chain.length !== 0) this.#chain.length = 0;
     scripts.active = run;
     // One block for the AOF and the replicas, open while the script
     // pauses: its effects leave when it ends.
