@@ -164,7 +164,6 @@ export const ISSUES: readonly { issue: number; title: string }[] = [
 
 /** Issue 19's -P 16 minimums that differ from its 0.8x for every row. */
 const P16_GOALS: Readonly<Record<string, number>> = { SET: 0.9, GET: 0.9, MULTI_EXEC: 0.7 };
-/** Issue 19: rows whose CPU per request must stay within 1.3x Redis's at -P 16. */
 /** Issue 19's rows whose server CPU per request at -P 16 must stay within {@link CPU_GOAL} of Redis's. */
 export const CPU_ROWS = ["SET", "GET", "INCR", "LPUSH", "HSET", "ZADD", "XADD"];
 /** Issue 19's bound on Respite/Redis CPU per request for {@link CPU_ROWS}. */

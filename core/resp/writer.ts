@@ -357,11 +357,9 @@ export class BufferWriter implements ReplyWriter {
       const s = String(n);
       for (let i = 0; i < s.length; i++) buf[p++] = s.charCodeAt(i);
     } else {
-      let digits = 0;
-      for (let t = n; t >= 1; t = Math.floor(t / 10)) digits++;
+      const digits = decimalLength(n);
+      writeDecimal(buf, p, digits, n);
       p += digits;
-      let q = p;
-      for (let t = n; t >= 1; t = Math.floor(t / 10)) buf[--q] = 48 + (t % 10);
     }
     buf[p++] = 13;
     buf[p++] = 10;

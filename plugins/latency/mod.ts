@@ -122,13 +122,8 @@ class Latency implements LatencyMonitor {
    * it calls; MULTI, the queued commands, EXEC), so most records find
    * theirs here instead of in the Map.
    */
-  readonly #recentCmds: (CommandEntry | undefined)[] = [undefined, undefined, undefined, undefined];
-  readonly #recentHists: (LatencyHistogram | undefined)[] = [
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-  ];
+  readonly #recentCmds: (CommandEntry | undefined)[] = new Array(4).fill(undefined);
+  readonly #recentHists: (LatencyHistogram | undefined)[] = new Array(4).fill(undefined);
   #recentNext = 0;
 
   constructor(readonly server: ServerApi) {}
@@ -193,20 +188,19 @@ class Latency implements LatencyMonitor {
 
   #record(cmd: CommandEntry, micros: number, calls = 1): void {
     const cmds = this.#recentCmds;
+    let slot = 0;
+    while (slot < 4 && cmds[slot] !== cmd) slot++;
     let h: LatencyHistogram | undefined;
-    if (cmds[0] === cmd) h = this.#recentHists[0]!;
-    else if (cmds[1] === cmd) h = this.#recentHists[1]!;
-    else if (cmds[2] === cmd) h = this.#recentHists[2]!;
-    else if (cmds[3] === cmd) h = this.#recentHists[3]!;
+    if (slot < 4) h = this.#recentHists[slot]!;
     else {
       h = this.histograms.get(cmd);
       if (h === undefined) this.histograms.set(cmd, h = new LatencyHistogram());
-      const slot = this.#recentNext;
+      slot = this.#recentNext;
       cmds[slot] = cmd;
       this.#recentHists[slot] = h;
       this.#recentNext = (slot + 1) & 3;
     }
-    h!.record(micros, calls);
+    h.record(micros, calls);
   }
 
   clearHistograms(): void {
