@@ -525,7 +525,8 @@ function multiMask(nodes: readonly ClusterProc[]): (r: Reply) => Reply {
 function nodesLines(text: string, mask: (r: Reply) => Reply): string[] {
   return text.split("\n").filter((l) => l !== "").map((l) => {
     const f = l.split(" ");
-    f[4] = f[4] === "0" ? "0" : "<t>";
+    // ping_sent is non-zero while a ping waits for its pong, on either server.
+    f[4] = "<ping>";
     f[5] = f[5] === "0" ? "0" : "<t>";
     f[6] = "<epoch>";
     return f;
