@@ -188,7 +188,12 @@ export class Connections {
         c.lastInteraction = host.clock.now();
         // Access times of the batch's keys are recorded on this clock.
         host.keyspace.setTime(c.lastInteraction);
-        this.#processInput(c);
+        host.keyspace.batchTime = c.lastInteraction;
+        try {
+          this.#processInput(c);
+        } finally {
+          host.keyspace.batchTime = 0;
+        }
         // Without an output limit, wait for the write before reading more:
         // a client that does not read stalls only itself, with bounded
         // memory. With one, keep reading as Redis does, so the limit sees

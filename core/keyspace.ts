@@ -624,6 +624,11 @@ export class Keyspace {
    * clock call.
    */
   lruClock = 0;
+  /**
+   * The clock's reading when the batch of a client's commands now running
+   * was read, or 0 between batches (see {@link Keyspace.commandTime}).
+   */
+  batchTime = 0;
   #epoch: number;
   /** Whether the cron's active expiry cycle runs (DEBUG SET-ACTIVE-EXPIRE). */
   activeExpire = true;
@@ -662,6 +667,28 @@ export class Keyspace {
     // What a write records (see Database).
     const tag = accessTag(t, 0);
     for (const db of this.dbs) db.data.defaultTag = tag;
+  }
+
+  /**
+   * "Now" for what a command stamps into data (a stream entry's ID): the
+   * time its batch was read while one runs, so a pipelined batch reads the
+   * clock once (Redis 7.2's command time snapshot, per batch); the clock
+   * otherwise. Never earlier than an ID already given: streams keep their
+   * IDs increasing whatever the clock says.
+   *
+   * @example
+   * ```ts
+   * import { Keyspace } from "./keyspace.ts";
+   * const ks = new Keyspace({ databases: 1, clock: { now: () => 5000 } });
+   * ks.batchTime = 4000;
+   * console.log(ks.commandTime()); // 4000
+   * ks.batchTime = 0;
+   * console.log(ks.commandTime()); // 5000
+   * ```
+   */
+  commandTime(): number {
+    const t = this.batchTime;
+    return t !== 0 ? t : this.clock.now();
   }
 
   /** The LRU clock read from the clock now (for idle times). */

@@ -216,7 +216,7 @@ export function xadd(c: Context, argv: Bytes[], limits: NodeLimits): void {
   }
   let id: StreamId | undefined;
   if (!a.idGiven) {
-    const now = c.server.clock.now();
+    const now = c.server.keyspace.commandTime();
     const hi = Math.floor(now / TWO32), lo = now >>> 0;
     if (hi > last.msHi || (hi === last.msHi && lo > last.msLo)) id = new Id(hi, lo, 0, 0);
     else id = incrId(last);

@@ -10,12 +10,13 @@ import {
   captureWrites,
   diffDirty,
   diffTest,
+  encodeCommand,
   RawClient,
   type Reply,
   startRespite,
   type Step,
 } from "../_helpers.ts";
-import { assertEquals } from "../_assert.ts";
+import { assertEquals, assertOk } from "../_assert.ts";
 
 /** XADD key <i>-1 f v for i in [from, to]. */
 function fill(key: string, from: number, to: number, value = "v"): Step[] {
@@ -419,6 +420,35 @@ Deno.test({
       assertEquals(await c.call("XADD", "s", "1800000000000-*", "f", "v"), "1800000000000-0");
       assertEquals(await c.call("XADD", "s", "*", "f", "v"), "1800000000000-1");
       assertEquals(await c.call("XLEN", "s"), 7);
+    } finally {
+      c.close();
+      await s.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "streams: a pipelined batch's `*` ids share the time its batch was read",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    // A clock that moves on every read: one read per batch shows as one ms.
+    let t = 1_700_000_000_000;
+    const s = await startRespite({ clock: { now: () => t++ } });
+    const c = await RawClient.connect(s.port);
+    try {
+      const xadd = encodeCommand(["XADD", "s", "*", "f", "v"]);
+      const batch = new Uint8Array(xadd.length * 3);
+      for (let i = 0; i < 3; i++) batch.set(xadd, i * xadd.length);
+      await c.write(batch);
+      const ids = [(await c.read()).value, (await c.read()).value, (await c.read()).value];
+      const ms = String(ids[0]).split("-")[0];
+      assertEquals(ids, [`${ms}-0`, `${ms}-1`, `${ms}-2`]);
+      // Between batches the snapshot is off, and the next batch reads anew.
+      assertEquals(s.server.keyspace.batchTime, 0);
+      const next = String(await c.call("XADD", "s", "*", "f", "v"));
+      assertOk(Number(next.split("-")[0]) > Number(ms), next);
+      assertEquals(next.split("-")[1], "0");
     } finally {
       c.close();
       await s.close();
