@@ -123,6 +123,19 @@ const T_COMMANDS: Readonly<Record<string, readonly string[]>> = {
  * server starts empty, so they would measure misses).
  */
 function ownWorkArgs(test: BenchTest): string[] | undefined {
+  if (test.after === "SET_RANDOM" && test.args[0] === "-t" && test.args[1] === "get") {
+    // The keys the random SET row leaves: one MSET of as many random draws.
+    const range = test.args[test.args.indexOf("-r") + 1]!;
+    return [
+      "-r",
+      range,
+      "--pool",
+      "65536",
+      "--setup",
+      `@${randomFill(Number(range))}`,
+      ...T_COMMANDS.get!,
+    ];
+  }
   if (test.after !== undefined || test.id === "LRANGE_100") return undefined;
   if (test.tool === "scripted") {
     const s = SCRIPTED_TESTS.find((x) => x.id === test.id);
@@ -136,6 +149,24 @@ function ownWorkArgs(test: BenchTest): string[] | undefined {
   // Random members: a pool as large as the range, as redis-benchmark's.
   const zadd = base[0] === "ZADD" ? ["ZADD", "myzset", "__rand_int__", base[3]!] : base;
   return [...extra, "--pool", "65536", ...zadd];
+}
+
+let fillFile: string | undefined;
+
+/**
+ * A `--setup` file for bench/pipeline_inprocess.ts: MSET of `range` keys
+ * drawn at random out of `range` (redis-benchmark's `key:` and 12 digits),
+ * each `xxx`, as the random SET row leaves them (about 63% distinct).
+ */
+function randomFill(range: number): string {
+  if (fillFile !== undefined) return fillFile;
+  const argv = ["MSET"];
+  for (let i = 0; i < range; i++) {
+    argv.push(`key:${String(Math.floor(Math.random() * range)).padStart(12, "0")}`, "xxx");
+  }
+  fillFile = Deno.makeTempFileSync({ prefix: "respite-bench-fill-", suffix: ".json" });
+  Deno.writeTextFileSync(fillFile, JSON.stringify(argv));
+  return fillFile;
 }
 
 /**
@@ -876,6 +907,7 @@ async function main(): Promise<void> {
     await publish(report, o);
   } finally {
     await stopAll();
+    if (fillFile !== undefined) Deno.removeSync(fillFile);
   }
 }
 
