@@ -57,6 +57,8 @@ export class Client implements Context {
   libName = "";
   libVer = "";
   lastCommand = "NULL";
+  /** Commands to run before its keys are prefetched again (see `connection.ts`). */
+  prefetchPause = 0;
   readonly flags: ClientFlags = {
     multi: false,
     closeAfterReply: false,

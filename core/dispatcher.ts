@@ -215,6 +215,17 @@ export class Dispatcher implements CommandObservers {
   }
 
   /**
+   * The first key of a command by its table entry's key positions, or
+   * undefined (an unknown command, or none): what is worth prefetching.
+   */
+  firstKey(argv: Bytes[]): Bytes | undefined {
+    const cmd = this.lookup(argv[0]!);
+    if (cmd === undefined) return undefined;
+    const first = cmd.legacyKeys[0];
+    return first > 0 && first < argv.length ? argv[first] : undefined;
+  }
+
+  /**
    * Resolves argv to a runnable entry (subcommand included) or an error
    * message, without running anything.
    */

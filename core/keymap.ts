@@ -52,6 +52,17 @@ let prevString: string | undefined;
 let prevHash = 0;
 
 /**
+ * Keys {@link KeyMap.prefetch} hashed for the lookups that follow, in
+ * their order, with their hashes: a lookup of the next one takes its hash
+ * from here instead of hashing the key again.
+ */
+const PENDING_MAX = 32;
+const pendingKeys: (string | undefined)[] = new Array(PENDING_MAX).fill(undefined);
+const pendingHashes = new Int32Array(PENDING_MAX);
+let pendingAt = 0;
+let pendingEnd = 0;
+
+/**
  * HalfSipHash-1-3 of a string's character codes (bytes, for the binary
  * strings keys are), 32 bits out, under this process's random key: the
  * hot path's copy of {@link halfSipHash}, its rounds written out. Its size
@@ -70,6 +81,14 @@ export function hashKey(s: string): number {
   prevString = lastString;
   prevHash = lastHash;
   lastString = s;
+  if (pendingAt !== pendingEnd) {
+    if (s === pendingKeys[pendingAt]) {
+      pendingKeys[pendingAt] = undefined;
+      return lastHash = pendingHashes[pendingAt++]!;
+    }
+    // Out of order: the rest are hashed anew, and no stale key is compared.
+    pendingAt = pendingEnd;
+  }
   let v0 = K0, v1 = K1, v2 = 0x6c796765 ^ K0, v3 = 0x74656462 ^ K1;
   const n = s.length;
   const end = n & ~3;
@@ -228,6 +247,10 @@ export interface KeyCursor<V> {
 }
 
 const MIN_CAPACITY = 8;
+/** Scratch for {@link KeyMap.prefetch}: the first entry of each key's chain. */
+const prefetchEntries = new Int32Array(PENDING_MAX);
+/** What {@link KeyMap.prefetch} read, kept so that its loads are not dead code. */
+let prefetched = 0;
 /** The most {@link KeyMap.reserve} allocates ahead (entries). */
 const MAX_CAPACITY = 1 << 26;
 
@@ -311,6 +334,76 @@ export class KeyMap<V> implements Iterable<[string, V]> {
       }
     }
     return -1;
+  }
+
+  /**
+   * Brings into the CPU's caches what looking up `keys[0..n)` will read
+   * (bucket, entry, key, value), a level at a time across all of them, so
+   * that their cache misses overlap instead of coming one after another
+   * (as Valkey prefetches a batch's keys); and keeps their hashes for those
+   * lookups, which must follow in the same order. JavaScript has no
+   * prefetch instruction: a load stands for it, and the loads of one level
+   * are independent of each other, so the CPU runs them together.
+   * Returns how many runs of equal keys `keys` holds: when they are fewer
+   * than half of `n` (a key repeated), nothing is loaded, as it is cached.
+   *
+   * @example
+   * ```ts
+   * import { KeyMap } from "./keymap.ts";
+   * const m = new KeyMap<string>();
+   * m.set("a", "1").set("b", "2");
+   * m.prefetch(["a", "b", "c"], 3);
+   * console.log(m.get("a"), m.get("b"), m.get("c")); // "1" "2" undefined
+   * ```
+   */
+  prefetch(keys: readonly string[], n: number): number {
+    if (n > PENDING_MAX) n = PENDING_MAX;
+    let runs = 0, last = 0;
+    for (let j = 0; j < n; j++) {
+      const k = keys[j]!;
+      const h = hashKey(k);
+      if (j === 0 || h !== last) runs++;
+      pendingHashes[j] = last = h;
+      pendingKeys[j] = k;
+    }
+    // Hashed last of all: the lookups start from the first.
+    pendingAt = 0;
+    pendingEnd = n;
+    lastString = prevString = undefined;
+    // Mostly one key again and again: its lines are in the cache already.
+    if (runs * 2 <= n) return runs;
+    const buckets = this.#buckets, links = this.#links, mask = this.#mask;
+    const ks = this.#keys, vs = this.#values, tags = this.#tags;
+    const at = prefetchEntries;
+    // A level at a time: each loop's loads depend on the loop before, not
+    // on each other.
+    for (let j = 0; j < n; j++) at[j] = buckets[pendingHashes[j]! & mask]!;
+    let sum = 0;
+    for (let j = 0; j < n; j++) {
+      let i = at[j]!;
+      if (i === -1) continue;
+      // The entry's hash, and the next in its chain when that is not it.
+      if (links[2 * i] !== pendingHashes[j]) {
+        i = links[2 * i + 1]!;
+        at[j] = i;
+        if (i === -1) continue;
+        sum ^= links[2 * i]!;
+      }
+      if (ks[i] !== undefined) sum++;
+      if (vs[i] !== undefined) sum++;
+      if (tags !== undefined) sum ^= tags[i]!;
+    }
+    // The key's characters (compared) and the value's header (replied).
+    for (let j = 0; j < n; j++) {
+      const i = at[j]!;
+      if (i === -1) continue;
+      const k = ks[i];
+      if (k !== undefined) sum ^= k.length;
+      const v = vs[i];
+      if (typeof v === "string") sum ^= v.length;
+    }
+    prefetched ^= sum;
+    return runs;
   }
 
   /** The value stored under `key`, or undefined. */

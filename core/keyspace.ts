@@ -302,6 +302,15 @@ export class Database {
   }
 
   /**
+   * Brings the entries of `keys[0..n)` into the CPU's caches before they
+   * are looked up, in that order (see {@link KeyMap.prefetch}). Returns
+   * how many runs of equal keys there are.
+   */
+  prefetch(keys: readonly Bytes[], n: number): number {
+    return this.data.prefetch(keys, n);
+  }
+
+  /**
    * Looks a key up, expiring it first if its time has passed, and records
    * the access (OBJECT IDLETIME, LRU and LFU eviction).
    */

@@ -186,11 +186,74 @@ export class RequestParser {
     return this.end - this.#batchStart;
   }
 
+  /** Commands parsed by {@link readAhead}, not yet returned by `next`. */
+  #ahead: (string[] | undefined)[] = [];
+  #aheadAt = 0;
+  #aheadEnd = 0;
+  /** The error parsing ahead met: `next` throws it after the commands before it. */
+  #aheadError: ProtocolError | undefined;
+  /** Commands or an error parsed ahead wait (one test on `next`'s path). */
+  #queued = false;
+
+  /**
+   * Parses up to `max` more complete commands now, which {@link next}
+   * then returns in order (and a protocol error among them only after the
+   * commands before it): so that a caller can look at a pipelined batch's
+   * next commands before running the current one (to prefetch their keys).
+   * Returns how many it parsed; call it only when the previous ones were
+   * all taken ({@link ahead} is 0).
+   */
+  readAhead(max: number): number {
+    if (this.#queued) return 0;
+    const q = this.#ahead;
+    let n = 0;
+    while (n < max) {
+      let argv: string[] | null;
+      try {
+        argv = this.next();
+      } catch (e) {
+        if (!(e instanceof ProtocolError)) throw e;
+        this.#aheadError = e;
+        break;
+      }
+      if (argv === null) break;
+      q[n++] = argv;
+    }
+    this.#aheadAt = 0;
+    this.#aheadEnd = n;
+    this.#queued = n !== 0 || this.#aheadError !== undefined;
+    return n;
+  }
+
+  /** The commands {@link readAhead} parsed that {@link next} has not returned yet. */
+  get ahead(): number {
+    return this.#aheadEnd - this.#aheadAt;
+  }
+
+  /** The `i`th of the commands parsed ahead and not yet returned. */
+  aheadAt(i: number): string[] {
+    return this.#ahead[this.#aheadAt + i]!;
+  }
+
+  #takeAhead(): string[] {
+    if (this.#aheadAt !== this.#aheadEnd) {
+      const argv = this.#ahead[this.#aheadAt]!;
+      this.#ahead[this.#aheadAt++] = undefined;
+      this.#queued = this.#aheadAt !== this.#aheadEnd || this.#aheadError !== undefined;
+      return argv;
+    }
+    const e = this.#aheadError!;
+    this.#aheadError = undefined;
+    this.#queued = false;
+    throw e;
+  }
+
   /**
    * The next complete command, or null when more bytes are needed. Empty
    * commands (`*0`, blank lines) are skipped. Throws ProtocolError.
    */
   next(): string[] | null {
+    if (this.#queued) return this.#takeAhead();
     if (this.#multibulk === 0 && this.buf[this.start] === 42 && this.start < this.end) {
       const argv = this.#whole();
       if (argv !== undefined) return argv;

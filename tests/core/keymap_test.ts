@@ -6,6 +6,7 @@
  */
 
 import { assertEquals } from "../_assert.ts";
+import { prng } from "../_helpers.ts";
 import { halfSipHash, hashKey, hashKeySeed, KeyMap } from "../../core/keymap.ts";
 
 /** The reference implementation's `vectors_hsip32` (HalfSipHash-2-4), first 16. */
@@ -196,4 +197,40 @@ Deno.test("keymap: tags follow their entries through growth, holes, copies and c
   const plain = new KeyMap<number>();
   plain.set("a", 1);
   assertEquals([plain.tagOf("a"), plain.setTag("a", 3)], [-1, false]);
+});
+
+Deno.test("KeyMap.prefetch: lookups after it find what they would without it", () => {
+  const m = new KeyMap<string>({ tags: true });
+  for (let i = 0; i < 5000; i++) m.set(`k${i}`, `v${i}`);
+  const r = prng(7);
+  for (let round = 0; round < 300; round++) {
+    // Fresh strings, as the parser makes them; some absent, some repeated.
+    const keys: string[] = [];
+    const n = 1 + Math.floor(r() * 20);
+    for (let j = 0; j < n; j++) keys.push(`k${Math.floor(r() * 6000)}`.split("").join(""));
+    if (round % 7 === 0) keys.fill(keys[0]!);
+    const runs = m.prefetch(keys, keys.length);
+    if (round % 7 === 0) assertEquals(runs, 1);
+    // The lookups in order, out of order, or with writes between (which
+    // move entries: a new key, a rebuild): each is right.
+    const order = round % 3 === 0 ? [...keys].reverse() : keys;
+    for (const k of order) {
+      const i = Number(k.slice(1));
+      assertEquals(hashKey(k), halfSipHash(k, ...hashKeySeed()), k);
+      assertEquals(m.get(k), i < 5000 || m.has(k) ? `v${i}` : undefined, k);
+      if (round % 3 === 1 && i >= 5000) m.set(k, `v${i}`);
+      if (round % 5 === 4 && i < 5000 && r() < 0.3) {
+        m.delete(k);
+        assertEquals(m.get(k), undefined);
+        m.set(k, `v${i}`);
+      }
+    }
+  }
+  // An empty table, and one key.
+  const e = new KeyMap<number>();
+  assertEquals(e.prefetch(["a", "b"], 2), 2);
+  assertEquals(e.get("a"), undefined);
+  e.set("a", 1);
+  assertEquals(e.prefetch(["a"], 1), 1);
+  assertEquals(e.get("a"), 1);
 });

@@ -114,6 +114,125 @@ for (const [name, frame, msg] of BAD_FRAMES) {
   });
 }
 
+/**
+ * A database past the size from which the keys of a pipelined batch are
+ * prefetched (the batch's commands parsed ahead of running them).
+ */
+const BIG_DB = "12";
+
+async function fillBigDb(port: number): Promise<void> {
+  const c = await RawClient.connect(port);
+  try {
+    await c.call("SELECT", BIG_DB);
+    if (Number(await c.call("DBSIZE")) >= 20000) return;
+    const argv = ["MSET"];
+    for (let i = 0; i < 20000; i++) argv.push(`pf:${i}`, String(i));
+    assertEquals(await c.call(...argv), "OK");
+  } finally {
+    c.close();
+  }
+}
+
+for (const [name, frame, msg] of BAD_FRAMES) {
+  Deno.test({
+    name: `protocol error in a batch parsed ahead (a large database): ${name}`,
+    ...opts,
+    async fn() {
+      const { respite, redis } = await sharedServers();
+      const results = [];
+      for (const port of [respite.port, ...(redis ? [redis.port] : [])]) {
+        await fillBigDb(port);
+        const after = msg.startsWith("too big") ? "" : mb("SET", "pf:1", "w");
+        const packet = mb("SELECT", BIG_DB) + mb("GET", "pf:1") + mb("SET", "pf:1", "v") + frame +
+          after;
+        results.push(await exchange(port, packet));
+        // The commands before the bad frame ran, the one after it did not.
+        const other = await RawClient.connect(port);
+        await other.call("SELECT", BIG_DB);
+        assertEquals(await other.call("GETSET", "pf:1", "1"), "v");
+        other.close();
+      }
+      const want = `+OK\r\n$1\r\n1\r\n+OK\r\n-ERR Protocol error: ${msg}\r\n`;
+      assertEquals(results[0], { text: want, closed: true });
+      if (results[1]) assertEquals(results[0], results[1], "redis-server differs");
+    },
+  });
+}
+
+Deno.test({
+  name: "protocol: a batch parsed ahead over a large database answers as redis-server, " +
+    "across a transaction, CLIENT REPLY, SELECT, a blocked command and QUIT",
+  ...opts,
+  async fn() {
+    const { respite, redis } = await sharedServers();
+    const results = [];
+    for (const port of [respite.port, ...(redis ? [redis.port] : [])]) {
+      await fillBigDb(port);
+      const c = await RawClient.connect(port);
+      const other = await RawClient.connect(port);
+      try {
+        const cmds = [
+          ["SELECT", BIG_DB],
+          ["GET", "pf:5"],
+          ["GET", "pf:none"],
+          ["SET", "pf:new", "x"],
+          ["GET", "pf:new"],
+          ["INCR", "pf:7"],
+          ["DEL", "pf:new"],
+          ["EXISTS", "pf:new"],
+          ["MULTI"],
+          ["GET", "pf:8"],
+          ["SET", "pf:9", "y"],
+          ["EXEC"],
+          ["CLIENT", "REPLY", "OFF"],
+          ["GET", "pf:10"],
+          ["CLIENT", "REPLY", "ON"],
+          ["GET", "pf:11"],
+          ["SELECT", "0"],
+          ["GET", "pf:12"],
+          ["SELECT", BIG_DB],
+          ["MGET", "pf:13", "pf:9", "pf:none"],
+          ["BLPOP", "pf:list", "0"],
+          ["GET", "pf:14"],
+          ["LPOP", "pf:list"],
+          ["QUIT"],
+          ["GET", "pf:15"],
+        ];
+        await c.write(cmds.map((a) => mb(...a)).join(""));
+        const got: string[] = [];
+        // Replies up to the blocked BLPOP (CLIENT REPLY OFF silences one).
+        for (let i = 0; i < 18; i++) got.push((await c.read()).raw);
+        assertEquals(await c.pending(200), [], "the BLPOP blocks the rest");
+        await other.call("SELECT", BIG_DB);
+        await other.call("RPUSH", "pf:list", "a", "b");
+        for (let i = 0; i < 4; i++) got.push((await c.read()).raw);
+        assertOk(await c.closedWithin(2000), "QUIT closes; the GET after it never runs");
+        await other.call("SET", "pf:7", "7");
+        await other.call("SET", "pf:9", "9");
+        results.push(got);
+      } finally {
+        c.close();
+        other.close();
+      }
+    }
+    assertEquals(results[0]!.slice(0, 6), [
+      "+OK\r\n",
+      "$1\r\n5\r\n",
+      "$-1\r\n",
+      "+OK\r\n",
+      "$1\r\nx\r\n",
+      ":8\r\n",
+    ]);
+    assertEquals(results[0]!.slice(-4), [
+      "*2\r\n$7\r\npf:list\r\n$1\r\na\r\n",
+      "$2\r\n14\r\n",
+      "$1\r\nb\r\n",
+      "+OK\r\n",
+    ]);
+    if (results[1]) assertEquals(results[0], results[1], "redis-server differs");
+  },
+});
+
 Deno.test({
   name: "protocol: the same good inputs give the same bytes as redis-server",
   ignore: !hasRedis,

@@ -213,6 +213,44 @@ Deno.test("parser: every split point yields the same commands", () => {
   }
 });
 
+Deno.test("parser: commands read ahead come back in order, an error after them", () => {
+  const frames = mb("GET", "a") + "PING\r\n" + mb("SET", "b", "1") + mb("GET", "b");
+  // Split anywhere, read ahead at every turn: the same commands as `next` alone.
+  const all = bytes(frames);
+  for (let i = 0; i <= all.length; i++) {
+    const p = new RequestParser({ ...LIMITS });
+    const out: string[][] = [];
+    for (const chunk of [all.subarray(0, i), all.subarray(i)]) {
+      p.push(chunk);
+      for (let a = p.next(); a !== null; a = p.next()) {
+        out.push(a);
+        if (p.ahead === 0) p.readAhead(2);
+      }
+    }
+    assertEquals(out, [["GET", "a"], ["PING"], ["SET", "b", "1"], ["GET", "b"]], `split at ${i}`);
+  }
+  const p = new RequestParser({ ...LIMITS });
+  p.push(bytes(mb("GET", "a") + mb("GET", "b") + mb("GET", "c") + "*1\r\n$x\r\n" + mb("PING")));
+  assertEquals(p.next(), ["GET", "a"]);
+  assertEquals(p.readAhead(15), 2);
+  assertEquals(p.ahead, 2);
+  assertEquals([p.aheadAt(0), p.aheadAt(1)], [["GET", "b"], ["GET", "c"]]);
+  // Nothing more while some wait.
+  assertEquals(p.readAhead(15), 0);
+  assertEquals(p.next(), ["GET", "b"]);
+  assertEquals(p.ahead, 1);
+  assertEquals(p.next(), ["GET", "c"]);
+  assertEquals(p.ahead, 0);
+  // The bad frame met while reading ahead is thrown in its turn, once.
+  assertThrows(() => p.next(), /invalid bulk length/);
+  // An error right after the current command: nothing to read ahead.
+  const q = new RequestParser({ ...LIMITS });
+  q.push(bytes(mb("GET", "a") + "*abc\r\n"));
+  assertEquals(q.next(), ["GET", "a"]);
+  assertEquals(q.readAhead(15), 0);
+  assertThrows(() => q.next(), /invalid multibulk length/);
+});
+
 Deno.test("parser: every byte value round-trips exactly", () => {
   let every = "";
   for (let b = 0; b < 256; b++) every += String.fromCharCode(b);
