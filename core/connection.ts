@@ -320,7 +320,7 @@ export class Connections {
       k = dispatcher.firstKey(parser.aheadAt(i));
       if (k !== undefined) keys[m++] = k;
     }
-    // A client that repeats a key gains nothing: it pauses for a while.
+    // A client that repeats a key or two gains nothing: it pauses a while.
     if (m > 1 && c.db.prefetch(keys, m) * 2 <= m) c.prefetchPause = PREFETCH_PAUSE;
   }
   #prefetchKeys: string[] = new Array(PREFETCH_BATCH).fill("");

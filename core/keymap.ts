@@ -344,8 +344,9 @@ export class KeyMap<V> implements Iterable<[string, V]> {
    * lookups, which must follow in the same order. JavaScript has no
    * prefetch instruction: a load stands for it, and the loads of one level
    * are independent of each other, so the CPU runs them together.
-   * Returns how many runs of equal keys `keys` holds: when they are fewer
-   * than half of `n` (a key repeated), nothing is loaded, as it is cached.
+   * Returns how many of `keys` differ from the two before them: when that
+   * is at most half of `n` (a key repeated, or two alternating), nothing
+   * is loaded, as it is cached.
    *
    * @example
    * ```ts
@@ -358,11 +359,13 @@ export class KeyMap<V> implements Iterable<[string, V]> {
    */
   prefetch(keys: readonly string[], n: number): number {
     if (n > PENDING_MAX) n = PENDING_MAX;
-    let runs = 0, last = 0;
+    // Keys unlike the two before them (a transaction alternates two).
+    let runs = 0, last = 0, before = 0;
     for (let j = 0; j < n; j++) {
       const k = keys[j]!;
       const h = hashKey(k);
-      if (j === 0 || h !== last) runs++;
+      if (j === 0 || (h !== last && (j === 1 || h !== before))) runs++;
+      before = last;
       pendingHashes[j] = last = h;
       pendingKeys[j] = k;
     }

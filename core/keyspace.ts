@@ -304,7 +304,7 @@ export class Database {
   /**
    * Brings the entries of `keys[0..n)` into the CPU's caches before they
    * are looked up, in that order (see {@link KeyMap.prefetch}). Returns
-   * how many runs of equal keys there are.
+   * how many of them differ from the two before them.
    */
   prefetch(keys: readonly Bytes[], n: number): number {
     return this.data.prefetch(keys, n);

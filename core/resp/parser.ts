@@ -206,6 +206,8 @@ export class RequestParser {
   readAhead(max: number): number {
     if (this.#queued) return 0;
     const q = this.#ahead;
+    // The batch's bytes stay counted (`pending`) until its commands ran.
+    const batchStart = this.#batchStart;
     let n = 0;
     while (n < max) {
       let argv: string[] | null;
@@ -219,6 +221,7 @@ export class RequestParser {
       if (argv === null) break;
       q[n++] = argv;
     }
+    this.#batchStart = batchStart;
     this.#aheadAt = 0;
     this.#aheadEnd = n;
     this.#queued = n !== 0 || this.#aheadError !== undefined;

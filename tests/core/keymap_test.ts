@@ -226,6 +226,9 @@ Deno.test("KeyMap.prefetch: lookups after it find what they would without it", (
       }
     }
   }
+  // Two keys alternating count as two; keys unlike the two before, each.
+  assertEquals(m.prefetch(["k1", "k2", "k1", "k2", "k1", "k2"], 6), 2);
+  assertEquals(m.prefetch(["k1", "k2", "k3", "k1", "k2", "k3"], 6), 6);
   // An empty table, and one key.
   const e = new KeyMap<number>();
   assertEquals(e.prefetch(["a", "b"], 2), 2);

@@ -243,6 +243,17 @@ Deno.test("parser: commands read ahead come back in order, an error after them",
   assertEquals(p.ahead, 0);
   // The bad frame met while reading ahead is thrown in its turn, once.
   assertThrows(() => p.next(), /invalid bulk length/);
+  // Read ahead to its end, the batch's bytes stay held (CLIENT LIST's
+  // qbuf) until its commands have run.
+  const r = new RequestParser({ ...LIMITS });
+  r.push(bytes(mb("GET", "a") + mb("GET", "b")));
+  const held = r.pending;
+  assertEquals(r.next(), ["GET", "a"]);
+  assertEquals(r.readAhead(15), 1);
+  assertEquals(r.pending, held);
+  assertEquals(r.next(), ["GET", "b"]);
+  assertEquals(r.next(), null);
+  assertEquals(r.pending, 0);
   // An error right after the current command: nothing to read ahead.
   const q = new RequestParser({ ...LIMITS });
   q.push(bytes(mb("GET", "a") + "*abc\r\n"));
