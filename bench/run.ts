@@ -196,8 +196,9 @@ async function ownWorkOf(test: BenchTest, pipeline: number): Promise<number | un
     stdin: "null",
     stderr: "null",
   }).output();
-  const last = new TextDecoder().decode(out.stdout).trim().split("\n").pop() ?? "";
-  return Number(/(\d+) ns CPU/.exec(last)?.[1] ?? NaN);
+  // The quickest of the rounds: a round the machine slowed says nothing of the code.
+  const rounds = [...new TextDecoder().decode(out.stdout).matchAll(/(\d+) ns CPU/g)];
+  return rounds.length === 0 ? NaN : Math.min(...rounds.map((m) => Number(m[1])));
 }
 
 /**
