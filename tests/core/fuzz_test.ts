@@ -9,7 +9,10 @@
  * huge, negative or non-numeric ones, random bytes, or left valid. The
  * parser must only ever return commands or throw its ProtocolError; the
  * server must not crash (no handler failing with an internal error), must
- * keep serving the sentinel, and must answer normally afterwards.
+ * keep serving the sentinel, and must answer normally afterwards. The
+ * live server's database holds 20,000 keys, so its pipelined batches are
+ * parsed ahead and their keys prefetched; and a parser that reads ahead
+ * must give exactly the commands and errors of one that does not.
  *
  * Sizes: `FUZZ_FRAMES` (default 100000) frames per level, seed `FUZZ_SEED`
  * (default 1). CI runs the default; the full run, done for issue 8 with
@@ -210,6 +213,53 @@ Deno.test(`fuzz: ${FRAMES} seeded frames through the request parser`, () => {
   assertOk(errors > FRAMES / 20, `${errors} protocol errors`);
 });
 
+Deno.test(`fuzz: reading ahead gives the same commands and errors as not, over ${FRAMES / 10} frames`, () => {
+  const m = new FrameMaker(prng(SEED + 2));
+  const limits = { maxBulk: 512 * 1024 * 1024, maxQuery: 1024 * 1024 * 1024 };
+  let plain = new RequestParser(limits), ahead = new RequestParser(limits);
+  /** Every command (or the error that ends the stream) `p` gives for what it holds. */
+  const drain = (p: RequestParser, readAhead: boolean): string[] => {
+    const out: string[] = [];
+    try {
+      for (let argv = p.next(); argv !== null; argv = p.next()) {
+        out.push(JSON.stringify(argv));
+        if (readAhead && p.ahead === 0) p.readAhead(m.int(16));
+      }
+    } catch (e) {
+      if (!(e instanceof ProtocolError)) throw e;
+      out.push(`error ${e.reply}`);
+    }
+    return out;
+  };
+  let events = 0;
+  for (let i = 0; i < FRAMES / 10; i++) {
+    // A few frames at once, so that there is something to read ahead.
+    const parts = Array.from({ length: 1 + m.int(6) }, () => m.frame(0.3));
+    const all = new Uint8Array(parts.reduce((a, f) => a + f.length, 0));
+    let at = 0;
+    for (const f of parts) all.set(f, at), at += f.length;
+    let off = 0, failed = false;
+    while (off < all.length) {
+      const n = 1 + m.int(all.length - off);
+      const chunk = all.subarray(off, off + n);
+      off += n;
+      plain.push(chunk);
+      ahead.push(chunk);
+      const want = drain(plain, false), got = drain(ahead, true);
+      assertEquals(got, want, `frames ${i}`);
+      events += want.length;
+      // The server closes the connection: fresh parsers go on.
+      failed = want.at(-1)?.startsWith("error") === true;
+      if (failed) break;
+    }
+    if (i % 20 === 19 || failed) {
+      plain = new RequestParser(limits);
+      ahead = new RequestParser(limits);
+    }
+  }
+  assertOk(events > FRAMES / 10, `${events} commands and errors`);
+});
+
 Deno.test({
   name: `fuzz: ${FRAMES} seeded frames to a live server over many connections`,
   sanitizeOps: false,
@@ -223,6 +273,11 @@ Deno.test({
     });
     const m = new FrameMaker(prng(SEED + 1));
     const sentinel = await RawClient.connect(s.port);
+    // A database large enough that pipelined batches are parsed ahead and
+    // their keys prefetched.
+    const fill = ["MSET"];
+    for (let i = 0; i < 20000; i++) fill.push(`fill:${i}`, "x");
+    assertEquals(await sentinel.call(...fill), "OK");
     let done = false, pings = 0, maxLatency = 0;
     const watch = (async () => {
       while (!done) {
