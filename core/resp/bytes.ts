@@ -233,17 +233,21 @@ export function recentBytesToString(buf: Uint8Array, start: number, end: number)
   // The length and the last three bytes (where keys that share a prefix
   // differ) pick the slot and tell most misses apart without reading the
   // cached string, which a stream of distinct keys would find cold.
-  const tag = (len << 24 | buf[end - 3]! << 16 | buf[end - 2]! << 8 | buf[end - 1]!) ^
+  if (buf !== wordBuf) {
+    wordBuf = buf;
+    wordView = new DataView(buf.buffer as ArrayBuffer, buf.byteOffset, buf.byteLength);
+  }
+  let tag = (len << 24 | buf[end - 3]! << 16 | buf[end - 2]! << 8 | buf[end - 1]!) ^
     (buf[start]! << 4) ^ (buf[start + (len >> 1)]! << 12);
+  // And the four bytes before the last three: numbered keys (key:000000012345)
+  // differ in their last digits, and with three of them one distinct key
+  // in four matched its slot's last miss and was kept for nothing.
+  if (len >= 7) tag ^= Math.imul(wordView.getInt32(end - 7, true), 0x85ebca6b);
   const slot = Math.imul(tag, 0x9e3779b1) >>> (32 - RECENT_BITS);
   if (recentTags[slot] === tag && recentLens[slot] === len) {
     // Compared with a copy of the bytes, four at a time (little-endian
     // words on both sides), then the last few: no string access per
     // character.
-    if (buf !== wordBuf) {
-      wordBuf = buf;
-      wordView = new DataView(buf.buffer as ArrayBuffer, buf.byteOffset, buf.byteLength);
-    }
     const base = slot * RECENT_MAX, words = len >> 2;
     let w = 0;
     while (w < words && recentWords[(base >> 2) + w] === wordView.getInt32(start + w * 4, true)) {
