@@ -52,7 +52,6 @@ const ELEMENT_OVERHEAD: Record<string, number> = {
   set: MAP_ENTRY, // a Set (or intset array) entry
   hash: MAP_ENTRY, // a Map entry, field and value strings counted apart
   zset: MAP_ENTRY + 24, // member -> score map entry plus a B-tree slot and score
-  stream: 96, // an entry: id, field/value array and the log's node share
 };
 
 /** Average bytes of the first `samples` elements (strings), or a default. */
@@ -98,7 +97,6 @@ export function valueBytes(
   const elements = viewOf(v, "list") ?? viewOf(v, "set") ?? viewOf(v, "zset");
   if (hash !== undefined) avg = sampleAverage(hash.pairs(), n, 48);
   else if (elements !== undefined) avg = sampleAverage(elements.elements(), n, 24);
-  else if (v.type === "stream") avg = 64;
   // The object itself and its backing structure's fixed part.
   return 96 + Math.round(len * (avg + per));
 }

@@ -11,7 +11,8 @@
  * Redis) are summed each cron tick. `used_memory` = dataset + clients; there is no allocator overhead
  * to add, and the runtime's own fixed heap is left out (it does not grow
  * with the data). Without `maxmemory` nothing is tracked and INFO's
- * `used_memory` is estimated from a sample of keys. INFO also shows
+ * `used_memory` is estimated from a sample of keys (at most V8's heap and
+ * buffers: a sample can hold one huge value). INFO also shows
  * `used_memory_rss` and V8's `heap_used` as cross-checks.
  *
  * **Eviction.** Before each command (as `processCommand` does) the server
@@ -254,7 +255,11 @@ function init(server: ServerApi): PluginInstance {
       }
       total += keys.length === 0 ? 0 : (sum / keys.length) * db.size;
     }
-    return Math.round(total);
+    // One big value in a sample of small ones (a stream of millions of
+    // entries among a million strings) would count once per 32 keys, tens
+    // of times what the process holds: no more than V8's heap and buffers.
+    const m = Deno.memoryUsage();
+    return Math.round(Math.min(total, m.heapUsed + m.external));
   }
 
   function used(): number {
