@@ -442,11 +442,16 @@ const enc = (s: string) => {
   return b;
 };
 
-/** Encodes a command as a RESP multibulk (byte strings). */
-export function encodeCommand(argv: readonly string[]): Uint8Array {
+/** A command as a RESP multibulk, as a byte string (to join a pipeline's commands). */
+export function commandText(argv: readonly string[]): string {
   let s = `*${argv.length}\r\n`;
   for (const a of argv) s += `$${a.length}\r\n${a}\r\n`;
-  return enc(s);
+  return s;
+}
+
+/** Encodes a command as a RESP multibulk (byte strings). */
+export function encodeCommand(argv: readonly string[]): Uint8Array {
+  return enc(commandText(argv));
 }
 
 /** A decoded reply. Errors are `{ error }`; RESP3 maps become `{ map }`. */
@@ -470,6 +475,11 @@ export type Reply =
  */
 export class RawClient {
   #buf = new Uint8Array(0);
+  /**
+   * Where #buf's unread bytes start: a reply is taken by moving it, so a
+   * pipeline's thousands of replies are read in linear time.
+   */
+  #at = 0;
   #closed = false;
   #chunk = new Uint8Array(65536);
   /** A socket read still pending from a call that timed out. */
@@ -505,10 +515,10 @@ export class RawClient {
   async read(timeoutMs = 5000): Promise<{ raw: string; value: Reply }> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const r = parseReply(this.#buf, 0);
+      const r = parseReply(this.#buf, this.#at);
       if (r) {
-        const raw = latin(this.#buf.subarray(0, r.end));
-        this.#buf = this.#buf.slice(r.end);
+        const raw = latin(this.#buf.subarray(this.#at, r.end));
+        this.#at = r.end;
         return { raw, value: r.value };
       }
       if (Date.now() > deadline) throw new Error("read timeout");
@@ -534,10 +544,12 @@ export class RawClient {
     if (n === "timeout") return n;
     this.#inflight = undefined;
     if (n === null) return null;
-    const next = new Uint8Array(this.#buf.length + n);
-    next.set(this.#buf);
-    next.set(chunk.subarray(0, n), this.#buf.length);
+    const rest = this.#buf.subarray(this.#at);
+    const next = new Uint8Array(rest.length + n);
+    next.set(rest);
+    next.set(chunk.subarray(0, n), rest.length);
     this.#buf = next;
+    this.#at = 0;
     return n;
   }
 
@@ -549,10 +561,10 @@ export class RawClient {
     const out: Reply[] = [];
     const deadline = Date.now() + ms;
     for (;;) {
-      const r = parseReply(this.#buf, 0);
+      const r = parseReply(this.#buf, this.#at);
       if (r) {
         out.push(r.value);
-        this.#buf = this.#buf.slice(r.end);
+        this.#at = r.end;
         continue;
       }
       const left = deadline - Date.now();

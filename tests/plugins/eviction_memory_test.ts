@@ -8,8 +8,8 @@
 
 import { type DataObject, definePlugin, keys, ManualClock } from "../../mod.ts";
 import {
+  commandText,
   diffTest,
-  encodeCommand,
   hasRedis,
   RawClient,
   type Reply,
@@ -272,30 +272,24 @@ Deno.test("idle reclaim: V8's full collection is reachable; MEMORY PURGE runs it
   }
 });
 
-/** Sends `n` commands made by `make` pipelined in chunks, reading each chunk's replies. */
+/** Sends `n` commands made by `make`, 5,000 to a write, and checks that none failed. */
 async function pipelined(port: number, n: number, make: (i: number) => string[]): Promise<void> {
-  const conn = await Deno.connect({ port });
-  const buf = new Uint8Array(1 << 16);
+  const c = await RawClient.connect(port);
   try {
     for (let from = 0; from < n; from += 5000) {
       const count = Math.min(5000, n - from);
-      const parts: Uint8Array[] = [];
-      for (let i = from; i < from + count; i++) parts.push(encodeCommand(make(i)));
-      const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-      let at = 0;
-      for (const p of parts) out.set(p, (at += p.length) - p.length);
-      await conn.write(out);
-      // Each reply here is one line (+OK, :n) or two ($len, the id).
-      let lines = 0, want = -1;
-      while (lines !== want) {
-        const got = await conn.read(buf);
-        if (got === null) throw new Error("closed");
-        if (want === -1) want = buf[0] === 36 ? count * 2 : count;
-        for (let i = 0; i < got; i++) if (buf[i] === 10) lines++;
+      let batch = "";
+      for (let i = from; i < from + count; i++) batch += commandText(make(i));
+      await c.write(batch);
+      for (let i = 0; i < count; i++) {
+        const { value } = await c.read();
+        if (typeof value === "object" && value !== null && "error" in value) {
+          throw new Error(`${make(from + i).join(" ")}: ${value.error}`);
+        }
       }
     }
   } finally {
-    conn.close();
+    c.close();
   }
 }
 

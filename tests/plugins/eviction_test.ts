@@ -19,6 +19,7 @@ import {
 import eviction, { OOM_ERROR } from "../../plugins/eviction/mod.ts";
 import { assertEquals, assertOk } from "../_assert.ts";
 import {
+  commandText,
   encodeCommand,
   hasRedis,
   RawClient,
@@ -101,19 +102,15 @@ Deno.test({
  */
 async function fill(c: RawClient, n: number, ttlKeys: number, value = VALUE) {
   let batch = "";
-  for (let i = 0; i < n; i++) batch += cmdText(["SET", `p${i}`, value]);
+  for (let i = 0; i < n; i++) batch += commandText(["SET", `p${i}`, value]);
   for (let i = 0; i < ttlKeys; i++) {
-    batch += cmdText(["SET", `v${i}`, value, "EX", String(1000 + i)]);
+    batch += commandText(["SET", `v${i}`, value, "EX", String(1000 + i)]);
   }
   await c.write(batch);
   for (let i = 0; i < n + ttlKeys; i++) await c.read();
 }
 
 const VALUE = "x".repeat(1024);
-
-function cmdText(argv: string[]): string {
-  return String.fromCharCode(...encodeCommand(argv));
-}
 
 async function survivors(c: RawClient, prefix: string, n: number): Promise<Set<number>> {
   const out = new Set<number>();
