@@ -64,7 +64,7 @@ export type {
 } from "./core/types.ts";
 export type { DataObject, ElementsView, FieldsView, Value, ValueType } from "./core/keyspace.ts";
 export type { ModuleDigest, ModuleTypeRdb, RdbLoadIO, RdbSaveIO } from "./core/value_type.ts";
-export { ValueTypeError, ValueTypes } from "./core/value_type.ts";
+export { heapStringBytes, ValueTypeError, ValueTypes } from "./core/value_type.ts";
 export {
   Database,
   Keyspace,

@@ -353,3 +353,18 @@ export class ValueTypes extends Map<string, ValueType> {
     }
   }
 }
+
+/**
+ * Bytes V8 (64-bit) spends on a flat one-byte string of `len` characters:
+ * a 16-byte header plus the bytes, rounded up to 8. The unit a value
+ * type's {@link ValueType.memoryUsage} counts its strings in.
+ *
+ * @example
+ * ```ts
+ * import { heapStringBytes } from "./value_type.ts";
+ * console.log(heapStringBytes(5)); // 24
+ * ```
+ */
+export function heapStringBytes(len: number): number {
+  return 16 + ((len + 7) & ~7);
+}

@@ -17,6 +17,7 @@ import type {
   ValueType,
 } from "../../core/keyspace.ts";
 import type { Digestible, ValueDigest } from "../../core/digest.ts";
+import { heapStringBytes } from "../../core/value_type.ts";
 import { DELETED, lpIntSize, lpStringSize, SAMEFIELDS, StreamLog, StreamNode } from "./_log.ts";
 import { cmpId, isZeroId, MAX_ID, StreamId, u64Big, ZERO_ID } from "./_id.ts";
 import { byteCompare, Consumer, ConsumerGroup, INVALID_ENTRIES_READ, Nack } from "./_groups.ts";
@@ -84,8 +85,8 @@ export class StreamValue implements DataObject, Digestible, StreamView {
     if (first !== undefined) {
       for (let i = 0; i < first.size && sampled < SAMPLED; i++) {
         const d = first.data[i]!;
-        if (typeof d === "string") strings += heapString(d.length);
-        else for (const x of d) strings += heapString(x.length);
+        if (typeof d === "string") strings += heapStringBytes(d.length);
+        else for (const x of d) strings += heapStringBytes(x.length);
         sampled++;
       }
     }
@@ -292,11 +293,6 @@ export class StreamValue implements DataObject, Digestible, StreamView {
 
 /** Entries whose strings size a stream's estimate ({@link StreamValue.memoryUsage}). */
 const SAMPLED = 5;
-
-/** Bytes of a flat one-byte string in V8's heap: a 16-byte header, rounded to 8. */
-function heapString(len: number): number {
-  return 16 + ((len + 7) & ~7);
-}
 
 /**
  * The `stream` value type: persistence and RESTORE rebuild streams through

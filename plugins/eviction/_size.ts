@@ -25,6 +25,7 @@
 
 import type { Bytes } from "../../core/types.ts";
 import { type Value, type ValueType, viewOf } from "../../core/keyspace.ts";
+import { heapStringBytes } from "../../core/value_type.ts";
 
 /** A `Map` entry whose value is a pointer or a small integer. */
 export const MAP_ENTRY = 40;
@@ -42,9 +43,7 @@ export const MAP_ENTRY_NUMBER = 56;
 export const DEFAULT_SAMPLES = 5;
 
 /** Bytes of a flat one-byte string of `len` characters. */
-export function stringBytes(len: number): number {
-  return 16 + ((len + 7) & ~7);
-}
+export const stringBytes: (len: number) => number = heapStringBytes;
 
 /** Per-element structure overhead beyond the element strings, by type. */
 const ELEMENT_OVERHEAD: Record<string, number> = {
