@@ -197,6 +197,7 @@ function respiteClusterArgs(base: number, dir: string): string[] {
     "--allow-read",
     "--allow-write",
     "--allow-run",
+    "--no-code-cache",
     "--v8-flags=--max-semi-space-size=8",
     "main.ts",
     ...["--cluster-local", String(MASTERS), "--cluster-replicas", "0"],

@@ -192,7 +192,13 @@ function serverCommand(): { cmd: string; args: string[] } {
   if (Deno.permissions.querySync({ name: "env" }).state === "granted") flags.push("--allow-env");
   return {
     cmd,
-    args: ["run", ...flags, "--v8-flags=--max-semi-space-size=8", Deno.mainModule],
+    args: [
+      "run",
+      ...flags,
+      "--no-code-cache",
+      "--v8-flags=--max-semi-space-size=8",
+      Deno.mainModule,
+    ],
   };
 }
 
