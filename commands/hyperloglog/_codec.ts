@@ -118,11 +118,14 @@ let patIndex = 0;
 /** Redis's hllPatLen: the register (in `patIndex`) and the 000..1 run length. */
 function patLen(ele: Bytes): number {
   const n = ele.length;
-  if (wasmPatLen !== undefined && n <= WASM_MAX) {
+  let f = wasmPatLen;
+  if (f === undefined) f = loadWasm();
+  if (f !== null && n <= WASM_MAX) {
     // Native 64-bit multiplies: half the time of the int32 halves, copy
     // included.
-    for (let i = 0; i < n; i++) wasmMem[i] = ele.charCodeAt(i);
-    const r = wasmPatLen(n);
+    const mem = wasmMem;
+    for (let i = 0; i < n; i++) mem[i] = ele.charCodeAt(i);
+    const r = f(n);
     patIndex = r & (HLL_REGISTERS - 1);
     return r >>> 16;
   }
@@ -205,9 +208,19 @@ function wasmModule(): ReturnType<typeof assemble> {
   }]);
 }
 
-const wasm = wasmModule();
-const wasmPatLen = wasm?.exports.patLen as ((n: number) => number) | undefined;
-const wasmMem: Uint8Array = wasm?.mem ?? new Uint8Array(0);
+/**
+ * The WebAssembly patLen and its memory, made at the first element hashed
+ * (null: unavailable): compiling a module at start-up kept V8's WebAssembly
+ * compiler in an idle server's RSS.
+ */
+let wasmPatLen: ((n: number) => number) | null | undefined;
+let wasmMem: Uint8Array = new Uint8Array(0);
+
+function loadWasm(): ((n: number) => number) | null {
+  const m = wasmModule();
+  if (m !== undefined) wasmMem = m.mem;
+  return wasmPatLen = (m?.exports.patLen as ((n: number) => number) | undefined) ?? null;
+}
 
 // ---------------------------------------------------------------------------
 // Dense registers (at `off` in `p`), six bits each, LSB first.

@@ -132,10 +132,21 @@ function wasmModule(): ReturnType<typeof assemble> {
   }]);
 }
 
-/** The WebAssembly `update` and its memory, tables filled; undefined where unavailable. */
-const wasm = (() => {
+/** The WebAssembly `update` and its memory, tables filled. */
+interface WasmCrc {
+  update: (crc: bigint, len: number) => bigint;
+  mem: Uint8Array;
+}
+
+/**
+ * Made at the first long update (null: unavailable): compiling a module at
+ * start-up kept V8's WebAssembly compiler in an idle server's RSS.
+ */
+let wasm: WasmCrc | null | undefined;
+
+function loadWasm(): WasmCrc | null {
   const m = wasmModule();
-  if (m === undefined) return undefined;
+  if (m === undefined) return wasm = null;
   const dv = new DataView(m.mem.buffer);
   for (let t = 0; t < 8; t++) {
     for (let i = 0; i < 256; i++) {
@@ -143,8 +154,11 @@ const wasm = (() => {
       dv.setUint32(t * 2048 + i * 8 + 4, HI[t]![i]!, true);
     }
   }
-  return { update: m.exports.update as (crc: bigint, len: number) => bigint, mem: m.mem };
-})();
+  return wasm = {
+    update: m.exports.update as (crc: bigint, len: number) => bigint,
+    mem: m.mem,
+  };
+}
 
 /**
  * An incremental CRC-64 (feed chunks with {@link Crc64.update}).
@@ -163,8 +177,9 @@ export class Crc64 {
 
   /** Feeds `data[start, end)`. */
   update(data: Uint8Array, start = 0, end: number = data.length): this {
-    if (end - start >= W_MIN && wasm !== undefined) {
-      const { update, mem } = wasm;
+    const w = end - start < W_MIN ? null : wasm === undefined ? loadWasm() : wasm;
+    if (w !== null) {
+      const { update, mem } = w;
       let crc = (BigInt(this.hi) << 32n) | BigInt(this.lo);
       for (let p = start; p < end; p += W_CHUNK) {
         const n = Math.min(W_CHUNK, end - p);
