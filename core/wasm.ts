@@ -1,8 +1,8 @@
 /**
  * A tiny WebAssembly assembler for the few hot loops that want 64-bit
  * integers (CRC-64, MurmurHash64A): modules are built from readable
- * opcode lists at start-up, so no binary blob is shipped and nothing is
- * read from disk (`deno compile` ready).
+ * opcode lists when first needed, so no binary blob is shipped and nothing
+ * is read from disk (`deno compile` ready).
  *
  * @module
  */
