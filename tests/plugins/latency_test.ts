@@ -505,6 +505,40 @@ Deno.test({
     }),
 });
 
+/** LATENCY HISTOGRAM's calls by command name. */
+function callsByName(hist: Reply): Record<string, Reply> {
+  const r = hist as Reply[];
+  const out: Record<string, Reply> = {};
+  for (let i = 0; i < r.length; i += 2) out[String(r[i])] = (r[i + 1] as Reply[])[1]!;
+  return out;
+}
+
+Deno.test({
+  name: "latency: a command sees the histograms of the calls EXEC and scripts made just before it",
+  ...opts,
+  fn: () =>
+    withClient(async (c) => {
+      await c.call("SCRIPT", "LOAD", "return 1");
+      await c.call("CONFIG", "RESETSTAT");
+      const unit = wire("MULTI") + wire("SET", "k", "v") + wire("INCR", "n") + wire("EXEC");
+      const script = wire("EVAL", "return redis.call('incr', KEYS[1])", "1", "m");
+      const hist = wire("LATENCY", "HISTOGRAM", "set", "incr");
+      // One batch: the nested calls (held for the histograms' runs) are
+      // read, cleared with CONFIG RESETSTAT, and read again.
+      await c.write(
+        unit.repeat(40) + script.repeat(20) + hist + unit.repeat(3) + wire("CONFIG", "RESETSTAT") +
+          unit.repeat(5) + hist + wire("INFO", "latencystats"),
+      );
+      const replies: Reply[] = [];
+      for (let i = 0; i < 216; i++) replies.push((await c.read()).value);
+      assertEquals(callsByName(replies[180]!), { set: 40, incr: 60 });
+      assertEquals(replies[193], "OK");
+      assertEquals(callsByName(replies[214]!), { set: 5, incr: 5 });
+      assertMatch(String(replies[215]), /latency_percentiles_usec_incr:p50=/);
+      assertEquals(callsOf(await c.call("LATENCY", "HISTOGRAM", "exec")), 5);
+    }),
+});
+
 Deno.test({
   name: "latency: a script's fast commands are each counted; one in sixteen reads the clock",
   ...opts,
