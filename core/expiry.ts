@@ -43,6 +43,17 @@ const KEYS_PER_STEP = 20;
  * await s.close();
  * ```
  */
+/**
+ * Whether a database holds a key with a TTL. An idle server's cron then
+ * reads no clock and steps through no database: ten times a second for
+ * each of sixteen, that work was enough for V8 to compile it, and its
+ * compilers' pages joined the idle RSS (1.7 MiB).
+ */
+function anyVolatile(dbs: readonly Database[]): boolean {
+  for (let i = 0; i < dbs.length; i++) if (dbs[i]!.expires.size !== 0) return true;
+  return false;
+}
+
 export class Expiry {
   constructor(readonly host: ExpiryHost) {
     host.keyspace.onExpire = (db, key) => this.#expired(db, key);
@@ -62,7 +73,7 @@ export class Expiry {
       keyspace.pause.tick(now);
       if (keyspace.pause.level !== 0) return;
     }
-    if (!keyspace.activeExpire) return;
+    if (!keyspace.activeExpire || !anyVolatile(keyspace.dbs)) return;
     const budget = (1000 / config.number("hz")) * 0.25;
     const t0 = performance.now();
     const max = KEYS_PER_STEP * config.number("active-expire-effort");

@@ -33,6 +33,13 @@ export const RECLAIM_KEYS = 50_000;
 export const RECLAIM_BYTES = 32 * 1024 * 1024;
 /** How long no command must have run (the server is idle). */
 export const IDLE_MS = 300;
+/**
+ * How often a quiet server's key count is looked at again (keys expire or
+ * get evicted with no command running): counting them on every cron tick
+ * of an idle server was enough for V8 to compile the count, and its
+ * compiler's pages joined the idle RSS.
+ */
+export const LOOK_MS = 1000;
 
 let collect: (() => void) | null | undefined;
 
@@ -87,7 +94,7 @@ function heapBytes(): number {
  * ```ts
  * import { IdleReclaimer } from "./_reclaim.ts";
  * const r = new IdleReclaimer(() => true);
- * console.log(r.tick(0, 0, 0)); // false: nothing changed
+ * console.log(r.tick(0, 0, () => 0)); // false: nothing changed
  * ```
  */
 export class IdleReclaimer {
@@ -101,6 +108,7 @@ export class IdleReclaimer {
    * (reading the heap's size opens a /proc file).
    */
   #judgedKeys = -1;
+  #judgedAt = 0;
 
   /** `run` collects (and says whether it could). */
   constructor(private readonly run: () => boolean = collectGarbage) {
@@ -108,17 +116,21 @@ export class IdleReclaimer {
   }
 
   /**
-   * One cron tick at `nowMs`, with the server's command count and total
-   * keys; true when it collected.
+   * One cron tick at `nowMs`, with the server's command count and how to
+   * count its keys; true when it collected.
    */
-  tick(nowMs: number, commands: number, keys: number): boolean {
+  tick(nowMs: number, commands: number, keysNow: () => number): boolean {
     if (commands !== this.#commands) {
       this.#commands = commands;
       this.#quietSince = nowMs;
       this.#judgedKeys = -1;
       return false;
     }
-    if (nowMs - this.#quietSince < IDLE_MS || keys === this.#judgedKeys) return false;
+    if (nowMs - this.#quietSince < IDLE_MS) return false;
+    if (this.#judgedKeys !== -1 && nowMs - this.#judgedAt < LOOK_MS) return false;
+    this.#judgedAt = nowMs;
+    const keys = keysNow();
+    if (keys === this.#judgedKeys) return false;
     this.#judgedKeys = keys;
     if (Math.abs(keys - this.#keys) < RECLAIM_KEYS && heapBytes() - this.#heap < RECLAIM_BYTES) {
       return false;

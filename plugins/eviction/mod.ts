@@ -132,6 +132,7 @@ function init(server: ServerApi): PluginInstance {
   const pool = new EvictionPool();
   /** Collects the garbage of a burst of writes once the server is idle. */
   const reclaimer = new IdleReclaimer();
+  const keysNow = () => ks.totalKeys;
   const sampler = new KeySampler();
   let nextDb = 0;
 
@@ -548,7 +549,7 @@ function init(server: ServerApi): PluginInstance {
         // the first quiet tick after it collects once. Only when the
         // process is the server's: an embedder's heap is not ours to collect.
         if (server.ownsProcess && !ks.loading) {
-          reclaimer.tick(performance.now(), server.stats.totalCommands, ks.totalKeys);
+          reclaimer.tick(performance.now(), server.stats.totalCommands, keysNow);
         }
         if (!tracking) return;
         clientsMem = measureClients();

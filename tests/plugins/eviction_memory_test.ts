@@ -21,6 +21,7 @@ import {
   collectGarbage,
   IDLE_MS,
   IdleReclaimer,
+  LOOK_MS,
   RECLAIM_KEYS,
 } from "../../plugins/eviction/_reclaim.ts";
 
@@ -235,7 +236,9 @@ Deno.test("idle reclaim: one collection after the keyspace moved, once no comman
   let runs = 0;
   const r = new IdleReclaimer(() => (runs++, true));
   let t = 0;
-  const tick = (commands: number, keys: number) => r.tick(t += 100, commands, keys);
+  let counted = 0;
+  const tick = (commands: number, keys: number) =>
+    r.tick(t += 100, commands, () => (counted++, keys));
   // Busy: commands keep coming.
   for (let i = 1; i <= 10; i++) assertEquals(tick(i * 1000, i * RECLAIM_KEYS), false);
   // Quiet, but not for IDLE_MS yet.
@@ -254,10 +257,24 @@ Deno.test("idle reclaim: one collection after the keyspace moved, once no comman
   // Keys that expire while no command runs are looked at again.
   for (let i = 0; i < 40; i++) tick(10_003, 3 * RECLAIM_KEYS);
   assertEquals(runs, 3);
-  tick(10_003, 3 * RECLAIM_KEYS - 10);
-  assertEquals(runs, 3);
-  tick(10_003, RECLAIM_KEYS);
-  assertEquals(runs, 4);
+  assertOk(counted < 40, `a quiet server's keys counted ${counted} times in 40 ticks`);
+});
+
+Deno.test("idle reclaim: a quiet server's keys are counted once a second, not at every tick", () => {
+  let runs = 0, counted = 0, keys = 0;
+  const r = new IdleReclaimer(() => (runs++, true));
+  const at = (ms: number) => r.tick(ms, 7, () => (counted++, keys));
+  at(0); // the quiet spell starts
+  at(IDLE_MS - 1);
+  assertEquals([counted, runs], [0, 0]);
+  at(IDLE_MS); // judged: nothing moved
+  assertEquals([counted, runs], [1, 0]);
+  keys = 2 * RECLAIM_KEYS; // keys come or go with no command (a load, expiry)
+  at(IDLE_MS + 100);
+  at(IDLE_MS + LOOK_MS - 1);
+  assertEquals([counted, runs], [1, 0]);
+  at(IDLE_MS + LOOK_MS);
+  assertEquals([counted, runs], [2, 1]);
 });
 
 Deno.test("idle reclaim: V8's full collection is reachable; MEMORY PURGE runs it", async () => {
