@@ -490,8 +490,11 @@ function multiMask(nodes: readonly ClusterProc[]): (r: Reply) => Reply {
   };
   const text = (s: string): string => {
     let out = s.replace(/\b[0-9a-f]{40}\b/g, id);
+    // A port as a whole number, not inside a slot range: a bus port of
+    // 16383 must leave the range `8192-16383` alone.
+    const whole = (port: number) => new RegExp(`(?<![\\d-])${port}(?![\\d-])`, "g");
     nodes.forEach((n, i) => {
-      out = out.replaceAll(String(n.busPort), `<bus${i}>`).replaceAll(String(n.port), `<p${i}>`);
+      out = out.replace(whole(n.busPort), `<bus${i}>`).replace(whole(n.port), `<p${i}>`);
     });
     return out;
   };
