@@ -78,6 +78,14 @@ export function distinctFreePorts(n: number): number[] {
   return Array.from({ length: n }, () => freePort());
 }
 
+/**
+ * `s` with `port` replaced by `label` wherever it stands as a whole number
+ * outside a slot range: a bus port of 16383 leaves `8192-16383` alone.
+ */
+export function maskPort(s: string, port: number, label: string): string {
+  return s.replace(new RegExp(`(?<![\\d-])${port}(?![\\d-])`, "g"), label);
+}
+
 /** Stops every node (SIGKILL), ignoring the ones already gone. */
 export async function stopAll(nodes: readonly (Proc | undefined)[]): Promise<void> {
   await Promise.all(nodes.map((n) => n?.stop()));

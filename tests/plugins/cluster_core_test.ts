@@ -27,6 +27,7 @@ import {
   clusterNodes,
   type ClusterProc,
   formCluster,
+  maskPort,
   myId,
   startNodes,
   stopAll,
@@ -280,10 +281,7 @@ for (const resp of [2, 3] as const) {
           const fix = (r: Reply, port: number, bus: number): Reply => {
             if (r === port) return "<port>";
             if (typeof r === "string") {
-              return r.replaceAll(String(bus), "<cport>").replaceAll(
-                String(port),
-                "<port>",
-              );
+              return maskPort(maskPort(r, bus, "<cport>"), port, "<port>");
             }
             if (Array.isArray(r)) return r.map((x) => fix(x, port, bus));
             if (r !== null && typeof r === "object") {
@@ -490,11 +488,8 @@ function multiMask(nodes: readonly ClusterProc[]): (r: Reply) => Reply {
   };
   const text = (s: string): string => {
     let out = s.replace(/\b[0-9a-f]{40}\b/g, id);
-    // A port as a whole number, not inside a slot range: a bus port of
-    // 16383 must leave the range `8192-16383` alone.
-    const whole = (port: number) => new RegExp(`(?<![\\d-])${port}(?![\\d-])`, "g");
     nodes.forEach((n, i) => {
-      out = out.replace(whole(n.busPort), `<bus${i}>`).replace(whole(n.port), `<p${i}>`);
+      out = maskPort(maskPort(out, n.busPort, `<bus${i}>`), n.port, `<p${i}>`);
     });
     return out;
   };

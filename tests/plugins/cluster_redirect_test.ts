@@ -16,7 +16,15 @@
 
 import { assertEquals, assertOk } from "../_assert.ts";
 import { hasRedis, RawClient, redisCli, type Reply, sleep } from "../_helpers.ts";
-import { allAgree, type ClusterProc, formCluster, run, startNodes, stopAll } from "../_cluster.ts";
+import {
+  allAgree,
+  type ClusterProc,
+  formCluster,
+  maskPort,
+  run,
+  startNodes,
+  stopAll,
+} from "../_cluster.ts";
 
 const HALVES = [[0, 8191], [8192, 16383]];
 
@@ -130,7 +138,7 @@ function masker(nodes: readonly ClusterProc[]): (r: Reply) => Reply {
       return ids.get(id)!;
     });
     nodes.forEach((n, i) => {
-      out = out.replaceAll(String(n.busPort), `<bus${i}>`).replaceAll(String(n.port), `<p${i}>`);
+      out = maskPort(maskPort(out, n.busPort, `<bus${i}>`), n.port, `<p${i}>`);
     });
     return out;
   };
