@@ -28,6 +28,17 @@ export interface ExpiryHost {
 const KEYS_PER_STEP = 20;
 
 /**
+ * Whether a database holds a key with a TTL. An idle server's cron then
+ * reads no clock and steps through no database: ten times a second for
+ * each of sixteen, that work was enough for V8 to compile it, and its
+ * compilers' pages joined the idle RSS.
+ */
+function anyVolatile(dbs: readonly Database[]): boolean {
+  for (let i = 0; i < dbs.length; i++) if (dbs[i]!.expires.size !== 0) return true;
+  return false;
+}
+
+/**
  * A server's expiry. Created once per server; it takes over the keyspace's
  * `onExpire`.
  *
@@ -43,17 +54,6 @@ const KEYS_PER_STEP = 20;
  * await s.close();
  * ```
  */
-/**
- * Whether a database holds a key with a TTL. An idle server's cron then
- * reads no clock and steps through no database: ten times a second for
- * each of sixteen, that work was enough for V8 to compile it, and its
- * compilers' pages joined the idle RSS (1.7 MiB).
- */
-function anyVolatile(dbs: readonly Database[]): boolean {
-  for (let i = 0; i < dbs.length; i++) if (dbs[i]!.expires.size !== 0) return true;
-  return false;
-}
-
 export class Expiry {
   constructor(readonly host: ExpiryHost) {
     host.keyspace.onExpire = (db, key) => this.#expired(db, key);

@@ -42,9 +42,6 @@ export const MAP_ENTRY_NUMBER = 56;
  */
 export const DEFAULT_SAMPLES = 5;
 
-/** Bytes of a flat one-byte string of `len` characters. */
-export const stringBytes: (len: number) => number = heapStringBytes;
-
 /** Per-element structure overhead beyond the element strings, by type. */
 const ELEMENT_OVERHEAD: Record<string, number> = {
   list: 8, // one slot in the deque's ring buffer
@@ -62,8 +59,8 @@ function sampleAverage(
   let n = 0, total = 0;
   for (const it of items) {
     total += typeof it === "string"
-      ? stringBytes(it.length)
-      : stringBytes(it[0].length) + stringBytes(it[1].length);
+      ? heapStringBytes(it.length)
+      : heapStringBytes(it[0].length) + heapStringBytes(it[1].length);
     if (++n === samples) break;
   }
   return n === 0 ? fallback : total / n;
@@ -85,7 +82,7 @@ export function valueBytes(
   types?: ReadonlyMap<string, ValueType>,
   samples: number = DEFAULT_SAMPLES,
 ): number {
-  if (typeof v === "string") return stringBytes(v.length);
+  if (typeof v === "string") return heapStringBytes(v.length);
   const own = types?.get(v.type)?.memoryUsage?.(v);
   if (own !== undefined && Number.isFinite(own) && own >= 0) return Math.round(own);
   const len = "length" in v && typeof v.length === "number" ? v.length : 1;
@@ -114,6 +111,6 @@ export function keyBytes(
   types?: ReadonlyMap<string, ValueType>,
   samples: number = DEFAULT_SAMPLES,
 ): number {
-  return stringBytes(key.length) + valueBytes(v, types, samples) + KEY_ENTRY +
+  return heapStringBytes(key.length) + valueBytes(v, types, samples) + KEY_ENTRY +
     (hasTtl ? MAP_ENTRY_NUMBER : 0) + extra;
 }
